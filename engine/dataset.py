@@ -1,0 +1,52 @@
+"""The Dataset every source loads into: texts (or grammar strings), integer labels, splits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Split:
+    """One split: parallel texts and integer labels (0..num_classes-1)."""
+
+    texts: list[str]
+    labels: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def empty_split() -> Split:
+    return Split([], np.zeros(0, dtype=np.int64))
+
+
+@dataclass
+class Dataset:
+    """A loaded dataset.
+
+    `symbols` is true for grammar strings (Reber), which are read one character at a time.
+    `notes` says what loading decided or dropped ("picked column 'title' as text",
+    "dropped 3 rows with empty text"), for the user to read.
+    """
+
+    name: str
+    class_names: list[str]
+    train: Split
+    validation: Split = field(default_factory=empty_split)
+    test: Split = field(default_factory=empty_split)
+    symbols: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def task(self) -> str:
+        """'binary' for two classes, 'multiclass' for more."""
+        return "binary" if self.num_classes == 2 else "multiclass"
+
+    def splits(self) -> dict[str, Split]:
+        return {"train": self.train, "validation": self.validation, "test": self.test}

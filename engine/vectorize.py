@@ -1,0 +1,82 @@
+"""Text -> numbers, inside the model.
+
+Two kinds, both Keras layers so that a saved model takes raw strings:
+- words: Keras `TextVectorization` (fitted on the training split only), then
+  `FixLength`, which pads and truncates at the front ("pre", as the tutorials' tokenizer did)
+  or at the back ("post");
+- chars: one symbol per step, one-hot over an alphabet at a fixed length (seed 002's grammar
+  strings), by `TextVectorization(split="character")`, `FixLength` and `OneHot`.
+
+`input_spec` describes what the first model layer receives without importing TensorFlow,
+so validation answers before TensorFlow has loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+from engine.errors import DataError
+from engine.experiment import VectorizeConfig
+
+if TYPE_CHECKING:  # pragma: no cover
+    import keras
+
+# TextVectorization reserves id 0 for padding and id 1 for out-of-vocabulary tokens.
+PAD_ID, OOV_ID, FIRST_ID = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """What the vectorizer hands the first layer of the stack.
+
+    words: shape (length,), integer ids below `vocab_size`.
+    chars: shape (length, features), one-hot floats over the alphabet.
+    """
+
+    kind: str
+    length: int
+    vocab_size: int = 0
+    features: int = 0
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.length,) if self.kind == "words" else (self.length, self.features)
+
+
+def alphabet_of(config: VectorizeConfig, texts: Sequence[str] = ()) -> str:
+    """The chars alphabet: the configured one, else the sorted symbols of the texts."""
+    if config.alphabet:
+        return config.alphabet
+    return "".join(sorted(set("".join(texts))))
+
+
+def input_spec(config: VectorizeConfig, train_texts: Sequence[str] = ()) -> InputSpec:
+    if config.kind == "chars":
+        return InputSpec("chars", config.length, features=len(alphabet_of(config, train_texts)))
+    return InputSpec("words", config.length, vocab_size=config.max_tokens)
+
+
+def make_vectorizer(config: VectorizeConfig, train_texts: Sequence[str]) -> list[keras.layers.Layer]:
+    """Layers that turn a (batch, 1) string tensor into the stack's input, fitted on train."""
+    import keras
+
+    from engine import keras_layers
+
+    if config.kind == "chars":
+        alphabet = alphabet_of(config, train_texts)
+        if not alphabet:
+            raise DataError("The chars vectorizer has no alphabet: the training texts are empty.", "Set vectorize.alphabet, or load data first.")
+        tv = keras.layers.TextVectorization(
+            standardize=None, split="character", vocabulary=list(alphabet), name="vectorize"
+        )
+        return [
+            tv,
+            keras_layers.FixLength(config.length, config.padding, config.truncation, name="fix_length"),
+            keras_layers.OneHot(len(alphabet), offset=FIRST_ID, name="one_hot"),
+        ]
+    if not len(train_texts):
+        raise DataError("The words vectorizer has nothing to learn from: the training split is empty.", "Load a dataset with training rows.")
+    tv = keras.layers.TextVectorization(max_tokens=config.max_tokens, name="vectorize")
+    tv.adapt(list(train_texts), batch_size=1024)
+    return [tv, keras_layers.FixLength(config.length, config.padding, config.truncation, name="fix_length")]

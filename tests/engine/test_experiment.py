@@ -1,0 +1,85 @@
+"""The experiment file: strict reading, canonical writing, exact round trips."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import experiment as E
+from engine.errors import ExperimentError
+
+
+def full_experiment() -> E.Experiment:
+    exp = E.Experiment(name="seed001-lstm", description="IMDB, LSTM(32)", preset="seed001-lstm", probes=["a fine film"])
+    exp.data = E.DataConfig(source="per-class", files={"fake": "Fake.csv", "true": "True.csv"}, text="title", clean=["html", "lower"], limit=100)
+    exp.vectorize = E.VectorizeConfig(max_tokens=4000, length=400, padding="pre", truncation="post")
+    exp.layers = [
+        E.LayerSpec("Embedding", {"output_dim": 32, "mask_zero": True}),
+        E.LayerSpec("Bidirectional", {"layer": {"type": "LSTM", "units": 16, "dropout": 0.5}, "merge_mode": "concat"}),
+        E.LayerSpec("Dense", {"units": 1, "activation": "sigmoid"}),
+    ]
+    exp.compile = E.CompileConfig(optimizer="adam", learning_rate=1e-4, loss="auto", metrics=["accuracy"])
+    exp.fit = E.FitConfig(epochs=3, batch_size=128, seed=7, early_stopping=E.EarlyStoppingConfig(patience=2))
+    return exp
+
+
+def test_round_trip_is_exact(tmp_path):
+    exp = full_experiment()
+    path = E.save(exp, tmp_path / "exp.toml")
+    text = path.read_text()
+    again = E.load(path)
+    assert again == exp
+    assert again.to_toml() == text
+    assert "[[layers]]" in text and 'type = "Bidirectional"' in text
+
+
+def test_defaults_only_file_loads(tmp_path):
+    exp = E.loads('version = 1\nname = "x"\n')
+    assert exp.data.source == "sample" and exp.fit.epochs == 10 and exp.layers == []
+
+
+def test_relative_paths_resolve_against_the_file(tmp_path):
+    (tmp_path / "sub").mkdir()
+    p = tmp_path / "sub" / "e.toml"
+    p.write_text('[data]\nsource = "csv"\npath = "data.csv"\n')
+    assert E.load(p).resolve("data.csv") == tmp_path / "sub" / "data.csv"
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ('[data]\nsorce = "csv"', ["data.sorce", "source"]),
+        ('[fit]\nepochs = "3"', ["fit.epochs", "integer"]),
+        ("[fit]\nepochs = true", ["fit.epochs", "integer"]),
+        ("[data.split]\nvalidation = 1.5", ["data.split.validation", "range"]),
+        ('[data]\nsource = "csvv"', ["data.source", "'csv'"]),
+        ("version = 9", ["version"]),
+        ('[compile]\nmetrics = "accuracy"', ["compile.metrics", "list"]),
+        ("[[layers]]\nunits = 3", ["layers[1]", "type"]),
+        ("[data\n", ["not valid TOML"]),
+        ('[vectorize]\npadding = "middle"', ["vectorize.padding", "pre"]),
+    ],
+)
+def test_bad_files_name_the_key(text, names):
+    with pytest.raises(ExperimentError) as err:
+        E.loads(text)
+    for name in names:
+        assert name in str(err.value)
+
+
+def test_missing_file_names_path(tmp_path):
+    with pytest.raises(ExperimentError, match="No experiment file"):
+        E.load(tmp_path / "nope.toml")
+
+
+def test_save_is_atomic_and_keeps_old_file_on_failure(tmp_path, monkeypatch):
+    path = E.save(full_experiment(), tmp_path / "e.toml")
+    before = path.read_text()
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(E.os, "replace", boom)
+    with pytest.raises(OSError):
+        E.save(E.Experiment(name="other"), path)
+    assert path.read_text() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["e.toml"]
