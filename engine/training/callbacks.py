@@ -1,0 +1,123 @@
+"""The one Keras callback kerminal adds to `model.fit` (imported only when training starts).
+
+Per batch it does O(1) work: note the time, check the loss is finite, ask the TrainControl
+whether to stop (blocking there only while paused), and, at most once per `batch_interval`
+seconds, hand a BatchEnd to the Trainer's listener. The listener is called synchronously in
+the training thread, so it must be cheap (a UI posts a message and returns); kerminal never
+waits on it otherwise. Per epoch it renames Keras's best checkpoint into place, saves
+last.keras (atomically, never after a NaN loss), rewrites metrics.json and emits EpochEnd.
+
+`async_safe` is left False on purpose: pausing must block the training loop itself, which
+an asynchronously dispatched batch hook could not do (and the TensorFlow backend dispatches
+callbacks synchronously anyway).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from typing import TYPE_CHECKING
+
+import keras
+
+from engine.training import events as ev
+from engine.training import runs
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.training.trainer import Trainer
+
+
+class KerminalCallback(keras.callbacks.Callback):
+    async_safe = False
+
+    def __init__(self, trainer: Trainer, steps: int, samples: int, batch_size: int, target_epochs: int, best_tmp: os.PathLike[str] | None) -> None:
+        super().__init__()
+        self.trainer = trainer
+        self.control = trainer.control
+        self.interval = float(trainer.batch_interval)
+        self.steps = steps
+        self.samples = samples
+        self.batch_size = batch_size
+        self.target_epochs = target_epochs
+        self.best_tmp = best_tmp
+        self.nan_at: tuple[int, int] | None = None  # (epoch, step), 1-based
+        self.stopped_by_control = False
+        self._epoch = 0
+        self._t0 = 0.0
+        self._t_last = 0.0
+        self._step = 0
+        self._next_emit = 0.0
+        self._durations: list[float] = []
+
+    # ---- per batch: O(1) ------------------------------------------------------------------
+    def on_train_batch_end(self, batch, logs=None):
+        now = time.perf_counter()
+        self._t_last = now
+        self._step = batch + 1
+        loss = logs.get("loss") if logs else None
+        if loss is not None and self.nan_at is None and not math.isfinite(loss):
+            self.nan_at = (self._epoch + 1, batch + 1)
+            self.model.stop_training = True
+        if self.control.checkpoint():
+            self.stopped_by_control = True
+            self.model.stop_training = True
+        if now >= self._next_emit and self.interval >= 0:
+            self._next_emit = now + self.interval
+            self.trainer._emit(ev.BatchEnd(self._epoch + 1, batch + 1, self.steps, dict(logs or {})))
+
+    # ---- per epoch --------------------------------------------------------------------------
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+        self._step = 0
+        self.control.take_paused_seconds()
+        self._t0 = self._t_last = time.perf_counter()
+        self._next_emit = self._t0 + self.interval
+
+    def on_epoch_end(self, epoch, logs=None):
+        end = time.perf_counter()
+        paused = self.control.take_paused_seconds()
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        trainer = self.trainer
+        duration = max(end - self._t0 - paused, 1e-9)
+        train_time = max(self._t_last - self._t0 - paused, 1e-9)
+        seen = min(self._step * self.batch_size, self.samples)
+        best = False
+        if self.best_tmp is not None and os.path.exists(self.best_tmp):
+            os.replace(self.best_tmp, trainer.run_dir / runs.BEST)
+            best = True
+            trainer.best_value = logs.get(trainer.monitor)
+            trainer.best_epoch = epoch + 1
+        finite = self.nan_at is None and all(math.isfinite(v) for v in logs.values())
+        if finite:
+            runs.save_model_atomic(self.model, trainer.run_dir / runs.LAST)
+            trainer.last_good_epoch = epoch + 1
+        trainer._record_epoch(epoch + 1, logs)
+        self._durations.append(duration)
+        recent = self._durations[-3:]
+        eta = sum(recent) / len(recent) * max(self.target_epochs - (epoch + 1), 0)
+        trainer._emit(ev.EpochEnd(epoch + 1, self.target_epochs, logs, duration, seen / train_time, self._step, best, eta))
+
+    def on_train_end(self, logs=None):
+        # EarlyStopping (placed before this callback) may have restored the best weights.
+        trainer = self.trainer
+        if trainer.restores_best and self.nan_at is None and trainer.last_good_epoch:
+            runs.save_model_atomic(self.model, trainer.run_dir / runs.LAST)
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Wall time of each epoch (epoch begin to epoch end); the benchmark puts the same one in
+    kerminal's Trainer and in a plain model.fit. Epoch-level only, so async-safe."""
+
+    async_safe = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.durations: list[float] = []
+        self._t0 = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._t0 = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.durations.append(time.perf_counter() - self._t0)

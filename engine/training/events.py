@@ -1,0 +1,162 @@
+"""What a Trainer tells its listener: small frozen dataclasses, TF-free.
+
+A run emits, in order: one `Started`, then for each epoch some `BatchEnd` (throttled to the
+Trainer's `batch_interval`, so a UI is never flooded) and one `EpochEnd`, and finally exactly
+one of `Finished`, `Stopped` or `Failed`. Epochs and steps are 1-based (as a person counts).
+
+Every event turns into a flat JSON-ready dict with `to_dict()` (its `event` key names the
+kind); the run folder's `events.jsonl` and `kerminal train --json` hold these dicts, one per
+line, and `from_dict` reads them back, so a watcher can follow a run from its folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Union
+
+
+@dataclass(frozen=True)
+class Started:
+    """Training begins (or continues: `initial_epoch` epochs are already done)."""
+
+    run_dir: str
+    epochs: int  # the epoch count this call trains up to (initial_epoch + epochs to run)
+    steps_per_epoch: int
+    samples: int  # training samples
+    initial_epoch: int = 0
+    validation_samples: int = 0
+    batch_size: int = 32
+    monitor: str = "val_loss"
+    time: float = 0.0  # time.time() when it started
+
+
+@dataclass(frozen=True)
+class BatchEnd:
+    """A training batch ended; `metrics` are the running means over this epoch so far."""
+
+    epoch: int
+    step: int
+    steps: int
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    """An epoch ended: every training and validation metric (validation ones start `val_`)."""
+
+    epoch: int
+    epochs: int
+    metrics: dict[str, float]
+    duration_s: float  # the whole epoch, validation included, pauses left out
+    samples_per_s: float  # training samples over the training part of the epoch
+    steps: int = 0  # training steps run this epoch (fewer than steps_per_epoch if stopped)
+    best: bool = False  # this epoch is the best so far on the monitored metric (saved to best.keras)
+    eta_s: float = 0.0  # estimated seconds left for the remaining epochs
+
+
+@dataclass(frozen=True)
+class Finished:
+    """All epochs ran (or early stopping ended the run); the models are saved."""
+
+    run_dir: str
+    epochs: int  # epochs done in total
+    metrics: dict[str, float] = field(default_factory=dict)  # the last epoch's
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """Stopped on request (TrainControl.stop, Ctrl+C) at the end of a batch; saved so far."""
+
+    run_dir: str
+    epochs: int
+    metrics: dict[str, float] = field(default_factory=dict)
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Training could not start or could not go on (a NaN loss, an error); `message` says why."""
+
+    run_dir: str
+    epochs: int
+    message: str
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+Event = Union[Started, BatchEnd, EpochEnd, Finished, Stopped, Failed]
+Listener = Callable[[Event], None]
+EVENT_TYPES: dict[str, type] = {t.__name__: t for t in (Started, BatchEnd, EpochEnd, Finished, Stopped, Failed)}
+TERMINAL = (Finished, Stopped, Failed)
+
+
+def to_dict(event: Event) -> dict[str, Any]:
+    """The event as a JSON-ready dict: {"event": "EpochEnd", "epoch": 1, ...}. NaN -> None."""
+    out: dict[str, Any] = {"event": type(event).__name__}
+    for f in dataclasses.fields(event):
+        out[f.name] = _json_safe(getattr(event, f.name))
+    return out
+
+
+def from_dict(raw: dict[str, Any]) -> Event:
+    """Read back a dict written by `to_dict` (unknown keys are ignored, for newer writers)."""
+    kind = EVENT_TYPES.get(str(raw.get("event", "")))
+    if kind is None:
+        raise ValueError(f"not a kerminal event: {raw.get('event')!r}")
+    names = {f.name for f in dataclasses.fields(kind)}
+    values = {k: v for k, v in raw.items() if k in names}
+    for key in ("metrics",):
+        if key in values and isinstance(values[key], dict):
+            values[key] = {k: (math.nan if v is None else v) for k, v in values[key].items()}
+    return kind(**values)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    return value
+
+
+def format_metrics(metrics: dict[str, float]) -> str:
+    """'loss 0.4123 accuracy 0.8100 val_loss 0.4500 val_accuracy 0.7900'."""
+    return " ".join(f"{k} {v:.4f}" for k, v in metrics.items())
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0.0, float(seconds))
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    m, s = divmod(int(round(seconds)), 60)
+    if m < 60:
+        return f"{m}m{s:02d}s"
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m"
+
+
+def describe(event: Event) -> str:
+    """One human line per event (the headless `kerminal train` output and the run's log.txt)."""
+    if isinstance(event, Started):
+        what = "continuing" if event.initial_epoch else "training"
+        val = f", {event.validation_samples} validation" if event.validation_samples else ", no validation split"
+        return (
+            f"{what} to epoch {event.epochs}: {event.samples} samples{val}, "
+            f"batch {event.batch_size}, {event.steps_per_epoch} steps per epoch -> {event.run_dir}"
+        )
+    if isinstance(event, BatchEnd):
+        return f"epoch {event.epoch} step {event.step}/{event.steps} {format_metrics(event.metrics)}"
+    if isinstance(event, EpochEnd):
+        best = " *best" if event.best else ""
+        eta = f" eta {format_duration(event.eta_s)}" if event.epoch < event.epochs else ""
+        return (
+            f"epoch {event.epoch}/{event.epochs} {format_metrics(event.metrics)} "
+            f"({format_duration(event.duration_s)}, {event.samples_per_s:.0f} samples/s{eta}){best}"
+        )
+    if isinstance(event, Finished):
+        return f"finished after {event.epochs} epochs{': ' + event.message if event.message else ''}. Run saved in {event.run_dir}"
+    if isinstance(event, Stopped):
+        return f"stopped after {event.epochs} epochs: {event.message} Run saved in {event.run_dir}"
+    return f"failed: {event.message}"

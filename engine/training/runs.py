@@ -1,0 +1,255 @@
+"""Run folders: what a training writes, and RunStore to list, load and delete them.
+
+One folder per training under the runs folder (default `./runs`), named sortably
+`YYYYmmdd-HHMMSS-<experiment name>`:
+
+    experiment.toml   the experiment as trained (data paths made absolute)
+    history.csv       one row per finished epoch, appended as each epoch ends (Keras CSVLogger)
+    best.keras        the best model so far on the monitored metric (vectorizer inside)
+    last.keras        the model after the last good epoch (never one with a NaN loss)
+    metrics.json      status, epochs, best metric, last metrics, class names, counts
+    events.jsonl      every event, one JSON object per line, append-only (for watchers)
+    log.txt           the same, as human lines
+
+Model files and metrics.json are written atomically (a temporary file in the same folder,
+then os.replace), and history/events are only appended, so a run killed in the middle of an
+epoch keeps every finished epoch. This module is TF-free until a model is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import RunError
+from engine.experiment import Experiment, atomic_write_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    import keras
+
+EXPERIMENT = "experiment.toml"
+HISTORY = "history.csv"
+BEST = "best.keras"
+LAST = "last.keras"
+METRICS = "metrics.json"
+EVENTS = "events.jsonl"
+LOG = "log.txt"
+FORMAT = 1  # metrics.json "kerminal_run" value
+
+
+def new_run_dir(root: Path, name: str, now: float | None = None) -> Path:
+    """Create and return a fresh, sortably named run folder under root."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now if now is not None else time.time()))
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "run"
+    root.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 1000):
+        path = root / (f"{stamp}-{slug}" if n == 1 else f"{stamp}-{slug}-{n}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise RunError(f"Could not create a new run folder in {root}.", "Delete old runs or pick another --runs-dir.")
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    atomic_write_text(path, json.dumps(_finite(data), indent=2, sort_keys=False) + "\n")
+
+
+def save_model_atomic(model: keras.Model, path: Path) -> None:
+    """model.save to a temporary .keras name in the same folder, then os.replace."""
+    tmp = path.with_name(f".{path.stem}.tmp.keras")
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def experiment_as_trained(exp: Experiment) -> Experiment:
+    """A copy whose data paths are absolute, so the run folder finds its data from anywhere."""
+    out = exp.copy()
+    if out.data.path:
+        out.data.path = str(exp.resolve(out.data.path).resolve())
+    out.data.files = {k: str(exp.resolve(v).resolve()) for k, v in out.data.files.items()}
+    return out
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------------------------------
+# Reading
+
+
+@dataclass
+class RunInfo:
+    """One line of `kerminal runs`: read from metrics.json, no TensorFlow."""
+
+    id: str
+    path: Path
+    name: str = ""
+    preset: str = ""
+    created: str = ""  # ISO local time
+    status: str = ""  # running | finished | stopped | failed
+    epochs: int = 0
+    monitor: str = ""
+    best_value: float | None = None
+    best_epoch: int = 0
+    metrics: dict[str, float] = field(default_factory=dict)  # the last epoch's
+    class_names: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["path"] = str(self.path)
+        return _finite(d)
+
+
+@dataclass
+class Run:
+    """A loaded run: its experiment, what metrics.json says, and a model (best or last)."""
+
+    path: Path
+    info: RunInfo
+    experiment: Experiment
+    model: Any  # keras.Model
+    which: str  # "best" or "last"
+
+    @property
+    def class_names(self) -> list[str]:
+        return self.info.class_names
+
+
+def missing_files(path: Path) -> list[str]:
+    """What a complete run folder lacks (empty when it is complete)."""
+    missing = [n for n in (EXPERIMENT, METRICS) if not (path / n).is_file()]
+    if not (path / BEST).is_file() and not (path / LAST).is_file():
+        missing.append(f"{BEST} or {LAST}")
+    return missing
+
+
+def read_info(path: Path) -> RunInfo:
+    """RunInfo from a run folder's metrics.json; RunError if it is not a kerminal run."""
+    mpath = path / METRICS
+    if not mpath.is_file():
+        raise RunError(f"{path} is not a kerminal run: it has no {METRICS}.", "Pass a folder that `kerminal runs` lists.")
+    try:
+        raw = json.loads(mpath.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunError(f"{mpath} is not readable JSON ({exc}).", "The run is damaged; train it again.") from None
+    if not isinstance(raw, dict) or raw.get("kerminal_run") != FORMAT:
+        raise RunError(f"{path} is not a kerminal run: {METRICS} was not written by kerminal.", "Pass a folder that `kerminal runs` lists.")
+    best = raw.get("best") or {}
+    return RunInfo(
+        id=path.name,
+        path=path,
+        name=str(raw.get("name", "")),
+        preset=str(raw.get("preset", "")),
+        created=str(raw.get("created", "")),
+        status=str(raw.get("status", "")),
+        epochs=int(raw.get("epochs", 0)),
+        monitor=str(best.get("monitor", "")),
+        best_value=best.get("value"),
+        best_epoch=int(best.get("epoch") or 0),
+        metrics={k: (math.nan if v is None else float(v)) for k, v in (raw.get("metrics") or {}).items()},
+        class_names=[str(c) for c in raw.get("class_names", [])],
+    )
+
+
+def load_model_file(path: Path) -> keras.Model:
+    """keras.saving.load_model in safe mode, with kerminal's layers registered; RunError if
+    the file is not a kerminal model (string input of shape (1,))."""
+    import keras
+
+    import engine.keras_layers  # noqa: F401  (registers FixLength and OneHot)
+
+    if not path.is_file():
+        raise RunError(f"No model file at {path}.", "Pass a run folder that `kerminal runs` lists.")
+    try:
+        model = keras.saving.load_model(path, safe_mode=True)
+    except Exception as exc:  # a damaged file, a foreign class, an unsafe lambda ...
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RunError(f"{path} could not be loaded as a kerminal model: {first[:300]}", "Train the run again; kerminal loads only its own model files, in safe mode.") from None
+    inputs = getattr(model, "inputs", None) or []
+    if len(inputs) != 1 or "string" not in str(inputs[0].dtype) or tuple(inputs[0].shape[1:]) != (1,):
+        got = ", ".join(f"{tuple(i.shape)} {i.dtype}" for i in inputs) or "no functional input"
+        raise RunError(f"{path} is not a kerminal model: it takes {got}, not one raw string per row.", "Train the model with kerminal so the vectorizer is inside it.")
+    return model
+
+
+class RunStore:
+    """The runs under one folder (default ./runs)."""
+
+    def __init__(self, root: str | os.PathLike[str] = "runs") -> None:
+        self.root = Path(root)
+
+    def path_of(self, id_or_path: str | os.PathLike[str]) -> Path:
+        """A run folder from an id (a folder name under root) or a path; RunError if absent."""
+        p = Path(id_or_path)
+        if p.is_dir():
+            return p
+        if (self.root / p).is_dir():
+            return self.root / p
+        if p.is_file():
+            raise RunError(f"{p} is a file, not a run folder.", "Pass the run folder (it holds best.keras, metrics.json, ...); `kerminal runs` lists them.")
+        raise RunError(f"No run {str(id_or_path)!r} (looked for {p} and {self.root / p}).", "`kerminal runs` lists the runs; pass one of their ids or paths.")
+
+    def list(self) -> list[RunInfo]:
+        """Every kerminal run under root, newest first (folders that are not runs are skipped)."""
+        if not self.root.is_dir():
+            return []
+        out = []
+        for child in self.root.iterdir():
+            if child.is_dir() and (child / METRICS).is_file():
+                try:
+                    out.append(read_info(child))
+                except RunError:
+                    continue
+        return sorted(out, key=lambda r: r.id, reverse=True)
+
+    def info(self, id_or_path: str | os.PathLike[str]) -> RunInfo:
+        return read_info(self.path_of(id_or_path))
+
+    def check(self, id_or_path: str | os.PathLike[str]) -> Path:
+        """The run folder if complete; RunError naming what is missing otherwise."""
+        path = self.path_of(id_or_path)
+        missing = missing_files(path)
+        if missing:
+            kind = "an incomplete kerminal run" if (path / METRICS).is_file() or (path / EXPERIMENT).is_file() else "not a kerminal run"
+            raise RunError(f"{path} is {kind}: missing {', '.join(missing)}.", "Pass a complete run folder (`kerminal runs` lists them), or train again.")
+        read_info(path)
+        return path
+
+    def load(self, id_or_path: str | os.PathLike[str], which: str = "best") -> Run:
+        """The run with its model loaded (safe mode); `which` is "best" or "last" (each falls
+        back to the other when missing)."""
+        from engine.experiment import load as load_experiment
+
+        path = self.check(id_or_path)
+        info = read_info(path)
+        exp = load_experiment(path / EXPERIMENT)
+        order = (BEST, LAST) if which == "best" else (LAST, BEST)
+        name = next(n for n in order if (path / n).is_file())
+        model = load_model_file(path / name)
+        return Run(path=path, info=info, experiment=exp, model=model, which=name.split(".")[0])
+
+    def delete(self, id_or_path: str | os.PathLike[str]) -> Path:
+        """Delete a run folder (only one that is a kerminal run)."""
+        path = self.path_of(id_or_path)
+        read_info(path)
+        shutil.rmtree(path)
+        return path

@@ -1,0 +1,331 @@
+"""Trainer: `model.fit` in the calling thread, with typed events, a control, and a run folder.
+
+    trainer = Trainer(exp, dataset, runs_dir="runs", listener=print, control=TrainControl())
+    result = trainer.run()            # exp.fit.epochs epochs
+    result = trainer.run(epochs=3)    # continue the same run for 3 more epochs
+
+The listener is called synchronously in the training thread (at most once per
+`batch_interval` seconds for BatchEnd, once per epoch for EpochEnd), so it must be cheap:
+a UI should post a message and return. TrainControl.stop() (from any thread) stops at the
+end of the current batch with the history kept; pause()/resume() block between batches.
+
+Bad input raises a KerminalError (after a Failed event): a dataset with one class or no
+training rows, a stack that does not validate (LayerError with the validation message), a
+NaN loss (TrainingError; last.keras keeps the last good epoch), or an error inside Keras
+(TrainingError with its first line, never a traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from engine.dataset import Dataset
+from engine.errors import KerminalError, TrainingError
+from engine.experiment import Experiment
+from engine.training import events as ev
+from engine.training import runs
+from engine.training.control import TrainControl
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    status: str  # finished | stopped
+    epochs: int  # epochs done in total (continuations included)
+    history: dict[str, list[float]]
+    metrics: dict[str, float]  # the last epoch's
+    monitor: str
+    best_value: float | None
+    best_epoch: int
+    message: str = ""
+    early_stopped: bool = False
+    events: list[Any] = field(default_factory=list, repr=False)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return line[:300]
+
+
+def encode_inputs(texts: Sequence[str]) -> Any:
+    """Texts as the string model's input: a (n, 1) string tensor (Keras 3's numpy adapter
+    rejects object and str arrays, so the object array goes through tf.constant)."""
+    import tensorflow as tf
+
+    return tf.constant(np.asarray(list(texts), dtype=object).reshape(-1, 1), dtype=tf.string)
+
+
+def encode_labels(labels: np.ndarray, kind: str, num_classes: int) -> np.ndarray:
+    """Integer labels as the loss needs them: 'binary' floats (n, 1), 'sparse' ints (n,),
+    'onehot' floats (n, num_classes)."""
+    labels = np.asarray(labels, dtype=np.int64)
+    if kind == "binary":
+        return labels.astype("float32").reshape(-1, 1)
+    if kind == "sparse":
+        return labels
+    if kind == "onehot":
+        return np.eye(num_classes, dtype="float32")[labels]
+    raise TrainingError(f"Unknown label encoding {kind!r}.", "Use 'binary', 'sparse' or 'onehot'.")
+
+
+def check_dataset(dataset: Dataset) -> None:
+    """Raise TrainingError unless the dataset can train a classifier."""
+    if len(dataset.train) == 0:
+        raise TrainingError("The training split is empty.", "Load a dataset with rows, or lower data.split.validation / data.split.test.")
+    if dataset.num_classes < 2:
+        raise TrainingError(f"The dataset has only {dataset.num_classes} class ({', '.join(dataset.class_names) or 'none'}); a classifier needs at least two.", "Add rows of another class, or check the label column.")
+    for name, split in dataset.splits().items():
+        if len(split) and (split.labels.min() < 0 or split.labels.max() >= dataset.num_classes):
+            raise TrainingError(f"The {name} split has labels outside 0..{dataset.num_classes - 1}.", "Rebuild the dataset with engine.data.load_dataset.")
+    present = np.unique(dataset.train.labels)
+    if len(present) < 2:
+        only = dataset.class_names[int(present[0])]
+        raise TrainingError(f"The training split holds only one class ({only!r}); a classifier needs examples of at least two.", "Add rows of another class, or change data.split / data.limit.")
+
+
+class Trainer:
+    def __init__(
+        self,
+        exp: Experiment,
+        dataset: Dataset,
+        runs_dir: str | os.PathLike[str] = "runs",
+        listener: ev.Listener | None = None,
+        control: TrainControl | None = None,
+        batch_interval: float = 0.25,
+        *,
+        model: Any = None,
+        callbacks: Sequence[Any] = (),
+        run_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        """`model`: an already built (and compiled) string-input model to train instead of
+        building one from the experiment; `callbacks`: extra Keras callbacks, put first;
+        `run_dir`: an existing run folder to continue (see `from_run`)."""
+        self.exp = exp.copy()
+        self.dataset = dataset
+        self.runs_dir = Path(runs_dir)
+        self.listener = listener
+        self.control = control or TrainControl()
+        self.batch_interval = batch_interval
+        self.model = model
+        self.extra_callbacks = list(callbacks)
+        self.run_dir: Path | None = Path(run_dir) if run_dir is not None else None
+        self.history: dict[str, list[float]] = {}
+        self.epochs_done = 0
+        self.best_value: float | None = None
+        self.best_epoch = 0
+        self.last_good_epoch = 0
+        self.monitor = self.exp.fit.monitor
+        self.restores_best = False
+        self.status = "new"
+        self.events: list[Any] = []
+        self._created = ""
+        self._data: tuple | None = None
+
+    # ---- continuing a saved run -------------------------------------------------------------
+    @classmethod
+    def from_run(
+        cls,
+        run_path: str | os.PathLike[str],
+        dataset: Dataset | None = None,
+        listener: ev.Listener | None = None,
+        control: TrainControl | None = None,
+        batch_interval: float = 0.25,
+    ) -> Trainer:
+        """A Trainer that continues a saved run (from last.keras, history kept) on `run()`."""
+        store = runs.RunStore(Path(run_path).parent)
+        run = store.load(run_path, which="last")
+        if dataset is None:
+            from engine.data import load_dataset
+
+            dataset = load_dataset(run.experiment)
+        t = cls(run.experiment, dataset, run.path.parent, listener, control, batch_interval, model=run.model, run_dir=run.path)
+        meta = json.loads((run.path / runs.METRICS).read_text(encoding="utf-8"))
+        t._created = str(meta.get("created", ""))
+        t.history = {k: [math.nan if v is None else float(v) for v in vals] for k, vals in (meta.get("history") or {}).items()}
+        t.epochs_done = int(meta.get("epochs", 0))
+        t.last_good_epoch = int(meta.get("last_good_epoch", t.epochs_done))
+        best = meta.get("best") or {}
+        t.best_value = best.get("value")
+        t.best_epoch = int(best.get("epoch") or 0)
+        t.status = str(meta.get("status", "stopped"))
+        return t
+
+    # ---- events -----------------------------------------------------------------------------
+    def _emit(self, event: Any) -> None:
+        if self.run_dir is not None:
+            line = json.dumps(ev.to_dict(event))
+            with open(self.run_dir / runs.EVENTS, "a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+            if not isinstance(event, ev.BatchEnd):
+                with open(self.run_dir / runs.LOG, "a", encoding="utf-8") as fh:
+                    fh.write(time.strftime("%H:%M:%S ") + ev.describe(event) + "\n")
+        if not isinstance(event, ev.BatchEnd):
+            self.events.append(event)
+        if self.listener is not None:
+            self.listener(event)
+
+    def _fail(self, exc: KerminalError) -> KerminalError:
+        self.status = "failed"
+        event = ev.Failed(str(self.run_dir or ""), self.epochs_done, str(exc), self._last_metrics())
+        if self.run_dir is not None:
+            self._write_metrics(message=str(exc))
+        self._emit(event)
+        return exc
+
+    def _last_metrics(self) -> dict[str, float]:
+        return {k: v[-1] for k, v in self.history.items() if v}
+
+    def _record_epoch(self, epoch: int, logs: dict[str, float]) -> None:
+        """Called by the callback at each epoch end (after the checkpoints are written)."""
+        for k, v in logs.items():
+            column = self.history.setdefault(k, [])
+            column.extend([math.nan] * max(0, epoch - 1 - len(column)))
+            column.append(v)
+        self.epochs_done = epoch
+        self._write_metrics()
+
+    def _write_metrics(self, message: str = "") -> None:
+        ds = self.dataset
+        data = {
+            "kerminal_run": runs.FORMAT,
+            "name": self.exp.name,
+            "preset": self.exp.preset,
+            "created": self._created,
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "status": self.status,
+            "message": message,
+            "epochs": self.epochs_done,
+            "last_good_epoch": self.last_good_epoch,
+            "best": {"monitor": self.monitor, "value": self.best_value, "epoch": self.best_epoch},
+            "metrics": self._last_metrics(),
+            "history": self.history,
+            "class_names": list(ds.class_names),
+            "task": ds.task,
+            "samples": {"train": len(ds.train), "validation": len(ds.validation), "test": len(ds.test)},
+            "batch_size": self.exp.fit.batch_size,
+            "seed": self.exp.fit.seed,
+        }
+        runs.write_json_atomic(self.run_dir / runs.METRICS, data)
+
+    # ---- the run ----------------------------------------------------------------------------
+    def _prepare(self) -> None:
+        """Check the data, build the model (seeded), encode the arrays. Raises KerminalError."""
+        import keras
+
+        from engine import layers
+
+        check_dataset(self.dataset)
+        exp, ds = self.exp, self.dataset
+        if self.model is None:
+            keras.utils.set_random_seed(exp.fit.seed)
+            try:
+                self.model = layers.build(exp, ds)
+            except KerminalError:
+                raise
+            except Exception as exc:
+                raise TrainingError(f"The model could not be built: {_first_line(exc)}", "Check the layer stack in the Layers pane or with `kerminal inspect`.") from None
+        plan = layers.loss_plan(exp, ds.num_classes)
+        x = encode_inputs(ds.train.texts)
+        y = encode_labels(ds.train.labels, plan.labels, ds.num_classes)
+        val = None
+        if len(ds.validation):
+            val = (encode_inputs(ds.validation.texts), encode_labels(ds.validation.labels, plan.labels, ds.num_classes))
+        self._data = (x, y, val)
+        monitor = exp.fit.monitor or "val_loss"
+        if val is None and monitor.startswith("val_"):
+            monitor = monitor[4:]
+        base = monitor[4:] if monitor.startswith("val_") else monitor
+        known = ["loss", *[m if isinstance(m, str) else str(m) for m in exp.compile.metrics]]
+        if base not in known:
+            choices = ", ".join([*known, *(f"val_{k}" for k in known)] if val is not None else known)
+            raise TrainingError(f"fit.monitor: {exp.fit.monitor!r} is not a metric this model logs.", f"Use one of: {choices}.")
+        self.monitor = monitor
+
+    def run(self, epochs: int | None = None) -> RunResult:
+        """Train `epochs` more epochs (default exp.fit.epochs) and return the result. A second
+        call continues the same run and folder. The control is reset at the start."""
+        import keras
+
+        from engine.training.callbacks import KerminalCallback
+
+        n = int(epochs if epochs is not None else self.exp.fit.epochs)
+        if n < 1:
+            raise self._fail(TrainingError(f"epochs: {n} is out of range.", "Train at least 1 epoch."))
+        self.control.reset()
+        if self._data is None:
+            try:
+                self._prepare()
+            except KerminalError as exc:
+                raise self._fail(exc) from None
+        x, y, val = self._data
+        if self.run_dir is None:
+            self.run_dir = runs.new_run_dir(self.runs_dir, self.exp.name)
+            self._created = time.strftime("%Y-%m-%dT%H:%M:%S")
+            runs.atomic_write_text(self.run_dir / runs.EXPERIMENT, runs.experiment_as_trained(self.exp).to_toml())
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.status = "running"
+        self._write_metrics()
+
+        bs = self.exp.fit.batch_size
+        steps = max(1, math.ceil(len(x) / bs))
+        initial = self.epochs_done
+        target = initial + n
+        best_tmp = self.run_dir / ".best.tmp.keras"
+        best_tmp.unlink(missing_ok=True)
+        cb = KerminalCallback(self, steps, len(x), bs, target, best_tmp)
+        es_cfg = self.exp.fit.early_stopping
+        self.restores_best = bool(es_cfg.patience and es_cfg.restore_best)
+        early = None
+        callbacks = [
+            *self.extra_callbacks,
+            keras.callbacks.TerminateOnNaN(),
+            keras.callbacks.ModelCheckpoint(best_tmp, monitor=self.monitor, save_best_only=True, initial_value_threshold=self.best_value),
+            keras.callbacks.CSVLogger(str(self.run_dir / runs.HISTORY), append=True),
+        ]
+        if es_cfg.patience:
+            early = keras.callbacks.EarlyStopping(monitor=self.monitor, patience=es_cfg.patience, restore_best_weights=es_cfg.restore_best)
+            callbacks.append(early)
+        callbacks.append(cb)
+
+        self._emit(ev.Started(str(self.run_dir), target, steps, len(x), initial, len(val[0]) if val else 0, bs, self.monitor, time.time()))
+        try:
+            self.model.fit(x, y, batch_size=bs, epochs=target, initial_epoch=initial, validation_data=val, callbacks=callbacks, verbose=0, shuffle=True)
+        except KerminalError as exc:
+            raise self._fail(exc) from None
+        except Exception as exc:
+            where = f" in epoch {self.epochs_done + 1}" if self.epochs_done >= initial else ""
+            raise self._fail(TrainingError(f"Training failed{where}: {_first_line(exc)}", "Check the layer stack and the data; finished epochs are kept in the run folder.")) from None
+        finally:
+            best_tmp.unlink(missing_ok=True)
+
+        metrics = self._last_metrics()
+        if cb.nan_at is not None:
+            e, s = cb.nan_at
+            kept = f"last.keras keeps epoch {self.last_good_epoch}" if self.last_good_epoch else "no epoch finished cleanly, so no model was saved"
+            raise self._fail(TrainingError(
+                f"The loss became NaN (not a number) at epoch {e}, step {s}; training stopped and {kept}.",
+                "Lower compile.learning_rate (or pick another optimizer) and train again.",
+            )) from None
+        early_stopped = bool(early is not None and early.stopped_epoch > 0)
+        if cb.stopped_by_control:
+            self.status = "stopped"
+            message = self.control.reason or "stopped on request."
+            self._write_metrics(message)
+            self._emit(ev.Stopped(str(self.run_dir), self.epochs_done, metrics, message))
+        else:
+            self.status = "finished"
+            message = ""
+            if early_stopped:
+                message = f"early stopping: {self.monitor} did not improve for {es_cfg.patience} epochs (best epoch {self.best_epoch})"
+            self._write_metrics(message)
+            self._emit(ev.Finished(str(self.run_dir), self.epochs_done, metrics, message))
+        return RunResult(self.run_dir, self.status, self.epochs_done, {k: list(v) for k, v in self.history.items()}, metrics, self.monitor, self.best_value, self.best_epoch, message, early_stopped, list(self.events))
