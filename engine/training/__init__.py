@@ -4,19 +4,27 @@
 - TrainControl: stop / pause / resume from any thread
 - Trainer(exp, dataset, runs_dir, listener, control, batch_interval).run(epochs) -> RunResult
 - RunStore(root): list(), load(id_or_path), delete(id); the run folder layout is in runs.py
+- Predictor(model, class_names, exp) / Predictor.from_run(path): predict(text), predict_many
+- evaluate(model_or_run, split_or_dataset) -> Evaluation
 """
 
 from engine.training.control import TrainControl
+from engine.training.evaluate import Evaluation, Misclassified, evaluate
 from engine.training.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Stopped
+from engine.training.predictor import Prediction, Predictor
 from engine.training.runs import Run, RunInfo, RunStore
 from engine.training.trainer import RunResult, Trainer
 
 __all__ = [
     "BatchEnd",
     "EpochEnd",
+    "Evaluation",
     "Event",
     "Failed",
     "Finished",
+    "Misclassified",
+    "Prediction",
+    "Predictor",
     "Run",
     "RunInfo",
     "RunResult",
@@ -25,4 +33,5 @@ __all__ = [
     "Stopped",
     "TrainControl",
     "Trainer",
+    "evaluate",
 ]
