@@ -1,0 +1,71 @@
+"""engine.data: every source loads into one Dataset (texts, integer labels, class names, splits).
+
+`load_dataset(exp)` reads exp.data.source, cleans the texts (data.clean), drops rows with
+missing or empty text (counted in the notes), splits by class with the seed (a source's own
+test split is kept), and keeps at most data.limit rows per split. `dataset_stats` describes
+a Dataset for choosing vectorizer settings. No TensorFlow, no UI.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.data.sources import sample_path
+from engine.data.stats import DatasetStats, dataset_stats
+from engine.dataset import Dataset, Split
+from engine.errors import DataError
+from engine.experiment import Experiment
+
+__all__ = ["load_dataset", "dataset_stats", "DatasetStats", "sample_path"]
+
+
+def _split(texts: pd.Series, labels: np.ndarray, idx: np.ndarray) -> Split:
+    return Split(texts.iloc[idx].tolist() if len(idx) else [], labels[idx].astype(np.int64))
+
+
+def load_dataset(exp: Experiment) -> Dataset:
+    """Load, clean, split and limit the data of an experiment. Raises DataError."""
+    from engine.data.sources import load_raw, tidy
+    from engine.data.split import limit_rows, shuffled, stratified_split
+
+    d = exp.data
+    raw = load_raw(exp)
+    notes = list(raw.notes)
+    texts = raw.texts
+    clean = [] if raw.symbols else d.clean
+    texts, labels = tidy(texts, raw.labels, raw.name, notes, clean)
+    if not len(texts):
+        raise DataError(f"{raw.name}: no rows with text are left.", "Check data.text names the column that holds the texts.")
+    present = np.unique(labels)
+    if len(present) < 2:
+        raise DataError(
+            f"{raw.name}: every row with text belongs to one class ({raw.class_names[int(present[0])]!r}); a classifier needs at least two.",
+            "Point data.label at the column that holds the classes, or add rows of the other classes.",
+        )
+    seed = d.split.seed
+    if raw.test is not None:
+        test_texts, test_labels = raw.test
+        test_texts, test_labels = tidy(test_texts, test_labels, f"{raw.name} test split", notes, clean)
+        train_idx, val_idx, _ = stratified_split(labels, d.split.validation, 0.0, seed)
+        test_idx = shuffled(len(test_texts), seed)
+        if d.split.test > 0:
+            notes.append(f"{raw.name} has its own test split ({len(test_texts)} rows); data.split.test = {d.split.test} is not used")
+    else:
+        train_idx, val_idx, test_idx = stratified_split(labels, d.split.validation, d.split.test, seed)
+        test_texts, test_labels = texts, labels
+    if d.limit:
+        total = len(train_idx) + len(val_idx) + len(test_idx)
+        train_idx, val_idx, test_idx = (limit_rows(i, d.limit) for i in (train_idx, val_idx, test_idx))
+        kept = len(train_idx) + len(val_idx) + len(test_idx)
+        if kept < total:
+            notes.append(f"data.limit = {d.limit}: kept {kept} of {total} rows (at most {d.limit} per split)")
+    return Dataset(
+        name=raw.name,
+        class_names=list(raw.class_names),
+        train=_split(texts, labels, train_idx),
+        validation=_split(texts, labels, val_idx),
+        test=_split(test_texts, test_labels, test_idx),
+        symbols=raw.symbols,
+        notes=notes,
+    )
