@@ -1,0 +1,441 @@
+"""The kerminal app: one App, five panes (Data, Layers, Train, Predict, Runs).
+
+The app owns the experiment being edited (with undo/redo), the loaded dataset and the
+TensorFlow state; panes read them and call the app's methods to change them (messages go
+up, method calls go down). Slow work (importing TensorFlow, loading data, training,
+predicting, evaluating) runs in thread workers that post messages; widgets change only in
+message handlers, on the UI thread.
+
+`make_app(...)` builds the app for `run(argv)`, the tests and the benchmarks alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from engine.errors import KerminalError
+from engine.experiment import Experiment
+from tui.commands import KerminalCommands
+from tui.dialogs import ConfirmDialog, FilePicker, TextPrompt
+from tui.messages import DatasetReady, TensorFlowReady
+from tui.panes.base import Pane
+from tui.panes.data import DataPane
+from tui.panes.layers import LayersPane
+from tui.panes.predict import PredictPane
+from tui.panes.runs import RunsPane
+from tui.panes.train import TrainPane
+
+PANES: list[tuple[str, str, type[Pane]]] = [
+    ("data", "Data", DataPane),
+    ("layers", "Layers", LayersPane),
+    ("train", "Train", TrainPane),
+    ("predict", "Predict", PredictPane),
+    ("runs", "Runs", RunsPane),
+]
+
+UNDO_LIMIT = 100
+
+
+def error_text(exc: BaseException) -> str:
+    """A user-facing message: a KerminalError as it is, anything else with its type."""
+    if isinstance(exc, KerminalError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+class KerminalApp(App):
+    """kerminal: build, train and use Keras text classifiers from the keyboard."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "kerminal"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]
+    COMMANDS = App.COMMANDS | {KerminalCommands}
+
+    BINDINGS = [
+        Binding("1", "show_pane('data')", "Data", show=False, tooltip="Show the Data pane."),
+        Binding("2", "show_pane('layers')", "Layers", show=False, tooltip="Show the Layers pane."),
+        Binding("3", "show_pane('train')", "Train", show=False, tooltip="Show the Train pane."),
+        Binding("4", "show_pane('predict')", "Predict", show=False, tooltip="Show the Predict pane."),
+        Binding("5", "show_pane('runs')", "Runs", show=False, tooltip="Show the Runs pane."),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="List every key binding."),
+        Binding("ctrl+s", "save", "Save", tooltip="Save the experiment file."),
+        Binding("ctrl+o", "open", "Open", tooltip="Open an experiment file."),
+        Binding("ctrl+n", "save_as", "Save as", show=False, tooltip="Save the experiment to a new file."),
+        Binding("ctrl+z", "undo", "Undo", tooltip="Undo the last change to the experiment."),
+        Binding("ctrl+y", "redo", "Redo", tooltip="Redo the change just undone."),
+        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit (offers to save an unsaved experiment)."),
+    ]
+
+    def __init__(
+        self,
+        experiment: Experiment | None = None,
+        *,
+        experiment_path: str | Path | None = None,
+        runs_dir: str | Path | None = None,
+        load_tensorflow: bool = True,
+    ) -> None:
+        super().__init__()
+        self.started_at = time.perf_counter()
+        self.first_screen_s: float | None = None  # benchmark hook: seconds to the first screen
+        if experiment is None:
+            from engine.layers.presets import default_experiment
+
+            experiment = default_experiment()
+        self.experiment: Experiment = experiment
+        self.experiment_path: Path | None = Path(experiment_path) if experiment_path else None
+        self.runs_dir = Path(runs_dir) if runs_dir else Path.cwd() / "runs"
+        self.load_tensorflow = load_tensorflow
+        self.dirty = False
+        self._undo: list[tuple[Experiment, str]] = []
+        self._redo: list[tuple[Experiment, str]] = []
+        # The dataset of the current data config; `data_generation` counts reloads so that a
+        # late answer for an old config is ignored.
+        self.dataset: Any = None
+        self.stats: Any = None
+        self.data_error = ""
+        self.data_generation = 0
+        self.data_loading = False
+        self.tf_state = "not loaded"  # not loaded | loading | ready | failed
+        self.tf_seconds: float | None = None
+        self.samples_per_second: float = 0.0  # benchmark hook: the Trainer's last epoch figure
+
+    # ---- layout --------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="panes", initial="data"):
+            for i, (pane_id, title, cls) in enumerate(PANES, 1):
+                with TabPane(f"{i} {title}", id=pane_id):
+                    yield cls(id=f"{pane_id}-pane")
+        with Horizontal(id="statusbar"):
+            yield Static("", id="status-experiment")
+            yield Static("", id="status-data")
+            yield Static("", id="status-tf")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.update_status()
+        self.call_after_refresh(self._first_screen)
+        self.reload_data()
+        if self.load_tensorflow:
+            self.start_tensorflow()
+        self.focus_pane("data")
+
+    def _first_screen(self) -> None:
+        self.first_screen_s = time.perf_counter() - self.started_at
+
+    def panes(self) -> list[Pane]:
+        return list(self.query(Pane))
+
+    def pane(self, pane_id: str) -> Pane:
+        return self.query_one(f"#{pane_id}-pane", Pane)
+
+    def action_show_pane(self, pane_id: str) -> None:
+        self.query_one(TabbedContent).active = pane_id
+        self.focus_pane(pane_id)
+
+    def focus_pane(self, pane_id: str) -> None:
+        self.call_after_refresh(self.pane(pane_id).focus_default)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id:
+            self.focus_pane(event.pane.id)
+
+    @property
+    def active_pane(self) -> Pane:
+        return self.pane(self.query_one(TabbedContent).active)
+
+    # ---- status line ---------------------------------------------------------------------
+    def update_status(self) -> None:
+        exp = self.experiment
+        where = self.experiment_path.name if self.experiment_path else "not saved"
+        star = " *" if self.dirty else ""
+        self.query_one("#status-experiment", Static).update(f"{exp.name}{star} ({where})")
+        if self.data_loading:
+            data = f"loading {exp.data.source}…"
+        elif self.data_error:
+            data = "data error (see 1 Data)"
+        elif self.dataset is not None:
+            ds = self.dataset
+            data = f"{ds.name}: {len(ds.train):,} train · {ds.num_classes} classes"
+        else:
+            data = "no data"
+        self.query_one("#status-data", Static).update(data)
+        if self.tf_state == "ready" and self.tf_seconds is not None:
+            tf = f"TF ready ({self.tf_seconds:.1f}s)"
+        elif self.tf_state == "loading":
+            tf = "TF loading…"
+        elif self.tf_state == "failed":
+            tf = "TF failed"
+        else:
+            tf = "TF on demand"
+        self.query_one("#status-tf", Static).update(tf)
+
+    # ---- TensorFlow in the background ----------------------------------------------------
+    def start_tensorflow(self) -> None:
+        if self.tf_state in ("loading", "ready"):
+            return
+        self.tf_state = "loading"
+        self.update_status()
+        self._import_tensorflow()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="tensorflow", description="import TensorFlow")
+    def _import_tensorflow(self) -> None:
+        t0 = time.perf_counter()
+        try:
+            import keras  # noqa: F401
+            import tensorflow  # noqa: F401
+
+            import engine.keras_layers  # noqa: F401
+        except Exception as exc:  # an import failure must not take the app down
+            self.post_message(TensorFlowReady(time.perf_counter() - t0, error_text(exc)))
+            return
+        self.post_message(TensorFlowReady(time.perf_counter() - t0))
+
+    def on_tensor_flow_ready(self, message: TensorFlowReady) -> None:
+        self.tf_seconds = message.seconds
+        if message.error:
+            self.tf_state = "failed"
+            self.notify(f"TensorFlow could not load: {message.error}", severity="error", timeout=10)
+        else:
+            self.tf_state = "ready"
+        self.update_status()
+        for pane in self.panes():
+            pane.tensorflow_ready()
+
+    # ---- data ----------------------------------------------------------------------------
+    def reload_data(self) -> None:
+        self.data_generation += 1
+        self.data_loading = True
+        self.update_status()
+        self._load_data(self.experiment.copy(), self.data_generation)
+        for pane in self.panes():
+            pane.dataset_changed()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="data", description="load the dataset")
+    def _load_data(self, exp: Experiment, generation: int) -> None:
+        from engine.data import dataset_stats, load_dataset
+
+        try:
+            ds = load_dataset(exp)
+            stats = dataset_stats(ds, exp.vectorize)
+        except Exception as exc:
+            self.post_message(DatasetReady(generation, error=error_text(exc)))
+            return
+        self.post_message(DatasetReady(generation, ds, stats))
+
+    def on_dataset_ready(self, message: DatasetReady) -> None:
+        if message.generation != self.data_generation:
+            return  # an answer for a data config that has changed since
+        self.data_loading = False
+        self.dataset, self.stats, self.data_error = message.dataset, message.stats, message.error
+        if message.error:
+            self.notify(message.error, title="Data", severity="error", timeout=8)
+        self.update_status()
+        for pane in self.panes():
+            pane.dataset_changed()
+
+    def refresh_stats(self) -> None:
+        """Vectorizer settings changed: recompute the stats (OOV rate) without reloading."""
+        if self.dataset is None:
+            return
+        from engine.data import dataset_stats
+
+        try:
+            self.stats = dataset_stats(self.dataset, self.experiment.vectorize)
+        except Exception as exc:
+            self.notify(error_text(exc), title="Data", severity="error")
+
+    # ---- validation ----------------------------------------------------------------------
+    def validate(self) -> tuple[Any, str]:
+        """The stack's validation Report for the current experiment and data, or an error."""
+        from engine.layers import validate_experiment
+
+        try:
+            return validate_experiment(self.experiment, self.dataset), ""
+        except Exception as exc:
+            return None, error_text(exc)
+
+    # ---- the experiment, with undo -------------------------------------------------------
+    def set_experiment(self, exp: Experiment, reason: str, *, undoable: bool = True) -> None:
+        """Replace the experiment (a copy edited by a pane); reload data if its data changed."""
+        old = self.experiment
+        if undoable:
+            self._undo.append((old, reason))
+            del self._undo[:-UNDO_LIMIT]
+            self._redo.clear()
+        self._apply(exp, old)
+        self.dirty = True
+        self.update_status()
+
+    def _apply(self, exp: Experiment, old: Experiment) -> None:
+        self.experiment = exp
+        if exp.data != old.data:
+            self.reload_data()
+        elif exp.vectorize != old.vectorize:
+            self.refresh_stats()
+            for pane in self.panes():
+                pane.dataset_changed()
+        for pane in self.panes():
+            pane.experiment_changed()
+
+    def action_undo(self) -> None:
+        if not self._undo:
+            self.notify("Nothing to undo.")
+            return
+        exp, reason = self._undo.pop()
+        self._redo.append((self.experiment, reason))
+        self._apply(exp, self.experiment)
+        self.dirty = True
+        self.update_status()
+        self.notify(f"Undid: {reason}")
+
+    def action_redo(self) -> None:
+        if not self._redo:
+            self.notify("Nothing to redo.")
+            return
+        exp, reason = self._redo.pop()
+        self._undo.append((self.experiment, reason))
+        self._apply(exp, self.experiment)
+        self.dirty = True
+        self.update_status()
+        self.notify(f"Redid: {reason}")
+
+    # ---- files ---------------------------------------------------------------------------
+    def save_to(self, path: Path) -> bool:
+        from engine.experiment import save
+
+        exp = self.experiment.copy()
+        new_base = path.expanduser().resolve().parent
+        if exp.data.path and not Path(exp.data.path).expanduser().is_absolute() and new_base != exp.base_dir.resolve():
+            exp.data.path = str(exp.resolve(exp.data.path).resolve())
+        try:
+            save(exp, path)
+        except (OSError, KerminalError) as exc:
+            self.notify(f"Could not save {path}: {error_text(exc)}", title="Save", severity="error")
+            return False
+        exp.base_dir = new_base
+        self.experiment = exp
+        self.experiment_path = path
+        self.dirty = False
+        self.update_status()
+        self.notify(f"Saved {path}", title="Save")
+        return True
+
+    def action_save(self) -> None:
+        if self.experiment_path is None:
+            self.action_save_as()
+        else:
+            self.save_to(self.experiment_path)
+
+    def action_save_as(self, then_exit: bool = False) -> None:
+        default = str(self.experiment_path or Path.cwd() / f"{self.experiment.name or 'experiment'}.toml")
+
+        def chosen(value: str | None) -> None:
+            if value and self.save_to(Path(value).expanduser()) and then_exit:
+                self.exit(0)
+
+        self.push_screen(TextPrompt("Save the experiment as", default, "path/to/experiment.toml", "Enter saves · Esc cancels"), chosen)
+
+    def action_open(self) -> None:
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.open_experiment(path)
+
+        start = self.experiment_path.parent if self.experiment_path else Path.cwd()
+        self.push_screen(FilePicker("Open an experiment file", start, suffixes=(".toml",)), chosen)
+
+    def open_experiment(self, path: Path) -> bool:
+        from engine.experiment import load
+
+        try:
+            exp = load(path)
+        except KerminalError as exc:
+            self.notify(error_text(exc), title="Open", severity="error", timeout=10)
+            return False
+        self.set_experiment(exp, f"open {path.name}")
+        self.experiment_path = path
+        self.dirty = False
+        self.update_status()
+        self.notify(f"Opened {path}", title="Open")
+        return True
+
+    # ---- training results -------------------------------------------------------------
+    def model_trained(self, model: Any, class_names: list[str], exp: Experiment, run_dir: str) -> None:
+        """The Train pane finished (or stopped) a run: predict with its model."""
+        self.query_one(PredictPane).use_model(model, class_names, exp, f"just trained ({Path(run_dir).name})")
+
+    def runs_changed(self) -> None:
+        self.query_one(RunsPane).action_refresh()
+
+    # ---- help and quit -------------------------------------------------------------------
+    def action_help(self) -> None:
+        from tui.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        if not self.dirty:
+            self._stop_training()
+            self.exit(0)
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "save":
+                if self.experiment_path is None:
+                    self.action_save_as(then_exit=True)
+                elif self.save_to(self.experiment_path):
+                    self._stop_training()
+                    self.exit(0)
+            elif choice == "discard":
+                self._stop_training()
+                self.exit(0)
+
+        self.push_screen(
+            ConfirmDialog(
+                "The experiment has unsaved changes. Save it before quitting?",
+                [("save", "Save"), ("discard", "Quit without saving"), ("cancel", "Cancel")],
+            ),
+            chosen,
+        )
+
+    def _stop_training(self) -> None:
+        self.query_one(TrainPane).stop_for_exit()
+
+
+def make_app(
+    experiment: Experiment | str | Path | None = None,
+    runs_dir: str | Path | None = None,
+    load_tensorflow: bool = True,
+) -> KerminalApp:
+    """The app on an experiment (an Experiment, a file, or None for the default experiment)."""
+    path = None
+    if isinstance(experiment, (str, Path)):
+        from engine.experiment import load
+
+        path = Path(experiment)
+        experiment = load(path)
+    return KerminalApp(experiment, experiment_path=path, runs_dir=runs_dir, load_tensorflow=load_tensorflow)
+
+
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="kerminal", description="The kerminal app. Headless commands: kerminal --help.")
+    parser.add_argument("experiment", nargs="?", help="an experiment file (.toml); default: the sample data and default model")
+    parser.add_argument("--runs-dir", default=None, help="where runs are saved and listed (default ./runs)")
+    args = parser.parse_args(argv)
+    try:
+        app = make_app(args.experiment, runs_dir=args.runs_dir)
+    except KerminalError as exc:
+        print(f"kerminal: {exc}")
+        return 1
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,41 @@
+"""What every pane shares: hooks the app calls when its state changes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.containers import Vertical
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tui.app import KerminalApp
+
+
+class Pane(Vertical):
+    """A pane of the app. The app calls the hooks below (method calls go down); a pane
+    changes the experiment only through `app.set_experiment` (so undo sees every change)."""
+
+    DEFAULT_FOCUS = ""  # a selector for the widget that takes focus when the pane is shown
+
+    @property
+    def kapp(self) -> KerminalApp:
+        return self.app  # type: ignore[return-value]
+
+    def focus_default(self) -> None:
+        if self.DEFAULT_FOCUS:
+            for widget in self.query(self.DEFAULT_FOCUS):
+                if widget.focusable:
+                    widget.focus()
+                    return
+        for widget in self.query("*"):
+            if widget.focusable:
+                widget.focus()
+                return
+
+    def experiment_changed(self) -> None:
+        """The experiment was edited, undone, opened or replaced by a preset."""
+
+    def dataset_changed(self) -> None:
+        """The dataset started loading, finished loading or failed (see app.dataset)."""
+
+    def tensorflow_ready(self) -> None:
+        """TensorFlow finished importing (or failed: app.tf_state)."""

@@ -1,0 +1,436 @@
+"""The Data pane: where the examples come from, and what they look like to the model.
+
+Shows the source and its options (changed in a form: `o`), a preview table, rows per class,
+token-length percentiles with a histogram, the out-of-vocabulary rate at the chosen
+vocabulary size, and the vectorizer's view of one example (tokens -> ids -> padding), which
+needs TensorFlow and so appears once it has loaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import DataTable, Select, Static
+
+from engine.experiment import CLEANERS, SOURCES, VECTORIZE_KINDS, SIDES, Experiment
+from tui.dialogs import Field, FilePicker, FormDialog
+from tui.messages import VectorizerView
+from tui.panes.base import Pane
+from tui.widgets.curves import Histogram
+
+PREVIEW_ROWS = 12
+TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
+# Which options each source uses (the rest are hidden in the form).
+SOURCE_FIELDS = {
+    "sample": {"clean"},
+    "reber": {"size"},
+    "embedded-reber": {"size"},
+    "csv": {"path", "text", "label", "clean"},
+    "per-class": {"path", "files", "text", "clean"},
+    "folder": {"path", "clean"},
+    "keras": {"name", "clean"},
+}
+COMMON_FIELDS = {"source", "validation", "test", "seed", "limit"}
+
+
+def token_lengths(texts: list[str], chars: bool, limit: int = 5000) -> list[int]:
+    """Lengths of (at most `limit`) texts in whitespace tokens, or in characters."""
+    sample = texts[:limit]
+    return [len(t) for t in sample] if chars else [len(t.split()) for t in sample]
+
+
+def _stat(stats: Any, name: str, default: Any = None) -> Any:
+    if stats is None:
+        return default
+    if isinstance(stats, dict):
+        return stats.get(name, default)
+    return getattr(stats, name, default)
+
+
+class DataDialog(FormDialog):
+    """The data source and its options; the column pickers fill in from the table's header,
+    with the guessed text and label columns preselected."""
+
+    BINDINGS = [*FormDialog.BINDINGS, Binding("ctrl+b", "browse", "Browse…")]
+
+    def __init__(self, exp: Experiment) -> None:
+        d = exp.data
+        self.exp = exp
+        fields = [
+            Field("source", "choice", d.source, "sample", SOURCES, help="sample: the shipped CSV · reber/embedded-reber: grammar strings · csv: a table file · per-class: one file per class · folder: one subfolder of .txt files per class · keras: IMDB or Reuters", optional=False),
+            Field("path", "str", d.path, "", help="file or folder (relative to the experiment file); Ctrl+B browses", optional=True),
+            Field("text", "choice", d.text, "", ("", *([d.text] if d.text else [])), help="the text column ((guess) = the longest string column)", label="text column"),
+            Field("label", "choice", d.label, "", ("", *([d.label] if d.label else [])), help="the label column ((guess) = the column with the fewest values)", label="label column"),
+            Field("files", "str", ", ".join(f"{k}={v}" for k, v in d.files.items()), "", help="per-class: class=file pairs, e.g. fake=Fake.csv, true=True.csv", label="files"),
+            Field("name", "choice", d.name or "imdb", "imdb", ("imdb", "reuters"), help="which Keras dataset (downloaded once by Keras)", optional=False),
+            Field("size", "int", d.size or None, 0, min=0, help="grammar strings to generate (empty = the default)"),
+            *[Field(f"clean_{c}", "bool", c in d.clean, False, help=f"cleaning step: {c}", label=f"clean: {c}") for c in CLEANERS],
+            Field("validation", "float", d.split.validation, 0.2, min=0.0, max=0.95, help="fraction of rows held out for validation", optional=False),
+            Field("test", "float", d.split.test, 0.0, min=0.0, max=0.95, help="fraction of rows held out for testing", optional=False),
+            Field("seed", "int", d.split.seed, 42, help="seed of the shuffle and split", optional=False),
+            Field("limit", "int", d.limit or None, 0, min=0, help="rows per split to keep (empty = all)"),
+        ]
+        super().__init__("Data source", fields, note="Ctrl+B browses for the path · Enter or Ctrl+S applies", check=self._check)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        for name in ("text", "label"):
+            select = self.field_widget(name)
+            select.set_options(self._column_options([self.exp.data.text if name == "text" else self.exp.data.label]))
+            select.value = (self.exp.data.text if name == "text" else self.exp.data.label) or ""
+        self._show_fields()
+        self._read_columns()
+
+    @staticmethod
+    def _column_options(columns: list[str]) -> list[tuple[str, str]]:
+        return [("(guess)", ""), *[(c, c) for c in columns if c]]
+
+    def _show_fields(self) -> None:
+        source = self.field_widget("source").value
+        used = SOURCE_FIELDS.get(source, set()) | COMMON_FIELDS
+        for f in self.fields:
+            key = "clean" if f.name.startswith("clean_") else f.name
+            self.query_one(f"#field-{f.name}-box").display = key in used
+
+    def field_changed(self, name: str) -> None:
+        if name == "source":
+            self._show_fields()
+        if name in ("path", "source"):
+            self._read_columns()
+
+    def _table_path(self) -> Path | None:
+        source = self.field_widget("source").value
+        raw = self.field_widget("path").value.strip()
+        if source != "csv" or not raw:
+            return None
+        path = self.exp.resolve(raw)
+        return path if path.is_file() and path.suffix.lower() in TABLE_SUFFIXES else None
+
+    def _read_columns(self) -> None:
+        path = self._table_path()
+        if path is not None:
+            self._columns_worker(path)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="columns")
+    def _columns_worker(self, path: Path) -> None:
+        from engine.data.tables import guess_label_column, guess_text_column, read_table
+
+        try:
+            frame, _notes = read_table(path)
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="Data", severity="warning")
+            return
+        text = guess_text_column(frame)
+        label, _n = guess_label_column(frame, exclude=(text,) if text else ())
+        self.app.call_from_thread(self._set_columns, list(frame.columns), text, label)
+
+    def _set_columns(self, columns: list[str], text: str | None, label: str | None) -> None:
+        for name, guess in (("text", text), ("label", label)):
+            select: Select = self.field_widget(name)
+            current = select.value if select.value in columns else (guess or "")
+            select.set_options(self._column_options(columns))
+            select.value = current
+            f = next(f for f in self.fields if f.name == name)
+            f.choices = ("", *columns)
+            f.help = f"{f.help.split(' [')[0]} [guessed: {guess or 'none'}]"
+            self.query_one(f"#field-{name}-box .field-help", Static).update(f.help)
+
+    def raw_value(self, f: Field) -> Any:
+        value = super().raw_value(f)
+        if f.kind == "choice" and f.name in ("text", "label"):
+            return "" if value is Select.BLANK else value
+        return value
+
+    def _check(self, values: dict[str, Any]) -> str:
+        source = values["source"]
+        if source in ("csv", "per-class", "folder") and not values.get("path"):
+            return f"The {source} source needs a path (Ctrl+B browses)."
+        if source == "per-class" and not values.get("files"):
+            return "per-class needs files: class=file pairs."
+        try:
+            self.files(values.get("files") or "")
+        except ValueError as exc:
+            return str(exc)
+        if (values["validation"] or 0) + (values["test"] or 0) >= 1:
+            return "validation + test must leave rows for training (their sum is >= 1)."
+        return ""
+
+    @staticmethod
+    def files(text: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            if "=" not in part:
+                raise ValueError(f"files: {part!r} is not class=file.")
+            k, v = (s.strip() for s in part.split("=", 1))
+            if not k or not v:
+                raise ValueError(f"files: {part!r} is not class=file.")
+            out[k] = v
+        return out
+
+    def action_browse(self) -> None:
+        source = self.field_widget("source").value
+        folders = source in ("folder", "per-class")
+        raw = self.field_widget("path").value.strip()
+        start = self.exp.resolve(raw) if raw else self.exp.base_dir
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.field_widget("path").value = str(path)
+
+        self.app.push_screen(FilePicker("Choose the data " + ("folder" if folders else "file"), start, folders=folders, suffixes=() if folders else TABLE_SUFFIXES), chosen)
+
+    @staticmethod
+    def apply(exp: Experiment, values: dict[str, Any]) -> Experiment:
+        new = exp.copy()
+        d = new.data
+        d.source = values["source"]
+        used = SOURCE_FIELDS.get(d.source, set())
+        d.path = (values.get("path") or "") if "path" in used else ""
+        d.text = (values.get("text") or "") if "text" in used else ""
+        d.label = (values.get("label") or "") if "label" in used else ""
+        d.files = DataDialog.files(values.get("files") or "") if "files" in used else {}
+        d.name = (values.get("name") or "") if "name" in used else ""
+        d.size = (values.get("size") or 0) if "size" in used else 0
+        d.clean = [c for c in CLEANERS if values.get(f"clean_{c}")] if "clean" in used else []
+        d.split.validation = values["validation"]
+        d.split.test = values["test"]
+        d.split.seed = values["seed"]
+        d.limit = values.get("limit") or 0
+        return new
+
+
+def vectorize_fields(exp: Experiment) -> list[Field]:
+    v = exp.vectorize
+    return [
+        Field("kind", "choice", v.kind, "words", VECTORIZE_KINDS, help="words: a vocabulary of words · chars: one symbol per step, one-hot (grammar strings)", optional=False),
+        Field("max_tokens", "int", v.max_tokens, 10000, min=3, help="words: vocabulary size, padding and out-of-vocabulary ids included", optional=False),
+        Field("length", "int", v.length, 200, min=1, help="tokens (or characters) per example after padding/truncation", optional=False),
+        Field("padding", "choice", v.padding, "pre", SIDES, help="pad at the front (pre, as the tutorials) or the back", optional=False),
+        Field("truncation", "choice", v.truncation, "pre", SIDES, help="cut long examples at the front (pre) or the back", optional=False),
+        Field("alphabet", "str", v.alphabet, "", help="chars: the symbols in one-hot order (empty = learn from the training data)"),
+    ]
+
+
+class DataPane(Pane):
+    DEFAULT_FOCUS = "#data-preview"
+    BINDINGS = [
+        Binding("o", "source", "Source…", tooltip="Choose the data source and its options."),
+        Binding("b", "browse", "Browse…", tooltip="Pick the data file or folder in a file picker."),
+        Binding("v", "vectorizer", "Vectorizer…", tooltip="Vocabulary size, sequence length, padding."),
+        Binding("n", "next_example", "Next example", tooltip="Show the vectorizer's view of the next example."),
+        Binding("r", "reload", "Reload", tooltip="Load the data again."),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.example_index = 0
+        self.lengths: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="data-summary", classes="summary")
+        with VerticalScroll(id="data-body", classes="pane-body"):
+            yield DataTable(id="data-preview", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="data-side"):
+                yield Static("", id="data-stats")
+                yield Histogram("token lengths", id="data-hist")
+                yield Static("", id="data-vectorizer")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#data-preview", DataTable)
+        table.add_columns("label", "text")
+        self.experiment_changed()
+
+    # ---- hooks ---------------------------------------------------------------------------
+    def experiment_changed(self) -> None:
+        exp = self.kapp.experiment
+        d, v = exp.data, exp.vectorize
+        bits = [f"[b]{d.source}[/b]"]
+        if d.path:
+            bits.append(d.path)
+        if d.name:
+            bits.append(d.name)
+        if d.text or d.label:
+            bits.append(f"text={d.text or '(guess)'} label={d.label or '(guess)'}")
+        if d.files:
+            bits.append(", ".join(f"{k}={p}" for k, p in d.files.items()))
+        if d.clean:
+            bits.append("clean " + "+".join(d.clean))
+        bits.append(f"split val {d.split.validation:g} test {d.split.test:g} seed {d.split.seed}")
+        if d.limit:
+            bits.append(f"limit {d.limit}")
+        vec = f"{v.kind}, length {v.length}, {v.padding}-pad" + (f", vocabulary {v.max_tokens}" if v.kind == "words" else "")
+        self.query_one("#data-summary", Static).update(f"Source: {' · '.join(bits)}\nVectorizer: {vec}")
+
+    def dataset_changed(self) -> None:
+        app = self.kapp
+        ds = app.dataset
+        stats_box = self.query_one("#data-stats", Static)
+        table = self.query_one("#data-preview", DataTable)
+        if app.data_loading:
+            stats_box.update(f"Loading {app.experiment.data.source}…")
+            return
+        if app.data_error:
+            table.clear()
+            stats_box.update(Text.assemble(("Could not load the data\n", "bold red"), (app.data_error, "red"), "\n\nPress o to change the source."))
+            self.query_one("#data-vectorizer", Static).update("")
+            self.query_one(Histogram).set_values([])
+            return
+        if ds is None:
+            return
+        table.clear()
+        for text, label in zip(ds.train.texts[:PREVIEW_ROWS], ds.train.labels[:PREVIEW_ROWS]):
+            one_line = " ".join(text.split())
+            table.add_row(ds.class_names[int(label)], one_line[:200])
+        stats_box.update(self._stats_renderable())
+        chars = app.experiment.vectorize.kind == "chars" or ds.symbols
+        self.lengths = token_lengths(ds.train.texts, chars)
+        self.query_one(Histogram).set_values(self.lengths, mark=app.experiment.vectorize.length)
+        self.example_index = 0
+        self.show_vectorizer()
+
+    def tensorflow_ready(self) -> None:
+        self.show_vectorizer()
+
+    # ---- rendering -----------------------------------------------------------------------
+    def _stats_renderable(self) -> Table:
+        app = self.kapp
+        ds, stats = app.dataset, app.stats
+        splits = [name for name, split in ds.splits().items() if len(split)]
+        table = Table(title=f"{ds.name}: {ds.num_classes} classes ({ds.task})", title_justify="left", expand=False, box=None, padding=(0, 1))
+        table.add_column("class")
+        for name in splits:
+            table.add_column(name, justify="right")
+        rows = _stat(stats, "rows") or {}
+        for i, cls in enumerate(ds.class_names):
+            cells = []
+            for name in splits:
+                value = (rows.get(name) or {}).get(cls)
+                if value is None:
+                    value = int((ds.splits()[name].labels == i).sum())
+                cells.append(f"{value:,}")
+            table.add_row(cls, *cells)
+        table.add_row("[b]total[/b]", *[f"[b]{len(ds.splits()[n]):,}[/b]" for n in splits])
+        grid = Table.grid(padding=(0, 1))
+        grid.add_row(table)
+        lines = Text()
+        if stats is not None:
+            v = app.experiment.vectorize
+            lines.append(f"{stats.unit} per example: p50 {stats.length_p50:,} · p90 {stats.length_p90:,} · p99 {stats.length_p99:,} · max {stats.length_max:,}\n")
+            lines.append(f"sequence length {v.length:,}: {stats.truncated_rate:.1%} of examples are cut\n")
+            lines.append(f"vocabulary: {stats.vocab_size:,} distinct {stats.unit}")
+            if stats.unit == "words":
+                val = f" (validation {stats.oov_rate_validation:.1%})" if stats.oov_rate_validation is not None else ""
+                lines.append(f"\nout of vocabulary at max_tokens {stats.max_tokens:,}: {stats.oov_rate:.1%}{val}")
+        for note in list(ds.notes) + [n for n in (_stat(stats, 'notes') or []) if n not in ds.notes]:
+            lines.append(f"\nnote: {note}", style="dim")
+        grid.add_row(lines)
+        return grid
+
+    def show_vectorizer(self) -> None:
+        box = self.query_one("#data-vectorizer", Static)
+        app = self.kapp
+        if app.dataset is None or not len(app.dataset.train):
+            box.update("")
+            return
+        if app.tf_state != "ready":
+            box.update("[dim]The vectorizer's view of an example appears when TensorFlow is ready.[/dim]")
+            return
+        box.update("[dim]Vectorizing an example…[/dim]")
+        index = self.example_index % len(app.dataset.train)
+        self._vectorize(app.experiment.copy(), app.dataset, index, app.data_generation)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="vectorize", description="vectorize one example")
+    def _vectorize(self, exp: Experiment, ds: Any, index: int, generation: int) -> None:
+        from engine.vectorize import make_vectorizer
+
+        text = ds.train.texts[index]
+        try:
+            layers = make_vectorizer(exp.vectorize, ds.train.texts)
+            import numpy as np
+
+            x = np.asarray([[text]], dtype=object)
+            raw = layers[0](x)
+            ids = [int(i) for i in np.asarray(raw).reshape(-1)]
+            padded = np.asarray(layers[1](raw)).reshape(-1).tolist() if len(layers) > 1 else ids
+            vocab = layers[0].get_vocabulary()
+        except Exception as exc:
+            from tui.app import error_text
+
+            self.post_message(VectorizerView(generation, error=error_text(exc)))
+            return
+        shown = 24
+        tokens = [vocab[i] if 0 <= i < len(vocab) else "?" for i in ids if i != 0]
+        lines = [
+            f"example {index + 1} ({ds.class_names[int(ds.train.labels[index])]}): {' '.join(text.split())[:160]}",
+            f"tokens ({len(tokens)}): " + " ".join(tokens[:shown]) + (" …" if len(tokens) > shown else ""),
+            f"ids: " + " ".join(map(str, ids[:shown])) + (" …" if len(ids) > shown else ""),
+        ]
+        v = exp.vectorize
+        head = " ".join(str(int(i)) for i in padded[:12])
+        tail = " ".join(str(int(i)) for i in padded[-12:])
+        lines.append(f"{v.padding}-padded to {v.length}: {head}" + (f" … {tail}" if len(padded) > 24 else (" " + " ".join(str(int(i)) for i in padded[12:]) if len(padded) > 12 else "")))
+        if v.kind == "chars":
+            lines.append(f"then one-hot over {len(vocab) - 2} symbols: shape ({v.length}, {len(vocab) - 2})")
+        self.post_message(VectorizerView(generation, lines))
+
+    def on_vectorizer_view(self, message: VectorizerView) -> None:
+        if message.generation != self.kapp.data_generation:
+            return
+        box = self.query_one("#data-vectorizer", Static)
+        if message.error:
+            box.update(Text(f"Vectorizer: {message.error}", style="red"))
+        else:
+            box.update(Text("\n".join(message.lines)))
+
+    # ---- actions -------------------------------------------------------------------------
+    def action_source(self) -> None:
+        def done(values: dict[str, Any] | None) -> None:
+            if values is not None:
+                self.kapp.set_experiment(DataDialog.apply(self.kapp.experiment, values), "change the data source")
+
+        self.app.push_screen(DataDialog(self.kapp.experiment), done)
+
+    def action_browse(self) -> None:
+        exp = self.kapp.experiment
+        folders = exp.data.source in ("folder", "per-class")
+        start = exp.resolve(exp.data.path) if exp.data.path else exp.base_dir
+
+        def chosen(path: Path | None) -> None:
+            if path is None:
+                return
+            new = exp.copy()
+            new.data.path = str(path)
+            if new.data.source not in ("csv", "per-class", "folder"):
+                new.data.source = "folder" if path.is_dir() else "csv"
+            if new.data.source == "csv":
+                new.data.text = new.data.label = ""
+            self.kapp.set_experiment(new, f"data path {path.name}")
+
+        self.app.push_screen(FilePicker("Choose the data file or folder", start, folders=folders, suffixes=() if folders else TABLE_SUFFIXES), chosen)
+
+    def action_vectorizer(self) -> None:
+        exp = self.kapp.experiment
+
+        def done(values: dict[str, Any] | None) -> None:
+            if values is None:
+                return
+            new = exp.copy()
+            for key, value in values.items():
+                setattr(new.vectorize, key, value if value is not None else "")
+            self.kapp.set_experiment(new, "change the vectorizer")
+
+        self.app.push_screen(FormDialog("Vectorizer", vectorize_fields(exp)), done)
+
+    def action_next_example(self) -> None:
+        self.example_index += 1
+        self.show_vectorizer()
+
+    def action_reload(self) -> None:
+        self.kapp.reload_data()

@@ -1,0 +1,384 @@
+"""The Layers pane: the layer stack as a table, validated (without TensorFlow) on every edit.
+
+Keys add, insert, delete, move, duplicate and edit layers (the edit form shows every
+parameter with its default, range or choices and help, and refuses bad values in place), load
+a preset, and change the compile settings. Every edit goes through `app.set_experiment`, so
+undo/redo (Ctrl+Z / Ctrl+Y) sees it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Static
+
+from engine.experiment import OPTIMIZERS, Experiment, LayerSpec
+from tui.dialogs import ChoiceDialog, Field, FormDialog
+from tui.panes.base import Pane
+
+
+def _shape(shape: Any) -> str:
+    if isinstance(shape, (tuple, list)):
+        return "(" + ", ".join("None" if s is None else str(s) for s in shape) + ")"
+    return str(shape) if shape is not None else "?"
+
+
+def param_fields(type: str, params: dict[str, Any]) -> list[Field]:
+    """The edit form of a layer: one Field per registry parameter."""
+    from engine.layers import layer_info
+
+    fields = []
+    for p in layer_info(type).params:
+        kind = {"activation": "choice", "layer": "toml"}.get(p.kind, p.kind)
+        if p.kind == "layer":
+            kind = "toml"
+        value = params.get(p.name)
+        if kind in ("choice", "bool") and value is None:
+            value = p.default
+        rng = p.range_text() if kind not in ("choice",) else ""
+        help = p.help + (f"  range {rng}" if rng and kind in ("int", "float") else "")
+        fields.append(
+            Field(
+                p.name,
+                kind,
+                value,
+                p.default,
+                choices=p.choices if kind == "choice" else (),
+                min=None,  # the registry's check_param judges ranges (some are half-open)
+                max=None,
+                help=help,
+                optional=True,
+            )
+        )
+    return fields
+
+
+class LayerEditor(FormDialog):
+    """Every parameter of one layer; a bad value is refused in place (check_param)."""
+
+    def __init__(self, spec: LayerSpec, index: int) -> None:
+        from engine.layers import layer_info
+
+        self.spec = spec
+        info = layer_info(spec.type)
+        unknown = [k for k in spec.params if info.param(k) is None]
+        note = info.help
+        if unknown:
+            note += f"\nUnknown parameters kept as they are: {', '.join(unknown)}"
+        super().__init__(f"Layer {index}: {spec.type}", param_fields(spec.type, spec.params), note=note)
+
+    def validate_field(self, f: Field) -> tuple[Any, str]:
+        from engine.layers.registry import check_param
+
+        value, error = super().validate_field(f)
+        if not error and value is not None:
+            message = check_param(self.spec.type, f.name, value)
+            if message:
+                error = message
+                self.query_one(f"#field-{f.name}-error", Static).update(message)
+                self.field_widget(f.name).set_class(True, "-invalid")
+        return value, error
+
+    def new_params(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Parameters to write: those set in the file before, and those changed from the default."""
+        out: dict[str, Any] = {}
+        for f in self.fields:
+            value = values.get(f.name)
+            if value is None:
+                continue
+            if f.name in self.spec.params or value != f.default:
+                out[f.name] = value
+        for k, v in self.spec.params.items():  # unknown ones stay (validation reports them)
+            if k not in out and all(f.name != k for f in self.fields):
+                out[k] = v
+        return out
+
+
+def compile_fields(exp: Experiment) -> list[Field]:
+    c = exp.compile
+    return [
+        Field("optimizer", "choice", c.optimizer, "rmsprop", OPTIMIZERS, help="the optimizer", optional=False),
+        Field("learning_rate", "float", c.learning_rate, None, min=1e-12, max=10.0, help="empty = the optimizer's own default (rmsprop/adam 0.001, sgd 0.01)", label="learning rate"),
+        Field("loss", "str", c.loss, "auto", help="auto follows from the labels and the last layer; or a Keras loss name", optional=False),
+        Field("metrics", "str", ", ".join(c.metrics), "accuracy", help="comma-separated Keras metric names", optional=False),
+    ]
+
+
+class LayersPane(Pane):
+    DEFAULT_FOCUS = "#layers-table"
+    BINDINGS = [
+        Binding("a", "add", "Add", tooltip="Add a layer after the selected one."),
+        Binding("i", "insert", "Insert", tooltip="Insert a layer before the selected one."),
+        Binding("e", "edit", "Edit", tooltip="Edit the selected layer's parameters (Enter too)."),
+        Binding("d", "delete", "Delete", tooltip="Delete the selected layer."),
+        Binding("c", "duplicate", "Duplicate", tooltip="Duplicate the selected layer."),
+        Binding("shift+up", "move(-1)", "Move up", key_display="⇧↑", tooltip="Move the selected layer up."),
+        Binding("shift+down", "move(1)", "Move down", key_display="⇧↓", tooltip="Move the selected layer down."),
+        Binding("p", "preset", "Preset…", tooltip="Replace the experiment with a preset."),
+        Binding("o", "compile", "Optimizer…", tooltip="Compile settings: optimizer, learning rate, loss, metrics."),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="layers-summary", classes="summary")
+        with Horizontal(id="layers-body", classes="pane-body"):
+            yield DataTable(id="layers-table", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="layers-side"):
+                yield Static("", id="layers-messages")
+                yield Static("", id="layers-help", classes="help")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#layers-table", DataTable)
+        table.add_column("#", key="n")
+        table.add_column("layer", key="layer")
+        table.add_column("settings", key="settings")
+        table.add_column("output", key="output")
+        table.add_column("params", key="params")
+        table.add_column("", key="status")
+        self.experiment_changed()
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#layers-table", DataTable)
+
+    @property
+    def cursor(self) -> int:
+        """0-based index of the selected layer (0 when the stack is empty)."""
+        layers = self.kapp.experiment.layers
+        return min(max(self.table.cursor_row, 0), max(len(layers) - 1, 0))
+
+    # ---- hooks ---------------------------------------------------------------------------
+    def experiment_changed(self) -> None:
+        self.refresh_table()
+
+    def dataset_changed(self) -> None:
+        self.refresh_table()
+
+    def refresh_table(self, select: int | None = None) -> None:
+        app = self.kapp
+        exp = app.experiment
+        report, error = app.validate()
+        table = self.table
+        keep = self.table.cursor_row if select is None else select
+        table.clear()
+        rows = list(report.rows) if report is not None else []
+        for i, spec in enumerate(exp.layers):
+            row = rows[i] if i < len(rows) else None
+            if row is not None:
+                mark = Text("✗", style="bold red") if row.errors else (Text("!", style="bold yellow") if row.warnings else Text("✓", style="green"))
+                table.add_row(
+                    str(i + 1),
+                    spec.type,
+                    Text(str(row.summary)),
+                    _shape(row.output_shape),
+                    f"{row.params:,}",
+                    mark,
+                    key=str(i),
+                )
+            else:
+                table.add_row(str(i + 1), spec.type, Text(", ".join(f"{k}={v}" for k, v in spec.params.items())), "?", "?", "", key=str(i))
+        if exp.layers:
+            table.move_cursor(row=min(max(keep, 0), len(exp.layers) - 1))
+        self._update_summary(report, error)
+        self._update_messages(report, error)
+        self._update_help()
+
+    def _update_summary(self, report: Any, error: str) -> None:
+        exp = self.kapp.experiment
+        c = exp.compile
+        lr = f"lr {c.learning_rate:g}" if c.learning_rate is not None else "default lr"
+        text = Text()
+        if report is not None:
+            text.append(f"Total params: {report.total:,}", style="bold")
+            text.append(f" (trainable {report.trainable:,}) · input {_shape(report.input_shape)} → output {_shape(report.output_shape)}")
+            state = "ok" if report.ok else f"{len(report.errors)} error(s)"
+            text.append(f" · {state}", style="green" if report.ok else "bold red")
+            if report.warnings:
+                text.append(f" · {len(report.warnings)} warning(s)", style="yellow")
+        else:
+            text.append("Validation failed", style="bold red")
+        preset = f" · preset {exp.preset}" if exp.preset else ""
+        loss = c.loss
+        if report is not None and report.loss is not None and c.loss == "auto":
+            loss = f"auto = {report.loss.loss}" + (" (from logits)" if report.loss.from_logits else "")
+        text.append(f"\n{exp.name}{preset} · {c.optimizer} {lr} · loss {loss} · {len(exp.layers)} layers")
+        self.query_one("#layers-summary", Static).update(text)
+
+    def _update_messages(self, report: Any, error: str) -> None:
+        text = Text()
+        if error:
+            text.append(error, style="red")
+        elif report is not None:
+            for message in report.errors:
+                text.append("✗ ", style="bold red")
+                text.append(f"{message}\n")
+            for message in report.warnings:
+                text.append("! ", style="bold yellow")
+                text.append(f"{message}\n")
+            if not report.errors and not report.warnings:
+                text.append("✓ The stack fits the data.", style="green")
+        self.query_one("#layers-messages", Static).update(text)
+
+    def _update_help(self) -> None:
+        from engine.layers import layer_info
+
+        exp = self.kapp.experiment
+        if not exp.layers:
+            self.query_one("#layers-help", Static).update("The stack is empty: press a to add a layer or p for a preset.")
+            return
+        spec = exp.layers[self.cursor]
+        try:
+            info = layer_info(spec.type)
+            help = f"{spec.type}: {info.help}"
+        except Exception as exc:
+            help = str(exc)
+        self.query_one("#layers-help", Static).update(help)
+
+    @on(DataTable.RowHighlighted, "#layers-table")
+    def _highlighted(self) -> None:
+        self._update_help()
+
+    @on(DataTable.RowSelected, "#layers-table")
+    def _selected(self) -> None:
+        self.action_edit()
+
+    # ---- editing -------------------------------------------------------------------------
+    def _change(self, layers: list[LayerSpec], reason: str, select: int) -> None:
+        new = self.kapp.experiment.copy()
+        new.layers = layers
+        self.kapp.set_experiment(new, reason)
+        self.refresh_table(select)
+
+    def _layers(self) -> list[LayerSpec]:
+        return self.kapp.experiment.copy().layers
+
+    def _pick_type(self, then: Any) -> None:
+        from engine.layers import layer_info, layer_types
+
+        options = [(t, Text.assemble((f"{t:<24}", "bold"), (layer_info(t).help, "dim"))) for t in layer_types()]
+        self.app.push_screen(ChoiceDialog("Which layer?", options), then)
+
+    def _add_at(self, position: int) -> None:
+        def chosen(kind: str | None) -> None:
+            if kind is None:
+                return
+            layers = self._layers()
+            spec = LayerSpec(kind, {})
+            layers.insert(position, spec)
+            self._change(layers, f"add {kind}", position)
+            self.edit_layer(position)
+
+        self._pick_type(chosen)
+
+    def action_add(self) -> None:
+        self._add_at(self.cursor + 1 if self.kapp.experiment.layers else 0)
+
+    def action_insert(self) -> None:
+        self._add_at(self.cursor)
+
+    def action_delete(self) -> None:
+        layers = self._layers()
+        if not layers:
+            self.notify("The stack is empty.")
+            return
+        i = self.cursor
+        removed = layers.pop(i)
+        self._change(layers, f"delete {removed.type}", min(i, len(layers) - 1))
+
+    def action_duplicate(self) -> None:
+        layers = self._layers()
+        if not layers:
+            return
+        i = self.cursor
+        layers.insert(i + 1, LayerSpec(layers[i].type, dict(layers[i].params)))
+        self._change(layers, f"duplicate {layers[i].type}", i + 1)
+
+    def action_move(self, step: int) -> None:
+        layers = self._layers()
+        i = self.cursor
+        j = i + step
+        if not layers or not 0 <= j < len(layers):
+            return
+        layers[i], layers[j] = layers[j], layers[i]
+        self._change(layers, f"move {layers[j].type}", j)
+
+    def action_edit(self) -> None:
+        if not self.kapp.experiment.layers:
+            self.action_add()
+            return
+        self.edit_layer(self.cursor)
+
+    def edit_layer(self, i: int) -> None:
+        from engine.layers import layer_info
+
+        spec = self.kapp.experiment.layers[i]
+        try:
+            layer_info(spec.type)
+        except Exception as exc:
+            self.notify(str(exc), title="Layers", severity="error")
+            return
+        editor = LayerEditor(spec, i + 1)
+
+        def done(values: dict[str, Any] | None) -> None:
+            if values is None:
+                return
+            layers = self._layers()
+            params = editor.new_params(values)
+            if params == layers[i].params:
+                return
+            layers[i] = LayerSpec(spec.type, params)
+            self._change(layers, f"edit {spec.type}", i)
+
+        self.app.push_screen(editor, done)
+
+    def action_preset(self) -> None:
+        from engine.layers.presets import list_presets
+
+        try:
+            presets = list_presets()
+        except Exception as exc:
+            self.notify(str(exc), title="Presets", severity="error")
+            return
+        options = []
+        for p in presets:
+            params = getattr(p, "params", None)
+            count = f"{params:,} params" if isinstance(params, int) else ""
+            options.append((p.name, Text.assemble((f"{p.name:<26}", "bold"), (f"{count:>16}  ", "cyan"), (p.description, "dim"))))
+
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                self.load_preset(name)
+
+        self.app.push_screen(ChoiceDialog("Load a preset (replaces the experiment; Ctrl+Z undoes)", options, self.kapp.experiment.preset or None), chosen)
+
+    def load_preset(self, name: str) -> None:
+        from engine.layers.presets import get_preset
+
+        try:
+            exp = get_preset(name)
+        except Exception as exc:
+            self.notify(str(exc), title="Presets", severity="error")
+            return
+        self.kapp.set_experiment(exp, f"preset {name}")
+        self.refresh_table(0)
+        self.notify(f"Loaded preset {name}.", title="Presets")
+
+    def action_compile(self) -> None:
+        exp = self.kapp.experiment
+
+        def done(values: dict[str, Any] | None) -> None:
+            if values is None:
+                return
+            new = exp.copy()
+            new.compile.optimizer = values["optimizer"]
+            new.compile.learning_rate = values["learning_rate"]
+            new.compile.loss = values["loss"]
+            new.compile.metrics = [m.strip() for m in values["metrics"].split(",") if m.strip()]
+            if new.compile != exp.compile:
+                self.kapp.set_experiment(new, "compile settings")
+
+        self.app.push_screen(FormDialog("Compile settings", compile_fields(exp)), done)

@@ -1,0 +1,214 @@
+"""The Runs pane: saved runs (date, preset, epochs, best validation metric); predict with
+one, show its curves, evaluate it (confusion matrix, per-class precision/recall, the most
+confidently misclassified examples), delete it after confirmation."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Static
+
+from tui.dialogs import ConfirmDialog
+from tui.messages import EvaluationReady
+from tui.panes.base import Pane
+from tui.panes.train import split_metrics
+from tui.widgets.curves import CurvePlot
+
+
+def evaluation_renderable(evaluation: Any) -> Table:
+    """Confusion matrix, per-class table and the most confidently misclassified examples."""
+    names = list(evaluation.class_names)
+    grid = Table.grid(padding=(0, 0))
+    grid.add_row(Text(f"{evaluation.split} split: {evaluation.samples} examples · loss {evaluation.loss:.4f} · accuracy {evaluation.accuracy:.4f} · macro F1 {evaluation.macro_f1:.4f}", style="bold"))
+    cm = Table(title="confusion (rows: true, columns: predicted)", title_justify="left", box=None, padding=(0, 1))
+    cm.add_column("")
+    for n in names:
+        cm.add_column(n[:12], justify="right")
+    for n, row in zip(names, evaluation.confusion):
+        cm.add_row(n[:12], *[str(v) for v in row])
+    grid.add_row(cm)
+    pc = Table(title="per class", title_justify="left", box=None, padding=(0, 1))
+    for col in ("class", "precision", "recall", "f1", "support"):
+        pc.add_column(col, justify="left" if col == "class" else "right")
+    for n, m in evaluation.per_class.items():
+        pc.add_row(n[:16], f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{int(m['support'])}")
+    grid.add_row(pc)
+    wrong = Table(title="most confidently misclassified", title_justify="left", box=None, padding=(0, 1))
+    for col in ("p", "true", "predicted", "text"):
+        wrong.add_column(col)
+    for m in evaluation.misclassified[:8]:
+        wrong.add_row(f"{m.confidence:.3f}", m.true[:12], m.predicted[:12], " ".join(m.text.split())[:70])
+    grid.add_row(wrong)
+    return grid
+
+
+class RunsPane(Pane):
+    DEFAULT_FOCUS = "#runs-table"
+    BINDINGS = [
+        Binding("enter", "predict", "Predict with", tooltip="Use the selected run in the Predict pane."),
+        Binding("e", "evaluate", "Evaluate", tooltip="Evaluate the selected run on its test (or validation) split."),
+        Binding("c", "curves", "Curves", tooltip="Show the selected run's training curves."),
+        Binding("d", "delete", "Delete", tooltip="Delete the selected run (asks first)."),
+        Binding("r", "refresh", "Refresh", tooltip="List the runs again."),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.runs: list[Any] = []
+        self.evaluation: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="runs-summary", classes="summary")
+        with Horizontal(id="runs-body", classes="pane-body"):
+            yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="runs-detail"):
+                with Horizontal(id="runs-curves"):
+                    yield CurvePlot("loss", id="runs-loss")
+                    yield CurvePlot("accuracy", id="runs-acc")
+                yield Static("", id="runs-eval")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#runs-table", DataTable)
+        for key, label in (("id", "run"), ("date", "date"), ("preset", "preset"), ("status", "status"), ("epochs", "epochs"), ("best", "best")):
+            table.add_column(label, key=key)
+        self.action_refresh()
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#runs-table", DataTable)
+
+    def selected(self) -> Any:
+        if not self.runs:
+            return None
+        return self.runs[min(max(self.table.cursor_row, 0), len(self.runs) - 1)]
+
+    # ---- listing -------------------------------------------------------------------------
+    def action_refresh(self) -> None:
+        from engine.training import RunStore
+
+        root = self.kapp.runs_dir
+        try:
+            self.runs = RunStore(root).list()
+        except Exception as exc:
+            self.runs = []
+            self.notify(str(exc), title="Runs", severity="error")
+        table = self.table
+        keep = table.cursor_row
+        table.clear()
+        for r in self.runs:
+            best = "" if r.best_value is None else f"{r.monitor} {r.best_value:.4f} (epoch {r.best_epoch})"
+            table.add_row(r.id, r.created.replace("T", " ")[:16], r.preset or r.name, r.status, str(r.epochs), best, key=r.id)
+        if self.runs:
+            table.move_cursor(row=min(max(keep, 0), len(self.runs) - 1))
+        count = f"{len(self.runs)} run(s)" if self.runs else "no runs yet: train one in the Train pane (3)"
+        self.query_one("#runs-summary", Static).update(f"Runs in {root}: {count}")
+        if not self.runs:
+            self._clear_detail()
+
+    def _clear_detail(self) -> None:
+        self.query_one("#runs-loss", CurvePlot).clear()
+        self.query_one("#runs-acc", CurvePlot).clear()
+        self.query_one("#runs-eval", Static).update("")
+
+    @on(DataTable.RowHighlighted, "#runs-table")
+    def _highlighted(self) -> None:
+        self.evaluation = None
+        self.query_one("#runs-eval", Static).update("")
+        self.action_curves()
+
+    @on(DataTable.RowSelected, "#runs-table")
+    def _selected(self) -> None:
+        self.action_predict()
+
+    # ---- actions -------------------------------------------------------------------------
+    def action_curves(self) -> None:
+        run = self.selected()
+        if run is None:
+            return
+        from engine.training.runs import METRICS
+
+        try:
+            history = json.loads((run.path / METRICS).read_text(encoding="utf-8")).get("history") or {}
+        except (OSError, ValueError) as exc:
+            self.query_one("#runs-eval", Static).update(Text(f"Could not read the run's history: {exc}", style="red"))
+            return
+        history = {k: [float("nan") if v is None else float(v) for v in vals] for k, vals in history.items()}
+        loss_keys, metric_keys = split_metrics(list(history))
+        for plot_id, keys in (("#runs-loss", loss_keys), ("#runs-acc", metric_keys)):
+            plot = self.query_one(plot_id, CurvePlot)
+            plot.set_series({("validation" if k.startswith("val_") else "train"): history[k] for k in keys})
+            plot.set_trace([], [])
+            if keys and plot_id == "#runs-acc":
+                plot.title = keys[0]
+            plot.replot()
+
+    def action_predict(self) -> None:
+        run = self.selected()
+        if run is None:
+            self.notify("No run selected.", title="Runs")
+            return
+        from tui.panes.predict import PredictPane
+
+        self.app.query_one(PredictPane).use_run(run.id)
+        self.kapp.action_show_pane("predict")
+
+    def action_evaluate(self) -> None:
+        run = self.selected()
+        if run is None:
+            self.notify("No run selected.", title="Runs")
+            return
+        self.query_one("#runs-eval", Static).update(f"Evaluating {run.id}… (loads TensorFlow, the model and the data)")
+        self._evaluate(str(self.kapp.runs_dir), run.id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="evaluate", description="evaluate a run")
+    def _evaluate(self, runs_dir: str, run_id: str) -> None:
+        from engine.data import load_dataset
+        from engine.training import RunStore, evaluate
+
+        try:
+            run = RunStore(runs_dir).load(run_id)
+            dataset = load_dataset(run.experiment)
+            evaluation = evaluate(run, dataset)
+        except Exception as exc:
+            from tui.app import error_text
+
+            self.post_message(EvaluationReady(run_id, error=error_text(exc)))
+            return
+        self.post_message(EvaluationReady(run_id, evaluation))
+
+    def on_evaluation_ready(self, message: EvaluationReady) -> None:
+        box = self.query_one("#runs-eval", Static)
+        if message.error:
+            box.update(Text(f"Could not evaluate {message.run_id}: {message.error}", style="red"))
+            self.notify(message.error, title="Evaluate", severity="error", timeout=8)
+            return
+        self.evaluation = message.evaluation
+        box.update(evaluation_renderable(message.evaluation))
+
+    def action_delete(self) -> None:
+        run = self.selected()
+        if run is None:
+            self.notify("No run selected.", title="Runs")
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice != "delete":
+                return
+            from engine.training import RunStore
+
+            try:
+                RunStore(self.kapp.runs_dir).delete(run.id)
+            except Exception as exc:
+                self.notify(str(exc), title="Runs", severity="error")
+                return
+            self.notify(f"Deleted run {run.id}.", title="Runs")
+            self.action_refresh()
+
+        self.app.push_screen(ConfirmDialog(f"Delete run {run.id} ({run.path})? This cannot be undone.", [("delete", "Delete"), ("cancel", "Cancel")]), chosen)
