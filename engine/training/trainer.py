@@ -243,8 +243,11 @@ class Trainer:
         monitor = exp.fit.monitor or "val_loss"
         if val is None and monitor.startswith("val_"):
             monitor = monitor[4:]
-        base = monitor[4:] if monitor.startswith("val_") else monitor
-        known = ["loss", *[m if isinstance(m, str) else str(m) for m in exp.compile.metrics]]
+        prefix = "val_" if monitor.startswith("val_") else ""
+        base = monitor[len(prefix) :]
+        base = "accuracy" if base == "acc" else base  # Keras logs "acc" as "accuracy" here
+        monitor = prefix + base
+        known = ["loss", *dict.fromkeys("accuracy" if m == "acc" else str(m) for m in exp.compile.metrics)]
         if base not in known:
             choices = ", ".join([*known, *(f"val_{k}" for k in known)] if val is not None else known)
             raise TrainingError(f"fit.monitor: {exp.fit.monitor!r} is not a metric this model logs.", f"Use one of: {choices}.")
