@@ -1,0 +1,81 @@
+"""`kerminal inspect EXPERIMENT.toml [--json]`: load the data, print its stats and the layer table."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+from typing import Any
+
+from engine.dataset import Dataset
+from engine.experiment import Experiment
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("experiment", metavar="EXPERIMENT.toml", help="the experiment file")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+
+
+def layer_section(exp: Experiment, dataset: Dataset) -> tuple[str, dict[str, Any]] | None:
+    """The layer table (text) and its dict, from engine.layers; None while it has no validator."""
+    layers = importlib.import_module("engine.layers")
+    if not (hasattr(layers, "validate_experiment") and hasattr(layers, "format_table")):
+        return None
+    report = layers.validate_experiment(exp, dataset)
+    return layers.format_table(report), report.to_dict()
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def format_stats(stats) -> str:  # noqa: ANN001 - a DatasetStats
+    classes = stats.class_names
+    out = [f"Dataset: {stats.name} ({stats.task}, {len(classes)} classes)"]
+    splits = ["train", "validation", "test"]
+    cells = [["class", *splits, "all"]]
+    for cls in [*classes, "total"]:
+        counts = [stats.rows[s][cls] for s in splits]
+        cells.append([cls, *(str(n) for n in counts), str(sum(counts))])
+    widths = [max(len(r[k]) for r in cells) for k in range(len(cells[0]))]
+    for r in cells:
+        out.append("  " + "  ".join(c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in enumerate(zip(r, widths))))
+    unit = stats.unit
+    out.append(f"Length ({unit} per training text): p50 {stats.length_p50}, p90 {stats.length_p90}, p99 {stats.length_p99}, max {stats.length_max}")
+    out.append(f"  vectorize.length = {stats.length}: {_pct(stats.truncated_rate)} of training texts are cut")
+    if unit == "words":
+        out.append(
+            f"Vocabulary: {stats.vocab_size:,} distinct words in train; at max_tokens = {stats.max_tokens:,} "
+            f"out-of-vocabulary {_pct(stats.oov_rate)} of training words, {_pct(stats.oov_rate_validation)} of validation words"
+        )
+    else:
+        out.append(f"Alphabet: {stats.vocab_size} distinct symbols in train")
+    if stats.samples:
+        out.append("Samples:")
+        out += [f"  [{s['label']}] {s['text']}" for s in stats.samples]
+    if stats.notes:
+        out.append("Notes:")
+        out += [f"  - {n}" for n in stats.notes]
+    return "\n".join(out)
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine import experiment
+    from engine.data import dataset_stats, load_dataset
+
+    exp = experiment.load(args.experiment)
+    dataset = load_dataset(exp)
+    stats = dataset_stats(dataset, exp.vectorize)
+    layers = layer_section(exp, dataset) if exp.layers else None
+    if args.json:
+        out: dict[str, Any] = {"experiment": exp.name, "data": stats.to_dict()}
+        if layers is not None:
+            out["layers"] = layers[1]
+        print(json.dumps(out))
+        return 0
+    print(format_stats(stats))
+    if layers is not None:
+        print()
+        print(f"Layers ({exp.name}):")
+        print(layers[0])
+    return 0
