@@ -1,0 +1,42 @@
+"""`kerminal runs [--runs-dir D] [--json] [--delete ID]`: list (or delete) saved runs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from engine.cli.train_cmd import runs_dir_default
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--runs-dir", metavar="D", default=runs_dir_default(), help="the runs folder (default: ./runs)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per run")
+    parser.add_argument("--delete", metavar="ID", help="delete this run folder")
+
+
+def format_table(infos) -> str:
+    rows = [("run", "status", "epochs", "best", "preset")]
+    for r in infos:
+        best = f"{r.monitor} {r.best_value:.4f} (epoch {r.best_epoch})" if r.best_value is not None else "-"
+        rows.append((r.id, r.status, str(r.epochs), best, r.preset or "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.training.runs import RunStore
+
+    store = RunStore(args.runs_dir)
+    if args.delete:
+        path = store.delete(args.delete)
+        print(json.dumps({"deleted": str(path)}) if args.json else f"deleted {path}")
+        return 0
+    infos = store.list()
+    if args.json:
+        for info in infos:
+            print(json.dumps(info.to_dict()))
+    elif not infos:
+        print(f"no runs in {store.root} (train one with `kerminal train EXPERIMENT.toml`)")
+    else:
+        print(format_table(infos))
+    return 0

@@ -1,0 +1,79 @@
+"""`kerminal train EXPERIMENT.toml [--epochs N] [--runs-dir D] [--json]`: train headless.
+
+Prints a line per epoch (metrics, duration, ETA) and the run folder; with --json, one JSON
+object per event instead. Ctrl+C stops at the end of the current batch, keeps what is saved
+and exits 130 (a second Ctrl+C aborts at once). Exit 1 on bad input, with the message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+
+DEFAULT_RUNS_DIR = "runs"
+
+
+def runs_dir_default() -> str:
+    return os.environ.get("KERMINAL_RUNS_DIR", DEFAULT_RUNS_DIR)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("experiment", metavar="EXPERIMENT.toml", help="the experiment file to train")
+    parser.add_argument("--epochs", type=int, metavar="N", help="epochs to train (default: the file's fit.epochs)")
+    parser.add_argument("--runs-dir", metavar="D", default=runs_dir_default(), help="where run folders go (default: ./runs, or $KERMINAL_RUNS_DIR)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per event (per line) instead of text")
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.data import load_dataset
+    from engine.errors import TrainingError
+    from engine.experiment import load
+    from engine.training import events as ev
+    from engine.training.control import TrainControl
+    from engine.training.trainer import Trainer
+
+    if args.epochs is not None and args.epochs < 1:
+        raise TrainingError(f"--epochs {args.epochs}: train at least 1 epoch.", "Pass --epochs 1 or more.")
+    exp = load(args.experiment)
+    dataset = load_dataset(exp)
+    control = TrainControl()
+    progress = not args.json and sys.stderr.isatty()
+    state = {"progress_shown": False}
+
+    def listener(event: ev.Event) -> None:
+        if isinstance(event, ev.BatchEnd):
+            if progress:
+                sys.stderr.write("\r" + ev.describe(event)[:120].ljust(120))
+                sys.stderr.flush()
+                state["progress_shown"] = True
+            return
+        if state["progress_shown"]:
+            sys.stderr.write("\r" + " " * 120 + "\r")
+            state["progress_shown"] = False
+        if args.json:
+            print(json.dumps(ev.to_dict(event)), flush=True)
+        elif not isinstance(event, ev.Failed):  # the error itself is printed by engine.cli
+            print(ev.describe(event), flush=True)
+
+    def on_sigint(signum, frame):  # first Ctrl+C: stop at the batch end; second: abort
+        control.stop("interrupted by Ctrl+C; stopped at the end of a batch.")
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    trainer = Trainer(exp, dataset, args.runs_dir, listener, control, batch_interval=0.5 if progress else -1.0)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, on_sigint) if main_thread else None
+    try:
+        result = trainer.run(args.epochs)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
+    if result.status == "stopped":
+        print(f"kerminal train: {result.message} {result.epochs} epochs kept in {result.run_dir}", file=sys.stderr)
+        return 130
+    if not args.json:
+        print(f"run: {result.run_dir}")
+    return 0
