@@ -1,0 +1,1 @@
+"""kerminal's benchmarks: `python -m bench [--quick]` runs them all (bench/run.py)."""
