@@ -12,6 +12,9 @@ message handlers, on the UI thread.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -61,11 +64,11 @@ class KerminalApp(App):
     COMMANDS = App.COMMANDS | {KerminalCommands}
 
     BINDINGS = [
-        Binding("1", "show_pane('data')", "Data", show=False, tooltip="Show the Data pane."),
-        Binding("2", "show_pane('layers')", "Layers", show=False, tooltip="Show the Layers pane."),
-        Binding("3", "show_pane('train')", "Train", show=False, tooltip="Show the Train pane."),
-        Binding("4", "show_pane('predict')", "Predict", show=False, tooltip="Show the Predict pane."),
-        Binding("5", "show_pane('runs')", "Runs", show=False, tooltip="Show the Runs pane."),
+        Binding("1,f1", "show_pane('data')", "Data", show=False, tooltip="Show the Data pane."),
+        Binding("2,f2", "show_pane('layers')", "Layers", show=False, tooltip="Show the Layers pane."),
+        Binding("3,f3", "show_pane('train')", "Train", show=False, tooltip="Show the Train pane."),
+        Binding("4,f4", "show_pane('predict')", "Predict", show=False, tooltip="Show the Predict pane."),
+        Binding("5,f5", "show_pane('runs')", "Runs", show=False, tooltip="Show the Runs pane."),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="List every key binding."),
         Binding("ctrl+s", "save", "Save", tooltip="Save the experiment file."),
         Binding("ctrl+o", "open", "Open", tooltip="Open an experiment file."),
@@ -139,6 +142,7 @@ class KerminalApp(App):
 
     def action_show_pane(self, pane_id: str) -> None:
         self.query_one(TabbedContent).active = pane_id
+        self.pane(pane_id).focus_default()  # at once, so keys typed right after reach the pane
         self.focus_pane(pane_id)
 
     def focus_pane(self, pane_id: str) -> None:
@@ -427,6 +431,31 @@ def make_app(
     return KerminalApp(experiment, experiment_path=path, runs_dir=runs_dir, load_tensorflow=load_tensorflow)
 
 
+def quiet_native_stderr(log_path: Path) -> int | None:
+    """TensorFlow's C++ code logs straight to file descriptor 2, which is where Textual draws
+    the screen. Give Textual (which writes to `sys.__stderr__`) a private copy of the terminal
+    and point descriptor 2 at a log file. Returns the saved descriptor (to restore), or None
+    when stderr is not a terminal."""
+    try:
+        if not os.isatty(2):
+            return None
+        saved = os.dup(2)
+        terminal = os.fdopen(os.dup(2), "w", buffering=1, encoding=sys.__stderr__.encoding or "utf-8", errors="replace")
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "a", encoding="utf-8") as log:
+            os.dup2(log.fileno(), 2)
+    except OSError:
+        return None
+    sys.__stderr__ = sys.stderr = terminal
+    return saved
+
+
+def restore_stderr(saved: int | None) -> None:
+    if saved is not None:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="kerminal", description="The kerminal app. Headless commands: kerminal --help.")
     parser.add_argument("experiment", nargs="?", help="an experiment file (.toml); default: the sample data and default model")
@@ -437,5 +466,10 @@ def run(argv: list[str]) -> int:
     except KerminalError as exc:
         print(f"kerminal: {exc}")
         return 1
-    app.run()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    saved = quiet_native_stderr(Path(tempfile.gettempdir()) / f"kerminal-{os.getuid()}.log")
+    try:
+        app.run()
+    finally:
+        restore_stderr(saved)
     return app.return_code or 0

@@ -335,8 +335,8 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
             yield Static("", classes="error field-error", id=f"{wid}-error")
 
     def on_mount(self) -> None:
-        first = self.query("#form-fields Input, #form-fields Select, #form-fields Checkbox").first()
-        first.focus()
+        widgets = self.query("#form-fields Input, #form-fields Select, #form-fields Checkbox")
+        (widgets.first() if widgets else self.query_one("#apply", Button)).focus()
 
     def field_widget(self, name: str) -> Any:
         return self.query_one(f"#{_widget_id(name)}")

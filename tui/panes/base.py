@@ -23,11 +23,11 @@ class Pane(Vertical):
     def focus_default(self) -> None:
         if self.DEFAULT_FOCUS:
             for widget in self.query(self.DEFAULT_FOCUS):
-                if widget.focusable:
+                if widget.can_focus and not widget.disabled:
                     widget.focus()
                     return
         for widget in self.query("*"):
-            if widget.focusable:
+            if widget.can_focus and not widget.disabled:
                 widget.focus()
                 return
 

@@ -18,6 +18,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from engine.experiment import OPTIMIZERS, Experiment, LayerSpec
+from engine.layers import layer_info, layer_types
 from tui.dialogs import ChoiceDialog, Field, FormDialog
 from tui.panes.base import Pane
 
@@ -30,8 +31,6 @@ def _shape(shape: Any) -> str:
 
 def param_fields(type: str, params: dict[str, Any]) -> list[Field]:
     """The edit form of a layer: one Field per registry parameter."""
-    from engine.layers import layer_info
-
     fields = []
     for p in layer_info(type).params:
         kind = {"activation": "choice", "layer": "toml"}.get(p.kind, p.kind)
@@ -62,8 +61,6 @@ class LayerEditor(FormDialog):
     """Every parameter of one layer; a bad value is refused in place (check_param)."""
 
     def __init__(self, spec: LayerSpec, index: int) -> None:
-        from engine.layers import layer_info
-
         self.spec = spec
         info = layer_info(spec.type)
         unknown = [k for k in spec.params if info.param(k) is None]
@@ -224,8 +221,6 @@ class LayersPane(Pane):
         self.query_one("#layers-messages", Static).update(text)
 
     def _update_help(self) -> None:
-        from engine.layers import layer_info
-
         exp = self.kapp.experiment
         if not exp.layers:
             self.query_one("#layers-help", Static).update("The stack is empty: press a to add a layer or p for a preset.")
@@ -257,8 +252,6 @@ class LayersPane(Pane):
         return self.kapp.experiment.copy().layers
 
     def _pick_type(self, then: Any) -> None:
-        from engine.layers import layer_info, layer_types
-
         options = [(t, Text.assemble((f"{t:<24}", "bold"), (layer_info(t).help, "dim"))) for t in layer_types()]
         self.app.push_screen(ChoiceDialog("Which layer?", options), then)
 
@@ -270,7 +263,8 @@ class LayersPane(Pane):
             spec = LayerSpec(kind, {})
             layers.insert(position, spec)
             self._change(layers, f"add {kind}", position)
-            self.edit_layer(position)
+            if layer_info(kind).params:
+                self.edit_layer(position)
 
         self._pick_type(chosen)
 
@@ -313,8 +307,6 @@ class LayersPane(Pane):
         self.edit_layer(self.cursor)
 
     def edit_layer(self, i: int) -> None:
-        from engine.layers import layer_info
-
         spec = self.kapp.experiment.layers[i]
         try:
             layer_info(spec.type)

@@ -1,0 +1,73 @@
+"""Shared pieces of the app tests: a tiny experiment, an app factory, waiting helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.experiment import Experiment, LayerSpec
+from tui.app import KerminalApp, make_app
+
+
+def tiny_experiment() -> Experiment:
+    """The shipped sample data with a small, fast model (TF-free to validate)."""
+    exp = Experiment(name="tiny")
+    exp.vectorize.max_tokens = 1000
+    exp.vectorize.length = 24
+    exp.fit.epochs = 1
+    exp.fit.batch_size = 32
+    exp.layers = [
+        LayerSpec("Embedding", {"output_dim": 8}),
+        LayerSpec("GlobalAveragePooling1D", {}),
+        LayerSpec("Dense", {"units": 1, "activation": "sigmoid"}),
+    ]
+    return exp
+
+
+@pytest.fixture
+def runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A relative runs folder in a temporary working directory (so screens do not show
+    a temporary path)."""
+    monkeypatch.chdir(tmp_path)
+    return Path("runs")
+
+
+@pytest.fixture
+def app_factory(runs_dir: Path):
+    def factory(experiment: Experiment | None = None, load_tensorflow: bool = False) -> KerminalApp:
+        return make_app(experiment or tiny_experiment(), runs_dir=runs_dir, load_tensorflow=load_tensorflow)
+
+    return factory
+
+
+async def settle(app: KerminalApp, pilot) -> None:
+    """Wait for the workers started so far (data loading, ...) and the screen updates."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def wait_until(pilot, condition, timeout: float = 60.0, what: str = "condition") -> None:
+    t0 = time.monotonic()
+    while not condition():
+        if time.monotonic() - t0 > timeout:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.1)
+        await asyncio.sleep(0)
+
+
+def text_of(widget) -> str:
+    """The plain text a Static shows (markup strings, Rich Text and Rich tables alike)."""
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    content = widget.content
+    if isinstance(content, str):
+        content = Text.from_markup(content)
+    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
+    console.print(content)
+    return console.export_text()

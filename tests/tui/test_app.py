@@ -1,0 +1,388 @@
+"""The app driven with the pilot: panes, bindings, dialogs, bad input (no TensorFlow here;
+training is in test_workflow.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, OptionList, Select, Static, TabbedContent
+
+from engine.experiment import LayerSpec, load
+from tests.tui.conftest import settle, text_of, wait_until
+from tui.commands import KerminalCommands, all_commands
+from tui.dialogs import ChoiceDialog, ConfirmDialog, FilePicker, FormDialog, TextPrompt
+from tui.help import HelpScreen
+from tui.panes.data import DataDialog
+from tui.panes.layers import LayerEditor
+
+
+def status(app) -> str:
+    return " ".join(text_of(app.query_one(f"#status-{k}", Static)).strip() for k in ("experiment", "data", "tf"))
+
+
+async def test_opens_on_data_and_number_keys_switch_panes(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        tabs = app.query_one(TabbedContent)
+        assert tabs.active == "data"
+        assert "sample: 290 train" in status(app)
+        assert "TF on demand" in status(app)
+        # F1-F5 work too, also from a text field (the Predict prompt takes digits)
+        for key, pane in (("2", "layers"), ("3", "train"), ("4", "predict"), ("f5", "runs"), ("4", "predict"), ("escape", "predict"), ("1", "data")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert tabs.active == pane
+            assert app.focused is not None and app.pane(pane) in app.focused.ancestors
+        # A key right after a number key reaches the new pane (focus moves at once).
+        await pilot.press("2", "c")
+        await pilot.pause()
+        assert [layer.type for layer in app.experiment.layers][:2] == ["Embedding", "Embedding"]
+        assert app.first_screen_s is not None and app.first_screen_s > 0
+
+
+async def test_layer_editing_validates_undo_redo(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        pane = app.pane("layers")
+        table = pane.table
+        assert table.row_count == 3
+        summary = text_of(app.query_one("#layers-summary", Static))
+        assert "Total params: 8,009" in summary and "ok" in summary
+
+        # add (after the selected layer): pick Dropout, the editor refuses a bad rate in place
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        options = app.screen.query_one(OptionList)
+        options.highlighted = options.get_option_index("Dropout")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LayerEditor)
+        editor = app.screen
+        editor.field_widget("rate").value = "1.5"
+        await pilot.pause()
+        assert "out of range" in text_of(editor.query_one("#field-rate-error", Static))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is editor  # refused
+        editor.field_widget("rate").value = "0.25"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, LayerEditor)
+        assert [(s.type, s.params) for s in app.experiment.layers][1] == ("Dropout", {"rate": 0.25})
+        assert table.row_count == 4
+
+        # move down and up, duplicate, delete
+        table.move_cursor(row=1)
+        await pilot.press("shift+down")
+        await pilot.pause()
+        assert app.experiment.layers[2].type == "Dropout" and table.cursor_row == 2
+        await pilot.press("shift+up")
+        await pilot.pause()
+        assert app.experiment.layers[1].type == "Dropout"
+        await pilot.press("c")
+        await pilot.pause()
+        assert [s.type for s in app.experiment.layers].count("Dropout") == 2
+        await pilot.press("d", "d")
+        await pilot.pause()
+        assert [s.type for s in app.experiment.layers] == ["Embedding", "Dropout", "Dense"]
+        # a stack that does not fit: the 3-D output reaches the end -> an inline error
+        messages = text_of(app.query_one("#layers-messages", Static))
+        assert "✗" in messages
+        assert "error" in text_of(app.query_one("#layers-summary", Static))
+
+        # undo twice, redo once
+        await pilot.press("ctrl+z", "ctrl+z")
+        await pilot.pause()
+        assert [s.type for s in app.experiment.layers] == ["Embedding", "Dropout", "Dropout", "GlobalAveragePooling1D", "Dense"]
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert [s.type for s in app.experiment.layers] == ["Embedding", "Dropout", "GlobalAveragePooling1D", "Dense"]
+        assert app.dirty and "*" in status(app)
+
+        # edit (Enter) the Dense layer: the form shows every parameter with its default
+        table.move_cursor(row=3)
+        await pilot.press("enter")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, LayerEditor)
+        assert editor.field_widget("units").value == "1"
+        assert isinstance(editor.field_widget("activation"), Select)
+        editor.field_widget("units").value = "0"
+        await pilot.pause()
+        assert "out of range" in text_of(editor.query_one("#field-units-error", Static))
+        editor.field_widget("units").value = "2"
+        editor.field_widget("activation").value = "softmax"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.experiment.layers[3].params == {"units": 2, "activation": "softmax"}
+        # Escape cancels an edit
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.experiment.layers[3].params == {"units": 2, "activation": "softmax"}
+
+        # insert before; a layer without parameters needs no form
+        table.move_cursor(row=0)
+        await pilot.press("i")
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        options.highlighted = options.get_option_index("Flatten")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.experiment.layers[0].type == "Flatten"
+        assert "✗" in text_of(app.query_one("#layers-messages", Static))
+
+
+async def test_compile_settings_dialog(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2", "o")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormDialog)
+        form.field_widget("learning_rate").value = "abc"
+        await pilot.pause()
+        assert "not a number" in text_of(form.query_one("#field-learning_rate-error", Static))
+        form.field_widget("learning_rate").value = "0.01"
+        form.field_widget("optimizer").value = "adam"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.experiment.compile.optimizer == "adam"
+        assert app.experiment.compile.learning_rate == 0.01
+        assert "adam lr 0.01" in text_of(app.query_one("#layers-summary", Static))
+
+
+async def test_data_source_reber_and_bad_csv_path(app_factory, tmp_path):
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, DataDialog)
+        assert not dialog.query_one("#field-size-box").display  # sample uses no size
+        dialog.field_widget("source").value = "reber"
+        await pilot.pause()
+        assert dialog.query_one("#field-size-box").display
+        dialog.field_widget("size").value = "300"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.experiment.data.source == "reber" and app.experiment.data.size == 300
+        assert app.dataset is not None and app.dataset.symbols
+        assert "reber" in status(app)
+
+        # a csv that does not exist: the error shows inline and as a notification; no crash
+        await pilot.press("o")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.field_widget("source").value = "csv"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog  # csv needs a path
+        assert "needs a path" in text_of(dialog.query_one("#form-error", Static))
+        dialog.field_widget("path").value = "missing.csv"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.dataset is None and "missing.csv" in app.data_error
+        assert "missing.csv" in text_of(app.query_one("#data-stats", Static))
+        assert "data error" in status(app)
+        # pressing train with no data is refused politely
+        await pilot.press("3", "t")
+        await pilot.pause()
+        assert not app.pane("train").training
+        # undo goes back to the Reber data
+        await pilot.press("ctrl+z")
+        await settle(app, pilot)
+        assert app.experiment.data.source == "reber" and app.dataset is not None
+
+
+async def test_csv_column_pickers_preselect_guesses(app_factory, runs_dir):
+    Path("news.csv").write_text("id,title,topic\n" + "".join(f"{i},some longer headline number {i},{'a' if i % 2 else 'b'}\n" for i in range(40)), encoding="utf-8")
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.field_widget("source").value = "csv"
+        dialog.field_widget("path").value = "news.csv"
+        await settle(app, pilot)
+        await wait_until(pilot, lambda: dialog.field_widget("text").value == "title", 10, "the guessed text column")
+        assert dialog.field_widget("label").value == "topic"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.experiment.data.text == "title" and app.experiment.data.label == "topic"
+        assert app.dataset is not None and sorted(app.dataset.class_names) == ["a", "b"]
+
+
+async def test_vectorizer_dialog_and_browse(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        form = app.screen
+        form.field_widget("length").value = "0"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        form.field_widget("length").value = "5"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.experiment.vectorize.length == 5
+        assert "length 5" in text_of(app.query_one("#data-summary", Static))
+        assert "sequence length 5:" in text_of(app.query_one("#data-stats", Static))
+        await pilot.press("n", "r")
+        await settle(app, pilot)
+        # b opens the file picker; Escape cancels it
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, FilePicker)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, FilePicker)
+
+
+async def test_fit_settings_and_probes(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3", "f")
+        await pilot.pause()
+        form = app.screen
+        form.field_widget("epochs").value = "3"
+        form.field_widget("batch_size").value = "16"
+        form.field_widget("patience").value = "2"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert (app.experiment.fit.epochs, app.experiment.fit.batch_size, app.experiment.fit.early_stopping.patience) == (3, 16, 2)
+        assert "epochs 3 · batch 16" in text_of(app.query_one("#train-settings", Static))
+        await pilot.press("b")
+        await pilot.pause()
+        form = app.screen
+        form.field_widget("probe1").value = "a wonderful film"
+        form.field_widget("probe2").value = "dull"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.experiment.probes == ["a wonderful film", "dull"]
+        assert "a wonderful film" in text_of(app.query_one("#train-probes", Static))
+        # stop / pause do nothing while idle
+        await pilot.press("x", "space")
+        await pilot.pause()
+        assert not app.pane("train").training
+
+
+async def test_save_open_and_quit_offers_to_save(app_factory, runs_dir):
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2", "c")
+        await pilot.pause()
+        assert app.dirty
+        await pilot.press("ctrl+s")  # never saved: asks for a path
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        app.screen.query_one(Input).value = "exp.toml"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not app.dirty and Path("exp.toml").is_file()
+        assert len(load("exp.toml").layers) == 4
+        await pilot.press("d")  # change it again, then open the saved file
+        await pilot.pause()
+        assert len(app.experiment.layers) == 3
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, FilePicker)
+        picker.query_one("#picker-path", Input).value = "exp.toml"
+        picker.query_one("#picker-path", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert len(app.experiment.layers) == 4 and not app.dirty
+        # open a file that is not an experiment: a notification, nothing changes
+        Path("bad.toml").write_text("version = 1\nlayerz = 3\n", encoding="utf-8")
+        assert not app.open_experiment(Path("bad.toml"))
+        assert len(app.experiment.layers) == 4
+        # quit with unsaved changes: asked; Cancel keeps the app, Save writes and quits
+        await pilot.press("d")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.click("#choice-save")
+        await pilot.pause()
+    assert len(load("exp.toml").layers) == 3
+
+
+async def test_help_screen_lists_every_binding_and_palette_has_commands(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = text_of(app.screen.query_one("#help-body Static", Static))
+        for command in all_commands():
+            assert command.help.split(" (")[0][:30] in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+        titles = [c.title for c in all_commands()]
+        for needed in ("Layers: Add", "Train: Train", "Train: Stop", "Predict: Use run…", "Runs: Evaluate", "Data: Source…", "Undo", "Save"):
+            assert needed in titles
+        # run a pane command through the palette's provider
+        provider = KerminalCommands(app.screen)
+        hits = [hit async for hit in provider.search("Layers: Duplicate")]
+        assert hits
+        await hits[0].command()
+        await pilot.pause()
+        assert app.query_one(TabbedContent).active == "layers"
+        assert len(app.experiment.layers) == 4
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CommandPalette"
+
+
+async def test_runs_pane_empty_and_predict_without_model(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        await pilot.pause()
+        assert "no runs yet" in text_of(app.query_one("#runs-summary", Static))
+        await pilot.press("e", "d", "c", "r", "enter")
+        await pilot.pause()
+        assert app.query_one(TabbedContent).active == "runs"
+        await pilot.press("4")
+        await pilot.pause()
+        await pilot.press(*"hello", "enter")
+        await pilot.pause()
+        assert app.pane("predict").predictions == []
+        await pilot.press("ctrl+r", "ctrl+l", "escape")
+        await pilot.pause()
+        assert app.focused is app.query_one("#predict-history")
+
+
+async def test_wide_terminal_lays_panes_out_side_by_side(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(180, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.screen.has_class("-wide")
+        preview = app.query_one("#data-preview")
+        side = app.query_one("#data-side")
+        assert side.region.x > preview.region.x and side.region.y == preview.region.y
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.query_one("#layers-side").region.x > app.query_one("#layers-table").region.x
