@@ -1,0 +1,140 @@
+"""Bad input: one test per case, each a typed error naming the problem and the fix."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from engine.data import keras_datasets, load_dataset
+from engine.errors import DataError, ExperimentError
+from engine.experiment import DataConfig, Experiment, SplitConfig, loads
+
+
+def exp_for(tmp_path: Path, **data) -> Experiment:
+    return Experiment(data=DataConfig(split=SplitConfig(0.25, 0.0, 1), **data), base_dir=tmp_path)
+
+
+def test_missing_path(tmp_path):
+    with pytest.raises(DataError) as err:
+        load_dataset(exp_for(tmp_path, source="csv", path="nope.csv"))
+    assert "nope.csv" in str(err.value) and "data.path" in err.value.fix
+
+
+def test_empty_file(tmp_path):
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(DataError) as err:
+        load_dataset(exp_for(tmp_path, source="csv", path="empty.csv"))
+    assert "empty" in err.value.problem and err.value.fix
+
+
+def test_header_without_rows(tmp_path):
+    (tmp_path / "head.csv").write_text("text,label\n")
+    with pytest.raises(DataError, match="no data rows"):
+        load_dataset(exp_for(tmp_path, source="csv", path="head.csv"))
+
+
+def test_missing_column_lists_the_columns(tmp_path):
+    pd.DataFrame({"review": ["a", "b"], "sentiment": ["x", "y"]}).to_csv(tmp_path / "r.csv", index=False)
+    with pytest.raises(DataError) as err:
+        load_dataset(exp_for(tmp_path, source="csv", path="r.csv", text="reveiw", label="sentiment"))
+    assert "'reveiw'" in err.value.problem and "'review'" in err.value.problem and "'sentiment'" in err.value.problem
+    assert "Did you mean 'review'" in err.value.fix
+
+
+def test_label_column_with_one_class(tmp_path):
+    pd.DataFrame({"text": ["good", "fine", "nice"], "label": ["pos", "pos", "pos"]}).to_csv(tmp_path / "one.csv", index=False)
+    with pytest.raises(DataError) as err:
+        load_dataset(exp_for(tmp_path, source="csv", path="one.csv", text="text", label="label"))
+    assert "only one class ('pos')" in err.value.problem and "data.label" in err.value.fix
+
+
+def test_empty_and_missing_text_rows_are_dropped_and_counted(tmp_path):
+    (tmp_path / "gaps.csv").write_text('text,label\ngood one,pos\n,neg\n"   ",pos\nbad one,neg\n<br />,neg\nfine,pos\nawful,neg\n')
+    ds = load_dataset(exp_for(tmp_path, source="csv", path="gaps.csv", text="text", label="label", clean=["html"]))
+    assert sorted(ds.train.texts + ds.validation.texts) == ["awful", "bad one", "fine", "good one"]
+    assert any("dropped 1 rows with missing text and 2 with empty text" in n for n in ds.notes)
+
+
+def test_bytes_that_are_not_utf8_are_replaced_and_counted(tmp_path):
+    (tmp_path / "latin.csv").write_bytes("text,label\ncaf\xe9 cr\xe8me,pos\nplain,neg\nok,pos\nno,neg\n".encode("latin-1"))
+    ds = load_dataset(exp_for(tmp_path, source="csv", path="latin.csv", text="text", label="label"))
+    assert "caf\ufffd cr\ufffdme" in ds.train.texts + ds.validation.texts
+    assert any("replaced 2 bytes that are not UTF-8" in n for n in ds.notes)
+
+
+def test_folder_bytes_that_are_not_utf8_are_replaced_and_counted(tmp_path):
+    for cls, text in (("pos", b"good \xff film"), ("neg", b"bad film")):
+        (tmp_path / "d" / cls).mkdir(parents=True)
+        for i in range(2):
+            (tmp_path / "d" / cls / f"{i}.txt").write_bytes(text)
+    ds = load_dataset(exp_for(tmp_path, source="folder", path="d"))
+    assert any("replaced 2 bytes" in n for n in ds.notes)
+
+
+def test_folder_without_class_subfolders(tmp_path):
+    (tmp_path / "flat").mkdir()
+    (tmp_path / "flat" / "a.txt").write_text("some text")
+    with pytest.raises(DataError) as err:
+        load_dataset(exp_for(tmp_path, source="folder", path="flat"))
+    assert "no class subfolders" in err.value.problem and "subfolder" in err.value.fix
+
+
+def test_unknown_source_name(tmp_path):
+    with pytest.raises(DataError) as err:
+        load_dataset(exp_for(tmp_path, source="cvs"))
+    assert "'cvs'" in err.value.problem and "Did you mean 'csv'" in err.value.fix
+
+
+def test_unknown_source_in_the_experiment_file():
+    with pytest.raises(ExperimentError) as err:
+        loads('[data]\nsource = "cvs"\n')
+    assert "data.source" in err.value.problem
+
+
+def test_typod_data_key_in_the_experiment_file():
+    with pytest.raises(ExperimentError) as err:
+        loads('[data]\nsource = "csv"\nlabl = "sentiment"\n')
+    assert "data.labl" in err.value.problem and "'label'" in err.value.fix
+
+
+def test_per_class_needs_two_files(tmp_path):
+    pd.DataFrame({"title": ["a", "b"]}).to_csv(tmp_path / "Fake.csv", index=False)
+    with pytest.raises(DataError, match="at least 2 classes"):
+        load_dataset(exp_for(tmp_path, source="per-class", files={"fake": "Fake.csv"}, text="title"))
+
+
+def test_unknown_table_extension(tmp_path):
+    (tmp_path / "data.xlsx").write_bytes(b"PK")
+    with pytest.raises(DataError) as err:
+        load_dataset(exp_for(tmp_path, source="csv", path="data.xlsx"))
+    assert ".csv" in err.value.fix and ".parquet" in err.value.fix
+
+
+def test_keras_file_missing_offline_names_the_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "kh"))
+    monkeypatch.setenv("KERMINAL_OFFLINE", "1")
+    with pytest.raises(DataError) as err:
+        load_dataset(exp_for(tmp_path, source="keras", name="imdb"))
+    assert "imdb.npz" in err.value.problem and str(tmp_path / "kh" / "datasets") in err.value.problem
+    assert "keras.datasets.imdb.load_data()" in err.value.fix and "imdb_word_index.json" in err.value.fix
+
+
+def test_keras_file_missing_and_host_silent_fails_fast(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "kh"))
+    monkeypatch.delenv("KERMINAL_OFFLINE", raising=False)
+    monkeypatch.setattr(keras_datasets, "ORIGIN", "http://10.255.255.1:81/")  # unroutable: never answers
+    monkeypatch.setattr(keras_datasets, "PROBE_TIMEOUT_S", 1.0)
+    start = time.monotonic()
+    with pytest.raises(DataError) as err:
+        load_dataset(exp_for(tmp_path, source="keras", name="reuters"))
+    assert time.monotonic() - start < 5
+    assert "reuters.npz" in err.value.problem and "did not answer" in err.value.problem
+
+
+def test_keras_unknown_name(tmp_path):
+    with pytest.raises(DataError) as err:
+        load_dataset(exp_for(tmp_path, source="keras", name="mnist"))
+    assert "'mnist'" in err.value.problem and "imdb" in err.value.fix
