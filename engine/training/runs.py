@@ -96,6 +96,46 @@ def _finite(value: Any) -> Any:
 # Reading
 
 
+def read_events(path: str | os.PathLike[str], start: int = 0) -> tuple[list[Any], int]:
+    """The events in a run folder's events.jsonl from byte offset `start`, and the offset to
+    pass next time (a watcher polls with it). A partly written last line is left for later."""
+    from engine.training.events import from_dict
+
+    file = Path(path) / EVENTS
+    if not file.is_file():
+        return [], start
+    with open(file, "rb") as fh:
+        fh.seek(start)
+        data = fh.read()
+    end = data.rfind(b"\n") + 1
+    out = []
+    for line in data[:end].splitlines():
+        try:
+            out.append(from_dict(json.loads(line)))
+        except (ValueError, TypeError):
+            continue
+    return out, start + end
+
+
+def read_history(path: str | os.PathLike[str]) -> dict[str, list[float]]:
+    """Per-epoch metrics of a run folder (from history.csv, appended after each epoch)."""
+    import csv
+
+    file = Path(path) / HISTORY
+    if not file.is_file():
+        return {}
+    out: dict[str, list[float]] = {}
+    with open(file, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            for k, v in row.items():
+                if k != "epoch" and k is not None:
+                    try:
+                        out.setdefault(k, []).append(float(v))
+                    except (TypeError, ValueError):
+                        out.setdefault(k, []).append(math.nan)
+    return out
+
+
 @dataclass
 class RunInfo:
     """One line of `kerminal runs`: read from metrics.json, no TensorFlow."""

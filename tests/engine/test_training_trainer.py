@@ -291,3 +291,17 @@ def test_delete_removes_only_runs(tmp_path):
     assert other.is_dir()
     RunStore(tmp_path).delete(run_dir.name)
     assert not run_dir.exists() and isinstance(RunError("x"), KerminalError)
+
+
+def test_early_stopping_from_the_experiment_ends_the_run(tmp_path):
+    exp = reber_experiment(epochs=10, lr=1e-12)  # weights cannot move: val_loss never improves
+    exp.fit.early_stopping.patience = 1
+    rec = Recorder()
+    result = Trainer(exp, reber_dataset(160), tmp_path, rec).run()
+    assert result.status == "finished" and result.early_stopped and result.epochs == 2
+    assert isinstance(rec.events[-1], Finished) and "early stopping" in rec.events[-1].message
+    assert R.read_history(result.run_dir)["val_loss"] == pytest.approx(result.history["val_loss"])
+    events, offset = R.read_events(result.run_dir)
+    assert [type(e) for e in events if not isinstance(e, BatchEnd)] == [Started, EpochEnd, EpochEnd, Finished]
+    more, again = R.read_events(result.run_dir, offset)  # a watcher polling from where it was
+    assert more == [] and again == offset
