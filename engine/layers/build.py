@@ -126,8 +126,12 @@ def build(exp: Experiment, dataset: Dataset) -> keras.Model:
     x = inputs
     for layer in make_vectorizer(exp.vectorize, dataset.train.texts):
         x = layer(x)
-    for layer in stack_layers(report, spec):
-        x = layer(x)
+    for row, layer in zip(report.rows, stack_layers(report, spec)):
+        try:
+            x = layer(x)
+        except Exception as exc:  # validation should have caught it; never show a TF traceback
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise LayerError(f"Keras could not build {row.label}: {first}", "Change that layer's settings; `kerminal inspect` shows the stack.") from exc
     model = keras.Model(inputs, x, name=re.sub(r"[^A-Za-z0-9_.-]+", "_", exp.name) or "model")
     model.compile(optimizer=make_optimizer(exp.compile), loss=make_loss(report.loss), metrics=make_metrics(exp.compile.metrics, report.loss))
     return model
