@@ -85,8 +85,10 @@ class KerminalApp(App):
         experiment_path: str | Path | None = None,
         runs_dir: str | Path | None = None,
         load_tensorflow: bool = True,
+        pane: str = "data",
     ) -> None:
         super().__init__()
+        self.initial_pane = pane
         self.started_at = time.perf_counter()
         self.first_screen_s: float | None = None  # benchmark hook: seconds to the first screen
         if experiment is None:
@@ -113,7 +115,7 @@ class KerminalApp(App):
 
     # ---- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        with TabbedContent(id="panes", initial="data"):
+        with TabbedContent(id="panes", initial=self.initial_pane):
             for i, (pane_id, title, cls) in enumerate(PANES, 1):
                 with TabPane(f"{i} {title}", id=pane_id):
                     yield cls(id=f"{pane_id}-pane")
@@ -129,7 +131,7 @@ class KerminalApp(App):
         self.reload_data()
         if self.load_tensorflow:
             self.start_tensorflow()
-        self.focus_pane("data")
+        self.focus_pane(self.initial_pane)
 
     def _first_screen(self) -> None:
         self.first_screen_s = time.perf_counter() - self.started_at
@@ -420,15 +422,18 @@ def make_app(
     experiment: Experiment | str | Path | None = None,
     runs_dir: str | Path | None = None,
     load_tensorflow: bool = True,
+    pane: str = "data",
 ) -> KerminalApp:
-    """The app on an experiment (an Experiment, a file, or None for the default experiment)."""
+    """The app on an experiment (an Experiment, a file, or None for the default experiment),
+    saving runs in `runs_dir`, importing TensorFlow in the background at once when
+    `load_tensorflow` (else when first needed), showing `pane` first."""
     path = None
     if isinstance(experiment, (str, Path)):
         from engine.experiment import load
 
         path = Path(experiment)
         experiment = load(path)
-    return KerminalApp(experiment, experiment_path=path, runs_dir=runs_dir, load_tensorflow=load_tensorflow)
+    return KerminalApp(experiment, experiment_path=path, runs_dir=runs_dir, load_tensorflow=load_tensorflow, pane=pane)
 
 
 def quiet_native_stderr(log_path: Path) -> int | None:
