@@ -113,11 +113,13 @@ class EpochTimer(keras.callbacks.Callback):
 
     def __init__(self) -> None:
         super().__init__()
-        self.durations: list[float] = []
-        self._t0 = 0.0
+        self.durations: list[float] = []  # wall seconds
+        self.cpu: list[float] = []  # this process's CPU seconds (all threads)
+        self._t0 = self._c0 = 0.0
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._t0 = time.perf_counter()
+        self._t0, self._c0 = time.perf_counter(), time.process_time()
 
     def on_epoch_end(self, epoch, logs=None):
         self.durations.append(time.perf_counter() - self._t0)
+        self.cpu.append(time.process_time() - self._c0)

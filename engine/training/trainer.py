@@ -160,8 +160,8 @@ class Trainer:
         return t
 
     # ---- events -----------------------------------------------------------------------------
-    def _emit(self, event: Any) -> None:
-        if self.run_dir is not None:
+    def _emit(self, event: Any, log: bool = True) -> None:
+        if self.run_dir is not None and log:
             line = json.dumps(ev.to_dict(event))
             with open(self.run_dir / runs.EVENTS, "a", encoding="utf-8") as fh:
                 fh.write(line + "\n")
@@ -173,12 +173,16 @@ class Trainer:
         if self.listener is not None:
             self.listener(event)
 
-    def _fail(self, exc: KerminalError) -> KerminalError:
-        self.status = "failed"
+    def _fail(self, exc: KerminalError, record: bool = True) -> KerminalError:
+        """Emit Failed and return the error to raise. `record`: the run itself failed (its
+        folder says so); False for a refusal before training starts, which leaves a saved
+        run exactly as it was."""
         event = ev.Failed(str(self.run_dir or ""), self.epochs_done, str(exc), self._last_metrics())
-        if self.run_dir is not None:
-            self._write_metrics(message=str(exc))
-        self._emit(event)
+        if record:
+            self.status = "failed"
+            if self.run_dir is not None:
+                self._write_metrics(message=str(exc))
+        self._emit(event, log=record)
         return exc
 
     def _last_metrics(self) -> dict[str, float]:
@@ -262,13 +266,13 @@ class Trainer:
 
         n = int(epochs if epochs is not None else self.exp.fit.epochs)
         if n < 1:
-            raise self._fail(TrainingError(f"epochs: {n} is out of range.", "Train at least 1 epoch."))
+            raise self._fail(TrainingError(f"epochs: {n} is out of range.", "Train at least 1 epoch."), record=False)
         self.control.reset()
         if self._data is None:
             try:
                 self._prepare()
             except KerminalError as exc:
-                raise self._fail(exc) from None
+                raise self._fail(exc, record=False) from None
         x, y, val = self._data
         if self.run_dir is None:
             self.run_dir = runs.new_run_dir(self.runs_dir, self.exp.name)
@@ -304,6 +308,11 @@ class Trainer:
             self.model.fit(x, y, batch_size=bs, epochs=target, initial_epoch=initial, validation_data=val, callbacks=callbacks, verbose=0, shuffle=True)
         except KerminalError as exc:
             raise self._fail(exc) from None
+        except KeyboardInterrupt:  # no SIGINT handler (the CLI installs one): keep the record true
+            self.status = "stopped"
+            self._write_metrics("interrupted (KeyboardInterrupt).")
+            self._emit(ev.Stopped(str(self.run_dir), self.epochs_done, self._last_metrics(), "interrupted (KeyboardInterrupt)."))
+            raise
         except Exception as exc:
             where = f" in epoch {self.epochs_done + 1}" if self.epochs_done >= initial else ""
             raise self._fail(TrainingError(f"Training failed{where}: {_first_line(exc)}", "Check the layer stack and the data; finished epochs are kept in the run folder.")) from None

@@ -104,6 +104,10 @@ def test_run_folder_layout_and_continuation(tmp_path):
     assert info.id == run_dir.name and info.epochs == 3 and info.monitor == "val_loss" and info.best_value is not None
     assert len(info.id) > 16 and info.id[:8].isdigit()  # sortable: timestamp first
 
+    with pytest.raises(TrainingError, match="epochs"):
+        trainer.run(epochs=0)  # a refusal leaves the saved run as it was
+    assert json.loads((run_dir / R.METRICS).read_text())["status"] == "finished"
+
     resumed = Trainer.from_run(run_dir, reber_dataset())  # continue a saved run from disk
     assert resumed.run(epochs=1).epochs == 4
     assert len((run_dir / R.HISTORY).read_text().strip().splitlines()) == 1 + 4
