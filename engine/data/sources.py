@@ -20,6 +20,7 @@ from engine.errors import DataError
 from engine.experiment import SOURCES, Experiment
 
 REBER_DEFAULT_SIZE = 2000
+MAX_CLASSES = 1000
 
 
 @dataclass
@@ -66,6 +67,11 @@ def encode_labels(labels: pd.Series, where: str) -> tuple[np.ndarray, list[str]]
         raise DataError(
             f"{where} has only one class ({only!r}); a classifier needs at least two.",
             "Point data.label at the column that holds the classes, or add rows of the other classes.",
+        )
+    if len(class_names) > MAX_CLASSES or (len(class_names) > 50 and len(class_names) > len(codes) // 2):
+        raise DataError(
+            f"{where} has {len(class_names)} distinct values in {len(codes)} rows: that looks like text or ids, not classes.",
+            "Point data.label at the column that holds the classes (a few distinct values).",
         )
     return codes.astype(np.int64), class_names
 

@@ -32,14 +32,22 @@ MAX_LABEL_VALUES = 50  # a guessed label column has at most this many distinct v
 def _undecodable(path: Path) -> int:
     """How many characters of the file are not UTF-8 (each becomes U+FFFD when read)."""
     data = path.read_bytes()
-    if not data.strip():
-        raise DataError(f"{path} is empty.", "Point data.path at a file with a header row and data rows.")
-    try:
-        data.decode("utf-8")
-        return 0
-    except UnicodeDecodeError:
-        text = data.decode("utf-8", errors="replace")
-        return text.count("\ufffd") - data.count("\ufffd".encode())
+    text = data.decode("utf-8", errors="replace")
+    return text.count("\ufffd") - data.count("\ufffd".encode())
+
+
+def _read(path: Path, kind: str, errors: str) -> pd.DataFrame:
+    if kind == "jsonl":
+        return pd.read_json(path, lines=True, encoding="utf-8", encoding_errors=errors, dtype=False)
+    return pd.read_csv(
+        path,
+        sep="\t" if kind == "tsv" else ",",
+        encoding="utf-8",
+        encoding_errors=errors,
+        keep_default_na=False,
+        na_values=[""],
+        low_memory=False,
+    )
 
 
 def read_table(path: Path) -> tuple[pd.DataFrame, list[str]]:
@@ -54,24 +62,16 @@ def read_table(path: Path) -> tuple[pd.DataFrame, list[str]]:
     notes: list[str] = []
     replaced = 0
     try:
+        if path.stat().st_size == 0:
+            raise DataError(f"{path} is empty.", "Point data.path at a file with a header row and data rows.")
         if kind == "parquet":
-            if path.stat().st_size == 0:
-                raise DataError(f"{path} is empty.", "Point data.path at a Parquet file with rows.")
             frame = pd.read_parquet(path)
         else:
-            replaced = _undecodable(path)
-            if kind == "jsonl":
-                frame = pd.read_json(path, lines=True, encoding="utf-8", encoding_errors="replace", dtype=False)
-            else:
-                frame = pd.read_csv(
-                    path,
-                    sep="\t" if kind == "tsv" else ",",
-                    encoding="utf-8",
-                    encoding_errors="replace",
-                    keep_default_na=False,
-                    na_values=[""],
-                    low_memory=False,
-                )
+            try:
+                frame = _read(path, kind, "strict")
+            except UnicodeDecodeError:  # read again, replacing what is not UTF-8, and count it
+                frame = _read(path, kind, "replace")
+                replaced = _undecodable(path)
     except DataError:
         raise
     except pd.errors.EmptyDataError:

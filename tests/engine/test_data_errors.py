@@ -138,3 +138,10 @@ def test_keras_unknown_name(tmp_path):
     with pytest.raises(DataError) as err:
         load_dataset(exp_for(tmp_path, source="keras", name="mnist"))
     assert "'mnist'" in err.value.problem and "imdb" in err.value.fix
+
+
+def test_label_column_that_is_really_text(tmp_path):
+    pd.DataFrame({"text": [f"t {i}" for i in range(120)], "label": [f"id-{i}" for i in range(120)]}).to_csv(tmp_path / "ids.csv", index=False)
+    with pytest.raises(DataError) as err:
+        load_dataset(exp_for(tmp_path, source="csv", path="ids.csv", text="text", label="label"))
+    assert "120 distinct values" in err.value.problem and "data.label" in err.value.fix
