@@ -145,7 +145,7 @@ class RunInfo:
     name: str = ""
     preset: str = ""
     created: str = ""  # ISO local time
-    status: str = ""  # running | finished | stopped | failed
+    status: str = ""  # running | finished | stopped | failed | interrupted (killed mid-run)
     epochs: int = 0
     monitor: str = ""
     best_value: float | None = None
@@ -194,13 +194,16 @@ def read_info(path: Path) -> RunInfo:
     if not isinstance(raw, dict) or raw.get("kerminal_run") != FORMAT:
         raise RunError(f"{path} is not a kerminal run: {METRICS} was not written by kerminal.", "Pass a folder that `kerminal runs` lists.")
     best = raw.get("best") or {}
+    status = str(raw.get("status", ""))
+    if status == "running" and not _alive(raw.get("pid")):
+        status = "interrupted"  # the process that trained it is gone (killed mid-run)
     return RunInfo(
         id=path.name,
         path=path,
         name=str(raw.get("name", "")),
         preset=str(raw.get("preset", "")),
         created=str(raw.get("created", "")),
-        status=str(raw.get("status", "")),
+        status=status,
         epochs=int(raw.get("epochs", 0)),
         monitor=str(best.get("monitor", "")),
         best_value=best.get("value"),
@@ -208,6 +211,18 @@ def read_info(path: Path) -> RunInfo:
         metrics={k: (math.nan if v is None else float(v)) for k, v in (raw.get("metrics") or {}).items()},
         class_names=[str(c) for c in raw.get("class_names", [])],
     )
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return True  # unknown: trust the file
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def load_model_file(path: Path) -> keras.Model:

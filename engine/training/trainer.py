@@ -206,6 +206,7 @@ class Trainer:
             "created": self._created,
             "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "status": self.status,
+            "pid": os.getpid(),  # while "running": a reader can tell a killed run from a live one
             "message": message,
             "epochs": self.epochs_done,
             "last_good_epoch": self.last_good_epoch,

@@ -179,3 +179,29 @@ def test_cli_commands_do_not_import_textual(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
+
+
+@pytest.mark.slow
+def test_a_run_killed_mid_epoch_keeps_every_finished_epoch(tmp_path):
+    exp = write_experiment(tmp_path, epochs=500, batch_size=4)
+    runs_dir = tmp_path / "runs"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main())", "train", str(exp), "--runs-dir", str(runs_dir)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            rows = list(runs_dir.glob("*/history.csv"))
+            if rows and len(rows[0].read_text().splitlines()) >= 3:
+                break
+            time.sleep(0.05)
+        proc.kill()  # SIGKILL: no handler, no cleanup
+    finally:
+        proc.wait(30)
+    (run_dir,) = runs_dir.iterdir()
+    from engine.training import Predictor, RunStore
+
+    rows = (run_dir / "history.csv").read_text().strip().splitlines()
+    assert len(rows) >= 3
+    info = RunStore(runs_dir).list()[0]
+    assert info.status == "interrupted" and info.epochs >= 2
+    assert Predictor.from_run(run_dir).predict("BTXSE").label in ("corrupted", "valid")
