@@ -203,5 +203,5 @@ def test_a_run_killed_mid_epoch_keeps_every_finished_epoch(tmp_path):
     rows = (run_dir / "history.csv").read_text().strip().splitlines()
     assert len(rows) >= 3
     info = RunStore(runs_dir).list()[0]
-    assert info.status == "interrupted" and info.epochs >= 2
+    assert info.status == "interrupted" and info.epochs >= len(rows) - 2  # metrics.json follows history.csv
     assert Predictor.from_run(run_dir).predict("BTXSE").label in ("corrupted", "valid")
