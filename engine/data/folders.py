@@ -124,10 +124,11 @@ def load_folder(exp: Experiment) -> Raw:
         replaced += t_replaced
     if ignored_dirs or ignored_files:
         shown = ", ".join(f"{n}/" for n in ignored_dirs[:5]) + (" ..." if len(ignored_dirs) > 5 else "")
+        nd, nf = len(ignored_dirs), ignored_files
         notes.append(
-            f"{root.name}: ignored {len(ignored_dirs)} folders that are not class folders"
+            f"{root.name}: ignored {nd} folder{'s' * (nd != 1)} that {'are' if nd != 1 else 'is'} not a class folder"
             + (f" ({shown})" if ignored_dirs else "")
-            + f" and {ignored_files} files that are not .txt files in a class folder"
+            + f" and {nf} file{'s' * (nf != 1)} that {'are' if nf != 1 else 'is'} not a .txt file in a class folder"
         )
     if replaced:
         notes.append(f"{root.name}: replaced {replaced} bytes that are not UTF-8 with U+FFFD (save the files as UTF-8 to keep them)")

@@ -1,7 +1,10 @@
 """Table files through pandas: CSV, TSV, JSON lines and Parquet, chosen by extension.
 
-`csv` reads one table with a text column and a label column (guessed when not named);
-`per-class` reads one table per class and keeps one text column of each.
+`csv` reads one table with a text column and a label column (guessed when not named):
+string labels become class names in sorted order, numeric labels keep their order.
+`per-class` reads one table per class (data.files, class name -> file) and keeps one text
+column of each; class ids follow the order of data.files in the experiment file.
+Invalid UTF-8 is replaced with U+FFFD and counted in the notes.
 """
 
 from __future__ import annotations

@@ -156,7 +156,7 @@ def test_folder_aclimdb_layout(tmp_path):
     assert all(t.startswith("train") for t in ds.train.texts + ds.validation.texts)
     assert all("<br />" not in t for t in all_texts(ds))
     note = next(n for n in ds.notes if "ignored" in n)
-    assert "unsup/" in note and "1 folders" in note and "3 files" in note
+    assert "ignored 1 folder that is not a class folder (unsup/)" in note and "3 files" in note
     assert any("own test split" in n for n in ds.notes)
 
 

@@ -102,3 +102,13 @@ def test_inspect_bad_experiment_file(tmp_path, capsys):
 def test_inspect_missing_data(tmp_path, capsys):
     with pytest.raises(DataError, match="nope.csv"):
         inspect(capsys, write(tmp_path, 'source = "csv"\npath = "nope.csv"'))
+
+
+def test_kerminal_inspect_through_the_command_line(tmp_path, capsys):
+    from engine.cli import main
+
+    assert main(["inspect", str(write(tmp_path, 'source = "reber"\nsize = 60')), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["data"]["unit"] == "chars"
+    assert main(["inspect", str(write(tmp_path, 'source = "folder"\npath = "missing"'))]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("kerminal inspect: No folder at") and "data.path" in err
