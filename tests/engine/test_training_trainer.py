@@ -309,3 +309,40 @@ def test_early_stopping_from_the_experiment_ends_the_run(tmp_path):
     assert [type(e) for e in events if not isinstance(e, BatchEnd)] == [Started, EpochEnd, EpochEnd, Finished]
     more, again = R.read_events(result.run_dir, offset)  # a watcher polling from where it was
     assert more == [] and again == offset
+
+
+def three_class_dataset() -> Dataset:
+    rng = np.random.default_rng(0)
+    groups = [["red", "ruby", "rose"], ["green", "lime", "moss"], ["blue", "navy", "sky"]]
+    texts, labels = [], []
+    for i in range(240):
+        c = i % 3
+        words = list(rng.choice(groups[c], 4)) + list(rng.choice(sum(groups, []), 2))
+        texts.append(" ".join(rng.permutation(words)))
+        labels.append(c)
+    y = np.asarray(labels, dtype=np.int64)
+    return Dataset("colours", ["red", "green", "blue"], Split(texts[:200], y[:200]), Split(texts[200:], y[200:]))
+
+
+@pytest.mark.parametrize(
+    "head, loss",
+    [
+        ({"units": 3, "activation": "softmax"}, "auto"),  # sparse integer labels
+        ({"units": 3, "activation": "softmax"}, "categorical_crossentropy"),  # one-hot labels
+        ({"units": 3}, "auto"),  # logits: the Predictor appends the softmax
+    ],
+)
+def test_multiclass_label_encodings_train_and_predict(tmp_path, head, loss):
+    ds = three_class_dataset()
+    exp = Experiment(
+        name="colours",
+        vectorize=VectorizeConfig(kind="words", max_tokens=50, length=6),
+        layers=[LayerSpec("Embedding", {"output_dim": 8}), LayerSpec("GRU", {"units": 8}), LayerSpec("Dense", head)],
+        compile=CompileConfig(optimizer="adam", learning_rate=0.05, loss=loss),
+        fit=FitConfig(epochs=3, batch_size=16),
+    )
+    result = Trainer(exp, ds, tmp_path).run()
+    assert result.history["val_accuracy"][-1] > 0.5  # chance is 1/3
+    pred = Predictor.from_run(result.run_dir).predict("ruby rose red red")
+    assert list(pred.probabilities) == ["red", "green", "blue"]
+    assert sum(pred.probabilities.values()) == pytest.approx(1.0, abs=1e-5) and min(pred.probabilities.values()) >= 0
