@@ -112,6 +112,9 @@ class KerminalApp(App):
         self.tf_state = "not loaded"  # not loaded | loading | ready | failed
         self.tf_seconds: float | None = None
         self.samples_per_second: float = 0.0  # benchmark hook: the Trainer's last epoch figure
+        from engine.training.control import TrainControl
+
+        self.train_control = TrainControl()  # the Train pane's runs stop, pause and resume with it
 
     # ---- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -133,6 +136,9 @@ class KerminalApp(App):
             self.start_tensorflow()
         self.focus_pane(self.initial_pane)
 
+    def on_unmount(self) -> None:
+        self._stop_training()  # a run in progress stops at its batch end (and is saved)
+
     def _first_screen(self) -> None:
         self.first_screen_s = time.perf_counter() - self.started_at
 
@@ -148,7 +154,13 @@ class KerminalApp(App):
         self.focus_pane(pane_id)
 
     def focus_pane(self, pane_id: str) -> None:
-        self.call_after_refresh(self.pane(pane_id).focus_default)
+        pane = self.pane(pane_id)
+
+        def focus() -> None:
+            if self.focused is None or pane not in self.focused.ancestors:
+                pane.focus_default()
+
+        self.call_after_refresh(focus)
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -415,7 +427,7 @@ class KerminalApp(App):
         )
 
     def _stop_training(self) -> None:
-        self.query_one(TrainPane).stop_for_exit()
+        self.train_control.stop("the app was closed.")
 
 
 def make_app(

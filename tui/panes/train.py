@@ -65,9 +65,6 @@ class TrainPane(Pane):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        from engine.training import TrainControl
-
-        self.control = TrainControl()
         self.trainer: Any = None  # the last Trainer (continuable)
         self.training = False
         self.paused = False
@@ -94,6 +91,10 @@ class TrainPane(Pane):
         with Horizontal(id="train-bottom"):
             yield RichLog(id="train-log", max_lines=1000, wrap=True, markup=False, auto_scroll=True)
             yield Static("", id="train-probes")
+
+    @property
+    def control(self) -> Any:
+        return self.kapp.train_control
 
     def on_mount(self) -> None:
         self.set_interval(REDRAW_S, self._flush)
@@ -214,9 +215,6 @@ class TrainPane(Pane):
             self.control.pause()
             self.paused = True
             self._status("paused (space resumes)")
-
-    def stop_for_exit(self) -> None:
-        self.control.stop("the app was closed.")
 
     def action_fit_settings(self) -> None:
         exp = self.kapp.experiment

@@ -1,0 +1,168 @@
+"""The whole workflow with real (tiny) training: Reber data -> preset seed002-reber -> train
+one epoch -> predict -> the run in Runs (curves, evaluate, predict with it, delete); stop and
+pause while training; a failed training shows in the log and the app carries on."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from textual.widgets import DataTable, OptionList, RichLog, TabbedContent
+
+from tests.tui.conftest import settle, text_of, tiny_experiment, wait_until
+from tui.app import make_app
+from tui.dialogs import ChoiceDialog, ConfirmDialog
+
+
+def log_text(app) -> str:
+    return "\n".join(line.text for line in app.query_one("#train-log", RichLog).lines)
+
+
+async def test_no_arguments_opens_the_default_experiment_on_sample_data(runs_dir):
+    app = make_app(runs_dir=runs_dir, load_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert app.experiment.preset == "sample-gru"
+        assert app.dataset is not None and app.dataset.name == "sample"
+        assert app.validate()[0].ok
+
+
+@pytest.mark.slow
+async def test_reber_preset_train_predict_runs(app_factory):
+    app = app_factory(load_tensorflow=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        assert app.tf_state == "ready"
+        # Data: Reber strings
+        await pilot.press("1", "o")
+        await pilot.pause()
+        app.screen.field_widget("source").value = "reber"
+        await pilot.pause()
+        app.screen.field_widget("size").value = "400"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.dataset.name.startswith("reber")
+        # Layers: the preset seed002-reber (it brings embedded-Reber data; keep it tiny)
+        await pilot.press("2", "p")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        options = app.screen.query_one(OptionList)
+        options.highlighted = options.get_option_index("seed002-reber")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.experiment.preset == "seed002-reber"
+        assert "Total params: 53" in text_of(app.query_one("#layers-summary"))
+        await pilot.press("1", "o")
+        await pilot.pause()
+        app.screen.field_widget("size").value = "400"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "vectorizer" not in app.data_error
+        vec = text_of(app.query_one("#data-vectorizer"))
+        assert "one-hot over 7 symbols" in vec, vec
+        # Train: one epoch
+        await pilot.press("3", "f")
+        await pilot.pause()
+        app.screen.field_widget("epochs").value = "1"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("t")
+        train = app.pane("train")
+        await wait_until(pilot, lambda: train.epoch_lines == 1 and not train.training, 120, "one epoch of training")
+        await pilot.pause()
+        assert train.epoch_lines == 1
+        assert "finished after 1 epochs" in log_text(app)
+        assert "Probes after epoch 1" in text_of(app.query_one("#train-probes"))
+        assert train.history["loss"] and train.history["val_loss"]
+        assert app.samples_per_second > 0
+        # Predict with the model just trained
+        predict = app.pane("predict")
+        await wait_until(pilot, lambda: predict.predictor is not None, 60, "the predictor")
+        await pilot.press("4")
+        await pilot.press(*"BTBTSSXXTVVETE", "enter")
+        await wait_until(pilot, lambda: predict.predictions, 30, "a prediction")
+        p = predict.predictions[0]
+        assert set(p.probabilities) == set(app.dataset.class_names)
+        assert abs(sum(p.probabilities.values()) - 1) < 1e-4
+        assert app.query_one("#predict-history", DataTable).row_count == 1
+        # Runs: the run is listed; curves, evaluation, predict with it, delete
+        await pilot.press("escape", "5")
+        await pilot.pause()
+        runs = app.pane("runs")
+        assert len(runs.runs) == 1 and runs.runs[0].preset == "seed002-reber"
+        assert app.query_one("#runs-table", DataTable).row_count == 1
+        await pilot.press("c", "e")
+        await wait_until(pilot, lambda: runs.evaluation is not None, 60, "the evaluation")
+        await pilot.pause()
+        shown = text_of(app.query_one("#runs-eval"))
+        assert "confusion" in shown and "precision" in shown and "misclassified" in shown
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.query_one(TabbedContent).active == "predict"
+        await wait_until(pilot, lambda: predict.source.startswith("run "), 60, "the saved run's predictor")
+        await pilot.press("escape", "5", "d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")  # cancel keeps it
+        await pilot.pause()
+        assert len(runs.runs) == 1
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.click("#choice-delete")
+        await pilot.pause()
+        assert runs.runs == []
+
+
+@pytest.mark.slow
+async def test_pause_resume_stop_and_keys_while_training(app_factory):
+    exp = tiny_experiment()
+    exp.fit.epochs = 500
+    exp.fit.batch_size = 8
+    app = app_factory(exp, load_tensorflow=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3", "t")
+        train = app.pane("train")
+        await wait_until(pilot, lambda: train.epoch_lines >= 1, 60, "the first epoch")
+        # keys answer while training: switch panes and back
+        t0 = time.perf_counter()
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.query_one(TabbedContent).active == "layers"
+        assert time.perf_counter() - t0 < 5.0  # generous: a shared 2-core machine (bench/ measures it)
+        await pilot.press("3", "space")
+        await pilot.pause()
+        assert train.control.paused and train.paused
+        lines = train.epoch_lines
+        await pilot.pause(0.6)
+        assert train.epoch_lines <= lines + 1  # at most the epoch that was ending
+        await pilot.press("space")
+        await pilot.pause()
+        assert not train.control.paused
+        await pilot.press("t")  # refused while training (the binding is disabled)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: not train.training, 60, "the stop")
+        assert "stopped after" in log_text(app)
+        assert train.epoch_lines < 500
+        # continue the same run for a few more epochs
+        app.experiment.fit.epochs = 1
+        await pilot.press("m")
+        await wait_until(pilot, lambda: not train.training and "continuing" in log_text(app), 60, "the continued run")
+        assert len(app.pane("runs").runs) == 1
+
+
+@pytest.mark.slow
+async def test_failed_training_shows_in_the_log_and_the_app_carries_on(app_factory):
+    exp = tiny_experiment()
+    exp.fit.monitor = "val_precision"  # not a metric this model logs
+    app = app_factory(exp, load_tensorflow=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3", "t")
+        train = app.pane("train")
+        await wait_until(pilot, lambda: "failed" in log_text(app), 60, "the failure")
+        assert "val_precision" in log_text(app)
+        assert not train.training
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.query_one(TabbedContent).active == "layers"
