@@ -94,7 +94,7 @@ class KerminalCallback(keras.callbacks.Callback):
             trainer.last_good_epoch = epoch + 1
         trainer._record_epoch(epoch + 1, logs)
         self._durations.append(duration)
-        recent = self._durations[-3:]
+        recent = self._durations[-3:] if len(self._durations) < 2 else self._durations[1:][-3:]  # the first epoch traces
         eta = sum(recent) / len(recent) * max(self.target_epochs - (epoch + 1), 0)
         trainer._emit(ev.EpochEnd(epoch + 1, self.target_epochs, logs, duration, seen / train_time, self._step, best, eta))
 
