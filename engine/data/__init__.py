@@ -4,28 +4,62 @@
 missing or empty text (counted in the notes), splits by class with the seed (a source's own
 test split is kept), and keeps at most data.limit rows per split. `dataset_stats` describes
 a Dataset for choosing vectorizer settings. No TensorFlow, no UI.
+
+Importing this package is cheap: pandas loads when data does.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from engine.data.sources import sample_path
-from engine.data.stats import DatasetStats, dataset_stats
 from engine.dataset import Dataset, Split
 from engine.errors import DataError
-from engine.experiment import Experiment
+from engine.experiment import Experiment, VectorizeConfig
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+    from engine.data.stats import DatasetStats
 
 __all__ = ["load_dataset", "dataset_stats", "DatasetStats", "sample_path"]
 
 
+def sample_path() -> Path:
+    """The shipped sample CSV (assets/sample.csv, package kerminal_assets)."""
+    try:
+        return Path(str(resources.files("kerminal_assets") / "sample.csv"))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "assets" / "sample.csv"
+
+
+def dataset_stats(ds: Dataset, vcfg: VectorizeConfig | None = None) -> DatasetStats:
+    """Rows per class and split, length percentiles, vocabulary, OOV rate, samples (see stats)."""
+    from engine.data.stats import dataset_stats as compute
+
+    return compute(ds, vcfg)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DatasetStats":
+        from engine.data.stats import DatasetStats
+
+        return DatasetStats
+    raise AttributeError(f"module 'engine.data' has no attribute {name!r}")
+
+
 def _split(texts: pd.Series, labels: np.ndarray, idx: np.ndarray) -> Split:
+    import numpy as np
+
     return Split(texts.iloc[idx].tolist() if len(idx) else [], labels[idx].astype(np.int64))
 
 
 def load_dataset(exp: Experiment) -> Dataset:
     """Load, clean, split and limit the data of an experiment. Raises DataError."""
+    import numpy as np
+
     from engine.data.sources import load_raw, tidy
     from engine.data.split import limit_rows, shuffled, stratified_split
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
+from engine.data import sample_path
 from engine.errors import DataError
 from engine.experiment import SOURCES, Experiment
 
@@ -32,15 +32,6 @@ class Raw:
     test: tuple[pd.Series, np.ndarray] | None = None  # the source's own test split
     symbols: bool = False
     notes: list[str] = field(default_factory=list)
-
-
-def sample_path() -> Path:
-    """The shipped sample CSV (assets/sample.csv, package kerminal_assets)."""
-    try:
-        found = Path(str(resources.files("kerminal_assets") / "sample.csv"))
-    except ModuleNotFoundError:
-        found = Path(__file__).resolve().parents[2] / "assets" / "sample.csv"
-    return found
 
 
 def check_exists(path: Path, what: str) -> None:

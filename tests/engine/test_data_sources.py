@@ -256,3 +256,12 @@ def test_keras_reuters_from_the_cache(tmp_path, keras_home):
     assert ds.class_names[:4] == ["cocoa", "grain", "veg-oil", "earn"] and ds.task == "multiclass"
     assert len(ds.train) == 8 and len(ds.test) == 2  # Keras's own 80/20 split
     assert sorted(all_texts(ds)) == sorted(texts)
+
+
+def test_importing_engine_data_is_cheap():
+    import subprocess
+    import sys
+
+    code = "import sys, engine.data; print('pandas' in sys.modules, 'tensorflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
