@@ -41,7 +41,13 @@ def _undecodable(path: Path) -> int:
 
 def _read(path: Path, kind: str, errors: str) -> pd.DataFrame:
     if kind == "jsonl":
-        return pd.read_json(path, lines=True, encoding="utf-8", encoding_errors=errors, dtype=False)
+        try:
+            return pd.read_json(path, lines=True, encoding="utf-8", encoding_errors=errors, dtype=False)
+        except ValueError:
+            if path.suffix.lower() != ".json":
+                raise
+            # a .json file may also be one array of records
+            return pd.read_json(path, encoding="utf-8", encoding_errors=errors, dtype=False)
     return pd.read_csv(
         path,
         sep="\t" if kind == "tsv" else ",",

@@ -95,7 +95,7 @@ def test_reber_default_size(tmp_path):
 # --- csv and friends ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("ext", ["csv", "tsv", "jsonl", "parquet"])
+@pytest.mark.parametrize("ext", ["csv", "tsv", "jsonl", "json", "parquet"])
 def test_table_formats_by_extension(tmp_path, ext):
     frame = review_frame()
     path = tmp_path / f"reviews.{ext}"
@@ -105,6 +105,8 @@ def test_table_formats_by_extension(tmp_path, ext):
         frame.to_csv(path, sep="\t", index=False)
     elif ext == "jsonl":
         frame.to_json(path, orient="records", lines=True)
+    elif ext == "json":  # one array of records
+        frame.to_json(path, orient="records")
     else:
         frame.to_parquet(path)
     ds = load_dataset(exp_for(tmp_path, source="csv", path=path.name, text="review", label="sentiment"))
@@ -265,3 +267,22 @@ def test_importing_engine_data_is_cheap():
     code = "import sys, engine.data; print('pandas' in sys.modules, 'tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_keras_downloads_when_the_host_answers(tmp_path, keras_home, monkeypatch):
+    from engine.data import keras_datasets
+
+    monkeypatch.delenv("KERMINAL_OFFLINE")
+    calls = []
+
+    def fake_download(name):  # stands in for keras.datasets.<name>.load_data() + get_word_index()
+        calls.append(name)
+        np.savez(keras_home / "imdb.npz", x_train=object_array([encode("great movie"), encode("awful plot")]), y_train=np.array([1, 0]), x_test=object_array([encode("the plot")]), y_test=np.array([0]))
+        (keras_home / "imdb_word_index.json").write_text(json.dumps(WORDS))
+
+    monkeypatch.setattr(keras_datasets, "_host_answers", lambda url, timeout=0: url.endswith("imdb.npz"))
+    monkeypatch.setattr(keras_datasets, "_download", fake_download)
+    ds = load_dataset(exp_for(tmp_path, source="keras", name="imdb", split=SplitConfig(0.0, 0.0, 1)))
+    assert calls == ["imdb"] and sorted(ds.train.texts) == ["awful plot", "great movie"] and ds.test.texts == ["the plot"]
+    load_dataset(exp_for(tmp_path, source="keras", name="imdb"))
+    assert calls == ["imdb"]  # cached now: no second download
