@@ -41,13 +41,9 @@ def _undecodable(path: Path) -> int:
 
 def _read(path: Path, kind: str, errors: str) -> pd.DataFrame:
     if kind == "jsonl":
-        try:
-            return pd.read_json(path, lines=True, encoding="utf-8", encoding_errors=errors, dtype=False)
-        except ValueError:
-            if path.suffix.lower() != ".json":
-                raise
-            # a .json file may also be one array of records
-            return pd.read_json(path, encoding="utf-8", encoding_errors=errors, dtype=False)
+        with open(path, "rb") as fh:
+            array = fh.read(4096).lstrip().startswith(b"[")  # one array of records, not JSON lines
+        return pd.read_json(path, lines=not array, encoding="utf-8", encoding_errors=errors, dtype=False)
     return pd.read_csv(
         path,
         sep="\t" if kind == "tsv" else ",",
