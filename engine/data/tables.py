@@ -1,4 +1,4 @@
-"""Table files through pandas: CSV, TSV, JSON lines and Parquet, chosen by extension.
+"""Table files through pandas: CSV, TSV, JSON lines (or one JSON array) and Parquet, by extension.
 
 `csv` reads one table with a text column and a label column (guessed when not named):
 string labels become class names in sorted order, numeric labels keep their order.
