@@ -97,6 +97,9 @@ class KerminalCallback(keras.callbacks.Callback):
         recent = self._durations[-3:] if len(self._durations) < 2 else self._durations[1:][-3:]  # the first epoch traces
         eta = sum(recent) / len(recent) * max(self.target_epochs - (epoch + 1), 0)
         trainer._emit(ev.EpochEnd(epoch + 1, self.target_epochs, logs, duration, seen / train_time, self._step, best, eta))
+        if self.control.stop_requested:  # asked during validation: do not start another epoch
+            self.stopped_by_control = True
+            self.model.stop_training = True
 
     def on_train_end(self, logs=None):
         # EarlyStopping (placed before this callback) may have restored the best weights.

@@ -305,6 +305,10 @@ class Trainer:
         callbacks.append(cb)
 
         self._emit(ev.Started(str(self.run_dir), target, steps, len(x), initial, len(val[0]) if val else 0, bs, self.monitor, time.time()))
+        # Keras callbacks (TerminateOnNaN) print to stdout, which would garble a --json stream
+        # or a full-screen app; this setting is thread-local, so only this thread is quieted.
+        interactive = keras.config.is_interactive_logging_enabled()
+        keras.config.disable_interactive_logging()
         try:
             self.model.fit(x, y, batch_size=bs, epochs=target, initial_epoch=initial, validation_data=val, callbacks=callbacks, verbose=0, shuffle=True)
         except KerminalError as exc:
@@ -319,6 +323,8 @@ class Trainer:
             raise self._fail(TrainingError(f"Training failed{where}: {_first_line(exc)}", "Check the layer stack and the data; finished epochs are kept in the run folder.")) from None
         finally:
             best_tmp.unlink(missing_ok=True)
+            if interactive:
+                keras.config.enable_interactive_logging()
 
         metrics = self._last_metrics()
         if cb.nan_at is not None:

@@ -234,7 +234,7 @@ def test_unknown_monitor_is_refused(tmp_path):
         Trainer(exp, reber_dataset(), tmp_path).run()
 
 
-def test_nan_loss_stops_says_so_and_keeps_the_last_good_model(tmp_path):
+def test_nan_loss_stops_says_so_and_keeps_the_last_good_model(tmp_path, capsys):
     rec = Recorder()
     ds = reber_dataset()
     trainer = Trainer(reber_experiment(), ds, tmp_path, rec)
@@ -247,6 +247,7 @@ def test_nan_loss_stops_says_so_and_keeps_the_last_good_model(tmp_path):
         trainer.run(epochs=3)
     assert "epoch 2, step 1" in str(info.value) and "last.keras keeps epoch 1" in str(info.value)
     assert isinstance(rec.events[-1], Failed) and "NaN" in rec.events[-1].message
+    assert capsys.readouterr().out == "", "Keras prints nothing to stdout (it would garble --json or the app)"
     assert last.read_bytes() == before, "the last good checkpoint is not overwritten"
     meta = json.loads((good.run_dir / R.METRICS).read_text())
     assert meta["status"] == "failed" and meta["last_good_epoch"] == 1
