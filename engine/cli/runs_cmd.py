@@ -15,10 +15,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def format_table(infos) -> str:
-    rows = [("run", "status", "epochs", "best", "preset")]
+    rows = [("run", "date", "status", "epochs", "best", "preset")]
     for r in infos:
         best = f"{r.monitor} {r.best_value:.4f} (epoch {r.best_epoch})" if r.best_value is not None else "-"
-        rows.append((r.id, r.status, str(r.epochs), best, r.preset or "-"))
+        date = r.created.replace("T", " ")[:16] or "-"
+        rows.append((r.id, date, r.status, str(r.epochs), best, r.preset or "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
 
