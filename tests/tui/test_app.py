@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.widgets import Input, OptionList, Select, Static, TabbedContent
 
-from engine.experiment import LayerSpec, load
+from engine.experiment import load
 from tests.tui.conftest import settle, text_of, wait_until
 from tui.commands import KerminalCommands, all_commands
 from tui.dialogs import ChoiceDialog, ConfirmDialog, FilePicker, FormDialog, TextPrompt
@@ -306,6 +306,20 @@ async def test_save_open_and_quit_offers_to_save(app_factory, runs_dir):
         await pilot.press("enter")
         await settle(app, pilot)
         assert len(app.experiment.layers) == 4 and not app.dirty
+        # Ctrl+N saves under a new name
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        app.screen.query_one(Input).value = "copy.toml"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert Path("copy.toml").is_file() and app.experiment_path == Path("copy.toml")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        app.screen.query_one("#picker-path", Input).value = "exp.toml"
+        app.screen.query_one("#picker-path", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
         # open a file that is not an experiment: a notification, nothing changes
         Path("bad.toml").write_text("version = 1\nlayerz = 3\n", encoding="utf-8")
         assert not app.open_experiment(Path("bad.toml"))

@@ -100,6 +100,12 @@ async def test_reber_preset_train_predict_runs(app_factory):
         await pilot.pause()
         assert app.query_one(TabbedContent).active == "predict"
         await wait_until(pilot, lambda: predict.source.startswith("run "), 60, "the saved run's predictor")
+        # Ctrl+R in the Predict pane picks a saved run too
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: predict.source.startswith("run ") and not predict.loading, 60, "the run picked with Ctrl+R")
         await pilot.press("escape", "5", "d")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)

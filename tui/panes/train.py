@@ -14,10 +14,10 @@ import time
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.widgets import ProgressBar, RichLog, Static
 
 from engine.experiment import Experiment
