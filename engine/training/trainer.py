@@ -5,8 +5,9 @@
     result = trainer.run(epochs=3)    # continue the same run for 3 more epochs
 
 The listener is called synchronously in the training thread (at most once per
-`batch_interval` seconds for BatchEnd, once per epoch for EpochEnd), so it must be cheap:
-a UI should post a message and return. TrainControl.stop() (from any thread) stops at the
+`batch_interval` seconds for BatchEnd, none when it is negative; once per epoch for
+EpochEnd), so it must be cheap: a UI should post a message and return. kerminal's own
+per-batch work is O(1) and never waits on anything but a pause. TrainControl.stop() (from any thread) stops at the
 end of the current batch with the history kept; pause()/resume() block between batches.
 
 Bad input raises a KerminalError (after a Failed event): a dataset with one class or no

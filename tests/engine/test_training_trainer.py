@@ -99,6 +99,8 @@ def test_run_folder_layout_and_continuation(tmp_path):
     meta = json.loads((run_dir / R.METRICS).read_text())
     assert meta["status"] == "finished" and meta["epochs"] == 3 and meta["class_names"] == list(reber.CLASS_NAMES)
     lines = [json.loads(line) for line in (run_dir / R.EVENTS).read_text().splitlines()]
+    steps = 3 * math.ceil(320 / 32)
+    assert sum(d["event"] == "BatchEnd" for d in lines) < steps  # throttled to one per 0.25 s
     assert [d["event"] for d in lines if d["event"] != "BatchEnd"] == ["Started", "EpochEnd", "Finished", "Started", "EpochEnd", "EpochEnd", "Finished"]
     info = RunStore(tmp_path).list()[0]
     assert info.id == run_dir.name and info.epochs == 3 and info.monitor == "val_loss" and info.best_value is not None
