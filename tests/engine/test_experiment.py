@@ -83,3 +83,9 @@ def test_save_is_atomic_and_keeps_old_file_on_failure(tmp_path, monkeypatch):
         E.save(E.Experiment(name="other"), path)
     assert path.read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["e.toml"]
+
+
+def test_saved_file_has_normal_permissions(tmp_path):
+    path = E.save(full_experiment(), tmp_path / "e.toml")
+    mask = E._umask()
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
