@@ -38,7 +38,7 @@ class ConfirmDialog(ModalScreen[str]):
             yield Static(self.question, classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
                 for i, (key, label) in enumerate(self.choices):
-                    yield Button(label, id=f"choice-{key}", variant="primary" if i == 0 else "default")
+                    yield Button(label, id=f"choice-{key}", variant="primary" if i == 0 else "default", compact=True)
 
     def on_mount(self) -> None:
         self.query(Button).first().focus()
@@ -307,21 +307,21 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
                     yield from self.compose_field(f)
             yield Static("", id="form-error", classes="error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Apply", id="apply", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button("Apply", id="apply", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
             yield Static("Tab next field · Enter or Ctrl+S apply · Esc cancel", classes="help")
 
     def compose_field(self, f: Field) -> ComposeResult:
         wid = _widget_id(f.name)
         with Vertical(classes="field", id=f"{wid}-box"):
             if f.kind == "bool":
-                yield Checkbox(f"{f.label or f.name}  ({f.describe()})", bool(f.value if f.value is not None else f.default), id=wid)
+                yield Checkbox(f"{f.label or f.name}  ({f.describe()})", bool(f.value if f.value is not None else f.default), id=wid, compact=True)
             else:
                 yield Label(Text.assemble((f.label or f.name, "bold"), ("  " + f.describe(), "dim")))
                 if f.kind == "choice":
                     options = [(str(c) if c != "" else "(none)", c) for c in f.choices]
                     value = f.value if f.value in f.choices else (f.default if f.default in f.choices else Select.BLANK)
-                    yield Select(options, value=value, allow_blank=f.optional or value is Select.BLANK, id=wid)
+                    yield Select(options, value=value, allow_blank=f.optional or value is Select.BLANK, id=wid, compact=True)
                 else:
                     if f.value is None:
                         text = ""
@@ -330,7 +330,7 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
                     else:
                         text = str(f.value)
                     placeholder = f"default: {f.default}" if f.default not in (None, "") else ""
-                    yield Input(text, placeholder=placeholder, id=wid)
+                    yield Input(text, placeholder=placeholder, id=wid, compact=True)
             yield Static(f.help, classes="help field-help")
             yield Static("", classes="error field-error", id=f"{wid}-error")
 
@@ -353,6 +353,7 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
             error = str(exc)
         box = self.query_one(f"#{_widget_id(f.name)}-error", Static)
         box.update(error)
+        box.display = bool(error)
         self.field_widget(f.name).set_class(bool(error), "-invalid")
         return value, error
 

@@ -29,6 +29,10 @@ def _shape(shape: Any) -> str:
     return str(shape) if shape is not None else "?"
 
 
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def param_fields(type: str, params: dict[str, Any]) -> list[Field]:
     """The edit form of a layer: one Field per registry parameter."""
     fields = []
@@ -77,7 +81,9 @@ class LayerEditor(FormDialog):
             message = check_param(self.spec.type, f.name, value)
             if message:
                 error = message
-                self.query_one(f"#field-{f.name}-error", Static).update(message)
+                box = self.query_one(f"#field-{f.name}-error", Static)
+                box.update(message)
+                box.display = True
                 self.field_widget(f.name).set_class(True, "-invalid")
         return value, error
 
@@ -138,6 +144,9 @@ class LayersPane(Pane):
         table.add_column("", key="status")
         self.experiment_changed()
 
+    def on_resize(self) -> None:
+        self.refresh_table()
+
     @property
     def table(self) -> DataTable:
         return self.query_one("#layers-table", DataTable)
@@ -163,6 +172,7 @@ class LayersPane(Pane):
         keep = self.table.cursor_row if select is None else select
         table.clear()
         rows = list(report.rows) if report is not None else []
+        room = max(14, self.app.size.width - 68)  # the settings column gets what the others leave
         for i, spec in enumerate(exp.layers):
             row = rows[i] if i < len(rows) else None
             if row is not None:
@@ -170,7 +180,7 @@ class LayersPane(Pane):
                 table.add_row(
                     str(i + 1),
                     spec.type,
-                    Text(str(row.summary)),
+                    Text(_cut(str(row.summary), room)),
                     _shape(row.output_shape),
                     f"{row.params:,}",
                     mark,
