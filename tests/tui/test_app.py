@@ -7,8 +7,8 @@ from pathlib import Path
 
 from textual.widgets import Input, OptionList, Select, Static, TabbedContent
 
-from engine.experiment import load
-from tests.tui.conftest import settle, text_of, wait_until
+from engine.experiment import LayerSpec, load
+from tests.tui.conftest import settle, text_of, tiny_experiment, wait_until
 from tui.commands import KerminalCommands, all_commands
 from tui.dialogs import ChoiceDialog, ConfirmDialog, FilePicker, FormDialog, TextPrompt
 from tui.help import HelpScreen
@@ -400,3 +400,40 @@ async def test_wide_terminal_lays_panes_out_side_by_side(app_factory):
         await pilot.press("2")
         await pilot.pause()
         assert app.query_one("#layers-side").region.x > app.query_one("#layers-table").region.x
+
+
+async def test_bidirectional_wrapped_layer_is_edited_as_a_table(app_factory):
+    exp = tiny_experiment_with([LayerSpec("Embedding", {"output_dim": 8}), LayerSpec("Bidirectional", {"layer": {"type": "LSTM", "units": 4}}), LayerSpec("Dense", {"units": 1, "activation": "sigmoid"})])
+    app = app_factory(exp)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2", "down", "e")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, LayerEditor)
+        box = editor.field_widget("layer")
+        assert box.value == '{ type = "LSTM", units = 4 }'
+        box.value = '{ type = "Dense", units = 4 }'
+        await pilot.pause()
+        assert "can wrap only" in text_of(editor.query_one("#field-layer-error", Static))
+        box.value = "{ type = "
+        await pilot.pause()
+        assert "not a TOML value" in text_of(editor.query_one("#field-layer-error", Static))
+        box.value = '{ type = "GRU", units = 6 }'
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.experiment.layers[1].params["layer"] == {"type": "GRU", "units": 6}
+        assert app.validate()[0].ok
+
+
+def tiny_experiment_with(layers):
+    exp = tiny_experiment()
+    exp.layers = layers
+    return exp
+
+
+def test_run_with_a_bad_experiment_file_says_so(tmp_path, capsys):
+    from tui.app import run
+
+    assert run([str(tmp_path / "missing.toml")]) == 1
+    assert "No experiment file" in capsys.readouterr().out

@@ -38,7 +38,7 @@ def fit_fields(exp: Experiment) -> list[Field]:
         Field("batch_size", "int", f.batch_size, 32, min=1, max=1_000_000, help="examples per training step", optional=False, label="batch size"),
         Field("validation", "float", exp.data.split.validation, 0.2, min=0.0, max=0.95, help="fraction of the data held out for validation (reloads the data)", optional=False, label="validation fraction"),
         Field("seed", "int", f.seed, 42, help="seed of the weights and the shuffle: the same seed gives the same first epoch", optional=False),
-        Field("monitor", "choice", f.monitor, "val_loss", ("val_loss", "val_accuracy", "loss", "accuracy"), help="the metric that picks the best epoch (and early stopping)", optional=False),
+        Field("monitor", "choice", f.monitor, "val_loss", tuple(dict.fromkeys(("val_loss", "val_accuracy", "loss", "accuracy", f.monitor))), help="the metric that picks the best epoch (and early stopping)", optional=False),
         Field("patience", "int", f.early_stopping.patience, 0, min=0, max=100000, help="early stopping: epochs without improvement before stopping (0 = off)", optional=False, label="early stopping patience"),
         Field("restore_best", "bool", f.early_stopping.restore_best, True, help="early stopping: restore the best epoch's weights", label="restore best weights"),
     ]
