@@ -12,6 +12,7 @@ message handlers, on the UI thread.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import tempfile
@@ -216,6 +217,9 @@ class KerminalApp(App):
         except Exception as exc:  # an import failure must not take the app down
             self.post_message(TensorFlowReady(time.perf_counter() - t0, error_text(exc)))
             return
+        # TensorFlow leaves millions of long-lived objects; a full garbage collection that
+        # walks them all stalls the screen for a few hundred ms. Freeze them out of it.
+        gc.freeze()
         self.post_message(TensorFlowReady(time.perf_counter() - t0))
 
     def on_tensor_flow_ready(self, message: TensorFlowReady) -> None:

@@ -9,6 +9,7 @@ times a second at most, and at once when an epoch ends (epoch ends are never dro
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 from typing import Any
@@ -264,6 +265,7 @@ class TrainPane(Pane):
         log = self.query_one("#train-log", RichLog)
         bar = self.query_one("#train-progress", ProgressBar)
         if isinstance(event, Started):
+            gc.freeze()  # the model just built: keep its objects out of full collections
             self._started = event
             self._epoch_t0 = time.monotonic()
             bar.update(total=(event.epochs - event.initial_epoch) * event.steps_per_epoch, progress=0)
