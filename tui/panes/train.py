@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import math
+import threading
 import time
 from typing import Any
 
@@ -78,6 +79,9 @@ class TrainPane(Pane):
         self.epoch_lines = 0  # lines written to the log for finished epochs (tests read it)
         self.last_result: Any = None
         self._probe_predictor: Any = None
+        self._pending_start: bool | None = None  # t pressed while the data was loading
+        self._probe_builder: threading.Thread | None = None
+        self._probe_error = ""
         self._probe_texts: list[str] = []
         self._class_names: list[str] = []
 
@@ -121,6 +125,14 @@ class TrainPane(Pane):
         self.query_one("#train-settings", Static).update(text)
         self._show_probes(None)
 
+    def dataset_changed(self) -> None:
+        if self._pending_start is not None and not self.kapp.data_loading:
+            continue_run, self._pending_start = self._pending_start, None
+            if self.kapp.dataset is None:
+                self._status("idle: the data did not load (see the Data pane)")
+            else:
+                self._start(continue_run)
+
     # ---- actions -------------------------------------------------------------------------
     def action_train(self) -> None:
         self._start(continue_run=False)
@@ -137,7 +149,9 @@ class TrainPane(Pane):
             self.notify("Training is already running.", title="Train")
             return
         if app.data_loading:
-            self.notify("The data is still loading; try again in a moment.", title="Train")
+            self._pending_start = continue_run
+            self._status("waiting for the data to load…")
+            self.notify("Training starts when the data has loaded.", title="Train")
             return
         if app.dataset is None:
             self.notify(app.data_error or "No data loaded.", title="Train", severity="error")
@@ -182,22 +196,37 @@ class TrainPane(Pane):
             self.post_message(TrainingCrashed(error_text(exc)))
 
     def _listener(self, event: Any) -> None:
-        """Runs in the training thread: post the event; at an epoch end, score the probes."""
-        from engine.training import EpochEnd
+        """Runs in the training thread: post the event; at an epoch end, score the probes.
+
+        The probes' Predictor (a traced function) is built in a side thread while the first
+        epoch trains, so training does not wait for it; scoring a few sentences is ~ms."""
+        from engine.training import EpochEnd, Started
 
         probes = None
+        if isinstance(event, Started) and self._probe_texts and self._probe_predictor is None:
+            self._probe_builder = threading.Thread(target=self._build_probe_predictor, name="kerminal-probes", daemon=True)
+            self._probe_builder.start()
         if isinstance(event, EpochEnd) and self._probe_texts:
             probes = self._score_probes()
         self.post_message(TrainingEvent(event, probes))
 
-    def _score_probes(self) -> list[tuple[str, dict[str, float]]] | None:
-        try:
-            if self._probe_predictor is None:
-                from engine.training import Predictor
+    def _build_probe_predictor(self) -> None:
+        from engine.training import Predictor
 
-                self._probe_predictor = Predictor(self.trainer.model, self._class_names, self.trainer.exp)
-            return [(p.text, p.probabilities) for p in self._probe_predictor.predict_many(self._probe_texts)]
+        try:
+            self._probe_predictor = Predictor(self.trainer.model, self._class_names, self.trainer.exp)
         except Exception as exc:  # probes are a view: never stop training for them
+            self._probe_error = str(exc)
+
+    def _score_probes(self) -> list[tuple[str, dict[str, float]]] | None:
+        if self._probe_builder is not None:
+            self._probe_builder.join()
+            self._probe_builder = None
+        if self._probe_predictor is None:
+            return [("(probes failed)", {self._probe_error[:60] or "no predictor": 0.0})]
+        try:
+            return [(p.text, p.probabilities) for p in self._probe_predictor.predict_many(self._probe_texts)]
+        except Exception as exc:
             return [("(probes failed)", {str(exc)[:60]: 0.0})]
 
     def action_stop(self) -> None:
