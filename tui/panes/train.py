@@ -29,7 +29,7 @@ from tui.panes.base import Pane
 from tui.widgets.curves import CurvePlot
 from tui.widgets.probbars import bars
 
-REDRAW_S = 0.3  # the curves are replotted at most this often during an epoch
+REDRAW_S = 0.5  # the curves and the progress line are redrawn at most this often during an epoch
 MAX_PROBES = 5
 
 
@@ -80,6 +80,7 @@ class TrainPane(Pane):
         self.last_result: Any = None
         self._probe_predictor: Any = None
         self._pending_start: bool | None = None  # t pressed while the data was loading
+        self._last_batch: Any = None  # the newest batch event, drawn by the timer
         self._probe_builder: threading.Thread | None = None
         self._probe_error = ""
         self._probe_texts: list[str] = []
@@ -308,9 +309,21 @@ class TrainPane(Pane):
             self._on_end(event, log)
 
     def _on_batch(self, event: Any, bar: ProgressBar) -> None:
-        s = self._started
-        if s is None:
+        """Keep the batch's figures; the timer draws them (coalesced)."""
+        if self._started is None:
             return
+        x = event.epoch - 1 + event.step / max(event.steps, 1)
+        for name, value in event.metrics.items():
+            if isinstance(value, (int, float)) and math.isfinite(value):
+                xs, ys = self.trace.setdefault(name, ([], []))
+                xs.append(x)
+                ys.append(float(value))
+        self._last_batch = event
+        self._dirty = True
+
+    def _draw_batch(self, event: Any) -> None:
+        s = self._started
+        bar = self.query_one("#train-progress", ProgressBar)
         done = (event.epoch - 1 - s.initial_epoch) * event.steps + event.step
         bar.update(progress=done)
         elapsed = time.monotonic() - self._epoch_t0
@@ -318,13 +331,6 @@ class TrainPane(Pane):
         left_steps = (s.epochs - event.epoch) * event.steps + (event.steps - event.step)
         eta = left_steps * (elapsed / event.step) if event.step else 0.0
         self._status(f"epoch {event.epoch}/{s.epochs} · step {event.step}/{event.steps} · ETA {_duration(eta)} · {rate:,.0f} samples/s")
-        x = event.epoch - 1 + event.step / max(event.steps, 1)
-        for name, value in event.metrics.items():
-            if isinstance(value, (int, float)) and math.isfinite(value):
-                xs, ys = self.trace.setdefault(name, ([], []))
-                xs.append(x)
-                ys.append(float(value))
-        self._dirty = True
 
     def _on_epoch(self, event: Any, bar: ProgressBar, log: RichLog, probes: Any) -> None:
         from engine.training.events import describe
@@ -335,6 +341,7 @@ class TrainPane(Pane):
             column.extend([math.nan] * max(0, event.epoch - 1 - len(column)))
             column.append(float(value))
         self.trace = {}
+        self._last_batch = None
         self._last_epoch = event
         self.kapp.samples_per_second = float(event.samples_per_s)
         self._epoch_t0 = time.monotonic()
@@ -380,6 +387,8 @@ class TrainPane(Pane):
 
     def _flush(self) -> None:
         if self._dirty:
+            if self._last_batch is not None and self._started is not None:
+                self._draw_batch(self._last_batch)
             self._replot()
 
     def _replot(self) -> None:
