@@ -368,6 +368,9 @@ class TrainPane(Pane):
             self._status("failed: see the log")
             self.notify(event.message, title="Training failed", severity="error", timeout=10)
         else:
+            if type(event).__name__ == "Finished":  # early stopping ends before the last epoch
+                bar = self.query_one("#train-progress", ProgressBar)
+                bar.update(total=max(bar.progress, 1), progress=max(bar.progress, 1))
             log.write(Text(describe(event), style="bold green"))
             self._status(f"{'finished' if type(event).__name__ == 'Finished' else 'stopped'} after {event.epochs} epoch(s)")
             if event.epochs and self.trainer is not None and self.trainer.model is not None:
