@@ -42,7 +42,17 @@ def all_commands() -> list[Command]:
 
 
 def key_label(key: str) -> str:
-    return {"question_mark": "?", "space": "space", "enter": "Enter", "escape": "Esc"}.get(key, key.replace("ctrl+", "^").replace("shift+", "⇧"))
+    """'2,f2' -> '2 / F2', 'ctrl+s' -> '^s', 'question_mark' -> '?'."""
+    names = {"question_mark": "?", "space": "space", "enter": "Enter", "escape": "Esc"}
+
+    def one(k: str) -> str:
+        if k in names:
+            return names[k]
+        if len(k) > 1 and k[0] == "f" and k[1:].isdigit():
+            return k.upper()
+        return k.replace("ctrl+", "^").replace("shift+", "⇧")
+
+    return " / ".join(one(k.strip()) for k in key.split(","))
 
 
 class KerminalCommands(Provider):

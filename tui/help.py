@@ -35,7 +35,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label("kerminal keys", classes="dialog-title")
             with VerticalScroll(id="help-body"):
                 yield Static(bindings_table())
-            yield Static("Number keys 1-5 switch panes (outside text fields) · Esc closes", classes="help")
+            yield Static("1-5 switch panes outside text fields, F1-F5 anywhere · Esc closes", classes="help")
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()
