@@ -267,14 +267,22 @@ class KerminalApp(App):
 
     def refresh_stats(self) -> None:
         """Vectorizer settings changed: recompute the stats (OOV rate) without reloading."""
-        if self.dataset is None:
+        if self.data_loading or self.dataset is None:
+            self.reload_data()
             return
+        self.data_generation += 1
+        self._compute_stats(self.dataset, self.experiment.copy(), self.data_generation)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="data", description="dataset statistics")
+    def _compute_stats(self, ds: Any, exp: Experiment, generation: int) -> None:
         from engine.data import dataset_stats
 
         try:
-            self.stats = dataset_stats(self.dataset, self.experiment.vectorize)
+            stats = dataset_stats(ds, exp.vectorize)
         except Exception as exc:
-            self.notify(error_text(exc), title="Data", severity="error")
+            self.post_message(DatasetReady(generation, error=error_text(exc)))
+            return
+        self.post_message(DatasetReady(generation, ds, stats))
 
     # ---- validation ----------------------------------------------------------------------
     def validate(self) -> tuple[Any, str]:
@@ -304,8 +312,6 @@ class KerminalApp(App):
             self.reload_data()
         elif exp.vectorize != old.vectorize:
             self.refresh_stats()
-            for pane in self.panes():
-                pane.dataset_changed()
         for pane in self.panes():
             pane.experiment_changed()
 

@@ -235,7 +235,7 @@ async def test_vectorizer_dialog_and_browse(app_factory):
         assert app.screen is form
         form.field_widget("length").value = "5"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(app, pilot)
         assert app.experiment.vectorize.length == 5
         assert "length 5" in text_of(app.query_one("#data-summary", Static))
         assert "sequence length 5:" in text_of(app.query_one("#data-stats", Static))
