@@ -164,6 +164,7 @@ async def test_failed_training_shows_in_the_log_and_the_app_carries_on(app_facto
     app = app_factory(exp, load_tensorflow=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
+        app.reload_data()  # t while the data loads: training starts once it has loaded
         await pilot.press("3", "t")
         train = app.pane("train")
         await wait_until(pilot, lambda: "failed" in log_text(app), 60, "the failure")
