@@ -90,7 +90,7 @@ async def test_layer_editing_validates_undo_redo(app_factory):
         await pilot.pause()
         assert [s.type for s in app.experiment.layers] == ["Embedding", "Dropout", "Dense"]
         # a stack that does not fit: the 3-D output reaches the end -> an inline error
-        messages = text_of(app.query_one("#layers-messages", Static))
+        messages = text_of(app.query_one("#layers-help", Static)) + text_of(app.query_one("#layers-messages", Static))
         assert "✗" in messages
         assert "error" in text_of(app.query_one("#layers-summary", Static))
 
@@ -135,7 +135,7 @@ async def test_layer_editing_validates_undo_redo(app_factory):
         await pilot.press("enter")
         await pilot.pause()
         assert app.experiment.layers[0].type == "Flatten"
-        assert "✗" in text_of(app.query_one("#layers-messages", Static))
+        assert "✗" in text_of(app.query_one("#layers-help", Static)) + text_of(app.query_one("#layers-messages", Static))
 
 
 async def test_compile_settings_dialog(app_factory):

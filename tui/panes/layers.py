@@ -126,13 +126,15 @@ class LayersPane(Pane):
         Binding("o", "compile", "Optimizer…", tooltip="Compile settings: optimizer, learning rate, loss, metrics."),
     ]
 
+    _report: Any = None
+
     def compose(self) -> ComposeResult:
         yield Static("", id="layers-summary", classes="summary")
         with Horizontal(id="layers-body", classes="pane-body"):
             yield DataTable(id="layers-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="layers-side"):
+                yield Static("", id="layers-help")
                 yield Static("", id="layers-messages")
-                yield Static("", id="layers-help", classes="help")
 
     def on_mount(self) -> None:
         table = self.query_one("#layers-table", DataTable)
@@ -190,6 +192,7 @@ class LayersPane(Pane):
                 table.add_row(str(i + 1), spec.type, Text(", ".join(f"{k}={v}" for k, v in spec.params.items())), "?", "?", "", key=str(i))
         if exp.layers:
             table.move_cursor(row=min(max(keep, 0), len(exp.layers) - 1))
+        self._report = report
         self._update_summary(report, error)
         self._update_messages(report, error)
         self._update_help()
@@ -216,15 +219,27 @@ class LayersPane(Pane):
         self.query_one("#layers-summary", Static).update(text)
 
     def _update_messages(self, report: Any, error: str) -> None:
+        """Messages of the other layers and of the whole stack (the selected layer's own are
+        shown above them, by `_update_help`)."""
         text = Text()
+        i = self.cursor
         if error:
             text.append(error, style="red")
         elif report is not None:
-            for message in report.errors:
-                text.append("✗ ", style="bold red")
+            for j, row in enumerate(report.rows):
+                if j == i:
+                    continue
+                for message in row.errors:
+                    text.append(f"layer {j + 1} ✗ ", style="bold red")
+                    text.append(f"{message}\n")
+                for message in row.warnings:
+                    text.append(f"layer {j + 1} ! ", style="bold yellow")
+                    text.append(f"{message}\n")
+            for message in report.stack_errors:
+                text.append("stack ✗ ", style="bold red")
                 text.append(f"{message}\n")
-            for message in report.warnings:
-                text.append("! ", style="bold yellow")
+            for message in report.stack_warnings:
+                text.append("stack ! ", style="bold yellow")
                 text.append(f"{message}\n")
             if not report.errors and not report.warnings:
                 text.append("✓ The stack fits the data.", style="green")
@@ -235,17 +250,27 @@ class LayersPane(Pane):
         if not exp.layers:
             self.query_one("#layers-help", Static).update("The stack is empty: press a to add a layer or p for a preset.")
             return
-        spec = exp.layers[self.cursor]
+        i = self.cursor
+        spec = exp.layers[i]
+        text = Text()
+        rows = list(self._report.rows) if self._report is not None else []
+        if i < len(rows):
+            for message in rows[i].errors:
+                text.append(f"layer {i + 1} ✗ ", style="bold red")
+                text.append(f"{message}\n")
+            for message in rows[i].warnings:
+                text.append(f"layer {i + 1} ! ", style="bold yellow")
+                text.append(f"{message}\n")
         try:
-            info = layer_info(spec.type)
-            help = f"{spec.type}: {info.help}"
+            text.append(f"{spec.type}: {layer_info(spec.type).help}", style="dim")
         except Exception as exc:
-            help = str(exc)
-        self.query_one("#layers-help", Static).update(help)
+            text.append(str(exc), style="red")
+        self.query_one("#layers-help", Static).update(text)
 
     @on(DataTable.RowHighlighted, "#layers-table")
     def _highlighted(self) -> None:
         self._update_help()
+        self._update_messages(self._report, "")
 
     @on(DataTable.RowSelected, "#layers-table")
     def _selected(self) -> None:
