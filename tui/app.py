@@ -6,7 +6,14 @@ up, method calls go down). Slow work (importing TensorFlow, loading data, traini
 predicting, evaluating) runs in thread workers that post messages; widgets change only in
 message handlers, on the UI thread.
 
-`make_app(...)` builds the app for `run(argv)`, the tests and the benchmarks alike.
+`make_app(experiment, runs_dir, load_tensorflow, pane)` builds the app for `run(argv)`, the
+tests and the benchmarks alike. What a benchmark can read or drive:
+- `app.first_screen_s`: seconds from constructing the app to its first drawn screen;
+- `app.tf_state` / `app.tf_seconds`: the background TensorFlow import and its duration;
+- `app.pane("train").action_train()` (or the key `t` on the Train pane) starts training;
+  `app.samples_per_second` is the Trainer's figure for the last finished epoch, and
+  `app.train_control` stops or pauses it;
+- `app.pane("train").epoch_lines`, `.training`: progress as the screen shows it.
 """
 
 from __future__ import annotations
