@@ -37,7 +37,7 @@ class PredictPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Static("Model: none yet. Train one in the Train pane (3), or pick a saved run with Ctrl+R.", id="predict-model", classes="summary")
-        yield Input(placeholder="Type a sentence (or a grammar string) and press Enter", id="predict-input")
+        yield Input(placeholder="Type a sentence (or a grammar string) and press Enter · Esc leaves the prompt", id="predict-input")
         with Horizontal(id="predict-result"):
             yield Static("", id="predict-label")
             yield ProbabilityBars(id="predict-bars")
