@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Select, Static
 
 from engine.experiment import CLEANERS, SOURCES, VECTORIZE_KINDS, SIDES, Experiment
@@ -238,8 +238,9 @@ class DataPane(Pane):
         with VerticalScroll(id="data-body", classes="pane-body"):
             yield DataTable(id="data-preview", cursor_type="row", zebra_stripes=True)
             with Vertical(id="data-side"):
-                yield Static("", id="data-stats")
-                yield Histogram("token lengths", id="data-hist")
+                with Horizontal(id="data-stats-row"):
+                    yield Static("", id="data-stats")
+                    yield Histogram("token lengths", id="data-hist")
                 yield Static("", id="data-vectorizer")
 
     def on_mount(self) -> None:

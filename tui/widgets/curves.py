@@ -86,7 +86,10 @@ class Histogram(PlotextPlot):
         plt.clear_figure()
         plt.title(self.title)
         if self.values:
-            plt.hist(self.values, bins=min(30, max(5, len(set(self.values)))))
+            low, high = min(self.values), max(self.values)
+            whole = all(float(v).is_integer() for v in self.values[:1000])
+            bins = int(high - low) + 1 if whole and high - low < 60 else 30  # one bar per length when few
+            plt.hist(self.values, bins=max(bins, 1))
             if self.mark is not None:
                 plt.vline(self.mark)
         self.refresh()
