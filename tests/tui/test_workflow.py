@@ -4,7 +4,6 @@ pause while training; a failed training shows in the log and the app carries on.
 
 from __future__ import annotations
 
-import time
 
 import pytest
 from textual.widgets import DataTable, OptionList, RichLog, TabbedContent
@@ -130,12 +129,11 @@ async def test_pause_resume_stop_and_keys_while_training(app_factory):
         await pilot.press("3", "t")
         train = app.pane("train")
         await wait_until(pilot, lambda: train.epoch_lines >= 1, 60, "the first epoch")
-        # keys answer while training: switch panes and back
-        t0 = time.perf_counter()
+        # keys answer while training: switch panes and back (latency is measured in bench/)
         await pilot.press("2")
         await pilot.pause()
         assert app.query_one(TabbedContent).active == "layers"
-        assert time.perf_counter() - t0 < 5.0  # generous: a shared 2-core machine (bench/ measures it)
+        assert train.training
         await pilot.press("3", "space")
         await pilot.pause()
         assert train.control.paused and train.paused
