@@ -1,0 +1,376 @@
+"""App-level benchmarks: the real `kerminal` program in a pseudo-terminal of 120x40.
+
+- time to the first screen: from launching `kerminal EXPERIMENT.toml` until its first frame
+  (the status line naming the experiment) has been written to the terminal, against
+  `python -c "import tensorflow"` (goal: under 1 s, whatever TensorFlow costs);
+- key-to-screen latency while training: `?` pressed while a Trainer runs in the app, timed
+  until the help screen's title has been written to the terminal (p50 and p95; goal p95
+  under 100 ms);
+- bytes written to the terminal per second while the app trains (epochs 2..N, no key pressed: what
+  an SSH link must carry; goal under 20 KB/s at 120x40, truecolor);
+- training speed inside the app (keys `3`, `t`), samples per second from the run's own
+  epoch records (training samples over whole-epoch time, validation included, first epoch
+  left out), against a plain `model.fit` of the same model (engine.layers.build), data and
+  batch size in its own process, timed the same way (goal >= 0.95), for a SimpleRNN, an LSTM
+  and a bidirectional LSTM.
+
+The terminal is read by a thread that timestamps every chunk; escape sequences are stripped
+before looking for text.
+
+    python -m bench.bench_app [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import pty
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import common
+
+COLS, ROWS = 120, 40
+NAME = "benchapp"  # the experiment's name: the status line shows it on the first screen
+HELP_TITLE = "kerminal keys"  # the help screen's title
+MODELS = {
+    "SimpleRNN": {"type": "SimpleRNN", "units": 32},
+    "LSTM": {"type": "LSTM", "units": 32},
+    "BiLSTM": {"type": "Bidirectional", "layer": {"type": "LSTM", "units": 32}},
+}
+ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1bP.*?\x1b\\|\x1b[@-Z\\-_]|\x1b[()][0-9A-Za-z]", re.S)
+
+
+# ---------------------------------------------------------------------------------------
+# A program in a pseudo-terminal
+
+
+class PtyProgram:
+    """Runs argv in a new pty of cols x rows; a reader thread timestamps what it writes."""
+
+    def __init__(self, argv: list[str], cwd: Path, cols: int = COLS, rows: int = ROWS, env: dict[str, str] | None = None):
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        env = dict(env or common.python_env())
+        env.update(TERM="xterm-256color", COLORTERM="truecolor", COLUMNS=str(cols), LINES=str(rows))
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True, close_fds=True)
+        os.close(slave)
+        self.fd = master
+        self.buf = bytearray()
+        self.chunks: list[tuple[float, int]] = []  # (arrival time, buffer length after it)
+        self.cond = threading.Condition()
+        self.closed = False
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:
+                data = b""
+            now = time.perf_counter()
+            with self.cond:
+                if not data:
+                    self.closed = True
+                    self.cond.notify_all()
+                    return
+                self.buf += data
+                self.chunks.append((now, len(self.buf)))
+                self.cond.notify_all()
+
+    @property
+    def size(self) -> int:
+        with self.cond:
+            return len(self.buf)
+
+    def send(self, keys: str) -> float:
+        t = time.perf_counter()
+        os.write(self.fd, keys.encode())
+        return t
+
+    def text(self, start: int = 0) -> str:
+        with self.cond:
+            raw = bytes(self.buf[start:])
+        return ANSI.sub(b"", raw).decode("utf-8", errors="replace")
+
+    def wait_for(self, needle: str, start: int = 0, timeout: float = 30.0) -> float:
+        """The arrival time of the chunk that completed `needle` (searched from buffer
+        offset `start`, escape sequences stripped). TimeoutError if it never comes."""
+        deadline = time.perf_counter() + timeout
+        target = needle.encode()
+        checked = start
+        with self.cond:
+            while True:
+                if len(self.buf) > checked:
+                    # Search the stripped text; each new chunk is checked as it arrives.
+                    if target in ANSI.sub(b"", bytes(self.buf[start:])):
+                        return self.chunks[-1][0]
+                    checked = len(self.buf)
+                if self.closed:
+                    raise RuntimeError(f"kerminal exited before showing {needle!r}: {self._tail()}")
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    raise TimeoutError(f"{needle!r} did not appear within {timeout:.0f} s; the screen ends with: {self._tail()}")
+                self.cond.wait(min(left, 0.05))
+
+    def _tail(self) -> str:
+        return " ".join(ANSI.sub(b"", bytes(self.buf[-3000:])).decode("utf-8", errors="replace").split())[-300:]
+
+    def bytes_between(self, t0: float, t1: float) -> int:
+        with self.cond:
+            before = [n for t, n in self.chunks if t < t0]
+            upto = [n for t, n in self.chunks if t <= t1]
+        return (upto[-1] if upto else 0) - (before[-1] if before else 0)
+
+    def close(self, quit_keys: str = "\x11", timeout: float = 10.0) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.send(quit_keys)
+                self.proc.wait(timeout)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.reader.join(2)
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+
+def kerminal_argv(*args: str) -> list[str]:
+    """The installed console script beside this Python, else `python -m tui.entry`."""
+    script = Path(sys.executable).parent / "kerminal"
+    if script.is_file():
+        return [str(script), *args]
+    found = shutil.which("kerminal")
+    return [found, *args] if found else [sys.executable, "-m", "tui.entry", *args]
+
+
+# ---------------------------------------------------------------------------------------
+# The experiments
+
+
+def write_experiment(folder: Path, recurrent: dict[str, Any], n: int, epochs: int) -> Path:
+    """Words, 100 tokens, Embedding(32) -> recurrent -> Dense(1, sigmoid), batch 32, on a
+    synthetic review CSV of n rows (80/20 split)."""
+    from bench.bench_memory import write_corpus
+    from engine.experiment import CompileConfig, DataConfig, Experiment, FitConfig, LayerSpec, SplitConfig, VectorizeConfig, save
+
+    csv = folder / "reviews.csv"
+    if not csv.is_file():
+        write_corpus(csv, n, mean_words=120)
+    params = dict(recurrent)
+    kind = params.pop("type")
+    exp = Experiment(
+        name=NAME,
+        data=DataConfig(source="csv", path=str(csv), text="review", label="sentiment", split=SplitConfig(0.2, 0.0, 42)),
+        vectorize=VectorizeConfig(kind="words", max_tokens=10000, length=100),
+        layers=[LayerSpec("Embedding", {"output_dim": 32}), LayerSpec(kind, params), LayerSpec("Dense", {"units": 1, "activation": "sigmoid"})],
+        compile=CompileConfig(optimizer="rmsprop", loss="binary_crossentropy"),
+        fit=FitConfig(epochs=epochs, batch_size=32, seed=42),
+    )
+    path = folder / f"{NAME}-{kind.lower()}.toml"
+    save(exp, path)
+    return path
+
+
+def read_events(runs_dir: Path) -> list[dict[str, Any]]:
+    out = []
+    for f in sorted(runs_dir.glob("*/events.jsonl")):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # a line being written
+    return out
+
+
+def wait_events(runs_dir: Path, pred: Any, timeout: float, app: PtyProgram) -> list[dict[str, Any]]:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        evs = read_events(runs_dir)
+        if pred(evs):
+            return evs
+        if app.proc.poll() is not None:
+            raise RuntimeError(f"kerminal exited while training: {app._tail()}")
+        time.sleep(0.05)
+    raise TimeoutError(f"training did not get there within {timeout:.0f} s; the screen ends with: {app._tail()}")
+
+
+def epoch_rates(evs: list[dict[str, Any]]) -> list[float]:
+    """Training samples / whole-epoch seconds, for each epoch after the first."""
+    started = next(e for e in evs if e["event"] == "Started")
+    full = started["steps_per_epoch"]
+    return [started["samples"] / e["duration_s"] for e in evs
+            if e["event"] == "EpochEnd" and e["epoch"] >= 2 and e["duration_s"] and e.get("steps", full) == full]
+
+
+# ---------------------------------------------------------------------------------------
+# Measures
+
+
+def first_screen(exp_path: Path, folder: Path, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        app = PtyProgram(kerminal_argv(str(exp_path), "--runs-dir", str(folder / "runs-fs")), cwd=folder)
+        try:
+            t = app.wait_for(NAME, timeout=60)
+            times.append(t - app.started)
+            app.wait_for("TF ", timeout=30)  # let it settle before quitting
+        finally:
+            app.close()
+    return times
+
+
+def import_tensorflow(repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import tensorflow"], env=common.python_env(), check=True, capture_output=True)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def train_in_app(exp_path: Path, folder: Path, epochs: int, probes: int) -> dict[str, Any]:
+    """Train in the app (keys `3`, `t`). Epochs 2..`epochs` run with no key pressed: their
+    speed and the bytes written meanwhile are measured; then `?` is pressed `probes` times
+    while training goes on, and `x` stops it."""
+    runs = folder / f"runs-{exp_path.stem}"
+    app = PtyProgram(kerminal_argv(str(exp_path), "--runs-dir", str(runs)), cwd=folder)
+    out: dict[str, Any] = {"latencies": [], "bytes_per_s": None}
+
+    def epochs_done(evs: list[dict[str, Any]]) -> int:
+        return sum(e["event"] == "EpochEnd" for e in evs)
+
+    try:
+        app.wait_for("TF ready", timeout=120)
+        app.wait_for("2 classes", timeout=60)
+        app.send("3")
+        time.sleep(0.5)
+        app.send("t")
+        wait_events(runs, lambda evs: epochs_done(evs) >= 1, 300, app)
+        t0 = time.perf_counter()
+        evs = wait_events(runs, lambda evs: epochs_done(evs) >= epochs, 900, app)
+        t1 = time.perf_counter()
+        out["bytes_per_s"] = app.bytes_between(t0, t1) / (t1 - t0)
+        out["rates"] = epoch_rates(evs)
+        for _ in range(probes):
+            if any(e["event"] in ("Finished", "Stopped", "Failed") for e in read_events(runs)):
+                break
+            start = app.size
+            t_key = app.send("?")
+            out["latencies"].append(app.wait_for(HELP_TITLE, start, timeout=10) - t_key)
+            time.sleep(0.15)
+            app.send("\x1b")
+            time.sleep(0.35)
+        app.send("x")
+        evs = wait_events(runs, lambda evs: any(e["event"] in ("Finished", "Stopped", "Failed") for e in evs), 120, app)
+        failed = [e for e in evs if e["event"] == "Failed"]
+        if failed:
+            raise RuntimeError(f"training failed in the app: {failed[0].get('message')}")
+    finally:
+        app.close()
+    return out
+
+
+def plain_fit(exp_path: Path, epochs: int) -> list[float]:
+    """samples/s per epoch (after the first) of a plain model.fit, in its own process."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.bench_app", "--child-fit", str(exp_path), "--epochs", str(epochs)],
+        cwd=common.ROOT, env=common.python_env(), capture_output=True, text=True, timeout=900,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"plain model.fit failed: {' | '.join(proc.stderr.strip().splitlines()[-3:])}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])["rates"]
+
+
+def child_fit(exp_path: Path, epochs: int) -> None:
+    """The baseline: the same model (engine.layers.build), data and batch size, model.fit
+    with nothing added but an epoch timer."""
+    import keras
+
+    from engine.data import load_dataset
+    from engine.experiment import load
+    from engine.layers import build, loss_plan
+    from engine.training.trainer import encode_inputs, encode_labels
+
+    exp = load(exp_path)
+    ds = load_dataset(exp)
+    keras.utils.set_random_seed(exp.fit.seed)
+    model = build(exp, ds)
+    plan = loss_plan(exp, ds.num_classes)
+    x, y = encode_inputs(ds.train.texts), encode_labels(ds.train.labels, plan.labels, ds.num_classes)
+    xv, yv = encode_inputs(ds.validation.texts), encode_labels(ds.validation.labels, plan.labels, ds.num_classes)
+    durations: list[float] = []
+
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            durations.append(time.perf_counter() - self.t0)
+
+    model.fit(x, y, batch_size=exp.fit.batch_size, epochs=epochs, validation_data=(xv, yv), callbacks=[Timer()], verbose=0)
+    print(json.dumps({"rates": [len(ds.train) / d for d in durations[1:]]}))
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    n, epochs, fs_repeat, probes = (3000, 4, 3, 12) if quick else (10000, 6, 7, 40)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="kerminal-bench-app-") as tmp:
+        folder = Path(tmp)
+        paths = {name: write_experiment(folder, spec, n, 1000) for name, spec in MODELS.items()}
+
+        fs = first_screen(paths["LSTM"], folder, fs_repeat)
+        tf = import_tensorflow(fs_repeat)
+        rows.append(common.row("time to first screen", "s", common.median(fs), common.median(tf), "kerminal < 1 s",
+                               f"pty {COLS}x{ROWS}, `kerminal EXP.toml` until its first frame; baseline `python -c \"import tensorflow\"`; {fs_repeat} runs each"))
+
+        for name, path in paths.items():
+            measure_keys = name == "LSTM"
+            res = train_in_app(path, folder, epochs, probes if measure_keys else 0)
+            base = plain_fit(path, epochs)
+            rows.append(common.row(f"in-app training, {name}", "samples/s", common.median(res["rates"]), common.median(base), "ratio >= 0.95",
+                                   f"{int(n * 0.8):,} samples, batch 32, 100 tokens; epochs 2..{epochs} of each; app at {COLS}x{ROWS} vs model.fit in its own process"))
+            if measure_keys:
+                lat = [x * 1000 for x in res["latencies"]]
+                rows.append(common.row("key-to-screen while training, p50", "ms", common.percentile(lat, 50), None, "",
+                                       f"`?` -> help screen written to the pty, {len(lat)} presses during LSTM training"))
+                rows.append(common.row("key-to-screen while training, p95", "ms", common.percentile(lat, 95), None, "kerminal < 100 ms",
+                                       f"{len(lat)} presses; max {max(lat, default=float('nan')):.0f} ms"))
+                rows.append(common.row("terminal output while training", "B/s", res["bytes_per_s"], None, "kerminal < 20 KB/s",
+                                       f"{COLS}x{ROWS}, truecolor, over epochs 2..{epochs} of LSTM training, no keys"))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.bench_app")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--child-fit", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--epochs", type=int, default=3, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child_fit:
+        child_fit(args.child_fit, args.epochs)
+        return 0
+    common.print_rows(run(args.quick))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
