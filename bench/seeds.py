@@ -15,7 +15,7 @@ The Reber workflow (seed 002 (a)) always runs, from the generator. A workflow wh
 absent is reported as skipped, never faked. Where a tutorial's corpus is present in another
 of the IMDB forms (the same 50,000 reviews), that form is used and named in the output.
 
-`--quick` cuts rows (at most 2,000 per split) and epochs (1 to 10 per workflow) so that
+`--quick` cuts rows (at most 5,000 per split) and epochs (2 to 20 per workflow) so that
 the whole reproduction fits in 10 minutes on 2 cores; it says so in the output, and its
 accuracies are lower than a full run's.
 """
@@ -35,8 +35,8 @@ from typing import Any, Iterator, Sequence
 
 from bench import common
 
-QUICK_ROWS = 2000  # rows per split in --quick mode
-QUICK_REBER = 3000  # generated grammar strings in --quick mode
+QUICK_ROWS = 5000  # rows per split in --quick mode
+QUICK_REBER = 6000  # generated grammar strings in --quick mode
 
 
 @dataclass(frozen=True)
@@ -51,15 +51,15 @@ class Workflow:
 
 
 WORKFLOWS: tuple[Workflow, ...] = (
-    Workflow("seed000-simplernn", "seed000-simplernn", "fake-news", ("fake-true",), 0.9665, "val acc after 10 epochs", 2),
-    Workflow("seed000-lstm", "seed000-lstm", "fake-news", ("fake-true",), 0.9636, "val acc after 5 epochs", 2),
-    Workflow("seed001-simplernn", "seed001-simplernn", "imdb", ("npz", "acl", "csv"), 0.86, "val acc, 10 epochs ('up to 86%')", 2),
-    Workflow("seed001-lstm", "seed001-lstm", "imdb", ("npz", "acl", "csv"), 0.88, "val acc, 10 epochs ('up to 88%')", 2),
-    Workflow("seed001-stacked-simplernn", "seed001-stacked-simplernn", "imdb", ("npz", "acl", "csv"), None, "none (summary() only)", 1),
-    Workflow("seed002-reber", "seed002-reber", "reber", ("generator",), None, "none (curves only)", 10),
-    Workflow("seed002-bilstm", "seed002-bilstm", "imdb", ("acl", "csv", "npz"), None, "none (curves only)", 2),
-    Workflow("seed003-simplernn", "seed003-simplernn", "imdb", ("csv", "acl", "npz"), None, "none (predicts 2 sentences)", 2),
-    Workflow("seed004-lstm", "seed004-lstm", "imdb", ("acl", "csv"), 0.8502, "TRAIN acc after 10 epochs", 2),
+    Workflow("seed000-simplernn", "seed000-simplernn", "fake-news", ("fake-true",), 0.9665, "val acc after 10 epochs", 3),
+    Workflow("seed000-lstm", "seed000-lstm", "fake-news", ("fake-true",), 0.9636, "val acc after 5 epochs", 3),
+    Workflow("seed001-simplernn", "seed001-simplernn", "imdb", ("npz", "acl", "csv"), 0.86, "val acc, 10 epochs ('up to 86%')", 3),
+    Workflow("seed001-lstm", "seed001-lstm", "imdb", ("npz", "acl", "csv"), 0.88, "val acc, 10 epochs ('up to 88%')", 3),
+    Workflow("seed001-stacked-simplernn", "seed001-stacked-simplernn", "imdb", ("npz", "acl", "csv"), None, "none (summary() only)", 2),
+    Workflow("seed002-reber", "seed002-reber", "reber", ("generator",), None, "none (curves only)", 20),
+    Workflow("seed002-bilstm", "seed002-bilstm", "imdb", ("acl", "csv", "npz"), None, "none (curves only)", 3),
+    Workflow("seed003-simplernn", "seed003-simplernn", "imdb", ("csv", "acl", "npz"), None, "none (predicts 2 sentences)", 3),
+    Workflow("seed004-lstm", "seed004-lstm", "imdb", ("acl", "csv"), 0.8502, "TRAIN acc after 10 epochs", 3),
 )
 
 
@@ -149,8 +149,8 @@ def experiment_for(wf: Workflow, found: Found | None, data_dir: Path, quick: boo
     from engine.layers.presets import get_preset
 
     exp = get_preset(wf.preset)
-    rows = limit if limit is not None else (QUICK_ROWS if quick else 0)
     d = exp.data
+    rows = limit if limit is not None else (min(QUICK_ROWS, d.limit or QUICK_ROWS) if quick else 0)
     if wf.corpus == "reber":
         # The generator: the preset's grammar (embedded or not) and size.
         if limit is not None:
@@ -312,7 +312,7 @@ def format_outcomes(outcomes: Sequence[Outcome]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.seeds", description="Reproduce the five tutorials' workflows through kerminal's engine and compare accuracies.")
     ap.add_argument("--data-dir", type=Path, required=True, help="folder holding Fake.csv/True.csv, imdb.npz + imdb_word_index.json, aclImdb/ or 'IMDB Dataset.csv'")
-    ap.add_argument("--quick", action="store_true", help=f"at most {QUICK_ROWS:,} rows per split and 1-10 epochs per workflow: the whole reproduction in under 10 minutes on 2 cores")
+    ap.add_argument("--quick", action="store_true", help=f"at most {QUICK_ROWS:,} rows per split and 2-20 epochs per workflow: the whole reproduction in under 10 minutes on 2 cores")
     ap.add_argument("--only", action="append", metavar="WORKFLOW", help="run only this workflow (repeat or comma-separate)")
     ap.add_argument("--limit", type=int, metavar="ROWS", help="rows per split (and half the generated Reber strings), overriding --quick's; for smoke tests")
     ap.add_argument("--epochs", type=int, metavar="N", help="epochs per workflow, overriding the tutorial's (and --quick's)")
@@ -340,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     forms, problems = find_forms(data_dir)
     if args.quick:
         print(f"QUICK MODE: at most {args.limit or QUICK_ROWS:,} rows per split (Reber: {2 * args.limit if args.limit else QUICK_REBER:,} strings) and "
-              f"{'%d epoch(s)' % args.epochs if args.epochs else '1-10 epochs'} per workflow, so the accuracies below are lower "
+              f"{'%d epoch(s)' % args.epochs if args.epochs else '2-20 epochs'} per workflow, so the accuracies below are lower "
               f"than the tutorials' full runs (all rows, 5-100 epochs). Run without --quick to reproduce them.")
     elif args.limit or args.epochs:
         print(f"CUT RUN: {'%d rows per split' % args.limit if args.limit else 'all rows'}, "
