@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -197,13 +196,12 @@ def test_validate_accepts_an_experiment_and_reports_dict_and_table():
     assert "GRU(units=4)" in table and "(None, 4)" in table and f"Total params: {r.total:,}" in table
 
 
-def test_thirty_layer_stack_validates_in_well_under_10_ms():
+def test_thirty_layer_stack_validates():
+    # Its speed is measured in bench/bench_validate.py, not asserted here.
     layers = [S("Embedding", output_dim=32)] + [S("LSTM", units=32, return_sequences=True) for _ in range(27)] + [S("GlobalAveragePooling1D"), head()]
-    validate(layers, WORDS)
-    start = time.perf_counter()
-    for _ in range(20):
-        r = validate(layers, WORDS)
-    assert r.ok and (time.perf_counter() - start) / 20 < 0.010
+    r = validate(layers, WORDS)
+    assert r.ok and len(r.rows) == 30
+    assert r.rows[-2].output_shape == (None, 32) and r.total == sum(row.params for row in r.rows)
 
 
 def test_validation_does_not_import_tensorflow():
