@@ -37,6 +37,9 @@ class SplitConfig:
     validation: float = 0.2
     test: float = 0.0
     seed: int = 42
+    # Pool a source's own test split with its training rows, then split the pool by the
+    # fractions above (seed 003 merges IMDB's 25k + 25k and makes its own 80/20 split).
+    merge_test: bool = False
 
 
 @dataclass
@@ -311,7 +314,7 @@ def _describe(value: Any) -> str:
 
 # Keys left out of the file while they hold their empty default, so each source's section
 # shows only what that source uses.
-_OMIT_WHEN_EMPTY = {"path", "text", "label", "files", "name", "size", "alphabet", "description", "preset", "probes", "learning_rate"}
+_OMIT_WHEN_EMPTY = {"merge_test", "path", "text", "label", "files", "name", "size", "alphabet", "description", "preset", "probes", "learning_rate"}
 
 
 def dumps(exp: Experiment) -> str:

@@ -59,6 +59,7 @@ def _split(texts: pd.Series, labels: np.ndarray, idx: np.ndarray) -> Split:
 def load_dataset(exp: Experiment) -> Dataset:
     """Load, clean, split and limit the data of an experiment. Raises DataError."""
     import numpy as np
+    import pandas as pd
 
     from engine.data.sources import load_raw, tidy
     from engine.data.split import limit_rows, shuffled, stratified_split
@@ -78,7 +79,15 @@ def load_dataset(exp: Experiment) -> Dataset:
             "Point data.label at the column that holds the classes, or add rows of the other classes.",
         )
     seed = d.split.seed
-    if raw.test is not None:
+    if raw.test is not None and d.split.merge_test:
+        test_texts, test_labels = tidy(raw.test[0], raw.test[1], f"{raw.name} test split", notes, clean)
+        notes.append(
+            f"{raw.name}: its own test split ({len(test_texts)} rows) was pooled with the {len(texts)} training rows "
+            f"and split {1 - d.split.validation - d.split.test:.0%}/{d.split.validation:.0%}/{d.split.test:.0%} (data.split.merge_test)"
+        )
+        texts = pd.concat([texts, test_texts], ignore_index=True)
+        labels = np.concatenate([labels, test_labels])
+    if raw.test is not None and not d.split.merge_test:
         test_texts, test_labels = raw.test
         test_texts, test_labels = tidy(test_texts, test_labels, f"{raw.name} test split", notes, clean)
         train_idx, val_idx, _ = stratified_split(labels, d.split.validation, 0.0, seed)

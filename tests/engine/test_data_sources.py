@@ -236,6 +236,25 @@ def test_keras_imdb_from_the_cache(tmp_path, keras_home):
     assert sorted(zip(ds.test.texts, ds.test.labels.tolist())) == sorted(zip(test, [1, 0]))
 
 
+def test_merge_test_pools_the_sources_own_test_split(tmp_path, keras_home):
+    # Seed 003: IMDB's train and test merged, then split by the experiment's own fractions.
+    train = ["the movie was great", "the plot was awful", "great plot", "awful movie", "the movie was awful", "great great movie"]
+    test = ["the plot was great", "awful awful plot", "great movie", "awful plot"]
+    np.savez(
+        keras_home / "imdb.npz",
+        x_train=object_array([encode(t) for t in train]),
+        y_train=np.array([1, 0, 1, 0, 0, 1]),
+        x_test=object_array([encode(t) for t in test]),
+        y_test=np.array([1, 0, 1, 0]),
+    )
+    (keras_home / "imdb_word_index.json").write_text(json.dumps(WORDS))
+    ds = load_dataset(exp_for(tmp_path, source="keras", name="imdb", split=SplitConfig(0.2, 0.2, 42, merge_test=True)))
+    everything = sorted(ds.train.texts + ds.validation.texts + ds.test.texts)
+    assert everything == sorted(train + test)
+    assert (len(ds.train), len(ds.validation), len(ds.test)) == (6, 2, 2)
+    assert any("pooled" in n for n in ds.notes)
+
+
 def test_keras_imdb_matches_keras_index_from_convention(tmp_path, keras_home):
     """Decoding Keras's load_data output (index_from=3) gives the texts kerminal loads."""
     seqs = [encode("the movie was great"), encode("awful plot")]

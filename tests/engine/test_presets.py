@@ -71,6 +71,7 @@ def test_presets_carry_their_tutorials_data_and_settings():
     assert (s2b.compile.optimizer, s2b.compile.learning_rate, s2b.fit.epochs, s2b.vectorize.max_tokens) == ("adam", 1e-4, 25, 1000)
     assert validate_experiment(s2b).loss.from_logits
     assert (s3.vectorize.max_tokens, s3.vectorize.length) == (10000, 100)
+    assert (s3.data.split.merge_test, s3.data.split.test, s3.data.split.validation, s3.data.split.seed) == (True, 0.2, 0.16, 42)
     assert (s4.data.source, s4.data.path, s4.data.clean, s4.compile.optimizer, s4.vectorize.padding) == ("folder", "aclImdb", ["html"], "adam", "post")
 
 
