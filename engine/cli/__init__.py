@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from engine.errors import KerminalError
+
+# Commands that run TensorFlow: their native log lines go to a file, not the terminal.
+USES_TENSORFLOW = {"train", "predict", "eval"}
 
 # command -> (module, one-line help)
 COMMANDS = {
@@ -43,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     module = importlib.import_module(COMMANDS[args.command][0])
+    saved = None
+    if args.command in USES_TENSORFLOW:
+        from engine.native_log import redirect_native_stderr
+
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        saved = redirect_native_stderr()
     try:
         return int(module.run(args) or 0)
     except KerminalError as exc:
@@ -51,3 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"kerminal {args.command}: interrupted.", file=sys.stderr)
         return 130
+    finally:
+        if saved is not None:
+            from engine.native_log import restore_native_stderr
+
+            restore_native_stderr(saved)

@@ -261,7 +261,8 @@ class RunStore:
             return self.root / p
         if p.is_file():
             raise RunError(f"{p} is a file, not a run folder.", "Pass the run folder (it holds best.keras, metrics.json, ...); `kerminal runs` lists them.")
-        raise RunError(f"No run {str(id_or_path)!r} (looked for {p} and {self.root / p}).", "`kerminal runs` lists the runs; pass one of their ids or paths.")
+        places = f"{p}" if p.is_absolute() else f"{p} and {self.root / p}"
+        raise RunError(f"No run {str(id_or_path)!r} (looked for {places}).", "`kerminal runs` lists the runs; pass one of their ids or paths.")
 
     def list(self) -> list[RunInfo]:
         """Every kerminal run under root, newest first (folders that are not runs are skipped)."""
