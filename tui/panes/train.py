@@ -85,6 +85,7 @@ class TrainPane(Pane):
         self._probe_error = ""
         self._probe_texts: list[str] = []
         self._class_names: list[str] = []
+        self._status_text = ""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="train-settings", classes="summary")
@@ -92,8 +93,8 @@ class TrainPane(Pane):
             yield ProgressBar(total=1, id="train-progress", show_eta=False, show_percentage=True)
             yield Static("idle", id="train-status")
         with Horizontal(id="train-curves"):
-            yield CurvePlot("loss", id="loss-plot")
-            yield CurvePlot("accuracy", id="acc-plot")
+            yield CurvePlot("loss", live=True, id="loss-plot")
+            yield CurvePlot("accuracy", live=True, id="acc-plot")
         with Horizontal(id="train-bottom"):
             yield RichLog(id="train-log", max_lines=1000, wrap=True, markup=False, auto_scroll=True)
             yield Static("", id="train-probes")
@@ -299,6 +300,8 @@ class TrainPane(Pane):
             self._started = event
             self._epoch_t0 = time.monotonic()
             bar.update(total=(event.epochs - event.initial_epoch) * event.steps_per_epoch, progress=0)
+            for plot in self.query(CurvePlot):
+                plot.epochs = event.epochs
             log.write(describe(event))
             self._status(f"epoch {event.initial_epoch + 1}/{event.epochs} · starting")
         elif isinstance(event, BatchEnd):
@@ -325,7 +328,8 @@ class TrainPane(Pane):
         s = self._started
         bar = self.query_one("#train-progress", ProgressBar)
         done = (event.epoch - 1 - s.initial_epoch) * event.steps + event.step
-        bar.update(progress=done)
+        if bar.total and round(100 * done / bar.total) != round(100 * bar.progress / bar.total):
+            bar.update(progress=done)  # only when the drawn percentage moves
         elapsed = time.monotonic() - self._epoch_t0
         rate = event.step * s.batch_size / elapsed if elapsed > 0 else 0.0
         left_steps = (s.epochs - event.epoch) * event.steps + (event.steps - event.step)
@@ -386,7 +390,9 @@ class TrainPane(Pane):
 
     # ---- drawing -------------------------------------------------------------------------
     def _status(self, text: str) -> None:
-        self.query_one("#train-status", Static).update(text)
+        if text != self._status_text:  # an unchanged line is not redrawn
+            self._status_text = text
+            self.query_one("#train-status", Static).update(text, layout=False)  # its row is 1 line: no layout
 
     def _flush(self) -> None:
         if self._dirty:

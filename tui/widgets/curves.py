@@ -2,12 +2,23 @@
 
 Each widget keeps its data and has `replot()` (clear, plot, refresh), as in textual-plotext's
 weather example; a theme change replots too. They only ever run on the UI thread.
+
+`CurvePlot` is redrawn live while a model trains, so it is frugal with the terminal: it
+builds the plot's text at once in `replot()`, compares it line by line with what is on the
+screen and refreshes only the lines that changed (Textual then writes only those). With
+`live=True` its axes move in steps, so adding a few batch points to the trace changes a few
+lines, not the whole plot: x ends at a round number of epochs (5, 6, 8, 10, 12, 15, 20,
+...; at most `epochs`) and y has rounded bounds that only grow until `clear()`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
+from rich.text import Text
+from textual.app import RenderResult
+from textual.geometry import Region
 from textual_plotext import PlotextPlot
 
 
@@ -19,12 +30,17 @@ class CurvePlot(PlotextPlot):
     CurvePlot { height: 1fr; min-height: 6; }
     """
 
-    def __init__(self, title: str, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, title: str, *, live: bool = False, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.title = title
+        self.live = live
         self.series: dict[str, list[float]] = {}
         self.trace_x: list[float] = []
         self.trace_y: list[float] = []
+        self.epochs: int | None = None  # live: the run's last epoch, where the x axis may end
+        self._ylim: tuple[float, float] | None = None  # live: the y bounds so far (they only grow)
+        self._lines: list[str] = []  # the plot's text as last drawn, one ANSI string per line
+        self._key: tuple[int, int, str] | None = None  # (width, height, plotext theme) of _lines
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -39,6 +55,7 @@ class CurvePlot(PlotextPlot):
 
     def clear(self) -> None:
         self.series, self.trace_x, self.trace_y = {}, [], []
+        self._ylim = None
         self.replot()
 
     def replot(self) -> None:
@@ -56,7 +73,81 @@ class CurvePlot(PlotextPlot):
         right = max([longest, *(self.trace_x or [0])])
         if right <= 1:
             plt.xlim(0, 1 if not longest else 2)
-        self.refresh()
+        elif self.live:
+            plt.xlim(1 if longest else 0, _round_epochs(math.ceil(right), self.epochs))
+            self._ylim = _grow_limits(self._ylim, [*(v for values in self.series.values() for v in values), *self.trace_y])
+            if self._ylim is not None:
+                plt.ylim(*self._ylim)
+        self._redraw()
+
+    def _build(self) -> tuple[tuple[int, int, str], list[str]]:
+        """The plot's lines at the widget's size and theme (what `PlotextPlot.render` draws)."""
+        width, height = self.size
+        theme = self._get_plotext_theme_name(self.app.theme)
+        self._plot.plotsize(width, height)
+        self._plot._set_size(width, height)
+        self._plot.theme(theme)
+        return (width, height, theme), self._plot.build().split("\n")
+
+    def _redraw(self) -> None:
+        """Rebuild the text now and refresh only the lines that differ from the last drawing."""
+        width, height = self.size
+        if not self.is_mounted or not width or not height:
+            self._key = None
+            self.refresh()
+            return
+        old_key, old = self._key, self._lines
+        self._key, self._lines = self._build()
+        if old_key != self._key or len(old) != len(self._lines):
+            self.refresh()
+            return
+        changed = [Region(0, y, width, 1) for y, (a, b) in enumerate(zip(old, self._lines)) if a != b]
+        if changed:
+            self.refresh(*changed)
+
+    def render(self) -> RenderResult:
+        width, height = self.size
+        if self._key != (width, height, self._get_plotext_theme_name(self.app.theme)):
+            self._key, self._lines = self._build()
+        return Text.from_ansi("\n".join(self._lines))
+
+
+def _round_epochs(epoch: int, last: int | None) -> int:
+    """The x axis' end for a run at `epoch`: the next of 5, 6, 8, 10, 12, 15, 20, 25, 30, 40,
+    50, 60, 80, 100, ... that is not below it, but not past the run's `last` epoch."""
+    epoch = max(epoch, 5)
+    scale = 1
+    while True:
+        for mantissa in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8):
+            end = math.ceil(mantissa * scale)
+            if end >= epoch:
+                return max(epoch, min(end, last)) if last else end
+        scale *= 10
+
+
+def _grow_limits(current: tuple[float, float] | None, values: Sequence[float]) -> tuple[float, float] | None:
+    """Live y limits: `current` while it holds every finite value; else grown past the values
+    by half a span (so the next few values fit too), kept within [0, 1] on the sides where the
+    values are, and rounded outwards to a step of about a twentieth of the new span. None when
+    nothing is finite."""
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return current
+    low, high = min(finite), max(finite)
+    if current is not None and current[0] <= low and high <= current[1]:
+        return current
+    span = max(high - low, 0.05 * max(abs(low), abs(high)), 1e-6)
+    if current is not None:
+        span = max(span, current[1] - current[0])
+    new_low = low - span / 2 if current is None or low < current[0] else current[0]
+    new_high = high + span / 2 if current is None or high > current[1] else current[1]
+    if low >= 0:
+        new_low = max(new_low, 0.0)
+    if high <= 1:
+        new_high = min(new_high, 1.0)
+    step = 10 ** math.floor(math.log10((new_high - new_low) / 2))
+    new_low, new_high = math.floor(new_low / step) * step, math.ceil(new_high / step) * step
+    return round(new_low, 10), round(max(new_high, new_low + step), 10)
 
 
 class Histogram(PlotextPlot):
