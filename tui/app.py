@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +32,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from engine.errors import KerminalError
+from engine.native_log import redirect_native_stderr, restore_native_stderr
 from engine.experiment import Experiment
 from tui.commands import KerminalCommands
 from tui.dialogs import ConfirmDialog, FilePicker, TextPrompt
@@ -465,31 +464,6 @@ def make_app(
     return KerminalApp(experiment, experiment_path=path, runs_dir=runs_dir, load_tensorflow=load_tensorflow, pane=pane)
 
 
-def quiet_native_stderr(log_path: Path) -> int | None:
-    """TensorFlow's C++ code logs straight to file descriptor 2, which is where Textual draws
-    the screen. Give Textual (which writes to `sys.__stderr__`) a private copy of the terminal
-    and point descriptor 2 at a log file. Returns the saved descriptor (to restore), or None
-    when stderr is not a terminal."""
-    try:
-        if not os.isatty(2):
-            return None
-        saved = os.dup(2)
-        terminal = os.fdopen(os.dup(2), "w", buffering=1, encoding=sys.__stderr__.encoding or "utf-8", errors="replace")
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "a", encoding="utf-8") as log:
-            os.dup2(log.fileno(), 2)
-    except OSError:
-        return None
-    sys.__stderr__ = sys.stderr = terminal
-    return saved
-
-
-def restore_stderr(saved: int | None) -> None:
-    if saved is not None:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="kerminal", description="The kerminal app. Headless commands: kerminal --help.")
     parser.add_argument("experiment", nargs="?", help="an experiment file (.toml); default: the sample data and default model")
@@ -501,9 +475,10 @@ def run(argv: list[str]) -> int:
         print(f"kerminal: {exc}")
         return 1
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    saved = quiet_native_stderr(Path(tempfile.gettempdir()) / f"kerminal-{os.getuid()}.log")
+    # TensorFlow's C++ logs go straight to descriptor 2, where Textual draws the screen.
+    saved = redirect_native_stderr(only_tty=True)
     try:
         app.run()
     finally:
-        restore_stderr(saved)
+        restore_native_stderr(saved)
     return app.return_code or 0
