@@ -23,7 +23,6 @@ accuracies are lower than a full run's.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile

@@ -371,7 +371,7 @@ class DataPane(Pane):
         lines = [
             f"example {index + 1} ({ds.class_names[int(ds.train.labels[index])]}): {' '.join(text.split())[:160]}",
             f"tokens ({len(tokens)}): " + " ".join(tokens[:shown]) + (" …" if len(tokens) > shown else ""),
-            f"ids: " + " ".join(map(str, ids[:shown])) + (" …" if len(ids) > shown else ""),
+            "ids: " + " ".join(map(str, ids[:shown])) + (" …" if len(ids) > shown else ""),
         ]
         v = exp.vectorize
         head = " ".join(str(int(i)) for i in padded[:12])
