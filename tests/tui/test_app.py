@@ -203,6 +203,45 @@ async def test_data_source_reber_and_bad_csv_path(app_factory, tmp_path):
         assert app.experiment.data.source == "reber" and app.dataset is not None
 
 
+async def test_folder_source_merges_its_own_test_split_on_request(app_factory, runs_dir):
+    # aclImdb's layout: train/ and test/ with one subfolder per class (10 + 10 files each)
+    for split in ("train", "test"):
+        for label in ("neg", "pos"):
+            folder = Path("imdb") / split / label
+            folder.mkdir(parents=True)
+            for i in range(10):
+                (folder / f"{i}_1.txt").write_text(f"{label} review number {i} of {split}", encoding="utf-8")
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, DataDialog)
+        assert not dialog.query_one("#field-merge_test-box").display  # the sample has no test split of its own
+        dialog.field_widget("source").value = "folder"
+        await pilot.pause()
+        assert dialog.query_one("#field-merge_test-box").display
+        dialog.field_widget("path").value = "imdb"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        ds = app.dataset
+        assert ds is not None and len(ds.test) == 20  # test/ kept as the test split
+        assert len(ds.train) + len(ds.validation) == 20
+
+        await pilot.press("o")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.field_widget("merge_test").value = True
+        dialog.field_widget("validation").value = "0.2"
+        dialog.field_widget("test").value = "0.25"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.experiment.data.split.merge_test
+        ds = app.dataset
+        assert (len(ds.train), len(ds.validation), len(ds.test)) == (22, 8, 10)  # 40 rows pooled, 55/20/25
+
+
 async def test_csv_column_pickers_preselect_guesses(app_factory, runs_dir):
     Path("news.csv").write_text("id,title,topic\n" + "".join(f"{i},some longer headline number {i},{'a' if i % 2 else 'b'}\n" for i in range(40)), encoding="utf-8")
     app = app_factory()

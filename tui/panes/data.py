@@ -34,8 +34,8 @@ SOURCE_FIELDS = {
     "embedded-reber": {"size"},
     "csv": {"path", "text", "label", "clean"},
     "per-class": {"path", "files", "text", "clean"},
-    "folder": {"path", "clean"},
-    "keras": {"name", "clean"},
+    "folder": {"path", "clean", "merge_test"},
+    "keras": {"name", "clean", "merge_test"},
 }
 COMMON_FIELDS = {"source", "validation", "test", "seed", "limit"}
 
@@ -74,6 +74,7 @@ class DataDialog(FormDialog):
             *[Field(f"clean_{c}", "bool", c in d.clean, False, help=f"cleaning step: {c}", label=f"clean: {c}") for c in CLEANERS],
             Field("validation", "float", d.split.validation, 0.2, min=0.0, max=0.95, help="fraction of rows held out for validation", optional=False),
             Field("test", "float", d.split.test, 0.0, min=0.0, max=0.95, help="fraction of rows held out for testing", optional=False),
+            Field("merge_test", "bool", d.split.merge_test, False, help="pool the source's own test split (test/ folder, Keras's test set) with its training rows, then split by the fractions above, as seed 003 does", label="merge its own test split"),
             Field("seed", "int", d.split.seed, 42, help="seed of the shuffle and split", optional=False),
             Field("limit", "int", d.limit or None, 0, min=0, help="rows per split to keep (empty = all)"),
         ]
@@ -202,6 +203,7 @@ class DataDialog(FormDialog):
         d.split.validation = values["validation"]
         d.split.test = values["test"]
         d.split.seed = values["seed"]
+        d.split.merge_test = bool(values.get("merge_test")) if "merge_test" in used else False
         d.limit = values.get("limit") or 0
         return new
 
