@@ -25,11 +25,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import ContentSwitcher, Footer, Static, TabbedContent, TabPane
 
 from engine.errors import KerminalError
 from engine.native_log import redirect_native_stderr, restore_native_stderr
@@ -43,6 +43,11 @@ from tui.panes.layers import LayersPane
 from tui.panes.predict import PredictPane
 from tui.panes.runs import RunsPane
 from tui.panes.train import TrainPane
+
+# A terminal at least WIDE columns across shows two panes side by side (F6 toggles it): the
+# active one and its companion, each laid out as in 80 columns.
+WIDE = 160
+COMPANIONS = {"data": "layers", "layers": "data", "train": "predict", "predict": "train", "runs": "predict"}
 
 PANES: list[tuple[str, str, type[Pane]]] = [
     ("data", "Data", DataPane),
@@ -76,6 +81,7 @@ class KerminalApp(App):
         Binding("3,f3", "show_pane('train')", "Train", show=False, tooltip="Show the Train pane."),
         Binding("4,f4", "show_pane('predict')", "Predict", show=False, tooltip="Show the Predict pane."),
         Binding("5,f5", "show_pane('runs')", "Runs", show=False, tooltip="Show the Runs pane."),
+        Binding("f6", "toggle_side_by_side", "Side by side", show=False, tooltip="In a terminal of 160 columns or more: two panes side by side, or one pane using the whole width."),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="List every key binding."),
         Binding("ctrl+s", "save", "Save", tooltip="Save the experiment file."),
         Binding("ctrl+o", "open", "Open", tooltip="Open an experiment file."),
@@ -96,6 +102,8 @@ class KerminalApp(App):
     ) -> None:
         super().__init__()
         self.initial_pane = pane
+        self.side_by_side = True  # two panes at once when the terminal is WIDE (F6)
+        self.pair: tuple[str, str] | None = None  # the two panes shown side by side now
         self.started_at = time.perf_counter()
         self.first_screen_s: float | None = None  # benchmark hook: seconds to the first screen
         if experiment is None:
@@ -142,6 +150,7 @@ class KerminalApp(App):
         if self.load_tensorflow:
             self.start_tensorflow()
         self.focus_pane(self.initial_pane)
+        self.arrange_panes()
 
     def on_unmount(self) -> None:
         self._stop_training()  # a run in progress stops at its batch end (and is saved)
@@ -171,8 +180,48 @@ class KerminalApp(App):
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.arrange_panes()
         if event.pane.id:
             self.focus_pane(event.pane.id)
+
+    def on_resize(self) -> None:
+        self.arrange_panes()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Focus moving into the other pane of a pair (a click, Tab) makes it the active one,
+        so the tabs, the footer's keys and the number keys agree with where the keys go."""
+        tabs = self.query_one(TabbedContent)
+        for node in event.widget.ancestors_with_self:
+            if isinstance(node, TabPane):
+                if node.id and node.id != tabs.active and self.pair and node.id in self.pair:
+                    tabs.active = node.id
+                return
+
+    def arrange_panes(self) -> None:
+        """Show the active pane alone, or (a WIDE terminal, side by side on) with its
+        companion: the pair stays put while the active pane is one of its two."""
+        tabs = self.query_one(TabbedContent)
+        switcher = tabs.query_one(ContentSwitcher)
+        active = tabs.active
+        wide = self.size.width >= WIDE
+        if wide and self.side_by_side and active:
+            if not self.pair or active not in self.pair:
+                self.pair = (active, COMPANIONS[active])
+        else:
+            self.pair = None
+        shown = [p.id for p in switcher.children if p.id == active or (self.pair and p.id in self.pair)]
+        with self.batch_update():
+            switcher.set_class(self.pair is not None, "-paired")
+            switcher.set_class(wide and self.pair is None, "-roomy")
+            for pane in switcher.children:
+                pane.display = pane.id in shown
+                pane.set_class(len(shown) == 2 and pane.id == shown[1], "-right")
+
+    def action_toggle_side_by_side(self) -> None:
+        self.side_by_side = not self.side_by_side
+        self.arrange_panes()
+        if self.size.width < WIDE:
+            self.notify(f"Side by side needs a terminal of {WIDE} columns or more (this one has {self.size.width}); it is now {'on' if self.side_by_side else 'off'}.", title="Layout")
 
     @property
     def active_pane(self) -> Pane:

@@ -428,17 +428,48 @@ async def test_runs_pane_empty_and_predict_without_model(app_factory):
         assert app.focused is app.query_one("#predict-history")
 
 
-async def test_wide_terminal_lays_panes_out_side_by_side(app_factory):
+async def test_wide_terminal_shows_two_panes_side_by_side(app_factory):
     app = app_factory()
     async with app.run_test(size=(180, 40)) as pilot:
         await settle(app, pilot)
-        assert app.screen.has_class("-wide")
-        preview = app.query_one("#data-preview")
-        side = app.query_one("#data-side")
+        data, layers = app.query_one("#data"), app.query_one("#layers")
+        assert app.pair == ("data", "layers")
+        assert data.display and layers.display and not app.query_one("#train").display
+        assert layers.region.x >= 90 and layers.region.y == data.region.y
+        # keys go to the active pane; number keys pick a pane and its companion
+        await pilot.press("3")
+        await pilot.pause()
+        assert app.pair == ("train", "predict") and not data.display
+        assert app.query_one("#predict").region.x >= 90
+        # focus moving into the companion (a click, say) makes it the active pane
+        app.query_one("#predict-input").focus()
+        await pilot.pause()
+        assert app.query_one(TabbedContent).active == "predict" and app.pair == ("train", "predict")
+        await pilot.press("escape", "5")
+        await pilot.pause()
+        assert app.pair == ("runs", "predict")
+        # F6: one pane, its parts side by side; F6 again: two panes
+        await pilot.press("1", "f6")
+        await pilot.pause()
+        assert app.pair is None and not layers.display
+        preview, side = app.query_one("#data-preview"), app.query_one("#data-side")
         assert side.region.x > preview.region.x and side.region.y == preview.region.y
         await pilot.press("2")
         await pilot.pause()
         assert app.query_one("#layers-side").region.x > app.query_one("#layers-table").region.x
+        await pilot.press("f6")
+        await pilot.pause()
+        assert app.pair == ("layers", "data") and data.display
+
+
+async def test_narrow_terminal_shows_one_pane_and_says_why_side_by_side_waits(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        assert app.pair is None and not app.query_one("#layers").display
+        await pilot.press("f6")
+        await pilot.pause()
+        assert app.pair is None and "160 columns" in " ".join(str(n.message) for n in app._notifications)
 
 
 async def test_bidirectional_wrapped_layer_is_edited_as_a_table(app_factory):

@@ -96,7 +96,7 @@ class TrainPane(Pane):
             yield CurvePlot("loss", live=True, id="loss-plot")
             yield CurvePlot("accuracy", live=True, id="acc-plot")
         with Horizontal(id="train-bottom"):
-            yield RichLog(id="train-log", max_lines=1000, wrap=True, markup=False, auto_scroll=True)
+            yield RichLog(id="train-log", max_lines=1000, wrap=True, markup=False, auto_scroll=True, min_width=20)  # wrap to the pane, not to 78 columns
             yield Static("", id="train-probes")
 
     @property
