@@ -252,6 +252,7 @@ def train_in_app(exp_path: Path, folder: Path, epochs: int, probes: int) -> dict
     speed and the bytes written meanwhile are measured; then `?` is pressed `probes` times
     while training goes on, and `x` stops it."""
     runs = folder / f"runs-{exp_path.stem}"
+    folder.mkdir(parents=True, exist_ok=True)
     app = PtyProgram(kerminal_argv(str(exp_path), "--runs-dir", str(runs)), cwd=folder)
     out: dict[str, Any] = {"latencies": [], "bytes_per_s": None}
 
@@ -331,7 +332,7 @@ def child_fit(exp_path: Path, epochs: int) -> None:
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
-    n, epochs, fs_repeat, probes = (3000, 4, 3, 12) if quick else (10000, 6, 7, 40)
+    n, epochs, fs_repeat, probes, rounds = (3000, 4, 3, 12, 1) if quick else (10000, 6, 7, 40, 4)
     rows = []
     with tempfile.TemporaryDirectory(prefix="kerminal-bench-app-") as tmp:
         folder = Path(tmp)
@@ -344,10 +345,21 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
         for name, path in paths.items():
             measure_keys = name == "LSTM"
-            res = train_in_app(path, folder, epochs, probes if measure_keys else 0)
-            base = plain_fit(path, epochs)
-            rows.append(common.row(f"in-app training, {name}", "samples/s", common.median(res["rates"]), common.median(base), "ratio >= 0.95",
-                                   f"{int(n * 0.8):,} samples, batch 32, 100 tokens; epochs 2..{epochs} of each; app at {COLS}x{ROWS} vs model.fit in its own process"))
+            # Epochs of a second or two vary by +-10% here; alternating the order over rounds
+            # and pooling the epochs keeps drift (a busy neighbour, a warm cache) out of the ratio.
+            app_rates: list[float] = []
+            base: list[float] = []
+            for r in range(rounds):
+                if r % 2:
+                    base += plain_fit(path, epochs)
+                res_r = train_in_app(path, folder / f"round{r}", epochs, probes if measure_keys and r == 0 else 0)
+                app_rates += res_r["rates"]
+                if r == 0:
+                    res = res_r
+                if not r % 2:
+                    base += plain_fit(path, epochs)
+            rows.append(common.row(f"in-app training, {name}", "samples/s", common.median(app_rates), common.median(base), "ratio >= 0.95",
+                                   f"{int(n * 0.8):,} samples, batch 32, 100 tokens; epochs 2..{epochs} of each, {rounds} round(s) in alternating order; app at {COLS}x{ROWS} vs model.fit in its own process"))
             if measure_keys:
                 lat = [x * 1000 for x in res["latencies"]]
                 rows.append(common.row("key-to-screen while training, p50", "ms", common.percentile(lat, 50), None, "",
