@@ -464,7 +464,11 @@ class KerminalApp(App):
         from tui.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            # Installed once and kept: its table is laid out and rendered the first time only,
+            # so `?` answers at once while a model trains.
+            if not self.is_screen_installed("help"):
+                self.install_screen(HelpScreen(), "help")
+            self.push_screen("help")
 
     async def action_quit(self) -> None:
         if not self.dirty:
