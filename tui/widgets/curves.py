@@ -73,8 +73,13 @@ class CurvePlot(PlotextPlot):
         right = max([longest, *(self.trace_x or [0])])
         if right <= 1:
             plt.xlim(0, 1 if not longest else 2)
-        elif self.live:
-            plt.xlim(1 if longest else 0, _round_epochs(math.ceil(right), self.epochs))
+        else:
+            low = 1 if longest else 0
+            high = _round_epochs(math.ceil(right), self.epochs) if self.live else math.ceil(right)
+            step = max(1, math.ceil((high - low) / 5))
+            plt.xticks(list(range(low, high + 1, step)))  # whole epochs, not 2.2, 3.5, ...
+        if self.live and right > 1:
+            plt.xlim(low, high)
             self._ylim = _grow_limits(self._ylim, [*(v for values in self.series.values() for v in values), *self.trace_y])
             if self._ylim is not None:
                 plt.ylim(*self._ylim)
