@@ -20,6 +20,14 @@ def status(app) -> str:
     return " ".join(text_of(app.query_one(f"#status-{k}", Static)).strip() for k in ("experiment", "data", "tf"))
 
 
+async def open_data_dialog(pilot) -> DataDialog:
+    """Press `o` on the Data pane; the Data source dialog is on top."""
+    await pilot.press("o")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, DataDialog)
+    return pilot.app.screen
+
+
 async def test_opens_on_data_and_number_keys_switch_panes(app_factory):
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -162,10 +170,7 @@ async def test_data_source_reber_and_bad_csv_path(app_factory, tmp_path):
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
-        await pilot.press("o")
-        await pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, DataDialog)
+        dialog = await open_data_dialog(pilot)
         assert not dialog.query_one("#field-size-box").display  # sample uses no size
         dialog.field_widget("source").value = "reber"
         await pilot.pause()
@@ -178,9 +183,7 @@ async def test_data_source_reber_and_bad_csv_path(app_factory, tmp_path):
         assert "reber" in status(app)
 
         # a csv that does not exist: the error shows inline and as a notification; no crash
-        await pilot.press("o")
-        await pilot.pause()
-        dialog = app.screen
+        dialog = await open_data_dialog(pilot)
         dialog.field_widget("source").value = "csv"
         await pilot.pause()
         await pilot.press("ctrl+s")
@@ -214,10 +217,7 @@ async def test_folder_source_merges_its_own_test_split_on_request(app_factory, r
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
-        await pilot.press("o")
-        await pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, DataDialog)
+        dialog = await open_data_dialog(pilot)
         assert not dialog.query_one("#field-merge_test-box").display  # the sample has no test split of its own
         dialog.field_widget("source").value = "folder"
         await pilot.pause()
@@ -229,9 +229,7 @@ async def test_folder_source_merges_its_own_test_split_on_request(app_factory, r
         assert ds is not None and len(ds.test) == 20  # test/ kept as the test split
         assert len(ds.train) + len(ds.validation) == 20
 
-        await pilot.press("o")
-        await pilot.pause()
-        dialog = app.screen
+        dialog = await open_data_dialog(pilot)
         dialog.field_widget("merge_test").value = True
         dialog.field_widget("validation").value = "0.2"
         dialog.field_widget("test").value = "0.25"
@@ -247,9 +245,7 @@ async def test_csv_column_pickers_preselect_guesses(app_factory, runs_dir):
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
-        await pilot.press("o")
-        await pilot.pause()
-        dialog = app.screen
+        dialog = await open_data_dialog(pilot)
         dialog.field_widget("source").value = "csv"
         dialog.field_widget("path").value = "news.csv"
         await settle(app, pilot)
