@@ -97,8 +97,8 @@ class CurvePlot(PlotextPlot):
     def _redraw(self) -> None:
         """Rebuild the text now and refresh only the lines that differ from the last drawing."""
         width, height = self.size
-        if not self.is_mounted or not width or not height:
-            self._key = None
+        if not self.is_mounted or not width or not height or not self.is_on_screen:
+            self._key = None  # hidden (another pane, tab or F6 layout): built when next drawn
             self.refresh()
             return
         old_key, old = self._key, self._lines
@@ -120,7 +120,7 @@ class CurvePlot(PlotextPlot):
 def _round_epochs(epoch: int, last: int | None) -> int:
     """The x axis' end for a run at `epoch`: the next of 5, 6, 8, 10, 12, 15, 20, 25, 30, 40,
     50, 60, 80, 100, ... that is not below it, but not past the run's `last` epoch."""
-    epoch = max(epoch, 5)
+    epoch = max(epoch, min(5, last) if last else 5)  # at least 5 epochs wide, unless the run is shorter
     scale = 1
     while True:
         for mantissa in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8):
