@@ -49,6 +49,15 @@ from tui.panes.train import TrainPane
 WIDE = 160
 COMPANIONS = {"data": "layers", "layers": "data", "train": "predict", "predict": "train", "runs": "predict"}
 
+class Panes(TabbedContent):
+    """The panes as tabs; a new size may show one pane or two (App.arrange_panes)."""
+
+    def on_resize(self) -> None:
+        # The app's own Resize is consumed by Textual before a handler here would see it;
+        # this widget spans the terminal, so its Resize is the terminal's.
+        self.app.arrange_panes()
+
+
 PANES: list[tuple[str, str, type[Pane]]] = [
     ("data", "Data", DataPane),
     ("layers", "Layers", LayersPane),
@@ -133,7 +142,7 @@ class KerminalApp(App):
 
     # ---- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        with TabbedContent(id="panes", initial=self.initial_pane):
+        with Panes(id="panes", initial=self.initial_pane):
             for i, (pane_id, title, cls) in enumerate(PANES, 1):
                 with TabPane(f"{i} {title}", id=pane_id):
                     yield cls(id=f"{pane_id}-pane")
@@ -184,9 +193,6 @@ class KerminalApp(App):
         if event.pane.id:
             self.focus_pane(event.pane.id)
 
-    def on_resize(self) -> None:
-        self.arrange_panes()
-
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """Focus moving into the other pane of a pair (a click, Tab) makes it the active one,
         so the tabs, the footer's keys and the number keys agree with where the keys go."""
@@ -200,7 +206,7 @@ class KerminalApp(App):
     def arrange_panes(self) -> None:
         """Show the active pane alone, or (a WIDE terminal, side by side on) with its
         companion: the pair stays put while the active pane is one of its two."""
-        tabs = self.query_one(TabbedContent)
+        tabs = self.screen_stack[0].query_one(Panes)  # also while a dialog is on top
         switcher = tabs.query_one(ContentSwitcher)
         active = tabs.active
         wide = self.size.width >= WIDE

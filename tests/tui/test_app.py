@@ -466,6 +466,18 @@ async def test_narrow_terminal_shows_one_pane_and_says_why_side_by_side_waits(ap
         await pilot.press("f6")
         await pilot.pause()
         assert app.pair is None and "160 columns" in " ".join(str(n.message) for n in app._notifications)
+        # widening the terminal brings the second pane; narrowing it with a dialog open, back to one
+        await pilot.press("f6")
+        await pilot.resize_terminal(180, 40)
+        await pilot.pause()
+        assert app.pair == ("data", "layers") and app.query_one("#layers").display
+        await pilot.press("question_mark")
+        await pilot.pause()
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.pair is None and not app.query_one("#layers").display
 
 
 async def test_bidirectional_wrapped_layer_is_edited_as_a_table(app_factory):
