@@ -142,6 +142,11 @@ def _find_review_csv(data_dir: Path) -> Path | None:
 # One workflow
 
 
+def _tighter(a: int, b: int) -> int:
+    """The smaller of two row limits, where 0 means no limit."""
+    return min(a, b) if a and b else a or b
+
+
 def experiment_for(wf: Workflow, found: Found | None, data_dir: Path, quick: bool, limit: int | None, epochs: int | None) -> tuple[Any, int]:
     """The preset's experiment pointed at the found data; and the epochs to train."""
     from engine.experiment import DataConfig
@@ -161,7 +166,8 @@ def experiment_for(wf: Workflow, found: Found | None, data_dir: Path, quick: boo
         exp.base_dir = data_dir
     else:
         assert found is not None
-        new = DataConfig(split=d.split, clean=list(d.clean), limit=rows or d.limit)
+        new = DataConfig(split=d.split, clean=list(d.clean), limit=rows or d.limit,
+                         validation_limit=_tighter(rows, d.validation_limit), test_limit=_tighter(rows, d.test_limit))
         if found.form == "fake-true":
             new.source, new.files, new.text = "per-class", {"fake": "Fake.csv", "true": "True.csv"}, "title"
         elif found.form == "npz":

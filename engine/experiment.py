@@ -40,6 +40,10 @@ class SplitConfig:
     # Pool a source's own test split with its training rows, then split the pool by the
     # fractions above (seed 003 merges IMDB's 25k + 25k and makes its own 80/20 split).
     merge_test: bool = False
+    # Validate on a source's own test split instead of carving validation rows out of its
+    # training rows (seed 002 trains on 4,000 IMDB training reviews and validates on 1,000
+    # test reviews); the rest of the test split stays the test split.
+    validation_from_test: bool = False
 
 
 @dataclass
@@ -54,6 +58,8 @@ class DataConfig:
     clean: list[str] = field(default_factory=list)
     split: SplitConfig = field(default_factory=SplitConfig)
     limit: int = 0  # rows per split to keep, 0 = all
+    validation_limit: int = 0  # rows of the validation split to keep, 0 = as data.limit
+    test_limit: int = 0  # rows of the test split to keep, 0 = as data.limit
 
 
 @dataclass
@@ -211,6 +217,13 @@ def check(exp: Experiment) -> None:
             "Lower data.split.validation or data.split.test.",
         )
     _range("data.limit", d.limit, 0, None)
+    _range("data.validation_limit", d.validation_limit, 0, None)
+    _range("data.test_limit", d.test_limit, 0, None)
+    if s.merge_test and s.validation_from_test:
+        raise ExperimentError(
+            "data.split: merge_test pools the source's test split into the training rows, so validation_from_test has no test split to validate on.",
+            "Set one of data.split.merge_test and data.split.validation_from_test to false.",
+        )
     _range("data.size", d.size, 0, None)
     _choice("vectorize.kind", v.kind, VECTORIZE_KINDS)
     _range("vectorize.max_tokens", v.max_tokens, 3, None)
@@ -314,7 +327,7 @@ def _describe(value: Any) -> str:
 
 # Keys left out of the file while they hold their empty default, so each source's section
 # shows only what that source uses.
-_OMIT_WHEN_EMPTY = {"merge_test", "path", "text", "label", "files", "name", "size", "alphabet", "description", "preset", "probes", "learning_rate"}
+_OMIT_WHEN_EMPTY = {"merge_test", "validation_from_test", "validation_limit", "test_limit", "path", "text", "label", "files", "name", "size", "alphabet", "description", "preset", "probes", "learning_rate"}
 
 
 def dumps(exp: Experiment) -> str:

@@ -43,7 +43,7 @@ def file_split(run, path: str, text: str | None = None, label: str | None = None
     exp.data.files = {}
     exp.data.split.validation = 0.0
     exp.data.split.test = 0.0
-    exp.data.limit = 0
+    exp.data.limit = exp.data.validation_limit = exp.data.test_limit = 0
     ds = load_dataset(exp)
     names = run.class_names
     unknown = [c for c in ds.class_names if c not in names]

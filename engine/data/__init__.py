@@ -2,7 +2,8 @@
 
 `load_dataset(exp)` reads exp.data.source, cleans the texts (data.clean), drops rows with
 missing or empty text (counted in the notes), splits by class with the seed (a source's own
-test split is kept), and keeps at most data.limit rows per split. `dataset_stats` describes
+test split is kept, or validated on with data.split.validation_from_test), and keeps at most
+data.limit rows per split (data.validation_limit, data.test_limit for those two). `dataset_stats` describes
 a Dataset for choosing vectorizer settings. No TensorFlow, no UI.
 
 Importing this package is cheap: pandas loads when data does.
@@ -87,27 +88,45 @@ def load_dataset(exp: Experiment) -> Dataset:
         )
         texts = pd.concat([texts, test_texts], ignore_index=True)
         labels = np.concatenate([labels, test_labels])
+    val_texts, val_labels = texts, labels
     if raw.test is not None and not d.split.merge_test:
         test_texts, test_labels = raw.test
         test_texts, test_labels = tidy(test_texts, test_labels, f"{raw.name} test split", notes, clean)
-        train_idx, val_idx, _ = stratified_split(labels, d.split.validation, 0.0, seed)
-        test_idx = shuffled(len(test_texts), seed)
+        if d.split.validation_from_test:
+            train_idx = shuffled(len(texts), seed)
+            order = shuffled(len(test_texts), seed)
+            n_val = d.validation_limit or d.limit or len(order)
+            val_idx, test_idx = order[:n_val], order[n_val:]
+            val_texts, val_labels = test_texts, test_labels
+            notes.append(
+                f"{raw.name}: validating on {min(n_val, len(order))} rows of its own test split (data.split.validation_from_test); "
+                f"data.split.validation = {d.split.validation} is not used"
+            )
+        else:
+            train_idx, val_idx, _ = stratified_split(labels, d.split.validation, 0.0, seed)
+            test_idx = shuffled(len(test_texts), seed)
         if d.split.test > 0:
             notes.append(f"{raw.name} has its own test split ({len(test_texts)} rows); data.split.test = {d.split.test} is not used")
     else:
+        if d.split.validation_from_test:
+            notes.append(f"{raw.name} has no test split of its own; data.split.validation_from_test is not used")
         train_idx, val_idx, test_idx = stratified_split(labels, d.split.validation, d.split.test, seed)
         test_texts, test_labels = texts, labels
-    if d.limit:
+    limits = (d.limit, d.validation_limit or d.limit, d.test_limit or d.limit)
+    if any(limits):
         total = len(train_idx) + len(val_idx) + len(test_idx)
-        train_idx, val_idx, test_idx = (limit_rows(i, d.limit) for i in (train_idx, val_idx, test_idx))
+        train_idx, val_idx, test_idx = (limit_rows(i, n) for i, n in zip((train_idx, val_idx, test_idx), limits))
         kept = len(train_idx) + len(val_idx) + len(test_idx)
         if kept < total:
-            notes.append(f"data.limit = {d.limit}: kept {kept} of {total} rows (at most {d.limit} per split)")
+            notes.append(
+                f"data limits: kept {kept} of {total} rows ({len(train_idx)} train, {len(val_idx)} validation, {len(test_idx)} test; "
+                f"at most {' / '.join(str(n) if n else 'all' for n in limits)})"
+            )
     return Dataset(
         name=raw.name,
         class_names=list(raw.class_names),
         train=_split(texts, labels, train_idx),
-        validation=_split(texts, labels, val_idx),
+        validation=_split(val_texts, val_labels, val_idx),
         test=_split(test_texts, test_labels, test_idx),
         symbols=raw.symbols,
         notes=notes,

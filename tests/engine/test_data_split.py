@@ -58,3 +58,37 @@ def test_own_test_split_is_kept_and_validation_comes_from_train(tmp_path):
     assert len(ds.test) == 8 and len(ds.validation) == 4 and len(ds.train) == 16
     assert all(t.startswith("test") for t in ds.test.texts)
     assert not any("own test split" in n for n in ds.notes)  # split.test is 0: nothing ignored
+
+
+def _imdb_folder(root, train_n, test_n):
+    for split, n in (("train", train_n), ("test", test_n)):
+        for cls in ("neg", "pos"):
+            d = root / "imdb" / split / cls
+            d.mkdir(parents=True)
+            for i in range(n):
+                (d / f"{i}.txt").write_text(f"{split} {cls} {i}")
+
+
+def test_validation_from_the_own_test_split_with_per_split_limits(tmp_path):
+    # seed 002: 4,000 training reviews, validated on 1,000 test reviews (here 20 and 5)
+    _imdb_folder(tmp_path, 30, 10)
+    split = SplitConfig(0.2, 0.0, 1, validation_from_test=True)
+    exp = Experiment(data=DataConfig(source="folder", path="imdb", split=split, limit=20, validation_limit=5), base_dir=tmp_path)
+    ds = load_dataset(exp)
+    assert (len(ds.train), len(ds.validation), len(ds.test)) == (20, 5, 15)
+    assert all(t.startswith("train") for t in ds.train.texts)
+    assert all(t.startswith("test") for t in ds.validation.texts) and all(t.startswith("test") for t in ds.test.texts)
+    assert not set(ds.validation.texts) & set(ds.test.texts)
+    assert any("validating on 5 rows of its own test split" in n for n in ds.notes)
+    assert any("20 train, 5 validation, 15 test" in n for n in ds.notes)
+    # a test limit of its own
+    exp.data.test_limit = 3
+    assert len(load_dataset(exp).test) == 3
+
+
+def test_validation_from_test_without_a_test_split_says_so(tmp_path):
+    pd.DataFrame({"text": [f"row {i}" for i in range(40)], "label": ["a", "b"] * 20}).to_csv(tmp_path / "t.csv", index=False)
+    split = SplitConfig(0.25, 0.0, 1, validation_from_test=True)
+    ds = load_dataset(Experiment(data=DataConfig(source="csv", path="t.csv", split=split), base_dir=tmp_path))
+    assert len(ds.validation) == 10  # the fraction applies as usual
+    assert any("no test split of its own" in n for n in ds.notes)

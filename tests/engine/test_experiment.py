@@ -89,3 +89,21 @@ def test_saved_file_has_normal_permissions(tmp_path):
     path = E.save(full_experiment(), tmp_path / "e.toml")
     mask = E._umask()
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_validation_from_test_and_merge_test_exclude_each_other_and_limits_round_trip():
+    import pytest as _pytest
+
+    from engine.errors import ExperimentError
+    from engine.experiment import loads
+
+    text = 'version = 1\nname = "x"\n[data]\nsource = "keras"\nname = "imdb"\nlimit = 4000\nvalidation_limit = 1000\n[data.split]\nvalidation_from_test = true\n'
+    exp = loads(text)
+    assert exp.data.split.validation_from_test and exp.data.validation_limit == 1000 and exp.data.test_limit == 0
+    again = loads(exp.to_toml())
+    assert again.data.validation_limit == 1000 and again.data.split.validation_from_test
+    assert "test_limit" not in exp.to_toml()  # zero: left out of the file
+    with _pytest.raises(ExperimentError, match="validation_from_test"):
+        loads(text + "merge_test = true\n")
+    with _pytest.raises(ExperimentError, match="data.validation_limit"):
+        loads(text.replace("validation_limit = 1000", "validation_limit = -1"))

@@ -239,6 +239,21 @@ async def test_folder_source_merges_its_own_test_split_on_request(app_factory, r
         ds = app.dataset
         assert (len(ds.train), len(ds.validation), len(ds.test)) == (22, 8, 10)  # 40 rows pooled, 55/20/25
 
+        # seed 002's split: validate on the test split's first rows; both switches on is refused
+        dialog = await open_data_dialog(pilot)
+        dialog.field_widget("validation_from_test").value = True
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog and "exclude each other" in text_of(dialog.query_one("#form-error", Static))
+        dialog.field_widget("merge_test").value = False
+        dialog.field_widget("limit").value = "12"
+        dialog.field_widget("validation_limit").value = "5"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        ds = app.dataset
+        assert (len(ds.train), len(ds.validation), len(ds.test)) == (12, 5, 12)
+        assert all(" of test" in t for t in ds.validation.texts)
+
 
 async def test_csv_column_pickers_preselect_guesses(app_factory, runs_dir):
     Path("news.csv").write_text("id,title,topic\n" + "".join(f"{i},some longer headline number {i},{'a' if i % 2 else 'b'}\n" for i in range(40)), encoding="utf-8")

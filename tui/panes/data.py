@@ -34,10 +34,10 @@ SOURCE_FIELDS = {
     "embedded-reber": {"size"},
     "csv": {"path", "text", "label", "clean"},
     "per-class": {"path", "files", "text", "clean"},
-    "folder": {"path", "clean", "merge_test"},
-    "keras": {"name", "clean", "merge_test"},
+    "folder": {"path", "clean", "merge_test", "validation_from_test"},
+    "keras": {"name", "clean", "merge_test", "validation_from_test"},
 }
-COMMON_FIELDS = {"source", "validation", "test", "seed", "limit"}
+COMMON_FIELDS = {"source", "validation", "test", "seed", "limit", "validation_limit", "test_limit"}
 
 
 def token_lengths(texts: list[str], chars: bool, limit: int = 5000) -> list[int]:
@@ -76,7 +76,10 @@ class DataDialog(FormDialog):
             Field("test", "float", d.split.test, 0.0, min=0.0, max=0.95, help="fraction of rows held out for testing", optional=False),
             Field("merge_test", "bool", d.split.merge_test, False, help="pool the source's own test split (test/ folder, Keras's test set) with its training rows, then split by the fractions above, as seed 003 does", label="merge its own test split"),
             Field("seed", "int", d.split.seed, 42, help="seed of the shuffle and split", optional=False),
+            Field("validation_from_test", "bool", d.split.validation_from_test, False, help="validate on the source's own test split (its first rows after the shuffle) instead of training rows, as seed 002 does", label="validate on its own test split"),
             Field("limit", "int", d.limit or None, 0, min=0, help="rows per split to keep (empty = all)"),
+            Field("validation_limit", "int", d.validation_limit or None, 0, min=0, help="rows of the validation split to keep (empty = as the limit above)", label="validation limit"),
+            Field("test_limit", "int", d.test_limit or None, 0, min=0, help="rows of the test split to keep (empty = as the limit above)", label="test limit"),
         ]
         super().__init__("Data source", fields, note="Ctrl+B browses for the path · Enter or Ctrl+S applies", check=self._check)
 
@@ -161,6 +164,8 @@ class DataDialog(FormDialog):
             return str(exc)
         if (values["validation"] or 0) + (values["test"] or 0) >= 1:
             return "validation + test must leave rows for training (their sum is >= 1)."
+        if values.get("merge_test") and values.get("validation_from_test") and source in ("folder", "keras"):
+            return "Merging the test split and validating on it exclude each other: switch one off."
         return ""
 
     @staticmethod
@@ -204,7 +209,10 @@ class DataDialog(FormDialog):
         d.split.test = values["test"]
         d.split.seed = values["seed"]
         d.split.merge_test = bool(values.get("merge_test")) if "merge_test" in used else False
+        d.split.validation_from_test = bool(values.get("validation_from_test")) if "validation_from_test" in used else False
         d.limit = values.get("limit") or 0
+        d.validation_limit = values.get("validation_limit") or 0
+        d.test_limit = values.get("test_limit") or 0
         return new
 
 
