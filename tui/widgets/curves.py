@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from rich.text import Text
-from textual.app import RenderResult
 from textual.geometry import Region
+from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 
@@ -41,6 +42,7 @@ class CurvePlot(PlotextPlot):
         self._ylim: tuple[float, float] | None = None  # live: the y bounds so far (they only grow)
         self._lines: list[str] = []  # the plot's text as last drawn, one ANSI string per line
         self._key: tuple[int, int, str] | None = None  # (width, height, plotext theme) of _lines
+        self._strips: dict[tuple[str, Any, int], Strip] = {}  # (ANSI line, base style, width) -> strip
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -110,11 +112,22 @@ class CurvePlot(PlotextPlot):
         if changed:
             self.refresh(*changed)
 
-    def render(self) -> RenderResult:
+    def render_line(self, y: int) -> Strip:
+        """One line of the plot (Textual's line API): only the lines a refresh names are
+        turned from ANSI text into segments, and an unchanged line reuses its strip."""
         width, height = self.size
         if self._key != (width, height, self._get_plotext_theme_name(self.app.theme)):
             self._key, self._lines = self._build()
-        return Text.from_ansi("\n".join(self._lines))
+        line = self._lines[y] if y < len(self._lines) else ""
+        base = self.visual_style.rich_style  # the theme's colours under plotext's own
+        strip = self._strips.get((line, base, width))
+        if strip is None:
+            segments = Text.from_ansi(line, end="").render(self.app.console)
+            strip = Strip(segments).apply_style(base).extend_cell_length(width).crop(0, width)
+            if len(self._strips) > 4 * max(height, 1):  # keep the lines of the last few drawings
+                self._strips.clear()
+            self._strips[line, base, width] = strip
+        return strip
 
 
 def _round_epochs(epoch: int, last: int | None) -> int:
