@@ -247,6 +247,16 @@ def import_tensorflow(repeat: int) -> list[float]:
     return times
 
 
+def ui_thread_cpu(pid: int) -> float | None:
+    """CPU seconds used so far by the process's main thread (Textual's event loop, where
+    the app draws); None where /proc is not there to tell."""
+    try:
+        fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def train_in_app(exp_path: Path, folder: Path, epochs: int, probes: int) -> dict[str, Any]:
     """Train in the app (keys `3`, `t`). Epochs 2..`epochs` run with no key pressed: their
     speed and the bytes written meanwhile are measured; then `?` is pressed `probes` times
@@ -266,10 +276,12 @@ def train_in_app(exp_path: Path, folder: Path, epochs: int, probes: int) -> dict
         time.sleep(0.5)
         app.send("t")
         wait_events(runs, lambda evs: epochs_done(evs) >= 1, 300, app)
-        t0 = time.perf_counter()
+        t0, ui0 = time.perf_counter(), ui_thread_cpu(app.proc.pid)
         evs = wait_events(runs, lambda evs: epochs_done(evs) >= epochs, 900, app)
-        t1 = time.perf_counter()
+        t1, ui1 = time.perf_counter(), ui_thread_cpu(app.proc.pid)
         out["bytes_per_s"] = app.bytes_between(t0, t1) / (t1 - t0)
+        if ui0 is not None and ui1 is not None:
+            out["ui_cpu"] = (ui1 - ui0) / (t1 - t0)
         out["rates"] = epoch_rates(evs)
         for _ in range(probes):
             if any(e["event"] in ("Finished", "Stopped", "Failed") for e in read_events(runs)):
@@ -368,6 +380,9 @@ def run(quick: bool) -> list[dict[str, Any]]:
                                        f"{len(lat)} presses; max {max(lat, default=float('nan')):.0f} ms"))
                 rows.append(common.row("terminal output while training", "B/s", res["bytes_per_s"], None, "kerminal < 20 KB/s",
                                        f"{COLS}x{ROWS}, truecolor, over epochs 2..{epochs} of LSTM training, no keys"))
+                if res.get("ui_cpu") is not None:
+                    rows.append(common.row("UI thread CPU while training", "% of a core", 100 * res["ui_cpu"], None, "",
+                                           f"the app's main thread (drawing), /proc, over epochs 2..{epochs} of LSTM training, no keys"))
     return rows
 
 

@@ -49,3 +49,17 @@ def test_first_screen_of_the_real_app(tmp_path):
     (seconds,) = bench_app.first_screen(exp, tmp_path, 1)
     assert 0 < seconds < 30
     assert common.median([seconds]) == seconds
+
+
+def test_ui_thread_cpu_reads_this_process_main_thread():
+    import os
+    import time
+
+    before = bench_app.ui_thread_cpu(os.getpid())
+    assert before is not None  # Linux's /proc (where kerminal and its CI run)
+    t = time.process_time()
+    while time.process_time() - t < 0.2:
+        pass
+    after = bench_app.ui_thread_cpu(os.getpid())
+    assert after - before >= 0.1  # the busy loop ran on this (main) thread
+    assert bench_app.ui_thread_cpu(2**22 + 12345) is None
