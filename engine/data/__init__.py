@@ -3,8 +3,8 @@
 `load_dataset(exp)` reads exp.data.source, cleans the texts (data.clean), drops rows with
 missing or empty text (counted in the notes), splits by class with the seed (a source's own
 test split is kept, or validated on with data.split.validation_from_test), and keeps at most
-data.limit rows per split (data.validation_limit, data.test_limit for those two). `dataset_stats` describes
-a Dataset for choosing vectorizer settings. No TensorFlow, no UI.
+data.limit rows per split (data.validation_limit, data.test_limit for those two).
+`dataset_stats` describes a Dataset for choosing vectorizer settings. No TensorFlow, no UI.
 
 Importing this package is cheap: pandas loads when data does.
 """
