@@ -81,7 +81,6 @@ class KerminalApp(App):
 
     CSS_PATH = "app.tcss"
     TITLE = "kerminal"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]
     COMMANDS = App.COMMANDS | {KerminalCommands}
 
     BINDINGS = [
