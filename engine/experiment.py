@@ -25,6 +25,7 @@ import tomli_w
 from engine.errors import ExperimentError
 
 VERSION = 1
+TABLE_FORMATS = ("csv", "tsv", "jsonl", "parquet")
 SOURCES = ("sample", "reber", "embedded-reber", "csv", "per-class", "folder", "keras")
 CLEANERS = ("html", "lower", "punctuation")
 VECTORIZE_KINDS = ("words", "chars")
@@ -50,8 +51,14 @@ class SplitConfig:
 class DataConfig:
     source: str = "sample"
     path: str = ""  # file or folder, relative to the experiment file
-    text: str = ""  # csv / per-class: the text column ("" = guess)
-    label: str = ""  # csv: the label column ("" = guess)
+    # csv / per-class: the text column, by name or (for a file without a header) by 1-based
+    # position; "" = guess
+    text: str | int = ""
+    label: str | int = ""  # csv: the label column, as data.text ("" = guess)
+    # csv / per-class: "csv", "tsv", "jsonl" or "parquet"; "" = by extension, else sniffed
+    format: str = ""
+    # csv / per-class: whether the first row names the columns; None (left out) = sniffed
+    header: bool | None = None
     files: dict[str, str] = field(default_factory=dict)  # per-class: class name -> file
     name: str = ""  # keras: imdb | reuters
     size: int = 0  # reber / embedded-reber: strings to generate (0 = the default)
@@ -122,6 +129,39 @@ class Experiment:
         """A path from the file, made absolute against the file's folder."""
         p = Path(path).expanduser()
         return p if p.is_absolute() else (self.base_dir / p)
+
+    def data_file(self, path: str) -> Path:
+        """A per-class file (data.files): relative to data.path's folder when data.path is
+        set, else to the experiment file's folder."""
+        p = Path(path).expanduser()
+        if p.is_absolute():
+            return p
+        return (self.resolve(self.data.path) / p) if self.data.path else (self.base_dir / p)
+
+    def rebased(self, new_base_dir: str | os.PathLike[str] | None = None) -> Experiment:
+        """A copy that finds the same data from `new_base_dir` (None: from anywhere).
+
+        Save-as to another folder and the run folder's experiment.toml both use this one
+        rule: relative data paths that would point elsewhere from the new folder become
+        absolute, written as the user wrote them (symlinks are kept, never resolved, so a
+        run trained from `sms.tsv -> SMSSpamCollection` still names sms.tsv)."""
+        out = self.copy()
+        new = Path(os.path.abspath(Path(new_base_dir).expanduser())) if new_base_dir is not None else None
+        same = new is not None and new == Path(os.path.abspath(self.base_dir))
+
+        def fixed(path: str, absolute: Path) -> str:
+            p = Path(path).expanduser()
+            if p.is_absolute() or same:
+                return path
+            return os.path.abspath(absolute)
+
+        if out.data.path:
+            out.data.path = fixed(out.data.path, self.resolve(self.data.path))
+        if not self.data.path:  # files relative to the experiment's folder move with it
+            out.data.files = {k: fixed(v, self.data_file(v)) for k, v in self.data.files.items()}
+        if new is not None:
+            out.base_dir = new
+        return out
 
     def copy(self) -> Experiment:
         return copy.deepcopy(self)
@@ -207,6 +247,11 @@ def check(exp: Experiment) -> None:
     """Value checks that types alone cannot express."""
     d, v, s = exp.data, exp.vectorize, exp.data.split
     _choice("data.source", d.source, SOURCES)
+    if d.format:
+        _choice("data.format", d.format, TABLE_FORMATS)
+    for key, col in (("data.text", d.text), ("data.label", d.label)):
+        if isinstance(col, int) and col < 1:
+            raise ExperimentError(f"{key}: column {col} does not exist; positions count from 1.", f"Use {key.split('.')[1]} = 1 for the first column, or the column's name.")
     for c in d.clean:
         _choice("data.clean", c, CLEANERS)
     _range("data.split.validation", s.validation, 0.0, 0.95)
@@ -295,6 +340,12 @@ def _convert(hint: Any, value: Any, path: str) -> Any:
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(hint) if a is not type(None)]
+        for option in options:  # the first option the value already is (bool is no int here)
+            if isinstance(value, option) and not (option is int and isinstance(value, bool)):
+                return value
+        if len(options) > 1 and all(o in _TYPE_WORDS for o in options):
+            words = " or ".join(_TYPE_WORDS[o] for o in options)
+            raise ExperimentError(f"{path}: expected {words}, got {_describe(value)}.", f"Give {path.rsplit('.', 1)[-1]} {words}.")
         return _convert(options[0], value, path)
     if dataclasses.is_dataclass(hint):
         return _load(hint, value, path)
@@ -327,7 +378,7 @@ def _describe(value: Any) -> str:
 
 # Keys left out of the file while they hold their empty default, so each source's section
 # shows only what that source uses.
-_OMIT_WHEN_EMPTY = {"merge_test", "validation_from_test", "validation_limit", "test_limit", "path", "text", "label", "files", "name", "size", "alphabet", "description", "preset", "probes", "learning_rate"}
+_OMIT_WHEN_EMPTY = {"format", "merge_test", "validation_from_test", "validation_limit", "test_limit", "path", "text", "label", "files", "name", "size", "alphabet", "description", "preset", "probes", "learning_rate"}
 
 
 def dumps(exp: Experiment) -> str:
@@ -367,7 +418,7 @@ def _dump(obj: Any) -> Any:
             fields.sort(key=lambda f: f.name != "version")
         for f in fields:
             value = getattr(obj, f.name)
-            if f.name in _OMIT_WHEN_EMPTY and value in (None, "", [], {}, 0):
+            if value is None or (f.name in _OMIT_WHEN_EMPTY and value in ("", [], {}, 0)):
                 continue
             out[f.name] = _dump(value)
         return out

@@ -401,10 +401,8 @@ class KerminalApp(App):
     def save_to(self, path: Path) -> bool:
         from engine.experiment import save
 
-        exp = self.experiment.copy()
-        new_base = path.expanduser().resolve().parent
-        if exp.data.path and not Path(exp.data.path).expanduser().is_absolute() and new_base != exp.base_dir.resolve():
-            exp.data.path = str(exp.resolve(exp.data.path).resolve())
+        new_base = path.expanduser().absolute().parent
+        exp = self.experiment.rebased(new_base)
         try:
             save(exp, path)
         except (OSError, KerminalError) as exc:

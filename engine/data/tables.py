@@ -181,7 +181,7 @@ def load_per_class(exp: Experiment) -> Raw:
     class_names = list(d.files)
     texts, labels, notes = [], [], []
     for i, (cls, rel) in enumerate(d.files.items()):
-        path = exp.resolve(rel)
+        path = exp.data_file(rel)
         frame, file_notes = read_table(path)
         notes += file_notes
         col = d.text

@@ -74,12 +74,9 @@ def save_model_atomic(model: keras.Model, path: Path) -> None:
 
 
 def experiment_as_trained(exp: Experiment) -> Experiment:
-    """A copy whose data paths are absolute, so the run folder finds its data from anywhere."""
-    out = exp.copy()
-    if out.data.path:
-        out.data.path = str(exp.resolve(out.data.path).resolve())
-    out.data.files = {k: str(exp.resolve(v).resolve()) for k, v in out.data.files.items()}
-    return out
+    """A copy whose data paths are absolute (as the user wrote them, symlinks kept), so the
+    run folder finds its data from anywhere."""
+    return exp.rebased(None)
 
 
 def _finite(value: Any) -> Any:

@@ -33,6 +33,7 @@ from engine.errors import KerminalError, TrainingError
 from engine.experiment import Experiment
 from engine.training import events as ev
 from engine.training import runs
+from engine.training.checks import check_dataset, resolve_monitor  # noqa: F401  (check_dataset: public here too)
 from engine.training.control import TrainControl
 
 
@@ -76,21 +77,6 @@ def encode_labels(labels: np.ndarray, kind: str, num_classes: int) -> np.ndarray
     if kind == "onehot":
         return np.eye(num_classes, dtype="float32")[labels]
     raise TrainingError(f"Unknown label encoding {kind!r}.", "Use 'binary', 'sparse' or 'onehot'.")
-
-
-def check_dataset(dataset: Dataset) -> None:
-    """Raise TrainingError unless the dataset can train a classifier."""
-    if len(dataset.train) == 0:
-        raise TrainingError("The training split is empty.", "Load a dataset with rows, or lower data.split.validation / data.split.test.")
-    if dataset.num_classes < 2:
-        raise TrainingError(f"The dataset has only {dataset.num_classes} class ({', '.join(dataset.class_names) or 'none'}); a classifier needs at least two.", "Add rows of another class, or check the label column.")
-    for name, split in dataset.splits().items():
-        if len(split) and (split.labels.min() < 0 or split.labels.max() >= dataset.num_classes):
-            raise TrainingError(f"The {name} split has labels outside 0..{dataset.num_classes - 1}.", "Rebuild the dataset with engine.data.load_dataset.")
-    present = np.unique(dataset.train.labels)
-    if len(present) < 2:
-        only = dataset.class_names[int(present[0])]
-        raise TrainingError(f"The training split holds only one class ({only!r}); a classifier needs examples of at least two.", "Add rows of another class, or change data.split / data.limit.")
 
 
 class Trainer:
@@ -246,18 +232,7 @@ class Trainer:
         if len(ds.validation):
             val = (encode_inputs(ds.validation.texts), encode_labels(ds.validation.labels, plan.labels, ds.num_classes))
         self._data = (x, y, val)
-        monitor = exp.fit.monitor or "val_loss"
-        if val is None and monitor.startswith("val_"):
-            monitor = monitor[4:]
-        prefix = "val_" if monitor.startswith("val_") else ""
-        base = monitor[len(prefix) :]
-        base = "accuracy" if base == "acc" else base  # Keras logs "acc" as "accuracy" here
-        monitor = prefix + base
-        known = ["loss", *dict.fromkeys("accuracy" if m == "acc" else str(m) for m in exp.compile.metrics)]
-        if base not in known:
-            choices = ", ".join([*known, *(f"val_{k}" for k in known)] if val is not None else known)
-            raise TrainingError(f"fit.monitor: {exp.fit.monitor!r} is not a metric this model logs.", f"Use one of: {choices}.")
-        self.monitor = monitor
+        self.monitor = resolve_monitor(exp, has_validation=val is not None)
 
     def run(self, epochs: int | None = None) -> RunResult:
         """Train `epochs` more epochs (default exp.fit.epochs) and return the result. A second
