@@ -168,6 +168,13 @@ def test_a_mistyped_command_with_json_is_a_json_error(capsys):
     assert_error_object(obj, "UsageError") and "did you mean 'presets'" in obj["problem"]
 
 
+def test_the_app_entry_sends_a_mistyped_command_to_the_command_line(capsys):
+    from tui.entry import main as entry
+
+    assert entry(["trian", "x.toml"]) == 2
+    assert "did you mean 'train'?" in capsys.readouterr().err
+
+
 def test_usage_errors_are_messages_with_exit_2(capsys, tmp_path):
     assert main(["predict"]) == 2
     err = capsys.readouterr().err
