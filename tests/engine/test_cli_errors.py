@@ -189,7 +189,11 @@ def test_help_and_no_command(capsys):
     assert "JSON Lines" in capsys.readouterr().out
     with pytest.raises(SystemExit) as info:
         main(["--help"])
-    assert info.value.code == 0 and "kerminal trian" not in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert info.value.code == 0 and "JSON Lines" in out and "141" in out  # the rules, in --help
+    with pytest.raises(SystemExit):
+        main(["predict", "--help"])
+    assert "JSON Lines" in capsys.readouterr().out
 
 
 # ---- finding 8: presets --save with a directory, an existing file ------------------------------
