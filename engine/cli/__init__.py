@@ -143,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     name = argv[0]
     saved = None
     try:
+        if name.startswith("-"):
+            raise UsageError(f"{name!r} comes before the command.", "Put options after it, as in `kerminal runs --json`; `kerminal --help` lists the commands.")
         if name not in COMMANDS:
             close = close_command(name)
             hint = f": did you mean {close!r}?" if close else "."

@@ -160,6 +160,8 @@ def test_a_mistyped_command_names_the_close_one(capsys):
     assert out == ""
     assert main(["zzz"]) == 2
     assert "unknown command 'zzz'" in capsys.readouterr().err
+    assert main(["--json", "runs"]) == 2
+    assert "'--json' comes before the command" in capsys.readouterr().err
 
 
 def test_a_mistyped_command_with_json_is_a_json_error(capsys):
