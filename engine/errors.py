@@ -34,3 +34,7 @@ class TrainingError(KerminalError):
 
 class RunError(KerminalError):
     """A run folder is missing, incomplete, or not a kerminal run."""
+
+
+class PredictError(KerminalError):
+    """A text cannot be predicted: it is empty, or its bytes are not UTF-8."""

@@ -1,4 +1,9 @@
-"""`kerminal inspect EXPERIMENT.toml [--json]`: load the data, print its stats and the layer table."""
+"""`kerminal inspect EXPERIMENT.toml [--json]`: load the data, print its stats and the layer table.
+
+Exits 1 when `kerminal train` would refuse the file (engine.training.checks on the data and
+fit.monitor, the layer validation on the stack), after printing the report, naming every
+problem; so `kerminal inspect x.toml && kerminal train x.toml` never fails on a checked input.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import json
 from typing import Any
 
 from engine.dataset import Dataset
+from engine.errors import KerminalError, LayerError, TrainingError
 from engine.experiment import Experiment
 
 
@@ -23,6 +29,28 @@ def layer_section(exp: Experiment, dataset: Dataset) -> tuple[str, dict[str, Any
         return None
     report = layers.validate_experiment(exp, dataset)
     return layers.format_table(report), report.to_dict()
+
+
+def train_problems(exp: Experiment, dataset: Dataset, report: Any = None) -> list[KerminalError]:
+    """Everything `kerminal train` would refuse before building the model, in its order:
+    the data, the layer stack (every error, not only the first), fit.monitor."""
+    from engine.layers import validate_experiment
+    from engine.training.checks import check_dataset, resolve_monitor
+
+    problems: list[KerminalError] = []
+    try:
+        check_dataset(dataset)
+    except KerminalError as exc:
+        problems.append(exc)
+    report = report if report is not None else validate_experiment(exp, dataset)
+    for error in report.errors or ([] if report.loss is not None else ["the stack has no usable head."]):
+        problem, _, fix = error.partition(" Fix: ")
+        problems.append(LayerError(f"The layer stack does not validate: {problem}", fix))
+    try:
+        resolve_monitor(exp, has_validation=len(dataset.validation) > 0)
+    except KerminalError as exc:
+        problems.append(exc)
+    return problems
 
 
 def _pct(x: float | None) -> str:
@@ -63,19 +91,28 @@ def run(args: argparse.Namespace) -> int:
     from engine import experiment
     from engine.data import dataset_stats, load_dataset
 
+    from engine.layers import format_table, validate_experiment
+
     exp = experiment.load(args.experiment)
     dataset = load_dataset(exp)
     stats = dataset_stats(dataset, exp.vectorize)
-    layers = layer_section(exp, dataset) if exp.layers else None
+    report = validate_experiment(exp, dataset)
+    problems = train_problems(exp, dataset, report)
     if args.json:
         out: dict[str, Any] = {"experiment": exp.name, "data": stats.to_dict()}
-        if layers is not None:
-            out["layers"] = layers[1]
+        if exp.layers:
+            out["layers"] = report.to_dict()
+        out["ok"] = not problems
+        out["problems"] = [{"error": type(p).__name__, "problem": p.problem, "fix": p.fix} for p in problems]
         print(json.dumps(out))
-        return 0
-    print(format_stats(stats))
-    if layers is not None:
-        print()
-        print(f"Layers ({exp.name}):")
-        print(layers[0])
+    else:
+        print(format_stats(stats))
+        if exp.layers:
+            print()
+            print(f"Layers ({exp.name}):")
+            print(format_table(report))
+    if problems:
+        count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
+        listed = "".join(f"\n  - {p}" for p in problems)
+        raise TrainingError(f"`kerminal train` would refuse {args.experiment} ({count}):{listed}", "Fix each one, then run `kerminal inspect` again.")
     return 0

@@ -1,22 +1,30 @@
 """`kerminal predict RUN [TEXT...] [--json]`: predict with a saved run.
 
-With no TEXT, each non-empty line of standard input is one text. Prints the label, its
-probability, every class's probability and the latency (--json: one JSON object per line).
+With no TEXT, each line of standard input is one text. Prints the label, its probability,
+every class's probability and the latency (--json: one JSON object per line).
+
+Bad input never stops the good: every valid text is predicted, then the command exits 1
+naming each one that was not: an empty TEXT argument, or a line of standard input that is
+not UTF-8 (read as bytes, decoded line by line). Blank lines on standard input separate
+texts; they are skipped, and a note on standard error says which.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import sys
+from typing import IO, Iterable
 
 from engine.cli.train_cmd import runs_dir_default
+from engine.errors import DataError, PredictError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run", metavar="RUN", help="a run folder, or a run id under --runs-dir")
-    parser.add_argument("texts", metavar="TEXT", nargs="*", help="texts to classify (default: lines of standard input)")
-    parser.add_argument("--json", action="store_true", help="one JSON object per prediction")
+    parser.add_argument("texts", metavar="TEXT", nargs="*", help="texts to classify (default: lines of standard input; put -- before a text starting with -)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per prediction (JSON Lines)")
     parser.add_argument("--runs-dir", metavar="D", default=runs_dir_default(), help="where to look up a run id (default: ./runs)")
     parser.add_argument("--model", choices=("best", "last"), default="best", help="which saved model to use (default: best)")
 
@@ -26,22 +34,67 @@ def format_prediction(p) -> str:
     return f"{p.label}\t{p.confidence:.3f}\t[{probs}]\t{p.latency_ms:.1f} ms\t{p.text}"
 
 
+def read_lines(stream: IO) -> tuple[list[str], dict[int, str], list[int]]:
+    """Standard input as (texts, {line number: why it is not a text}, blank line numbers).
+
+    Read as bytes when the stream has them, so one line that is not UTF-8 costs that line only;
+    a UTF-8 byte-order mark on the first line and CR-LF line ends are dropped."""
+    raw = getattr(stream, "buffer", None)
+    lines: Iterable[bytes | str] = raw if raw is not None else stream
+    texts: list[str] = []
+    bad: dict[int, str] = {}
+    blank: list[int] = []
+    for number, line in enumerate(lines, 1):
+        if isinstance(line, bytes):
+            line = line.rstrip(b"\r\n")
+            if number == 1 and line.startswith(codecs.BOM_UTF8):
+                line = line[len(codecs.BOM_UTF8) :]
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                bad[number] = f"is not UTF-8 (byte 0x{line[exc.start]:02x} at column {exc.start + 1})"
+                continue
+        else:
+            text = line.rstrip("\r\n")
+        if text.strip():
+            texts.append(text)
+        else:
+            blank.append(number)
+    return texts, bad, blank
+
+
+def _numbers(ns: list[int]) -> str:
+    return ", ".join(map(str, ns[:10])) + (f" and {len(ns) - 10} more" if len(ns) > 10 else "")
+
+
 def run(args: argparse.Namespace) -> int:
-    from engine.errors import DataError
     from engine.training.predictor import Predictor
     from engine.training.runs import RunStore
 
-    predictor = Predictor.from_run(RunStore(args.runs_dir).path_of(args.run), which=args.model, runs_dir=args.runs_dir)
     if args.texts:
-        predictions = [predictor.predict(t) for t in args.texts]
+        texts = [t for t in args.texts if t.strip()]
+        bad = {i: "is empty" for i, t in enumerate(args.texts, 1) if not t.strip()}
+        total, unit = len(args.texts), "TEXT"
     else:
         if sys.stdin.isatty():
             print("kerminal predict: type one text per line, Ctrl+D to finish.", file=sys.stderr)
-        lines = [line.rstrip("\r\n") for line in sys.stdin]
-        lines = [line for line in lines if line.strip()]
-        if not lines:
-            raise DataError("No text to predict: no TEXT arguments and standard input is empty.", "Pass texts as arguments or pipe lines in.")
-        predictions = predictor.predict_many(lines)
-    for p in predictions:
-        print(json.dumps(p.to_dict()) if args.json else format_prediction(p))
+        texts, bad, blank = read_lines(sys.stdin)
+        total, unit = len(texts) + len(bad), "line"
+        if blank:
+            print(f"kerminal predict: skipped {len(blank)} empty line{'s' if len(blank) > 1 else ''} (line{'s' if len(blank) > 1 else ''} {_numbers(blank)}).", file=sys.stderr)
+        if not texts and not bad:
+            raise DataError("No text to predict: no TEXT arguments and standard input has no text.", "Pass texts as arguments or pipe lines in.")
+    if texts:
+        predictor = Predictor.from_run(RunStore(args.runs_dir).path_of(args.run), which=args.model, runs_dir=args.runs_dir)
+        # One text at a time for arguments (each latency is its own); batches for a stream.
+        predictions = [predictor.predict(t) for t in texts] if args.texts else predictor.predict_many(texts)
+        for p in predictions:
+            print(json.dumps(p.to_dict()) if args.json else format_prediction(p))
+    if bad:
+        what = "; ".join(f"{unit} {n} {why}" for n, why in list(bad.items())[:10]) + ("; ..." if len(bad) > 10 else "")
+        noun = "TEXT arguments" if unit == "TEXT" else "lines"
+        fix = "Leave empty texts out." if unit == "TEXT" else "Save the input as UTF-8 (for example `iconv -f latin1 -t utf-8 FILE`), then predict those lines again."
+        error = PredictError(f"{len(bad)} of {total} {noun} {'was' if len(bad) == 1 else 'were'} not predicted: {what}.", fix)
+        error.json_extra = {"lines" if unit == "line" else "texts": list(bad)}
+        raise error
     return 0

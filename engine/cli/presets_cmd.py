@@ -1,4 +1,5 @@
-"""`kerminal presets [--json] [--save NAME FILE]`: the built-in presets, or one written to a file."""
+"""`kerminal presets [--json] [--save NAME FILE|DIR [--force]]`: the built-in presets, or one
+written as an experiment file (into DIR as DIR/NAME.toml; an existing file only with --force)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print one JSON list instead of a table")
-    parser.add_argument("--save", nargs=2, metavar=("NAME", "FILE"), help="write preset NAME as the experiment file FILE")
+    parser.add_argument("--json", action="store_true", help="one JSON object per preset (JSON Lines) instead of a table")
+    parser.add_argument("--save", nargs=2, metavar=("NAME", "FILE"), help="write preset NAME as the experiment file FILE (a folder: FILE/NAME.toml)")
+    parser.add_argument("--force", action="store_true", help="with --save: overwrite an existing file")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -16,12 +18,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.save:
         name, path = args.save
-        written = save_preset(name, path)
-        print(f"Wrote preset {name} to {written}")
+        written = save_preset(name, path, overwrite=args.force)
+        print(json.dumps({"preset": name, "path": str(written)}) if args.json else f"Wrote preset {name} to {written}")
         return 0
     infos = list_presets()
     if args.json:
-        print(json.dumps([i.to_dict() for i in infos]))
+        for i in infos:
+            print(json.dumps(i.to_dict()))
         return 0
     width = max(len(i.name) for i in infos)
     pw = max(len(f"{i.params:,}") for i in infos)

@@ -87,6 +87,22 @@ def default_experiment() -> Experiment:
     return get_preset(DEFAULT)
 
 
-def save_preset(name: str, path: str | Path) -> Path:
-    """Write a preset as an experiment file (atomically)."""
-    return experiment.save(get_preset(name), Path(path))
+def save_preset(name: str, path: str | Path, overwrite: bool = True) -> Path:
+    """Write a preset as an experiment file (atomically) and return its path. `path` may be a
+    folder: the file is then `path/NAME.toml`. With overwrite=False an existing file is kept
+    (ExperimentError). A path that cannot be written is an ExperimentError too."""
+    exp = get_preset(name)
+    target = Path(path)
+    if target.is_dir():
+        target = target / f"{name}.toml"
+        if target.is_dir():
+            raise ExperimentError(f"{target} is a folder.", "Give a file name for the preset, for example mine.toml.")
+    if target.exists() and not overwrite:
+        raise ExperimentError(f"{target} already exists.", "Give another file name, or pass --force to overwrite it.")
+    blocker = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise ExperimentError(f"Cannot write {target}: {blocker} is a file, not a folder.", "Give a path inside a folder.")
+    try:
+        return experiment.save(exp, target)
+    except OSError as exc:
+        raise ExperimentError(f"Cannot write {target}: {exc.strerror or exc}.", "Give a path you can write to.") from None

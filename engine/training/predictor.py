@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from engine.errors import RunError
+from engine.errors import PredictError, RunError
 
 
 @dataclass(frozen=True)
@@ -98,17 +98,24 @@ class Predictor:
         return Prediction(text, self.class_names[i], {c: float(p) for c, p in zip(self.class_names, probs)}, latency_ms)
 
     def predict(self, text: str) -> Prediction:
-        """One text: one compiled call on a batch of one."""
+        """One text: one compiled call on a batch of one. PredictError if it is empty."""
         text = str(text)
+        if not text.strip():
+            raise PredictError("The text is empty: there is nothing to classify.", "Type some text to classify.")
         t0 = time.perf_counter()
         raw = self._fn(self._tf.constant([[text]], dtype=self._tf.string)).numpy()
         probs = self._as_classes(raw)[0]
         return self._prediction(text, probs, (time.perf_counter() - t0) * 1000.0)
 
     def predict_many(self, texts: Sequence[str], batch_size: int = 256) -> list[Prediction]:
+        """Many texts in batches; PredictError naming the empty ones (none is predicted then)."""
         texts = [str(t) for t in texts]
         if not texts:
             return []
+        empty = [i for i, t in enumerate(texts, 1) if not t.strip()]
+        if empty:
+            which = ", ".join(map(str, empty[:10])) + (", ..." if len(empty) > 10 else "")
+            raise PredictError(f"{'Text' if len(empty) == 1 else 'Texts'} {which} of {len(texts)} {'is' if len(empty) == 1 else 'are'} empty: there is nothing to classify.", "Leave empty texts out.")
         t0 = time.perf_counter()
         probs = self.probabilities(texts, batch_size)
         each = (time.perf_counter() - t0) * 1000.0 / len(texts)

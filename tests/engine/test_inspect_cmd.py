@@ -14,6 +14,9 @@ from engine.cli import inspect_cmd
 from engine.errors import DataError, ExperimentError
 from engine.experiment import loads
 
+# A stack `train` accepts on every source here, so inspect exits 0.
+STACK = '[[layers]]\ntype = "Embedding"\noutput_dim = 8\n[[layers]]\ntype = "GlobalAveragePooling1D"\n[[layers]]\ntype = "Dense"\nunits = 1\nactivation = "sigmoid"\n'
+
 
 def inspect(capsys, path: Path, *flags: str) -> str:
     parser = argparse.ArgumentParser()
@@ -64,7 +67,7 @@ def sources(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("source", ["sample", "reber", "embedded-reber", "csv", "per-class", "folder", "keras"])
 def test_inspect_every_source(tmp_path, capsys, sources, source):
-    path = write(tmp_path, sources[source])
+    path = write(tmp_path, sources[source], STACK)
     text = inspect(capsys, path)
     assert text.startswith("Dataset: ") and "total" in text and "p50" in text
     out = json.loads(inspect(capsys, path, "--json"))
@@ -74,7 +77,7 @@ def test_inspect_every_source(tmp_path, capsys, sources, source):
 
 
 def test_inspect_csv_human_table(tmp_path, capsys, sources):
-    text = inspect(capsys, write(tmp_path, sources["csv"]))
+    text = inspect(capsys, write(tmp_path, sources["csv"], STACK))
     assert "Dataset: r.csv (binary, 2 classes)" in text
     assert "picked column 'review' as text" in text
     assert "out-of-vocabulary" in text
@@ -107,8 +110,79 @@ def test_inspect_missing_data(tmp_path, capsys):
 def test_kerminal_inspect_through_the_command_line(tmp_path, capsys):
     from engine.cli import main
 
-    assert main(["inspect", str(write(tmp_path, 'source = "reber"\nsize = 60')), "--json"]) == 0
+    assert main(["inspect", str(write(tmp_path, 'source = "reber"\nsize = 60', STACK)), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["data"]["unit"] == "chars"
     assert main(["inspect", str(write(tmp_path, 'source = "folder"\npath = "missing"'))]) == 1
     err = capsys.readouterr().err
     assert err.startswith("kerminal inspect: No folder at") and "data.path" in err
+
+
+# ---- issue 10, finding 9: inspect exits 1 on what `kerminal train` would refuse -----------------
+
+
+
+def refused(capsys, path: Path) -> tuple[str, str, list[dict]]:
+    """Run `kerminal inspect` twice (text, --json); both exit 1. The report is still printed."""
+    from engine.cli import main
+
+    assert main(["inspect", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith("Dataset: ") and err.startswith("kerminal inspect: `kerminal train` would refuse ")
+    assert main(["inspect", str(path), "--json"]) == 1
+    objs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    report, error = objs
+    assert report["ok"] is False and report["problems"] and error["error"] == "TrainingError"
+    return out, err, report["problems"]
+
+
+def test_inspect_exits_1_when_the_monitor_is_not_logged(tmp_path, capsys):
+    path = write(tmp_path, 'source = "sample"\n[vectorize]\nmax_tokens = 1000\nlength = 20', STACK + '[fit]\nmonitor = "val_f1"\n')
+    _, err, problems = refused(capsys, path)
+    assert "fit.monitor: 'val_f1'" in err and "val_accuracy" in err
+    assert problems[0]["error"] == "TrainingError" and "val_f1" in problems[0]["problem"]
+
+
+def test_inspect_exits_1_on_a_layer_stack_error(tmp_path, capsys):
+    bad = '[[layers]]\ntype = "Dense"\nunits = 1\n[[layers]]\ntype = "LSTM"\nunits = 4\n'
+    out, err, problems = refused(capsys, write(tmp_path, 'source = "sample"', bad))
+    assert "Layers (t):" in out  # the table with the error is still shown
+    assert "LSTM" in err and problems[0]["error"] == "LayerError" and "Fix:" not in problems[0]["problem"]
+
+
+def test_inspect_exits_1_on_an_empty_stack(tmp_path, capsys):
+    _, err, _ = refused(capsys, write(tmp_path, 'source = "sample"'))
+    assert "layer stack is empty" in err
+
+
+def two_classes_one_in_train(tmp_path: Path) -> str:
+    """Two classes, but data.limit leaves the training split with only one."""
+    pd.DataFrame({"text": [f"good film {i}" for i in range(10)] + ["bad film"], "label": ["pos"] * 10 + ["neg"]}).to_csv(tmp_path / "two.csv", index=False)
+    return 'source = "csv"\npath = "two.csv"\ntext = "text"\nlabel = "label"\nlimit = 3'
+
+
+def test_inspect_exits_1_when_the_training_split_holds_one_class(tmp_path, capsys):
+    _, err, problems = refused(capsys, write(tmp_path, two_classes_one_in_train(tmp_path), STACK))
+    assert "only one class ('pos')" in err and len(problems) == 1
+
+
+def test_inspect_exits_1_on_a_one_class_file(tmp_path, capsys):
+    from engine.cli import main
+
+    pd.DataFrame({"text": [f"good film {i}" for i in range(8)], "label": ["pos"] * 8}).to_csv(tmp_path / "one.csv", index=False)
+    assert main(["inspect", str(write(tmp_path, 'source = "csv"\npath = "one.csv"\nlabel = "label"', STACK))]) == 1
+    assert "only one class ('pos')" in capsys.readouterr().err
+
+
+def test_inspect_lists_every_problem(tmp_path, capsys):
+    _, err, problems = refused(capsys, write(tmp_path, two_classes_one_in_train(tmp_path), '[fit]\nmonitor = "val_f1"\n'))
+    assert len(problems) == 3 and "3 problems" in err  # one class in train, empty stack, monitor
+    assert [p["error"] for p in problems] == ["TrainingError", "LayerError", "TrainingError"]
+
+
+def test_inspect_exits_0_when_train_would_accept(tmp_path, capsys):
+    from engine.cli import main
+
+    path = write(tmp_path, 'source = "sample"\n[vectorize]\nmax_tokens = 1000\nlength = 20', STACK + '[fit]\nmonitor = "val_accuracy"\n')
+    assert main(["inspect", str(path), "--json"]) == 0
+    (report,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert report["ok"] is True and report["problems"] == []

@@ -103,7 +103,7 @@ def test_every_preset_builds_with_the_validated_count():
 
 def test_cli_presets_json_table_and_save(tmp_path, capsys):
     assert main(["presets", "--json"]) == 0
-    listed = json.loads(capsys.readouterr().out)
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]  # JSON Lines
     assert [p["name"] for p in listed] == preset_names()
     assert {p["name"]: p["params"] for p in listed}["seed003-simplernn"] == 322_113
     assert main(["presets"]) == 0
