@@ -274,7 +274,8 @@ def read_table(path: Path, fmt: str = "", header: bool | None = None, quotes: bo
     if not header:
         frame.columns = list(range(1, frame.shape[1] + 1))
     if sniffed_format or why:
-        said = [f"read as {_describe_format(sep, quoting)}" + (" (sniffed; data.format sets it)" if sniffed_format else "")]
+        lines = content.count("\n") + (0 if content.endswith("\n") else 1)
+        said = [f"read {len(frame):,} rows from {lines:,} lines as {_describe_format(sep, quoting)}" + (" (sniffed; data.format sets it)" if sniffed_format else "")]
         if why:
             said.append(f"no header row ({why}), so its columns are numbered 1 to {frame.shape[1]}; set data.header = true if the first row names them")
         notes.insert(0, f"{path.name}: " + "; ".join(said))

@@ -62,6 +62,7 @@ def test_uci_sms_file_loads_with_no_settings(tmp_path):
     assert "Haha awesome, be there in a minute 😂👍" in texts
     note = " ".join(ds.notes)
     assert "no header" in note and "column 2 as text" in note and "column 1 as label" in note
+    assert "read 5,574 rows from 5,574 lines as tab-separated values without quoted fields" in note
 
 
 def test_uci_sms_file_renamed_tsv_and_from_a_toml_file(tmp_path):
