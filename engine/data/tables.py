@@ -50,6 +50,7 @@ MAX_LABEL_VALUES = 50  # a guessed label column has at most this many distinct v
 DELIMITERS = "\t,;|"  # sniffed among these, in this order of preference on a tie
 SNIFF_BYTES = 1 << 16
 SNIFF_ROWS = 2000
+MAX_COLUMNS = 1000  # more means a wrong delimiter or not a text table
 # Leading bytes of files that are not text tables (what users pick by mistake).
 BINARY_MAGIC = {
     b"PK\x03\x04": "a ZIP archive (an Excel .xlsx workbook?)",
@@ -103,7 +104,8 @@ def _sniff_delimiter(text: str) -> str:
     if not lines:
         return ","
     try:
-        hint = csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
+        # its quote regex is quadratic on long quoted lines: 8 KB keeps it to milliseconds
+        hint = csv.Sniffer().sniff("\n".join(lines)[:8192], delimiters=DELIMITERS).delimiter
     except csv.Error:
         hint = None
     scores = {}
@@ -197,6 +199,14 @@ def _sample(content: str, sep: str, quotes: bool) -> pd.DataFrame:
         return _parse(content, sep, quotes, header=False, nrows=SNIFF_ROWS)[0]
 
 
+def _not_too_wide(path: Path, frame: pd.DataFrame, sep: str, quotes: bool) -> None:
+    if frame.shape[1] > MAX_COLUMNS:
+        raise DataError(
+            f"{path.name} read as {_describe_format(sep, quotes)} has {frame.shape[1]:,} columns: that is not a table of texts and labels.",
+            "Set data.format (csv or tsv) and data.quotes to what the file holds.",
+        )
+
+
 def _describe_format(sep: str, quotes: bool) -> str:
     name = SEPARATOR_NAMES.get(sep, repr(sep))
     return f"{name}-separated values {'with' if quotes else 'without'} quoted fields"
@@ -257,8 +267,11 @@ def read_table(path: Path, fmt: str = "", header: bool | None = None, quotes: bo
     why = ""
     try:
         if header is None:
-            header, why = _sniff_header(_sample(content, sep, quoting), text, label)
+            sample = _sample(content, sep, quoting)
+            _not_too_wide(path, sample, sep, quoting)
+            header, why = _sniff_header(sample, text, label)
         frame, bad = _parse(content, sep, quoting, header=header)
+        _not_too_wide(path, frame, sep, quoting)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path} is empty.", "Point data.path at a file with data rows.") from None
     except (ValueError, pd.errors.ParserError) as exc:

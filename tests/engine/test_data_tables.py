@@ -321,3 +321,13 @@ def test_uci_style_round_trip(tmp_path, pairs):
     ds = load_dataset(exp_for(tmp_path, source="csv", path="sms", text=2, label=1, split=SplitConfig(0.0, 0.0, 1)))
     assert sorted(rows(ds)) == sorted(pairs)
     assert np.bincount(ds.train.labels).sum() == len(pairs)
+
+
+def test_sniffing_a_long_line_of_quotes_is_quick(tmp_path):
+    import time
+
+    (tmp_path / "quotes").write_text('a,"' * 20000 + "\n" + "b,c\n")
+    start = time.monotonic()
+    with pytest.raises(DataError) as err:  # 20,001 columns
+        load_dataset(exp_for(tmp_path, source="csv", path="quotes"))
+    assert time.monotonic() - start < 2 and "columns" in err.value.problem and "data.format" in err.value.fix
