@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
+import math
 import os
 import tempfile
 import tomllib
@@ -59,6 +60,9 @@ class DataConfig:
     format: str = ""
     # csv / per-class: whether the first row names the columns; None (left out) = sniffed
     header: bool | None = None
+    # csv / per-class: whether "..." quotes fields (which may then hold delimiters and line
+    # breaks); None (left out) = yes for CSV, no for TSV (tabs cannot be quoted in UCI-style files)
+    quotes: bool | None = None
     files: dict[str, str] = field(default_factory=dict)  # per-class: class name -> file
     name: str = ""  # keras: imdb | reuters
     size: int = 0  # reber / embedded-reber: strings to generate (0 = the default)
@@ -294,6 +298,8 @@ def _choice(key: str, value: str, choices: tuple[str, ...]) -> None:
 
 
 def _range(key: str, value: float, low: float | None, high: float | None) -> None:
+    if isinstance(value, float) and not math.isfinite(value):  # NaN passes every comparison
+        raise ExperimentError(f"{key}: {value!r} is not a finite number.", "Give a finite number, e.g. 0.2.")
     if (low is not None and value < low) or (high is not None and value > high):
         span = f"at least {low}" if high is None else f"between {low} and {high}"
         raise ExperimentError(f"{key}: {value!r} is out of range.", f"Use a value {span}.")
@@ -361,6 +367,8 @@ def _convert(hint: Any, value: Any, path: str) -> Any:
         return {str(k): _convert(item, v, f"{path}.{k}") for k, v in value.items()}
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if hint is float and isinstance(value, float) and not math.isfinite(value):  # TOML has nan and inf
+        raise ExperimentError(f"{path}: {value!r} is not a finite number.", f"Give {path.rsplit('.', 1)[-1]} a finite number, e.g. 0.2.")
     if hint is int and isinstance(value, bool) or not isinstance(value, hint):
         raise ExperimentError(f"{path}: expected {_TYPE_WORDS[hint]}, got {_describe(value)}.", f"Give {path.rsplit('.', 1)[-1]} {_TYPE_WORDS[hint]}.")
     return value

@@ -3,7 +3,8 @@
 Class folders are the subfolders that hold .txt files; with train/ and test/, the classes
 are those present in train/ (and test/ when it has class folders). Folders of unlabelled
 texts (`unsup/` in aclImdb) and every other stray file or folder are ignored and counted.
-Files are read as bytes and decoded as UTF-8, replacing (and counting) invalid bytes.
+Files are read as bytes and decoded as UTF-8, replacing (and counting) invalid bytes; .txt
+files that cannot be read (a link loop, no permission) are skipped and named in the notes.
 """
 
 from __future__ import annotations
@@ -21,15 +22,27 @@ from engine.experiment import Experiment
 UNLABELLED = {"unsup", "unlabeled", "unlabelled"}
 
 
+def _listing(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except OSError as exc:
+        raise DataError(f"{folder} could not be listed: {exc.strerror or exc}.", "Check the folder's permissions, or move it out of data.path.") from None
+
+
 def _txt_files(folder: Path) -> tuple[list[str], int]:
-    """Sorted paths of the .txt files directly in `folder`, and how many other entries."""
+    """Sorted paths of the .txt entries directly in `folder` that are not folders (links
+    that loop or dangle included: reading them fails and is counted), and how many others."""
     files, other = [], 0
-    with os.scandir(folder) as entries:
-        for e in entries:
-            if e.name.endswith(".txt") and e.is_file():
-                files.append(e.path)
-            else:
-                other += 1
+    for e in _listing(folder):
+        try:
+            is_dir = e.is_dir()
+        except OSError:  # a symbolic link loop: not a folder, and reading it will say why
+            is_dir = False
+        if e.name.endswith(".txt") and not is_dir:
+            files.append(e.path)
+        else:
+            other += 1
     files.sort()
     return files, other
 
@@ -39,7 +52,7 @@ def _class_dirs(root: Path) -> tuple[dict[str, list[str]], list[str], int]:
     classes: dict[str, list[str]] = {}
     ignored_dirs: list[str] = []
     ignored_files = 0
-    for entry in sorted(root.iterdir()):
+    for entry in sorted(root / e.name for e in _listing(root)):
         if entry.is_dir() and not entry.name.startswith("."):
             if entry.name in UNLABELLED:
                 ignored_dirs.append(entry.name)
@@ -55,29 +68,41 @@ def _class_dirs(root: Path) -> tuple[dict[str, list[str]], list[str], int]:
     return classes, ignored_dirs, ignored_files
 
 
-def _read(paths: list[str]) -> tuple[list[str], int]:
-    """Texts of the files, decoded as UTF-8 with invalid bytes replaced; and how many."""
-    blobs = []
-    for p in paths:
-        with open(p, "rb") as fh:
-            blobs.append(fh.read())
+def _read(paths: list[str], failed: list[tuple[str, str]]) -> tuple[list[str], np.ndarray, int]:
+    """Texts of the files that can be read, decoded as UTF-8 with invalid bytes replaced;
+    which paths they are (a mask); and how many bytes were replaced. Files that cannot be
+    read (a symbolic link loop, a dangling link, no permission) are appended to `failed`."""
+    blobs, ok = [], np.ones(len(paths), dtype=bool)
+    for i, p in enumerate(paths):
+        try:
+            with open(p, "rb") as fh:
+                blobs.append(fh.read())
+        except OSError as exc:
+            ok[i] = False
+            failed.append((p, exc.strerror or type(exc).__name__))
     try:
-        return [b.decode("utf-8") for b in blobs], 0
+        return [b.decode("utf-8") for b in blobs], ok, 0
     except UnicodeDecodeError:
         texts = [b.decode("utf-8", errors="replace") for b in blobs]
         replaced = sum(t.count("\ufffd") for t in texts) - sum(b.count("\ufffd".encode()) for b in blobs)
-        return texts, replaced
+        return texts, ok, replaced
 
 
-def _load_split(root: Path, class_names: list[str], classes: dict[str, list[str]]) -> tuple[pd.Series, np.ndarray, int]:
+def _load_split(root: Path, class_names: list[str], classes: dict[str, list[str]], failed: list[tuple[str, str]]) -> tuple[pd.Series, np.ndarray, int]:
     paths: list[str] = []
     labels = []
     for i, cls in enumerate(class_names):
         files = classes.get(cls, [])
         paths += files
         labels.append(np.full(len(files), i, dtype=np.int64))
-    texts, replaced = _read(paths)
-    return pd.Series(texts, dtype=object), np.concatenate(labels), replaced
+    texts, ok, replaced = _read(paths, failed)
+    return pd.Series(texts, dtype=object), np.concatenate(labels)[ok], replaced
+
+
+def _failed_note(root: Path, failed: list[tuple[str, str]]) -> str:
+    shown = "; ".join(f"{os.path.relpath(p, root)} ({why})" for p, why in failed[:5]) + (" ..." if len(failed) > 5 else "")
+    n = len(failed)
+    return f"{root.name}: skipped {n} .txt file{'s' * (n != 1)} that could not be read: {shown}"
 
 
 def load_folder(exp: Experiment) -> Raw:
@@ -94,7 +119,7 @@ def load_folder(exp: Experiment) -> Raw:
     classes, ignored_dirs, ignored_files = _class_dirs(train_root if has_splits else root)
     test_classes: dict[str, list[str]] = {}
     if has_splits:
-        top_other = [e.name for e in root.iterdir() if e.name not in ("train", "test")]
+        top_other = [e.name for e in _listing(root) if e.name not in ("train", "test")]
         ignored_files += sum(1 for n in top_other if not (root / n).is_dir())
         ignored_dirs += [f"{n}" for n in top_other if (root / n).is_dir()]
         if test_root.is_dir():
@@ -116,12 +141,22 @@ def load_folder(exp: Experiment) -> Raw:
     extra = sorted(set(test_classes) - set(classes))
     if extra:
         ignored_dirs += [f"test/{n}" for n in extra]
-    texts, labels, replaced = _load_split(train_root if has_splits else root, class_names, classes)
+    # Unreadable files are skipped and named in a note rather than refused: one bad link
+    # among 50,000 reviews should not block the rest, and the note keeps it from going unseen.
+    failed: list[tuple[str, str]] = []
+    texts, labels, replaced = _load_split(train_root if has_splits else root, class_names, classes, failed)
     test = None
     if test_classes:
-        t_texts, t_labels, t_replaced = _load_split(test_root, class_names, test_classes)
+        t_texts, t_labels, t_replaced = _load_split(test_root, class_names, test_classes, failed)
         test = (t_texts, t_labels)
         replaced += t_replaced
+    if failed and not len(texts):
+        raise DataError(
+            f"{where}: none of its .txt files could be read. {_failed_note(root, failed).split(': ', 1)[1]}.",
+            "Check the files' permissions and symbolic links, or point data.path at a folder of readable .txt files.",
+        )
+    if failed:
+        notes.append(_failed_note(root, failed))
     if ignored_dirs or ignored_files:
         shown = ", ".join(f"{n}/" for n in ignored_dirs[:5]) + (" ..." if len(ignored_dirs) > 5 else "")
         nd, nf = len(ignored_dirs), ignored_files

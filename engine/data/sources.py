@@ -51,8 +51,16 @@ def encode_labels(labels: pd.Series, where: str) -> tuple[np.ndarray, list[str]]
         values = values.astype(np.int64)
     elif not pd.api.types.is_numeric_dtype(values):
         values = values.astype(str).str.strip()
+        distinct = pd.Series(values.unique())
+        numbers = pd.to_numeric(distinct, errors="coerce")
+        if len(numbers) and numbers.notna().all():  # numbers read as text keep their order (2 < 10)
+            values = pd.to_numeric(values)
+            if np.all(np.mod(values.to_numpy(), 1) == 0):
+                values = values.astype(np.int64)
     codes, uniques = pd.factorize(values, sort=True)
     class_names = [str(u) for u in uniques]
+    if not class_names:
+        raise DataError(f"{where} is empty: it has no labels.", "Point data.label at the column that holds the classes.")
     if len(class_names) < 2:
         only = class_names[0] if class_names else "none"
         raise DataError(

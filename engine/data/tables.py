@@ -1,15 +1,32 @@
-"""Table files through pandas: CSV, TSV, JSON lines (or one JSON array) and Parquet, by extension.
+"""Table files through pandas: CSV, TSV (or ; | separated), JSON lines (or one JSON array) and
+Parquet, as found in the wild.
+
+The format comes from data.format, else the extension, else the content (Parquet's magic
+bytes, JSON's opening brace, else the delimiter sniffed among , TAB ; |). Whether the first
+row is a header comes from data.header, else it is sniffed: a first row whose label value
+recurs in later rows is data (the UCI SMS file), and so is one with numbers where the
+column below holds numbers. Without a header, columns are numbered from 1 and data.text /
+data.label address them by position. Only \n and \r\n end a row: a lone \r, U+2028, U+0085
+or a form feed inside a field stays in it. TSV is read without quote processing (a message
+may start with an unbalanced "), CSV with it, unless data.quotes says otherwise. A UTF-8 BOM
+is dropped; invalid UTF-8 is replaced with U+FFFD and counted. Every line is accounted for:
+blank lines, lines with more fields than the header and rows that span several lines
+(quoted line breaks) are counted in the notes.
 
 `csv` reads one table with a text column and a label column (guessed when not named):
 string labels become class names in sorted order, numeric labels keep their order.
 `per-class` reads one table per class (data.files, class name -> file) and keeps one text
 column of each; class ids follow the order of data.files in the experiment file.
-Invalid UTF-8 is replaced with U+FFFD and counted in the notes.
 """
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
+import warnings
+from collections import Counter
+from collections.abc import Hashable
 from pathlib import Path
 
 import numpy as np
@@ -30,66 +47,325 @@ FORMATS = {
     ".pq": "parquet",
 }
 MAX_LABEL_VALUES = 50  # a guessed label column has at most this many distinct values
+DELIMITERS = "\t,;|"  # sniffed among these, in this order of preference on a tie
+SNIFF_BYTES = 1 << 16
+SNIFF_ROWS = 2000
+MAX_COLUMNS = 1000  # more means a wrong delimiter or not a text table
+# Leading bytes of files that are not text tables (what users pick by mistake).
+BINARY_MAGIC = {
+    b"PK\x03\x04": "a ZIP archive (an Excel .xlsx workbook?)",
+    b"\x1f\x8b": "gzip-compressed",
+    b"%PDF": "a PDF document",
+    b"\xd0\xcf\x11\xe0": "an old Office file (an Excel .xls workbook?)",
+    b"SQLite format 3": "a SQLite database",
+}
+# Extensions of files that are not text tables (any other extension is sniffed).
+NOT_TABLES = {".xlsx", ".xls", ".xlsm", ".ods", ".zip", ".gz", ".bz2", ".xz", ".7z", ".pdf", ".db", ".sqlite", ".feather", ".pkl", ".pickle", ".h5", ".hdf5", ".npz", ".npy", ".keras"}
+SEPARATOR_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}
 
 
-def _undecodable(path: Path) -> int:
-    """How many characters of the file are not UTF-8 (each becomes U+FFFD when read)."""
-    data = path.read_bytes()
-    text = data.decode("utf-8", errors="replace")
-    return text.count("\ufffd") - data.count("\ufffd".encode())
+def _fail(path: Path, kind: str, exc: BaseException) -> DataError:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return DataError(f"{path.name} could not be read as {kind.upper()}: {first}", f"Check that the file is valid {kind.upper()}, or set data.format to what it holds.")
 
 
-def _read(path: Path, kind: str, errors: str) -> pd.DataFrame:
-    if kind == "jsonl":
-        with open(path, "rb") as fh:
-            array = fh.read(4096).lstrip().startswith(b"[")  # one array of records, not JSON lines
-        return pd.read_json(path, lines=not array, encoding="utf-8", encoding_errors=errors, dtype=False)
-    return pd.read_csv(
-        path,
-        sep="\t" if kind == "tsv" else ",",
-        encoding="utf-8",
-        encoding_errors=errors,
-        keep_default_na=False,
-        na_values=[""],
-        low_memory=False,
-    )
+def _binary(path: Path, head: bytes) -> None:
+    """Refuse files that are not UTF-8 text tables, saying what they look like."""
+    known = ", ".join(sorted(FORMATS))
+    fix = f"Save it as UTF-8 CSV, TSV or JSON lines ({known}), or set data.format if it is one of those."
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise DataError(f"{path.name} is UTF-16 text; kerminal reads UTF-8.", "Save the file as UTF-8 (most editors and spreadsheet programs offer it).")
+    for magic, what in BINARY_MAGIC.items():
+        if head.startswith(magic):
+            raise DataError(f"{path.name} is {what}, not a text table.", fix)
+    if head and head.count(0) > len(head) // 10:  # a few NUL bytes are a text hazard, many mean binary
+        raise DataError(f"{path.name} looks like a binary file ({head.count(0)} NUL bytes in its first {len(head)}), not a text table.", fix)
 
 
-def read_table(path: Path) -> tuple[pd.DataFrame, list[str]]:
-    """Read a table file by its extension; returns the frame and notes (replaced bytes)."""
+def _decode(data: bytes) -> tuple[str, int]:
+    """The text and how many bytes were not UTF-8 (each run replaced by U+FFFD); no BOM."""
+    try:
+        text, replaced = data.decode("utf-8"), 0
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+        new = text.count("\ufffd") - data.count("\ufffd".encode())
+        replaced = len(data) - len(text.encode("utf-8")) + 3 * new  # each U+FFFD is 3 bytes
+    return text.removeprefix("\ufeff"), replaced
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter found the same number of times on the most lines of a sample;
+    csv.Sniffer's choice breaks ties, then the order of DELIMITERS."""
+    sample = text[:SNIFF_BYTES]
+    lines = sample.split("\n")
+    if len(text) > len(sample) and len(lines) > 1:
+        lines = lines[:-1]  # cut mid-line
+    lines = [line for line in lines if line.strip()][:200]
+    if not lines:
+        return ","
+    try:
+        # its quote regex is quadratic on long quoted lines: 8 KB keeps it to milliseconds
+        hint = csv.Sniffer().sniff("\n".join(lines)[:8192], delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        hint = None
+    scores = {}
+    for d in DELIMITERS:
+        per_line = [line.count(d) for line in lines]
+        mode = Counter(per_line).most_common(1)[0][0]
+        scores[d] = sum(c == mode for c in per_line) / len(per_line) if mode else 0.0
+    best = max(scores.values())
+    if best == 0:
+        return ","  # one column
+    tied = [d for d in DELIMITERS if scores[d] == best]
+    return hint if hint in tied else tied[0]
+
+
+def _parse(text: str, sep: str, quotes: bool, header: bool, nrows: int | None = None) -> tuple[pd.DataFrame, int]:
+    """Every field as a string (so texts keep their exact form); and how many lines had
+    more fields than the header (pandas drops those with a warning, counted here)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            header=0 if header else None,
+            quoting=csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE,
+            lineterminator="\n",  # else the C parser also ends rows at a lone \r
+            on_bad_lines="warn",
+            skip_blank_lines=False,  # blank lines become empty rows, counted below
+            keep_default_na=False,
+            na_values=[""],
+            dtype=str,  # every field as it is written (ids such as 007 too)
+            nrows=nrows,
+            low_memory=False,
+        )
+    bad = sum(str(w.message).count("Skipping line") for w in caught if issubclass(w.category, pd.errors.ParserWarning))
+    return frame, bad
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose every field is missing or whitespace (blank lines, lines of delimiters)."""
+    blank = np.ones(len(frame), dtype=bool)
+    for c in frame.columns:
+        col = frame[c]
+        blank &= (col.isna() | _isspace(col)).to_numpy()
+    return blank
+
+
+def _isspace(col: pd.Series) -> pd.Series:
+    if not (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)):
+        return pd.Series(False, index=col.index)
+    return col.str.isspace().fillna(False).astype(bool)
+
+
+def _sniff_header(sample: pd.DataFrame, text_spec: str | int, label_spec: str | int) -> tuple[bool, str]:
+    """Whether the first row of `sample` (read without a header) names the columns, and why
+    not when it does not."""
+    sample = sample[~_blank_rows(sample)]
+    if len(sample) < 2:
+        return True, ""
+    first, rest = sample.iloc[0], sample.iloc[1:]
+    names = {str(v).strip() for v in first.dropna()}
+    if any(isinstance(v, str) and v and v in names for v in (text_spec, label_spec)):
+        return True, ""  # the first row holds a column the settings name
+    width = sample.shape[1]
+    if isinstance(label_spec, int) and 1 <= label_spec <= width:
+        col: int | None = label_spec - 1
+    else:
+        exclude = (text_spec - 1,) if isinstance(text_spec, int) else ()
+        guessed, _n = guess_label_column(rest, exclude=exclude)
+        col = guessed
+    if col is not None:
+        value = first.iloc[col]
+        if pd.notna(value) and rest.iloc[:, col].dropna().astype(str).str.strip().eq(str(value).strip()).any():
+            return False, f"the first row's label {str(value).strip()!r} in column {col + 1} recurs below"
+        return True, ""
+    for c in range(width):
+        below = rest.iloc[:, c].dropna()
+        if len(below) and pd.to_numeric(below, errors="coerce").notna().all():
+            if pd.notna(pd.to_numeric(pd.Series([first.iloc[c]]), errors="coerce").iloc[0]):
+                return False, f"column {c + 1} holds numbers from the first row on"
+            return True, ""
+    return True, ""
+
+
+def _sample(content: str, sep: str, quotes: bool) -> pd.DataFrame:
+    """The first rows read without a header, for sniffing; from the first MB when that
+    parses (a quoted field cut at the end of it does not), else from the whole text."""
+    head = content[: content.rfind("\n", 0, 1 << 20) + 1] or content
+    try:
+        return _parse(head, sep, quotes, header=False, nrows=SNIFF_ROWS)[0]
+    except (ValueError, pd.errors.ParserError):
+        return _parse(content, sep, quotes, header=False, nrows=SNIFF_ROWS)[0]
+
+
+def _not_too_wide(path: Path, frame: pd.DataFrame, sep: str, quotes: bool) -> None:
+    if frame.shape[1] > MAX_COLUMNS:
+        raise DataError(
+            f"{path.name} read as {_describe_format(sep, quotes)} has {frame.shape[1]:,} columns: that is not a table of texts and labels.",
+            "Set data.format (csv or tsv) and data.quotes to what the file holds.",
+        )
+
+
+def _describe_format(sep: str, quotes: bool) -> str:
+    name = SEPARATOR_NAMES.get(sep, repr(sep))
+    return f"{name}-separated values {'with' if quotes else 'without'} quoted fields"
+
+
+def read_table(path: Path, fmt: str = "", header: bool | None = None, quotes: bool | None = None, text: str | int = "", label: str | int = "") -> tuple[pd.DataFrame, list[str]]:
+    """Read a table file; returns the frame and notes (what was sniffed, replaced, dropped).
+
+    fmt, header and quotes are data.format, data.header and data.quotes ("" / None: by the
+    extension, else sniffed). text and label (data.text, data.label) help sniff the header.
+    A frame read without a header has the integer columns 1, 2, ..."""
     check_exists(path, "file")
     if path.is_dir():
-        raise DataError(f"{path} is a folder, not a table file.", 'For one folder of .txt files per class, use source = "folder".')
-    kind = FORMATS.get(path.suffix.lower())
-    if kind is None:
-        known = ", ".join(sorted(FORMATS))
-        raise DataError(f"{path.name}: kerminal does not know the file type {path.suffix or '(no extension)'!r}.", f"Use one of {known} (by extension).")
-    notes: list[str] = []
-    replaced = 0
+        raise DataError(f"{path} is a folder, not a table file.", 'For one folder of .txt files per class, use source = "folder"; else point data.path at the file.')
     try:
         if path.stat().st_size == 0:
-            raise DataError(f"{path} is empty.", "Point data.path at a file with a header row and data rows.")
-        if kind == "parquet":
+            raise DataError(f"{path} is empty.", "Point data.path at a file with data rows.")
+        with open(path, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise DataError(f"{path} could not be read: {exc.strerror or exc}.", "Check the file's permissions.") from None
+    if not fmt and path.suffix.lower() in NOT_TABLES:
+        raise DataError(
+            f"{path.name}: kerminal does not read {path.suffix} files.",
+            f"Save it as UTF-8 CSV, TSV or JSON lines ({', '.join(sorted(FORMATS))}), or set data.format if it is one of those.",
+        )
+    kind = fmt or FORMATS.get(path.suffix.lower()) or ("parquet" if head.startswith(b"PAR1") else "")
+    sniffed_format = not fmt and not FORMATS.get(path.suffix.lower())
+    if kind == "parquet":
+        try:
             frame = pd.read_parquet(path)
-        else:
-            try:
-                frame = _read(path, kind, "strict")
-            except UnicodeDecodeError:  # read again, replacing what is not UTF-8, and count it
-                frame = _read(path, kind, "replace")
-                replaced = _undecodable(path)
-    except DataError:
-        raise
+        except (ValueError, OSError, ImportError) as exc:
+            raise _fail(path, kind, exc) from None
+        return _checked(path, frame), []
+    _binary(path, head)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path} could not be read: {exc.strerror or exc}.", "Check the file's permissions.") from None
+    content, replaced = _decode(raw)
+    del raw
+    notes = [f"{path.name}: replaced {replaced} bytes that are not UTF-8 with U+FFFD (save the file as UTF-8 to keep them)"] if replaced else []
+    if not content.strip():
+        raise DataError(f"{path} has only blank lines.", "Point data.path at a file with data rows.")
+    if not kind and content.lstrip()[:1] in ("{", "["):
+        kind = "jsonl"
+    if kind == "jsonl":
+        array = content.lstrip().startswith("[")  # one array of records, not JSON lines
+        try:
+            frame = pd.read_json(io.StringIO(content), lines=not array, dtype=False)
+        except ValueError as exc:
+            raise _fail(path, kind, exc) from None
+        return _checked(path, frame), notes
+    if "\r" in content:  # \r\n ends a row as \n does; a lone \r stays text
+        content = content.replace("\r\n", "\n")
+    sep = {"csv": ",", "tsv": "\t"}.get(kind) or _sniff_delimiter(content)
+    quoting = quotes if quotes is not None else sep != "\t"
+    why = ""
+    try:
+        if header is None:
+            sample = _sample(content, sep, quoting)
+            _not_too_wide(path, sample, sep, quoting)
+            header, why = _sniff_header(sample, text, label)
+        frame, bad = _parse(content, sep, quoting, header=header)
+        _not_too_wide(path, frame, sep, quoting)
     except pd.errors.EmptyDataError:
-        raise DataError(f"{path} is empty.", "Point data.path at a file with a header row and data rows.") from None
-    except (ValueError, pd.errors.ParserError, OSError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"{path.name} could not be read as {kind.upper()}: {first}", f"Check that the file is valid {kind.upper()} and its extension matches its content.") from None
+        raise DataError(f"{path} is empty.", "Point data.path at a file with data rows.") from None
+    except (ValueError, pd.errors.ParserError) as exc:
+        if quoting and "EOF inside string" in str(exc):
+            raise DataError(
+                f"{path.name}: a quoted field never closes ({str(exc).split('EOF inside string', 1)[1].strip()}): a \" opens a quote that runs to the end of the file.",
+                "If quotes are part of the texts (as in the UCI SMS file), set data.quotes = false.",
+            ) from None
+        raise _fail(path, kind or _describe_format(sep, quoting), exc) from None
+    blank = _blank_rows(frame)
+    notes += _accounting(path, content, frame, bad, header, quoting, int(blank.sum()))
+    frame = frame[~blank].reset_index(drop=True)
+    if not header:
+        frame.columns = list(range(1, frame.shape[1] + 1))
+    if sniffed_format or why:
+        lines = content.count("\n") + (0 if content.endswith("\n") else 1)
+        said = [f"read {len(frame):,} rows from {lines:,} lines as {_describe_format(sep, quoting)}" + (" (sniffed; data.format sets it)" if sniffed_format else "")]
+        if why:
+            said.append(f"no header row ({why}), so its columns are numbered 1 to {frame.shape[1]}; set data.header = true if the first row names them")
+        notes.insert(0, f"{path.name}: " + "; ".join(said))
+    return _checked(path, frame), notes
+
+
+def _accounting(path: Path, content: str, frame: pd.DataFrame, bad: int, header: bool, quoting: bool, blank: int) -> list[str]:
+    """Notes that account for every line: blank, too many fields, merged by quoted line breaks."""
+    notes = []
+    lines = content.count("\n") + (0 if content.endswith("\n") else 1)
+    if bad:
+        what = "the header" if header else "the first line"
+        notes.append(
+            f"{path.name}: dropped {bad} line{'s' * (bad != 1)} with more fields than {what} ({frame.shape[1]}); "
+            "check the delimiter (data.format) and quoting (data.quotes)"
+        )
+    if blank:
+        notes.append(f"{path.name}: skipped {blank} blank line{'s' * (blank != 1)}")
+    merged_lines = lines - int(header) - len(frame) - bad
+    if merged_lines > 0 and quoting:
+        spanning = int(frame.apply(lambda col: col.astype(str).str.contains("\n", regex=False)).any(axis=1).sum()) if len(frame) else 0
+        notes.append(
+            f"{path.name}: {spanning} row{'s' * (spanning != 1)} span several lines ({lines} lines made {len(frame) - blank} rows): "
+            "line breaks inside quoted fields; if quotes are part of the texts, set data.quotes = false"
+        )
+    return notes
+
+
+def _checked(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         raise DataError(f"{path} has no data rows.", "Point data.path at a file with data rows below the header.")
-    frame.columns = [str(c) for c in frame.columns]
-    if replaced:
-        notes.append(f"{path.name}: replaced {replaced} bytes that are not UTF-8 with U+FFFD (save the file as UTF-8 to keep them)")
-    return frame, notes
+    if not all(isinstance(c, int) for c in frame.columns):
+        frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+def column_name(col: Hashable) -> str:
+    """How notes and messages name a column: `column 2` by position, `column 'review'`."""
+    return f"column {col}" if isinstance(col, int) else f"column {col!r}"
+
+
+def columns_listing(frame: pd.DataFrame) -> str:
+    """The columns for a message: names, or positions with a sample value when unnamed."""
+    if not positional(frame):
+        return ", ".join(map(repr, frame.columns))
+    out = []
+    for c in frame.columns:
+        values = frame[c].dropna()
+        sample = str(values.iloc[0]) if len(values) else ""
+        out.append(f"{c} ({sample[:30] + '…' if len(sample) > 30 else sample!r})")
+    return ", ".join(out)
+
+
+def positional(frame: pd.DataFrame) -> bool:
+    """Whether the frame was read without a header (its columns are 1, 2, ...)."""
+    return len(frame.columns) > 0 and all(isinstance(c, int) for c in frame.columns)
+
+
+def column(path: Path, frame: pd.DataFrame, spec: str | int, key: str) -> Hashable:
+    """The frame's column that data.text / data.label names, by name or 1-based position."""
+    n = frame.shape[1]
+    short = key.split(".")[1]
+    if isinstance(spec, int):
+        if spec > n:
+            raise DataError(
+                f"{path.name} has no column {spec} ({key}): it has {n} column{'s' * (n != 1)}: {columns_listing(frame)}.",
+                f"Set {key} to a position from 1 to {n}" + ("." if positional(frame) else " or a column's name."),
+            )
+        return frame.columns[spec - 1]
+    if positional(frame):
+        raise DataError(
+            f"{path.name} has no header row, so its columns have no names ({key} = {spec!r}). Its columns are: {columns_listing(frame)}.",
+            f"Address the column by position, e.g. {short} = {min(2, n)}, or set data.header = true if the first row names the columns.",
+        )
+    if spec not in frame.columns:
+        raise _missing_column(path, frame, spec, key)
+    return spec
 
 
 def _missing_column(path: Path, frame: pd.DataFrame, name: str, key: str) -> DataError:
@@ -98,12 +374,35 @@ def _missing_column(path: Path, frame: pd.DataFrame, name: str, key: str) -> Dat
     hint = f"Did you mean {close[0]!r}? " if close else ""
     return DataError(
         f"{path.name} has no column {name!r} ({key}). Its columns are: {', '.join(map(repr, cols))}.",
-        f"{hint}Set {key} to one of those.",
+        f"{hint}Set {key} to one of those, or to a 1-based position.",
     )
 
 
-def guess_text_column(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> str | None:
-    """The string column with the longest average value (over the first 2,000 rows)."""
+def numeric_text_note(name: str, texts: pd.Series, col: Hashable) -> str | None:
+    """A warning when the text column holds numbers (ids, scores) rather than texts."""
+    values = texts.dropna()
+    if values.empty:
+        return None
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        k = len(values)
+    else:
+        short = values.astype(str)
+        short = short[short.str.len() <= 40].str.strip()  # numbers are short: skip parsing long texts
+        k = int(pd.to_numeric(short, errors="coerce").notna().sum())
+    n = len(values)
+    if k == n:
+        return (
+            f"{name}: warning: every text in {column_name(col)} is a number (e.g. {str(values.iloc[0])!r}); "
+            "that looks like ids or scores, not text: set data.text to the column that holds the texts"
+        )
+    if k * 2 >= n:
+        return f"{name}: warning: {k} of {n} texts in {column_name(col)} are numbers; check that data.text names the column that holds the texts"
+    return None
+
+
+def guess_text_column(frame: pd.DataFrame, exclude: tuple[Hashable, ...] = ()) -> Hashable | None:
+    """The string column with the longest average value (over the first 2,000 rows);
+    columns of numbers only (ids, scores) are never guessed."""
     best, best_len = None, -1.0
     head = frame.head(2000)
     for col in frame.columns:
@@ -114,13 +413,15 @@ def guess_text_column(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> str
             continue
         if not values.map(type).eq(str).all():
             continue
+        if pd.to_numeric(values.str.strip(), errors="coerce").notna().all():
+            continue
         avg = float(values.str.len().mean())
         if avg > best_len:
             best, best_len = col, avg
     return best
 
 
-def guess_label_column(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> tuple[str | None, int]:
+def guess_label_column(frame: pd.DataFrame, exclude: tuple[Hashable, ...] = ()) -> tuple[Hashable | None, int]:
     """The column with the fewest distinct values (at least 2, at most MAX_LABEL_VALUES)."""
     best, best_n = None, MAX_LABEL_VALUES + 1
     for col in frame.columns:
@@ -132,41 +433,57 @@ def guess_label_column(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> tu
     return best, best_n
 
 
+def _read(exp: Experiment, path: Path, label: str | int = "") -> tuple[pd.DataFrame, list[str]]:
+    d = exp.data
+    return read_table(path, d.format, d.header, d.quotes, d.text, label)
+
+
+def _text_column(path: Path, frame: pd.DataFrame, spec: str | int, notes: list[str], exclude: tuple[Hashable, ...] = ()) -> tuple[Hashable, str]:
+    """The text column named by data.text, else guessed (and what was picked, for the note)."""
+    if spec:
+        return column(path, frame, spec, "data.text"), ""
+    col = guess_text_column(frame, exclude=exclude)
+    if col is None:
+        raise DataError(f"{path.name} has no column of text. Its columns are: {columns_listing(frame)}.", "Set data.text to the column that holds the texts (a name, or a 1-based position).")
+    return col, f"{column_name(col)} as text (longest average string)"
+
+
 def load_csv(exp: Experiment) -> Raw:
     d = exp.data
     if not d.path:
         raise DataError('data.path is empty: the csv source needs a table file.', 'Set data.path = "reviews.csv" (CSV, TSV, JSON lines or Parquet).')
     path = exp.resolve(d.path)
-    frame, notes = read_table(path)
-    text_col, label_col = d.text, d.label
-    for name, key in ((text_col, "data.text"), (label_col, "data.label")):
-        if name and name not in frame.columns:
-            raise _missing_column(path, frame, name, key)
-    picked = []
-    if not text_col:
-        text_col = guess_text_column(frame, exclude=(label_col,))
-        if text_col is None:
-            raise DataError(f"{path.name} has no column of text. Its columns are: {', '.join(map(repr, frame.columns))}.", "Set data.text to the column that holds the texts.")
-        picked.append(f"{text_col!r} as text (longest average string)")
-    if not label_col:
+    frame, notes = _read(exp, path, d.label)
+    label_col = column(path, frame, d.label, "data.label") if d.label else None
+    text_col, picked_text = _text_column(path, frame, d.text, notes, exclude=(label_col,) if label_col is not None else ())
+    picked = [picked_text] if picked_text else []
+    if label_col is None:
         label_col, n = guess_label_column(frame, exclude=(text_col,))
         if label_col is None:
             raise DataError(
-                f"{path.name}: no column looks like a label (2 to {MAX_LABEL_VALUES} distinct values). Its columns are: {', '.join(map(repr, frame.columns))}.",
-                "Set data.label to the column that holds the classes.",
+                f"{path.name}: no column looks like a label (2 to {MAX_LABEL_VALUES} distinct values). Its columns are: {columns_listing(frame)}.",
+                "Set data.label to the column that holds the classes (a name, or a 1-based position).",
             )
-        picked.append(f"{label_col!r} as label ({n} distinct values)")
+        picked.append(f"{column_name(label_col)} as label ({n} distinct values)")
     if picked:
-        notes.append(f"{path.name}: picked column {' and '.join(picked)}; set data.text / data.label to choose others")
+        notes.append(f"{path.name}: picked {' and '.join(picked)}; set data.text / data.label to choose others")
     if text_col == label_col:
-        raise DataError(f"data.text and data.label both name column {text_col!r}.", "Use two different columns.")
+        raise DataError(f"data.text and data.label both name {column_name(text_col)}.", "Use two different columns.")
     labels = frame[label_col]
-    missing = labels.isna().to_numpy()
+    missing = (labels.isna() | _isspace(labels)).to_numpy()
     texts = frame[text_col]
+    if missing.all():
+        raise DataError(
+            f"{path.name}: {column_name(label_col)} (data.label) is empty: none of its {len(labels)} rows has a label.",
+            "Point data.label at the column that holds the classes.",
+        )
     if missing.any():
-        notes.append(f"{path.name}: dropped {int(missing.sum())} rows with no label in {label_col!r}")
+        notes.append(f"{path.name}: dropped {int(missing.sum())} rows with no label in {column_name(label_col)}")
         labels, texts = labels[~missing], texts[~missing]
-    ids, class_names = encode_labels(labels, f"{path.name} column {label_col!r}")
+    warning = numeric_text_note(path.name, texts, text_col)
+    if warning:
+        notes.append(warning)
+    ids, class_names = encode_labels(labels, f"{path.name} {column_name(label_col)}")
     return Raw(name=path.name, texts=texts.reset_index(drop=True), labels=ids, class_names=class_names, notes=notes)
 
 
@@ -182,16 +499,14 @@ def load_per_class(exp: Experiment) -> Raw:
     texts, labels, notes = [], [], []
     for i, (cls, rel) in enumerate(d.files.items()):
         path = exp.data_file(rel)
-        frame, file_notes = read_table(path)
+        frame, file_notes = _read(exp, path)
         notes += file_notes
-        col = d.text
-        if col and col not in frame.columns:
-            raise _missing_column(path, frame, col, "data.text")
-        if not col:
-            col = guess_text_column(frame)
-            if col is None:
-                raise DataError(f"{path.name} has no column of text. Its columns are: {', '.join(map(repr, frame.columns))}.", "Set data.text to the column that holds the texts.")
-            notes.append(f"{path.name}: picked column {col!r} as text (longest average string); set data.text to choose another")
+        col, picked = _text_column(path, frame, d.text, notes)
+        if picked:
+            notes.append(f"{path.name}: picked {picked}; set data.text to choose another")
+        warning = numeric_text_note(path.name, frame[col], col)
+        if warning:
+            notes.append(warning)
         texts.append(frame[col])
         labels.append(np.full(len(frame), i, dtype=np.int64))
     name = "+".join(Path(f).name for f in d.files.values())

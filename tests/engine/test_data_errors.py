@@ -145,3 +145,60 @@ def test_label_column_that_is_really_text(tmp_path):
     with pytest.raises(DataError) as err:
         load_dataset(exp_for(tmp_path, source="csv", path="ids.csv", text="text", label="label"))
     assert "120 distinct values" in err.value.problem and "data.label" in err.value.fix
+
+
+# --- issue 10, finding 8: folders with files that cannot be read ---------------------------------
+
+
+def folder_with_classes(root: Path) -> None:
+    for cls, text in (("pos", "good film"), ("neg", "bad film")):
+        (root / cls).mkdir(parents=True)
+        for i in range(3):
+            (root / cls / f"{i}.txt").write_text(f"{text} {i}")
+
+
+def test_folder_symlink_loop_is_skipped_and_named(tmp_path):
+    folder_with_classes(tmp_path / "d")
+    (tmp_path / "d" / "pos" / "loop.txt").symlink_to("loop.txt")
+    (tmp_path / "d" / "neg" / "dangling.txt").symlink_to("nowhere.txt")
+    ds = load_dataset(exp_for(tmp_path, source="folder", path="d"))
+    assert len(ds.train) + len(ds.validation) == 6
+    note = next(n for n in ds.notes if "could not be read" in n)
+    assert "skipped 2 .txt files" in note and "pos/loop.txt" in note and "neg/dangling.txt" in note
+
+
+def test_folder_unreadable_file_is_skipped_and_named(tmp_path, monkeypatch):
+    import builtins
+
+    folder_with_classes(tmp_path / "d")
+    (tmp_path / "d" / "pos" / "x.txt").mkdir()  # a folder named like a text file: not a file, ignored
+    secret = tmp_path / "d" / "neg" / "secret.txt"
+    secret.write_text("locked")
+    real_open = builtins.open
+
+    def guarded(file, *args, **kwargs):  # tests run as root: chmod 000 would not stop the read
+        if str(file) == str(secret):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded)
+    ds = load_dataset(exp_for(tmp_path, source="folder", path="d"))
+    assert sorted(ds.train.texts + ds.validation.texts) == sorted([f"good film {i}" for i in range(3)] + [f"bad film {i}" for i in range(3)])
+    note = next(n for n in ds.notes if "could not be read" in n)
+    assert "skipped 1 .txt file" in note and "neg/secret.txt" in note and "Permission denied" in note
+
+
+def test_folder_whose_every_file_is_unreadable(tmp_path):
+    for cls in ("pos", "neg"):
+        (tmp_path / "d" / cls).mkdir(parents=True)
+        (tmp_path / "d" / cls / "loop.txt").symlink_to("loop.txt")
+    with pytest.raises(DataError) as err:
+        load_dataset(exp_for(tmp_path, source="folder", path="d"))
+    assert "could not be read" in err.value.problem and "loop.txt" in err.value.problem and err.value.fix
+
+
+def test_all_empty_label_column_is_not_one_class(tmp_path):
+    (tmp_path / "e.csv").write_text("text,label\na,\nb,\nc,\n")
+    with pytest.raises(DataError) as err:
+        load_dataset(exp_for(tmp_path, source="csv", path="e.csv", text="text", label="label"))
+    assert "is empty" in err.value.problem and "only one class" not in err.value.problem

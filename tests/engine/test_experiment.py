@@ -107,3 +107,38 @@ def test_validation_from_test_and_merge_test_exclude_each_other_and_limits_round
         loads(text + "merge_test = true\n")
     with _pytest.raises(ExperimentError, match="data.validation_limit"):
         loads(text.replace("validation_limit = 1000", "validation_limit = -1"))
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("[data.split]\nvalidation = nan", "data.split.validation"),
+        ("[data.split]\nvalidation = -nan", "data.split.validation"),
+        ("[data.split]\ntest = inf", "data.split.test"),
+        ("[compile]\nlearning_rate = nan", "compile.learning_rate"),
+        ("[compile]\nlearning_rate = -inf", "compile.learning_rate"),
+    ],
+)
+def test_nan_and_inf_settings_are_refused(text, key):
+    with pytest.raises(ExperimentError) as err:
+        E.loads(text)
+    assert key in err.value.problem and "finite" in err.value.fix
+
+
+def test_nan_set_in_code_is_caught_by_check():
+    exp = E.Experiment()
+    exp.data.split.validation = float("nan")
+    with pytest.raises(ExperimentError, match="data.split.validation"):
+        E.check(exp)
+
+
+def test_table_keys_round_trip_and_stay_out_when_default(tmp_path):
+    text = '[data]\nsource = "csv"\npath = "SMSSpamCollection"\ntext = 2\nlabel = 1\nformat = "tsv"\nheader = false\nquotes = true\n'
+    exp = E.loads(text)
+    assert (exp.data.text, exp.data.label, exp.data.format, exp.data.header, exp.data.quotes) == (2, 1, "tsv", False, True)
+    again = E.loads(exp.to_toml())
+    assert again == exp
+    plain = E.loads('[data]\nsource = "csv"\npath = "r.csv"\n').to_toml()
+    assert "format" not in plain and "header" not in plain and "quotes" not in plain
+    with pytest.raises(ExperimentError, match="data.quotes"):
+        E.loads('[data]\nquotes = "yes"\n')

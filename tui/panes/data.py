@@ -19,25 +19,29 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Select, Static
 
-from engine.experiment import CLEANERS, SOURCES, VECTORIZE_KINDS, SIDES, Experiment
+from engine.experiment import CLEANERS, SOURCES, TABLE_FORMATS, VECTORIZE_KINDS, SIDES, Experiment
 from tui.dialogs import Field, FilePicker, FormDialog
 from tui.messages import VectorizerView
 from tui.panes.base import Pane
 from tui.widgets.curves import Histogram
 
 PREVIEW_ROWS = 12
-TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
+# "" lists files without an extension too (the UCI SMS file is `SMSSpamCollection`).
+TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".json", ".parquet", ".pq", ".txt", "")
 # Which options each source uses (the rest are hidden in the form).
 SOURCE_FIELDS = {
     "sample": {"clean"},
     "reber": {"size"},
     "embedded-reber": {"size"},
-    "csv": {"path", "text", "label", "clean"},
-    "per-class": {"path", "files", "text", "clean"},
+    "csv": {"path", "text", "label", "format", "header", "quotes", "clean"},
+    "per-class": {"path", "files", "text", "format", "header", "quotes", "clean"},
     "folder": {"path", "clean", "merge_test", "validation_from_test"},
     "keras": {"name", "clean", "merge_test", "validation_from_test"},
 }
 COMMON_FIELDS = {"source", "validation", "test", "seed", "limit", "validation_limit", "test_limit"}
+# data.header / data.quotes (None = sniffed / by format) as the form's choices, and back.
+TRISTATE = {None: "auto", True: "yes", False: "no"}
+TABLE_FIELDS = ("format", "header", "quotes")
 
 
 def token_lengths(texts: list[str], chars: bool, limit: int = 5000) -> list[int]:
@@ -66,8 +70,11 @@ class DataDialog(FormDialog):
         fields = [
             Field("source", "choice", d.source, "sample", SOURCES, help="sample: the shipped CSV · reber/embedded-reber: grammar strings · csv: a table file · per-class: one file per class · folder: one subfolder of .txt files per class · keras: IMDB or Reuters", optional=False),
             Field("path", "str", d.path, "", help="file or folder (relative to the experiment file); Ctrl+B browses", optional=True),
-            Field("text", "choice", d.text, "", ("", *([d.text] if d.text else [])), help="the text column ((guess) = the longest string column)", label="text column"),
-            Field("label", "choice", d.label, "", ("", *([d.label] if d.label else [])), help="the label column ((guess) = the column with the fewest values)", label="label column"),
+            Field("format", "choice", d.format or "auto", "auto", ("auto", *TABLE_FORMATS), help="auto: by the extension, else sniffed from the content (delimiter , TAB ; |)", optional=False),
+            Field("header", "choice", TRISTATE[d.header], "auto", tuple(TRISTATE.values()), help="whether the first row names the columns; auto: sniffed (a first row whose label recurs below is data); without one, columns are numbered 1, 2, ...", label="header row", optional=False),
+            Field("quotes", "choice", TRISTATE[d.quotes], "auto", tuple(TRISTATE.values()), help='whether "..." quotes fields; auto: yes for CSV, no for TSV (a message may start with an unbalanced ")', label="quoted fields", optional=False),
+            Field("text", "choice", d.text, "", ("", *([d.text] if d.text else [])), help="the text column, by name or by position for a file without a header ((guess) = the longest string column)", label="text column"),
+            Field("label", "choice", d.label, "", ("", *([d.label] if d.label else [])), help="the label column, by name or position ((guess) = the column with the fewest values)", label="label column"),
             Field("files", "str", ", ".join(f"{k}={v}" for k, v in d.files.items()), "", help="per-class: class=file pairs, e.g. fake=Fake.csv, true=True.csv", label="files"),
             Field("name", "choice", d.name or "imdb", "imdb", ("imdb", "reuters"), help="which Keras dataset (downloaded once by Keras)", optional=False),
             Field("size", "int", d.size or None, 0, min=0, help="grammar strings to generate (empty = the default)"),
@@ -93,8 +100,10 @@ class DataDialog(FormDialog):
         self._read_columns()
 
     @staticmethod
-    def _column_options(columns: list[str]) -> list[tuple[str, str]]:
-        return [("(guess)", ""), *[(c, c) for c in columns if c]]
+    def _column_options(columns: list[str | int], samples: dict[str | int, str] | None = None) -> list[tuple[str, str | int]]:
+        """(guess), then each column: its name, or its position and a sample value."""
+        samples = samples or {}
+        return [("(guess)", ""), *[(f"{c}: {samples[c]}" if c in samples else str(c), c) for c in columns if c != ""]]
 
     def _show_fields(self) -> None:
         source = self.field_widget("source").value
@@ -106,7 +115,7 @@ class DataDialog(FormDialog):
     def field_changed(self, name: str) -> None:
         if name == "source":
             self._show_fields()
-        if name in ("path", "source"):
+        if name in ("path", "source", *TABLE_FIELDS):
             self._read_columns()
 
     def _table_path(self) -> Path | None:
@@ -115,35 +124,47 @@ class DataDialog(FormDialog):
         if source != "csv" or not raw:
             return None
         path = self.exp.resolve(raw)
-        return path if path.is_file() and path.suffix.lower() in TABLE_SUFFIXES else None
+        return path if path.is_file() else None  # any extension: the format is sniffed
+
+    def _table_settings(self) -> tuple[str, bool | None, bool | None]:
+        """data.format, data.header and data.quotes as the form has them now."""
+        back = {v: k for k, v in TRISTATE.items()}
+        fmt = self.field_widget("format").value
+        return ("" if fmt in ("auto", Select.BLANK) else fmt), back.get(self.field_widget("header").value), back.get(self.field_widget("quotes").value)
 
     def _read_columns(self) -> None:
         path = self._table_path()
         if path is not None:
-            self._columns_worker(path)
+            self._columns_worker(path, *self._table_settings())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="columns")
-    def _columns_worker(self, path: Path) -> None:
-        from engine.data.tables import guess_label_column, guess_text_column, read_table
+    def _columns_worker(self, path: Path, fmt: str, header: bool | None, quotes: bool | None) -> None:
+        from engine.data.tables import guess_label_column, guess_text_column, positional, read_table
 
         try:
-            frame, _notes = read_table(path)
+            frame, _notes = read_table(path, fmt, header, quotes)
         except Exception as exc:
             self.app.call_from_thread(self.notify, str(exc), title="Data", severity="warning")
             return
         text = guess_text_column(frame)
-        label, _n = guess_label_column(frame, exclude=(text,) if text else ())
-        self.app.call_from_thread(self._set_columns, list(frame.columns), text, label)
+        label, _n = guess_label_column(frame, exclude=(text,) if text is not None else ())
+        samples = {}
+        if positional(frame):  # no header: show a value of each numbered column
+            for c in frame.columns:
+                values = frame[c].dropna()
+                value = " ".join(str(values.iloc[0]).split()) if len(values) else ""
+                samples[c] = value[:40] + "…" if len(value) > 40 else value
+        self.app.call_from_thread(self._set_columns, list(frame.columns), text, label, samples)
 
-    def _set_columns(self, columns: list[str], text: str | None, label: str | None) -> None:
+    def _set_columns(self, columns: list[str | int], text: str | int | None, label: str | int | None, samples: dict[str | int, str] | None = None) -> None:
         for name, guess in (("text", text), ("label", label)):
             select: Select = self.field_widget(name)
-            current = select.value if select.value in columns else (guess or "")
-            select.set_options(self._column_options(columns))
+            current = select.value if select.value in columns else (guess if guess is not None else "")
+            select.set_options(self._column_options(columns, samples))
             select.value = current
             f = next(f for f in self.fields if f.name == name)
             f.choices = ("", *columns)
-            f.help = f"{f.help.split(' [')[0]} [guessed: {guess or 'none'}]"
+            f.help = f"{f.help.split(' [')[0]} [guessed: {'none' if guess is None else guess}]"
             self.query_one(f"#field-{name}-box .field-help", Static).update(f.help)
 
     def raw_value(self, f: Field) -> Any:
@@ -201,6 +222,10 @@ class DataDialog(FormDialog):
         d.path = (values.get("path") or "") if "path" in used else ""
         d.text = (values.get("text") or "") if "text" in used else ""
         d.label = (values.get("label") or "") if "label" in used else ""
+        back = {v: k for k, v in TRISTATE.items()}
+        d.format = (values.get("format") or "auto").replace("auto", "") if "format" in used else ""
+        d.header = back.get(values.get("header") or "auto") if "header" in used else None
+        d.quotes = back.get(values.get("quotes") or "auto") if "quotes" in used else None
         d.files = DataDialog.files(values.get("files") or "") if "files" in used else {}
         d.name = (values.get("name") or "") if "name" in used else ""
         d.size = (values.get("size") or 0) if "size" in used else 0
