@@ -22,6 +22,7 @@ import argparse
 import gc
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -120,11 +121,17 @@ class KerminalApp(App):
             experiment = default_experiment()
         self.experiment: Experiment = experiment
         self.experiment_path: Path | None = Path(experiment_path) if experiment_path else None
-        self.runs_dir = Path(runs_dir) if runs_dir else Path.cwd() / "runs"
+        if runs_dir is None:
+            from engine.cli.train_cmd import runs_dir_default  # the CLI's rule: $KERMINAL_RUNS_DIR, else ./runs
+
+            runs_dir = runs_dir_default()
+        self.runs_dir = Path(runs_dir)
         self.load_tensorflow = load_tensorflow
         self.dirty = False
-        self._undo: list[tuple[Experiment, str]] = []
-        self._redo: list[tuple[Experiment, str]] = []
+        # Undo and redo entries: (experiment, its file, reason); an undone open also gives
+        # back the file it was open under, so Ctrl+S never writes one experiment to another's file.
+        self._undo: list[tuple[Experiment, Path | None, str]] = []
+        self._redo: list[tuple[Experiment, Path | None, str]] = []
         # The dataset of the current data config; `data_generation` counts reloads so that a
         # late answer for an old config is ignored.
         self.dataset: Any = None
@@ -355,13 +362,16 @@ class KerminalApp(App):
             return None, error_text(exc)
 
     # ---- the experiment, with undo -------------------------------------------------------
-    def set_experiment(self, exp: Experiment, reason: str, *, undoable: bool = True) -> None:
-        """Replace the experiment (a copy edited by a pane); reload data if its data changed."""
+    def set_experiment(self, exp: Experiment, reason: str, *, undoable: bool = True, path: Path | None | bool = True) -> None:
+        """Replace the experiment (a copy edited by a pane); reload data if its data changed.
+        `path`: the file it now belongs to (None: no file yet); True keeps the current one."""
         old = self.experiment
         if undoable:
-            self._undo.append((old, reason))
+            self._undo.append((old, self.experiment_path, reason))
             del self._undo[:-UNDO_LIMIT]
             self._redo.clear()
+        if path is not True:
+            self.experiment_path = path if path is None else Path(path)
         self._apply(exp, old)
         self.dirty = True
         self.update_status()
@@ -379,8 +389,9 @@ class KerminalApp(App):
         if not self._undo:
             self.notify("Nothing to undo.")
             return
-        exp, reason = self._undo.pop()
-        self._redo.append((self.experiment, reason))
+        exp, path, reason = self._undo.pop()
+        self._redo.append((self.experiment, self.experiment_path, reason))
+        self.experiment_path = path
         self._apply(exp, self.experiment)
         self.dirty = True
         self.update_status()
@@ -390,8 +401,9 @@ class KerminalApp(App):
         if not self._redo:
             self.notify("Nothing to redo.")
             return
-        exp, reason = self._redo.pop()
-        self._undo.append((self.experiment, reason))
+        exp, path, reason = self._redo.pop()
+        self._undo.append((self.experiment, self.experiment_path, reason))
+        self.experiment_path = path
         self._apply(exp, self.experiment)
         self.dirty = True
         self.update_status()
@@ -422,42 +434,73 @@ class KerminalApp(App):
         else:
             self.save_to(self.experiment_path)
 
-    def action_save_as(self, then_exit: bool = False) -> None:
+    def action_save_as(self, then: Callable[[], Any] | None = None) -> None:
+        """Ask for a path and save there; `then` runs once the file is written."""
         default = str(self.experiment_path or Path.cwd() / f"{self.experiment.name or 'experiment'}.toml")
 
         def chosen(value: str | None) -> None:
-            if value and self.save_to(Path(value).expanduser()) and then_exit:
-                self.exit(0)
+            if value and self.save_to(Path(value).expanduser()) and then is not None:
+                then()
 
         self.push_screen(TextPrompt("Save the experiment as", default, "path/to/experiment.toml", "Enter saves · Esc cancels"), chosen)
+
+    def keep_work(self, then: Callable[[], Any], doing: str, discard: str = "Discard changes") -> None:
+        """Run `then` (which replaces or drops the experiment) at once when nothing is
+        unsaved; else ask first: save (then go on), discard (go on), or cancel (nothing)."""
+        if not self.dirty:
+            then()
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "save":
+                if self.experiment_path is None:
+                    self.action_save_as(then=then)
+                elif self.save_to(self.experiment_path):
+                    then()
+            elif choice == "discard":
+                then()
+
+        self.push_screen(
+            ConfirmDialog(
+                f"The experiment has unsaved changes. Save it before {doing}?",
+                [("save", "Save"), ("discard", discard), ("cancel", "Cancel")],
+            ),
+            chosen,
+        )
 
     def action_open(self) -> None:
         def chosen(path: Path | None) -> None:
             if path is not None:
                 self.open_experiment(path)
 
-        start = self.experiment_path.parent if self.experiment_path else Path.cwd()
-        self.push_screen(FilePicker("Open an experiment file", start, suffixes=(".toml",)), chosen)
+        def pick() -> None:
+            start = self.experiment_path.parent if self.experiment_path else Path.cwd()
+            self.push_screen(FilePicker("Open an experiment file", start, suffixes=(".toml",)), chosen)
 
-    def open_experiment(self, path: Path) -> bool:
+        self.keep_work(pick, "opening another file")
+
+    def open_experiment(self, path: Path, *, as_file: bool = True, what: str = "") -> bool:
+        """Open an experiment file (undoable: Ctrl+Z gives back the experiment and its file).
+        `as_file=False` opens a copy that belongs to no file yet (a run's experiment: Ctrl+S
+        then asks where, so the run folder is never written to)."""
         from engine.experiment import load
 
         try:
             exp = load(path)
-        except KerminalError as exc:
+        except (OSError, KerminalError) as exc:
             self.notify(error_text(exc), title="Open", severity="error", timeout=10)
             return False
-        self.set_experiment(exp, f"open {path.name}")
-        self.experiment_path = path
+        what = what or path.name
+        self.set_experiment(exp, f"open {what}", path=path if as_file else None)
         self.dirty = False
         self.update_status()
-        self.notify(f"Opened {path}", title="Open")
+        self.notify(f"Opened {what if what != path.name else path}", title="Open")
         return True
 
     # ---- training results -------------------------------------------------------------
     def model_trained(self, model: Any, class_names: list[str], exp: Experiment, run_dir: str) -> None:
         """The Train pane finished (or stopped) a run: predict with its model."""
-        self.query_one(PredictPane).use_model(model, class_names, exp, f"just trained ({Path(run_dir).name})")
+        self.query_one(PredictPane).use_model(model, class_names, exp, f"live model of run {Path(run_dir).name} (weights as training ended)")
 
     def runs_changed(self) -> None:
         self.query_one(RunsPane).action_refresh()
@@ -474,29 +517,11 @@ class KerminalApp(App):
             self.push_screen("help")
 
     async def action_quit(self) -> None:
-        if not self.dirty:
+        def leave() -> None:
             self._stop_training()
             self.exit(0)
-            return
 
-        def chosen(choice: str | None) -> None:
-            if choice == "save":
-                if self.experiment_path is None:
-                    self.action_save_as(then_exit=True)
-                elif self.save_to(self.experiment_path):
-                    self._stop_training()
-                    self.exit(0)
-            elif choice == "discard":
-                self._stop_training()
-                self.exit(0)
-
-        self.push_screen(
-            ConfirmDialog(
-                "The experiment has unsaved changes. Save it before quitting?",
-                [("save", "Save"), ("discard", "Quit without saving"), ("cancel", "Cancel")],
-            ),
-            chosen,
-        )
+        self.keep_work(leave, "quitting", discard="Quit without saving")
 
     def _stop_training(self) -> None:
         self.train_control.stop("the app was closed.")
@@ -523,7 +548,7 @@ def make_app(
 def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="kerminal", description="The kerminal app. Headless commands: kerminal --help.")
     parser.add_argument("experiment", nargs="?", help="an experiment file (.toml); default: the sample data and default model")
-    parser.add_argument("--runs-dir", default=None, help="where runs are saved and listed (default ./runs)")
+    parser.add_argument("--runs-dir", default=None, help="where runs are saved and listed (default: $KERMINAL_RUNS_DIR, else ./runs)")
     args = parser.parse_args(argv)
     try:
         app = make_app(args.experiment, runs_dir=args.runs_dir)

@@ -149,6 +149,7 @@ class RunInfo:
     best_epoch: int = 0
     metrics: dict[str, float] = field(default_factory=dict)  # the last epoch's
     class_names: list[str] = field(default_factory=list)
+    data: str = ""  # the data source in a few words ("csv SMSSpamCollection"), from experiment.toml
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -207,7 +208,27 @@ def read_info(path: Path) -> RunInfo:
         best_epoch=int(best.get("epoch") or 0),
         metrics={k: (math.nan if v is None else float(v)) for k, v in (raw.get("metrics") or {}).items()},
         class_names=[str(c) for c in raw.get("class_names", [])],
+        data=data_summary(path / EXPERIMENT),
     )
+
+
+def data_summary(path: Path) -> str:
+    """A run's data source in a few words ("csv SMSSpamCollection", "sample", "keras imdb"),
+    read leniently from its experiment.toml: "" when it cannot be read (a listing never fails)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8")).get("data") or {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    source = str(data.get("source", "sample"))
+    where = Path(str(data.get("path") or "")).name or str(data.get("name") or "")
+    files = data.get("files")
+    if not where and isinstance(files, dict) and files:
+        where = f"{len(files)} files"
+    return f"{source} {where}".strip()
 
 
 def _alive(pid: Any) -> bool:

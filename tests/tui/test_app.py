@@ -347,7 +347,10 @@ async def test_save_open_and_quit_offers_to_save(app_factory, runs_dir):
         await pilot.press("d")  # change it again, then open the saved file
         await pilot.pause()
         assert len(app.experiment.layers) == 3
-        await pilot.press("ctrl+o")
+        await pilot.press("ctrl+o")  # unsaved changes: asked first (tests/tui/test_keep_work.py)
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.click("#choice-discard")
         await pilot.pause()
         picker = app.screen
         assert isinstance(picker, FilePicker)

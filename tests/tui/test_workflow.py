@@ -48,6 +48,10 @@ async def test_reber_preset_train_predict_runs(app_factory):
         options = app.screen.query_one(OptionList)
         options.highlighted = options.get_option_index("seed002-reber")
         await pilot.press("enter")
+        await pilot.pause()
+        await pilot.click("#choice-whole")  # the whole preset, its data included
+        await pilot.pause()
+        await pilot.click("#choice-discard")  # the Reber data setting above was not saved
         await settle(app, pilot)
         assert app.experiment.preset == "seed002-reber"
         assert "Total params: 53" in text_of(app.query_one("#layers-summary"))
@@ -80,6 +84,8 @@ async def test_reber_preset_train_predict_runs(app_factory):
         await pilot.press("4")
         await pilot.press(*"BTBTSSXXTVVETE", "enter")
         await wait_until(pilot, lambda: predict.predictions, 30, "a prediction")
+        assert app.query_one("#predict-input").value == ""  # cleared for the next text
+        assert "live model of run" in text_of(app.query_one("#predict-model"))
         p = predict.predictions[0]
         assert set(p.probabilities) == set(app.dataset.class_names)
         assert abs(sum(p.probabilities.values()) - 1) < 1e-4
@@ -99,6 +105,7 @@ async def test_reber_preset_train_predict_runs(app_factory):
         await pilot.pause()
         assert app.query_one(TabbedContent).active == "predict"
         await wait_until(pilot, lambda: predict.source.startswith("run "), 60, "the saved run's predictor")
+        assert "· best (epoch 1)" in text_of(app.query_one("#predict-model"))
         # Ctrl+R in the Predict pane picks a saved run too
         await pilot.press("ctrl+r")
         await pilot.pause()

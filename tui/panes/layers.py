@@ -8,6 +8,8 @@ undo/redo (Ctrl+Z / Ctrl+Y) sees it.
 
 from __future__ import annotations
 
+import copy
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -19,7 +21,7 @@ from textual.widgets import DataTable, Static
 
 from engine.experiment import OPTIMIZERS, Experiment, LayerSpec
 from engine.layers import layer_info, layer_types
-from tui.dialogs import ChoiceDialog, Field, FormDialog
+from tui.dialogs import ChoiceDialog, ConfirmDialog, Field, FormDialog
 from tui.panes.base import Pane
 
 
@@ -112,6 +114,10 @@ def compile_fields(exp: Experiment) -> list[Field]:
     ]
 
 
+# The two ways to load a preset (a ConfirmDialog's choices; Escape cancels).
+PRESET_PARTS = [("whole", "Whole preset"), ("model", "Layers and training only"), ("cancel", "Cancel")]
+
+
 class LayersPane(Pane):
     DEFAULT_FOCUS = "#layers-table"
     BINDINGS = [
@@ -122,7 +128,7 @@ class LayersPane(Pane):
         Binding("c", "duplicate", "Duplicate", tooltip="Duplicate the selected layer."),
         Binding("shift+up", "move(-1)", "Move up", key_display="⇧↑", tooltip="Move the selected layer up."),
         Binding("shift+down", "move(1)", "Move down", key_display="⇧↓", tooltip="Move the selected layer down."),
-        Binding("p", "preset", "Preset…", tooltip="Replace the experiment with a preset."),
+        Binding("p", "preset", "Preset…", tooltip="Load a preset: the whole experiment, or its layers and training only (your data settings stay)."),
         Binding("o", "compile", "Optimizer…", tooltip="Compile settings: optimizer, learning rate, loss, metrics."),
     ]
 
@@ -378,11 +384,17 @@ class LayersPane(Pane):
 
         def chosen(name: str | None) -> None:
             if name is not None:
-                self.load_preset(name)
+                self.app.push_screen(ConfirmDialog(f"Load preset {name}: all of it, or only its layers and training (your data source, path and limits stay)?", PRESET_PARTS), partial(part_chosen, name))
 
-        self.app.push_screen(ChoiceDialog("Load a preset (replaces the experiment; Ctrl+Z undoes)", options, self.kapp.experiment.preset or None), chosen)
+        def part_chosen(name: str, part: str | None) -> None:
+            if part in ("whole", "model"):
+                self.kapp.keep_work(partial(self.load_preset, name, whole=part == "whole"), f"loading preset {name}")
 
-    def load_preset(self, name: str) -> None:
+        self.app.push_screen(ChoiceDialog("Load a preset (Ctrl+Z undoes)", options, self.kapp.experiment.preset or None), chosen)
+
+    def load_preset(self, name: str, whole: bool = True) -> None:
+        """The whole preset (a new experiment, in no file yet), or only its model and training
+        (vectorizer, layers, compile, fit): the data settings and probes stay, and so does the file."""
         from engine.layers.presets import get_preset
 
         try:
@@ -390,9 +402,16 @@ class LayersPane(Pane):
         except Exception as exc:
             self.notify(str(exc), title="Presets", severity="error")
             return
-        self.kapp.set_experiment(exp, f"preset {name}")
+        if whole:
+            self.kapp.set_experiment(exp, f"preset {name}", path=None)
+            self.kapp.dirty = False  # nothing of the user's is in it yet
+            self.kapp.update_status()
+        else:
+            old = self.kapp.experiment
+            exp.name, exp.data, exp.probes, exp.base_dir = old.name, copy.deepcopy(old.data), list(old.probes), old.base_dir
+            self.kapp.set_experiment(exp, f"preset {name} (layers and training)")
         self.refresh_table(0)
-        self.notify(f"Loaded preset {name}.", title="Presets")
+        self.notify(f"Loaded preset {name}{'' if whole else ' (layers and training only)'}.", title="Presets")
 
     def action_compile(self) -> None:
         exp = self.kapp.experiment

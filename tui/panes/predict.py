@@ -1,6 +1,7 @@
 """The Predict pane: type a sentence (or a grammar string), press Enter, see the label, a
-bar per class probability and the latency; a scrollable history. Uses the model just
-trained, or a saved run (Ctrl+R)."""
+bar per class probability and the latency; a scrollable history (label, probability and
+latency per text, 80 columns wide). Uses the model just trained (its live weights), or a
+saved run's best or last model (Ctrl+R); the model line says which one answers."""
 
 from __future__ import annotations
 
@@ -17,6 +18,16 @@ from tui.dialogs import ChoiceDialog
 from tui.messages import PredictionReady, PredictorReady
 from tui.panes.base import Pane
 from tui.widgets.probbars import ProbabilityBars
+
+# History cells are cut to these widths so that a row fits 80 columns (text, label, p, ms).
+TEXT_WIDTH = 40
+LABEL_WIDTH = 12
+
+
+def clip(text: str, width: int) -> str:
+    """One line of at most `width` characters, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class PredictPane(Pane):
@@ -45,7 +56,7 @@ class PredictPane(Pane):
 
     def on_mount(self) -> None:
         table = self.query_one("#predict-history", DataTable)
-        table.add_column("text", key="text")
+        table.add_column("text", key="text", width=TEXT_WIDTH)
         table.add_column("label", key="label")
         table.add_column("p", key="p")
         table.add_column("ms", key="ms")
@@ -69,23 +80,26 @@ class PredictPane(Pane):
             return
         self.post_message(PredictorReady(predictor, source))
 
-    def use_run(self, run_id: str) -> None:
+    def use_run(self, run_id: str, which: str = "best") -> None:
         self.loading = True
-        self._model_line(f"Model: loading run {run_id}…")
-        self._load_run(str(self.kapp.runs_dir), run_id)
+        self._model_line(f"Model: loading run {run_id} ({which})…")
+        self._load_run(str(self.kapp.runs_dir), run_id, which)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="predictor", description="load a run")
-    def _load_run(self, runs_dir: str, run_id: str) -> None:
-        from engine.training import Predictor
+    def _load_run(self, runs_dir: str, run_id: str, which: str) -> None:
+        from engine.training import Predictor, RunStore
 
         try:
-            predictor = Predictor.from_run(run_id, runs_dir=runs_dir)
+            run = RunStore(runs_dir).load(run_id, which=which)
+            predictor = Predictor.from_run(run)
         except Exception as exc:
             from tui.app import error_text
 
-            self.post_message(PredictorReady(error=error_text(exc), source=f"run {run_id}"))
+            self.post_message(PredictorReady(error=error_text(exc), source=f"run {run_id} ({which})"))
             return
-        self.post_message(PredictorReady(predictor, f"run {run_id}"))
+        # The file actually loaded (a missing best falls back to last and the other way round).
+        epoch = run.info.best_epoch if run.which == "best" else run.info.epochs
+        self.post_message(PredictorReady(predictor, f"run {run_id} · {run.which} (epoch {epoch})"))
 
     def on_predictor_ready(self, message: PredictorReady) -> None:
         self.loading = False
@@ -95,7 +109,7 @@ class PredictPane(Pane):
             return
         self.predictor, self.source = message.predictor, message.source
         names = ", ".join(self.predictor.class_names)
-        self._model_line(f"Model: {message.source} · classes {names} · Ctrl+R another run")
+        self._model_line(Text.assemble("Model: ", (message.source, "bold"), f" · classes {names} · Ctrl+R another run"))
 
     def _model_line(self, text: str | Text) -> None:
         self.query_one("#predict-model", Static).update(text)
@@ -105,12 +119,20 @@ class PredictPane(Pane):
     def _submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         if not text:
+            # An empty text has no meaningful probability (the model would only see padding).
+            self._result_line(Text("Nothing to classify: type a text first.", style="yellow"))
+            self.query_one("#predict-bars", ProbabilityBars).show({})  # no bars of an earlier text beside it
+            self.notify("An empty text has nothing to classify: type a text first.", title="Predict", severity="warning")
             return
         if self.predictor is None:
             why = "The model is still loading." if self.loading else "No model yet: train one (3) or pick a saved run (Ctrl+R)."
             self.notify(why, title="Predict", severity="warning")
-            return
+            return  # the text stays in the box for when a model is ready
+        event.input.clear()  # the next sentence starts afresh (Enter on a history row brings one back)
         self._predict(self.predictor, text)
+
+    def _result_line(self, text: str | Text) -> None:
+        self.query_one("#predict-label", Static).update(text)
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="predict", description="predict")
     def _predict(self, predictor: Any, text: str) -> None:
@@ -125,16 +147,18 @@ class PredictPane(Pane):
 
     def on_prediction_ready(self, message: PredictionReady) -> None:
         if message.error:
-            self.query_one("#predict-label", Static).update(Text(message.error, style="red"))
+            self._result_line(Text(message.error, style="red"))
+            self.query_one("#predict-bars", ProbabilityBars).show({})
+            self.notify(message.error, title="Predict", severity="error", timeout=8)
             return
         p = message.prediction
         self.predictions.append(p)
         confidence = p.probabilities.get(p.label, 0.0)
         latency = f"\n{p.latency_ms:.1f} ms" if self.show_latency else ""
-        self.query_one("#predict-label", Static).update(Text.assemble(("→ ", "dim"), (p.label, "bold green"), f"  {confidence:.3f}{latency}"))
+        self._result_line(Text.assemble(("→ ", "dim"), (p.label, "bold green"), f"  {confidence:.3f}{latency}"))
         self.query_one("#predict-bars", ProbabilityBars).show(p.probabilities, p.label)
         table = self.query_one("#predict-history", DataTable)
-        table.add_row(p.text[:80], p.label, f"{confidence:.3f}", f"{p.latency_ms:.1f}" if self.show_latency else "-")
+        table.add_row(clip(p.text, TEXT_WIDTH), clip(p.label, LABEL_WIDTH), f"{confidence:.3f}", f"{p.latency_ms:.1f}" if self.show_latency else "-")
         table.move_cursor(row=table.row_count - 1)
 
     @on(DataTable.RowSelected, "#predict-history")
@@ -157,11 +181,18 @@ class PredictPane(Pane):
         if not runs:
             self.notify(f"No saved runs in {self.kapp.runs_dir}.", title="Predict")
             return
-        options = [(r.id, f"{r.id}  {r.preset or r.name}  {r.epochs} epochs  {r.status}") for r in runs]
+        options = []
+        for r in runs:
+            about = f"{r.preset or r.name}  {r.data}  {r.status}"
+            if r.best_epoch:
+                options.append((f"best\t{r.id}", f"{r.id}  best (epoch {r.best_epoch})  {about}"))
+            if not r.best_epoch or r.epochs != r.best_epoch:
+                options.append((f"last\t{r.id}", f"{r.id}  last (epoch {r.epochs})  {about}"))
 
-        def chosen(run_id: str | None) -> None:
-            if run_id:
-                self.use_run(run_id)
+        def chosen(key: str | None) -> None:
+            if key:
+                which, run_id = key.split("\t", 1)
+                self.use_run(run_id, which)
 
         self.app.push_screen(ChoiceDialog("Predict with which run?", options), chosen)
 

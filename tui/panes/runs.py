@@ -1,6 +1,7 @@
-"""The Runs pane: saved runs (date, preset, epochs, best validation metric); predict with
-one, show its curves, evaluate it (confusion matrix, per-class precision/recall, the most
-confidently misclassified examples), delete it after confirmation."""
+"""The Runs pane: saved runs (date, preset, data source, epochs, best validation metric);
+predict with one, show its curves, evaluate it (confusion matrix, per-class precision/recall,
+the most confidently misclassified examples), open its experiment, delete it after
+confirmation."""
 
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ class RunsPane(Pane):
         Binding("enter", "predict", "Predict with", tooltip="Use the selected run in the Predict pane."),
         Binding("e", "evaluate", "Evaluate", tooltip="Evaluate the selected run on its test (or validation) split."),
         Binding("c", "curves", "Curves", tooltip="Show the selected run's training curves."),
+        Binding("o", "open_experiment", "Open", tooltip="Edit the selected run's experiment (asks about unsaved changes first)."),
         Binding("d", "delete", "Delete", tooltip="Delete the selected run (asks first)."),
         Binding("r", "refresh", "Refresh", tooltip="List the runs again."),
     ]
@@ -75,9 +77,6 @@ class RunsPane(Pane):
                 yield Static("", id="runs-eval")
 
     def on_mount(self) -> None:
-        table = self.query_one("#runs-table", DataTable)
-        for key, label in (("id", "run"), ("date", "date"), ("preset", "preset"), ("status", "status"), ("epochs", "epochs"), ("best", "best")):
-            table.add_column(label, key=key)
         self.action_refresh()
 
     @property
@@ -101,10 +100,16 @@ class RunsPane(Pane):
             self.notify(str(exc), title="Runs", severity="error")
         table = self.table
         keep = table.cursor_row
-        table.clear()
+        # What tells runs apart first (80 columns show run to best); the date is in the id too.
+        # One monitor for all runs goes in the header, so each cell stays short.
+        monitors = {r.monitor for r in self.runs if r.best_value is not None}
+        one = monitors.pop() if len(monitors) == 1 else ""
+        table.clear(columns=True)
+        for key, label in (("id", "run"), ("data", "data"), ("status", "status"), ("epochs", "epochs"), ("best", f"best {one}".strip()), ("preset", "preset"), ("date", "date")):
+            table.add_column(label, key=key)
         for r in self.runs:
-            best = "" if r.best_value is None else f"{r.monitor} {r.best_value:.4f} (epoch {r.best_epoch})"
-            table.add_row(r.id, r.created.replace("T", " ")[:16], r.preset or r.name, r.status, str(r.epochs), best, key=r.id)
+            best = "" if r.best_value is None else f"{'' if one else r.monitor + ' '}{r.best_value:.4f} (ep {r.best_epoch})"
+            table.add_row(r.id, r.data, r.status, str(r.epochs), best, r.preset or r.name, r.created.replace("T", " ")[:16], key=r.id)
         if self.runs:
             table.move_cursor(row=min(max(keep, 0), len(self.runs) - 1))
         count = f"{len(self.runs)} run(s)" if self.runs else "no runs yet: train one in the Train pane (3)"
@@ -158,6 +163,20 @@ class RunsPane(Pane):
 
         self.app.query_one(PredictPane).use_run(run.id)
         self.kapp.action_show_pane("predict")
+
+    def action_open_experiment(self) -> None:
+        run = self.selected()
+        if run is None:
+            self.notify("No run selected.", title="Runs")
+            return
+        from engine.training.runs import EXPERIMENT
+
+        # No pane switch here: when a dialog asked first, Textual gives focus back to this
+        # table as the dialog closes, which would switch back.
+        self.kapp.keep_work(
+            lambda: self.kapp.open_experiment(run.path / EXPERIMENT, as_file=False, what=f"run {run.id}'s experiment"),
+            f"opening run {run.id}'s experiment",
+        )
 
     def action_evaluate(self) -> None:
         run = self.selected()
