@@ -29,7 +29,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from engine.dataset import Dataset
-from engine.errors import KerminalError, TrainingError
+from engine.errors import KerminalError, RunError, TrainingError
 from engine.experiment import Experiment
 from engine.training import events as ev
 from engine.training import runs
@@ -147,6 +147,9 @@ class Trainer:
     ) -> Trainer:
         """A Trainer that continues a saved run (from last.keras, history kept) on `run()`."""
         store = runs.RunStore(Path(run_path).parent)
+        info = store.info(run_path)
+        if info.status == "running":
+            raise RunError(f"{info.path} is being trained right now by another process.", "Wait for it to finish (or stop it), then continue it.")
         run = store.load(run_path, which="last")
         if dataset is None:
             from engine.data import load_dataset
