@@ -1,4 +1,5 @@
-"""The two small Keras layers kerminal adds; Keras has no layer that does either.
+"""The two small Keras layers kerminal adds (Keras has no layer that does either), and the
+words vectorizer's standardization.
 
 They are registered serializable, so a saved model reloads in safe mode once this module
 is imported (engine.training imports it before loading).
@@ -8,6 +9,22 @@ from __future__ import annotations
 
 import keras
 import tensorflow as tf
+
+# Keras's own "lower_and_strip_punctuation" pattern (TextVectorization._preprocess).
+_PUNCTUATION = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
+# Control characters and the line/paragraph separators: Keras saves the vocabulary one token
+# per line and reads it back with str.splitlines(), which also breaks at \x0b \x0c \x1c-\x1e
+# \x85 \u2028 \u2029 and \r, so a token holding one of them makes the saved model unloadable.
+_SEPARATORS = r"[\x{0}-\x{1f}\x{7f}-\x{9f}\x{2028}\x{2029}]"
+
+
+@keras.saving.register_keras_serializable(package="kerminal")
+def standardize_text(texts):
+    """Keras's default standardization (ASCII lowercase, punctuation stripped), with every
+    control character and line separator turned into a space, so that no token contains one."""
+    texts = tf.strings.lower(texts)
+    texts = tf.strings.regex_replace(texts, _PUNCTUATION, "")
+    return tf.strings.regex_replace(texts, _SEPARATORS, " ")
 
 
 @keras.saving.register_keras_serializable(package="kerminal")

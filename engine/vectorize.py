@@ -45,10 +45,12 @@ class InputSpec:
 
 
 def alphabet_of(config: VectorizeConfig, texts: Sequence[str] = ()) -> str:
-    """The chars alphabet: the configured one, else the sorted symbols of the texts."""
+    """The chars alphabet: the configured one, else the sorted symbols of the texts. NUL is
+    left out (it reads as an unknown symbol): NumPy strips it, so Keras would take it for
+    the padding token and refuse the vocabulary."""
     if config.alphabet:
-        return config.alphabet
-    return "".join(sorted(set("".join(texts))))
+        return config.alphabet.replace("\x00", "")
+    return "".join(sorted(set("".join(texts)) - {"\x00"}))
 
 
 def input_spec(config: VectorizeConfig, train_texts: Sequence[str] = ()) -> InputSpec:
@@ -77,6 +79,13 @@ def make_vectorizer(config: VectorizeConfig, train_texts: Sequence[str]) -> list
         ]
     if not len(train_texts):
         raise DataError("The words vectorizer has nothing to learn from: the training split is empty.", "Load a dataset with training rows.")
-    tv = keras.layers.TextVectorization(max_tokens=config.max_tokens, name="vectorize")
+    # kerminal's standardization: Keras's default, but no token may hold a line separator
+    # (those break the saved vocabulary file; see keras_layers.standardize_text).
+    tv = keras.layers.TextVectorization(max_tokens=config.max_tokens, standardize=keras_layers.standardize_text, name="vectorize")
     tv.adapt(list(train_texts), batch_size=1024)
+    if tv.vocabulary_size() <= FIRST_ID:  # an empty vocabulary cannot be saved and loaded back
+        raise DataError(
+            f"The words vectorizer found no words in the {len(train_texts)} training texts (they hold only punctuation, spaces or control characters).",
+            "Check data.text names the column that holds the text, or use vectorize.kind = \"chars\".",
+        )
     return [tv, keras_layers.FixLength(config.length, config.padding, config.truncation, name="fix_length")]

@@ -1,4 +1,6 @@
 """`kerminal train EXPERIMENT.toml [--epochs N] [--runs-dir D] [--json]`: train headless.
+`kerminal train --resume RUN [--epochs N]`: continue a saved run (N more epochs, default the
+experiment's fit.epochs), in its own folder, from its last.keras.
 
 Prints a line per epoch (metrics, duration, ETA) and the run folder; with --json, one JSON
 object per event instead. Ctrl+C stops at the end of the current batch, keeps what is saved
@@ -22,8 +24,9 @@ def runs_dir_default() -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("experiment", metavar="EXPERIMENT.toml", help="the experiment file to train")
-    parser.add_argument("--epochs", type=int, metavar="N", help="epochs to train (default: the file's fit.epochs)")
+    parser.add_argument("experiment", metavar="EXPERIMENT.toml", nargs="?", help="the experiment file to train")
+    parser.add_argument("--resume", metavar="RUN", help="continue this run (a folder, or an id under --runs-dir) instead of starting one")
+    parser.add_argument("--epochs", type=int, metavar="N", help="epochs to train (default: the file's fit.epochs); with --resume, epochs to add")
     parser.add_argument("--runs-dir", metavar="D", default=runs_dir_default(), help="where run folders go (default: ./runs, or $KERMINAL_RUNS_DIR)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per event (per line) instead of text")
 
@@ -38,8 +41,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.epochs is not None and args.epochs < 1:
         raise TrainingError(f"--epochs {args.epochs}: train at least 1 epoch.", "Pass --epochs 1 or more.")
-    exp = load(args.experiment)
-    dataset = load_dataset(exp)
+    if bool(args.experiment) == bool(args.resume):
+        raise TrainingError(
+            "kerminal train needs either an experiment file or --resume RUN." if not args.experiment else "Pass an experiment file or --resume RUN, not both.",
+            "Start a run with `kerminal train EXPERIMENT.toml`, or continue one with `kerminal train --resume RUN [--epochs N]`.",
+        )
     control = TrainControl()
     progress = not args.json and sys.stderr.isatty()
     state = {"progress_shown": False}
@@ -63,7 +69,14 @@ def run(args: argparse.Namespace) -> int:
         control.stop("interrupted by Ctrl+C; stopped at the end of a batch.")
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    trainer = Trainer(exp, dataset, args.runs_dir, listener, control, batch_interval=0.5 if progress else -1.0)
+    interval = 0.5 if progress else -1.0
+    if args.resume:
+        from engine.training.runs import RunStore
+
+        trainer = Trainer.from_run(RunStore(args.runs_dir).path_of(args.resume), None, listener, control, interval)
+    else:
+        exp = load(args.experiment)
+        trainer = Trainer(exp, load_dataset(exp), args.runs_dir, listener, control, batch_interval=interval)
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, on_sigint) if main_thread else None
     try:

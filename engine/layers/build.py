@@ -59,6 +59,16 @@ def keras_layer(type: str, p: dict[str, Any], name: str | None = None, vocab_siz
     raise LayerError(f"Unknown layer type {type!r}.", "Run `kerminal presets` or see the layer list in the app.")
 
 
+def model_name(name: str) -> str:
+    """A Keras model name for any experiment name: Keras takes only root scope names
+    [A-Za-z0-9.][A-Za-z0-9_.\\-/]*, so accents are dropped ("Überblick" -> "Uberblick"),
+    other characters become "_" and leading ones that may not start a name are removed."""
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"^[^A-Za-z0-9.]+", "", re.sub(r"[^A-Za-z0-9_.-]+", "_", ascii_name)) or "model"
+
+
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z][a-z])", "_", name).lower()
 
@@ -132,7 +142,7 @@ def build(exp: Experiment, dataset: Dataset) -> keras.Model:
         except Exception as exc:  # validation should have caught it; never show a TF traceback
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise LayerError(f"Keras could not build {row.label}: {first}", "Change that layer's settings; `kerminal inspect` shows the stack.") from exc
-    model = keras.Model(inputs, x, name=re.sub(r"[^A-Za-z0-9_.-]+", "_", exp.name) or "model")
+    model = keras.Model(inputs, x, name=model_name(exp.name))
     model.compile(optimizer=make_optimizer(exp.compile), loss=make_loss(report.loss), metrics=make_metrics(exp.compile.metrics, report.loss))
     return model
 

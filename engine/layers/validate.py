@@ -394,6 +394,13 @@ def _recurrent(row: Row, p: dict[str, Any], st: _State, padding: str | None) -> 
     if row.type == "Bidirectional":
         count *= 2
         u = 2 * u if p["merge_mode"] == "concat" else u
+    if padding == "post" and not st.mask_from and not inner["return_sequences"]:
+        forward = "its forward half" if row.type == "Bidirectional" else "it"
+        row.warnings.append(
+            f"returns only its last state but reads sequences padded at the back without a mask, so on a short text {forward} ends on "
+            "padding steps and short texts all get about the same score. "
+            "Fix: set vectorize.padding = 'pre', or Embedding mask_zero = true."
+        )
     if inner["return_sequences"]:
         _set(row, st, (steps, u), count)
     else:

@@ -4,8 +4,13 @@ Per batch it does O(1) work: note the time, check the loss is finite, ask the Tr
 whether to stop (blocking there only while paused), and, at most once per `batch_interval`
 seconds, hand a BatchEnd to the Trainer's listener. The listener is called synchronously in
 the training thread, so it must be cheap (a UI posts a message and returns); kerminal never
-waits on it otherwise. Per epoch it renames Keras's best checkpoint into place, saves
-last.keras (atomically, never after a NaN loss), rewrites metrics.json and emits EpochEnd.
+waits on it otherwise. Per epoch it commits the epoch as runs.py describes (checkpoints to
+temporary names, history.csv, metrics.json, then the renames) and emits EpochEnd.
+
+A stop (TrainControl.stop) or a NaN loss mid-epoch raises StopAtBatch from the batch hook:
+Keras's own `stop_training` would still run the validation pass and `on_epoch_end`, so the
+partial epoch would be checkpointed, logged and counted like a whole one. The exception
+leaves `model.fit` at once and the Trainer records the partial epoch as such.
 
 `async_safe` is left False on purpose: pausing must block the training loop itself, which
 an asynchronously dispatched batch hook could not do (and the TensorFlow backend dispatches
@@ -22,6 +27,7 @@ from typing import TYPE_CHECKING
 import keras
 
 from engine.training import events as ev
+from engine.training.stops import StopAtBatch
 from engine.training import runs
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,10 +64,10 @@ class KerminalCallback(keras.callbacks.Callback):
         loss = logs.get("loss") if logs else None
         if loss is not None and self.nan_at is None and not math.isfinite(loss):
             self.nan_at = (self._epoch + 1, batch + 1)
-            self.model.stop_training = True
+            raise StopAtBatch(self._epoch + 1, batch + 1, self.steps, nan=True)
         if self.control.checkpoint():
             self.stopped_by_control = True
-            self.model.stop_training = True
+            raise StopAtBatch(self._epoch + 1, batch + 1, self.steps)
         if now >= self._next_emit and self.interval >= 0:
             self._next_emit = now + self.interval
             self.trainer._emit(ev.BatchEnd(self._epoch + 1, batch + 1, self.steps, dict(logs or {})))
@@ -82,17 +88,28 @@ class KerminalCallback(keras.callbacks.Callback):
         duration = max(end - self._t0 - paused, 1e-9)
         train_time = max(self._t_last - self._t0 - paused, 1e-9)
         seen = min(self._step * self.batch_size, self.samples)
-        best = False
-        if self.best_tmp is not None and os.path.exists(self.best_tmp):
-            os.replace(self.best_tmp, trainer.run_dir / runs.BEST)
-            best = True
-            trainer.best_value = logs.get(trainer.monitor)
-            trainer.best_epoch = epoch + 1
+        n = epoch + 1
+        run_dir = trainer.run_dir
         finite = self.nan_at is None and all(math.isfinite(v) for v in logs.values())
+        pending: dict[str, str] = {}
+        best = False
+        best_tmp = run_dir / runs.temp_name(runs.BEST, n)  # written by ModelCheckpoint
+        if best_tmp.is_file():
+            if finite:  # a NaN/inf epoch never becomes best
+                pending[runs.BEST] = best_tmp.name
+                best = True
+                trainer.best_value = logs.get(trainer.monitor)
+                trainer.best_epoch = n
+            else:
+                best_tmp.unlink(missing_ok=True)
         if finite:
-            runs.save_model_atomic(self.model, trainer.run_dir / runs.LAST)
-            trainer.last_good_epoch = epoch + 1
-        trainer._record_epoch(epoch + 1, logs)
+            last_tmp = run_dir / runs.temp_name(runs.LAST, n)
+            runs.save_model(self.model, last_tmp, n)
+            pending[runs.LAST] = last_tmp.name
+            trainer.last_good_epoch = n
+        trainer._record_epoch(n, logs, pending)  # history.csv, then metrics.json: the commit
+        runs.crash_point("committed")
+        runs.commit(run_dir, pending)
         self._durations.append(duration)
         recent = self._durations[-3:] if len(self._durations) < 2 else self._durations[1:][-3:]  # the first epoch traces
         eta = sum(recent) / len(recent) * max(self.target_epochs - (epoch + 1), 0)
@@ -105,7 +122,7 @@ class KerminalCallback(keras.callbacks.Callback):
         # EarlyStopping (placed before this callback) may have restored the best weights.
         trainer = self.trainer
         if trainer.restores_best and self.nan_at is None and trainer.last_good_epoch:
-            runs.save_model_atomic(self.model, trainer.run_dir / runs.LAST)
+            runs.save_model_atomic(self.model, trainer.run_dir / runs.LAST, trainer.epochs_done)
 
 
 class EpochTimer(keras.callbacks.Callback):

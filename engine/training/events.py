@@ -68,12 +68,17 @@ class Finished:
 
 @dataclass(frozen=True)
 class Stopped:
-    """Stopped on request (TrainControl.stop, Ctrl+C) at the end of a batch; saved so far."""
+    """Stopped on request (TrainControl.stop, Ctrl+C) at the end of a batch; saved so far.
+    A stop mid-epoch leaves that epoch out of the record: `partial_epoch` is it (0 when
+    the stop came between epochs), stopped after `step` of its `steps`."""
 
     run_dir: str
-    epochs: int
+    epochs: int  # whole epochs kept
     metrics: dict[str, float] = field(default_factory=dict)
     message: str = ""
+    partial_epoch: int = 0
+    step: int = 0
+    steps: int = 0
 
 
 @dataclass(frozen=True)

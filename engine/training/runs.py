@@ -3,21 +3,28 @@
 One folder per training under the runs folder (default `./runs`), named sortably
 `YYYYmmdd-HHMMSS-<experiment name>`:
 
-    experiment.toml   the experiment as trained (data paths made absolute)
-    history.csv       one row per finished epoch, appended as each epoch ends (Keras CSVLogger)
+    experiment.toml   the experiment as trained (data paths made absolute, symlinks kept)
+    history.csv       one row per finished epoch (1-based), written after the checkpoints
     best.keras        the best model so far on the monitored metric (vectorizer inside)
     last.keras        the model after the last good epoch (never one with a NaN loss)
     metrics.json      status, epochs, best metric, last metrics, class names, counts
     events.jsonl      every event, one JSON object per line, append-only (for watchers)
     log.txt           the same, as human lines
 
-Model files and metrics.json are written atomically (a temporary file in the same folder,
-then os.replace), and history/events are only appended, so a run killed in the middle of an
-epoch keeps every finished epoch. This module is TF-free until a model is loaded.
+Crash consistency: metrics.json is the truth. At each epoch end the models are written in
+full to temporary names (`.last.<epoch>.tmp.keras`, `.best.<epoch>.tmp.keras`), history.csv
+is rewritten, metrics.json (epochs = that epoch, `pending` = those temporary names) is
+written atomically, and only then are the temporary files renamed into place. A run killed
+anywhere is set right by `recover()` (the continuing Trainer and RunStore.load call it): a
+pending file named by metrics.json is complete and is moved into place, every other
+temporary file is deleted, and history rows beyond metrics.json's epochs are dropped
+(`read_history` ignores them too). Events are only appended. A partial epoch (a stop
+mid-epoch) is never written. This module is TF-free until a model is loaded.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -47,7 +54,7 @@ FORMAT = 1  # metrics.json "kerminal_run" value
 def new_run_dir(root: Path, name: str, now: float | None = None) -> Path:
     """Create and return a fresh, sortably named run folder under root."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now if now is not None else time.time()))
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "run"
+    slug = run_slug(name)
     root.mkdir(parents=True, exist_ok=True)
     for n in range(1, 1000):
         path = root / (f"{stamp}-{slug}" if n == 1 else f"{stamp}-{slug}-{n}")
@@ -59,18 +66,117 @@ def new_run_dir(root: Path, name: str, now: float | None = None) -> Path:
     raise RunError(f"Could not create a new run folder in {root}.", "Delete old runs or pick another --runs-dir.")
 
 
+def run_slug(name: str) -> str:
+    """A readable folder name: Unicode letters and digits kept, anything else that is not
+    `_ . -` (spaces, slashes, emoji, control characters) becomes "-"."""
+    return re.sub(r"[^\w.-]+", "-", name).strip("-.") or "run"
+
+
 def write_json_atomic(path: Path, data: Any) -> None:
     atomic_write_text(path, json.dumps(_finite(data), indent=2, sort_keys=False) + "\n")
 
 
-def save_model_atomic(model: keras.Model, path: Path) -> None:
+_passes: dict[str, int] = {}
+
+
+def crash_point(name: str) -> None:
+    """Test hook: KERMINAL_TEST_KILL_AT=<name>@<n> makes the process SIGKILL itself the n-th
+    time it gets here, so the crash-consistency tests can kill a run inside a save."""
+    want = os.environ.get("KERMINAL_TEST_KILL_AT")
+    if want and want.split("@")[0] == name:
+        _passes[name] = _passes.get(name, 0) + 1
+        if str(_passes[name]) == (want.split("@") + ["1"])[1]:
+            import signal
+
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def save_model(model: keras.Model, path: Path, epoch: int | None = None) -> None:
+    """model.save(path); a full disk is a TrainingError naming `epoch` and the path, and a
+    half-written file is removed."""
+    try:
+        model.save(path)
+        crash_point("model_saved")
+    except OSError as exc:
+        Path(path).unlink(missing_ok=True)
+        raise disk_error(exc, path, epoch) from None
+
+
+def save_model_atomic(model: keras.Model, path: Path, epoch: int | None = None) -> None:
     """model.save to a temporary .keras name in the same folder, then os.replace."""
     tmp = path.with_name(f".{path.stem}.tmp.keras")
+    save_model(model, tmp, epoch)
+    os.replace(tmp, path)
+
+
+def disk_error(exc: OSError, path: Path, epoch: int | None = None) -> Exception:
+    """An OSError met while writing a run folder, as a TrainingError that names it."""
+    from engine.errors import TrainingError
+
+    what = f"epoch {epoch}" if epoch else "the run"
+    if exc.errno == errno.ENOSPC:
+        return TrainingError(f"No space left on device while saving {what} to {path}.", "Free some space, or train with --runs-dir on another disk; the finished epochs are kept in the run folder.")
+    if exc.errno == errno.EDQUOT:
+        return TrainingError(f"Disk quota exceeded while saving {what} to {path}.", "Free some space, or train with --runs-dir elsewhere; the finished epochs are kept in the run folder.")
+    return TrainingError(f"Could not save {what} to {path}: {exc.strerror or exc}.", "Check that the runs folder is writable, or train with --runs-dir elsewhere; the finished epochs are kept.")
+
+
+TEMP_GLOB = ".*.tmp*"  # .last.3.tmp.keras, .best.3.tmp.keras, .last.tmp.keras, .metrics.json.tmp ...
+
+
+def temp_name(name: str, epoch: int) -> str:
+    """The temporary name a checkpoint of `epoch` is written to before it is committed."""
+    stem = name.split(".")[0]
+    return f".{stem}.{epoch}.tmp.keras"
+
+
+def write_history(path: Path, history: dict[str, list[float]], epochs: int) -> None:
+    """history.csv (atomically): a header, then one row per epoch 1..epochs."""
+    import csv
+    import io
+
+    keys = list(history)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["epoch", *keys])
+    for i in range(epochs):
+        w.writerow([i + 1, *(_cell(history[k], i) for k in keys)])
+    atomic_write_text(path / HISTORY, buf.getvalue())
+
+
+def _cell(column: list[float], i: int) -> str:
+    v = column[i] if i < len(column) else math.nan
+    return repr(float(v))
+
+
+def commit(path: Path, pending: dict[str, str]) -> None:
+    """Move each committed temporary file (named by metrics.json's `pending`) into place."""
+    for final, tmp in pending.items():
+        if final in (BEST, LAST) and (path / tmp).is_file():
+            os.replace(path / tmp, path / final)
+
+
+def recover(path: str | os.PathLike[str]) -> None:
+    """Set a run folder right after a kill (see the module docstring). Only call it on a
+    run that no process is training."""
+    path = Path(path)
     try:
-        model.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        meta = json.loads((path / METRICS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(meta, dict):
+        return
+    pending = meta.get("pending") or {}
+    if isinstance(pending, dict):
+        commit(path, {str(k): str(v) for k, v in pending.items() if "/" not in str(v)})
+    for stale in path.glob(TEMP_GLOB):
+        stale.unlink(missing_ok=True)
+    epochs = int(meta.get("epochs", 0) or 0)
+    file = path / HISTORY
+    if file.is_file():
+        lines = file.read_text(encoding="utf-8").splitlines(keepends=True)
+        if len(lines) > 1 + epochs:
+            atomic_write_text(file, "".join(lines[: 1 + epochs]))
 
 
 def experiment_as_trained(exp: Experiment) -> Experiment:
@@ -115,15 +221,21 @@ def read_events(path: str | os.PathLike[str], start: int = 0) -> tuple[list[Any]
 
 
 def read_history(path: str | os.PathLike[str]) -> dict[str, list[float]]:
-    """Per-epoch metrics of a run folder (from history.csv, appended after each epoch)."""
+    """Per-epoch metrics of a run folder (from history.csv), as many epochs as metrics.json
+    says are done (rows beyond them, left by a kill, are ignored)."""
     import csv
+    import itertools
 
     file = Path(path) / HISTORY
     if not file.is_file():
         return {}
+    try:
+        epochs: int | None = int(json.loads((Path(path) / METRICS).read_text(encoding="utf-8")).get("epochs", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        epochs = None
     out: dict[str, list[float]] = {}
     with open(file, newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
+        for row in itertools.islice(csv.DictReader(fh), epochs):
             for k, v in row.items():
                 if k != "epoch" and k is not None:
                     try:
@@ -246,17 +358,33 @@ def _alive(pid: Any) -> bool:
 def load_model_file(path: Path) -> keras.Model:
     """keras.saving.load_model in safe mode, with kerminal's layers registered; RunError if
     the file is not a kerminal model (string input of shape (1,))."""
+    import zipfile
+
     import keras
+    import numpy as np
 
-    import engine.keras_layers  # noqa: F401  (registers FixLength and OneHot)
+    import engine.keras_layers  # noqa: F401  (registers FixLength, OneHot, standardize_text)
 
+    path = Path(path)
     if not path.is_file():
         raise RunError(f"No model file at {path}.", "Pass a run folder that `kerminal runs` lists.")
+    if not zipfile.is_zipfile(path):  # Keras would say "File not found" for a truncated file
+        size = path.stat().st_size
+        raise RunError(f"{path} is damaged or truncated ({size} bytes, not a complete .keras archive).", "The save was cut short (a kill or a full disk): use the run's other model (best/last), or train it again.")
     try:
         model = keras.saving.load_model(path, safe_mode=True)
     except Exception as exc:  # a damaged file, a foreign class, an unsafe lambda ...
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if isinstance(exc, (zipfile.BadZipFile, EOFError, OSError)) or "not found" in first.lower():
+            raise RunError(f"{path} is damaged: {first[:300]}", "Use the run's other model (best/last), or train it again.") from None
         raise RunError(f"{path} could not be loaded as a kerminal model: {first[:300]}", "Train the run again; kerminal loads only its own model files, in safe mode.") from None
+    for w in model.weights:
+        value = np.asarray(w.numpy()) if hasattr(w, "numpy") else np.asarray(w)
+        if np.issubdtype(value.dtype, np.floating) and not np.isfinite(value).all():
+            raise RunError(
+                f"{path} holds weights that are not finite (NaN or infinity, in {w.path}): the training diverged and this model predicts nothing.",
+                "Lower compile.learning_rate (or pick another optimizer) and train again.",
+            )
     inputs = getattr(model, "inputs", None) or []
     if len(inputs) != 1 or "string" not in str(inputs[0].dtype) or tuple(inputs[0].shape[1:]) != (1,):
         got = ", ".join(f"{tuple(i.shape)} {i.dtype}" for i in inputs) or "no functional input"
@@ -313,7 +441,10 @@ class RunStore:
         back to the other when missing)."""
         from engine.experiment import load as load_experiment
 
-        path = self.check(id_or_path)
+        path = self.path_of(id_or_path)
+        if (path / METRICS).is_file() and read_info(path).status != "running":
+            recover(path)  # no process trains it: finish or undo a save cut short by a kill
+        path = self.check(path)
         info = read_info(path)
         exp = load_experiment(path / EXPERIMENT)
         order = (BEST, LAST) if which == "best" else (LAST, BEST)

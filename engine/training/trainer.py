@@ -29,10 +29,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from engine.dataset import Dataset
-from engine.errors import KerminalError, TrainingError
+from engine.errors import KerminalError, RunError, TrainingError
 from engine.experiment import Experiment
 from engine.training import events as ev
 from engine.training import runs
+from engine.training.stops import StopAtBatch
 from engine.training.checks import check_dataset, resolve_monitor  # noqa: F401  (check_dataset: public here too)
 from engine.training.control import TrainControl
 
@@ -56,6 +57,23 @@ def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     line = text.splitlines()[0] if text else type(exc).__name__
     return line[:300]
+
+
+def keras_failure(exc: BaseException, epoch: int, run_dir: Path | None) -> TrainingError:
+    """An error raised inside Keras/TensorFlow as a TrainingError whose fix fits the cause."""
+    first = _first_line(exc)
+    name = type(exc).__name__
+    kept = "finished epochs are kept in the run folder."
+    if isinstance(exc, OSError) and exc.errno is not None:
+        where = Path(exc.filename) if getattr(exc, "filename", None) else (run_dir or Path("."))
+        return runs.disk_error(exc, where, epoch)
+    if isinstance(exc, MemoryError) or name == "ResourceExhaustedError" or "OOM" in first or "out of memory" in first.lower():
+        return TrainingError(f"Out of memory in epoch {epoch}: {first}", f"Lower fit.batch_size (or vectorize.length, vectorize.max_tokens, layer units); {kept}")
+    if name in ("InvalidArgumentError", "ValueError") and ("shape" in first.lower() or "incompatible" in first.lower() or "dimension" in first.lower()):
+        return TrainingError(f"The layer stack does not fit the data in epoch {epoch}: {first}", f"Check the layer stack (Layers pane, or `kerminal inspect`); {kept}")
+    if name == "InvalidArgumentError" and ("indices" in first or "out of range" in first):
+        return TrainingError(f"A layer got an id it cannot take in epoch {epoch}: {first}", f"Set the Embedding's input_dim to 0 (follow the vectorizer) or above vectorize.max_tokens; {kept}")
+    return TrainingError(f"Keras stopped in epoch {epoch} with {name}: {first}", f"If it repeats, report it with the experiment file; {kept}")
 
 
 def encode_inputs(texts: Sequence[str]) -> Any:
@@ -129,6 +147,9 @@ class Trainer:
     ) -> Trainer:
         """A Trainer that continues a saved run (from last.keras, history kept) on `run()`."""
         store = runs.RunStore(Path(run_path).parent)
+        info = store.info(run_path)
+        if info.status == "running":
+            raise RunError(f"{info.path} is being trained right now by another process.", "Wait for it to finish (or stop it), then continue it.")
         run = store.load(run_path, which="last")
         if dataset is None:
             from engine.data import load_dataset
@@ -150,11 +171,14 @@ class Trainer:
     def _emit(self, event: Any, log: bool = True) -> None:
         if self.run_dir is not None and log:
             line = json.dumps(ev.to_dict(event))
-            with open(self.run_dir / runs.EVENTS, "a", encoding="utf-8") as fh:
-                fh.write(line + "\n")
-            if not isinstance(event, ev.BatchEnd):
-                with open(self.run_dir / runs.LOG, "a", encoding="utf-8") as fh:
-                    fh.write(time.strftime("%H:%M:%S ") + ev.describe(event) + "\n")
+            try:
+                with open(self.run_dir / runs.EVENTS, "a", encoding="utf-8") as fh:
+                    fh.write(line + "\n")
+                if not isinstance(event, ev.BatchEnd):
+                    with open(self.run_dir / runs.LOG, "a", encoding="utf-8") as fh:
+                        fh.write(time.strftime("%H:%M:%S ") + ev.describe(event) + "\n")
+            except OSError:
+                pass  # a full disk: the listener still hears it, and metrics.json stays the truth
         if not isinstance(event, ev.BatchEnd):
             self.events.append(event)
         if self.listener is not None:
@@ -168,23 +192,34 @@ class Trainer:
         if record:
             self.status = "failed"
             if self.run_dir is not None:
-                self._write_metrics(message=str(exc))
+                try:
+                    self._write_metrics(message=str(exc))
+                except OSError:
+                    pass  # a full disk: metrics.json keeps the last finished epoch
         self._emit(event, log=record)
         return exc
 
     def _last_metrics(self) -> dict[str, float]:
         return {k: v[-1] for k, v in self.history.items() if v}
 
-    def _record_epoch(self, epoch: int, logs: dict[str, float]) -> None:
-        """Called by the callback at each epoch end (after the checkpoints are written)."""
+    def _record_epoch(self, epoch: int, logs: dict[str, float], pending: dict[str, str] | None = None) -> None:
+        """Called by the callback at each epoch end, after the checkpoints are written to their
+        temporary names: history.csv, then metrics.json (which commits them, see runs.py)."""
+        before = ({k: list(v) for k, v in self.history.items()}, self.epochs_done)
         for k, v in logs.items():
             column = self.history.setdefault(k, [])
             column.extend([math.nan] * max(0, epoch - 1 - len(column)))
             column.append(v)
         self.epochs_done = epoch
-        self._write_metrics()
+        try:
+            runs.write_history(self.run_dir, self.history, epoch)
+            runs.crash_point("history_written")
+            self._write_metrics(pending=pending)
+        except OSError as exc:
+            self.history, self.epochs_done = before
+            raise runs.disk_error(exc, self.run_dir / runs.METRICS, epoch) from None
 
-    def _write_metrics(self, message: str = "") -> None:
+    def _write_metrics(self, message: str = "", pending: dict[str, str] | None = None) -> None:
         ds = self.dataset
         data = {
             "kerminal_run": runs.FORMAT,
@@ -205,8 +240,41 @@ class Trainer:
             "samples": {"train": len(ds.train), "validation": len(ds.validation), "test": len(ds.test)},
             "batch_size": self.exp.fit.batch_size,
             "seed": self.exp.fit.seed,
+            "pending": pending or {},  # checkpoints committed by this file, renamed just after
         }
         runs.write_json_atomic(self.run_dir / runs.METRICS, data)
+
+    def _rewind(self) -> bool:
+        """After a stop mid-epoch: put the weights of the last kept epoch back, so that
+        continuing this Trainer starts from what the run folder holds. True if it did."""
+        last = self.run_dir / runs.LAST
+        if self.last_good_epoch and last.is_file():
+            try:
+                self.model.load_weights(last)
+                return True
+            except Exception:  # the partial weights stay; the folder is still right
+                return False
+        return False
+
+    def _verify_saved(self, compare_last: bool = True) -> None:
+        """Prove the saved models load (safe mode) and that last.keras predicts what the
+        model in memory predicts, before the run is reported finished."""
+        texts = list(self.dataset.train.texts[:2]) or ["a"]
+        for name in (runs.LAST, runs.BEST):
+            path = self.run_dir / name
+            if not path.is_file():
+                continue
+            try:
+                loaded = runs.load_model_file(path)
+                got = np.asarray(loaded(encode_inputs(texts), training=False))
+            except KerminalError as exc:
+                raise TrainingError(f"The saved model does not load back: {exc.problem}", "Report this with the run folder; the data may hold text Keras cannot save. The epochs are recorded in history.csv.") from None
+            except Exception as exc:
+                raise TrainingError(f"The saved model {path} does not predict after loading: {_first_line(exc)}", "Report this with the run folder; the epochs are recorded in history.csv.") from None
+            if compare_last and name == runs.LAST and self.last_good_epoch == self.epochs_done and not self.restores_best:
+                want = np.asarray(self.model(encode_inputs(texts), training=False))
+                if not np.allclose(got, want, rtol=1e-4, atol=1e-5):
+                    raise TrainingError(f"{path} loads but predicts differently from the trained model ({got.ravel()[:2]} vs {want.ravel()[:2]}).", "Report this with the run folder; train again meanwhile.")
 
     # ---- the run ----------------------------------------------------------------------------
     def _prepare(self) -> None:
@@ -254,26 +322,31 @@ class Trainer:
         if self.run_dir is None:
             self.run_dir = runs.new_run_dir(self.runs_dir, self.exp.name)
             self._created = time.strftime("%Y-%m-%dT%H:%M:%S")
-            runs.atomic_write_text(self.run_dir / runs.EXPERIMENT, runs.experiment_as_trained(self.exp).to_toml())
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                runs.atomic_write_text(self.run_dir / runs.EXPERIMENT, runs.experiment_as_trained(self.exp).to_toml())
+            except OSError as exc:
+                raise self._fail(runs.disk_error(exc, self.run_dir / runs.EXPERIMENT), record=False) from None
+        else:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            runs.recover(self.run_dir)  # a continued run: finish or undo a save cut short by a kill
         self.status = "running"
-        self._write_metrics()
+        try:
+            self._write_metrics()
+        except OSError as exc:
+            raise self._fail(runs.disk_error(exc, self.run_dir / runs.METRICS), record=False) from None
 
         bs = self.exp.fit.batch_size
         steps = max(1, math.ceil(len(x) / bs))
         initial = self.epochs_done
         target = initial + n
-        best_tmp = self.run_dir / ".best.tmp.keras"
-        best_tmp.unlink(missing_ok=True)
-        cb = KerminalCallback(self, steps, len(x), bs, target, best_tmp)
+        cb = KerminalCallback(self, steps, len(x), bs, target, None)
         es_cfg = self.exp.fit.early_stopping
         self.restores_best = bool(es_cfg.patience and es_cfg.restore_best)
         early = None
+        best_pattern = str(self.run_dir / runs.temp_name(runs.BEST, 0)).replace(".0.tmp", ".{epoch}.tmp")
         callbacks = [
             *self.extra_callbacks,
-            keras.callbacks.TerminateOnNaN(),
-            keras.callbacks.ModelCheckpoint(best_tmp, monitor=self.monitor, save_best_only=True, initial_value_threshold=self.best_value),
-            keras.callbacks.CSVLogger(str(self.run_dir / runs.HISTORY), append=True),
+            keras.callbacks.ModelCheckpoint(best_pattern, monitor=self.monitor, save_best_only=True, initial_value_threshold=self.best_value),
         ]
         if es_cfg.patience:
             early = keras.callbacks.EarlyStopping(monitor=self.monitor, patience=es_cfg.patience, restore_best_weights=es_cfg.restore_best)
@@ -281,12 +354,15 @@ class Trainer:
         callbacks.append(cb)
 
         self._emit(ev.Started(str(self.run_dir), target, steps, len(x), initial, len(val[0]) if val else 0, bs, self.monitor, time.time()))
-        # Keras callbacks (TerminateOnNaN) print to stdout, which would garble a --json stream
-        # or a full-screen app; this setting is thread-local, so only this thread is quieted.
+        # Keras callbacks print to stdout, which would garble a --json stream or a full-screen
+        # app; this setting is thread-local, so only this thread is quieted.
         interactive = keras.config.is_interactive_logging_enabled()
         keras.config.disable_interactive_logging()
+        partial: StopAtBatch | None = None
         try:
             self.model.fit(x, y, batch_size=bs, epochs=target, initial_epoch=initial, validation_data=val, callbacks=callbacks, verbose=0, shuffle=True)
+        except StopAtBatch as stop:
+            partial = stop
         except KerminalError as exc:
             raise self._fail(exc) from None
         except KeyboardInterrupt:  # no SIGINT handler (the CLI installs one): keep the record true
@@ -295,27 +371,39 @@ class Trainer:
             self._emit(ev.Stopped(str(self.run_dir), self.epochs_done, self._last_metrics(), "interrupted (KeyboardInterrupt)."))
             raise
         except Exception as exc:
-            where = f" in epoch {self.epochs_done + 1}" if self.epochs_done >= initial else ""
-            raise self._fail(TrainingError(f"Training failed{where}: {_first_line(exc)}", "Check the layer stack and the data; finished epochs are kept in the run folder.")) from None
+            raise self._fail(keras_failure(exc, self.epochs_done + 1, self.run_dir)) from None
         finally:
-            best_tmp.unlink(missing_ok=True)
+            try:
+                runs.recover(self.run_dir)  # temporary files of an epoch that did not commit
+            except OSError:
+                pass
             if interactive:
                 keras.config.enable_interactive_logging()
 
         metrics = self._last_metrics()
         if cb.nan_at is not None:
+            self._rewind()  # the weights of the last good epoch, not NaN ones
             e, s = cb.nan_at
             kept = f"last.keras keeps epoch {self.last_good_epoch}" if self.last_good_epoch else "no epoch finished cleanly, so no model was saved"
             raise self._fail(TrainingError(
                 f"The loss became NaN (not a number) at epoch {e}, step {s}; training stopped and {kept}.",
                 "Lower compile.learning_rate (or pick another optimizer) and train again.",
             )) from None
+        same = partial is None or self._rewind()  # does the model in memory hold last.keras's weights?
+        try:
+            self._verify_saved(compare_last=same)
+        except KerminalError as exc:
+            raise self._fail(exc) from None
         early_stopped = bool(early is not None and early.stopped_epoch > 0)
-        if cb.stopped_by_control:
+        if partial is not None or cb.stopped_by_control:
             self.status = "stopped"
             message = self.control.reason or "stopped on request."
+            step = steps_of = part = 0
+            if partial is not None:
+                step, steps_of, part = partial.step, partial.steps, partial.epoch
+                message = f"{message} Stopped at step {step} of {steps_of} in epoch {part}; that partial epoch is not kept (history and checkpoints end at epoch {self.epochs_done})."
             self._write_metrics(message)
-            self._emit(ev.Stopped(str(self.run_dir), self.epochs_done, metrics, message))
+            self._emit(ev.Stopped(str(self.run_dir), self.epochs_done, metrics, message, part, step, steps_of))
         else:
             self.status = "finished"
             message = ""
