@@ -32,6 +32,7 @@ CLEANERS = ("html", "lower", "punctuation")
 VECTORIZE_KINDS = ("words", "chars")
 SIDES = ("pre", "post")
 OPTIMIZERS = ("rmsprop", "adam", "sgd", "adamw")
+XLA_CHOICES = ("auto", "on", "off")
 
 
 @dataclass
@@ -111,6 +112,9 @@ class FitConfig:
     batch_size: int = 32
     seed: int = 42
     monitor: str = "val_loss"
+    # XLA compilation of the training step: "auto" (on for long CPU runs, Keras's choice on a
+    # GPU), "on" or "off". See engine.training.numeric.use_xla.
+    xla: str = "auto"
     early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
 
 
@@ -284,6 +288,7 @@ def check(exp: Experiment) -> None:
         _range("compile.learning_rate", exp.compile.learning_rate, 1e-12, 10.0)
     _range("fit.epochs", exp.fit.epochs, 1, None)
     _range("fit.batch_size", exp.fit.batch_size, 1, None)
+    _choice("fit.xla", exp.fit.xla, XLA_CHOICES)
     _range("fit.early_stopping.patience", exp.fit.early_stopping.patience, 0, None)
     for i, layer in enumerate(exp.layers, 1):
         if not layer.type:
@@ -384,6 +389,9 @@ def _describe(value: Any) -> str:
 # ---------------------------------------------------------------------------------------
 # Writing
 
+# Keys left out of the file while they hold their default (newer settings, so that files
+# written before them stay as they were written).
+_OMIT_WHEN_DEFAULT = {"xla": "auto"}
 # Keys left out of the file while they hold their empty default, so each source's section
 # shows only what that source uses.
 _OMIT_WHEN_EMPTY = {"format", "merge_test", "validation_from_test", "validation_limit", "test_limit", "path", "text", "label", "files", "name", "size", "alphabet", "description", "preset", "probes", "learning_rate"}
@@ -427,6 +435,8 @@ def _dump(obj: Any) -> Any:
         for f in fields:
             value = getattr(obj, f.name)
             if value is None or (f.name in _OMIT_WHEN_EMPTY and value in ("", [], {}, 0)):
+                continue
+            if f.name in _OMIT_WHEN_DEFAULT and value == _OMIT_WHEN_DEFAULT[f.name]:
                 continue
             out[f.name] = _dump(value)
         return out

@@ -4,8 +4,9 @@ Per batch it does O(1) work: note the time, check the loss is finite, ask the Tr
 whether to stop (blocking there only while paused), and, at most once per `batch_interval`
 seconds, hand a BatchEnd to the Trainer's listener. The listener is called synchronously in
 the training thread, so it must be cheap (a UI posts a message and returns); kerminal never
-waits on it otherwise. Per epoch it commits the epoch as runs.py describes (checkpoints to
-temporary names, history.csv, metrics.json, then the renames) and emits EpochEnd.
+waits on it otherwise. Per epoch it commits the epoch as runs.py describes (checkpoints of the
+string model to temporary names, best.keras when the monitored metric improved, history.csv,
+metrics.json, then the renames) and emits EpochEnd.
 
 A stop (TrainControl.stop) or a NaN loss mid-epoch raises StopAtBatch from the batch hook:
 Keras's own `stop_training` would still run the validation pass and `on_epoch_end`, so the
@@ -34,6 +35,20 @@ if TYPE_CHECKING:  # pragma: no cover
     from engine.training.trainer import Trainer
 
 
+# Metrics where larger is better (as Keras's ModelCheckpoint mode="auto" reads them).
+MAXIMIZED = ("accuracy", "acc", "auc", "precision", "recall")
+
+
+def improved(monitor: str, value: float | None, best: float | None) -> bool:
+    """Whether `value` of `monitor` beats `best` (None: nothing to beat yet)."""
+    if value is None or not math.isfinite(value):
+        return False
+    if best is None or not math.isfinite(best):
+        return True
+    base = monitor[4:] if monitor.startswith("val_") else monitor
+    return value > best if base in MAXIMIZED else value < best
+
+
 class KerminalCallback(keras.callbacks.Callback):
     async_safe = False
 
@@ -55,12 +70,14 @@ class KerminalCallback(keras.callbacks.Callback):
         self._step = 0
         self._next_emit = 0.0
         self._durations: list[float] = []
+        self.steps_done = 0  # training steps run in this call of fit
 
     # ---- per batch: O(1) ------------------------------------------------------------------
     def on_train_batch_end(self, batch, logs=None):
         now = time.perf_counter()
         self._t_last = now
         self._step = batch + 1
+        self.steps_done += 1
         loss = logs.get("loss") if logs else None
         if loss is not None and self.nan_at is None and not math.isfinite(loss):
             self.nan_at = (self._epoch + 1, batch + 1)
@@ -93,18 +110,18 @@ class KerminalCallback(keras.callbacks.Callback):
         finite = self.nan_at is None and all(math.isfinite(v) for v in logs.values())
         pending: dict[str, str] = {}
         best = False
-        best_tmp = run_dir / runs.temp_name(runs.BEST, n)  # written by ModelCheckpoint
-        if best_tmp.is_file():
-            if finite:  # a NaN/inf epoch never becomes best
-                pending[runs.BEST] = best_tmp.name
-                best = True
-                trainer.best_value = logs.get(trainer.monitor)
-                trainer.best_epoch = n
-            else:
-                best_tmp.unlink(missing_ok=True)
+        if finite and improved(trainer.monitor, logs.get(trainer.monitor), trainer.best_value):
+            # A NaN/inf epoch never becomes best. The string model is saved (fit trains the
+            # numeric stack, which shares its weights), so best.keras takes raw text.
+            best_tmp = run_dir / runs.temp_name(runs.BEST, n)
+            runs.save_model(trainer.model, best_tmp, n)
+            pending[runs.BEST] = best_tmp.name
+            best = True
+            trainer.best_value = logs.get(trainer.monitor)
+            trainer.best_epoch = n
         if finite:
             last_tmp = run_dir / runs.temp_name(runs.LAST, n)
-            runs.save_model(self.model, last_tmp, n)
+            runs.save_model(trainer.model, last_tmp, n)
             pending[runs.LAST] = last_tmp.name
             trainer.last_good_epoch = n
         trainer._record_epoch(n, logs, pending)  # history.csv, then metrics.json: the commit
@@ -122,7 +139,7 @@ class KerminalCallback(keras.callbacks.Callback):
         # EarlyStopping (placed before this callback) may have restored the best weights.
         trainer = self.trainer
         if trainer.restores_best and self.nan_at is None and trainer.last_good_epoch:
-            runs.save_model_atomic(self.model, trainer.run_dir / runs.LAST, trainer.epochs_done)
+            runs.save_model_atomic(trainer.model, trainer.run_dir / runs.LAST, trainer.epochs_done)
 
 
 class EpochTimer(keras.callbacks.Callback):

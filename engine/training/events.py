@@ -30,6 +30,7 @@ class Started:
     batch_size: int = 32
     monitor: str = "val_loss"
     time: float = 0.0  # time.time() when it started
+    pipeline: str = ""  # how texts reach the model ("vectorized once ...", XLA), for the log
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,8 @@ def describe(event: Event) -> str:
         val = f", {event.validation_samples} validation" if event.validation_samples else ", no validation split"
         return (
             f"{what} to epoch {event.epochs}: {event.samples} samples{val}, "
-            f"batch {event.batch_size}, {event.steps_per_epoch} steps per epoch -> {event.run_dir}"
+            f"batch {event.batch_size}, {event.steps_per_epoch} steps per epoch"
+            f"{'; ' + event.pipeline if event.pipeline else ''} -> {event.run_dir}"
         )
     if isinstance(event, BatchEnd):
         return f"epoch {event.epoch} step {event.step}/{event.steps} {format_metrics(event.metrics)}"

@@ -116,3 +116,28 @@ def format_bytes(n: float) -> str:
     units = ["B", "KB", "MB", "GB", "TB"]
     i = min(int(math.log(max(n, 1), 1000)), len(units) - 1)
     return f"{n / 1000**i:.1f} {units[i]}" if i else f"{int(n)} B"
+
+
+# XLA compiles the training step into one fused program. Measured on the 2-core CPU machine
+# (Embedding(10000, 32) -> SimpleRNN/LSTM(32), length 100, batch 32): an epoch runs 2.3-4x
+# faster, but compiling costs 3-12 s once per model and call of fit. Keras turns XLA off on
+# machines without a GPU; kerminal turns it on there when a call trains enough token steps
+# (rows x length x epochs) for the compile to pay back, and leaves Keras's choice on a GPU.
+XLA_MIN_TOKEN_STEPS = 3_000_000
+
+
+def gpu_present() -> bool:
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def use_xla(setting: str, rows: int, length: int, epochs: int) -> bool | str:
+    """The `jit_compile` argument for `compile`: True, False, or "auto" (Keras decides)."""
+    if setting == "on":
+        return True
+    if setting == "off":
+        return False
+    if gpu_present():
+        return "auto"
+    return int(rows) * int(length) * int(epochs) >= XLA_MIN_TOKEN_STEPS

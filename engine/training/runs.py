@@ -79,13 +79,14 @@ def write_json_atomic(path: Path, data: Any) -> None:
 _passes: dict[str, int] = {}
 
 
-def crash_point(name: str) -> None:
-    """Test hook: KERMINAL_TEST_KILL_AT=<name>@<n> makes the process SIGKILL itself the n-th
-    time it gets here, so the crash-consistency tests can kill a run inside a save."""
+def crash_point(name: str, epoch: int | None = None) -> None:
+    """Test hook: KERMINAL_TEST_KILL_AT=<name>@<n> makes the process SIGKILL itself when it
+    gets here in epoch n (or, where no epoch is given, the n-th time it gets here), so the
+    crash-consistency tests can kill a run inside a save."""
     want = os.environ.get("KERMINAL_TEST_KILL_AT")
     if want and want.split("@")[0] == name:
         _passes[name] = _passes.get(name, 0) + 1
-        if str(_passes[name]) == (want.split("@") + ["1"])[1]:
+        if str(_passes[name] if epoch is None else epoch) == (want.split("@") + ["1"])[1]:
             import signal
 
             os.kill(os.getpid(), signal.SIGKILL)
@@ -96,7 +97,7 @@ def save_model(model: keras.Model, path: Path, epoch: int | None = None) -> None
     half-written file is removed."""
     try:
         model.save(path)
-        crash_point("model_saved")
+        crash_point("model_saved", epoch)
     except OSError as exc:
         Path(path).unlink(missing_ok=True)
         raise disk_error(exc, path, epoch) from None

@@ -32,7 +32,7 @@ from engine.dataset import Dataset
 from engine.errors import KerminalError, RunError, TrainingError
 from engine.experiment import Experiment
 from engine.training import events as ev
-from engine.training import runs
+from engine.training import numeric, runs
 from engine.training.stops import StopAtBatch
 from engine.training.checks import check_dataset, resolve_monitor  # noqa: F401  (check_dataset: public here too)
 from engine.training.control import TrainControl
@@ -134,6 +134,12 @@ class Trainer:
         self.events: list[Any] = []
         self._created = ""
         self._data: tuple | None = None
+        # What model.fit trains: the numeric stack sharing the string model's weights (texts
+        # vectorized once, see numeric.py), or the string model itself when it cannot split.
+        self._fit_model: Any = None
+        self._xla: bool | str | None = None  # the jit_compile the fit model was compiled with
+        self._plan: Any = None
+        self.pipeline = ""
 
     # ---- continuing a saved run -------------------------------------------------------------
     @classmethod
@@ -293,14 +299,48 @@ class Trainer:
                 raise
             except Exception as exc:
                 raise TrainingError(f"The model could not be built: {_first_line(exc)}", "Check the layer stack in the Layers pane or with `kerminal inspect`.") from None
-        plan = layers.loss_plan(exp, ds.num_classes)
-        x = encode_inputs(ds.train.texts)
+        plan = self._plan = layers.loss_plan(exp, ds.num_classes)
         y = encode_labels(ds.train.labels, plan.labels, ds.num_classes)
-        val = None
-        if len(ds.validation):
-            val = (encode_inputs(ds.validation.texts), encode_labels(ds.validation.labels, plan.labels, ds.num_classes))
+        yv = encode_labels(ds.validation.labels, plan.labels, ds.num_classes) if len(ds.validation) else None
+        parts = numeric.split_model(self.model)
+        rows = len(ds.train) + len(ds.validation)
+        if parts is not None and not numeric.fits_in_memory(rows, parts.length):
+            need, free = numeric.cache_bytes(rows, parts.length), numeric.free_memory_bytes() or 0
+            self.pipeline = f"texts tokenized in every batch (their ids would take {numeric.format_bytes(need)} of {numeric.format_bytes(free)} free memory)"
+            parts = None
+        if parts is not None:
+            x = numeric.vectorize(parts, ds.train.texts)
+            val = (numeric.vectorize(parts, ds.validation.texts), yv) if yv is not None else None
+            self._fit_model = parts.stack
+            self.pipeline = f"texts vectorized once ({numeric.format_bytes(numeric.cache_bytes(rows, parts.length))} of ids)"
+        else:
+            x = encode_inputs(ds.train.texts)
+            val = (encode_inputs(ds.validation.texts), yv) if yv is not None else None
+            self._fit_model = self.model
+            self.pipeline = self.pipeline or "texts tokenized in every batch (the model does not start with kerminal's vectorizer)"
         self._data = (x, y, val)
         self.monitor = resolve_monitor(exp, has_validation=val is not None)
+
+    def _compile_fit_model(self, epochs: int, xla: bool | str | None = None) -> None:
+        """Compile the numeric stack (once, again only when the XLA choice changes) with the
+        string model's own optimizer object, so both hold one optimizer state and last.keras
+        saves it. The string model itself keeps its compile (TextVectorization cannot be
+        XLA-compiled)."""
+        from engine.layers.build import make_loss, make_metrics, make_optimizer
+
+        if self._fit_model is self.model:
+            return
+        if xla is None:
+            xla = numeric.use_xla(self.exp.fit.xla, len(self.dataset.train), int(self._data[0].shape[1]), epochs)
+        if self._xla == xla:
+            return
+        plan = self._plan
+        optimizer = getattr(self.model, "optimizer", None) or make_optimizer(self.exp.compile)
+        loss = getattr(self.model, "loss", None) or make_loss(plan)
+        if getattr(self.model, "optimizer", None) is not optimizer:
+            self.model.compile(optimizer=optimizer, loss=loss, metrics=make_metrics(self.exp.compile.metrics, plan))
+        self._fit_model.compile(optimizer=optimizer, loss=loss, metrics=make_metrics(self.exp.compile.metrics, plan), jit_compile=xla)
+        self._xla = xla
 
     def run(self, epochs: int | None = None) -> RunResult:
         """Train `epochs` more epochs (default exp.fit.epochs) and return the result. A second
@@ -343,24 +383,32 @@ class Trainer:
         es_cfg = self.exp.fit.early_stopping
         self.restores_best = bool(es_cfg.patience and es_cfg.restore_best)
         early = None
-        best_pattern = str(self.run_dir / runs.temp_name(runs.BEST, 0)).replace(".0.tmp", ".{epoch}.tmp")
-        callbacks = [
-            *self.extra_callbacks,
-            keras.callbacks.ModelCheckpoint(best_pattern, monitor=self.monitor, save_best_only=True, initial_value_threshold=self.best_value),
-        ]
+        callbacks = [*self.extra_callbacks]
         if es_cfg.patience:
             early = keras.callbacks.EarlyStopping(monitor=self.monitor, patience=es_cfg.patience, restore_best_weights=es_cfg.restore_best)
             callbacks.append(early)
         callbacks.append(cb)
 
-        self._emit(ev.Started(str(self.run_dir), target, steps, len(x), initial, len(val[0]) if val else 0, bs, self.monitor, time.time()))
+        self._compile_fit_model(n)
+        pipeline = self.pipeline + ("; XLA on" if self._xla is True else "")
+        self._emit(ev.Started(str(self.run_dir), target, steps, len(x), initial, len(val[0]) if val else 0, bs, self.monitor, time.time(), pipeline))
         # Keras callbacks print to stdout, which would garble a --json stream or a full-screen
         # app; this setting is thread-local, so only this thread is quieted.
         interactive = keras.config.is_interactive_logging_enabled()
         keras.config.disable_interactive_logging()
         partial: StopAtBatch | None = None
         try:
-            self.model.fit(x, y, batch_size=bs, epochs=target, initial_epoch=initial, validation_data=val, callbacks=callbacks, verbose=0, shuffle=True)
+            try:
+                self._fit_model.fit(x, y, batch_size=bs, epochs=target, initial_epoch=initial, validation_data=val, callbacks=callbacks, verbose=0, shuffle=True)
+            except (StopAtBatch, KerminalError, KeyboardInterrupt):
+                raise
+            except Exception:
+                # XLA cannot compile every op a stack may hold: fall back to plain graphs,
+                # once, if it failed before the first step of this call.
+                if self._xla is not True or cb.steps_done or self.epochs_done != initial:
+                    raise
+                self._compile_fit_model(n, xla=False)
+                self._fit_model.fit(x, y, batch_size=bs, epochs=target, initial_epoch=initial, validation_data=val, callbacks=callbacks, verbose=0, shuffle=True)
         except StopAtBatch as stop:
             partial = stop
         except KerminalError as exc:
