@@ -42,6 +42,10 @@ from typing import Any
 
 from bench import common
 
+# bench.run's limits for this module (seconds): its quick run took 94-152 s here, the full
+# run about 900 s.
+QUICK_LIMIT_S = 300
+FULL_LIMIT_S = 2400
 COLS, ROWS = 120, 40
 NAME = "benchapp"  # the experiment's name: the status line shows it on the first screen
 HELP_TITLE = "kerminal keys"  # the help screen's title

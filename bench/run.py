@@ -27,7 +27,7 @@ from bench import common
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_JSON = BENCH_DIR / "results" / "latest.json"
-# Per-module wall-clock limits (seconds). Quick: the whole suite must stay under 5 minutes.
+# Per-module wall-clock limits (seconds), unless a module sets QUICK_LIMIT_S / FULL_LIMIT_S.
 QUICK_TIMEOUT = 150
 FULL_TIMEOUT = 3600
 
@@ -147,13 +147,32 @@ def _indent(text: str, prefix: str) -> str:
 # The suite
 
 
+def module_limit(name: str, quick: bool, package_dir: Path = BENCH_DIR) -> float:
+    """A module's own limit: its QUICK_LIMIT_S / FULL_LIMIT_S (read from its source, so
+    nothing is imported here), else the suite's default. Each module sizes its limit to its
+    work with room to spare; one shared limit either failed the longest or hid a hang."""
+    import ast
+
+    key = "QUICK_LIMIT_S" if quick else "FULL_LIMIT_S"
+    default = QUICK_TIMEOUT if quick else FULL_TIMEOUT
+    try:
+        tree = ast.parse((package_dir / f"{name}.py").read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return default
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == key for t in node.targets):
+            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, (int, float)):
+                return float(node.value.value)
+    return default
+
+
 def collect(names: Sequence[str], quick: bool, timeout: float | None = None, package_dir: Path = BENCH_DIR, echo: bool = True) -> list[dict[str, Any]]:
     """Run each module in turn; the per-module results (ok or failed)."""
-    limit = timeout or (QUICK_TIMEOUT if quick else FULL_TIMEOUT)
     results = []
     for name in names:
         if echo:
             print(f"bench: running {name} ...", file=sys.stderr, flush=True)
+        limit = timeout or module_limit(name, quick, package_dir)
         res = run_module(name, quick, limit, package_dir, echo)
         if echo:
             state = "ok" if res["status"] == "ok" else f"FAILED ({res['error']})"
@@ -203,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", metavar="PATH", type=Path, default=DEFAULT_JSON, help=f"where to write the results as JSON (default {DEFAULT_JSON.relative_to(common.ROOT)})")
     ap.add_argument("--only", metavar="NAME", action="append", help="run only this benchmark (load, train, ... ; repeat or comma-separate)")
     ap.add_argument("--compare", metavar="OLD_JSON", type=Path, help="show an earlier result's kerminal figures beside this run's")
-    ap.add_argument("--timeout", metavar="S", type=float, help=f"per-module limit in seconds (default {QUICK_TIMEOUT} quick, {FULL_TIMEOUT} full)")
+    ap.add_argument("--timeout", metavar="S", type=float, help=f"one limit in seconds for every module (default: each module's QUICK_LIMIT_S / FULL_LIMIT_S, else {QUICK_TIMEOUT} quick, {FULL_TIMEOUT} full)")
     ap.add_argument("--list", action="store_true", help="list the benchmark modules and exit")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--package-dir", type=Path, default=BENCH_DIR, help=argparse.SUPPRESS)

@@ -48,7 +48,21 @@ def run(args: argparse.Namespace) -> int:
         )
     control = TrainControl()
     progress = not args.json and sys.stderr.isatty()
-    state = {"progress_shown": False}
+    state = {"progress_shown": False, "closed": False}
+
+    def out(line: str) -> None:
+        # Standard output closed early (`kerminal train x.toml | head -3`): stop at the end
+        # of the batch like Ctrl+C, keeping every finished epoch, instead of failing the run.
+        if state["closed"]:
+            return
+        try:
+            print(line, flush=True)
+        except (BrokenPipeError, ValueError):
+            state["closed"] = True
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # later writes and the exit flush go nowhere
+            os.close(devnull)
+            control.stop("standard output was closed; stopped at the end of a batch.")
 
     def listener(event: ev.Event) -> None:
         if isinstance(event, ev.BatchEnd):
@@ -61,9 +75,9 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write("\r" + " " * 120 + "\r")
             state["progress_shown"] = False
         if args.json:
-            print(json.dumps(ev.to_dict(event)), flush=True)
+            out(json.dumps(ev.to_dict(event)))
         elif not isinstance(event, ev.Failed):  # the error itself is printed by engine.cli
-            print(ev.describe(event), flush=True)
+            out(ev.describe(event))
 
     def on_sigint(signum, frame):  # first Ctrl+C: stop at the batch end; second: abort
         control.stop("interrupted by Ctrl+C; stopped at the end of a batch.")
@@ -84,9 +98,11 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if main_thread:
             signal.signal(signal.SIGINT, previous)
+    if state["closed"]:
+        return 141  # 128 + SIGPIPE, as engine.cli answers a closed pipe
     if result.status == "stopped":
         print(f"kerminal train: {result.message} {result.epochs} epochs kept in {result.run_dir}", file=sys.stderr)
         return 130
     if not args.json:
-        print(f"run: {result.run_dir}")
-    return 0
+        out(f"run: {result.run_dir}")
+    return 141 if state["closed"] else 0

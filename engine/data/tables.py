@@ -21,6 +21,7 @@ column of each; class ids follow the order of data.files in the experiment file.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import io
@@ -82,23 +83,33 @@ def _binary(path: Path, head: bytes) -> None:
         raise DataError(f"{path.name} looks like a binary file ({head.count(0)} NUL bytes in its first {len(head)}), not a text table.", fix)
 
 
-def _decode(data: bytes) -> tuple[str, int]:
-    """The text and how many bytes were not UTF-8 (each run replaced by U+FFFD); no BOM."""
+def _undecodable(data: bytes) -> int:
+    """How many bytes are not UTF-8 (pandas replaces each run with U+FFFD as it reads)."""
+    # Checked a megabyte at a time, so no decoded copy of the whole file is ever made.
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    view = memoryview(data)
     try:
-        text, replaced = data.decode("utf-8"), 0
+        for i in range(0, len(data), 1 << 20):
+            decoder.decode(view[i : i + (1 << 20)])
+        decoder.decode(b"", final=True)
+        return 0
     except UnicodeDecodeError:
         text = data.decode("utf-8", errors="replace")
         new = text.count("\ufffd") - data.count("\ufffd".encode())
-        replaced = len(data) - len(text.encode("utf-8")) + 3 * new  # each U+FFFD is 3 bytes
-    return text.removeprefix("\ufeff"), replaced
+        return len(data) - len(text.encode("utf-8")) + 3 * new  # each U+FFFD is 3 bytes
 
 
-def _sniff_delimiter(text: str) -> str:
-    """The delimiter found the same number of times on the most lines of a sample;
-    csv.Sniffer's choice breaks ties, then the order of DELIMITERS."""
-    sample = text[:SNIFF_BYTES]
+def _head_text(data: bytes, size: int) -> str:
+    """The first `size` bytes as text (a character cut at the end becomes U+FFFD)."""
+    return data[:size].decode("utf-8", errors="replace")
+
+
+def _sniff_delimiter(sample: str, cut: bool) -> str:
+    """The delimiter found the same number of times on the most lines of a sample (the
+    file's head; `cut`: the file goes on past it); csv.Sniffer's choice breaks ties, then the
+    order of DELIMITERS."""
     lines = sample.split("\n")
-    if len(text) > len(sample) and len(lines) > 1:
+    if cut and len(lines) > 1:
         lines = lines[:-1]  # cut mid-line
     lines = [line for line in lines if line.strip()][:200]
     if not lines:
@@ -120,13 +131,17 @@ def _sniff_delimiter(text: str) -> str:
     return hint if hint in tied else tied[0]
 
 
-def _parse(text: str, sep: str, quotes: bool, header: bool, nrows: int | None = None) -> tuple[pd.DataFrame, int]:
+def _parse(data: bytes, sep: str, quotes: bool, header: bool, nrows: int | None = None) -> tuple[pd.DataFrame, int]:
     """Every field as a string (so texts keep their exact form); and how many lines had
-    more fields than the header (pandas drops those with a warning, counted here)."""
+    more fields than the header (pandas drops those with a warning, counted here). Parsed
+    from the bytes: a decoded copy in a StringIO took 4 bytes a character (a 31 MB CSV
+    peaked 240 MB higher)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         frame = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(data),
+            encoding="utf-8",
+            encoding_errors="replace",
             sep=sep,
             header=0 if header else None,
             quoting=csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE,
@@ -189,10 +204,10 @@ def _sniff_header(sample: pd.DataFrame, text_spec: str | int, label_spec: str | 
     return True, ""
 
 
-def _sample(content: str, sep: str, quotes: bool) -> pd.DataFrame:
+def _sample(content: bytes, sep: str, quotes: bool) -> pd.DataFrame:
     """The first rows read without a header, for sniffing; from the first MB when that
-    parses (a quoted field cut at the end of it does not), else from the whole text."""
-    head = content[: content.rfind("\n", 0, 1 << 20) + 1] or content
+    parses (a quoted field cut at the end of it does not), else from the whole file."""
+    head = content[: content.rfind(b"\n", 0, 1 << 20) + 1] or content
     try:
         return _parse(head, sep, quotes, header=False, nrows=SNIFF_ROWS)[0]
     except (ValueError, pd.errors.ParserError):
@@ -246,23 +261,24 @@ def read_table(path: Path, fmt: str = "", header: bool | None = None, quotes: bo
         raw = path.read_bytes()
     except OSError as exc:
         raise DataError(f"{path} could not be read: {exc.strerror or exc}.", "Check the file's permissions.") from None
-    content, replaced = _decode(raw)
+    content = raw.removeprefix(codecs.BOM_UTF8)
     del raw
+    replaced = _undecodable(content)
     notes = [f"{path.name}: replaced {replaced} bytes that are not UTF-8 with U+FFFD (save the file as UTF-8 to keep them)"] if replaced else []
     if not content.strip():
         raise DataError(f"{path} has only blank lines.", "Point data.path at a file with data rows.")
-    if not kind and content.lstrip()[:1] in ("{", "["):
+    if not kind and content.lstrip()[:1] in (b"{", b"["):
         kind = "jsonl"
     if kind == "jsonl":
-        array = content.lstrip().startswith("[")  # one array of records, not JSON lines
+        array = content.lstrip().startswith(b"[")  # one array of records, not JSON lines
         try:
-            frame = pd.read_json(io.StringIO(content), lines=not array, dtype=False)
+            frame = pd.read_json(io.BytesIO(content), lines=not array, dtype=False, encoding="utf-8", encoding_errors="replace")
         except ValueError as exc:
             raise _fail(path, kind, exc) from None
         return _checked(path, frame), notes
-    if "\r" in content:  # \r\n ends a row as \n does; a lone \r stays text
-        content = content.replace("\r\n", "\n")
-    sep = {"csv": ",", "tsv": "\t"}.get(kind) or _sniff_delimiter(content)
+    if b"\r\n" in content:  # \r\n ends a row as \n does; a lone \r stays text
+        content = content.replace(b"\r\n", b"\n")
+    sep = {"csv": ",", "tsv": "\t"}.get(kind) or _sniff_delimiter(_head_text(content, SNIFF_BYTES + 4), len(content) > SNIFF_BYTES)
     quoting = quotes if quotes is not None else sep != "\t"
     why = ""
     try:
@@ -287,7 +303,7 @@ def read_table(path: Path, fmt: str = "", header: bool | None = None, quotes: bo
     if not header:
         frame.columns = list(range(1, frame.shape[1] + 1))
     if sniffed_format or why:
-        lines = content.count("\n") + (0 if content.endswith("\n") else 1)
+        lines = content.count(b"\n") + (0 if content.endswith(b"\n") else 1)
         said = [f"read {len(frame):,} rows from {lines:,} lines as {_describe_format(sep, quoting)}" + (" (sniffed; data.format sets it)" if sniffed_format else "")]
         if why:
             said.append(f"no header row ({why}), so its columns are numbered 1 to {frame.shape[1]}; set data.header = true if the first row names them")
@@ -295,10 +311,10 @@ def read_table(path: Path, fmt: str = "", header: bool | None = None, quotes: bo
     return _checked(path, frame), notes
 
 
-def _accounting(path: Path, content: str, frame: pd.DataFrame, bad: int, header: bool, quoting: bool, blank: int) -> list[str]:
+def _accounting(path: Path, content: bytes, frame: pd.DataFrame, bad: int, header: bool, quoting: bool, blank: int) -> list[str]:
     """Notes that account for every line: blank, too many fields, merged by quoted line breaks."""
     notes = []
-    lines = content.count("\n") + (0 if content.endswith("\n") else 1)
+    lines = content.count(b"\n") + (0 if content.endswith(b"\n") else 1)
     if bad:
         what = "the header" if header else "the first line"
         notes.append(

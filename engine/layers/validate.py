@@ -515,7 +515,9 @@ def raise_invalid(report: Report) -> None:
     more = f" (and {len(errors) - 1} more: see `kerminal inspect`)" if len(errors) > 1 else ""
     first = errors[0]
     problem, _, fix = first.partition(" Fix: ")
-    raise LayerError(f"The layer stack does not validate: {problem}{more}", fix or "Fix the layer named above.")
+    if not fix:  # a stack-level message says its own fix in its text; a layer's names the layer
+        fix = "See the Layers pane or `kerminal inspect`." if first in report.stack_errors or not report.errors else "Fix the layer named above."
+    raise LayerError(f"The layer stack does not validate: {problem}{more}", fix)
 
 
 # ---------------------------------------------------------------------------------------

@@ -285,3 +285,25 @@ def test_every_command_json_error_is_one_error_object(argv, kind, tmp_path, caps
     (obj,) = json_lines(out)
     assert_error_object(obj, kind)
     assert err.startswith(f"kerminal {argv[0]}: ")  # people still read stderr
+
+
+def test_train_into_a_closed_pipe_stops_cleanly_and_keeps_the_run(tmp_path):
+    """`kerminal train x.toml --json | head -1`: the run is stopped (not failed) at a batch end,
+    what it finished is kept, and the exit is the quiet 141."""
+    (tmp_path / "exp.toml").write_text(REBER)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # head has gone before the first event
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    code = "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))"
+    try:
+        proc = subprocess.run([sys.executable, "-c", code, "train", str(tmp_path / "exp.toml"), "--runs-dir", str(tmp_path / "runs"), "--json"],
+                              stdout=write_end, stderr=subprocess.PIPE, cwd=ROOT, env=env, timeout=240)
+    finally:
+        os.close(write_end)
+    err = proc.stderr.decode()
+    assert "Traceback" not in err and "BrokenPipe" not in err, err[-2000:]
+    assert proc.returncode == 141
+    (run,) = (tmp_path / "runs").iterdir()
+    meta = json.loads((run / "metrics.json").read_text())
+    assert meta["status"] == "stopped", meta["message"]
+    assert "standard output was closed" in meta["message"]
