@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from engine import experiment as E
@@ -142,3 +144,45 @@ def test_table_keys_round_trip_and_stay_out_when_default(tmp_path):
     assert "format" not in plain and "header" not in plain and "quotes" not in plain
     with pytest.raises(ExperimentError, match="data.quotes"):
         E.loads('[data]\nquotes = "yes"\n')
+
+
+# ---- one save-as rule (Experiment.rebased), per-class files relative to data.path -------------
+
+
+def _per_class(base: Path, path: str, files: dict[str, str]) -> E.Experiment:
+    return E.loads(
+        "[data]\nsource = \"per-class\"\n" + (f"path = \"{path}\"\n" if path else "")
+        + "files = { " + ", ".join(f'{k} = "{v}"' for k, v in files.items()) + " }\n",
+        base,
+    )
+
+
+def test_per_class_files_follow_data_path_and_survive_save_as(tmp_path):
+    data = tmp_path / "news"
+    data.mkdir()
+    for name in ("Fake.csv", "True.csv"):
+        (data / name).write_text("title\nx\n")
+    exp = _per_class(tmp_path, "news", {"fake": "Fake.csv", "true": "True.csv"})
+    assert exp.data_file("Fake.csv") == data / "Fake.csv"  # relative to data.path, not the file
+    moved = exp.rebased(tmp_path / "elsewhere" / "deeper")
+    assert Path(moved.data.path).is_absolute() and Path(moved.data.path) == data
+    assert moved.data.files == {"fake": "Fake.csv", "true": "True.csv"}  # still under data.path
+    saved = E.save(moved, tmp_path / "elsewhere" / "deeper" / "exp.toml")
+    again = E.load(saved)
+    assert again.data_file(again.data.files["true"]) == data / "True.csv"
+
+
+def test_per_class_files_without_data_path_are_rebased_themselves(tmp_path):
+    (tmp_path / "Fake.csv").write_text("title\nx\n")
+    exp = _per_class(tmp_path, "", {"fake": "Fake.csv", "true": "/abs/True.csv"})
+    moved = exp.rebased(tmp_path / "sub")
+    assert moved.data.files == {"fake": str(tmp_path / "Fake.csv"), "true": "/abs/True.csv"}
+    assert exp.rebased(tmp_path).data.files == exp.data.files  # same folder: nothing changes
+
+
+def test_rebased_keeps_symlinks_as_written(tmp_path):
+    (tmp_path / "SMSSpamCollection").write_text("ham\thi\n")
+    (tmp_path / "sms.tsv").symlink_to("SMSSpamCollection")
+    exp = E.loads('[data]\nsource = "csv"\npath = "sms.tsv"\n', tmp_path)
+    trained = exp.rebased(None)  # what a run folder stores
+    assert trained.data.path == str(tmp_path / "sms.tsv")  # not the link's target
