@@ -74,8 +74,10 @@ def split_model(model: keras.Model) -> NumericModel | None:
     return NumericModel(vectorizer, keras.Model(start, x, name="stack"), length)
 
 
-def vectorize(parts: NumericModel, texts: Sequence[str], batch_size: int = 2048) -> np.ndarray:
-    """Every text through the vectorizer once: an (n, length) int32 array."""
+def vectorize(parts: NumericModel, texts: Sequence[str], batch_size: int = 512) -> np.ndarray:
+    """Every text through the vectorizer once: an (n, length) int32 array. In chunks of 512:
+    a chunk is padded to its longest text before it is cut to `length`, and 2,048 IMDB-sized
+    reviews at a time peaked 140 MB higher for the same speed."""
     import tensorflow as tf
 
     fn = tf.function(lambda t: parts.vectorizer(t, training=False), input_signature=[tf.TensorSpec([None, 1], tf.string)], reduce_retracing=True)

@@ -112,6 +112,17 @@ def test_resume_needs_a_run_or_a_file_not_both(tmp_path, capsys):
     assert "not both" in capsys.readouterr().err
 
 
+def pooled_experiment(name: str, data: str, max_tokens: int, length: int, output_dim: int, epochs: int) -> str:
+    """A csv experiment with a small Embedding -> pooling -> Dense(1) stack; `data`: the lines
+    of [data] after `source` (and any [data.split] table)."""
+    return (
+        f'version = 1\nname = "{name}"\n\n[data]\nsource = "csv"\n{data}\n\n'
+        f'[vectorize]\nkind = "words"\nmax_tokens = {max_tokens}\nlength = {length}\n\n'
+        f'[[layers]]\ntype = "Embedding"\noutput_dim = {output_dim}\n\n[[layers]]\ntype = "GlobalAveragePooling1D"\n\n'
+        f'[[layers]]\ntype = "Dense"\nunits = 1\nactivation = "sigmoid"\n\n[fit]\nepochs = {epochs}\n'
+    )
+
+
 # ---- findings 6 and 7: a symlinked data file, any experiment name ----------------------------
 def test_symlinked_data_and_a_unicode_name_train_and_evaluate(tmp_path, capsys):
     from engine.experiment import load
@@ -120,11 +131,9 @@ def test_symlinked_data_and_a_unicode_name_train_and_evaluate(tmp_path, capsys):
     real.write_text("label\ttext\n" + "".join(f"{'spam' if i % 3 == 0 else 'ham'}\t{'WIN cash now' if i % 3 == 0 else 'see you at lunch'} {i}\n" for i in range(120)))
     (tmp_path / "sms.tsv").symlink_to(real.name)
     exp_file = tmp_path / "exp.toml"
-    exp_file.write_text(
-        'version = 1\nname = "Überblick 😀 my run"\n\n[data]\nsource = "csv"\npath = "sms.tsv"\nformat = "tsv"\ntext = "text"\nlabel = "label"\n\n'
-        '[data.split]\nvalidation = 0.2\ntest = 0.2\n\n[vectorize]\nkind = "words"\nmax_tokens = 50\nlength = 8\n\n'
-        '[[layers]]\ntype = "Embedding"\noutput_dim = 4\n\n[[layers]]\ntype = "GlobalAveragePooling1D"\n\n[[layers]]\ntype = "Dense"\nunits = 1\nactivation = "sigmoid"\n\n[fit]\nepochs = 1\n'
-    )
+    exp_file.write_text(pooled_experiment(
+        "Überblick 😀 my run", 'path = "sms.tsv"\nformat = "tsv"\ntext = "text"\nlabel = "label"\n\n[data.split]\nvalidation = 0.2\ntest = 0.2', max_tokens=50, length=8, output_dim=4, epochs=1,
+    ))
     runs_dir = tmp_path / "runs"
     assert main(["train", str(exp_file), "--runs-dir", str(runs_dir)]) == 0
     (run_dir,) = runs_dir.iterdir()
@@ -251,11 +260,7 @@ def test_max_tokens_20000_on_reviews_with_every_line_separator_predicts(tmp_path
 
     pd.DataFrame(rows).to_csv(tmp_path / "reviews.csv", index=False)
     exp_file = tmp_path / "exp.toml"
-    exp_file.write_text(
-        'version = 1\nname = "separators"\n\n[data]\nsource = "csv"\npath = "reviews.csv"\ntext = "text"\nlabel = "label"\n\n'
-        '[vectorize]\nkind = "words"\nmax_tokens = 20000\nlength = 16\n\n'
-        '[[layers]]\ntype = "Embedding"\noutput_dim = 8\n\n[[layers]]\ntype = "GlobalAveragePooling1D"\n\n[[layers]]\ntype = "Dense"\nunits = 1\nactivation = "sigmoid"\n\n[fit]\nepochs = 2\n'
-    )
+    exp_file.write_text(pooled_experiment("separators", 'path = "reviews.csv"\ntext = "text"\nlabel = "label"', max_tokens=20000, length=16, output_dim=8, epochs=2))
     runs_dir = tmp_path / "runs"
     assert main(["train", str(exp_file), "--runs-dir", str(runs_dir)]) == 0
     (run_dir,) = runs_dir.iterdir()
