@@ -4,7 +4,9 @@ Training runs in a thread worker (`@work(thread=True, exclusive=True, exit_on_er
 The Trainer's listener runs in that thread and only posts `TrainingEvent` messages; the
 handlers here update the widgets. Batch events are already throttled by the Trainer and
 collapse in the message queue (`can_replace`); the curves are replotted by a timer a few
-times a second at most, and at once when an epoch ends (epoch ends are never dropped).
+times a second at most, and at once when an epoch ends unless the last redraw was under
+REDRAW_S ago (then the timer draws it: short epochs do not flood the terminal; epoch ends
+are never dropped).
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class TrainPane(Pane):
         self.history: dict[str, list[float]] = {}
         self.trace: dict[str, tuple[list[float], list[float]]] = {}
         self._dirty = False
+        self._last_replot = 0.0  # time.monotonic() of the last curves redraw
         self._started: Any = None
         self._epoch_t0 = 0.0
         self._last_epoch: Any = None
@@ -355,7 +358,10 @@ class TrainPane(Pane):
         self.epoch_lines += 1
         eta = f" · ETA {_duration(event.eta_s)}" if event.epoch < event.epochs else ""
         self._status(f"epoch {event.epoch}/{event.epochs} done · {event.samples_per_s:,.0f} samples/s{eta}")
-        self._replot()
+        if time.monotonic() - self._last_replot >= REDRAW_S:
+            self._replot()
+        else:  # epochs shorter than REDRAW_S: the timer draws this one within REDRAW_S
+            self._dirty = True
         if probes is not None:
             self._show_probes(probes, event.epoch)
 
@@ -402,6 +408,7 @@ class TrainPane(Pane):
 
     def _replot(self) -> None:
         self._dirty = False
+        self._last_replot = time.monotonic()
         names = list(self.history) or list(self.trace)
         loss_keys, metric_keys = split_metrics(names)
         loss_plot = self.query_one("#loss-plot", CurvePlot)
