@@ -71,3 +71,16 @@ def text_of(widget) -> str:
     console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
     console.print(content)
     return console.export_text()
+
+
+async def answer_prompt(pilot, value: str) -> None:
+    """A TextPrompt is on top: type `value` into it and press Enter."""
+    from textual.widgets import Input
+
+    from tui.dialogs import TextPrompt
+
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, TextPrompt)
+    pilot.app.screen.query_one(Input).value = value
+    await pilot.press("enter")
+    await pilot.pause()

@@ -8,9 +8,9 @@ from pathlib import Path
 from textual.widgets import Input, OptionList, Select, Static, TabbedContent
 
 from engine.experiment import LayerSpec, load
-from tests.tui.conftest import settle, text_of, tiny_experiment, wait_until
+from tests.tui.conftest import answer_prompt, settle, text_of, tiny_experiment, wait_until
 from tui.commands import KerminalCommands, all_commands
-from tui.dialogs import ChoiceDialog, ConfirmDialog, FilePicker, FormDialog, TextPrompt
+from tui.dialogs import ChoiceDialog, ConfirmDialog, FilePicker, FormDialog
 from tui.help import HelpScreen
 from tui.panes.data import DataDialog
 from tui.panes.layers import LayerEditor
@@ -26,6 +26,16 @@ async def open_data_dialog(pilot) -> DataDialog:
     await pilot.pause()
     assert isinstance(pilot.app.screen, DataDialog)
     return pilot.app.screen
+
+
+async def open_table_file(app, pilot, path: str) -> DataDialog:
+    """Once the app has settled: the Data dialog on source "csv" with `path` typed in."""
+    await settle(app, pilot)
+    dialog = await open_data_dialog(pilot)
+    dialog.field_widget("source").value = "csv"
+    dialog.field_widget("path").value = path
+    await settle(app, pilot)
+    return dialog
 
 
 async def test_opens_on_data_and_number_keys_switch_panes(app_factory):
@@ -259,11 +269,7 @@ async def test_csv_column_pickers_preselect_guesses(app_factory, runs_dir):
     Path("news.csv").write_text("id,title,topic\n" + "".join(f"{i},some longer headline number {i},{'a' if i % 2 else 'b'}\n" for i in range(40)), encoding="utf-8")
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        dialog = await open_data_dialog(pilot)
-        dialog.field_widget("source").value = "csv"
-        dialog.field_widget("path").value = "news.csv"
-        await settle(app, pilot)
+        dialog = await open_table_file(app, pilot, "news.csv")
         await wait_until(pilot, lambda: dialog.field_widget("text").value == "title", 10, "the guessed text column")
         assert dialog.field_widget("label").value == "topic"
         await pilot.press("ctrl+s")
@@ -337,11 +343,7 @@ async def test_save_open_and_quit_offers_to_save(app_factory, runs_dir):
         await pilot.pause()
         assert app.dirty
         await pilot.press("ctrl+s")  # never saved: asks for a path
-        await pilot.pause()
-        assert isinstance(app.screen, TextPrompt)
-        app.screen.query_one(Input).value = "exp.toml"
-        await pilot.press("enter")
-        await pilot.pause()
+        await answer_prompt(pilot, "exp.toml")
         assert not app.dirty and Path("exp.toml").is_file()
         assert len(load("exp.toml").layers) == 4
         await pilot.press("d")  # change it again, then open the saved file
@@ -361,11 +363,7 @@ async def test_save_open_and_quit_offers_to_save(app_factory, runs_dir):
         assert len(app.experiment.layers) == 4 and not app.dirty
         # Ctrl+N saves under a new name
         await pilot.press("ctrl+n")
-        await pilot.pause()
-        assert isinstance(app.screen, TextPrompt)
-        app.screen.query_one(Input).value = "copy.toml"
-        await pilot.press("enter")
-        await pilot.pause()
+        await answer_prompt(pilot, "copy.toml")
         assert Path("copy.toml").is_file() and app.experiment_path == Path("copy.toml")
         await pilot.press("ctrl+o")
         await pilot.pause()

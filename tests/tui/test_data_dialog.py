@@ -9,7 +9,7 @@ from textual.widgets import Select
 
 from tests.engine.real_files import write_uci_sms
 from tests.tui.conftest import settle, wait_until
-from tests.tui.test_app import open_data_dialog
+from tests.tui.test_app import open_data_dialog, open_table_file
 
 
 async def test_uci_file_without_header_offers_columns_by_position(app_factory, runs_dir):
@@ -41,11 +41,7 @@ async def test_format_and_header_choices_are_kept(app_factory, runs_dir):
     write_uci_sms(Path("."), ham=20, spam=8, name="sms.data")
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        dialog = await open_data_dialog(pilot)
-        dialog.field_widget("source").value = "csv"
-        dialog.field_widget("path").value = "sms.data"
-        await settle(app, pilot)
+        dialog = await open_table_file(app, pilot, "sms.data")
         dialog.field_widget("format").value = "tsv"
         dialog.field_widget("header").value = "no"
         dialog.field_widget("quotes").value = "no"

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from engine.experiment import Experiment, load, save
 from engine.training.predictor import Prediction
 from engine.training.runs import data_summary, read_info
-from tests.tui.conftest import settle, text_of, tiny_experiment
+from tests.tui.conftest import answer_prompt, settle, text_of, tiny_experiment
 from tui.app import make_app
 from tui.dialogs import ChoiceDialog, ConfirmDialog, FilePicker, TextPrompt
 from tui.messages import PredictorReady
@@ -147,11 +147,7 @@ async def test_ctrl_o_save_of_a_never_saved_experiment_asks_for_a_path_then_open
         await pilot.press("2", "c", "ctrl+o")
         await pilot.pause()
         await pilot.click("#choice-save")
-        await pilot.pause()
-        assert isinstance(app.screen, TextPrompt)
-        app.screen.query_one(Input).value = "mine.toml"
-        await pilot.press("enter")
-        await pilot.pause()
+        await answer_prompt(pilot, "mine.toml")
         assert len(load("mine.toml").layers) == 4
         await open_via_picker(app, pilot, "other.toml")
         assert app.experiment_path == Path("other.toml")
