@@ -354,7 +354,7 @@ def child_fit(exp_path: Path, epochs: int) -> None:
 def run(quick: bool) -> list[dict[str, Any]]:
     # Quick: 8,000 rows, so that epochs 2..4 last a few seconds even at in-app speed (with 3,000
     # they lasted about a second and the bytes/s over them swung 10-36 KB/s).
-    n, epochs, fs_repeat, probes, rounds = (8000, 4, 3, 12, 1) if quick else (10000, 6, 7, 40, 4)
+    n, epochs, fs_repeat, probes, rounds = (8000, 4, 3, 30, 1) if quick else (10000, 6, 7, 40, 4)
     rows = []
     with tempfile.TemporaryDirectory(prefix="kerminal-bench-app-") as tmp:
         folder = Path(tmp)

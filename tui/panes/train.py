@@ -3,10 +3,10 @@
 Training runs in a thread worker (`@work(thread=True, exclusive=True, exit_on_error=False)`).
 The Trainer's listener runs in that thread and only posts `TrainingEvent` messages; the
 handlers here update the widgets. Batch events are already throttled by the Trainer and
-collapse in the message queue (`can_replace`); the curves are replotted by a timer a few
-times a second at most, and at once when an epoch ends unless the last redraw was under
-REDRAW_S ago (then the timer draws it: short epochs do not flood the terminal; epoch ends
-are never dropped).
+collapse in the message queue (`can_replace`); a timer redraws the progress line twice a
+second at most and the curves once a second, and the curves are drawn at once when an
+epoch ends unless they were drawn under CURVES_S ago (then the timer draws them: short epochs do not
+flood the terminal; epoch ends are never dropped, and the end of a run draws at once).
 """
 
 from __future__ import annotations
@@ -31,7 +31,10 @@ from tui.panes.base import Pane
 from tui.widgets.curves import CurvePlot
 from tui.widgets.probbars import bars
 
-REDRAW_S = 0.5  # the curves and the progress line are redrawn at most this often during an epoch
+REDRAW_S = 0.5  # the progress line is redrawn at most this often during an epoch
+# ... and the curves at most this often: epochs of under a second (vectorize once and XLA
+# made them that short) would otherwise redraw both plots each epoch, 20 KB/s at 120x40.
+CURVES_S = 1.0
 MAX_PROBES = 5
 
 
@@ -358,9 +361,9 @@ class TrainPane(Pane):
         self.epoch_lines += 1
         eta = f" · ETA {_duration(event.eta_s)}" if event.epoch < event.epochs else ""
         self._status(f"epoch {event.epoch}/{event.epochs} done · {event.samples_per_s:,.0f} samples/s{eta}")
-        if time.monotonic() - self._last_replot >= REDRAW_S:
+        if time.monotonic() - self._last_replot >= CURVES_S:
             self._replot()
-        else:  # epochs shorter than REDRAW_S: the timer draws this one within REDRAW_S
+        else:  # epochs shorter than CURVES_S: the timer draws this one within CURVES_S
             self._dirty = True
         if probes is not None:
             self._show_probes(probes, event.epoch)
@@ -404,7 +407,8 @@ class TrainPane(Pane):
         if self._dirty:
             if self._last_batch is not None and self._started is not None:
                 self._draw_batch(self._last_batch)
-            self._replot()
+            if time.monotonic() - self._last_replot >= CURVES_S:
+                self._replot()
 
     def _replot(self) -> None:
         self._dirty = False
