@@ -113,3 +113,22 @@ def test_xla_on_trains_and_says_so(tmp_path):
     trainer = Trainer(_experiment(xla="on"), _dataset(), tmp_path, listener=lambda e: started.append(e) if isinstance(e, events.Started) else None)
     result = trainer.run(epochs=1)
     assert result.status == "finished" and "XLA on" in started[0].pipeline
+
+
+def test_a_stack_xla_cannot_compile_falls_back_to_plain_graphs_once(tmp_path):
+    from engine.training import Trainer
+
+    trainer = Trainer(_experiment(xla="on"), _dataset(), tmp_path, listener=lambda e: None)
+    trainer._prepare()
+    stack = trainer._fit_model
+    real_fit, calls = stack.fit, []
+
+    def fit(*args, **kwargs):  # as XLA refusing an op: fails before the first step
+        calls.append(stack.jit_compile)
+        if stack.jit_compile is True:
+            raise RuntimeError("XLA compilation failed: unsupported op")
+        return real_fit(*args, **kwargs)
+
+    stack.fit = fit
+    result = trainer.run(epochs=1)
+    assert calls == [True, False] and result.status == "finished" and result.epochs == 1
