@@ -140,6 +140,7 @@ class Trainer:
         self._xla: bool | str | None = None  # the jit_compile the fit model was compiled with
         self._plan: Any = None
         self.pipeline = ""
+        self.unlogged = ""  # why events.jsonl/log.txt missed events (a full disk), if they did
 
     # ---- continuing a saved run -------------------------------------------------------------
     @classmethod
@@ -183,8 +184,10 @@ class Trainer:
                 if not isinstance(event, ev.BatchEnd):
                     with open(self.run_dir / runs.LOG, "a", encoding="utf-8") as fh:
                         fh.write(time.strftime("%H:%M:%S ") + ev.describe(event) + "\n")
-            except OSError:
-                pass  # a full disk: the listener still hears it, and metrics.json stays the truth
+            except OSError as exc:
+                # A full disk: the listener still hears the event and metrics.json stays the
+                # truth; the first such failure is kept and said in the run's end message.
+                self.unlogged = self.unlogged or f"{runs.EVENTS}/{runs.LOG} could not be written ({exc.strerror or exc})"
         if not isinstance(event, ev.BatchEnd):
             self.events.append(event)
         if self.listener is not None:
@@ -194,14 +197,17 @@ class Trainer:
         """Emit Failed and return the error to raise. `record`: the run itself failed (its
         folder says so); False for a refusal before training starts, which leaves a saved
         run exactly as it was."""
-        event = ev.Failed(str(self.run_dir or ""), self.epochs_done, str(exc), self._last_metrics())
+        message = str(exc)
         if record:
             self.status = "failed"
             if self.run_dir is not None:
                 try:
-                    self._write_metrics(message=str(exc))
-                except OSError:
-                    pass  # a full disk: metrics.json keeps the last finished epoch
+                    self._write_metrics(message=message)
+                except OSError as err:  # a full disk: metrics.json keeps the last finished epoch
+                    message += f" ({runs.METRICS} still shows epoch {self.epochs_done}: {err.strerror or err})"
+        if self.unlogged:
+            message += f" ({self.unlogged})"
+        event = ev.Failed(str(self.run_dir or ""), self.epochs_done, message, self._last_metrics())
         self._emit(event, log=record)
         return exc
 

@@ -200,7 +200,7 @@ def test_a_real_full_tmpfs(tmp_path):
     mnt = tmp_path / "small"
     mnt.mkdir()
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(mnt)], capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tmpfs here")
+        pytest.skip("mounting a tmpfs needs root in a sandbox that allows mount(2); the monkeypatched ENOSPC tests above cover the same code path")
     try:
         with pytest.raises(TrainingError, match="No space left on device|Disk quota"):
             Trainer(reber_experiment(units=64, epochs=3), reber_dataset(), mnt).run()
@@ -268,3 +268,28 @@ def test_max_tokens_20000_on_reviews_with_every_line_separator_predicts(tmp_path
     assert main(["predict", str(run_dir), "great wonderful film\x85", "awful\u2028boring", "--json"]) == 0
     out = capsys.readouterr().out
     assert out.count('"label"') == 2
+
+
+def test_a_full_disk_for_the_event_log_is_said_in_the_failure(tmp_path, monkeypatch):
+    """events.jsonl and log.txt that cannot be written do not stop a run silently: the run's
+    end message says so, and metrics.json still records the finished epochs."""
+    import builtins
+
+    real_open = builtins.open
+    state = {"full": False}
+
+    def open_(file, mode="r", *a, **k):
+        if state["full"] and "a" in mode and str(file).endswith((R.EVENTS, R.LOG)):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(file, mode, *a, **k)
+
+    failed = []
+    trainer = Trainer(reber_experiment(epochs=1), reber_dataset(), tmp_path, listener=lambda e: failed.append(e) if type(e).__name__ == "Failed" else None)
+    trainer.run()
+    monkeypatch.setattr(builtins, "open", open_)
+    state["full"] = True
+    monkeypatch.setattr(R, "write_history", lambda *a: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")))
+    with pytest.raises(TrainingError, match="No space left on device"):
+        trainer.run(epochs=1)
+    assert "events.jsonl/log.txt could not be written" in failed[-1].message
+    assert json.loads((trainer.run_dir / R.METRICS).read_text())["epochs"] == 1
