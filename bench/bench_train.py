@@ -163,7 +163,8 @@ def save_time(ds, runs_dir: str) -> dict[str, Any]:
     from pathlib import Path
 
     from engine import layers
-    from engine.training import runs
+    from engine.runs import folder as runs
+    from engine.runs.store import load_model_file
 
     exp = make_experiment({"type": "LSTM", "units": 32}, "save", tokens=20000)
     model = layers.build(exp, ds)
@@ -173,7 +174,7 @@ def save_time(ds, runs_dir: str) -> dict[str, Any]:
         t0 = time.perf_counter()
         runs.save_model_atomic(model, path)
         times.append(time.perf_counter() - t0)
-    load = common.time_calls(lambda: runs.load_model_file(path), repeat=3)
+    load = common.time_calls(lambda: load_model_file(path), repeat=3)
     return common.row(
         "checkpoint save, 20k vocabulary",
         "s",

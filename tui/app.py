@@ -122,7 +122,7 @@ class KerminalApp(App):
         self.experiment: Experiment = experiment
         self.experiment_path: Path | None = Path(experiment_path) if experiment_path else None
         if runs_dir is None:
-            from engine.cli.train_cmd import runs_dir_default  # the CLI's rule: $KERMINAL_RUNS_DIR, else ./runs
+            from engine.runs import runs_dir_default  # the CLI's rule: $KERMINAL_RUNS_DIR, else ./runs
 
             runs_dir = runs_dir_default()
         self.runs_dir = Path(runs_dir)

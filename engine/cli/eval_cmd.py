@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.cli.train_cmd import runs_dir_default
+from engine.runs.folder import runs_dir_default
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,7 +59,7 @@ def file_split(run, path: str, text: str | None = None, label: str | None = None
 
 def run(args: argparse.Namespace) -> int:
     from engine.training.evaluate import evaluate
-    from engine.training.runs import RunStore
+    from engine.runs import RunStore
 
     run_ = RunStore(args.runs_dir).load(args.run, which=args.model)
     if args.file:

@@ -17,7 +17,7 @@ import json
 import sys
 from typing import IO, Iterable
 
-from engine.cli.train_cmd import runs_dir_default
+from engine.runs.folder import runs_dir_default
 from engine.errors import DataError, PredictError
 
 
@@ -69,7 +69,7 @@ def _numbers(ns: list[int]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from engine.training.predictor import Predictor
-    from engine.training.runs import RunStore
+    from engine.runs import RunStore
 
     if args.texts:
         texts = [t for t in args.texts if t.strip()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from engine.cli.train_cmd import runs_dir_default
+from engine.runs.folder import runs_dir_default
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +25,7 @@ def format_table(infos) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.training.runs import RunStore
+    from engine.runs import RunStore
 
     store = RunStore(args.runs_dir)
     if args.delete:

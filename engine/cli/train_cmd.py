@@ -16,11 +16,7 @@ import signal
 import sys
 import threading
 
-DEFAULT_RUNS_DIR = "runs"
-
-
-def runs_dir_default() -> str:
-    return os.environ.get("KERMINAL_RUNS_DIR", DEFAULT_RUNS_DIR)
+from engine.runs.folder import runs_dir_default
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from engine.data import load_dataset
     from engine.errors import TrainingError
     from engine.experiment import load
-    from engine.training import events as ev
+    from engine.runs import events as ev
     from engine.training.control import TrainControl
     from engine.training.trainer import Trainer
 
@@ -85,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
 
     interval = 0.5 if progress else -1.0
     if args.resume:
-        from engine.training.runs import RunStore
+        from engine.runs import RunStore
 
         trainer = Trainer.from_run(RunStore(args.runs_dir).path_of(args.resume), None, listener, control, interval)
     else:

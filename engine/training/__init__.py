@@ -10,9 +10,9 @@
 
 from engine.training.control import TrainControl
 from engine.training.evaluate import Evaluation, Misclassified, evaluate
-from engine.training.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Stopped
+from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Steered, Stopped, describe, format_duration
 from engine.training.predictor import Prediction, Predictor
-from engine.training.runs import Run, RunInfo, RunStore
+from engine.runs import Run, RunInfo, RunStore
 from engine.training.trainer import RunResult, Trainer
 
 __all__ = [
@@ -30,8 +30,11 @@ __all__ = [
     "RunResult",
     "RunStore",
     "Started",
+    "Steered",
     "Stopped",
     "TrainControl",
     "Trainer",
+    "describe",
+    "format_duration",
     "evaluate",
 ]

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING
 
 import keras
 
-from engine.training import events as ev
+from engine.runs import events as ev
 from engine.training.stops import StopAtBatch
-from engine.training import runs
+from engine.runs import folder as runs
 
 if TYPE_CHECKING:  # pragma: no cover
     from engine.training.trainer import Trainer

@@ -106,7 +106,7 @@ def evaluate(model_or_run: Any, split_or_dataset: Split | Dataset, class_names: 
     """Evaluate a keras Model, a Predictor, a loaded Run, or a run folder path on a Split or
     a Dataset (its test split; its validation split when it has no test rows)."""
     from engine.training.predictor import Predictor
-    from engine.training.runs import Run
+    from engine.runs import Run
 
     if isinstance(split_or_dataset, Dataset):
         ds = split_or_dataset

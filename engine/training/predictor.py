@@ -65,7 +65,7 @@ class Predictor:
     @classmethod
     def from_run(cls, run: Any, which: str = "best", runs_dir: str | os.PathLike[str] = "runs") -> Predictor:
         """From a run folder (a path, or an id under `runs_dir`) or a loaded `Run`."""
-        from engine.training.runs import Run, RunStore
+        from engine.runs.store import Run, RunStore
 
         if not isinstance(run, Run):
             run = RunStore(runs_dir).load(run, which=which)

@@ -31,8 +31,10 @@ import numpy as np
 from engine.dataset import Dataset
 from engine.errors import KerminalError, RunError, TrainingError
 from engine.experiment import Experiment
-from engine.training import events as ev
-from engine.training import numeric, runs
+from engine.runs import events as ev
+from engine.runs import folder as runs
+from engine.runs.store import RunStore, load_model_file
+from engine.training import numeric
 from engine.training.stops import StopAtBatch
 from engine.training.checks import check_dataset, resolve_monitor  # noqa: F401  (check_dataset: public here too)
 from engine.training.control import TrainControl
@@ -153,7 +155,7 @@ class Trainer:
         batch_interval: float = 0.25,
     ) -> Trainer:
         """A Trainer that continues a saved run (from last.keras, history kept) on `run()`."""
-        store = runs.RunStore(Path(run_path).parent)
+        store = RunStore(Path(run_path).parent)
         info = store.info(run_path)
         if info.status == "running":
             raise RunError(f"{info.path} is being trained right now by another process.", "Wait for it to finish (or stop it), then continue it.")
@@ -277,7 +279,7 @@ class Trainer:
             if not path.is_file():
                 continue
             try:
-                loaded = runs.load_model_file(path)
+                loaded = load_model_file(path)
                 got = np.asarray(loaded(encode_inputs(texts), training=False))
             except KerminalError as exc:
                 raise TrainingError(f"The saved model does not load back: {exc.problem}", "Report this with the run folder; the data may hold text Keras cannot save. The epochs are recorded in history.csv.") from None

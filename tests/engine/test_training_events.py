@@ -10,7 +10,7 @@ import time
 import pytest
 
 from engine.training import control as C
-from engine.training import events as ev
+from engine.runs import events as ev
 
 
 def test_events_round_trip_through_json():

@@ -20,7 +20,8 @@ import pytest
 from engine.cli import main
 from engine.errors import RunError, TrainingError
 from engine.training import EpochEnd, RunStore, Stopped, TrainControl, Trainer
-from engine.training import runs as R
+from engine.runs import folder as R
+from engine.runs.store import load_model_file
 from engine.training.trainer import keras_failure
 from tests.engine.test_cli_training import write_experiment
 from tests.engine.test_training_trainer import Recorder, reber_dataset, reber_experiment
@@ -65,12 +66,12 @@ def test_a_diverging_run_keeps_no_nan_model(tmp_path):
         trainer.run()
     for name in (R.BEST, R.LAST):
         if (trainer.run_dir / name).is_file():
-            R.load_model_file(trainer.run_dir / name)  # finite, or it would raise
+            load_model_file(trainer.run_dir / name)  # finite, or it would raise
 
 
 def test_predict_and_eval_refuse_a_model_with_nan_weights(tmp_path, capsys):
     result = Trainer(reber_experiment(), reber_dataset(), tmp_path).run()
-    model = R.load_model_file(result.run_dir / R.LAST)
+    model = load_model_file(result.run_dir / R.LAST)
     model.set_weights([np.full_like(w, np.nan) if w.dtype.kind == "f" else w for w in model.get_weights()])
     for name in (R.BEST, R.LAST):
         model.save(result.run_dir / name)
@@ -225,7 +226,7 @@ def test_a_truncated_model_file_says_damaged(tmp_path):
     last = result.run_dir / R.LAST
     last.write_bytes(last.read_bytes()[: last.stat().st_size // 2])
     with pytest.raises(RunError, match="damaged or truncated") as info:
-        R.load_model_file(last)
+        load_model_file(last)
     assert "not found" not in str(info.value).lower()
 
 

@@ -86,7 +86,8 @@ def test_a_continued_run_keeps_the_optimizer_state(tmp_path):
 
 
 def test_a_corpus_too_large_to_cache_trains_on_strings_and_says_why(tmp_path, monkeypatch):
-    from engine.training import Trainer, events
+    from engine.runs import events
+    from engine.training import Trainer
 
     monkeypatch.setattr(numeric, "free_memory_bytes", lambda: 1000)  # 1 kB free: nothing fits
     started = []
@@ -107,7 +108,8 @@ def test_xla_choice(setting, rows, expected, monkeypatch):
 
 
 def test_xla_on_trains_and_says_so(tmp_path):
-    from engine.training import Trainer, events
+    from engine.runs import events
+    from engine.training import Trainer
 
     started = []
     trainer = Trainer(_experiment(xla="on"), _dataset(), tmp_path, listener=lambda e: started.append(e) if isinstance(e, events.Started) else None)

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from engine.errors import DataError
 from engine.experiment import VectorizeConfig
-from engine.training import runs as R
+from engine.runs import folder as R
+from engine.runs.store import load_model_file
 from engine.vectorize import make_vectorizer
 
 SEPARATORS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -48,7 +49,7 @@ def round_trip(texts, kind="words"):
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "m.keras"
         model.save(path)
-        loaded = R.load_model_file(path)  # safe mode, kerminal's layers registered
+        loaded = load_model_file(path)  # safe mode, kerminal's layers registered
     np.testing.assert_allclose(loaded(x).numpy(), model(x).numpy(), rtol=1e-6, atol=1e-7)
     return model
 

@@ -27,7 +27,7 @@ from engine.training import (
     Trainer,
     evaluate,
 )
-from engine.training import runs as R
+from engine.runs import folder as R
 
 
 def reber_dataset(n: int = 400, seed: int = 0, test: int = 0) -> Dataset:

@@ -74,7 +74,7 @@ async def test_reber_preset_train_predict_runs(app_factory):
         await wait_until(pilot, lambda: train.epoch_lines == 1 and not train.training, 120, "one epoch of training")
         await pilot.pause()
         assert train.epoch_lines == 1
-        assert "finished after 1 epochs" in log_text(app)
+        assert "finished after 1 epoch" in log_text(app)
         assert "Probes after epoch 1" in text_of(app.query_one("#train-probes"))
         assert train.history["loss"] and train.history["val_loss"]
         assert app.samples_per_second > 0

@@ -137,7 +137,7 @@ class RunsPane(Pane):
         run = self.selected()
         if run is None:
             return
-        from engine.training.runs import METRICS
+        from engine.runs.folder import METRICS
 
         try:
             history = json.loads((run.path / METRICS).read_text(encoding="utf-8")).get("history") or {}
@@ -169,7 +169,7 @@ class RunsPane(Pane):
         if run is None:
             self.notify("No run selected.", title="Runs")
             return
-        from engine.training.runs import EXPERIMENT
+        from engine.runs.folder import EXPERIMENT
 
         # No pane switch here: when a dialog asked first, Textual gives focus back to this
         # table as the dialog closes, which would switch back.

@@ -296,7 +296,7 @@ class TrainPane(Pane):
     # ---- events from the training thread -------------------------------------------------
     def on_training_event(self, message: TrainingEvent) -> None:
         from engine.training import BatchEnd, EpochEnd, Failed, Finished, Started, Stopped
-        from engine.training.events import describe
+        from engine.runs.events import describe
 
         event = message.event
         log = self.query_one("#train-log", RichLog)
@@ -343,7 +343,7 @@ class TrainPane(Pane):
         self._status(f"epoch {event.epoch}/{s.epochs} · step {event.step}/{event.steps} · ETA {_duration(eta)} · {rate:,.0f} samples/s")
 
     def _on_epoch(self, event: Any, bar: ProgressBar, log: RichLog, probes: Any) -> None:
-        from engine.training.events import describe
+        from engine.runs.events import describe
 
         s = self._started
         for name, value in event.metrics.items():
@@ -370,7 +370,7 @@ class TrainPane(Pane):
 
     def _on_end(self, event: Any, log: RichLog) -> None:
         from engine.training import Failed
-        from engine.training.events import describe
+        from engine.runs.events import describe
 
         self.training, self.paused = False, False
         self.refresh_bindings()
@@ -445,6 +445,6 @@ class TrainPane(Pane):
 
 
 def _duration(seconds: float) -> str:
-    from engine.training.events import format_duration
+    from engine.runs.events import format_duration
 
     return format_duration(seconds)

@@ -55,6 +55,22 @@ class EpochEnd:
     steps: int = 0  # training steps run this epoch (fewer than steps_per_epoch if stopped)
     best: bool = False  # this epoch is the best so far on the monitored metric (saved to best.keras)
     eta_s: float = 0.0  # estimated seconds left for the remaining epochs
+    probes: list = field(default_factory=list)  # [[sentence, {class: probability}], ...] scored by the run
+    learning_rate: float | None = None  # the optimizer's learning rate during this epoch
+
+
+@dataclass(frozen=True)
+class Steered:
+    """The run's answer to a steering command (stop, pause, resume, lr, more) sent through
+    its folder: `id` is the command's, `ok` whether it was applied, `message` what happened."""
+
+    id: str
+    command: str
+    value: float | None = None
+    ok: bool = True
+    message: str = ""
+    epoch: int = 0  # where the run was when it acted: epoch (1-based) and step
+    step: int = 0
 
 
 @dataclass(frozen=True)
@@ -92,9 +108,9 @@ class Failed:
     metrics: dict[str, float] = field(default_factory=dict)
 
 
-Event = Union[Started, BatchEnd, EpochEnd, Finished, Stopped, Failed]
+Event = Union[Started, BatchEnd, EpochEnd, Steered, Finished, Stopped, Failed]
 Listener = Callable[[Event], None]
-EVENT_TYPES: dict[str, type] = {t.__name__: t for t in (Started, BatchEnd, EpochEnd, Finished, Stopped, Failed)}
+EVENT_TYPES: dict[str, type] = {t.__name__: t for t in (Started, BatchEnd, EpochEnd, Steered, Finished, Stopped, Failed)}
 TERMINAL = (Finished, Stopped, Failed)
 
 
@@ -162,8 +178,14 @@ def describe(event: Event) -> str:
             f"epoch {event.epoch}/{event.epochs} {format_metrics(event.metrics)} "
             f"({format_duration(event.duration_s)}, {event.samples_per_s:.0f} samples/s{eta}){best}"
         )
+    if isinstance(event, Steered):
+        return f"{event.command}: {event.message}" if event.ok else f"{event.command} refused: {event.message}"
     if isinstance(event, Finished):
-        return f"finished after {event.epochs} epochs{': ' + event.message if event.message else ''}. Run saved in {event.run_dir}"
+        return f"finished after {_epochs(event.epochs)}{': ' + event.message if event.message else ''}. Run saved in {event.run_dir}"
     if isinstance(event, Stopped):
-        return f"stopped after {event.epochs} epochs: {event.message} Run saved in {event.run_dir}"
+        return f"stopped after {_epochs(event.epochs)}: {event.message} Run saved in {event.run_dir}"
     return f"failed: {event.message}"
+
+
+def _epochs(n: int) -> str:
+    return f"{n} epoch" if n == 1 else f"{n} epochs"
