@@ -29,7 +29,6 @@ import json
 import math
 import os
 import re
-import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -48,8 +47,16 @@ LAST = "last.keras"
 METRICS = "metrics.json"
 EVENTS = "events.jsonl"
 LOG = "log.txt"
+COMMANDS = "commands"  # the steering channel: one JSON file per command (see commands.py)
+PROCESS_LOG = "process.txt"  # a detached run's standard error (TensorFlow's logs, a crash)
 FORMAT = 1  # metrics.json "kerminal_run" value
 DEFAULT_RUNS_DIR = "runs"
+# metrics.json's status while a process owns the run; a reader turns it into "interrupted"
+# when that process is gone (same machine) or its heartbeat is older than HEARTBEAT_STALE_S.
+LIVE = ("starting", "running", "paused")
+HEARTBEAT_S = 2.0
+HEARTBEAT_STALE_S = 15.0
+FOLDER_MODE = 0o755  # others may read (watch) a run, only its owner writes (steers) it
 
 
 def runs_dir_default() -> str:
@@ -65,7 +72,8 @@ def new_run_dir(root: Path, name: str, now: float | None = None) -> Path:
     for n in range(1, 1000):
         path = root / (f"{stamp}-{slug}" if n == 1 else f"{stamp}-{slug}-{n}")
         try:
-            path.mkdir()
+            path.mkdir(mode=FOLDER_MODE)
+            os.chmod(path, FOLDER_MODE)  # whatever the umask: never writable by others
             return path
         except FileExistsError:
             continue
@@ -149,6 +157,19 @@ def write_history(path: Path, history: dict[str, list[float]], epochs: int) -> N
     for i in range(epochs):
         w.writerow([i + 1, *(_cell(history[k], i) for k in keys)])
     atomic_write_text(path / HISTORY, buf.getvalue())
+
+
+def set_epoch(history: dict[str, list[float]], epoch: int, metrics: dict[str, float]) -> None:
+    """Put one epoch's metrics (1-based) into a per-metric history, in place: a metric
+    missing from earlier epochs is NaN there, and an epoch seen again (a run continued after
+    a kill) replaces the old row. The one place a history grows (run and watchers alike)."""
+    for key, value in metrics.items():
+        column = history.setdefault(key, [])
+        if len(column) < epoch:
+            column.extend([math.nan] * (epoch - len(column)))
+        column[epoch - 1] = float(value) if value is not None else math.nan
+    for column in history.values():
+        del column[epoch:]
 
 
 def _cell(column: list[float], i: int) -> str:
@@ -261,8 +282,10 @@ class RunInfo:
     name: str = ""
     preset: str = ""
     created: str = ""  # ISO local time
-    status: str = ""  # running | finished | stopped | failed | interrupted (killed mid-run)
-    epochs: int = 0
+    status: str = ""  # starting | running | paused | finished | stopped | failed | interrupted (killed mid-run)
+    epochs: int = 0  # whole epochs done
+    target: int = 0  # the epoch a live run trains to (0: not known)
+    message: str = ""  # why it ended (a failure, a stop, early stopping)
     monitor: str = ""
     best_value: float | None = None
     best_epoch: int = 0
@@ -296,9 +319,7 @@ def read_info(path: Path) -> RunInfo:
     if not isinstance(raw, dict) or raw.get("kerminal_run") != FORMAT:
         raise RunError(f"{path} is not a kerminal run: {METRICS} was not written by kerminal.", "Pass a folder that `kerminal runs` lists.")
     best = raw.get("best") or {}
-    status = str(raw.get("status", ""))
-    if status == "running" and not _alive(raw.get("pid")):
-        status = "interrupted"  # the process that trained it is gone (killed mid-run)
+    status = live_status(raw)
     return RunInfo(
         id=path.name,
         path=path,
@@ -307,6 +328,8 @@ def read_info(path: Path) -> RunInfo:
         created=str(raw.get("created", "")),
         status=status,
         epochs=int(raw.get("epochs", 0)),
+        target=int(raw.get("target", 0) or 0),
+        message=str(raw.get("message", "") or ""),
         monitor=str(best.get("monitor", "")),
         best_value=best.get("value"),
         best_epoch=int(best.get("epoch") or 0),
@@ -333,6 +356,30 @@ def data_summary(path: Path) -> str:
     if not where and isinstance(files, dict) and files:
         where = f"{len(files)} files"
     return f"{source} {where}".strip()
+
+
+def live_status(raw: dict[str, Any], now: float | None = None) -> str:
+    """metrics.json's status, or "interrupted" when it says a process owns the run but that
+    process is gone (killed, or its machine lost): pid not alive here, or no heartbeat for
+    HEARTBEAT_STALE_S seconds."""
+    status = str(raw.get("status", ""))
+    if status not in LIVE:
+        return status
+    if not _alive(raw.get("pid")):
+        return "interrupted"
+    beat = raw.get("heartbeat")
+    if isinstance(beat, (int, float)) and (now if now is not None else time.time()) - beat > HEARTBEAT_STALE_S:
+        return "interrupted"
+    return status
+
+
+def read_meta(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """metrics.json as a dict, or None when it is missing or not readable (yet)."""
+    try:
+        raw = json.loads((Path(path) / METRICS).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return raw if isinstance(raw, dict) else None
 
 
 def _alive(pid: Any) -> bool:

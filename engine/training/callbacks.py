@@ -1,39 +1,33 @@
-"""The one Keras callback kerminal adds to `model.fit` (imported only when training starts).
+"""The Keras callbacks kerminal adds to `model.fit`, one job each (imported only when
+training starts). They share a RunState and never touch the Trainer.
 
-Per batch it does O(1) work: note the time, check the loss is finite, ask the TrainControl
-whether to stop (blocking there only while paused), and, at most once per `batch_interval`
-seconds, hand a BatchEnd to the Trainer's listener. The listener is called synchronously in
-the training thread, so it must be cheap (a UI posts a message and returns); kerminal never
-waits on it otherwise. Per epoch it commits the epoch as runs.py describes (checkpoints of the
-string model to temporary names, best.keras when the monitored metric improved, history.csv,
-metrics.json, then the renames) and emits EpochEnd.
+Put in this order after any EarlyStopping: BatchGuard, Checkpointer, ProbeScorer,
+ProgressReporter (Keras calls them in list order, so an epoch is committed and its probes
+scored before its EpochEnd is reported).
 
-A stop (TrainControl.stop) or a NaN loss mid-epoch raises StopAtBatch from the batch hook:
-Keras's own `stop_training` would still run the validation pass and `on_epoch_end`, so the
-partial epoch would be checkpointed, logged and counted like a whole one. The exception
-leaves `model.fit` at once and the Trainer records the partial epoch as such.
+Per batch the work is O(1). A stop (TrainControl.stop) or a NaN loss mid-epoch raises
+StopAtBatch from the batch hook: Keras's own `stop_training` would still run the validation
+pass and `on_epoch_end`, so the partial epoch would be checkpointed, logged and counted like a
+whole one. The exception leaves `model.fit` at once and the Trainer records the partial epoch
+as such.
 
-`async_safe` is left False on purpose: pausing must block the training loop itself, which
-an asynchronously dispatched batch hook could not do (and the TensorFlow backend dispatches
-callbacks synchronously anyway).
+`async_safe` is left False on BatchGuard on purpose: pausing must block the training loop
+itself, which an asynchronously dispatched batch hook could not do.
 """
 
 from __future__ import annotations
 
 import math
-import os
+import threading
 import time
-from typing import TYPE_CHECKING
+from typing import Any
 
 import keras
 
 from engine.runs import events as ev
+from engine.runs import folder as F
+from engine.training.state import RunState
 from engine.training.stops import StopAtBatch
-from engine.runs import folder as runs
-
-if TYPE_CHECKING:  # pragma: no cover
-    from engine.training.trainer import Trainer
-
 
 # Metrics where larger is better (as Keras's ModelCheckpoint mode="auto" reads them).
 MAXIMIZED = ("accuracy", "acc", "auc", "precision", "recall")
@@ -49,97 +43,177 @@ def improved(monitor: str, value: float | None, best: float | None) -> bool:
     return value > best if base in MAXIMIZED else value < best
 
 
-class KerminalCallback(keras.callbacks.Callback):
+def current_learning_rate(optimizer: Any) -> float | None:
+    try:
+        return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    except Exception:  # a schedule object, or no optimizer yet
+        return None
+
+
+class BatchGuard(keras.callbacks.Callback):
+    """Each batch: keep the position, stop on a NaN loss or a stop request, wait while
+    paused, and apply a learning-rate change asked for by `kerminal lr`."""
+
     async_safe = False
 
-    def __init__(self, trainer: Trainer, steps: int, samples: int, batch_size: int, target_epochs: int, best_tmp: os.PathLike[str] | None) -> None:
+    def __init__(self, state: RunState, steps: int) -> None:
         super().__init__()
-        self.trainer = trainer
-        self.control = trainer.control
-        self.interval = float(trainer.batch_interval)
+        self.state = state
+        self.control = state.control
         self.steps = steps
-        self.samples = samples
-        self.batch_size = batch_size
-        self.target_epochs = target_epochs
-        self.best_tmp = best_tmp
-        self.nan_at: tuple[int, int] | None = None  # (epoch, step), 1-based
-        self.stopped_by_control = False
-        self._epoch = 0
-        self._t0 = 0.0
-        self._t_last = 0.0
-        self._step = 0
-        self._next_emit = 0.0
-        self._durations: list[float] = []
-        self.steps_done = 0  # training steps run in this call of fit
 
-    # ---- per batch: O(1) ------------------------------------------------------------------
-    def on_train_batch_end(self, batch, logs=None):
-        now = time.perf_counter()
-        self._t_last = now
-        self._step = batch + 1
-        self.steps_done += 1
-        loss = logs.get("loss") if logs else None
-        if loss is not None and self.nan_at is None and not math.isfinite(loss):
-            self.nan_at = (self._epoch + 1, batch + 1)
-            raise StopAtBatch(self._epoch + 1, batch + 1, self.steps, nan=True)
-        if self.control.checkpoint():
-            self.stopped_by_control = True
-            raise StopAtBatch(self._epoch + 1, batch + 1, self.steps)
-        if now >= self._next_emit and self.interval >= 0:
-            self._next_emit = now + self.interval
-            self.trainer._emit(ev.BatchEnd(self._epoch + 1, batch + 1, self.steps, dict(logs or {})))
-
-    # ---- per epoch --------------------------------------------------------------------------
     def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
-        self._step = 0
-        self.control.take_paused_seconds()
-        self._t0 = self._t_last = time.perf_counter()
-        self._next_emit = self._t0 + self.interval
+        self.state.epoch, self.state.step = epoch + 1, 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        request = self.control.take_learning_rate()
+        if request is not None:
+            self._set_learning_rate(*request, batch)
+
+    def on_train_batch_end(self, batch, logs=None):
+        state = self.state
+        state.step = batch + 1
+        state.steps_done += 1
+        loss = logs.get("loss") if logs else None
+        if loss is not None and state.nan_at is None and not math.isfinite(loss):
+            state.nan_at = (state.epoch, batch + 1)
+            raise StopAtBatch(state.epoch, batch + 1, self.steps, nan=True)
+        if self.control.checkpoint():
+            state.stopped_by_control = True
+            raise StopAtBatch(state.epoch, batch + 1, self.steps)
 
     def on_epoch_end(self, epoch, logs=None):
-        end = time.perf_counter()
-        paused = self.control.take_paused_seconds()
-        logs = {k: float(v) for k, v in (logs or {}).items()}
-        trainer = self.trainer
-        duration = max(end - self._t0 - paused, 1e-9)
-        train_time = max(self._t_last - self._t0 - paused, 1e-9)
-        seen = min(self._step * self.batch_size, self.samples)
-        n = epoch + 1
-        run_dir = trainer.run_dir
-        finite = self.nan_at is None and all(math.isfinite(v) for v in logs.values())
-        pending: dict[str, str] = {}
-        best = False
-        if finite and improved(trainer.monitor, logs.get(trainer.monitor), trainer.best_value):
-            # A NaN/inf epoch never becomes best. The string model is saved (fit trains the
-            # numeric stack, which shares its weights), so best.keras takes raw text.
-            best_tmp = run_dir / runs.temp_name(runs.BEST, n)
-            runs.save_model(trainer.model, best_tmp, n)
-            pending[runs.BEST] = best_tmp.name
-            best = True
-            trainer.best_value = logs.get(trainer.monitor)
-            trainer.best_epoch = n
-        if finite:
-            last_tmp = run_dir / runs.temp_name(runs.LAST, n)
-            runs.save_model(trainer.model, last_tmp, n)
-            pending[runs.LAST] = last_tmp.name
-            trainer.last_good_epoch = n
-        trainer._record_epoch(n, logs, pending)  # history.csv, then metrics.json: the commit
-        runs.crash_point("committed")
-        runs.commit(run_dir, pending)
-        self._durations.append(duration)
-        recent = self._durations[-3:] if len(self._durations) < 2 else self._durations[1:][-3:]  # the first epoch traces
-        eta = sum(recent) / len(recent) * max(self.target_epochs - (epoch + 1), 0)
-        trainer._emit(ev.EpochEnd(epoch + 1, self.target_epochs, logs, duration, seen / train_time, self._step, best, eta))
         if self.control.stop_requested:  # asked during validation: do not start another epoch
-            self.stopped_by_control = True
+            self.state.stopped_by_control = True
             self.model.stop_training = True
+
+    def _set_learning_rate(self, command_id: str, value: float, batch: int) -> None:
+        state = self.state
+        optimizer = self.model.optimizer
+        old = current_learning_rate(optimizer)
+        try:
+            optimizer.learning_rate.assign(value)
+        except Exception:
+            state.emit(ev.Steered(command_id, "lr", value, False, "this optimizer's learning rate is a schedule and cannot be set by hand.", state.epoch, batch))
+            return
+        state.learning_rate = value
+        was = f" (was {old:.3g})" if old is not None else ""
+        state.emit(ev.Steered(command_id, "lr", value, True, f"learning rate {value:.3g}{was} from epoch {state.epoch} step {batch + 1}.", state.epoch, batch))
+
+
+class Checkpointer(keras.callbacks.Callback):
+    """Each epoch: commit it as folder.py describes (checkpoints of the string model to
+    temporary names, best.keras when the monitored metric improved, history.csv,
+    metrics.json, then the renames). A NaN epoch never becomes best or last."""
+
+    def __init__(self, state: RunState, string_model: Any) -> None:
+        super().__init__()
+        self.state = state
+        self.string_model = string_model  # fit trains the numeric stack, which shares its weights
+
+    def on_epoch_end(self, epoch, logs=None):
+        state = self.state
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        n = epoch + 1
+        pending: dict[str, str] = {}
+        finite = state.is_finite(logs)
+        if finite and improved(state.monitor, logs.get(state.monitor), state.best_value):
+            pending[F.BEST] = state.writer.checkpoint(self.string_model, F.BEST, n)
+            state.best_value, state.best_epoch = logs.get(state.monitor), n
+        if finite:
+            pending[F.LAST] = state.writer.checkpoint(self.string_model, F.LAST, n)
+            state.last_good_epoch = n
+        state.record_epoch(n, logs, pending)
+        F.crash_point("committed")
+        state.writer.commit(pending)
 
     def on_train_end(self, logs=None):
         # EarlyStopping (placed before this callback) may have restored the best weights.
-        trainer = self.trainer
-        if trainer.restores_best and self.nan_at is None and trainer.last_good_epoch:
-            runs.save_model_atomic(trainer.model, trainer.run_dir / runs.LAST, trainer.epochs_done)
+        state = self.state
+        if state.restores_best and state.nan_at is None and state.last_good_epoch:
+            F.save_model_atomic(self.string_model, state.writer.path / F.LAST, state.epochs_done)
+
+
+class ProbeScorer(keras.callbacks.Callback):
+    """Each epoch: score the experiment's probe sentences with the model as it is, so every
+    watcher (the app, `kerminal watch`) sees the model learn. The predictor (a traced
+    function) is built in a side thread while the first epoch trains."""
+
+    def __init__(self, state: RunState, string_model: Any, class_names: list[str], exp: Any) -> None:
+        super().__init__()
+        self.state = state
+        self.texts = list(exp.probes)
+        self._args = (string_model, list(class_names), exp)
+        self._predictor: Any = None
+        self._error = ""
+        self._builder: threading.Thread | None = None
+
+    def on_train_begin(self, logs=None):
+        if self.texts and self._predictor is None and self._builder is None:
+            self._builder = threading.Thread(target=self._build, name="kerminal-probes", daemon=True)
+            self._builder.start()
+
+    def _build(self) -> None:
+        from engine.training.predictor import Predictor
+
+        try:
+            self._predictor = Predictor(*self._args)
+        except Exception as exc:  # probes are a view: never stop training for them
+            self._error = str(exc)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self.texts:
+            self.state.probes = []
+            return
+        if self._builder is not None:
+            self._builder.join()
+            self._builder = None
+        if self._predictor is None:
+            self.state.probes = [["(probes failed)", {self._error[:60] or "no predictor": 0.0}]]
+            return
+        try:
+            self.state.probes = [[p.text, p.probabilities] for p in self._predictor.predict_many(self.texts)]
+        except Exception as exc:
+            self.state.probes = [["(probes failed)", {str(exc)[:60]: 0.0}]]
+
+
+class ProgressReporter(keras.callbacks.Callback):
+    """BatchEnd at most once per `interval` seconds (none when negative), and EpochEnd with
+    the epoch's time (pauses left out), samples/s and an ETA."""
+
+    def __init__(self, state: RunState, interval: float, steps: int, samples: int, batch_size: int) -> None:
+        super().__init__()
+        self.state = state
+        self.interval = float(interval)
+        self.steps, self.samples, self.batch_size = steps, samples, batch_size
+        self._t0 = self._t_last = self._next = 0.0
+        self._durations: list[float] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.state.control.take_paused_seconds()
+        self._t0 = self._t_last = time.perf_counter()
+        self._next = self._t0 + self.interval
+        if self.state.learning_rate is None:
+            self.state.learning_rate = current_learning_rate(self.model.optimizer)
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = self._t_last = time.perf_counter()
+        if now >= self._next and self.interval >= 0:
+            self._next = now + self.interval
+            self.state.emit(ev.BatchEnd(self.state.epoch, batch + 1, self.steps, dict(logs or {})))
+
+    def on_epoch_end(self, epoch, logs=None):
+        state = self.state
+        end = time.perf_counter()
+        paused = state.control.take_paused_seconds()
+        duration = max(end - self._t0 - paused, 1e-9)
+        train_time = max(self._t_last - self._t0 - paused, 1e-9)
+        seen = min(state.step * self.batch_size, self.samples)
+        self._durations.append(duration)
+        recent = self._durations[-3:] if len(self._durations) < 2 else self._durations[1:][-3:]  # the first epoch traces
+        eta = sum(recent) / len(recent) * max(state.target - (epoch + 1), 0)
+        metrics = {k: float(v) for k, v in (logs or {}).items()}
+        state.emit(ev.EpochEnd(epoch + 1, state.target, metrics, duration, seen / train_time, state.step, state.best_epoch == epoch + 1, eta, list(state.probes), state.learning_rate))
 
 
 class EpochTimer(keras.callbacks.Callback):

@@ -19,6 +19,8 @@ class TrainControl:
         self._running.set()
         self._paused_s = 0.0
         self.reason = ""
+        self._lr: tuple[str, float] | None = None  # (command id, value) for the next batch
+        self._more = 0  # epochs added while the run trains
 
     # ---- asked from any thread -----------------------------------------------------------
     def stop(self, reason: str = "stopped on request.") -> None:
@@ -35,12 +37,22 @@ class TrainControl:
     def resume(self) -> None:
         self._running.set()
 
+    def set_learning_rate(self, value: float, command_id: str = "") -> None:
+        """Change the learning rate at the start of the next batch (the loop acknowledges)."""
+        self._lr = (command_id, float(value))
+
+    def add_epochs(self, n: int) -> None:
+        """Train `n` epochs more than planned (the Trainer picks them up when fit ends)."""
+        self._more += int(n)
+
     def reset(self) -> None:
         """Forget a stop and a pause (the Trainer does this when a run starts or continues)."""
         self._stop.clear()
         self._running.set()
         self._paused_s = 0.0
         self.reason = ""
+        self._lr = None
+        self._more = 0
 
     @property
     def stop_requested(self) -> bool:
@@ -58,6 +70,14 @@ class TrainControl:
             self._running.wait()
             self._paused_s += time.perf_counter() - t0
         return self._stop.is_set()
+
+    def take_learning_rate(self) -> tuple[str, float] | None:
+        request, self._lr = self._lr, None
+        return request
+
+    def take_more(self) -> int:
+        n, self._more = self._more, 0
+        return n
 
     def take_paused_seconds(self) -> float:
         """Seconds spent paused since the last call (epoch timings leave them out)."""

@@ -18,7 +18,6 @@ NaN loss (TrainingError; last.keras keeps the last good epoch), or an error insi
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -38,6 +37,8 @@ from engine.training import numeric
 from engine.training.stops import StopAtBatch
 from engine.training.checks import check_dataset, resolve_monitor  # noqa: F401  (check_dataset: public here too)
 from engine.training.control import TrainControl
+from engine.training.state import RunState
+from engine.runs.writer import RunWriter
 
 
 @dataclass
@@ -99,7 +100,21 @@ def encode_labels(labels: np.ndarray, kind: str, num_classes: int) -> np.ndarray
     raise TrainingError(f"Unknown label encoding {kind!r}.", "Use 'binary', 'sparse' or 'onehot'.")
 
 
+def _shared(name: str) -> property:
+    """A Trainer attribute that is the RunState's (the callbacks update it there)."""
+    return property(lambda self: getattr(self.state, name), lambda self, value: setattr(self.state, name, value))
+
+
 class Trainer:
+    history = _shared("history")
+    epochs_done = _shared("epochs_done")
+    best_value = _shared("best_value")
+    best_epoch = _shared("best_epoch")
+    last_good_epoch = _shared("last_good_epoch")
+    monitor = _shared("monitor")
+    restores_best = _shared("restores_best")
+    status = _shared("status")
+
     def __init__(
         self,
         exp: Experiment,
@@ -112,10 +127,13 @@ class Trainer:
         model: Any = None,
         callbacks: Sequence[Any] = (),
         run_dir: str | os.PathLike[str] | None = None,
+        steer: bool = True,
     ) -> None:
         """`model`: an already built (and compiled) string-input model to train instead of
         building one from the experiment; `callbacks`: extra Keras callbacks, put first;
-        `run_dir`: an existing run folder to continue (see `from_run`)."""
+        `run_dir`: an existing run folder to continue (see `from_run`), or one a launcher
+        prepared; `steer`: read the folder's command channel and beat the heartbeat while
+        training (see steering.py)."""
         self.exp = exp.copy()
         self.dataset = dataset
         self.runs_dir = Path(runs_dir)
@@ -125,14 +143,9 @@ class Trainer:
         self.model = model
         self.extra_callbacks = list(callbacks)
         self.run_dir: Path | None = Path(run_dir) if run_dir is not None else None
-        self.history: dict[str, list[float]] = {}
-        self.epochs_done = 0
-        self.best_value: float | None = None
-        self.best_epoch = 0
-        self.last_good_epoch = 0
-        self.monitor = self.exp.fit.monitor
-        self.restores_best = False
-        self.status = "new"
+        self.steer = steer
+        self.writer: RunWriter | None = None
+        self.state = RunState(writer=None, control=self.control, emit=self._emit, monitor=self.exp.fit.monitor)  # type: ignore[arg-type]
         self.events: list[Any] = []
         self._created = ""
         self._data: tuple | None = None
@@ -142,7 +155,10 @@ class Trainer:
         self._xla: bool | str | None = None  # the jit_compile the fit model was compiled with
         self._plan: Any = None
         self.pipeline = ""
-        self.unlogged = ""  # why events.jsonl/log.txt missed events (a full disk), if they did
+
+    @property
+    def unlogged(self) -> str:
+        return self.writer.unlogged if self.writer is not None else ""
 
     # ---- continuing a saved run -------------------------------------------------------------
     @classmethod
@@ -157,17 +173,17 @@ class Trainer:
         """A Trainer that continues a saved run (from last.keras, history kept) on `run()`."""
         store = RunStore(Path(run_path).parent)
         info = store.info(run_path)
-        if info.status == "running":
-            raise RunError(f"{info.path} is being trained right now by another process.", "Wait for it to finish (or stop it), then continue it.")
+        if info.status in runs.LIVE:
+            raise RunError(f"{info.path} is being trained right now by another process.", "Wait for it to finish (or `kerminal stop` it), then continue it.")
         run = store.load(run_path, which="last")
         if dataset is None:
             from engine.data import load_dataset
 
             dataset = load_dataset(run.experiment)
         t = cls(run.experiment, dataset, run.path.parent, listener, control, batch_interval, model=run.model, run_dir=run.path)
-        meta = json.loads((run.path / runs.METRICS).read_text(encoding="utf-8"))
+        meta = runs.read_meta(run.path) or {}
         t._created = str(meta.get("created", ""))
-        t.history = {k: [math.nan if v is None else float(v) for v in vals] for k, vals in (meta.get("history") or {}).items()}
+        t.history = runs.read_history(run.path)
         t.epochs_done = int(meta.get("epochs", 0))
         t.last_good_epoch = int(meta.get("last_good_epoch", t.epochs_done))
         best = meta.get("best") or {}
@@ -178,18 +194,9 @@ class Trainer:
 
     # ---- events -----------------------------------------------------------------------------
     def _emit(self, event: Any, log: bool = True) -> None:
-        if self.run_dir is not None and log:
-            line = json.dumps(ev.to_dict(event))
-            try:
-                with open(self.run_dir / runs.EVENTS, "a", encoding="utf-8") as fh:
-                    fh.write(line + "\n")
-                if not isinstance(event, ev.BatchEnd):
-                    with open(self.run_dir / runs.LOG, "a", encoding="utf-8") as fh:
-                        fh.write(time.strftime("%H:%M:%S ") + ev.describe(event) + "\n")
-            except OSError as exc:
-                # A full disk: the listener still hears the event and metrics.json stays the
-                # truth; the first such failure is kept and said in the run's end message.
-                self.unlogged = self.unlogged or f"{runs.EVENTS}/{runs.LOG} could not be written ({exc.strerror or exc})"
+        """Called from the training thread, and from the steering thread (Steered)."""
+        if self.writer is not None and log:
+            self.writer.event(event)
         if not isinstance(event, ev.BatchEnd):
             self.events.append(event)
         if self.listener is not None:
@@ -202,61 +209,19 @@ class Trainer:
         message = str(exc)
         if record:
             self.status = "failed"
-            if self.run_dir is not None:
+            if self.writer is not None:
                 try:
-                    self._write_metrics(message=message)
+                    self.state.record(message)
                 except OSError as err:  # a full disk: metrics.json keeps the last finished epoch
                     message += f" ({runs.METRICS} still shows epoch {self.epochs_done}: {err.strerror or err})"
         if self.unlogged:
             message += f" ({self.unlogged})"
-        event = ev.Failed(str(self.run_dir or ""), self.epochs_done, message, self._last_metrics())
+        event = ev.Failed(str(self.run_dir or ""), self.epochs_done, message, self.state.last_metrics())
         self._emit(event, log=record)
         return exc
 
     def _last_metrics(self) -> dict[str, float]:
-        return {k: v[-1] for k, v in self.history.items() if v}
-
-    def _record_epoch(self, epoch: int, logs: dict[str, float], pending: dict[str, str] | None = None) -> None:
-        """Called by the callback at each epoch end, after the checkpoints are written to their
-        temporary names: history.csv, then metrics.json (which commits them, see runs.py)."""
-        before = ({k: list(v) for k, v in self.history.items()}, self.epochs_done)
-        for k, v in logs.items():
-            column = self.history.setdefault(k, [])
-            column.extend([math.nan] * max(0, epoch - 1 - len(column)))
-            column.append(v)
-        self.epochs_done = epoch
-        try:
-            runs.write_history(self.run_dir, self.history, epoch)
-            runs.crash_point("history_written")
-            self._write_metrics(pending=pending)
-        except OSError as exc:
-            self.history, self.epochs_done = before
-            raise runs.disk_error(exc, self.run_dir / runs.METRICS, epoch) from None
-
-    def _write_metrics(self, message: str = "", pending: dict[str, str] | None = None) -> None:
-        ds = self.dataset
-        data = {
-            "kerminal_run": runs.FORMAT,
-            "name": self.exp.name,
-            "preset": self.exp.preset,
-            "created": self._created,
-            "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            "status": self.status,
-            "pid": os.getpid(),  # while "running": a reader can tell a killed run from a live one
-            "message": message,
-            "epochs": self.epochs_done,
-            "last_good_epoch": self.last_good_epoch,
-            "best": {"monitor": self.monitor, "value": self.best_value, "epoch": self.best_epoch},
-            "metrics": self._last_metrics(),
-            "history": self.history,
-            "class_names": list(ds.class_names),
-            "task": ds.task,
-            "samples": {"train": len(ds.train), "validation": len(ds.validation), "test": len(ds.test)},
-            "batch_size": self.exp.fit.batch_size,
-            "seed": self.exp.fit.seed,
-            "pending": pending or {},  # checkpoints committed by this file, renamed just after
-        }
-        runs.write_json_atomic(self.run_dir / runs.METRICS, data)
+        return self.state.last_metrics()
 
     def _rewind(self) -> bool:
         """After a stop mid-epoch: put the weights of the last kept epoch back, so that
@@ -350,12 +315,52 @@ class Trainer:
         self._fit_model.compile(optimizer=optimizer, loss=loss, metrics=make_metrics(self.exp.compile.metrics, plan), jit_compile=xla)
         self._xla = xla
 
+    def _open_folder(self) -> None:
+        """Create the run folder (or take over the one given) and fill in the run's facts."""
+        if self.run_dir is None:
+            self.writer = RunWriter.create(self.runs_dir, self.exp)
+            self.run_dir = self.writer.path
+            self._created = time.strftime("%Y-%m-%dT%H:%M:%S")
+        else:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            runs.recover(self.run_dir)  # a continued run: finish or undo a save cut short by a kill
+            self.writer = RunWriter(self.run_dir)
+            self.writer.open_channel()
+            self._created = self._created or str((runs.read_meta(self.run_dir) or {}).get("created", "")) or time.strftime("%Y-%m-%dT%H:%M:%S")
+        ds = self.dataset
+        self.state.writer = self.writer
+        self.state.info = {
+            "name": self.exp.name,
+            "preset": self.exp.preset,
+            "created": self._created,
+            "class_names": list(ds.class_names),
+            "task": ds.task,
+            "samples": {"train": len(ds.train), "validation": len(ds.validation), "test": len(ds.test)},
+            "batch_size": self.exp.fit.batch_size,
+            "seed": self.exp.fit.seed,
+        }
+
+    def _fit(self, x: Any, y: Any, val: Any, callbacks: list[Any], initial: int) -> None:
+        """model.fit up to the state's target; XLA cannot compile every op a stack may hold,
+        so a failure before the first step of this call falls back to plain graphs, once."""
+        bs = self.exp.fit.batch_size
+        try:
+            self._fit_model.fit(x, y, batch_size=bs, epochs=self.state.target, initial_epoch=initial, validation_data=val, callbacks=callbacks, verbose=0, shuffle=True)
+        except (StopAtBatch, KerminalError, KeyboardInterrupt):
+            raise
+        except Exception:
+            if self._xla is not True or self.state.steps_done or self.epochs_done != initial:
+                raise
+            self._compile_fit_model(self.state.target - initial, xla=False)
+            self._fit_model.fit(x, y, batch_size=bs, epochs=self.state.target, initial_epoch=initial, validation_data=val, callbacks=callbacks, verbose=0, shuffle=True)
+
     def run(self, epochs: int | None = None) -> RunResult:
         """Train `epochs` more epochs (default exp.fit.epochs) and return the result. A second
-        call continues the same run and folder. The control is reset at the start."""
+        call continues the same run and folder. The control is reset at the start; `more`
+        (TrainControl.add_epochs) extends the run while it trains."""
         import keras
 
-        from engine.training.callbacks import KerminalCallback
+        from engine.training.callbacks import BatchGuard, Checkpointer, ProbeScorer, ProgressReporter
 
         n = int(epochs if epochs is not None else self.exp.fit.epochs)
         if n < 1:
@@ -367,27 +372,22 @@ class Trainer:
             except KerminalError as exc:
                 raise self._fail(exc, record=False) from None
         x, y, val = self._data
-        if self.run_dir is None:
-            self.run_dir = runs.new_run_dir(self.runs_dir, self.exp.name)
-            self._created = time.strftime("%Y-%m-%dT%H:%M:%S")
-            try:
-                runs.atomic_write_text(self.run_dir / runs.EXPERIMENT, runs.experiment_as_trained(self.exp).to_toml())
-            except OSError as exc:
-                raise self._fail(runs.disk_error(exc, self.run_dir / runs.EXPERIMENT), record=False) from None
-        else:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            runs.recover(self.run_dir)  # a continued run: finish or undo a save cut short by a kill
+        try:
+            self._open_folder()
+        except KerminalError as exc:
+            raise self._fail(exc, record=False) from None
+        state = self.state
+        state.nan_at, state.stopped_by_control, state.steps_done, state.closing = None, False, 0, False
+        initial = self.epochs_done
+        state.target = initial + n
         self.status = "running"
         try:
-            self._write_metrics()
+            state.record()
         except OSError as exc:
             raise self._fail(runs.disk_error(exc, self.run_dir / runs.METRICS), record=False) from None
 
         bs = self.exp.fit.batch_size
         steps = max(1, math.ceil(len(x) / bs))
-        initial = self.epochs_done
-        target = initial + n
-        cb = KerminalCallback(self, steps, len(x), bs, target, None)
         es_cfg = self.exp.fit.early_stopping
         self.restores_best = bool(es_cfg.patience and es_cfg.restore_best)
         early = None
@@ -395,51 +395,66 @@ class Trainer:
         if es_cfg.patience:
             early = keras.callbacks.EarlyStopping(monitor=self.monitor, patience=es_cfg.patience, restore_best_weights=es_cfg.restore_best)
             callbacks.append(early)
-        callbacks.append(cb)
+        callbacks += [
+            BatchGuard(state, steps),
+            Checkpointer(state, self.model),
+            ProbeScorer(state, self.model, list(self.dataset.class_names), self.exp),
+            ProgressReporter(state, self.batch_interval, steps, len(x), bs),
+        ]
 
         self._compile_fit_model(n)
         pipeline = self.pipeline + ("; XLA on" if self._xla is True else "")
-        self._emit(ev.Started(str(self.run_dir), target, steps, len(x), initial, len(val[0]) if val else 0, bs, self.monitor, time.time(), pipeline))
+        self._emit(ev.Started(str(self.run_dir), state.target, steps, len(x), initial, len(val[0]) if val else 0, bs, self.monitor, time.time(), pipeline))
+        steering = None
+        if self.steer:
+            from engine.training.steering import Steering
+
+            steering = Steering(state).start()
         # Keras callbacks print to stdout, which would garble a --json stream or a full-screen
         # app; this setting is thread-local, so only this thread is quieted.
         interactive = keras.config.is_interactive_logging_enabled()
         keras.config.disable_interactive_logging()
         partial: StopAtBatch | None = None
+        early_stopped = False
         try:
             try:
-                self._fit_model.fit(x, y, batch_size=bs, epochs=target, initial_epoch=initial, validation_data=val, callbacks=callbacks, verbose=0, shuffle=True)
-            except (StopAtBatch, KerminalError, KeyboardInterrupt):
+                start = initial
+                while True:
+                    self._fit(x, y, val, callbacks, start)
+                    early_stopped = early_stopped or bool(early is not None and early.stopped_epoch > 0)
+                    if state.stopped_by_control or not state.continue_for_more():
+                        break
+                    start = self.epochs_done  # `more` arrived: on to the new target
+                    state.target = max(state.target, start + 1)
+            except StopAtBatch as stop:
+                partial = stop
+            except KerminalError as exc:
+                raise self._fail(exc) from None
+            except KeyboardInterrupt:  # no SIGINT handler (the CLI installs one): keep the record true
+                self.status = "stopped"
+                state.record("interrupted (KeyboardInterrupt).")
+                self._emit(ev.Stopped(str(self.run_dir), self.epochs_done, self._last_metrics(), "interrupted (KeyboardInterrupt)."))
                 raise
-            except Exception:
-                # XLA cannot compile every op a stack may hold: fall back to plain graphs,
-                # once, if it failed before the first step of this call.
-                if self._xla is not True or cb.steps_done or self.epochs_done != initial:
-                    raise
-                self._compile_fit_model(n, xla=False)
-                self._fit_model.fit(x, y, batch_size=bs, epochs=target, initial_epoch=initial, validation_data=val, callbacks=callbacks, verbose=0, shuffle=True)
-        except StopAtBatch as stop:
-            partial = stop
-        except KerminalError as exc:
-            raise self._fail(exc) from None
-        except KeyboardInterrupt:  # no SIGINT handler (the CLI installs one): keep the record true
-            self.status = "stopped"
-            self._write_metrics("interrupted (KeyboardInterrupt).")
-            self._emit(ev.Stopped(str(self.run_dir), self.epochs_done, self._last_metrics(), "interrupted (KeyboardInterrupt)."))
-            raise
-        except Exception as exc:
-            raise self._fail(keras_failure(exc, self.epochs_done + 1, self.run_dir)) from None
+            except Exception as exc:
+                raise self._fail(keras_failure(exc, self.epochs_done + 1, self.run_dir)) from None
+            finally:
+                try:
+                    runs.recover(self.run_dir)  # temporary files of an epoch that did not commit
+                except OSError:
+                    pass
+                if interactive:
+                    keras.config.enable_interactive_logging()
+            return self._finish(partial, early_stopped, steps, es_cfg.patience)
         finally:
-            try:
-                runs.recover(self.run_dir)  # temporary files of an epoch that did not commit
-            except OSError:
-                pass
-            if interactive:
-                keras.config.enable_interactive_logging()
+            if steering is not None:
+                steering.close(self.status)
 
+    def _finish(self, partial: StopAtBatch | None, early_stopped: bool, steps: int, patience: int) -> RunResult:
+        state = self.state
         metrics = self._last_metrics()
-        if cb.nan_at is not None:
+        if state.nan_at is not None:
             self._rewind()  # the weights of the last good epoch, not NaN ones
-            e, s = cb.nan_at
+            e, s = state.nan_at
             kept = f"last.keras keeps epoch {self.last_good_epoch}" if self.last_good_epoch else "no epoch finished cleanly, so no model was saved"
             raise self._fail(TrainingError(
                 f"The loss became NaN (not a number) at epoch {e}, step {s}; training stopped and {kept}.",
@@ -450,21 +465,20 @@ class Trainer:
             self._verify_saved(compare_last=same)
         except KerminalError as exc:
             raise self._fail(exc) from None
-        early_stopped = bool(early is not None and early.stopped_epoch > 0)
-        if partial is not None or cb.stopped_by_control:
+        if partial is not None or state.stopped_by_control:
             self.status = "stopped"
             message = self.control.reason or "stopped on request."
             step = steps_of = part = 0
             if partial is not None:
                 step, steps_of, part = partial.step, partial.steps, partial.epoch
                 message = f"{message} Stopped at step {step} of {steps_of} in epoch {part}; that partial epoch is not kept (history and checkpoints end at epoch {self.epochs_done})."
-            self._write_metrics(message)
+            state.record(message)
             self._emit(ev.Stopped(str(self.run_dir), self.epochs_done, metrics, message, part, step, steps_of))
         else:
             self.status = "finished"
             message = ""
             if early_stopped:
-                message = f"early stopping: {self.monitor} did not improve for {es_cfg.patience} epochs (best epoch {self.best_epoch})"
-            self._write_metrics(message)
+                message = f"early stopping: {self.monitor} did not improve for {patience} epochs (best epoch {self.best_epoch})"
+            state.record(message)
             self._emit(ev.Finished(str(self.run_dir), self.epochs_done, metrics, message))
         return RunResult(self.run_dir, self.status, self.epochs_done, {k: list(v) for k, v in self.history.items()}, metrics, self.monitor, self.best_value, self.best_epoch, message, early_stopped, list(self.events))

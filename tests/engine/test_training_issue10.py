@@ -47,7 +47,7 @@ def test_stop_mid_epoch_is_not_recorded_as_an_epoch(tmp_path):
     assert re.search(r"Stopped at step [34] of 40 in epoch 2", log)
     assert len((result.run_dir / R.HISTORY).read_text().strip().splitlines()) == 1 + 1
     meta = json.loads((result.run_dir / R.METRICS).read_text())
-    assert meta["epochs"] == 1 and meta["best"]["epoch"] == 1 and len(meta["history"]["loss"]) == 1
+    assert meta["epochs"] == 1 and meta["best"]["epoch"] == 1 and len(R.read_history(result.run_dir)["loss"]) == 1
     assert not list(result.run_dir.glob(R.TEMP_GLOB))
     # the model in memory is the saved epoch 1 again: continuing numbers epoch 2 right
     assert trainer.run(epochs=1).epochs == 2

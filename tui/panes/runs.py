@@ -5,7 +5,6 @@ confirmation."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rich.table import Table
@@ -137,14 +136,13 @@ class RunsPane(Pane):
         run = self.selected()
         if run is None:
             return
-        from engine.runs.folder import METRICS
+        from engine.runs import read_history
 
         try:
-            history = json.loads((run.path / METRICS).read_text(encoding="utf-8")).get("history") or {}
+            history = read_history(run.path)
         except (OSError, ValueError) as exc:
             self.query_one("#runs-eval", Static).update(Text(f"Could not read the run's history: {exc}", style="red"))
             return
-        history = {k: [float("nan") if v is None else float(v) for v in vals] for k, vals in history.items()}
         loss_keys, metric_keys = split_metrics(list(history))
         for plot_id, keys in (("#runs-loss", loss_keys), ("#runs-acc", metric_keys)):
             plot = self.query_one(plot_id, CurvePlot)

@@ -1,0 +1,182 @@
+"""RunWatcher: follow a run from its folder and fold its events into `Progress`.
+
+Used by the app's Train pane and by `kerminal watch` alike. `poll()` reads only the bytes
+appended to events.jsonl since the last call (a half-written last line waits for the next
+poll), and looks at metrics.json at most once a second (only when its mtime changed) to tell
+a live run from one whose process is gone ("interrupted", from the pid or the heartbeat).
+A folder deleted under the watcher ends it with status "missing"; nothing raises.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.runs import events as ev
+from engine.runs import folder as F
+
+ETA_MIN_STEPS = 5  # before this many steps of the first epoch, the ETA is only "estimating"
+TERMINAL_STATUS = {ev.Finished: "finished", ev.Stopped: "stopped", ev.Failed: "failed"}
+
+
+@dataclass
+class Progress:
+    """Everything a view shows about a run, folded from its events."""
+
+    status: str = "starting"  # starting|running|paused|finished|stopped|failed|interrupted|missing
+    started: ev.Started | None = None
+    target: int = 0  # the epoch the run trains to
+    epochs: int = 0  # whole epochs done
+    epoch: int = 0  # the epoch in progress (1-based; 0 before the first batch)
+    step: int = 0
+    steps: int = 0
+    history: dict[str, list[float]] = field(default_factory=dict)  # per epoch (1-based rows)
+    trace: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)  # batch means in the epoch: (x, y)
+    last_epoch: ev.EpochEnd | None = None
+    probes: list = field(default_factory=list)
+    probes_epoch: int = 0
+    learning_rates: list[tuple[float, float]] = field(default_factory=list)  # (x in epochs, new lr) from `lr`
+    end: ev.Event | None = None  # Finished, Stopped or Failed
+    message: str = ""
+    samples_per_s: float = 0.0
+    eta_s: float | None = None  # None: not meaningful yet ("estimating…")
+    _epoch_t0: float = 0.0
+    _steps_at_t0: int = 0
+
+    @property
+    def live(self) -> bool:
+        return self.status in F.LIVE
+
+    @property
+    def x(self) -> float:
+        """Where the run is, in epochs (2.5 = half-way through epoch 3)."""
+        return self.epoch - 1 + self.step / self.steps if self.epoch and self.steps else float(self.epochs)
+
+    def fold(self, event: ev.Event, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        if isinstance(event, ev.Started):
+            self.started, self.target, self.epochs = event, event.epochs, event.initial_epoch
+            self.status, self.end, self.message = "running", None, ""
+            self.steps, self.epoch, self.step, self.trace = event.steps_per_epoch, 0, 0, {}
+            self.eta_s = None
+            self._epoch_t0, self._steps_at_t0 = now, 0
+        elif isinstance(event, ev.BatchEnd):
+            if self.epoch != event.epoch:
+                self._epoch_t0, self._steps_at_t0, self.trace = now, 0, {}
+            self.epoch, self.step, self.steps = event.epoch, event.step, event.steps
+            x = self.x
+            for name, value in event.metrics.items():
+                if isinstance(value, (int, float)) and math.isfinite(value):
+                    xs, ys = self.trace.setdefault(name, ([], []))
+                    xs.append(x)
+                    ys.append(float(value))
+            self._estimate(now)
+        elif isinstance(event, ev.EpochEnd):
+            F.set_epoch(self.history, event.epoch, event.metrics)
+            self.last_epoch, self.epochs, self.target = event, event.epoch, event.epochs
+            self.epoch, self.step, self.trace = event.epoch, self.steps, {}
+            self.samples_per_s = event.samples_per_s
+            self.eta_s = event.eta_s if event.epoch < event.epochs else 0.0
+            self._epoch_t0, self._steps_at_t0 = now, 0
+            if event.probes:
+                self.probes, self.probes_epoch = event.probes, event.epoch
+        elif isinstance(event, ev.Steered):
+            if event.ok and event.command == "pause":
+                self.status = "paused"
+            elif event.ok and event.command == "resume" and self.status == "paused":
+                self.status = "running"
+            elif event.ok and event.command == "lr" and event.value is not None:
+                self.learning_rates.append((max(event.epoch - 1, 0) + (event.step / self.steps if self.steps else 0.0), float(event.value)))
+            elif event.ok and event.command == "more" and event.value:
+                self.target += int(event.value)
+        elif isinstance(event, ev.TERMINAL):
+            self.end, self.status, self.epochs = event, TERMINAL_STATUS[type(event)], event.epochs
+            self.message, self.trace, self.eta_s = event.message if hasattr(event, "message") else "", {}, 0.0
+
+    def _estimate(self, now: float) -> None:
+        """ETA from this epoch's pace once ETA_MIN_STEPS steps ran (the first steps trace and
+        compile), or from the last whole epoch."""
+        elapsed = now - self._epoch_t0
+        done = self.step - self._steps_at_t0
+        left_steps = (self.target - self.epoch) * self.steps + (self.steps - self.step)
+        if done >= ETA_MIN_STEPS and elapsed > 0:
+            self.eta_s = left_steps * elapsed / done
+        elif self.last_epoch is not None and self.steps:
+            self.eta_s = left_steps * self.last_epoch.duration_s / self.steps
+        else:
+            self.eta_s = None
+
+
+class RunWatcher:
+    """Follow one run folder. `poll()` returns the new events (already folded into
+    `progress`); call it on a timer."""
+
+    def __init__(self, run_dir: str | os.PathLike[str], liveness_s: float = 1.0) -> None:
+        self.path = Path(run_dir)
+        self.progress = Progress()
+        self.offset = 0
+        self.liveness_s = liveness_s
+        self._next_check = 0.0
+        self._meta_mtime: float | None = None
+        self.meta: dict[str, Any] = {}
+
+    @property
+    def id(self) -> str:
+        return self.path.name
+
+    def poll(self, now: float | None = None) -> list[ev.Event]:
+        now = time.monotonic() if now is None else now
+        if self.progress.status == "missing":
+            return []
+        try:
+            found, self.offset = F.read_events(self.path, self.offset)
+        except OSError:
+            found = []
+        for event in found:
+            self.progress.fold(event, now)
+        if now >= self._next_check or (found and isinstance(found[-1], ev.TERMINAL)):
+            self._next_check = now + self.liveness_s
+            self._check_alive()
+        return found
+
+    def _check_alive(self) -> None:
+        p = self.progress
+        if not self.path.is_dir():
+            p.status, p.message = "missing", f"the run folder {self.path} was deleted."
+            return
+        try:
+            mtime = (self.path / F.METRICS).stat().st_mtime
+        except OSError:
+            return  # not written yet (a run starting)
+        if mtime != self._meta_mtime:
+            meta = F.read_meta(self.path)
+            if meta is None:
+                return
+            self._meta_mtime, self.meta = mtime, meta
+        if not self.meta:
+            return
+        status = F.live_status(self.meta)
+        p.target = max(p.target, int(self.meta.get("target", 0) or 0))
+        if status == "interrupted" and p.end is None:
+            if p.status != "interrupted":
+                p.message = "the training process is gone (killed, or its machine went down); the finished epochs are kept."
+            p.status = "interrupted"
+        elif status in ("running", "paused") and p.end is None and p.status in F.LIVE:
+            p.status = status
+        elif status in ("finished", "stopped", "failed") and p.end is None:
+            p.status, p.message = status, str(self.meta.get("message", "") or "")
+
+    def wait(self, interval: float = 0.25, timeout: float | None = None) -> Progress:
+        """Poll until the run is no longer live (tests and scripts)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            self.poll()
+            if not self.progress.live and (self.progress.end is not None or self.progress.status in ("interrupted", "missing")):
+                return self.progress
+            if deadline is not None and time.monotonic() > deadline:
+                return self.progress
+            time.sleep(interval)

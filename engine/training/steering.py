@@ -1,0 +1,89 @@
+"""Steering: the run's thread that reads its command channel and beats its heart.
+
+Every POLL_S it takes the commands waiting in RUN/commands/ (see engine.runs.commands) and
+applies them to the TrainControl and the RunState, answering each with a Steered event; every
+HEARTBEAT_S it refreshes metrics.json's heartbeat (and running/paused). It runs beside the
+training loop, so a paused run (blocked between batches) still hears `resume` and `stop`.
+When the run ends, `close()` answers whatever arrived too late.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from engine.runs import events as ev
+from engine.runs import folder as F
+from engine.runs.commands import Command, Inbox
+from engine.training.state import RunState
+
+POLL_S = 0.2
+
+
+class Steering:
+    def __init__(self, state: RunState) -> None:
+        self.state = state
+        self.inbox = Inbox(state.writer.path)
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="kerminal-steering", daemon=True)
+
+    def start(self) -> Steering:
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        next_beat = 0.0
+        while not self._done.wait(POLL_S):
+            for command in self.inbox.take():
+                self.apply(command)
+            now = time.monotonic()
+            if now >= next_beat:
+                next_beat = now + F.HEARTBEAT_S
+                self.state.writer.beat("paused" if self.state.control.paused else "running")
+
+    def apply(self, command: Command) -> None:
+        state, control = self.state, self.state.control
+        where = f"epoch {state.epoch} step {state.step}" if state.epoch else "before the first batch"
+
+        def answer(ok: bool, message: str) -> None:
+            state.emit(ev.Steered(command.id, command.command, command.value, ok, message, state.epoch, state.step))
+
+        if command.problem:
+            answer(False, command.problem)
+        elif command.command == "stop":
+            control.stop("stopped by `kerminal stop`.")
+            answer(True, f"stopping at the end of the current batch ({where}); finished epochs are kept.")
+        elif command.command == "pause":
+            if control.paused:
+                answer(False, f"already paused at {where}.")
+            else:
+                control.pause()
+                state.writer.beat("paused")
+                answer(True, f"paused at {where} (resume with `kerminal resume`).")
+        elif command.command == "resume":
+            if not control.paused:
+                answer(False, "the run is not paused.")
+            else:
+                control.resume()
+                state.writer.beat("running")
+                answer(True, f"resumed at {where}.")
+        elif command.command == "lr":
+            control.set_learning_rate(float(command.value), command.id)  # BatchGuard answers when set
+        elif command.command == "more":
+            before = state.target
+            target = state.extend(int(command.value or 0))
+            if target is None:
+                answer(False, f"the run is already ending ({state.epochs_done} epochs); continue it with `kerminal train --resume`.")
+            else:
+                answer(True, f"training to epoch {target} (was {before}).")
+
+    def close(self, status: str) -> None:
+        """Stop the thread; answer the commands that came too late."""
+        self._done.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+        for command in self.inbox.take():
+            self.state.emit(ev.Steered(command.id, command.command, command.value, False, f"arrived after the run ended ({status} after {self.state.epochs_done} epochs).", self.state.epoch, self.state.step))
+        request = self.state.control.take_learning_rate()  # an lr that no batch applied
+        if request is not None:
+            self.state.emit(ev.Steered(request[0], "lr", request[1], False, f"arrived after the last batch ({status}).", self.state.epoch, self.state.step))
