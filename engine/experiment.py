@@ -29,7 +29,8 @@ VERSION = 1
 TABLE_FORMATS = ("csv", "tsv", "jsonl", "parquet")
 SOURCES = ("sample", "reber", "embedded-reber", "csv", "per-class", "folder", "keras")
 CLEANERS = ("html", "lower", "punctuation")
-VECTORIZE_KINDS = ("words", "chars")
+VECTORIZE_KINDS = ("words", "chars", "ngrams")
+NGRAM_MODES = ("tf_idf", "multi_hot", "count")
 SIDES = ("pre", "post")
 OPTIMIZERS = ("rmsprop", "adam", "sgd", "adamw")
 XLA_CHOICES = ("auto", "on", "off")
@@ -82,6 +83,9 @@ class VectorizeConfig:
     padding: str = "pre"
     truncation: str = "pre"
     alphabet: str = ""  # chars: the symbols, in one-hot order ("" = learn from training data)
+    # ngrams: a bag of word n-grams, one vector of max_tokens per text (no length, no padding)
+    ngrams: int = 2  # ngrams: 1 = words, 2 = words and word pairs, 3 = up to triples
+    output_mode: str = "tf_idf"  # ngrams: tf_idf | multi_hot | count
 
 
 @dataclass
@@ -282,6 +286,8 @@ def check(exp: Experiment) -> None:
     _range("vectorize.max_tokens", v.max_tokens, 3, None)
     _range("vectorize.length", v.length, 1, None)
     _choice("vectorize.padding", v.padding, SIDES)
+    _range("vectorize.ngrams", v.ngrams, 1, 3)
+    _choice("vectorize.output_mode", v.output_mode, NGRAM_MODES)
     _choice("vectorize.truncation", v.truncation, SIDES)
     _choice("compile.optimizer", exp.compile.optimizer, OPTIMIZERS)
     if exp.compile.learning_rate is not None:
@@ -394,6 +400,12 @@ def _describe(value: Any) -> str:
 _OMIT_WHEN_DEFAULT = {"xla": "auto"}
 # Keys left out of the file while they hold their empty default, so each source's section
 # shows only what that source uses.
+# vectorize keys that one kind does not use, left out of the file for that kind.
+_UNUSED_BY_KIND = {
+    "words": {"ngrams", "output_mode"},
+    "chars": {"ngrams", "output_mode"},
+    "ngrams": {"length", "padding", "truncation", "alphabet"},
+}
 _OMIT_WHEN_EMPTY = {"format", "merge_test", "validation_from_test", "validation_limit", "test_limit", "path", "text", "label", "files", "name", "size", "alphabet", "description", "preset", "probes", "learning_rate"}
 
 
@@ -432,8 +444,11 @@ def _dump(obj: Any) -> Any:
         fields = [f for f in dataclasses.fields(obj) if f.name != "base_dir"]
         if isinstance(obj, Experiment):
             fields.sort(key=lambda f: f.name != "version")
+        unused = _UNUSED_BY_KIND.get(obj.kind, set()) if isinstance(obj, VectorizeConfig) else set()
         for f in fields:
             value = getattr(obj, f.name)
+            if f.name in unused:
+                continue
             if value is None or (f.name in _OMIT_WHEN_EMPTY and value in ("", [], {}, 0)):
                 continue
             if f.name in _OMIT_WHEN_DEFAULT and value == _OMIT_WHEN_DEFAULT[f.name]:

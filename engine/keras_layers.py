@@ -1,5 +1,7 @@
-"""The two small Keras layers kerminal adds (Keras has no layer that does either), and the
-words vectorizer's standardization.
+"""The small Keras layers kerminal adds, and the words vectorizer's standardization:
+FixLength and OneHot (the vectorizers' steps Keras lacks), ToVector (the ngrams vectorizer's
+(batch, 1, n) counts as (batch, n) floats), TokenAndPositionEmbedding and TransformerEncoder
+(attention, on top of Keras's MultiHeadAttention, LayerNormalization, Dense and Embedding).
 
 They are registered serializable, so a saved model reloads in safe mode once this module
 is imported (engine.training imports it before loading).
@@ -95,3 +97,111 @@ class OneHot(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "depth": self.depth, "offset": self.offset}
+
+
+@keras.saving.register_keras_serializable(package="kerminal")
+class ToVector(keras.layers.Layer):
+    """The ngrams vectorizer's output of a (batch, 1) string input, (batch, 1, width) counts or
+    weights, as (batch, width) floats for the Dense layers that follow."""
+
+    def __init__(self, width: int, **kwargs):
+        super().__init__(**kwargs)
+        self.width = int(width)
+
+    def call(self, x):
+        return tf.reshape(tf.cast(x, self.compute_dtype), [-1, self.width])
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.width)
+
+    def get_config(self):
+        return {**super().get_config(), "width": self.width}
+
+
+@keras.saving.register_keras_serializable(package="kerminal")
+class TokenAndPositionEmbedding(keras.layers.Layer):
+    """Word ids -> a word vector plus a learned vector for the position: (batch, steps) ->
+    (batch, steps, output_dim), as keras.io's Transformer text classifier (and KerasHub's
+    layer of this name) do. The number of positions is the input's steps, known at build.
+    With mask_zero, id 0 (padding) is masked for the layers that follow."""
+
+    def __init__(self, input_dim: int, output_dim: int, mask_zero: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim = int(input_dim)
+        self.output_dim = int(output_dim)
+        self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
+        self.token_embedding = keras.layers.Embedding(self.input_dim, self.output_dim, mask_zero=self.mask_zero, name="token_embedding")
+        self.positions = 0
+
+    def build(self, input_shape):
+        self.positions = int(input_shape[-1])
+        self.token_embedding.build(input_shape)
+        self.position_embedding = self.add_weight(shape=(self.positions, self.output_dim), initializer="uniform", name="position_embedding")
+        self.built = True
+
+    def call(self, ids):
+        ids = tf.cast(ids, "int32")
+        return self.token_embedding(ids) + tf.cast(self.position_embedding, self.compute_dtype)[tf.newaxis, : tf.shape(ids)[-1]]
+
+    def compute_mask(self, ids, mask=None):
+        return keras.ops.not_equal(ids, 0) if self.mask_zero else None
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.output_dim)
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim, "mask_zero": self.mask_zero}
+
+
+@keras.saving.register_keras_serializable(package="kerminal")
+class TransformerEncoder(keras.layers.Layer):
+    """One Transformer encoder block, post-norm as in "Attention is all you need" and KerasHub's
+    TransformerEncoder: x = LayerNorm(x + Dropout(MultiHeadAttention(x, x))), then
+    LayerNorm(x + Dropout(Dense(width)(Dense(intermediate_dim, activation)(x)))).
+    (batch, steps, width) -> the same shape. A padding mask from the layer before keeps the
+    attention off padded steps and passes on to the next layer (average pooling skips them)."""
+
+    def __init__(self, num_heads: int, intermediate_dim: int, key_dim: int = 0, dropout: float = 0.1, activation: str = "relu", **kwargs):
+        super().__init__(**kwargs)
+        self.num_heads = int(num_heads)
+        self.intermediate_dim = int(intermediate_dim)
+        self.key_dim = int(key_dim)
+        self.dropout = float(dropout)
+        self.activation = activation
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        width = int(input_shape[-1])
+        key_dim = self.key_dim or width // self.num_heads
+        self.attention = keras.layers.MultiHeadAttention(self.num_heads, key_dim, dropout=self.dropout, name="attention")
+        self.attention.build(input_shape, input_shape)
+        self.attention_norm = keras.layers.LayerNormalization(epsilon=1e-5, name="attention_norm")
+        self.attention_norm.build(input_shape)
+        self.intermediate = keras.layers.Dense(self.intermediate_dim, activation=self.activation, name="intermediate")
+        self.intermediate.build(input_shape)
+        self.output_dense = keras.layers.Dense(width, name="output_dense")
+        self.output_dense.build((*input_shape[:-1], self.intermediate_dim))
+        self.output_norm = keras.layers.LayerNormalization(epsilon=1e-5, name="output_norm")
+        self.output_norm.build(input_shape)
+        self.attention_dropout = keras.layers.Dropout(self.dropout)
+        self.output_dropout = keras.layers.Dropout(self.dropout)
+        self.built = True
+
+    def call(self, x, mask=None, training=None):
+        attended = self.attention(x, x, query_mask=mask, value_mask=mask, training=training)
+        x = self.attention_norm(x + self.attention_dropout(attended, training=training))
+        y = self.output_dense(self.intermediate(x))
+        return self.output_norm(x + self.output_dropout(y, training=training))
+
+    def compute_mask(self, x, mask=None):
+        return mask
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(), "num_heads": self.num_heads, "intermediate_dim": self.intermediate_dim,
+            "key_dim": self.key_dim, "dropout": self.dropout, "activation": self.activation,
+        }

@@ -1,11 +1,14 @@
 """Text -> numbers, inside the model.
 
-Two kinds, both Keras layers so that a saved model takes raw strings:
+Three kinds, all Keras layers so that a saved model takes raw strings:
 - words: Keras `TextVectorization` (fitted on the training split only), then
   `FixLength`, which pads and truncates at the front ("pre", as the tutorials' tokenizer did)
   or at the back ("post");
 - chars: one symbol per step, one-hot over an alphabet at a fixed length (seed 002's grammar
-  strings), by `TextVectorization(split="character")`, `FixLength` and `OneHot`.
+  strings), by `TextVectorization(split="character")`, `FixLength` and `OneHot`;
+- ngrams: a bag of word n-grams, `TextVectorization(ngrams=N, output_mode="tf_idf" |
+  "multi_hot" | "count", pad_to_max_tokens=True)`: one vector of max_tokens floats per text,
+  not a sequence (Dense and Dropout layers follow it, never an Embedding or a recurrent layer).
 
 `input_spec` describes what the first model layer receives without importing TensorFlow,
 so validation answers before TensorFlow has loaded.
@@ -32,6 +35,7 @@ class InputSpec:
 
     words: shape (length,), integer ids below `vocab_size`.
     chars: shape (length, features), one-hot floats over the alphabet.
+    ngrams: shape (length,) with length = vocab_size = max_tokens, one float per n-gram.
     """
 
     kind: str
@@ -41,7 +45,7 @@ class InputSpec:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return (self.length,) if self.kind == "words" else (self.length, self.features)
+        return (self.length, self.features) if self.kind == "chars" else (self.length,)
 
 
 def alphabet_of(config: VectorizeConfig, texts: Sequence[str] = ()) -> str:
@@ -56,6 +60,8 @@ def alphabet_of(config: VectorizeConfig, texts: Sequence[str] = ()) -> str:
 def input_spec(config: VectorizeConfig, train_texts: Sequence[str] = ()) -> InputSpec:
     if config.kind == "chars":
         return InputSpec("chars", config.length, features=len(alphabet_of(config, train_texts)))
+    if config.kind == "ngrams":
+        return InputSpec("ngrams", config.max_tokens, vocab_size=config.max_tokens)
     return InputSpec("words", config.length, vocab_size=config.max_tokens)
 
 
@@ -78,20 +84,60 @@ def make_vectorizer(config: VectorizeConfig, train_texts: Sequence[str]) -> list
             keras_layers.OneHot(len(alphabet), offset=FIRST_ID, name="one_hot"),
         ]
     if not len(train_texts):
-        raise DataError("The words vectorizer has nothing to learn from: the training split is empty.", "Load a dataset with training rows.")
+        raise DataError(f"The {config.kind} vectorizer has nothing to learn from: the training split is empty.", "Load a dataset with training rows.")
+    if config.kind == "ngrams":
+        return _ngram_vectorizer(config, train_texts)
     # kerminal's standardization: Keras's default, but no token may hold a line separator
     # (those break the saved vocabulary file; see keras_layers.standardize_text).
     tv = keras.layers.TextVectorization(max_tokens=config.max_tokens, standardize=keras_layers.standardize_text, name="vectorize")
     # Adapted from a batched tf.data pipeline: given the list itself, Keras's data adapter
     # held about 500 MB more at the peak for 20,000 IMDB-sized reviews (a tenth of that here).
-    import numpy as np
-    import tensorflow as tf
-
-    texts = np.asarray(list(train_texts), dtype=object)
-    tv.adapt(tf.data.Dataset.from_tensor_slices(texts).batch(1024))
+    _adapted(train_texts, tv)
     if tv.vocabulary_size() <= FIRST_ID:  # an empty vocabulary cannot be saved and loaded back
         raise DataError(
             f"The words vectorizer found no words in the {len(train_texts)} training texts (they hold only punctuation, spaces or control characters).",
             "Check data.text names the column that holds the text, or use vectorize.kind = \"chars\".",
         )
     return [tv, keras_layers.FixLength(config.length, config.padding, config.truncation, name="fix_length")]
+
+
+# Filler entries that make a short n-gram vocabulary max_tokens long. The standardization strips
+# brackets, so no text ever produces one of them: their columns stay zero.
+UNUSED_TOKEN = "[unused {}]"
+
+
+def _adapted(texts: Sequence[str], tv: keras.layers.Layer) -> None:
+    import numpy as np
+    import tensorflow as tf
+
+    tv.adapt(tf.data.Dataset.from_tensor_slices(np.asarray(list(texts), dtype=object)).batch(1024))
+
+
+def _ngram_vectorizer(config: VectorizeConfig, train_texts: Sequence[str]) -> list[keras.layers.Layer]:
+    """TextVectorization(ngrams, output_mode), exactly max_tokens wide, then `ToVector`.
+
+    Keras's own `pad_to_max_tokens=True` does not survive saving with tf_idf when the vocabulary
+    is short (the saved IDF weights are padded, the vocabulary is not, and loading refuses), so
+    a short vocabulary is padded with UNUSED_TOKEN entries (IDF weight 0) instead."""
+    import keras
+    import numpy as np
+
+    from engine import keras_layers
+
+    common = {"max_tokens": config.max_tokens, "standardize": keras_layers.standardize_text, "ngrams": config.ngrams, "output_mode": config.output_mode, "name": "vectorize"}
+    tv = keras.layers.TextVectorization(**common)
+    _adapted(train_texts, tv)
+    vocab = tv.get_vocabulary()  # the out-of-vocabulary entry "[UNK]" first
+    if len(vocab) <= 1:
+        raise DataError(
+            f"The ngrams vectorizer found no words in the {len(train_texts)} training texts (they hold only punctuation, spaces or control characters).",
+            "Check data.text names the column that holds the text.",
+        )
+    if len(vocab) < config.max_tokens:
+        pads = [UNUSED_TOKEN.format(i) for i in range(config.max_tokens - len(vocab))]
+        extra: dict = {}
+        if config.output_mode == "tf_idf":
+            idf = np.asarray(tv._lookup_layer.idf_weights)  # no public getter in Keras 3.15
+            extra["idf_weights"] = np.concatenate([idf, np.zeros(len(pads), idf.dtype)])
+        tv = keras.layers.TextVectorization(**common, vocabulary=[*vocab, *pads], **extra)
+    return [tv, keras_layers.ToVector(config.max_tokens, name="to_vector")]

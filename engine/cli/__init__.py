@@ -1,4 +1,4 @@
-"""The headless command line: `kerminal inspect|presets|train|predict|eval|runs`.
+"""The headless command line: `kerminal inspect|presets|train|predict|eval|runs|export`.
 
 Each subcommand lives in its own module with `add_arguments(parser)` and `run(args) -> int`;
 modules are imported only when their command runs, so `--help` is instant. No UI import.
@@ -27,7 +27,7 @@ from typing import Any
 from engine.errors import KerminalError
 
 # Commands that run TensorFlow: their native log lines go to a file, not the terminal.
-USES_TENSORFLOW = {"train", "predict", "eval"}
+USES_TENSORFLOW = {"train", "predict", "eval", "export"}
 
 # command -> (module, one-line help)
 COMMANDS = {
@@ -37,6 +37,7 @@ COMMANDS = {
     "predict": ("engine.cli.predict_cmd", "predict with a saved run on texts or standard input"),
     "eval": ("engine.cli.eval_cmd", "evaluate a saved run on its test split or a file"),
     "runs": ("engine.cli.runs_cmd", "list saved runs"),
+    "export": ("engine.cli.export_cmd", "write a run as a plain Keras script, or as a SavedModel for serving"),
 }
 
 EPILOG = """\

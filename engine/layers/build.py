@@ -56,6 +56,14 @@ def keras_layer(type: str, p: dict[str, Any], name: str | None = None, vocab_siz
         return L.LayerNormalization(epsilon=p["epsilon"], **kw)
     if type == "BatchNormalization":
         return L.BatchNormalization(momentum=p["momentum"], epsilon=p["epsilon"], **kw)
+    if type == "TokenAndPositionEmbedding":
+        from engine.keras_layers import TokenAndPositionEmbedding
+
+        return TokenAndPositionEmbedding(p["input_dim"] or vocab_size, p["output_dim"], mask_zero=p["mask_zero"], **kw)
+    if type == "TransformerEncoder":
+        from engine.keras_layers import TransformerEncoder
+
+        return TransformerEncoder(p["num_heads"], p["intermediate_dim"], key_dim=p["key_dim"], dropout=p["dropout"], activation=p["activation"], **kw)
     raise LayerError(f"Unknown layer type {type!r}.", "Run `kerminal presets` or see the layer list in the app.")
 
 

@@ -29,6 +29,8 @@ ORDER = (
     "sample-gru",
     "imdb-bigru-pool",
     "imdb-bilstm-pool",
+    "imdb-ngram",
+    "imdb-transformer",
     "reber-gru-full",
 )
 DEFAULT = "sample-gru"
@@ -45,6 +47,11 @@ class PresetInfo:
 
 
 def presets_dir() -> Path:
+    # A source tree's own presets first (a checkout run with PYTHONPATH beside an editable
+    # install of another checkout must not list that checkout's presets).
+    here = Path(__file__).resolve().parents[2] / "assets" / "presets"
+    if (here / f"{DEFAULT}.toml").is_file():
+        return here
     try:
         return Path(str(resources.files("kerminal_assets") / "presets"))
     except ModuleNotFoundError:  # running from a source tree without the install

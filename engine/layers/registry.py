@@ -172,6 +172,26 @@ _LAYER_LIST = [
         ),
     ),
     LayerInfo("Flatten", "flattens everything but the batch: (steps, f) -> (steps * f)", (), supports_masking=False),
+    LayerInfo(
+        "TokenAndPositionEmbedding",
+        "a word vector plus a learned vector per position, for attention: (steps) ids -> (steps, output_dim)",
+        (
+            ParamInfo("output_dim", "int", 64, min=1, max=100000, help="size of each word and position vector (the attention width)"),
+            ParamInfo("input_dim", "int", 0, min=0, max=10_000_000, help="rows of the word table; 0 = the vectorizer's vocabulary size"),
+            ParamInfo("mask_zero", "bool", True, help="treat id 0 (padding) as absent: attention and average pooling skip it"),
+        ),
+    ),
+    LayerInfo(
+        "TransformerEncoder",
+        "self-attention block: multi-head attention, feed-forward, residuals, layer norm: (steps, f) -> (steps, f)",
+        (
+            ParamInfo("num_heads", "int", 2, min=1, max=1024, help="attention heads; with key_dim 0 it must divide the input width"),
+            ParamInfo("key_dim", "int", 0, min=0, max=100000, help="size of each head's query and key; 0 = input width / num_heads"),
+            ParamInfo("intermediate_dim", "int", 128, min=1, max=1_000_000, help="width of the feed-forward layer inside the block"),
+            _rate("dropout", 0.1, "fraction dropped from the attention weights and each residual branch while training"),
+            _activation("relu", "activation of the feed-forward layer"),
+        ),
+    ),
 ]
 
 LAYERS: dict[str, LayerInfo] = {info.name: info for info in _LAYER_LIST}

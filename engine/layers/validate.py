@@ -138,6 +138,7 @@ class _State:
     ids: bool  # still integer word ids (no Embedding yet)
     mask_from: int = 0  # layer index whose mask_zero mask is attached, 0 = none
     reducer: Row | None = None  # the layer that last turned a sequence into a vector
+    bag: bool = False  # the ngrams vectorizer's one vector per text: there never were steps
 
 
 def validate(
@@ -160,7 +161,7 @@ def validate(
         layers = exp.layers
     spec = spec or input_spec(Experiment().vectorize)
     compile = compile or CompileConfig()
-    state = _State(tuple(spec.shape), ids=spec.kind == "words")
+    state = _State(tuple(spec.shape), ids=spec.kind == "words", bag=spec.kind == "ngrams")
     report = Report([], (None, *spec.shape), num_classes)
     if not layers:
         report.stack_errors.append("The layer stack is empty. Add an Embedding (for words), a recurrent layer and a Dense head, or load a preset.")
@@ -230,8 +231,10 @@ def _step(i: int, layer: LayerSpec, st: _State, spec: InputSpec, padding: str | 
             "Fix: set mask_zero=false, or use mask-aware layers (recurrent, GlobalAveragePooling1D) up to the point where the sequence is reduced."
         )
         st.mask_from = 0
-    if t == "Embedding":
+    if t in ("Embedding", "TokenAndPositionEmbedding"):
         _embedding(row, p, st, spec)
+    elif t == "TransformerEncoder":
+        _transformer(row, p, st)
     elif t in RECURRENT or t == "Bidirectional":
         _recurrent(row, p, st, padding)
     elif t == "Conv1D":
@@ -285,7 +288,7 @@ def _step(i: int, layer: LayerSpec, st: _State, spec: InputSpec, padding: str | 
         if len(shape) >= 2:
             st.reducer = row
         _set(row, st, (math.prod(shape),), 0)
-    if t != "Embedding" and st.shape is not None and len(st.shape) == 1 and t not in ("Dropout", "Activation", "Dense"):
+    if t not in ("Embedding", "TokenAndPositionEmbedding") and st.shape is not None and len(st.shape) == 1 and t not in ("Dropout", "Activation", "Dense"):
         st.ids = False
     if t == "Dense":
         st.ids = False
@@ -311,6 +314,11 @@ def _needs_sequence(row: Row, st: _State, recover: bool = False) -> bool:
         return True
     if st.ids:
         row.errors.append(f"needs a sequence of vectors (None, steps, features) but gets word ids {shape_text((None, *shape))}. Fix: put an Embedding before it.")
+    elif st.bag and st.reducer is None:
+        row.errors.append(
+            f"needs a sequence (None, steps, features) but the ngrams vectorizer gives one vector of n-gram weights per text {shape_text((None, *shape))}, with no steps to run over. "
+            'Fix: use Dense and Dropout layers after vectorize.kind = "ngrams", or set vectorize.kind = "words" and start the stack with an Embedding.'
+        )
     elif st.reducer is not None and st.reducer.type in (*RECURRENT, "Bidirectional"):
         row.errors.append(
             f"needs a sequence (None, steps, features) but layer {st.reducer.index} ({st.reducer.type}) returns only its last step "
@@ -332,8 +340,14 @@ def _needs_sequence(row: Row, st: _State, recover: bool = False) -> bool:
 
 def _embedding(row: Row, p: dict[str, Any], st: _State, spec: InputSpec) -> None:
     if not st.ids or len(st.shape) != 1:
-        why = "the chars vectorizer already gives one-hot vectors" if spec.kind == "chars" and row.index == 1 else "it must come first, right after the vectorizer"
-        row.errors.append(f"needs word ids but gets {shape_text((None, *st.shape))} vectors ({why}). Fix: remove this Embedding, or move it to the top with vectorize.kind = \"words\".")
+        if spec.kind == "ngrams" and row.index == 1:
+            row.errors.append(
+                f"needs word ids but the ngrams vectorizer gives one vector of n-gram weights per text {shape_text((None, *st.shape))}. "
+                f'Fix: remove this {row.type} (Dense layers take the n-gram vector as it is), or set vectorize.kind = "words".'
+            )
+        else:
+            why = "the chars vectorizer already gives one-hot vectors" if spec.kind == "chars" and row.index == 1 else "it must come first, right after the vectorizer"
+            row.errors.append(f"needs word ids but gets {shape_text((None, *st.shape))} vectors ({why}). Fix: remove this {row.type}, or move it to the top with vectorize.kind = \"words\".")
         st.shape = None
         return
     vocab = spec.vocab_size
@@ -343,10 +357,51 @@ def _embedding(row: Row, p: dict[str, Any], st: _State, spec: InputSpec) -> None
             f"input_dim={p['input_dim']} is smaller than the vectorizer's vocabulary ({vocab} ids): larger ids would fail. "
             f"Fix: set input_dim to 0 (follow the vectorizer) or at least {vocab}, or lower vectorize.max_tokens."
         )
-    row.summary = ", ".join(x for x in (f"{input_dim}x{p['output_dim']}", "mask_zero" if p["mask_zero"] else "") if x)
-    _set(row, st, (st.shape[0], p["output_dim"]), input_dim * p["output_dim"])
+    steps = st.shape[0]
+    positions = steps if row.type == "TokenAndPositionEmbedding" else 0  # one learned vector per position
+    table = f"{input_dim}x{p['output_dim']}" + (f" + {positions} positions" if positions else "")
+    row.summary = ", ".join(x for x in (table, "mask_zero" if p["mask_zero"] else "") if x)
+    _set(row, st, (steps, p["output_dim"]), (input_dim + positions) * p["output_dim"])
     st.ids = False
     st.mask_from = row.index if p["mask_zero"] else 0
+
+
+def _transformer(row: Row, p: dict[str, Any], st: _State) -> None:
+    """A post-norm encoder block: MultiHeadAttention(num_heads, key_dim) with query, key, value
+    and output projections (biases on), two LayerNormalizations and the feed-forward pair."""
+    known = len(row.errors)
+    if not _needs_sequence(row, st, recover=True):
+        return
+    steps, width = st.shape
+    heads, key_dim = p["num_heads"], p["key_dim"]
+    row.summary = ", ".join(x for x in (f"heads={heads}", f"key_dim={key_dim}" if key_dim else "", f"ffn={p['intermediate_dim']}", f"dropout={p['dropout']}" if p["dropout"] else "") if x)
+    if not key_dim:
+        if heads > width:
+            row.errors.append(
+                f"num_heads={heads} is more than the input width {width}, so each head's key dimension (width / num_heads) would be 0. "
+                f"Fix: lower num_heads to at most {width} (a divisor of {width}), or set key_dim to a positive size."
+            )
+            st.shape = None
+            return
+        if width % heads:
+            divisors = [d for d in range(1, min(width, 64) + 1) if width % d == 0]
+            row.errors.append(
+                f"num_heads={heads} does not divide the input width {width}, so the heads cannot split it evenly (key_dim 0 means width / num_heads). "
+                f"Fix: set num_heads to a divisor of {width} ({', '.join(map(str, divisors[:8]))}), or set key_dim to a positive size."
+            )
+            st.shape = None
+            return
+        key_dim = width // heads
+    if steps < 2 and len(row.errors) == known:  # (a vector input was said above)
+        where = f"layer {st.reducer.index} ({st.reducer.type}) reduced the sequence to one step" if st.reducer is not None else "its input has a single step"
+        row.errors.append(
+            f"self-attention needs a sequence of several steps, but {where}: each step would attend only to itself. "
+            "Fix: raise vectorize.length, or move the layer that reduces the sequence (pooling, a recurrent layer without return_sequences) after this one."
+        )
+    inner = heads * key_dim
+    attention = 3 * (width * inner + inner) + inner * width + width
+    ffn = width * p["intermediate_dim"] + p["intermediate_dim"] + p["intermediate_dim"] * width + width
+    _set(row, st, (steps, width), attention + ffn + 4 * width)
 
 
 def _cell_params(kind: str, p: dict[str, Any], feat: int) -> int:

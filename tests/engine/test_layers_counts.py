@@ -22,6 +22,7 @@ def S(type, **params):
 
 WORDS = input_spec(VectorizeConfig(max_tokens=100, length=24))
 CHARS = InputSpec("chars", 12, features=7)
+NGRAMS = input_spec(VectorizeConfig(kind="ngrams", max_tokens=300, ngrams=2))
 
 STACKS = {
     "recurrent-and-conv": (
@@ -84,6 +85,26 @@ STACKS = {
         ],
     ),
     "chars-lstm-gru": (CHARS, [S("LSTM", units=9, return_sequences=True), S("GRU", units=2), S("Dense", units=1, activation="sigmoid")]),
+    "attention": (
+        WORDS,
+        [
+            S("TokenAndPositionEmbedding", output_dim=12),
+            S("TransformerEncoder", num_heads=3, intermediate_dim=20),
+            S("TransformerEncoder", num_heads=5, key_dim=7, intermediate_dim=9, activation="gelu", dropout=0.0),
+            S("GlobalAveragePooling1D"),
+            S("Dense", units=1, activation="sigmoid"),
+        ],
+    ),
+    "attention-unmasked": (
+        WORDS,
+        [
+            S("TokenAndPositionEmbedding", output_dim=8, input_dim=150, mask_zero=False),
+            S("TransformerEncoder", num_heads=1, intermediate_dim=4),
+            S("Flatten"),
+            S("Dense", units=2, activation="softmax"),
+        ],
+    ),
+    "ngrams": (NGRAMS, [S("Dense", units=8, activation="relu"), S("Dropout", rate=0.5), S("Dense", units=1, activation="sigmoid")]),
     "reber": (CHARS, [S("SimpleRNN", units=4), S("Dense", units=1, activation="sigmoid")]),
 }
 

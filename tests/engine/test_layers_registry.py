@@ -13,7 +13,7 @@ from engine.layers.registry import ACTIVATIONS, resolve
 EXPECTED = {
     "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Conv1D", "MaxPooling1D", "GlobalMaxPooling1D",
     "GlobalAveragePooling1D", "Dense", "Dropout", "SpatialDropout1D", "Activation", "LayerNormalization",
-    "BatchNormalization", "Flatten",
+    "BatchNormalization", "Flatten", "TokenAndPositionEmbedding", "TransformerEncoder",  # the last two: issue 13
 }
 
 
@@ -35,8 +35,11 @@ def test_registry_has_every_layer_of_the_issue_with_documented_params():
 def test_param_names_are_keras_argument_names_and_activations_exist():
     import keras
 
+    from engine import keras_layers
+
     for name, info in LAYERS.items():
-        args = inspect.signature(getattr(keras.layers, name).__init__).parameters
+        cls = getattr(keras.layers, name, None) or getattr(keras_layers, name)  # kerminal's attention layers
+        args = inspect.signature(cls.__init__).parameters
         for p in info.params:
             assert p.name in args, (name, p.name)
     for a in ACTIVATIONS:

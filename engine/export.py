@@ -1,0 +1,419 @@
+"""Models that leave kerminal: a saved run as a plain Keras training script, or as a
+TensorFlow SavedModel for serving.
+
+    export_script(run_path, out_path)                       -> the script's path
+    export_saved_model(run_path, out_dir, format="saved_model")  -> the folder's path
+
+`script_text` writes a readable script with no kerminal import: it loads the same data
+source (the same file, columns, cleaning and seeded stratified split), vectorizes the texts
+the same way (the same TextVectorization settings and standardization; padding and
+truncation with `keras.utils.pad_sequences`), builds the same layers with the same
+parameters (the two attention layers are defined in the script), compiles and trains with
+the same optimizer, loss, metrics, epochs, batch size, seed and early stopping, and prints
+the parameter count and the validation accuracy as a last JSON line.
+
+Both refuse a run that failed, is still training, or has no finite epoch (KerminalError with
+the fix). TensorFlow is imported only by `export_saved_model`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from engine.errors import KerminalError
+from engine.experiment import Experiment
+
+FORMATS = ("saved_model", "onnx")
+SCRIPT_SOURCES = ("sample", "csv")
+
+
+class ExportError(KerminalError):
+    """A run cannot be exported: failed, NaN, an unsupported source, a bad target path."""
+
+
+# ---------------------------------------------------------------------------------------
+# Checks shared by both exports
+
+
+def _exportable_run(run_path: str | os.PathLike[str]) -> tuple[Path, Any]:
+    """The run folder and its RunInfo, if it finished at least one finite epoch."""
+    from engine.training import RunStore
+
+    path = Path(run_path)
+    store = RunStore(path.parent)
+    path = store.check(path)
+    info = store.info(path)
+    if info.status == "running":
+        raise ExportError(f"{path} is being trained right now.", "Wait for it to finish (or stop it), then export it.")
+    if info.status == "failed":
+        raise ExportError(f"{path} failed, so it has no model worth exporting.", "Fix what its log says and train it again, then export the new run.")
+    values = [v for v in info.metrics.values() if isinstance(v, (int, float))]
+    if info.epochs < 1 or not values or any(not math.isfinite(float(v)) for v in values) or (info.best_value is not None and not math.isfinite(float(info.best_value))):
+        raise ExportError(
+            f"{path} has no finished epoch with finite metrics (its loss became NaN or no epoch finished).",
+            "Lower compile.learning_rate (or pick another optimizer), train again, and export that run.",
+        )
+    return path, info
+
+
+def _writable_file(out: Path) -> Path:
+    if out.is_dir():
+        raise ExportError(f"{out} is a folder.", "Give a file name for the script, for example train.py.")
+    if not out.parent.is_dir():
+        raise ExportError(f"The folder {out.parent} does not exist.", f"Create it first (mkdir -p {out.parent}) or write the script into an existing folder.")
+    return out
+
+
+def _new_folder(out: Path) -> Path:
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ExportError(f"{out} already exists and is not an empty folder.", "Give a new folder name for the exported model, or remove that one.")
+    if not out.parent.is_dir():
+        raise ExportError(f"The folder {out.parent} does not exist.", f"Create it first (mkdir -p {out.parent}) or export into an existing folder.")
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# The script
+
+
+def export_script(run_path: str | os.PathLike[str], out_path: str | os.PathLike[str]) -> Path:
+    """Write the run's experiment as a plain Keras script at out_path; returns the path."""
+    from engine.experiment import atomic_write_text
+    from engine.experiment import load as load_experiment
+
+    path, info = _exportable_run(run_path)
+    out = _writable_file(Path(out_path))
+    exp = load_experiment(path / "experiment.toml")
+    text = script_text(exp, info.class_names, source_run=path)
+    try:
+        atomic_write_text(out, text)
+    except OSError as exc:
+        raise ExportError(f"Cannot write {out}: {exc.strerror or exc}.", "Give a path you can write to.") from None
+    return out
+
+
+def script_text(exp: Experiment, class_names: list[str], source_run: Path | None = None) -> str:
+    """The plain Keras script for an experiment (no TensorFlow needed to write it)."""
+    from engine.layers.validate import _spec_for, validate
+
+    d, v = exp.data, exp.vectorize
+    if d.source not in SCRIPT_SOURCES:
+        raise ExportError(
+            f"export --script writes data loaders for the {' and '.join(SCRIPT_SOURCES)} sources; this run reads data.source = {d.source!r}.",
+            "Export the trained model with --format saved_model instead, or train from a CSV file and export that run.",
+        )
+    if v.kind == "chars":
+        raise ExportError("export --script does not write the chars vectorizer yet.", "Export the trained model with --format saved_model instead.")
+    spec = _spec_for(exp)
+    report = validate(exp.layers, spec, len(class_names), exp.compile, v.padding)
+    if not report.ok or report.loss is None:
+        raise ExportError("The run's layer stack no longer validates: " + (report.errors[0] if report.errors else "no head."), "Fix it in the experiment, train again, and export that run.")
+    plan = report.loss
+    parts = [_header(exp, source_run), _imports(report), _data_code(exp, class_names), _vectorize_code(exp)]
+    if any(r.type in ("TokenAndPositionEmbedding", "TransformerEncoder") for r in report.rows):
+        parts.append(_attention_code(report))
+    parts.append(_model_code(exp, report, spec, plan))
+    parts.append(_train_code(exp, plan))
+    return "\n\n\n".join(p.strip("\n") for p in parts) + "\n"
+
+
+def _header(exp: Experiment, run: Path | None) -> str:
+    where = f" from the kerminal run {run}" if run else ""
+    return f'''"""{exp.name}: a plain Keras training script, exported{where}.
+
+It needs only pandas, numpy, TensorFlow and Keras 3: it loads the same data, vectorizes it the
+same way, builds the same layers, and trains with the same settings; its last line of output
+is JSON: the parameter count, the epochs run and the validation accuracy.
+"""'''
+
+
+def _imports(report: Any) -> str:
+    return """import json
+
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+import keras
+from keras import layers"""
+
+
+def _data_code(exp: Experiment, class_names: list[str]) -> str:
+    from engine.data import sample_path
+
+    d = exp.data
+    if d.source == "sample":
+        read = f"frame = pd.read_csv({str(sample_path())!r}, dtype=str, keep_default_na=False)\ntexts, labels = frame['text'], frame['label']"
+    else:
+        read = _table_read(exp)
+    s = d.split
+    return f'''# ---- data ------------------------------------------------------------------
+CLASS_NAMES = {class_names!r}  # label -> index, as the run had them
+CLEAN = {list(d.clean)!r}  # html: tags become spaces; lower; punctuation removed
+VALIDATION, TEST, SPLIT_SEED = {s.validation!r}, {s.test!r}, {s.seed!r}
+LIMIT, VALIDATION_LIMIT, TEST_LIMIT = {d.limit!r}, {d.validation_limit or d.limit!r}, {d.test_limit or d.limit!r}  # rows per split, 0 = all
+
+
+def load_rows():
+    {read.replace(chr(10), chr(10) + "    ")}
+    texts = texts.astype(str)
+    if "html" in CLEAN:
+        texts = texts.str.replace(r"<[^>]*>", " ", regex=True)
+    if "lower" in CLEAN:
+        texts = texts.str.lower()
+    if "punctuation" in CLEAN:
+        texts = texts.str.replace(r"""[!"#$%&()\\*\\+,\\-\\./:;<=>?@\\[\\\\\\]^_`{{|}}~']""", "", regex=True)
+    labels = labels.astype(str).str.strip()
+    keep = (texts.str.strip() != "") & labels.isin(CLASS_NAMES)
+    texts, labels = texts[keep].reset_index(drop=True), labels[keep].reset_index(drop=True)
+    return texts.tolist(), np.array([CLASS_NAMES.index(x) for x in labels], dtype=np.int64)
+
+
+def stratified_split(labels, validation, test, seed):
+    """Row indices (train, validation, test): each class split in the same proportions."""
+    rng = np.random.default_rng(seed)
+    parts = [[], [], []]
+    for cls in np.unique(labels):
+        idx = np.flatnonzero(labels == cls)
+        rng.shuffle(idx)
+        n = len(idx)
+        n_val, n_test = int(np.floor(n * validation + 0.5)), int(np.floor(n * test + 0.5))
+        while n_val + n_test >= n and (n_val or n_test):  # leave a training row
+            if n_test >= n_val and n_test:
+                n_test -= 1
+            else:
+                n_val -= 1
+        parts[1].append(idx[:n_val])
+        parts[2].append(idx[n_val:n_val + n_test])
+        parts[0].append(idx[n_val + n_test:])
+    return [rng.permutation(np.concatenate(chunks)) for chunks in parts]
+
+
+texts, labels = load_rows()
+train_idx, val_idx, test_idx = stratified_split(labels, VALIDATION, TEST, SPLIT_SEED)
+train_idx = train_idx[:LIMIT] if LIMIT else train_idx
+val_idx = val_idx[:VALIDATION_LIMIT] if VALIDATION_LIMIT else val_idx
+train_texts, y_train = [texts[i] for i in train_idx], labels[train_idx]
+val_texts, y_val = [texts[i] for i in val_idx], labels[val_idx]
+print(f"{{len(train_texts)}} training and {{len(val_texts)}} validation texts")'''
+
+
+def _table_read(exp: Experiment) -> str:
+    """pandas code that reads the run's table with the columns kerminal used."""
+    from engine.data.tables import guess_label_column, guess_text_column, read_table
+
+    d = exp.data
+    path = exp.resolve(d.path)
+    frame, _notes = read_table(path, d.format, d.header, d.quotes, d.text, d.label)
+    text = d.text if d.text != "" else guess_text_column(frame)
+    label = d.label if d.label != "" else guess_label_column(frame, exclude=(text,))[0]
+    numbered = all(isinstance(c, int) for c in frame.columns)
+    fmt = d.format or {".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}.get(path.suffix.lower(), "csv")
+    if fmt == "parquet":
+        read = f"frame = pd.read_parquet({str(path)!r})"
+    elif fmt == "jsonl":
+        read = f"frame = pd.read_json({str(path)!r}, lines=True, dtype=False)"
+    else:
+        quoting = "" if (d.quotes if d.quotes is not None else fmt == "csv") else ", quoting=3"  # 3 = csv.QUOTE_NONE
+        sep = "\\t" if fmt == "tsv" else None
+        sep_arg = f"sep={sep!r}" if sep else "sep=None, engine='python'"
+        header = ", header=None" if numbered else ""
+        read = f"frame = pd.read_csv({str(path)!r}, {sep_arg}{header}{quoting}, dtype=str, keep_default_na=False)"
+    if numbered:
+        read += "\nframe.columns = range(1, frame.shape[1] + 1)  # no header row: columns by position"
+    return read + f"\ntexts, labels = frame[{text!r}], frame[{label!r}]"
+
+
+_STANDARDIZE = r'''def standardize(texts):
+    """Keras's default standardization, with control characters and line separators as spaces."""
+    texts = tf.strings.lower(texts)
+    texts = tf.strings.regex_replace(texts, r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']', "")
+    return tf.strings.regex_replace(texts, r"[\x{0}-\x{1f}\x{7f}-\x{9f}\x{2028}\x{2029}]", " ")'''
+
+
+def _vectorize_code(exp: Experiment) -> str:
+    v = exp.vectorize
+    if v.kind == "ngrams":
+        return f'''# ---- vectorize: a bag of word n-grams, one vector of MAX_TOKENS per text ----
+MAX_TOKENS, NGRAMS, OUTPUT_MODE = {v.max_tokens!r}, {v.ngrams!r}, {v.output_mode!r}
+
+
+{_STANDARDIZE}
+
+
+vectorizer = layers.TextVectorization(max_tokens=MAX_TOKENS, standardize=standardize, ngrams=NGRAMS,
+                                      output_mode=OUTPUT_MODE, pad_to_max_tokens=True)
+vectorizer.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(1024))
+
+
+def as_vectors(texts):
+    """Texts -> (n, MAX_TOKENS) floats, in chunks (the whole matrix is n x MAX_TOKENS floats)."""
+    return np.concatenate([np.asarray(vectorizer(tf.constant(texts[i:i + 1024])), dtype="float32") for i in range(0, len(texts), 1024)])
+
+
+x_train, x_val = as_vectors(train_texts), as_vectors(val_texts)
+INPUT_SHAPE, INPUT_DTYPE = (MAX_TOKENS,), "float32"'''
+    return f'''# ---- vectorize: word ids, padded and cut to LENGTH --------------------------
+MAX_TOKENS, LENGTH, PADDING, TRUNCATION = {v.max_tokens!r}, {v.length!r}, {v.padding!r}, {v.truncation!r}
+
+
+{_STANDARDIZE}
+
+
+vectorizer = layers.TextVectorization(max_tokens=MAX_TOKENS, standardize=standardize, ragged=True)
+vectorizer.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(1024))
+
+
+def as_ids(texts):
+    ids = vectorizer(tf.constant(texts)).to_list()
+    return keras.utils.pad_sequences(ids, maxlen=LENGTH, padding=PADDING, truncating=TRUNCATION, dtype="int32")
+
+
+x_train, x_val = as_ids(train_texts), as_ids(val_texts)
+INPUT_SHAPE, INPUT_DTYPE = (LENGTH,), "int32"'''
+
+
+def _attention_code(report: Any) -> str:
+    from engine import keras_layers
+
+    out = ["# ---- the attention layers (plain Keras layers) ------------------------------"]
+    for cls in (keras_layers.TokenAndPositionEmbedding, keras_layers.TransformerEncoder):
+        if any(r.type == cls.__name__ for r in report.rows):
+            src = inspect.getsource(cls)
+            src = src.replace('@keras.saving.register_keras_serializable(package="kerminal")\n', '@keras.saving.register_keras_serializable(package="exported")\n')
+            out.append(src.rstrip())
+    return "\n\n\n".join(out)
+
+
+def _layer_code(type: str, p: dict[str, Any], name: str, vocab: int) -> str:
+    n = f"name={name!r}"
+    if type == "Embedding":
+        return f"layers.Embedding({p['input_dim'] or vocab}, {p['output_dim']}, mask_zero={p['mask_zero']}, {n})"
+    if type == "TokenAndPositionEmbedding":
+        return f"TokenAndPositionEmbedding({p['input_dim'] or vocab}, {p['output_dim']}, mask_zero={p['mask_zero']}, {n})"
+    if type == "TransformerEncoder":
+        return f"TransformerEncoder({p['num_heads']}, {p['intermediate_dim']}, key_dim={p['key_dim']}, dropout={p['dropout']}, activation={p['activation']!r}, {n})"
+    if type in ("SimpleRNN", "LSTM", "GRU"):
+        extra = f", reset_after={p['reset_after']}" if type == "GRU" else ""
+        return (f"layers.{type}({p['units']}, activation={p['activation']!r}, dropout={p['dropout']}, recurrent_dropout={p['recurrent_dropout']}, "
+                f"return_sequences={p['return_sequences']}{extra}{', ' + n if name else ''})")
+    if type == "Bidirectional":
+        inner = p["layer"]
+        return f"layers.Bidirectional({_layer_code(inner['type'], inner, '', vocab)}, merge_mode={p['merge_mode']!r}, {n})"
+    if type == "Conv1D":
+        return f"layers.Conv1D({p['filters']}, {p['kernel_size']}, strides={p['strides']}, padding={p['padding']!r}, dilation_rate={p['dilation_rate']}, activation={p['activation']!r}, {n})"
+    if type == "MaxPooling1D":
+        return f"layers.MaxPooling1D({p['pool_size']}, strides={p['strides'] or None}, padding={p['padding']!r}, {n})"
+    if type in ("GlobalMaxPooling1D", "GlobalAveragePooling1D", "Flatten"):
+        return f"layers.{type}({n})"
+    if type == "Dense":
+        return f"layers.Dense({p['units']}, activation={p['activation']!r}, {n})"
+    if type in ("Dropout", "SpatialDropout1D"):
+        return f"layers.{type}({p['rate']}, {n})"
+    if type == "Activation":
+        return f"layers.Activation({p['activation']!r}, {n})"
+    if type == "LayerNormalization":
+        return f"layers.LayerNormalization(epsilon={p['epsilon']}, {n})"
+    if type == "BatchNormalization":
+        return f"layers.BatchNormalization(momentum={p['momentum']}, epsilon={p['epsilon']}, {n})"
+    raise ExportError(f"export --script cannot write a {type} layer.", "Export the trained model with --format saved_model instead.")
+
+
+def _model_code(exp: Experiment, report: Any, spec: Any, plan: Any) -> str:
+    from engine.layers.build import _snake, model_name
+
+    lines = [_layer_code(r.type, r.resolved, f"l{r.index}_{_snake(r.type)}", spec.vocab_size) for r in report.rows]
+    stack = "\n".join(f"x = {line}(x)" for line in lines)
+    c = exp.compile
+    optimizer = {"rmsprop": "RMSprop", "adam": "Adam", "sgd": "SGD", "adamw": "AdamW"}[c.optimizer]
+    lr = "" if c.learning_rate is None else f"learning_rate={c.learning_rate!r}"
+    loss = {"binary_crossentropy": "BinaryCrossentropy", "categorical_crossentropy": "CategoricalCrossentropy", "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy"}[plan.loss]
+    metrics = []
+    for m in dict.fromkeys("accuracy" if m == "acc" else m for m in c.metrics):
+        if m == "accuracy":
+            metrics.append({"binary": f"keras.metrics.BinaryAccuracy(name='accuracy', threshold={0.0 if plan.from_logits else 0.5})",
+                            "sparse": "keras.metrics.SparseCategoricalAccuracy(name='accuracy')",
+                            "onehot": "keras.metrics.CategoricalAccuracy(name='accuracy')"}[plan.labels])
+        elif m == "auc":
+            metrics.append(f"keras.metrics.AUC(name='auc', from_logits={plan.from_logits})")
+        else:
+            metrics.append(f"keras.metrics.{m.capitalize()}(name={m!r})")
+    return f'''# ---- the model -----------------------------------------------------------
+SEED = {exp.fit.seed!r}
+keras.utils.set_random_seed(SEED)
+inputs = keras.Input(shape=INPUT_SHAPE, dtype=INPUT_DTYPE, name="inputs")
+x = inputs
+{stack}
+model = keras.Model(inputs, x, name={model_name(exp.name)!r})
+model.compile(
+    optimizer=keras.optimizers.{optimizer}({lr}),
+    loss=keras.losses.{loss}(from_logits={plan.from_logits}),
+    metrics=[{", ".join(metrics)}],
+)
+model.summary()'''
+
+
+def _train_code(exp: Experiment, plan: Any) -> str:
+    f = exp.fit
+    es = f.early_stopping
+    encode = {"binary": "labels.astype('float32').reshape(-1, 1)", "sparse": "labels", "onehot": "np.eye(len(CLASS_NAMES), dtype='float32')[labels]"}[plan.labels]
+    callbacks = f"[keras.callbacks.EarlyStopping(monitor={f.monitor!r}, patience={es.patience}, restore_best_weights={es.restore_best})]" if es.patience else "[]"
+    return f'''# ---- training --------------------------------------------------------------
+def encode(labels):
+    return {encode}
+
+
+EPOCHS, BATCH_SIZE = {f.epochs!r}, {f.batch_size!r}
+history = model.fit(
+    x_train, encode(y_train), batch_size=BATCH_SIZE, epochs=EPOCHS, shuffle=True,
+    validation_data=(x_val, encode(y_val)) if len(x_val) else None,
+    callbacks={callbacks},
+)
+result = {{"params": int(model.count_params()), "epochs": len(history.history["loss"])}}
+if len(x_val):
+    result["val_accuracy"] = float(model.evaluate(x_val, encode(y_val), verbose=0, return_dict=True)["accuracy"])
+print(json.dumps(result))'''
+
+
+# ---------------------------------------------------------------------------------------
+# Serving formats
+
+
+def export_saved_model(run_path: str | os.PathLike[str], out_dir: str | os.PathLike[str], format: str = "saved_model", which: str = "best") -> Path:
+    """The run's model (string in, probabilities out) via Keras's `model.export`.
+
+    saved_model: a TensorFlow SavedModel whose `serve` endpoint takes a (batch, 1) string
+    tensor. onnx: only when tf2onnx and onnx are installed (Keras's ONNX export needs them)."""
+    if format not in FORMATS:
+        raise ExportError(f"Unknown export format {format!r}.", f"Use one of: {', '.join(FORMATS)} (or --script FILE for a training script).")
+    path, _info = _exportable_run(run_path)
+    out = _new_folder(Path(out_dir))
+    if format == "onnx":
+        missing = [m for m in ("tf2onnx", "onnx") if importlib.util.find_spec(m) is None]
+        if missing:
+            raise ExportError(
+                f"ONNX export needs {' and '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} not installed (Keras's model.export(format=\"onnx\") uses them).",
+                f"pip install {' '.join(missing)}, or export with --format saved_model.",
+            )
+    from engine.layers import probability_model
+    from engine.training import RunStore
+
+    run = RunStore(path.parent).load(path, which=which)
+    model = probability_model(run.model, run.experiment)
+    try:
+        model.export(str(out), format="tf_saved_model" if format == "saved_model" else "onnx", verbose=False)
+    except Exception as exc:  # noqa: BLE001  (never a traceback)
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        raise ExportError(f"Keras could not export the model as {format}: {first}", "Export with --format saved_model, or --script FILE for a training script.") from None
+    # What a server needs beside the model: which output column is which class.
+    meta = {"run": str(path), "class_names": run.class_names, "input": "(batch, 1) strings", "output": "class probabilities" if len(run.class_names) > 2 or int(model.output_shape[-1]) > 1 else f"probability of {run.class_names[-1]!r}"}
+    (out / "kerminal_export.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    return out
+
+
+__all__ = ["FORMATS", "ExportError", "export_saved_model", "export_script", "script_text"]
