@@ -37,6 +37,12 @@ COMMANDS = {
     "predict": ("engine.cli.predict_cmd", "predict with a saved run on texts or standard input"),
     "eval": ("engine.cli.eval_cmd", "evaluate a saved run on its test split or a file"),
     "runs": ("engine.cli.runs_cmd", "list saved runs"),
+    "watch": ("engine.cli.watch_cmd", "follow a live or finished run, one line per epoch"),
+    "stop": ("engine.cli.steer_cmd", "stop a live run at the end of its current batch"),
+    "pause": ("engine.cli.steer_cmd", "pause a live run between batches"),
+    "resume": ("engine.cli.steer_cmd", "resume a paused run"),
+    "lr": ("engine.cli.steer_cmd", "change a live run's learning rate from its next batch"),
+    "more": ("engine.cli.steer_cmd", "add N epochs to a live run"),
     "export": ("engine.cli.export_cmd", "write a run as a plain Keras script, or as a SavedModel for serving"),
 }
 

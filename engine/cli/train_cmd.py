@@ -1,6 +1,10 @@
-"""`kerminal train EXPERIMENT.toml [--epochs N] [--runs-dir D] [--json]`: train headless.
-`kerminal train --resume RUN [--epochs N]`: continue a saved run (N more epochs, default the
-experiment's fit.epochs), in its own folder, from its last.keras.
+"""`kerminal train EXPERIMENT.toml [--epochs N] [--runs-dir D] [--json] [--detach]`: train headless.
+`kerminal train --resume RUN [--epochs N] [--detach]`: continue a saved run (N more epochs,
+default the experiment's fit.epochs), in its own folder, from its last.keras.
+
+With --detach the training runs as its own process in a new session (it survives the
+terminal and SIGHUP): the run id is printed and the command returns at once; follow it with
+`kerminal watch RUN`, steer it with `kerminal stop|pause|resume|lr|more RUN`.
 
 Prints a line per epoch (metrics, duration, ETA) and the run folder; with --json, one JSON
 object per event instead. Ctrl+C stops at the end of the current batch, keeps what is saved
@@ -25,11 +29,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, metavar="N", help="epochs to train (default: the file's fit.epochs); with --resume, epochs to add")
     parser.add_argument("--runs-dir", metavar="D", default=runs_dir_default(), help="where run folders go (default: ./runs, or $KERMINAL_RUNS_DIR)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per event (per line) instead of text")
+    parser.add_argument("--detach", action="store_true", help="train in a background process that outlives the terminal; print the run id and return")
+    # how a detached process is started (engine.runs.launch): not for people
+    parser.add_argument("--into", metavar="RUN_DIR", help=argparse.SUPPRESS)
+    parser.add_argument("--handed-over", action="store_true", help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace) -> int:
     from engine.data import load_dataset
-    from engine.errors import TrainingError
+    from engine.errors import KerminalError, TrainingError
     from engine.experiment import load
     from engine.runs import events as ev
     from engine.training.control import TrainControl
@@ -37,11 +45,15 @@ def run(args: argparse.Namespace) -> int:
 
     if args.epochs is not None and args.epochs < 1:
         raise TrainingError(f"--epochs {args.epochs}: train at least 1 epoch.", "Pass --epochs 1 or more.")
+    if args.into:
+        return _train_into(args)
     if bool(args.experiment) == bool(args.resume):
         raise TrainingError(
             "kerminal train needs either an experiment file or --resume RUN." if not args.experiment else "Pass an experiment file or --resume RUN, not both.",
             "Start a run with `kerminal train EXPERIMENT.toml`, or continue one with `kerminal train --resume RUN [--epochs N]`.",
         )
+    if args.detach:
+        return _detach(args)
     control = TrainControl()
     progress = not args.json and sys.stderr.isatty()
     state = {"progress_shown": False, "closed": False}
@@ -62,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
 
     def listener(event: ev.Event) -> None:
         if isinstance(event, ev.BatchEnd):
-            if progress:
+            if progress and not args.json:
                 sys.stderr.write("\r" + ev.describe(event)[:120].ljust(120))
                 sys.stderr.flush()
                 state["progress_shown"] = True
@@ -75,25 +87,23 @@ def run(args: argparse.Namespace) -> int:
         elif not isinstance(event, ev.Failed):  # the error itself is printed by engine.cli
             out(ev.describe(event))
 
-    def on_sigint(signum, frame):  # first Ctrl+C: stop at the batch end; second: abort
-        control.stop("interrupted by Ctrl+C; stopped at the end of a batch.")
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    interval = 0.5 if progress else -1.0
+    # Progress events at most twice a second, on a terminal or not: they also go to
+    # events.jsonl, where watchers of this run read them.
+    interval = 0.5
     if args.resume:
         from engine.runs import RunStore
 
-        trainer = Trainer.from_run(RunStore(args.runs_dir).path_of(args.resume), None, listener, control, interval)
+        path = RunStore(args.runs_dir).path_of(args.resume)
+        try:
+            trainer = Trainer.from_run(path, None, listener, control, interval, handed_over=args.handed_over)
+        except KerminalError as exc:
+            if args.handed_over:
+                _give_back(path, exc)
+            raise
     else:
         exp = load(args.experiment)
         trainer = Trainer(exp, load_dataset(exp), args.runs_dir, listener, control, batch_interval=interval)
-    main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, on_sigint) if main_thread else None
-    try:
-        result = trainer.run(args.epochs)
-    finally:
-        if main_thread:
-            signal.signal(signal.SIGINT, previous)
+    result = _run_with_signals(trainer, args.epochs, control)
     if state["closed"]:
         return 141  # 128 + SIGPIPE, as engine.cli answers a closed pipe
     if result.status == "stopped":
@@ -102,3 +112,94 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         out(f"run: {result.run_dir}")
     return 141 if state["closed"] else 0
+
+
+def _run_with_signals(trainer, epochs, control):
+    """trainer.run with Ctrl+C (first: stop at the batch end; second: abort) and SIGTERM
+    (`kill`: stop at the batch end, keeping the finished epochs) turned into stops."""
+
+    def on_sigint(signum, frame):
+        control.stop("interrupted by Ctrl+C; stopped at the end of a batch.")
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def on_sigterm(signum, frame):
+        control.stop("terminated (SIGTERM); stopped at the end of a batch.")
+
+    if threading.current_thread() is not threading.main_thread():
+        return trainer.run(epochs)
+    previous = signal.signal(signal.SIGINT, on_sigint), signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        return trainer.run(epochs)
+    finally:
+        signal.signal(signal.SIGINT, previous[0])
+        signal.signal(signal.SIGTERM, previous[1])
+
+
+def _detach(args: argparse.Namespace) -> int:
+    """Start the training in its own process and print the run id at once."""
+    from engine.experiment import load
+    from engine.runs import RunStore, launch
+
+    if args.resume:
+        path = launch.resume(RunStore(args.runs_dir).path_of(args.resume), args.epochs)
+    else:
+        exp = load(args.experiment)  # a bad file is said here, not in a background log
+        path = launch.start(exp, args.runs_dir, args.epochs)
+    if args.json:
+        print(json.dumps({"run": path.name, "path": str(path), "detached": True}), flush=True)
+    else:
+        print(path.name, flush=True)
+        print(f"training in the background in {path}; follow it with `kerminal watch {path.name}`, stop it with `kerminal stop {path.name}`.", file=sys.stderr)
+    return 0
+
+
+def _give_back(path, exc) -> None:
+    """A detached continuation that could not start: the run goes back to how it was, with
+    the reason in its log."""
+    from engine.runs import folder as F
+    from engine.runs.events import Failed
+    from engine.runs.writer import RunWriter
+
+    meta = F.read_meta(path) or {}
+    before = meta.get("before") or {}
+    writer = RunWriter(path)
+    writer.event(Failed(str(path), int(meta.get("epochs", 0) or 0), f"could not continue: {exc}"))
+    try:
+        writer.metrics({**meta, "status": before.get("status", "stopped"), "message": f"could not continue: {exc}"})
+    except OSError:
+        pass
+
+
+def _train_into(args: argparse.Namespace) -> int:
+    """The detached process of a new run: train the experiment a launcher put in RUN_DIR.
+    A failure before training starts is recorded in the folder (no one sees this
+    process's terminal)."""
+    from pathlib import Path
+
+    from engine.data import load_dataset
+    from engine.errors import KerminalError
+    from engine.experiment import load
+    from engine.runs import folder as F
+    from engine.runs.events import Failed
+    from engine.runs.writer import RunWriter
+    from engine.training.control import TrainControl
+    from engine.training.trainer import Trainer
+
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # belt and braces: a new session has no terminal
+    path = Path(args.into)
+    control = TrainControl()
+    try:
+        exp = load(path / F.EXPERIMENT)
+        trainer = Trainer(exp, load_dataset(exp), path.parent, None, control, batch_interval=0.5, run_dir=path)
+        result = _run_with_signals(trainer, args.epochs, control)
+    except KerminalError as exc:
+        if not (path / F.EVENTS).is_file() or (F.read_meta(path) or {}).get("status") == "starting":
+            writer = RunWriter(path)
+            writer.event(Failed(str(path), 0, str(exc)))
+            meta = F.read_meta(path) or {"kerminal_run": F.FORMAT}
+            try:
+                writer.metrics({**meta, "status": "failed", "message": str(exc)})
+            except OSError:
+                pass
+        raise
+    return 130 if result.status == "stopped" else 0

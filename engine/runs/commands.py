@@ -79,7 +79,7 @@ def post(run_dir: str | os.PathLike[str], command: str, value: Any = None) -> st
     if status not in F.LIVE:
         epochs = int(meta.get("epochs", 0) or 0)
         fix = f"Continue it with `kerminal train --resume {path.name} --epochs N`." if status != "failed" else "Fix the cause in its message and train again."
-        raise RunError(f"Run {path.name} is {status} ({epochs} epoch{'s' if epochs != 1 else ''} done): there is no live run to {command}.", fix)
+        raise RunError(f"Run {path.name} is {status} ({epochs} epoch{'s' if epochs != 1 else ''} done): there is no live run to steer.", fix)
     channel = path / F.COMMANDS
     if os.geteuid() != 0 and path.stat().st_uid != os.geteuid():
         raise RunError(f"Run {path.name} belongs to {_owner(path)}: only its owner can steer it.", "Ask its owner, or train your own run.")

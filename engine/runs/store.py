@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import RunError
 from engine.experiment import Experiment
-from engine.runs.folder import BEST, EXPERIMENT, LAST, METRICS, RunInfo, missing_files, read_info, recover
+from engine.runs.folder import BEST, EXPERIMENT, LAST, LIVE, METRICS, RunInfo, missing_files, read_info, recover
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -119,7 +119,7 @@ class RunStore:
         from engine.experiment import load as load_experiment
 
         path = self.path_of(id_or_path)
-        if (path / METRICS).is_file() and read_info(path).status != "running":
+        if (path / METRICS).is_file() and read_info(path).status not in LIVE:
             recover(path)  # no process trains it: finish or undo a save cut short by a kill
         path = self.check(path)
         info = read_info(path)

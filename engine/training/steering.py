@@ -43,7 +43,7 @@ class Steering:
 
     def apply(self, command: Command) -> None:
         state, control = self.state, self.state.control
-        where = f"epoch {state.epoch} step {state.step}" if state.epoch else "before the first batch"
+        where = (f"epoch {state.epoch} step {state.step}" if state.step else f"the start of epoch {state.epoch}") if state.epoch else "before the first batch"
 
         def answer(ok: bool, message: str) -> None:
             state.emit(ev.Steered(command.id, command.command, command.value, ok, message, state.epoch, state.step))
@@ -68,7 +68,11 @@ class Steering:
                 state.writer.beat("running")
                 answer(True, f"resumed at {where}.")
         elif command.command == "lr":
-            control.set_learning_rate(float(command.value), command.id)  # BatchGuard answers when set
+            if control.paused:  # no batch runs until `resume`: answer now, log it when applied
+                control.set_learning_rate(float(command.value), "")
+                answer(True, f"learning rate {command.value:.3g} from the first batch after `resume`.")
+            else:
+                control.set_learning_rate(float(command.value), command.id)  # BatchGuard answers when set
         elif command.command == "more":
             before = state.target
             target = state.extend(int(command.value or 0))

@@ -169,11 +169,15 @@ class Trainer:
         listener: ev.Listener | None = None,
         control: TrainControl | None = None,
         batch_interval: float = 0.25,
+        handed_over: bool = False,
     ) -> Trainer:
-        """A Trainer that continues a saved run (from last.keras, history kept) on `run()`."""
+        """A Trainer that continues a saved run (from last.keras, history kept) on `run()`.
+        `handed_over`: this process was started by a launcher to continue it (the folder
+        names this process as its owner)."""
         store = RunStore(Path(run_path).parent)
         info = store.info(run_path)
-        if info.status in runs.LIVE:
+        mine = handed_over and (runs.read_meta(info.path) or {}).get("pid") == os.getpid()
+        if info.status in runs.LIVE and not mine:
             raise RunError(f"{info.path} is being trained right now by another process.", "Wait for it to finish (or `kerminal stop` it), then continue it.")
         run = store.load(run_path, which="last")
         if dataset is None:

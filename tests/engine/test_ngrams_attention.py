@@ -118,7 +118,7 @@ def test_ngram_models_take_strings_and_load_back_in_safe_mode(tmp_path, mode):
     import keras
     import tensorflow as tf
 
-    from engine.training import runs as R
+    from engine.runs import store as R
     from engine.vectorize import make_vectorizer
 
     texts = ["a good film, great acting", "bad bad movie\u2028really", "not good at all"] * 4

@@ -1,0 +1,44 @@
+"""`kerminal stop|pause|resume RUN`, `kerminal lr RUN VALUE`, `kerminal more RUN N`: steer
+a live run through its folder (see engine.runs.commands), and print its answer.
+
+Exit 0 when the run acted, 1 when it refused or is not live (the message says why and what
+to do instead). Only the run's owner can steer it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from engine.runs.folder import runs_dir_default
+
+VALUES = {"lr": ("VALUE", "the new learning rate, e.g. 3e-4"), "more": ("N", "how many epochs to add")}
+WAIT_S = 10.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    name = parser.prog.split()[-1]
+    parser.set_defaults(steer=name)
+    parser.add_argument("run", metavar="RUN", help="a live run's folder, or its id under --runs-dir")
+    if name in VALUES:
+        metavar, help_text = VALUES[name]
+        parser.add_argument("value", metavar=metavar, help=help_text)
+    parser.add_argument("--runs-dir", metavar="D", default=runs_dir_default(), help="where to look up a run id (default: ./runs, or $KERMINAL_RUNS_DIR)")
+    parser.add_argument("--json", action="store_true", help="print the run's answer as one JSON object")
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.errors import RunError
+    from engine.runs import RunStore, commands
+    from engine.runs import events as ev
+
+    path = RunStore(args.runs_dir).path_of(args.run)
+    answer = commands.send(path, args.steer, getattr(args, "value", None), wait=WAIT_S)
+    if answer is None:
+        line = f"sent {args.steer} to run {path.name}; it has not answered in {WAIT_S:.0f} s (it acts at its next batch)."
+        print(json.dumps({"run": path.name, "command": args.steer, "answered": False}) if args.json else line)
+        return 0
+    if not answer.ok:
+        raise RunError(f"Run {path.name} refused {args.steer}: {answer.message}", "`kerminal watch RUN` shows what the run is doing.")
+    print(json.dumps({"run": path.name, **ev.to_dict(answer)}) if args.json else f"run {path.name}: {answer.message}")
+    return 0
