@@ -8,12 +8,22 @@ stop`). TF-free until a model is loaded.
   (`read_info` -> RunInfo, `read_history`, `read_events`)
 - events: the typed events of events.jsonl (Started, BatchEnd, EpochEnd, Steered, ...)
 - store: RunStore (list, load, delete), Run, load_model_file
+- writer: RunWriter, the one writer (used by the training process)
+- commands: the steering channel (`send_command` waits for the run's answer,
+  `post_command` does not)
+- watcher: RunWatcher folds a folder's events into Progress (the app and `kerminal watch`)
+- launch: `start_run` / `resume_run` start a training as its own detached process
 """
 
 from engine.runs import events
 from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Steered, Stopped
 from engine.runs.folder import RunInfo, data_summary, read_events, read_history, read_info, runs_dir_default
+from engine.runs.commands import post as post_command
+from engine.runs.commands import send as send_command
+from engine.runs.launch import resume as resume_run
+from engine.runs.launch import start as start_run
 from engine.runs.store import Run, RunStore, load_model_file
+from engine.runs.watcher import Progress, RunWatcher
 
 __all__ = [
     "BatchEnd",
@@ -21,17 +31,23 @@ __all__ = [
     "Event",
     "Failed",
     "Finished",
+    "Progress",
     "Run",
     "RunInfo",
     "RunStore",
+    "RunWatcher",
     "Started",
     "Steered",
     "Stopped",
     "data_summary",
     "events",
     "load_model_file",
+    "post_command",
     "read_events",
     "read_history",
     "read_info",
+    "resume_run",
     "runs_dir_default",
+    "send_command",
+    "start_run",
 ]
