@@ -70,7 +70,8 @@ class Steering:
         elif command.command == "lr":
             if control.paused:  # no batch runs until `resume`: answer now, log it when applied
                 control.set_learning_rate(float(command.value), "")
-                answer(True, f"learning rate {command.value:.3g} from the first batch after `resume`.")
+                # no value: the change is drawn when it happens (BatchGuard logs it then)
+                state.emit(ev.Steered(command.id, "lr", None, True, f"learning rate {command.value:.3g} from the first batch after `resume`.", state.epoch, state.step))
             else:
                 control.set_learning_rate(float(command.value), command.id)  # BatchGuard answers when set
         elif command.command == "more":
