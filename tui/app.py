@@ -1,7 +1,7 @@
 """The kerminal app: one App, five panes (Data, Layers, Train, Predict, Runs).
 
-The app owns the experiment being edited (with undo/redo), the loaded dataset and the
-TensorFlow state; panes read them and call the app's methods to change them (messages go
+The app holds a `Workspace` (engine.workspace: the experiment being edited, its file,
+undo/redo, the dirty flag) and the UI's own state: the loaded dataset and the TensorFlow state; panes read them and call the app's methods to change them (messages go
 up, method calls go down). Slow work (importing TensorFlow, loading data, training,
 predicting, evaluating) runs in thread workers that post messages; widgets change only in
 message handlers, on the UI thread.
@@ -35,6 +35,7 @@ from textual.widgets import ContentSwitcher, Footer, Static, TabbedContent, TabP
 from engine.errors import KerminalError
 from engine.native_log import redirect_native_stderr, restore_native_stderr
 from engine.experiment import Experiment
+from engine.workspace import KEEP, Workspace
 from tui.commands import KerminalCommands
 from tui.dialogs import ConfirmDialog, FilePicker, TextPrompt
 from tui.messages import DatasetReady, TensorFlowReady
@@ -67,7 +68,7 @@ PANES: list[tuple[str, str, type[Pane]]] = [
     ("runs", "Runs", RunsPane),
 ]
 
-UNDO_LIMIT = 100
+UNDO_LIMIT = 100  # changes Ctrl+Z can take back (the Workspace keeps them)
 
 
 def error_text(exc: BaseException) -> str:
@@ -119,19 +120,13 @@ class KerminalApp(App):
             from engine.layers.presets import default_experiment
 
             experiment = default_experiment()
-        self.experiment: Experiment = experiment
-        self.experiment_path: Path | None = Path(experiment_path) if experiment_path else None
+        self.workspace = Workspace(experiment, experiment_path or None, undo_limit=UNDO_LIMIT)
         if runs_dir is None:
             from engine.runs import runs_dir_default  # the CLI's rule: $KERMINAL_RUNS_DIR, else ./runs
 
             runs_dir = runs_dir_default()
         self.runs_dir = Path(runs_dir)
         self.load_tensorflow = load_tensorflow
-        self.dirty = False
-        # Undo and redo entries: (experiment, its file, reason); an undone open also gives
-        # back the file it was open under, so Ctrl+S never writes one experiment to another's file.
-        self._undo: list[tuple[Experiment, Path | None, str]] = []
-        self._redo: list[tuple[Experiment, Path | None, str]] = []
         # The dataset of the current data config; `data_generation` counts reloads so that a
         # late answer for an old config is ignored.
         self.dataset: Any = None
@@ -145,6 +140,19 @@ class KerminalApp(App):
         from engine.training.control import TrainControl
 
         self.train_control = TrainControl()  # the Train pane's runs stop, pause and resume with it
+
+    # ---- the workspace, as panes and tests read it ----------------------------------------
+    @property
+    def experiment(self) -> Experiment:
+        return self.workspace.experiment
+
+    @property
+    def experiment_path(self) -> Path | None:
+        return self.workspace.path
+
+    @property
+    def dirty(self) -> bool:
+        return self.workspace.dirty
 
     # ---- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -362,68 +370,48 @@ class KerminalApp(App):
             return None, error_text(exc)
 
     # ---- the experiment, with undo -------------------------------------------------------
-    def set_experiment(self, exp: Experiment, reason: str, *, undoable: bool = True, path: Path | None | bool = True) -> None:
+    def set_experiment(self, exp: Experiment, reason: str, *, undoable: bool = True, path: Path | None | bool = True, dirty: bool = True) -> None:
         """Replace the experiment (a copy edited by a pane); reload data if its data changed.
-        `path`: the file it now belongs to (None: no file yet); True keeps the current one."""
-        old = self.experiment
-        if undoable:
-            self._undo.append((old, self.experiment_path, reason))
-            del self._undo[:-UNDO_LIMIT]
-            self._redo.clear()
-        if path is not True:
-            self.experiment_path = path if path is None else Path(path)
-        self._apply(exp, old)
-        self.dirty = True
-        self.update_status()
+        `path`: the file it now belongs to (None: no file yet); True keeps the current one.
+        `dirty=False`: nothing of the user's is unsaved in it (a whole preset)."""
+        old = self.workspace.edit(exp, reason, undoable=undoable, path=KEEP if path is True else path, dirty=dirty)
+        self._experiment_replaced(old)
 
-    def _apply(self, exp: Experiment, old: Experiment) -> None:
-        self.experiment = exp
+    def _experiment_replaced(self, old: Experiment) -> None:
+        exp = self.experiment
         if exp.data != old.data:
             self.reload_data()
         elif exp.vectorize != old.vectorize:
             self.refresh_stats()
         for pane in self.panes():
             pane.experiment_changed()
+        self.update_status()
 
     def action_undo(self) -> None:
-        if not self._undo:
+        old = self.experiment
+        step = self.workspace.undo()
+        if step is None:
             self.notify("Nothing to undo.")
             return
-        exp, path, reason = self._undo.pop()
-        self._redo.append((self.experiment, self.experiment_path, reason))
-        self.experiment_path = path
-        self._apply(exp, self.experiment)
-        self.dirty = True
-        self.update_status()
-        self.notify(f"Undid: {reason}")
+        self._experiment_replaced(old)
+        self.notify(f"Undid: {step.reason}")
 
     def action_redo(self) -> None:
-        if not self._redo:
+        old = self.experiment
+        step = self.workspace.redo()
+        if step is None:
             self.notify("Nothing to redo.")
             return
-        exp, path, reason = self._redo.pop()
-        self._undo.append((self.experiment, self.experiment_path, reason))
-        self.experiment_path = path
-        self._apply(exp, self.experiment)
-        self.dirty = True
-        self.update_status()
-        self.notify(f"Redid: {reason}")
+        self._experiment_replaced(old)
+        self.notify(f"Redid: {step.reason}")
 
     # ---- files ---------------------------------------------------------------------------
     def save_to(self, path: Path) -> bool:
-        from engine.experiment import save
-
-        new_base = path.expanduser().absolute().parent
-        exp = self.experiment.rebased(new_base)
         try:
-            save(exp, path)
+            self.workspace.save(path)
         except (OSError, KerminalError) as exc:
             self.notify(f"Could not save {path}: {error_text(exc)}", title="Save", severity="error")
             return False
-        exp.base_dir = new_base
-        self.experiment = exp
-        self.experiment_path = path
-        self.dirty = False
         self.update_status()
         self.notify(f"Saved {path}", title="Save")
         return True
@@ -483,17 +471,14 @@ class KerminalApp(App):
         """Open an experiment file (undoable: Ctrl+Z gives back the experiment and its file).
         `as_file=False` opens a copy that belongs to no file yet (a run's experiment: Ctrl+S
         then asks where, so the run folder is never written to)."""
-        from engine.experiment import load
-
+        what = what or path.name
+        old = self.experiment
         try:
-            exp = load(path)
+            self.workspace.open(path, as_file=as_file, reason=f"open {what}")
         except (OSError, KerminalError) as exc:
             self.notify(error_text(exc), title="Open", severity="error", timeout=10)
             return False
-        what = what or path.name
-        self.set_experiment(exp, f"open {what}", path=path if as_file else None)
-        self.dirty = False
-        self.update_status()
+        self._experiment_replaced(old)
         self.notify(f"Opened {what if what != path.name else path}", title="Open")
         return True
 

@@ -403,9 +403,7 @@ class LayersPane(Pane):
             self.notify(str(exc), title="Presets", severity="error")
             return
         if whole:
-            self.kapp.set_experiment(exp, f"preset {name}", path=None)
-            self.kapp.dirty = False  # nothing of the user's is in it yet
-            self.kapp.update_status()
+            self.kapp.set_experiment(exp, f"preset {name}", path=None, dirty=False)  # nothing of the user's is in it yet
         else:
             old = self.kapp.experiment
             exp.name, exp.data, exp.probes, exp.base_dir = old.name, copy.deepcopy(old.data), list(old.probes), old.base_dir
