@@ -31,6 +31,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, Footer, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
 from engine.errors import KerminalError
 from engine.native_log import redirect_native_stderr, restore_native_stderr
@@ -38,6 +39,7 @@ from engine.experiment import Experiment
 from engine.workspace import KEEP, Workspace
 from tui.commands import KerminalCommands
 from tui.dialogs import ConfirmDialog, FilePicker, TextPrompt
+from tui.errors import error_text
 from tui.messages import DatasetReady, TensorFlowReady
 from tui.panes.base import Pane
 from tui.panes.data import DataPane
@@ -69,13 +71,6 @@ PANES: list[tuple[str, str, type[Pane]]] = [
 ]
 
 UNDO_LIMIT = 100  # changes Ctrl+Z can take back (the Workspace keeps them)
-
-
-def error_text(exc: BaseException) -> str:
-    """A user-facing message: a KerminalError as it is, anything else with its type."""
-    if isinstance(exc, KerminalError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
 
 
 class KerminalApp(App):
@@ -307,6 +302,24 @@ class KerminalApp(App):
         self.update_status()
         for pane in self.panes():
             pane.tensorflow_ready()
+
+    # ---- workers that fail -------------------------------------------------------------
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """The one place a worker's exception becomes something the user sees: the pane
+        that started it shows it where it belongs (Pane.worker_failed), else a notification.
+        Workers are started with exit_on_error=False, so a failure never ends the app, and
+        the traceback goes only to Textual's log (textual console)."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR or worker.error is None:
+            return
+        message = error_text(worker.error)
+        self.log.error(f"worker {worker.name!r} ({worker.description}) failed: {message}")
+        node = worker.node
+        if isinstance(node, Pane) and node.worker_failed(worker, message):
+            return
+        what = worker.description if worker.description and "(" not in worker.description else worker.name.strip("_")
+        self.notify(message, title=f"Could not {what}", severity="error", timeout=10)
 
     # ---- data ----------------------------------------------------------------------------
     def reload_data(self) -> None:

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Select, Static
 
 from engine.experiment import CLEANERS, SOURCES, TABLE_FORMATS, VECTORIZE_KINDS, SIDES, Experiment
 from tui.dialogs import Field, FilePicker, FormDialog
+from tui.errors import error_text
 from tui.messages import VectorizerView
 from tui.panes.base import Pane
 from tui.widgets.curves import Histogram
@@ -397,8 +398,6 @@ class DataPane(Pane):
             padded = np.asarray(layers[1](raw)).reshape(-1).tolist() if len(layers) > 1 else ids
             vocab = layers[0].get_vocabulary()
         except Exception as exc:
-            from tui.app import error_text
-
             self.post_message(VectorizerView(generation, error=error_text(exc)))
             return
         shown = 24

@@ -198,10 +198,13 @@ class TrainPane(Pane):
             trainer.run(epochs)
         except KerminalError:
             return  # the Trainer has already sent a Failed event with the message
-        except Exception as exc:
-            from tui.app import error_text
+        # anything else goes to worker_failed
 
-            self.post_message(TrainingCrashed(error_text(exc)))
+    def worker_failed(self, worker: Any, message: str) -> bool:
+        if worker.group != "train":
+            return False
+        self.post_message(TrainingCrashed(message))
+        return True
 
     def _listener(self, event: Any) -> None:
         """Runs in the training thread: post the event; at an epoch end, score the probes.
