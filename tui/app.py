@@ -28,7 +28,6 @@ from typing import Any
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
@@ -37,16 +36,15 @@ from engine.errors import KerminalError
 from engine.native_log import redirect_native_stderr, restore_native_stderr
 from engine.experiment import Experiment
 from engine.workspace import KEEP, Workspace
+from tui.bindings import APP_BINDINGS
 from tui.commands import KerminalCommands
 from tui.dialogs import ConfirmDialog, FilePicker, TextPrompt
 from tui.errors import error_text
 from tui.messages import DatasetReady, TensorFlowReady
 from tui.panes.base import Pane
-from tui.panes.data import DataPane
-from tui.panes.layers import LayersPane
 from tui.panes.predict import PredictPane
 from tui.panes.runs import RunsPane
-from tui.panes.train import TrainPane
+from tui.panes.tabs import PANES
 
 # A terminal at least WIDE columns across shows two panes side by side (F6 toggles it): the
 # active one and its companion, each laid out as in 80 columns.
@@ -62,13 +60,6 @@ class Panes(TabbedContent):
         self.app.arrange_panes()
 
 
-PANES: list[tuple[str, str, type[Pane]]] = [
-    ("data", "Data", DataPane),
-    ("layers", "Layers", LayersPane),
-    ("train", "Train", TrainPane),
-    ("predict", "Predict", PredictPane),
-    ("runs", "Runs", RunsPane),
-]
 
 UNDO_LIMIT = 100  # changes Ctrl+Z can take back (the Workspace keeps them)
 
@@ -80,21 +71,7 @@ class KerminalApp(App):
     TITLE = "kerminal"
     COMMANDS = App.COMMANDS | {KerminalCommands}
 
-    BINDINGS = [
-        Binding("1,f1", "show_pane('data')", "Data", show=False, tooltip="Show the Data pane."),
-        Binding("2,f2", "show_pane('layers')", "Layers", show=False, tooltip="Show the Layers pane."),
-        Binding("3,f3", "show_pane('train')", "Train", show=False, tooltip="Show the Train pane."),
-        Binding("4,f4", "show_pane('predict')", "Predict", show=False, tooltip="Show the Predict pane."),
-        Binding("5,f5", "show_pane('runs')", "Runs", show=False, tooltip="Show the Runs pane."),
-        Binding("f6", "toggle_side_by_side", "Side by side", show=False, tooltip="In a terminal of 160 columns or more: two panes side by side, or one pane using the whole width."),
-        Binding("question_mark", "help", "Help", key_display="?", tooltip="List every key binding."),
-        Binding("ctrl+s", "save", "Save", tooltip="Save the experiment file."),
-        Binding("ctrl+o", "open", "Open", tooltip="Open an experiment file."),
-        Binding("ctrl+n", "save_as", "Save as", show=False, tooltip="Save the experiment to a new file."),
-        Binding("ctrl+z", "undo", "Undo", tooltip="Undo the last change to the experiment."),
-        Binding("ctrl+y", "redo", "Redo", tooltip="Redo the change just undone."),
-        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit (offers to save an unsaved experiment)."),
-    ]
+    BINDINGS = APP_BINDINGS
 
     def __init__(
         self,
