@@ -11,10 +11,9 @@ Importing this package is cheap: pandas loads when data does.
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.data.sample import sample_path
 from engine.dataset import Dataset, Split
 from engine.errors import DataError
 from engine.experiment import Experiment, VectorizeConfig
@@ -26,14 +25,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from engine.data.stats import DatasetStats
 
 __all__ = ["load_dataset", "dataset_stats", "DatasetStats", "sample_path"]
-
-
-def sample_path() -> Path:
-    """The shipped sample CSV (assets/sample.csv, package kerminal_assets)."""
-    try:
-        return Path(str(resources.files("kerminal_assets") / "sample.csv"))
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parents[2] / "assets" / "sample.csv"
 
 
 def dataset_stats(ds: Dataset, vcfg: VectorizeConfig | None = None) -> DatasetStats:
@@ -62,7 +53,8 @@ def load_dataset(exp: Experiment) -> Dataset:
     import numpy as np
     import pandas as pd
 
-    from engine.data.sources import load_raw, tidy
+    from engine.data.raw import tidy
+    from engine.data.sources import load_raw
     from engine.data.split import limit_rows, shuffled, stratified_split
 
     d = exp.data
