@@ -32,9 +32,7 @@ from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from engine.errors import KerminalError
-from engine.native_log import redirect_native_stderr, restore_native_stderr
-from engine.experiment import Experiment
+from engine import Experiment, KerminalError, redirect_native_stderr, restore_native_stderr
 from engine.workspace import KEEP, Workspace
 from tui.bindings import APP_BINDINGS
 from tui.commands import KerminalCommands
@@ -89,7 +87,7 @@ class KerminalApp(App):
         self.started_at = time.perf_counter()
         self.first_screen_s: float | None = None  # benchmark hook: seconds to the first screen
         if experiment is None:
-            from engine.layers.presets import default_experiment
+            from engine.layers import default_experiment
 
             experiment = default_experiment()
         self.workspace = Workspace(experiment, experiment_path or None, undo_limit=UNDO_LIMIT)
@@ -109,7 +107,7 @@ class KerminalApp(App):
         self.tf_state = "not loaded"  # not loaded | loading | ready | failed
         self.tf_seconds: float | None = None
         self.samples_per_second: float = 0.0  # benchmark hook: the Trainer's last epoch figure
-        from engine.training.control import TrainControl
+        from engine.training import TrainControl
 
         self.train_control = TrainControl()  # the Train pane's runs stop, pause and resume with it
 
@@ -257,10 +255,9 @@ class KerminalApp(App):
     def _import_tensorflow(self) -> None:
         t0 = time.perf_counter()
         try:
-            import keras  # noqa: F401
-            import tensorflow  # noqa: F401
+            from engine.layers import import_keras
 
-            import engine.keras_layers  # noqa: F401
+            import_keras()
         except Exception as exc:  # an import failure must not take the app down
             self.post_message(TensorFlowReady(time.perf_counter() - t0, error_text(exc)))
             return
@@ -513,10 +510,8 @@ def make_app(
     `load_tensorflow` (else when first needed), showing `pane` first."""
     path = None
     if isinstance(experiment, (str, Path)):
-        from engine.experiment import load
-
         path = Path(experiment)
-        experiment = load(path)
+        experiment = Workspace.open_file(path).experiment
     return KerminalApp(experiment, experiment_path=path, runs_dir=runs_dir, load_tensorflow=load_tensorflow, pane=pane)
 
 

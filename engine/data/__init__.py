@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from engine.data.stats import DatasetStats
 
-__all__ = ["load_dataset", "dataset_stats", "DatasetStats", "sample_path"]
+__all__ = ["DatasetStats", "dataset_stats", "guess_label_column", "guess_text_column", "load_dataset", "positional", "read_table", "sample_path"]
 
 
 def dataset_stats(ds: Dataset, vcfg: VectorizeConfig | None = None) -> DatasetStats:
@@ -34,11 +34,19 @@ def dataset_stats(ds: Dataset, vcfg: VectorizeConfig | None = None) -> DatasetSt
     return compute(ds, vcfg)
 
 
+# Reading tables (pandas), for a UI that shows a file's columns: loaded on first use.
+_TABLES = ("guess_label_column", "guess_text_column", "positional", "read_table")
+
+
 def __getattr__(name: str) -> Any:
     if name == "DatasetStats":
         from engine.data.stats import DatasetStats
 
         return DatasetStats
+    if name in _TABLES:
+        from engine.data import tables
+
+        return getattr(tables, name)
     raise AttributeError(f"module 'engine.data' has no attribute {name!r}")
 
 
