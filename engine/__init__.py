@@ -2,13 +2,42 @@
 
 Nothing here imports textual, rich or plotext, and TensorFlow is imported only by the
 functions that need it, so `import engine` is fast and works before TensorFlow has loaded.
+
+The public API, the only modules a UI imports (an import-linter contract in pyproject.toml
+checks it): `engine` (the experiment file's types and vocabulary, errors, the command line),
+`engine.data`, `engine.layers`, `engine.training`, `engine.runs` and `engine.workspace`.
 """
 
+from __future__ import annotations
+
 from engine.dataset import Dataset, Split
-from engine.errors import DataError, ExperimentError, KerminalError, LayerError, RunError, TrainingError
-from engine.experiment import Experiment, LayerSpec
+from engine.errors import (
+    DataError,
+    ExperimentError,
+    KerminalError,
+    LayerError,
+    RunError,
+    TrainingError,
+)
+from engine.experiment import (
+    CLEANERS,
+    OPTIMIZERS,
+    SIDES,
+    SOURCES,
+    TABLE_FORMATS,
+    VECTORIZE_KINDS,
+    Experiment,
+    LayerSpec,
+)
+from engine.native_log import redirect_native_stderr, restore_native_stderr
 
 __all__ = [
+    "CLEANERS",
+    "OPTIMIZERS",
+    "SIDES",
+    "SOURCES",
+    "TABLE_FORMATS",
+    "VECTORIZE_KINDS",
     "DataError",
     "Dataset",
     "Experiment",
@@ -19,4 +48,22 @@ __all__ = [
     "RunError",
     "Split",
     "TrainingError",
+    "cli_main",
+    "is_command_line",
+    "redirect_native_stderr",
+    "restore_native_stderr",
 ]
+
+
+def is_command_line(argv: list[str]) -> bool:
+    """Whether `kerminal ARGV` is meant for the headless command line rather than the app."""
+    from engine.cli import is_command_line as check
+
+    return check(argv)
+
+
+def cli_main(argv: list[str] | None = None) -> int:
+    """Run the headless command line (`kerminal COMMAND ...`); its exit status."""
+    from engine.cli import main
+
+    return main(argv)

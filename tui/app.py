@@ -1,7 +1,7 @@
 """The kerminal app: one App, five panes (Data, Layers, Train, Predict, Runs).
 
-The app owns the experiment being edited (with undo/redo), the loaded dataset and the
-TensorFlow state; panes read them and call the app's methods to change them (messages go
+The app holds a `Workspace` (engine.workspace: the experiment being edited, its file,
+undo/redo, the dirty flag) and the UI's own state: the loaded dataset and the TensorFlow state; panes read them and call the app's methods to change them (messages go
 up, method calls go down). Slow work (importing TensorFlow, loading data, training,
 predicting, evaluating) runs in thread workers that post messages; widgets change only in
 message handlers, on the UI thread.
@@ -28,22 +28,21 @@ from typing import Any
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, Footer, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
-from engine.errors import KerminalError
-from engine.native_log import redirect_native_stderr, restore_native_stderr
-from engine.experiment import Experiment
+from engine import Experiment, KerminalError, redirect_native_stderr, restore_native_stderr
+from engine.workspace import KEEP, Workspace
+from tui.bindings import APP_BINDINGS
 from tui.commands import KerminalCommands
 from tui.dialogs import ConfirmDialog, FilePicker, TextPrompt
+from tui.errors import error_text
 from tui.messages import DatasetReady, TensorFlowReady
 from tui.panes.base import Pane
-from tui.panes.data import DataPane
-from tui.panes.layers import LayersPane
 from tui.panes.predict import PredictPane
 from tui.panes.runs import RunsPane
-from tui.panes.train import TrainPane
+from tui.panes.tabs import PANES
 
 # A terminal at least WIDE columns across shows two panes side by side (F6 toggles it): the
 # active one and its companion, each laid out as in 80 columns.
@@ -59,22 +58,8 @@ class Panes(TabbedContent):
         self.app.arrange_panes()
 
 
-PANES: list[tuple[str, str, type[Pane]]] = [
-    ("data", "Data", DataPane),
-    ("layers", "Layers", LayersPane),
-    ("train", "Train", TrainPane),
-    ("predict", "Predict", PredictPane),
-    ("runs", "Runs", RunsPane),
-]
 
-UNDO_LIMIT = 100
-
-
-def error_text(exc: BaseException) -> str:
-    """A user-facing message: a KerminalError as it is, anything else with its type."""
-    if isinstance(exc, KerminalError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+UNDO_LIMIT = 100  # changes Ctrl+Z can take back (the Workspace keeps them)
 
 
 class KerminalApp(App):
@@ -84,21 +69,7 @@ class KerminalApp(App):
     TITLE = "kerminal"
     COMMANDS = App.COMMANDS | {KerminalCommands}
 
-    BINDINGS = [
-        Binding("1,f1", "show_pane('data')", "Data", show=False, tooltip="Show the Data pane."),
-        Binding("2,f2", "show_pane('layers')", "Layers", show=False, tooltip="Show the Layers pane."),
-        Binding("3,f3", "show_pane('train')", "Train", show=False, tooltip="Show the Train pane."),
-        Binding("4,f4", "show_pane('predict')", "Predict", show=False, tooltip="Show the Predict pane."),
-        Binding("5,f5", "show_pane('runs')", "Runs", show=False, tooltip="Show the Runs pane."),
-        Binding("f6", "toggle_side_by_side", "Side by side", show=False, tooltip="In a terminal of 160 columns or more: two panes side by side, or one pane using the whole width."),
-        Binding("question_mark", "help", "Help", key_display="?", tooltip="List every key binding."),
-        Binding("ctrl+s", "save", "Save", tooltip="Save the experiment file."),
-        Binding("ctrl+o", "open", "Open", tooltip="Open an experiment file."),
-        Binding("ctrl+n", "save_as", "Save as", show=False, tooltip="Save the experiment to a new file."),
-        Binding("ctrl+z", "undo", "Undo", tooltip="Undo the last change to the experiment."),
-        Binding("ctrl+y", "redo", "Redo", tooltip="Redo the change just undone."),
-        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit (offers to save an unsaved experiment)."),
-    ]
+    BINDINGS = APP_BINDINGS
 
     def __init__(
         self,
@@ -116,22 +87,16 @@ class KerminalApp(App):
         self.started_at = time.perf_counter()
         self.first_screen_s: float | None = None  # benchmark hook: seconds to the first screen
         if experiment is None:
-            from engine.layers.presets import default_experiment
+            from engine.layers import default_experiment
 
             experiment = default_experiment()
-        self.experiment: Experiment = experiment
-        self.experiment_path: Path | None = Path(experiment_path) if experiment_path else None
+        self.workspace = Workspace(experiment, experiment_path or None, undo_limit=UNDO_LIMIT)
         if runs_dir is None:
             from engine.runs import runs_dir_default  # the CLI's rule: $KERMINAL_RUNS_DIR, else ./runs
 
             runs_dir = runs_dir_default()
         self.runs_dir = Path(runs_dir)
         self.load_tensorflow = load_tensorflow
-        self.dirty = False
-        # Undo and redo entries: (experiment, its file, reason); an undone open also gives
-        # back the file it was open under, so Ctrl+S never writes one experiment to another's file.
-        self._undo: list[tuple[Experiment, Path | None, str]] = []
-        self._redo: list[tuple[Experiment, Path | None, str]] = []
         # The dataset of the current data config; `data_generation` counts reloads so that a
         # late answer for an old config is ignored.
         self.dataset: Any = None
@@ -142,9 +107,22 @@ class KerminalApp(App):
         self.tf_state = "not loaded"  # not loaded | loading | ready | failed
         self.tf_seconds: float | None = None
         self.samples_per_second: float = 0.0  # benchmark hook: the Trainer's last epoch figure
-        from engine.training.control import TrainControl
+        from engine.training import TrainControl
 
         self.train_control = TrainControl()  # the Train pane's runs stop, pause and resume with it
+
+    # ---- the workspace, as panes and tests read it ----------------------------------------
+    @property
+    def experiment(self) -> Experiment:
+        return self.workspace.experiment
+
+    @property
+    def experiment_path(self) -> Path | None:
+        return self.workspace.path
+
+    @property
+    def dirty(self) -> bool:
+        return self.workspace.dirty
 
     # ---- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -277,10 +255,9 @@ class KerminalApp(App):
     def _import_tensorflow(self) -> None:
         t0 = time.perf_counter()
         try:
-            import keras  # noqa: F401
-            import tensorflow  # noqa: F401
+            from engine.layers import import_keras
 
-            import engine.keras_layers  # noqa: F401
+            import_keras()
         except Exception as exc:  # an import failure must not take the app down
             self.post_message(TensorFlowReady(time.perf_counter() - t0, error_text(exc)))
             return
@@ -299,6 +276,24 @@ class KerminalApp(App):
         self.update_status()
         for pane in self.panes():
             pane.tensorflow_ready()
+
+    # ---- workers that fail -------------------------------------------------------------
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """The one place a worker's exception becomes something the user sees: the pane
+        that started it shows it where it belongs (Pane.worker_failed), else a notification.
+        Workers are started with exit_on_error=False, so a failure never ends the app, and
+        the traceback goes only to Textual's log (textual console)."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR or worker.error is None:
+            return
+        message = error_text(worker.error)
+        self.log.error(f"worker {worker.name!r} ({worker.description}) failed: {message}")
+        node = worker.node
+        if isinstance(node, Pane) and node.worker_failed(worker, message):
+            return
+        what = worker.description if worker.description and "(" not in worker.description else worker.name.strip("_")
+        self.notify(message, title=f"Could not {what}", severity="error", timeout=10)
 
     # ---- data ----------------------------------------------------------------------------
     def reload_data(self) -> None:
@@ -362,68 +357,48 @@ class KerminalApp(App):
             return None, error_text(exc)
 
     # ---- the experiment, with undo -------------------------------------------------------
-    def set_experiment(self, exp: Experiment, reason: str, *, undoable: bool = True, path: Path | None | bool = True) -> None:
+    def set_experiment(self, exp: Experiment, reason: str, *, undoable: bool = True, path: Path | None | bool = True, dirty: bool = True) -> None:
         """Replace the experiment (a copy edited by a pane); reload data if its data changed.
-        `path`: the file it now belongs to (None: no file yet); True keeps the current one."""
-        old = self.experiment
-        if undoable:
-            self._undo.append((old, self.experiment_path, reason))
-            del self._undo[:-UNDO_LIMIT]
-            self._redo.clear()
-        if path is not True:
-            self.experiment_path = path if path is None else Path(path)
-        self._apply(exp, old)
-        self.dirty = True
-        self.update_status()
+        `path`: the file it now belongs to (None: no file yet); True keeps the current one.
+        `dirty=False`: nothing of the user's is unsaved in it (a whole preset)."""
+        old = self.workspace.edit(exp, reason, undoable=undoable, path=KEEP if path is True else path, dirty=dirty)
+        self._experiment_replaced(old)
 
-    def _apply(self, exp: Experiment, old: Experiment) -> None:
-        self.experiment = exp
+    def _experiment_replaced(self, old: Experiment) -> None:
+        exp = self.experiment
         if exp.data != old.data:
             self.reload_data()
         elif exp.vectorize != old.vectorize:
             self.refresh_stats()
         for pane in self.panes():
             pane.experiment_changed()
+        self.update_status()
 
     def action_undo(self) -> None:
-        if not self._undo:
+        old = self.experiment
+        step = self.workspace.undo()
+        if step is None:
             self.notify("Nothing to undo.")
             return
-        exp, path, reason = self._undo.pop()
-        self._redo.append((self.experiment, self.experiment_path, reason))
-        self.experiment_path = path
-        self._apply(exp, self.experiment)
-        self.dirty = True
-        self.update_status()
-        self.notify(f"Undid: {reason}")
+        self._experiment_replaced(old)
+        self.notify(f"Undid: {step.reason}")
 
     def action_redo(self) -> None:
-        if not self._redo:
+        old = self.experiment
+        step = self.workspace.redo()
+        if step is None:
             self.notify("Nothing to redo.")
             return
-        exp, path, reason = self._redo.pop()
-        self._undo.append((self.experiment, self.experiment_path, reason))
-        self.experiment_path = path
-        self._apply(exp, self.experiment)
-        self.dirty = True
-        self.update_status()
-        self.notify(f"Redid: {reason}")
+        self._experiment_replaced(old)
+        self.notify(f"Redid: {step.reason}")
 
     # ---- files ---------------------------------------------------------------------------
     def save_to(self, path: Path) -> bool:
-        from engine.experiment import save
-
-        new_base = path.expanduser().absolute().parent
-        exp = self.experiment.rebased(new_base)
         try:
-            save(exp, path)
+            self.workspace.save(path)
         except (OSError, KerminalError) as exc:
             self.notify(f"Could not save {path}: {error_text(exc)}", title="Save", severity="error")
             return False
-        exp.base_dir = new_base
-        self.experiment = exp
-        self.experiment_path = path
-        self.dirty = False
         self.update_status()
         self.notify(f"Saved {path}", title="Save")
         return True
@@ -483,17 +458,14 @@ class KerminalApp(App):
         """Open an experiment file (undoable: Ctrl+Z gives back the experiment and its file).
         `as_file=False` opens a copy that belongs to no file yet (a run's experiment: Ctrl+S
         then asks where, so the run folder is never written to)."""
-        from engine.experiment import load
-
+        what = what or path.name
+        old = self.experiment
         try:
-            exp = load(path)
+            self.workspace.open(path, as_file=as_file, reason=f"open {what}")
         except (OSError, KerminalError) as exc:
             self.notify(error_text(exc), title="Open", severity="error", timeout=10)
             return False
-        what = what or path.name
-        self.set_experiment(exp, f"open {what}", path=path if as_file else None)
-        self.dirty = False
-        self.update_status()
+        self._experiment_replaced(old)
         self.notify(f"Opened {what if what != path.name else path}", title="Open")
         return True
 
@@ -538,10 +510,8 @@ def make_app(
     `load_tensorflow` (else when first needed), showing `pane` first."""
     path = None
     if isinstance(experiment, (str, Path)):
-        from engine.experiment import load
-
         path = Path(experiment)
-        experiment = load(path)
+        experiment = Workspace.open_file(path).experiment
     return KerminalApp(experiment, experiment_path=path, runs_dir=runs_dir, load_tensorflow=load_tensorflow, pane=pane)
 
 

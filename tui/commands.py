@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from tui.bindings import APP_BINDINGS
+from tui.panes.tabs import PANES
+
 if TYPE_CHECKING:  # pragma: no cover
     from tui.app import KerminalApp
 
@@ -28,10 +31,8 @@ class Command:
 
 def all_commands() -> list[Command]:
     """Every binding with a description, as (pane, title, help, action, key)."""
-    from tui.app import PANES, KerminalApp
-
     out: list[Command] = []
-    for binding in KerminalApp.BINDINGS:
+    for binding in APP_BINDINGS:
         if isinstance(binding, Binding) and binding.description:
             out.append(Command("", binding.description, binding.tooltip, binding.action, binding.key_display or binding.key))
     for pane_id, title, cls in PANES:

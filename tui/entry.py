@@ -11,11 +11,9 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    from engine.cli import is_command_line
+    from engine import cli_main, is_command_line
 
     if is_command_line(argv):  # a command, --help, or a mistyped command (`kerminal trian x.toml`)
-        from engine.cli import main as cli_main
-
         return cli_main(argv)
     from tui.app import run
 

@@ -11,10 +11,9 @@ Importing this package is cheap: pandas loads when data does.
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.data.sample import sample_path
 from engine.dataset import Dataset, Split
 from engine.errors import DataError
 from engine.experiment import Experiment, VectorizeConfig
@@ -25,15 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from engine.data.stats import DatasetStats
 
-__all__ = ["load_dataset", "dataset_stats", "DatasetStats", "sample_path"]
-
-
-def sample_path() -> Path:
-    """The shipped sample CSV (assets/sample.csv, package kerminal_assets)."""
-    try:
-        return Path(str(resources.files("kerminal_assets") / "sample.csv"))
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parents[2] / "assets" / "sample.csv"
+__all__ = ["DatasetStats", "dataset_stats", "guess_label_column", "guess_text_column", "load_dataset", "positional", "read_table", "sample_path"]
 
 
 def dataset_stats(ds: Dataset, vcfg: VectorizeConfig | None = None) -> DatasetStats:
@@ -43,11 +34,19 @@ def dataset_stats(ds: Dataset, vcfg: VectorizeConfig | None = None) -> DatasetSt
     return compute(ds, vcfg)
 
 
+# Reading tables (pandas), for a UI that shows a file's columns: loaded on first use.
+_TABLES = ("guess_label_column", "guess_text_column", "positional", "read_table")
+
+
 def __getattr__(name: str) -> Any:
     if name == "DatasetStats":
         from engine.data.stats import DatasetStats
 
         return DatasetStats
+    if name in _TABLES:
+        from engine.data import tables
+
+        return getattr(tables, name)
     raise AttributeError(f"module 'engine.data' has no attribute {name!r}")
 
 
@@ -62,7 +61,8 @@ def load_dataset(exp: Experiment) -> Dataset:
     import numpy as np
     import pandas as pd
 
-    from engine.data.sources import load_raw, tidy
+    from engine.data.raw import tidy
+    from engine.data.sources import load_raw
     from engine.data.split import limit_rows, shuffled, stratified_split
 
     d = exp.data

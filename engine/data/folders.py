@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.data.sources import Raw, check_exists
+from engine.data.raw import Raw, check_exists
 from engine.errors import DataError
 from engine.experiment import Experiment
 

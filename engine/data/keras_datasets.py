@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.data.sources import Raw
+from engine.data.raw import Raw
 from engine.errors import DataError
 from engine.experiment import Experiment
 

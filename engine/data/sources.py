@@ -1,99 +1,26 @@
-"""What every source hands back before cleaning and splitting, and the source registry.
+"""The source registry: `load_raw` dispatches on data.source to the loader that reads it.
 
-A source loader reads its files into a `Raw`: texts (a pandas Series, possibly with missing
-values), integer labels, class names, and its own test split when it has one. `load_raw`
-dispatches on data.source; `tidy` drops rows with missing or empty text, counting them.
+Each loader (tables, folders, keras_datasets, and the sample and Reber sources here) hands
+back a `Raw` (engine.data.raw); the loaders import raw, never this module, so the registry
+and its loaders import in one direction only.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from engine.data import sample_path
+from engine.data.raw import MAX_CLASSES, Raw, check_exists, encode_labels, tidy
+from engine.data.sample import sample_path
 from engine.errors import DataError
 from engine.experiment import SOURCES, Experiment
 
+__all__ = ["MAX_CLASSES", "REBER_DEFAULT_SIZE", "Raw", "check_exists", "encode_labels", "load_raw", "load_sample", "tidy"]
+
 REBER_DEFAULT_SIZE = 2000
-MAX_CLASSES = 1000
-
-
-@dataclass
-class Raw:
-    name: str
-    texts: pd.Series
-    labels: np.ndarray
-    class_names: list[str]
-    test: tuple[pd.Series, np.ndarray] | None = None  # the source's own test split
-    symbols: bool = False
-    notes: list[str] = field(default_factory=list)
-
-
-def check_exists(path: Path, what: str) -> None:
-    if not path.exists():
-        raise DataError(
-            f"No {what} at {path}.",
-            "Check data.path (or data.files); relative paths are relative to the experiment file's folder.",
-        )
-
-
-def encode_labels(labels: pd.Series, where: str) -> tuple[np.ndarray, list[str]]:
-    """Integer ids and class names: numbers keep their order, strings are sorted by name."""
-    values = labels
-    if pd.api.types.is_bool_dtype(values):
-        values = values.astype(np.int64)
-    elif pd.api.types.is_float_dtype(values) and np.all(np.mod(values.to_numpy(), 1) == 0):
-        values = values.astype(np.int64)
-    elif not pd.api.types.is_numeric_dtype(values):
-        values = values.astype(str).str.strip()
-        distinct = pd.Series(values.unique())
-        numbers = pd.to_numeric(distinct, errors="coerce")
-        if len(numbers) and numbers.notna().all():  # numbers read as text keep their order (2 < 10)
-            values = pd.to_numeric(values)
-            if np.all(np.mod(values.to_numpy(), 1) == 0):
-                values = values.astype(np.int64)
-    codes, uniques = pd.factorize(values, sort=True)
-    class_names = [str(u) for u in uniques]
-    if not class_names:
-        raise DataError(f"{where} is empty: it has no labels.", "Point data.label at the column that holds the classes.")
-    if len(class_names) < 2:
-        only = class_names[0] if class_names else "none"
-        raise DataError(
-            f"{where} has only one class ({only!r}); a classifier needs at least two.",
-            "Point data.label at the column that holds the classes, or add rows of the other classes.",
-        )
-    if len(class_names) > MAX_CLASSES or (len(class_names) > 50 and len(class_names) > len(codes) // 2):
-        raise DataError(
-            f"{where} has {len(class_names)} distinct values in {len(codes)} rows: that looks like text or ids, not classes.",
-            "Point data.label at the column that holds the classes (a few distinct values).",
-        )
-    return codes.astype(np.int64), class_names
-
-
-def tidy(texts: pd.Series, labels: np.ndarray, where: str, notes: list[str], clean: list[str] | tuple[str, ...] = ()) -> tuple[pd.Series, np.ndarray]:
-    """Drop rows whose text is missing, clean the rest (data.clean), drop blank ones; count both."""
-    from engine.data.clean import clean_texts
-
-    missing = texts.isna().to_numpy()
-    if missing.any():
-        texts = texts[~missing]
-        labels = labels[~missing]
-    if not isinstance(texts.dtype, pd.StringDtype):
-        texts = texts.astype(str)
-    if clean:
-        texts = clean_texts(texts, clean)
-    blank = texts.str.strip().eq("").to_numpy()
-    if blank.any():
-        texts = texts[~blank]
-        labels = labels[~blank]
-    if missing.any() or blank.any():
-        notes.append(f"{where}: dropped {int(missing.sum())} rows with missing text and {int(blank.sum())} with empty text")
-    return texts.reset_index(drop=True), labels
 
 
 def load_sample(exp: Experiment) -> Raw:

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.data.sources import Raw, check_exists, encode_labels
+from engine.data.raw import Raw, check_exists, encode_labels
 from engine.errors import DataError
 from engine.experiment import Experiment
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import on
 from textual.containers import Vertical
+from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:  # pragma: no cover
     from tui.app import KerminalApp
@@ -39,3 +41,15 @@ class Pane(Vertical):
 
     def tensorflow_ready(self) -> None:
         """TensorFlow finished importing (or failed: app.tf_state)."""
+
+    def worker_failed(self, worker: Worker, message: str) -> bool:
+        """A worker this pane started raised; `message` says the error for the user (see
+        tui.errors). Return True when the pane has shown it; else the app notifies."""
+        return False
+
+    @on(Worker.StateChanged)
+    def _forward_worker_failure(self, event: Worker.StateChanged) -> None:
+        # Worker.StateChanged goes to the node that started the worker and does not bubble:
+        # hand a failure to the app's one handler, which calls `worker_failed` above.
+        if event.state == WorkerState.ERROR:
+            self.app.post_message(Worker.StateChanged(event.worker, event.state))

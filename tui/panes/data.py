@@ -19,8 +19,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Select, Static
 
-from engine.experiment import CLEANERS, SOURCES, TABLE_FORMATS, VECTORIZE_KINDS, SIDES, Experiment
+from engine import CLEANERS, SIDES, SOURCES, TABLE_FORMATS, VECTORIZE_KINDS, Experiment
 from tui.dialogs import Field, FilePicker, FormDialog
+from tui.errors import error_text
 from tui.messages import VectorizerView
 from tui.panes.base import Pane
 from tui.widgets.curves import Histogram
@@ -139,7 +140,7 @@ class DataDialog(FormDialog):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="columns")
     def _columns_worker(self, path: Path, fmt: str, header: bool | None, quotes: bool | None) -> None:
-        from engine.data.tables import guess_label_column, guess_text_column, positional, read_table
+        from engine.data import guess_label_column, guess_text_column, positional, read_table
 
         try:
             frame, _notes = read_table(path, fmt, header, quotes)
@@ -384,7 +385,7 @@ class DataPane(Pane):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="vectorize", description="vectorize one example")
     def _vectorize(self, exp: Experiment, ds: Any, index: int, generation: int) -> None:
-        from engine.vectorize import make_vectorizer
+        from engine.layers import make_vectorizer
 
         text = ds.train.texts[index]
         try:
@@ -397,8 +398,6 @@ class DataPane(Pane):
             padded = np.asarray(layers[1](raw)).reshape(-1).tolist() if len(layers) > 1 else ids
             vocab = layers[0].get_vocabulary()
         except Exception as exc:
-            from tui.app import error_text
-
             self.post_message(VectorizerView(generation, error=error_text(exc)))
             return
         shown = 24

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from engine.experiment import OPTIMIZERS, Experiment, LayerSpec
+from engine import OPTIMIZERS, Experiment, LayerSpec
 from engine.layers import layer_info, layer_types
 from tui.dialogs import ChoiceDialog, ConfirmDialog, Field, FormDialog
 from tui.panes.base import Pane
@@ -76,7 +76,7 @@ class LayerEditor(FormDialog):
         super().__init__(f"Layer {index}: {spec.type}", param_fields(spec.type, spec.params), note=note)
 
     def validate_field(self, f: Field) -> tuple[Any, str]:
-        from engine.layers.registry import check_param
+        from engine.layers import check_param
 
         value, error = super().validate_field(f)
         if not error and value is not None:
@@ -369,7 +369,7 @@ class LayersPane(Pane):
         self.app.push_screen(editor, done)
 
     def action_preset(self) -> None:
-        from engine.layers.presets import list_presets
+        from engine.layers import list_presets
 
         try:
             presets = list_presets()
@@ -395,7 +395,7 @@ class LayersPane(Pane):
     def load_preset(self, name: str, whole: bool = True) -> None:
         """The whole preset (a new experiment, in no file yet), or only its model and training
         (vectorizer, layers, compile, fit): the data settings and probes stay, and so does the file."""
-        from engine.layers.presets import get_preset
+        from engine.layers import get_preset
 
         try:
             exp = get_preset(name)
@@ -403,9 +403,7 @@ class LayersPane(Pane):
             self.notify(str(exc), title="Presets", severity="error")
             return
         if whole:
-            self.kapp.set_experiment(exp, f"preset {name}", path=None)
-            self.kapp.dirty = False  # nothing of the user's is in it yet
-            self.kapp.update_status()
+            self.kapp.set_experiment(exp, f"preset {name}", path=None, dirty=False)  # nothing of the user's is in it yet
         else:
             old = self.kapp.experiment
             exp.name, exp.data, exp.probes, exp.base_dir = old.name, copy.deepcopy(old.data), list(old.probes), old.base_dir

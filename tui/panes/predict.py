@@ -43,6 +43,7 @@ class PredictPane(Pane):
         self.predictor: Any = None
         self.source = ""
         self.loading = False
+        self.loading_source = ""  # the model being loaded, for a failure's message
         self.predictions: list[Any] = []
         self.show_latency = True  # the snapshot tests turn this off (latency varies)
 
@@ -63,7 +64,7 @@ class PredictPane(Pane):
 
     # ---- the model -----------------------------------------------------------------------
     def use_model(self, model: Any, class_names: list[str], exp: Any, source: str) -> None:
-        self.loading = True
+        self.loading, self.loading_source = True, source
         self._model_line(f"Model: loading {source}…")
         self._make_predictor(model, class_names, exp, source)
 
@@ -71,17 +72,11 @@ class PredictPane(Pane):
     def _make_predictor(self, model: Any, class_names: list[str], exp: Any, source: str) -> None:
         from engine.training import Predictor
 
-        try:
-            predictor = Predictor(model, class_names, exp)
-        except Exception as exc:
-            from tui.app import error_text
-
-            self.post_message(PredictorReady(error=error_text(exc), source=source))
-            return
+        predictor = Predictor(model, class_names, exp)  # an error goes to worker_failed
         self.post_message(PredictorReady(predictor, source))
 
     def use_run(self, run_id: str, which: str = "best") -> None:
-        self.loading = True
+        self.loading, self.loading_source = True, f"run {run_id} ({which})"
         self._model_line(f"Model: loading run {run_id} ({which})…")
         self._load_run(str(self.kapp.runs_dir), run_id, which)
 
@@ -89,14 +84,8 @@ class PredictPane(Pane):
     def _load_run(self, runs_dir: str, run_id: str, which: str) -> None:
         from engine.training import Predictor, RunStore
 
-        try:
-            run = RunStore(runs_dir).load(run_id, which=which)
-            predictor = Predictor.from_run(run)
-        except Exception as exc:
-            from tui.app import error_text
-
-            self.post_message(PredictorReady(error=error_text(exc), source=f"run {run_id} ({which})"))
-            return
+        run = RunStore(runs_dir).load(run_id, which=which)  # an error goes to worker_failed
+        predictor = Predictor.from_run(run)
         # The file actually loaded (a missing best falls back to last and the other way round).
         epoch = run.info.best_epoch if run.which == "best" else run.info.epochs
         self.post_message(PredictorReady(predictor, f"run {run_id} · {run.which} (epoch {epoch})"))
@@ -136,14 +125,17 @@ class PredictPane(Pane):
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="predict", description="predict")
     def _predict(self, predictor: Any, text: str) -> None:
-        try:
-            prediction = predictor.predict(text)
-        except Exception as exc:
-            from tui.app import error_text
+        self.post_message(PredictionReady(text, predictor.predict(text)))  # an error goes to worker_failed
 
-            self.post_message(PredictionReady(text, error=error_text(exc)))
-            return
-        self.post_message(PredictionReady(text, prediction))
+    def worker_failed(self, worker: Any, message: str) -> bool:
+        """A model that could not load, or a prediction that failed: said where it belongs."""
+        if worker.group == "predictor":
+            self.post_message(PredictorReady(error=message, source=self.loading_source))
+        elif worker.group == "predict":
+            self.post_message(PredictionReady("", error=message))
+        else:
+            return False
+        return True
 
     def on_prediction_ready(self, message: PredictionReady) -> None:
         if message.error:

@@ -182,6 +182,7 @@ class RunsPane(Pane):
             self.notify("No run selected.", title="Runs")
             return
         self.query_one("#runs-eval", Static).update(f"Evaluating {run.id}… (loads TensorFlow, the model and the data)")
+        self.evaluating = run.id  # for a failure's message (worker_failed)
         self._evaluate(str(self.kapp.runs_dir), run.id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="evaluate", description="evaluate a run")
@@ -189,16 +190,16 @@ class RunsPane(Pane):
         from engine.data import load_dataset
         from engine.training import RunStore, evaluate
 
-        try:
-            run = RunStore(runs_dir).load(run_id)
-            dataset = load_dataset(run.experiment)
-            evaluation = evaluate(run, dataset)
-        except Exception as exc:
-            from tui.app import error_text
-
-            self.post_message(EvaluationReady(run_id, error=error_text(exc)))
-            return
+        run = RunStore(runs_dir).load(run_id)  # an error goes to worker_failed
+        dataset = load_dataset(run.experiment)
+        evaluation = evaluate(run, dataset)
         self.post_message(EvaluationReady(run_id, evaluation))
+
+    def worker_failed(self, worker: Any, message: str) -> bool:
+        if worker.group != "evaluate":
+            return False
+        self.post_message(EvaluationReady(getattr(self, "evaluating", "the run"), error=message))
+        return True
 
     def on_evaluation_ready(self, message: EvaluationReady) -> None:
         box = self.query_one("#runs-eval", Static)

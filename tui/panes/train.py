@@ -24,7 +24,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, RichLog, Static
 
-from engine.experiment import Experiment
+from engine import Experiment
 from tui.dialogs import Field, FormDialog
 from tui.messages import TrainingCrashed, TrainingEvent
 from tui.panes.base import Pane
@@ -192,16 +192,19 @@ class TrainPane(Pane):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="train", description="train")
     def _run(self, trainer: Any, epochs: int) -> None:
-        from engine.errors import KerminalError
+        from engine import KerminalError
 
         try:
             trainer.run(epochs)
         except KerminalError:
             return  # the Trainer has already sent a Failed event with the message
-        except Exception as exc:
-            from tui.app import error_text
+        # anything else goes to worker_failed
 
-            self.post_message(TrainingCrashed(error_text(exc)))
+    def worker_failed(self, worker: Any, message: str) -> bool:
+        if worker.group != "train":
+            return False
+        self.post_message(TrainingCrashed(message))
+        return True
 
     def _listener(self, event: Any) -> None:
         """Runs in the training thread: post the event; at an epoch end, score the probes.
@@ -295,8 +298,7 @@ class TrainPane(Pane):
 
     # ---- events from the training thread -------------------------------------------------
     def on_training_event(self, message: TrainingEvent) -> None:
-        from engine.training import BatchEnd, EpochEnd, Failed, Finished, Started, Stopped
-        from engine.runs.events import describe
+        from engine.training import BatchEnd, EpochEnd, Failed, Finished, Started, Stopped, describe
 
         event = message.event
         log = self.query_one("#train-log", RichLog)
@@ -343,7 +345,7 @@ class TrainPane(Pane):
         self._status(f"epoch {event.epoch}/{s.epochs} · step {event.step}/{event.steps} · ETA {_duration(eta)} · {rate:,.0f} samples/s")
 
     def _on_epoch(self, event: Any, bar: ProgressBar, log: RichLog, probes: Any) -> None:
-        from engine.runs.events import describe
+        from engine.training import describe
 
         s = self._started
         for name, value in event.metrics.items():
@@ -369,8 +371,7 @@ class TrainPane(Pane):
             self._show_probes(probes, event.epoch)
 
     def _on_end(self, event: Any, log: RichLog) -> None:
-        from engine.training import Failed
-        from engine.runs.events import describe
+        from engine.training import Failed, describe
 
         self.training, self.paused = False, False
         self.refresh_bindings()
@@ -445,6 +446,6 @@ class TrainPane(Pane):
 
 
 def _duration(seconds: float) -> str:
-    from engine.runs.events import format_duration
+    from engine.training import format_duration
 
     return format_duration(seconds)
