@@ -17,7 +17,7 @@ stop`). TF-free until a model is loaded.
 
 from engine.runs import events
 from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Steered, Stopped
-from engine.runs.folder import RunInfo, data_summary, read_events, read_history, read_info, runs_dir_default
+from engine.runs.folder import EXPERIMENT, RunInfo, data_summary, read_events, read_history, read_info, runs_dir_default
 from engine.runs.commands import post as post_command
 from engine.runs.commands import send as send_command
 from engine.runs.launch import resume as resume_run
@@ -26,6 +26,7 @@ from engine.runs.store import Run, RunStore, load_model_file
 from engine.runs.watcher import Progress, RunWatcher
 
 __all__ = [
+    "EXPERIMENT",
     "BatchEnd",
     "EpochEnd",
     "Event",

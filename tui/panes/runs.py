@@ -167,7 +167,7 @@ class RunsPane(Pane):
         if run is None:
             self.notify("No run selected.", title="Runs")
             return
-        from engine.runs.folder import EXPERIMENT
+        from engine.runs import EXPERIMENT
 
         # No pane switch here: when a dialog asked first, Textual gives focus back to this
         # table as the dialog closes, which would switch back.
