@@ -294,6 +294,10 @@ class Trainer:
             x = encode_inputs(ds.train.texts)
             val = (encode_inputs(ds.validation.texts), yv) if yv is not None else None
             self._fit_model = self.model
+            if not self.pipeline and exp.vectorize.kind == "ngrams":
+                # A bag of n-grams is max_tokens floats per text: cached for 25,000 reviews and
+                # 20,000 n-grams that would be 2 GB, so TextVectorization runs in every batch.
+                self.pipeline = f"texts turned into bags of {exp.vectorize.max_tokens:,} n-grams in every batch (cached, they would take {numeric.format_bytes(4 * rows * exp.vectorize.max_tokens)})"
             self.pipeline = self.pipeline or "texts tokenized in every batch (the model does not start with kerminal's vectorizer)"
         self._data = (x, y, val)
         self.monitor = resolve_monitor(exp, has_validation=val is not None)
