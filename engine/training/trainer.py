@@ -429,7 +429,9 @@ class Trainer:
                 start = initial
                 while True:
                     self._fit(x, y, val, callbacks, start)
-                    early_stopped = early_stopped or bool(early is not None and early.stopped_epoch > 0)
+                    if early is not None and early.stopped_epoch > 0:
+                        early_stopped = True
+                        self._early_best = early.best_epoch + 1  # 1-based, among this call's epochs
                     if state.stopped_by_control or not state.continue_for_more():
                         break
                     start = self.epochs_done  # `more` arrived: on to the new target
@@ -452,12 +454,12 @@ class Trainer:
                     pass
                 if interactive:
                     keras.config.enable_interactive_logging()
-            return self._finish(partial, early_stopped, steps, es_cfg.patience)
+            return self._finish(partial, early_stopped, steps, es_cfg.patience, initial)
         finally:
             if steering is not None:
                 steering.close(self.status)
 
-    def _finish(self, partial: StopAtBatch | None, early_stopped: bool, steps: int, patience: int) -> RunResult:
+    def _finish(self, partial: StopAtBatch | None, early_stopped: bool, steps: int, patience: int, initial: int = 0) -> RunResult:
         state = self.state
         metrics = self._last_metrics()
         if state.nan_at is not None:
@@ -486,7 +488,13 @@ class Trainer:
             self.status = "finished"
             message = ""
             if early_stopped:
-                message = f"early stopping: {self.monitor} did not improve for {patience} epochs (best epoch {self.best_epoch})"
+                # Keras's EarlyStopping starts afresh in every fit call: say which epochs it
+                # compared, so "best epoch 2" never explains a stop at epoch 7 of a continuation.
+                best = getattr(self, "_early_best", self.best_epoch)
+                span = f" of epochs {initial + 1}-{self.epochs_done}" if initial else ""
+                message = f"early stopping: {self.monitor} did not improve for {patience} epoch{'s' if patience != 1 else ''} after epoch {best}, the best{span}"
+                if initial and self.best_epoch != best:
+                    message += f" (the run's best is epoch {self.best_epoch})"
             state.record(message)
             self._emit(ev.Finished(str(self.run_dir), self.epochs_done, metrics, message))
         return RunResult(self.run_dir, self.status, self.epochs_done, {k: list(v) for k, v in self.history.items()}, metrics, self.monitor, self.best_value, self.best_epoch, message, early_stopped, list(self.events))
