@@ -152,6 +152,10 @@ def _data_code(exp: Experiment, class_names: list[str]) -> str:
     else:
         read = _table_read(exp)
     s = d.split
+    # The split is kerminal's own function, copied into the script (it imports only numpy).
+    from engine.data import split as split_module
+
+    split_source = inspect.getsource(split_module.stratified_split)
     return f'''# ---- data ------------------------------------------------------------------
 CLASS_NAMES = {class_names!r}  # label -> index, as the run had them
 CLEAN = {list(d.clean)!r}  # html: tags become spaces; lower; punctuation removed
@@ -174,24 +178,7 @@ def load_rows():
     return texts.tolist(), np.array([CLASS_NAMES.index(x) for x in labels], dtype=np.int64)
 
 
-def stratified_split(labels, validation, test, seed):
-    """Row indices (train, validation, test): each class split in the same proportions."""
-    rng = np.random.default_rng(seed)
-    parts = [[], [], []]
-    for cls in np.unique(labels):
-        idx = np.flatnonzero(labels == cls)
-        rng.shuffle(idx)
-        n = len(idx)
-        n_val, n_test = int(np.floor(n * validation + 0.5)), int(np.floor(n * test + 0.5))
-        while n_val + n_test >= n and (n_val or n_test):  # leave a training row
-            if n_test >= n_val and n_test:
-                n_test -= 1
-            else:
-                n_val -= 1
-        parts[1].append(idx[:n_val])
-        parts[2].append(idx[n_val:n_val + n_test])
-        parts[0].append(idx[n_val + n_test:])
-    return [rng.permutation(np.concatenate(chunks)) for chunks in parts]
+{split_source}
 
 
 texts, labels = load_rows()
