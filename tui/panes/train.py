@@ -82,6 +82,7 @@ class TrainPane(Pane):
         self._last_replot = 0.0  # time.monotonic() of the last curves redraw
         self._pending_start = False  # t pressed while the data was loading
         self._status_text = ""
+        self._log_width: int | None = None  # the log's width when last shown
 
     def compose(self) -> ComposeResult:
         yield Static("", id="train-settings", classes="summary")
@@ -98,7 +99,7 @@ class TrainPane(Pane):
     def on_mount(self) -> None:
         self.set_interval(POLL_S, self._tick)
         self.experiment_changed()
-        self.query_one("#train-log", RichLog).write("Press t to train, f for settings, b to pin probe sentences; Enter in Runs (5) follows a saved or live run.")
+        self._log("Press t to train, f for settings, b to pin probe sentences; Enter in Runs (5) follows a saved or live run.")
 
     # ---- the followed run ----------------------------------------------------------------
     @property
@@ -144,9 +145,8 @@ class TrainPane(Pane):
 
         self.watcher = RunWatcher(path)
         self.epoch_lines, self._seen_live, self._last_status = 0, False, ""
-        log = self.query_one("#train-log", RichLog)
-        log.clear()
-        log.write(Text(f"following run {path.name} ({path})", style="bold"))
+        self.query_one("#train-log", RichLog).clear()
+        self._log(Text(f"following run {path.name} ({path})", style="bold"))
         for plot in self.query(CurvePlot):
             plot.epochs = None
             plot.marks = []
@@ -242,7 +242,7 @@ class TrainPane(Pane):
         p.status, p.end, p.message = "starting", None, ""
         self._seen_live, self._last_status = True, "starting"
         self.started_here[w.path] = self._pid(w.path)
-        self.query_one("#train-log", RichLog).write(Text(f"continuing run {w.id} for {n} more epoch(s)…", style="dim"))
+        self._log(Text(f"continuing run {w.id} for {n} more epoch(s)…", style="dim"))
         self.refresh_bindings()
         self._show_settings()
         self.kapp.runs_changed()
@@ -283,7 +283,7 @@ class TrainPane(Pane):
         except (KerminalError, OSError) as exc:
             self.notify(str(exc), title="Train", severity="error", timeout=8)
             return False
-        self.query_one("#train-log", RichLog).write(Text(f"asked run {w.id} to {what}…", style="dim"))
+        self._log(Text(f"asked run {w.id} to {what}…", style="dim"))
         return True
 
     def action_fit_settings(self) -> None:
@@ -336,7 +336,6 @@ class TrainPane(Pane):
         self._reap()
         found = w.poll()
         p = w.progress
-        log = self.query_one("#train-log", RichLog) if found or p.status != self._last_status else None
         ended = False
         for event in found:
             if isinstance(event, BatchEnd):
@@ -345,26 +344,26 @@ class TrainPane(Pane):
             if isinstance(event, Started):
                 for plot in self.query(CurvePlot):
                     plot.epochs = event.epochs
-                log.write(_describe(event))
+                self._log(_describe(event))
             elif isinstance(event, EpochEnd):
-                log.write(_describe(event))
+                self._log(_describe(event))
                 self.epoch_lines += 1
                 self.kapp.samples_per_second = float(event.samples_per_s)
                 self._dirty = True
                 if event.probes:
                     self._show_probes(event.probes, event.epoch)
             elif isinstance(event, Steered):
-                log.write(Text(_describe(event), style="cyan" if event.ok else "yellow"))
+                self._log(Text(_describe(event), style="cyan" if event.ok else "yellow"))
             else:  # Finished, Stopped, Failed
                 ended = True
-                log.write(Text(_describe(event), style="bold red" if isinstance(event, Failed) else "bold green"))
+                self._log(Text(_describe(event), style="bold red" if isinstance(event, Failed) else "bold green"))
         if p.live:
             self._seen_live = True
         if p.status != self._last_status:
             was = self._last_status
             self._last_status = p.status
             if p.status in ("interrupted", "missing") and was:
-                log.write(Text(f"run {w.id} is {p.status}: {p.message}", style="bold red"))
+                self._log(Text(f"run {w.id} is {p.status}: {p.message}", style="bold red"))
                 self.notify(f"Run {w.id} is {p.status}: {p.message}", title="Train", severity="error", timeout=10)
             self.refresh_bindings()
             self._show_settings()
@@ -410,6 +409,15 @@ class TrainPane(Pane):
             return 0
 
     # ---- drawing -------------------------------------------------------------------------
+    def _log(self, content: str | Text) -> None:
+        """Write a line to the log, wrapped to the log's width; while the pane is hidden (its
+        width 0), to the width it had when last shown, not to RichLog's min_width."""
+        log = self.query_one("#train-log", RichLog)
+        width = log.scrollable_content_region.width
+        if width > 0:
+            self._log_width = width
+        log.write(content, width=self._log_width)
+
     def _status(self, text: str) -> None:
         if text != self._status_text:  # an unchanged line is not redrawn
             self._status_text = text
