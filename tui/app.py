@@ -10,9 +10,9 @@ message handlers, on the UI thread.
 tests and the benchmarks alike. What a benchmark can read or drive:
 - `app.first_screen_s`: seconds from constructing the app to its first drawn screen;
 - `app.tf_state` / `app.tf_seconds`: the background TensorFlow import and its duration;
-- `app.pane("train").action_train()` (or the key `t` on the Train pane) starts training;
-  `app.samples_per_second` is the Trainer's figure for the last finished epoch, and
-  `app.train_control` stops or pauses it;
+- `app.pane("train").action_train()` (or the key `t` on the Train pane) starts a run (its
+  own process) and follows it; `app.samples_per_second` is the run's figure for its last
+  finished epoch; `app.pane("train").watcher` is the followed run's RunWatcher;
 - `app.pane("train").epoch_lines`, `.training`: progress as the screen shows it.
 """
 
@@ -106,10 +106,7 @@ class KerminalApp(App):
         self.data_loading = False
         self.tf_state = "not loaded"  # not loaded | loading | ready | failed
         self.tf_seconds: float | None = None
-        self.samples_per_second: float = 0.0  # benchmark hook: the Trainer's last epoch figure
-        from engine.training import TrainControl
-
-        self.train_control = TrainControl()  # the Train pane's runs stop, pause and resume with it
+        self.samples_per_second: float = 0.0  # benchmark hook: the followed run's last epoch figure
 
     # ---- the workspace, as panes and tests read it ----------------------------------------
     @property
@@ -144,9 +141,6 @@ class KerminalApp(App):
             self.start_tensorflow()
         self.focus_pane(self.initial_pane)
         self.arrange_panes()
-
-    def on_unmount(self) -> None:
-        self._stop_training()  # a run in progress stops at its batch end (and is saved)
 
     def _first_screen(self) -> None:
         self.first_screen_s = time.perf_counter() - self.started_at
@@ -470,9 +464,10 @@ class KerminalApp(App):
         return True
 
     # ---- training results -------------------------------------------------------------
-    def model_trained(self, model: Any, class_names: list[str], exp: Experiment, run_dir: str) -> None:
-        """The Train pane finished (or stopped) a run: predict with its model."""
-        self.query_one(PredictPane).use_model(model, class_names, exp, f"live model of run {Path(run_dir).name} (weights as training ended)")
+    def model_trained(self, run_dir: Path) -> None:
+        """A run the Train pane followed finished (or stopped): predict with its last model."""
+        run = run_dir.name if run_dir.parent.resolve() == self.runs_dir.resolve() else str(run_dir)
+        self.query_one(PredictPane).use_run(run, "last")
 
     def runs_changed(self) -> None:
         self.query_one(RunsPane).action_refresh()
@@ -489,14 +484,31 @@ class KerminalApp(App):
             self.push_screen("help")
 
     async def action_quit(self) -> None:
+        """Quit; unsaved changes are asked about first, then runs this app follows or started
+        that still train: leave them running (they are processes of their own) or stop them."""
+
         def leave() -> None:
-            self._stop_training()
-            self.exit(0)
+            live = self.query_one(TrainPane).live_runs()
+            if not live:
+                self.exit(0)
+                return
+
+            def chosen(choice: str | None) -> None:
+                if choice == "stop":
+                    from engine.runs import post_command
+
+                    for path in live:
+                        try:
+                            post_command(path, "stop")
+                        except (KerminalError, OSError):
+                            pass  # it ended meanwhile
+                if choice in ("leave", "stop"):
+                    self.exit(0)
+
+            names = ", ".join(p.name for p in live)
+            self.push_screen(ConfirmDialog(f"Run {names} is still training. Leave it running (it goes on without the app; Enter in Runs follows it again) or stop it?", [("leave", "Leave it running"), ("stop", "Stop it"), ("cancel", "Cancel")]), chosen)
 
         self.keep_work(leave, "quitting", discard="Quit without saving")
-
-    def _stop_training(self) -> None:
-        self.train_control.stop("the app was closed.")
 
 
 def make_app(

@@ -1,8 +1,7 @@
 """Messages the app's workers post to the screen.
 
 Workers run in threads and never touch widgets; they post one of these (``post_message`` is
-thread-safe) and the handlers update the widgets. High-rate messages (batch progress) define
-``can_replace`` so that queued ones collapse to the newest; epoch ends never do.
+thread-safe) and the handlers update the widgets.
 """
 
 from __future__ import annotations
@@ -38,29 +37,6 @@ class VectorizerView(Message):
     generation: int
     lines: list[str] = field(default_factory=list)
     error: str = ""
-
-
-@dataclass
-class TrainingEvent(Message):
-    """One event of engine.training's Trainer, handed over from the training thread."""
-
-    event: Any
-    probes: list[tuple[str, dict[str, float]]] | None = None
-
-    def can_replace(self, message: Message) -> bool:
-        # Batch progress collapses to the newest; every other event is a data point.
-        return (
-            isinstance(message, TrainingEvent)
-            and type(self.event).__name__ == "BatchEnd"
-            and type(message.event).__name__ == "BatchEnd"
-        )
-
-
-@dataclass
-class TrainingCrashed(Message):
-    """The training worker raised outside the Trainer (the Trainer reports its own failures)."""
-
-    error: str
 
 
 @dataclass

@@ -55,7 +55,8 @@ class RunState:
             "kerminal_run": F.FORMAT,
             **self.info,
             "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            "status": self.status,
+            # an epoch that ends while the run is paused must not write "running" over "paused"
+            "status": "paused" if self.status == "running" and self.control.paused else self.status,
             "message": message,
             "epochs": self.epochs_done,
             "target": self.target,

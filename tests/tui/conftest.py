@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -28,11 +31,32 @@ def tiny_experiment() -> Experiment:
 
 
 @pytest.fixture
-def runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A relative runs folder in a temporary working directory (so screens do not show
-    a temporary path)."""
+    a temporary path). Training processes a test leaves running are killed at its end."""
     monkeypatch.chdir(tmp_path)
-    return Path("runs")
+    yield Path("runs")
+    kill_runs(tmp_path / "runs")
+
+
+def kill_runs(root: Path) -> None:
+    """Kill the training processes of the runs under `root` that are still live (a run is its
+    own process and outlives the app a test drove)."""
+    for meta in root.glob("*/metrics.json"):
+        try:
+            raw = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        pid = raw.get("pid")
+        if raw.get("status") in ("starting", "running", "paused") and isinstance(pid, int) and pid > 0:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def run_meta(path: Path) -> dict:
+    return json.loads((Path(path) / "metrics.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture

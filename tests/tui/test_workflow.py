@@ -1,16 +1,19 @@
 """The whole workflow with real (tiny) training: Reber data -> preset seed002-reber -> train
-one epoch -> predict -> the run in Runs (curves, evaluate, predict with it, delete); stop and
-pause while training; a failed training shows in the log and the app carries on."""
+one epoch (a run process the Train pane follows) -> predict -> the run in Runs (curves,
+evaluate, predict with it, delete); pause, resume, learning rate, more epochs and stop steer a
+live run and its answers show in the log; a failed training shows in the log and the app
+carries on."""
 
 from __future__ import annotations
 
+from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, OptionList, RichLog, TabbedContent
 
-from tests.tui.conftest import settle, text_of, tiny_experiment, wait_until
+from tests.tui.conftest import answer_prompt, settle, text_of, tiny_experiment, wait_until
 from tui.app import make_app
-from tui.dialogs import ChoiceDialog, ConfirmDialog
+from tui.dialogs import ChoiceDialog, ConfirmDialog, TextPrompt
 
 
 def log_text(app) -> str:
@@ -71,11 +74,11 @@ async def test_reber_preset_train_predict_runs(app_factory):
         await pilot.pause()
         await pilot.press("t")
         train = app.pane("train")
-        await wait_until(pilot, lambda: train.epoch_lines == 1 and not train.training, 120, "one epoch of training")
+        await wait_until(pilot, lambda: train.progress is not None and train.progress.end is not None, 120, "one epoch of training")
         await pilot.pause()
-        assert train.epoch_lines == 1
+        assert train.epoch_lines == 1 and not train.training
         assert "finished after 1 epoch" in log_text(app)
-        assert "Probes after epoch 1" in text_of(app.query_one("#train-probes"))
+        assert "Probes after epoch 1" in text_of(app.query_one("#train-probes"))  # scored by the run
         assert train.history["loss"] and train.history["val_loss"]
         assert app.samples_per_second > 0
         # Predict with the model just trained
@@ -85,7 +88,7 @@ async def test_reber_preset_train_predict_runs(app_factory):
         await pilot.press(*"BTBTSSXXTVVETE", "enter")
         await wait_until(pilot, lambda: predict.predictions, 30, "a prediction")
         assert app.query_one("#predict-input").value == ""  # cleared for the next text
-        assert "live model of run" in text_of(app.query_one("#predict-model"))
+        assert f"run {train.watcher.id} · last (epoch 1)" in text_of(app.query_one("#predict-model"))
         p = predict.predictions[0]
         assert set(p.probabilities) == set(app.dataset.class_names)
         assert abs(sum(p.probabilities.values()) - 1) < 1e-4
@@ -101,7 +104,7 @@ async def test_reber_preset_train_predict_runs(app_factory):
         await pilot.pause()
         shown = text_of(app.query_one("#runs-eval"))
         assert "confusion" in shown and "precision" in shown and "misclassified" in shown
-        await pilot.press("enter")
+        await pilot.press("p")
         await pilot.pause()
         assert app.query_one(TabbedContent).active == "predict"
         await wait_until(pilot, lambda: predict.source.startswith("run "), 60, "the saved run's predictor")
@@ -126,39 +129,55 @@ async def test_reber_preset_train_predict_runs(app_factory):
 
 
 @pytest.mark.slow
-async def test_pause_resume_stop_and_keys_while_training(app_factory):
+async def test_keys_steer_the_live_run_and_its_answers_show_in_the_log(app_factory):
     exp = tiny_experiment()
     exp.fit.epochs = 500
     exp.fit.batch_size = 8
-    app = app_factory(exp, load_tensorflow=True)
+    app = app_factory(exp)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         await pilot.press("3", "t")
         train = app.pane("train")
-        await wait_until(pilot, lambda: train.epoch_lines >= 1, 60, "the first epoch")
-        # keys answer while training: switch panes and back (latency is measured in bench/)
+        await wait_until(pilot, lambda: train.epoch_lines >= 1, 90, "the first epoch")
+        assert app.tf_state == "not loaded"  # training is another process: no TensorFlow here
+        # keys answer while training: switch panes and back
         await pilot.press("2")
         await pilot.pause()
         assert app.query_one(TabbedContent).active == "layers"
         assert train.training
         await pilot.press("3", "space")
-        await pilot.pause()
-        assert train.control.paused and train.paused
+        await wait_until(pilot, lambda: "pause: paused at" in log_text(app) and train.paused, 30, "the pause")
+        assert "paused at epoch" in str(app.query_one("#train-status").content)
         lines = train.epoch_lines
-        await pilot.pause(0.6)
+        await pilot.pause(0.8)
         assert train.epoch_lines <= lines + 1  # at most the epoch that was ending
         await pilot.press("space")
+        await wait_until(pilot, lambda: "resume: resumed at" in log_text(app) and not train.paused, 30, "the resume")
+        await pilot.press("l")
+        await answer_prompt(pilot, "0.003")
+        await wait_until(pilot, lambda: "lr: " in log_text(app) and train.progress.learning_rates, 30, "the new learning rate")
+        assert train.progress.learning_rates[-1][1] == pytest.approx(0.003)
+        await pilot.press("l")
+        await answer_prompt(pilot, "fast")  # not a number: a notification, nothing sent
+        assert not any(isinstance(s, TextPrompt) for s in app.screen_stack)
+        assert train.training
+        target = train.progress.target
+        app.experiment.fit.epochs = 2
+        await pilot.press("m")
+        await wait_until(pilot, lambda: "more: training to epoch" in log_text(app) and train.progress.target == target + 2, 30, "more epochs")
+        await pilot.press("t")  # one followed run at a time: t says why it does nothing
         await pilot.pause()
-        assert not train.control.paused
-        await pilot.press("t")  # refused while training (the binding is disabled)
+        assert len(list(Path("runs").iterdir())) == 1
         await pilot.press("x")
         await wait_until(pilot, lambda: not train.training, 60, "the stop")
+        assert "stop: stopping at the end" in log_text(app)
         assert "stopped after" in log_text(app)
         assert train.epoch_lines < 500
-        # continue the same run for a few more epochs
-        app.experiment.fit.epochs = 1
+        assert "stopped after" in str(app.query_one("#train-status").content)
+        # m on a run that has ended continues it in a new process, still followed
         await pilot.press("m")
-        await wait_until(pilot, lambda: not train.training and "continuing" in log_text(app), 60, "the continued run")
+        await wait_until(pilot, lambda: not train.training and "continuing to epoch" in log_text(app), 90, "the continued run")
+        assert train.progress.status == "finished"
         assert len(app.pane("runs").runs) == 1
 
 
@@ -166,7 +185,7 @@ async def test_pause_resume_stop_and_keys_while_training(app_factory):
 async def test_failed_training_shows_in_the_log_and_the_app_carries_on(app_factory):
     exp = tiny_experiment()
     exp.fit.monitor = "val_precision"  # not a metric this model logs
-    app = app_factory(exp, load_tensorflow=True)
+    app = app_factory(exp)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         app.reload_data()  # t while the data loads: training starts once it has loaded

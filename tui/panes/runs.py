@@ -1,7 +1,9 @@
-"""The Runs pane: saved runs (date, preset, data source, epochs, best validation metric);
-predict with one, show its curves, evaluate it (confusion matrix, per-class precision/recall,
-the most confidently misclassified examples), open its experiment, delete it after
-confirmation."""
+"""The Runs pane: saved and live runs (status, date, preset, data source, epochs, best
+validation metric); Enter follows one in the Train pane (its whole history; a live run is
+steered there), p predicts with one, c shows its curves, e evaluates it (confusion matrix,
+per-class precision/recall, the most confidently misclassified examples), o opens its
+experiment, d deletes it after confirmation. While a listed run is live, its status and
+epochs are re-read every LIVE_S seconds (its metrics.json only)."""
 
 from __future__ import annotations
 
@@ -15,11 +17,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
+from engine import KerminalError
 from tui.dialogs import ConfirmDialog
 from tui.messages import EvaluationReady
 from tui.panes.base import Pane
 from tui.panes.train import split_metrics
 from tui.widgets.curves import CurvePlot
+
+LIVE_S = 2.0  # live runs' rows are refreshed this often
+LIVE = ("starting", "running", "paused")
 
 
 def evaluation_renderable(evaluation: Any) -> Table:
@@ -52,7 +58,8 @@ def evaluation_renderable(evaluation: Any) -> Table:
 class RunsPane(Pane):
     DEFAULT_FOCUS = "#runs-table"
     BINDINGS = [
-        Binding("enter", "predict", "Predict with", tooltip="Use the selected run in the Predict pane."),
+        Binding("enter", "attach", "Follow", tooltip="Follow the selected run in the Train pane: its whole history, and its keys steer a live run."),
+        Binding("p", "predict", "Predict with", tooltip="Use the selected run in the Predict pane."),
         Binding("e", "evaluate", "Evaluate", tooltip="Evaluate the selected run on its test (or validation) split."),
         Binding("c", "curves", "Curves", tooltip="Show the selected run's training curves."),
         Binding("o", "open_experiment", "Open", tooltip="Edit the selected run's experiment (asks about unsaved changes first)."),
@@ -77,6 +84,7 @@ class RunsPane(Pane):
 
     def on_mount(self) -> None:
         self.action_refresh()
+        self.set_interval(LIVE_S, self._refresh_live)
 
     @property
     def table(self) -> DataTable:
@@ -108,13 +116,30 @@ class RunsPane(Pane):
             table.add_column(label, key=key)
         for r in self.runs:
             best = "" if r.best_value is None else f"{'' if one else r.monitor + ' '}{r.best_value:.4f} (ep {r.best_epoch})"
-            table.add_row(r.id, r.data, r.status, str(r.epochs), best, r.preset or r.name, r.created.replace("T", " ")[:16], key=r.id)
+            table.add_row(r.id, r.data, r.status, _epochs(r), best, r.preset or r.name, r.created.replace("T", " ")[:16], key=r.id)
         if self.runs:
             table.move_cursor(row=min(max(keep, 0), len(self.runs) - 1))
         count = f"{len(self.runs)} run(s)" if self.runs else "no runs yet: train one in the Train pane (3)"
         self.query_one("#runs-summary", Static).update(f"Runs in {root}: {count}")
         if not self.runs:
             self._clear_detail()
+
+    def _refresh_live(self) -> None:
+        """Re-read the live runs' metrics.json (only theirs) and update their status and
+        epochs cells in place (the cursor and the detail stay)."""
+        from engine.runs import read_info
+
+        for i, r in enumerate(self.runs):
+            if r.status not in LIVE:
+                continue
+            try:
+                new = read_info(r.path)
+            except (KerminalError, OSError):  # deleted meanwhile: the next full refresh drops it
+                continue
+            if (new.status, new.epochs, new.target) != (r.status, r.epochs, r.target):
+                self.runs[i] = new
+                self.table.update_cell(r.id, "status", new.status)
+                self.table.update_cell(r.id, "epochs", _epochs(new))
 
     def _clear_detail(self) -> None:
         self.query_one("#runs-loss", CurvePlot).clear()
@@ -129,7 +154,7 @@ class RunsPane(Pane):
 
     @on(DataTable.RowSelected, "#runs-table")
     def _selected(self) -> None:
-        self.action_predict()
+        self.action_attach()
 
     # ---- actions -------------------------------------------------------------------------
     def action_curves(self) -> None:
@@ -151,6 +176,17 @@ class RunsPane(Pane):
             if keys and plot_id == "#runs-acc":
                 plot.title = keys[0]
             plot.replot()
+
+    def action_attach(self) -> None:
+        """Follow the selected run in the Train pane and show that pane."""
+        run = self.selected()
+        if run is None:
+            self.notify("No run selected.", title="Runs")
+            return
+        from tui.panes.train import TrainPane
+
+        self.app.query_one(TrainPane).follow(run.path)
+        self.kapp.action_show_pane("train")
 
     def action_predict(self) -> None:
         run = self.selected()
@@ -230,3 +266,8 @@ class RunsPane(Pane):
             self.action_refresh()
 
         self.app.push_screen(ConfirmDialog(f"Delete run {run.id} ({run.path})? This cannot be undone.", [("delete", "Delete"), ("cancel", "Cancel")]), chosen)
+
+
+def _epochs(r: Any) -> str:
+    """Epochs done, and of how many while the run is live ("7/20")."""
+    return f"{r.epochs}/{r.target}" if r.status in LIVE and r.target else str(r.epochs)

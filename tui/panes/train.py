@@ -1,39 +1,39 @@
-"""The Train pane: fit settings, start/stop/pause, live progress, curves, log and probes.
+"""The Train pane: fit settings, start and steer a run, live progress, curves, log and probes.
 
-Training runs in a thread worker (`@work(thread=True, exclusive=True, exit_on_error=False)`).
-The Trainer's listener runs in that thread and only posts `TrainingEvent` messages; the
-handlers here update the widgets. Batch events are already throttled by the Trainer and
-collapse in the message queue (`can_replace`); a timer redraws the progress line twice a
-second at most and the curves once a second, and the curves are drawn at once when an
-epoch ends unless they were drawn under CURVES_S ago (then the timer draws them: short epochs do not
-flood the terminal; epoch ends are never dropped, and the end of a run draws at once).
+Training is a separate process (`engine.runs.start_run`): the pane follows one run folder
+with a `RunWatcher` polled by a timer every POLL_S seconds (each poll reads only the bytes
+appended to events.jsonl) and draws from its `Progress`. The keys steer the followed run
+through its command folder (`post_command`): the run answers with a Steered event that the
+next polls show in the log. The Runs pane can point the pane at any run (Enter attaches): a
+fresh watcher reads the run's whole events.jsonl, so the history, curves and probes are all
+there. The progress line is redrawn only when its text changes and the curves at most once
+every CURVES_S seconds (short epochs would otherwise flood the terminal); the end of a run
+draws at once.
 """
 
 from __future__ import annotations
 
-import gc
-import math
-import threading
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, RichLog, Static
 
+from engine import KerminalError
 from engine import Experiment
-from tui.dialogs import Field, FormDialog
-from tui.messages import TrainingCrashed, TrainingEvent
+from tui.dialogs import Field, FormDialog, TextPrompt
 from tui.panes.base import Pane
 from tui.widgets.curves import CurvePlot
 from tui.widgets.probbars import bars
 
-REDRAW_S = 0.5  # the progress line is redrawn at most this often during an epoch
-# ... and the curves at most this often: epochs of under a second (vectorize once and XLA
-# made them that short) would otherwise redraw both plots each epoch, 20 KB/s at 120x40.
+POLL_S = 0.25  # the followed run's events.jsonl is read this often (only its new bytes)
+# The curves are redrawn at most this often: epochs of under a second (vectorize once and
+# XLA made them that short) would otherwise redraw both plots each epoch, 20 KB/s at 120x40.
 CURVES_S = 1.0
 MAX_PROBES = 5
 
@@ -62,36 +62,27 @@ def split_metrics(names: list[str]) -> tuple[list[str], list[str]]:
 class TrainPane(Pane):
     DEFAULT_FOCUS = "#train-log"
     BINDINGS = [
-        Binding("t", "train", "Train", tooltip="Train a new run with the current experiment."),
-        Binding("m", "more", "More epochs", tooltip="Continue the last run for the configured number of epochs."),
-        Binding("x", "stop", "Stop", tooltip="Stop at the end of the current batch (the run is saved)."),
-        Binding("space", "pause", "Pause/Resume", tooltip="Pause or resume training between batches."),
+        Binding("t", "train", "Train", tooltip="Train a new run (its own process) with the current experiment."),
+        Binding("m", "more", "More epochs", tooltip="Add the configured number of epochs to the followed run (continues it when it has ended)."),
+        Binding("x", "stop", "Stop", tooltip="Stop the followed run at the end of its current batch (the run is saved)."),
+        Binding("space", "pause", "Pause/Resume", tooltip="Pause or resume the followed run between batches."),
+        Binding("l", "learning_rate", "Learning rate…", tooltip="Change the followed run's learning rate from its next batch."),
         Binding("f", "fit_settings", "Settings…", tooltip="Epochs, batch size, validation fraction, seed, early stopping."),
         Binding("b", "probes", "Probes…", tooltip="Sentences re-scored after every epoch."),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.trainer: Any = None  # the last Trainer (continuable)
-        self.training = False
-        self.paused = False
-        self.history: dict[str, list[float]] = {}
-        self.trace: dict[str, tuple[list[float], list[float]]] = {}
-        self._dirty = False
-        self._last_replot = 0.0  # time.monotonic() of the last curves redraw
-        self._started: Any = None
-        self._epoch_t0 = 0.0
-        self._last_epoch: Any = None
+        self.watcher: Any = None  # the RunWatcher of the followed run (None: none yet)
+        self.started_here: dict[Path, int] = {}  # runs this app started: folder -> process id
         self.epoch_lines = 0  # lines written to the log for finished epochs (tests read it)
-        self.last_result: Any = None
-        self._probe_predictor: Any = None
-        self._pending_start: bool | None = None  # t pressed while the data was loading
-        self._last_batch: Any = None  # the newest batch event, drawn by the timer
-        self._probe_builder: threading.Thread | None = None
-        self._probe_error = ""
-        self._probe_texts: list[str] = []
-        self._class_names: list[str] = []
+        self._seen_live = False  # the followed run was live while followed (its end loads its model)
+        self._last_status = ""  # the followed run's status as last handled
+        self._dirty = False  # new points for the curves
+        self._last_replot = 0.0  # time.monotonic() of the last curves redraw
+        self._pending_start = False  # t pressed while the data was loading
         self._status_text = ""
+        self._log_width: int | None = None  # the log's width when last shown
 
     def compose(self) -> ComposeResult:
         yield Static("", id="train-settings", classes="summary")
@@ -105,59 +96,110 @@ class TrainPane(Pane):
             yield RichLog(id="train-log", max_lines=1000, wrap=True, markup=False, auto_scroll=True, min_width=20)  # wrap to the pane, not to 78 columns
             yield Static("", id="train-probes")
 
-    @property
-    def control(self) -> Any:
-        return self.kapp.train_control
-
     def on_mount(self) -> None:
-        self.set_interval(REDRAW_S, self._flush)
+        self.set_interval(POLL_S, self._tick)
         self.experiment_changed()
-        self.query_one("#train-log", RichLog).write("Press t to train, f for settings, b to pin probe sentences.")
+        self._log("Press t to train, f for settings, b to pin probe sentences; Enter in Runs (5) follows a saved or live run.")
+
+    # ---- the followed run ----------------------------------------------------------------
+    @property
+    def progress(self) -> Any:
+        """The followed run's Progress (None when no run is followed)."""
+        return self.watcher.progress if self.watcher is not None else None
+
+    @property
+    def training(self) -> bool:
+        """The followed run is live (starting, running or paused)."""
+        return self.watcher is not None and self.watcher.progress.live
+
+    @property
+    def paused(self) -> bool:
+        return self.training and self.watcher.progress.status == "paused"
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        return self.watcher.progress.history if self.watcher is not None else {}
+
+    def live_runs(self) -> list[Path]:
+        """The followed run and the runs this app started, those still live."""
+        from engine.runs import read_info
+
+        paths = dict.fromkeys([*([self.watcher.path] if self.watcher is not None else []), *self.started_here])
+        out = []
+        for path in paths:
+            if self.watcher is not None and path == self.watcher.path:
+                live = self.training
+            else:
+                try:
+                    live = read_info(path).status in ("starting", "running", "paused")
+                except (KerminalError, OSError):
+                    live = False
+            if live:
+                out.append(path)
+        return out
+
+    def follow(self, path: Path) -> None:
+        """Show the run in `path` (live or not) and steer it with the keys: a fresh watcher
+        reads its whole events.jsonl at the next tick."""
+        from engine.runs import RunWatcher
+
+        self.watcher = RunWatcher(path)
+        self.epoch_lines, self._seen_live, self._last_status = 0, False, ""
+        self.query_one("#train-log", RichLog).clear()
+        self._log(Text(f"following run {path.name} ({path})", style="bold"))
+        for plot in self.query(CurvePlot):
+            plot.epochs = None
+            plot.marks = []
+            plot.clear()
+        self.query_one("#train-progress", ProgressBar).update(total=1, progress=0)
+        self._show_probes(None)
+        self._status("reading the run…")
+        self._tick()
 
     # ---- bindings enabled by state -------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("train", "more", "fit_settings"):
-            return None if self.training else True
-        if action in ("stop", "pause"):
+        if action in ("stop", "pause", "learning_rate"):
             return True if self.training else None
         return True
 
     # ---- hooks ---------------------------------------------------------------------------
     def experiment_changed(self) -> None:
+        self._show_settings()
+        if self.progress is None or not self.progress.probes:
+            self._show_probes(None)
+
+    def _show_settings(self) -> None:
         exp = self.kapp.experiment
         f = exp.fit
         es = f"early stop {f.early_stopping.patience}" + (" (restore best)" if f.early_stopping.restore_best else "") if f.early_stopping.patience else "no early stop"
         text = f"epochs {f.epochs} · batch {f.batch_size} · val {exp.data.split.validation:g} · seed {f.seed} · {f.monitor} · {es}"
         if exp.probes:
             text += f" · {len(exp.probes)} probe(s)"
-        self.query_one("#train-settings", Static).update(text)
-        self._show_probes(None)
+        if self.watcher is not None:
+            line = Text.assemble((f"run {self.watcher.id} {self.progress.status}", "bold"), " │ t: ", text)
+        else:
+            line = Text(text)
+        self.query_one("#train-settings", Static).update(line)
 
     def dataset_changed(self) -> None:
-        if self._pending_start is not None and not self.kapp.data_loading:
-            continue_run, self._pending_start = self._pending_start, None
+        if self._pending_start and not self.kapp.data_loading:
+            self._pending_start = False
             if self.kapp.dataset is None:
                 self._status("idle: the data did not load (see the Data pane)")
             else:
-                self._start(continue_run)
+                self.action_train()
 
     # ---- actions -------------------------------------------------------------------------
     def action_train(self) -> None:
-        self._start(continue_run=False)
+        """Start a new run of the current experiment in its own process and follow it."""
+        from engine.runs import start_run
 
-    def action_more(self) -> None:
-        if self.trainer is None or self.trainer.run_dir is None:
-            self.notify("No run to continue yet: press t to train one.", title="Train")
-            return
-        self._start(continue_run=True)
-
-    def _start(self, continue_run: bool) -> None:
         app = self.kapp
         if self.training:
-            self.notify("Training is already running.", title="Train")
+            self.notify(f"Already training run {self.watcher.id}: x stops it, m adds epochs.", title="Train")
             return
         if app.data_loading:
-            self._pending_start = continue_run
+            self._pending_start = True
             self._status("waiting for the data to load…")
             self.notify("Training starts when the data has loaded.", title="Train")
             return
@@ -169,93 +211,80 @@ class TrainPane(Pane):
             message = error or "; ".join(report.errors[:3])
             self.notify(f"The layer stack does not validate: {message}", title="Train", severity="error", timeout=8)
             return
-        exp = app.experiment.copy()
-        if not continue_run:
-            from engine.training import Trainer
+        try:
+            path = start_run(app.experiment.copy(), app.runs_dir)
+        except (KerminalError, OSError) as exc:
+            self.notify(f"Could not start the run: {exc}", title="Train", severity="error", timeout=10)
+            return
+        self.started_here[path] = self._pid(path)
+        self.follow(path)
+        app.runs_changed()
 
-            self.trainer = Trainer(exp, app.dataset, app.runs_dir, self._listener, self.control, batch_interval=0.25)
-            self.history, self.trace = {}, {}
-            self.query_one("#loss-plot", CurvePlot).clear()
-            self.query_one("#acc-plot", CurvePlot).clear()
-            self._probe_predictor = None
-        self._probe_texts = list(exp.probes)
-        self._class_names = list(app.dataset.class_names)
-        self.training, self.paused = True, False
+    def action_more(self) -> None:
+        """The followed run trains fit.epochs more: a live run is told to (`more`), an ended
+        one is continued in a new process (`resume_run`) and still followed."""
+        from engine.runs import resume_run
+
+        w = self.watcher
+        if w is None:
+            self.notify("No run to continue yet: press t to train one (or Enter on a run in Runs).", title="Train")
+            return
+        n = self.kapp.experiment.fit.epochs
+        if w.progress.live:
+            self._post("more", n, f"{n} more epoch(s)")
+            return
+        try:
+            resume_run(w.path, n)
+        except (KerminalError, OSError) as exc:
+            self.notify(str(exc), title="Train", severity="error", timeout=10)
+            return
+        p = w.progress
+        p.status, p.end, p.message = "starting", None, ""
+        self._seen_live, self._last_status = True, "starting"
+        self.started_here[w.path] = self._pid(w.path)
+        self._log(Text(f"continuing run {w.id} for {n} more epoch(s)…", style="dim"))
         self.refresh_bindings()
-        if app.tf_state != "ready":
-            app.start_tensorflow()
-            self._status("waiting for TensorFlow…")
-        else:
-            self._status("building the model…")
-        epochs = exp.fit.epochs
-        self._run(self.trainer, epochs)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="train", description="train")
-    def _run(self, trainer: Any, epochs: int) -> None:
-        from engine import KerminalError
-
-        try:
-            trainer.run(epochs)
-        except KerminalError:
-            return  # the Trainer has already sent a Failed event with the message
-        # anything else goes to worker_failed
-
-    def worker_failed(self, worker: Any, message: str) -> bool:
-        if worker.group != "train":
-            return False
-        self.post_message(TrainingCrashed(message))
-        return True
-
-    def _listener(self, event: Any) -> None:
-        """Runs in the training thread: post the event; at an epoch end, score the probes.
-
-        The probes' Predictor (a traced function) is built in a side thread while the first
-        epoch trains, so training does not wait for it; scoring a few sentences is ~ms."""
-        from engine.training import EpochEnd, Started
-
-        probes = None
-        if isinstance(event, Started) and self._probe_texts and self._probe_predictor is None:
-            self._probe_builder = threading.Thread(target=self._build_probe_predictor, name="kerminal-probes", daemon=True)
-            self._probe_builder.start()
-        if isinstance(event, EpochEnd) and self._probe_texts:
-            probes = self._score_probes()
-        self.post_message(TrainingEvent(event, probes))
-
-    def _build_probe_predictor(self) -> None:
-        from engine.training import Predictor
-
-        try:
-            self._probe_predictor = Predictor(self.trainer.model, self._class_names, self.trainer.exp)
-        except Exception as exc:  # probes are a view: never stop training for them
-            self._probe_error = str(exc)
-
-    def _score_probes(self) -> list[tuple[str, dict[str, float]]] | None:
-        if self._probe_builder is not None:
-            self._probe_builder.join()
-            self._probe_builder = None
-        if self._probe_predictor is None:
-            return [("(probes failed)", {self._probe_error[:60] or "no predictor": 0.0})]
-        try:
-            return [(p.text, p.probabilities) for p in self._probe_predictor.predict_many(self._probe_texts)]
-        except Exception as exc:
-            return [("(probes failed)", {str(exc)[:60]: 0.0})]
+        self._show_settings()
+        self.kapp.runs_changed()
 
     def action_stop(self) -> None:
-        if self.training:
-            self.control.stop("stopped from the app.")
+        if self._post("stop", None, "stop at the end of this batch"):
             self._status("stopping at the end of this batch…")
 
     def action_pause(self) -> None:
+        if self.paused:
+            self._post("resume", None, "resume")
+        else:
+            self._post("pause", None, "pause")
+
+    def action_learning_rate(self) -> None:
         if not self.training:
             return
-        if self.paused:
-            self.control.resume()
-            self.paused = False
-            self._status("resumed")
-        else:
-            self.control.pause()
-            self.paused = True
-            self._status("paused (space resumes)")
+        p = self.progress
+        current = p.learning_rates[-1][1] if p.learning_rates else (p.last_epoch.learning_rate if p.last_epoch is not None and p.last_epoch.learning_rate else None)
+        run_id = self.watcher.id
+
+        def chosen(value: str | None) -> None:
+            if value and value.strip():
+                self._post("lr", value.strip(), f"set the learning rate to {value.strip()}", run_id)
+
+        self.app.push_screen(TextPrompt(f"Learning rate of run {run_id} (from its next batch)", f"{current:g}" if current else "", "e.g. 3e-4", "Enter sends · Esc cancels"), chosen)
+
+    def _post(self, command: str, value: Any, what: str, run_id: str | None = None) -> bool:
+        """Send a steering command to the followed run; a notification when it cannot."""
+        from engine.runs import post_command
+
+        w = self.watcher
+        if w is None or (run_id is not None and w.id != run_id):
+            self.notify("The run this was meant for is no longer followed; nothing was sent.", title="Train")
+            return False
+        try:
+            post_command(w.path, command, value)
+        except (KerminalError, OSError) as exc:
+            self.notify(str(exc), title="Train", severity="error", timeout=8)
+            return False
+        self._log(Text(f"asked run {w.id} to {what}…", style="dim"))
+        return True
 
     def action_fit_settings(self) -> None:
         exp = self.kapp.experiment
@@ -296,133 +325,132 @@ class TrainPane(Pane):
 
         self.app.push_screen(FormDialog("Probe sentences", fields, note="Pinned sentences are scored after every epoch, so you see the model learn."), done)
 
-    # ---- events from the training thread -------------------------------------------------
-    def on_training_event(self, message: TrainingEvent) -> None:
-        from engine.training import BatchEnd, EpochEnd, Failed, Finished, Started, Stopped, describe
+    # ---- following the run: the timer ---------------------------------------------------
+    def _tick(self) -> None:
+        """Poll the followed run (its new events only) and draw what changed."""
+        from engine.runs import BatchEnd, EpochEnd, Failed, Started, Steered
 
-        event = message.event
-        log = self.query_one("#train-log", RichLog)
-        bar = self.query_one("#train-progress", ProgressBar)
-        if isinstance(event, Started):
-            gc.freeze()  # the model just built: keep its objects out of full collections
-            self._started = event
-            self._epoch_t0 = time.monotonic()
-            bar.update(total=(event.epochs - event.initial_epoch) * event.steps_per_epoch, progress=0)
-            for plot in self.query(CurvePlot):
-                plot.epochs = event.epochs
-            log.write(describe(event))
-            self._status(f"epoch {event.initial_epoch + 1}/{event.epochs} · starting")
-        elif isinstance(event, BatchEnd):
-            self._on_batch(event, bar)
-        elif isinstance(event, EpochEnd):
-            self._on_epoch(event, bar, log, message.probes)
-        elif isinstance(event, (Finished, Stopped, Failed)):
-            self._on_end(event, log)
-
-    def _on_batch(self, event: Any, bar: ProgressBar) -> None:
-        """Keep the batch's figures; the timer draws them (coalesced)."""
-        if self._started is None:
+        w = self.watcher
+        if w is None:
             return
-        x = event.epoch - 1 + event.step / max(event.steps, 1)
-        for name, value in event.metrics.items():
-            if isinstance(value, (int, float)) and math.isfinite(value):
-                xs, ys = self.trace.setdefault(name, ([], []))
-                xs.append(x)
-                ys.append(float(value))
-        self._last_batch = event
-        self._dirty = True
-
-    def _draw_batch(self, event: Any) -> None:
-        s = self._started
-        bar = self.query_one("#train-progress", ProgressBar)
-        done = (event.epoch - 1 - s.initial_epoch) * event.steps + event.step
-        if bar.total and round(100 * done / bar.total) != round(100 * bar.progress / bar.total):
-            bar.update(progress=done)  # only when the drawn percentage moves
-        elapsed = time.monotonic() - self._epoch_t0
-        rate = event.step * s.batch_size / elapsed if elapsed > 0 else 0.0
-        left_steps = (s.epochs - event.epoch) * event.steps + (event.steps - event.step)
-        eta = left_steps * (elapsed / event.step) if event.step else 0.0
-        self._status(f"epoch {event.epoch}/{s.epochs} · step {event.step}/{event.steps} · ETA {_duration(eta)} · {rate:,.0f} samples/s")
-
-    def _on_epoch(self, event: Any, bar: ProgressBar, log: RichLog, probes: Any) -> None:
-        from engine.training import describe
-
-        s = self._started
-        for name, value in event.metrics.items():
-            column = self.history.setdefault(name, [])
-            column.extend([math.nan] * max(0, event.epoch - 1 - len(column)))
-            column.append(float(value))
-        self.trace = {}
-        self._last_batch = None
-        self._last_epoch = event
-        self.kapp.samples_per_second = float(event.samples_per_s)
-        self._epoch_t0 = time.monotonic()
-        if s is not None:
-            bar.update(progress=(event.epoch - s.initial_epoch) * s.steps_per_epoch)
-        log.write(describe(event))
-        self.epoch_lines += 1
-        eta = f" · ETA {_duration(event.eta_s)}" if event.epoch < event.epochs else ""
-        self._status(f"epoch {event.epoch}/{event.epochs} done · {event.samples_per_s:,.0f} samples/s{eta}")
-        if time.monotonic() - self._last_replot >= CURVES_S:
+        self._reap()
+        found = w.poll()
+        p = w.progress
+        ended = False
+        for event in found:
+            if isinstance(event, BatchEnd):
+                self._dirty = True
+                continue
+            if isinstance(event, Started):
+                for plot in self.query(CurvePlot):
+                    plot.epochs = event.epochs
+                self._log(_describe(event))
+            elif isinstance(event, EpochEnd):
+                self._log(_describe(event))
+                self.epoch_lines += 1
+                self.kapp.samples_per_second = float(event.samples_per_s)
+                self._dirty = True
+                if event.probes:
+                    self._show_probes(event.probes, event.epoch)
+            elif isinstance(event, Steered):
+                self._log(Text(_describe(event), style="cyan" if event.ok else "yellow"))
+            else:  # Finished, Stopped, Failed
+                ended = True
+                self._log(Text(_describe(event), style="bold red" if isinstance(event, Failed) else "bold green"))
+        if p.live:
+            self._seen_live = True
+        if p.status != self._last_status:
+            was = self._last_status
+            self._last_status = p.status
+            if p.status in ("interrupted", "missing") and was:
+                self._log(Text(f"run {w.id} is {p.status}: {p.message}", style="bold red"))
+                self.notify(f"Run {w.id} is {p.status}: {p.message}", title="Train", severity="error", timeout=10)
+            self.refresh_bindings()
+            self._show_settings()
+            if not p.live:
+                self._dirty = True
+                self._last_replot = 0.0  # the end draws at once
+        if ended and self._seen_live:
+            self._run_ended(p)
+        self._draw_progress(p)
+        if self._dirty and time.monotonic() - self._last_replot >= CURVES_S:
             self._replot()
-        else:  # epochs shorter than CURVES_S: the timer draws this one within CURVES_S
-            self._dirty = True
-        if probes is not None:
-            self._show_probes(probes, event.epoch)
 
-    def _on_end(self, event: Any, log: RichLog) -> None:
-        from engine.training import Failed, describe
+    def _run_ended(self, p: Any) -> None:
+        from engine.runs import Failed
 
-        self.training, self.paused = False, False
-        self.refresh_bindings()
-        self.trace = {}
-        self._replot()
-        if isinstance(event, Failed):
-            log.write(Text(describe(event), style="bold red"))
-            self._status("failed: see the log")
-            self.notify(event.message, title="Training failed", severity="error", timeout=10)
-        else:
-            if type(event).__name__ == "Finished":  # early stopping ends before the last epoch
-                bar = self.query_one("#train-progress", ProgressBar)
-                bar.update(total=max(bar.progress, 1), progress=max(bar.progress, 1))
-            log.write(Text(describe(event), style="bold green"))
-            self._status(f"{'finished' if type(event).__name__ == 'Finished' else 'stopped'} after {event.epochs} epoch(s)")
-            if event.epochs and self.trainer is not None and self.trainer.model is not None:
-                self.kapp.model_trained(self.trainer.model, list(self._class_names), self.trainer.exp, event.run_dir)
+        end = p.end
+        if isinstance(end, Failed):
+            self.notify(end.message, title="Training failed", severity="error", timeout=10)
+        elif end is not None and end.epochs:
+            self.kapp.model_trained(self.watcher.path)
         self.kapp.runs_changed()
 
-    def on_training_crashed(self, message: TrainingCrashed) -> None:
-        self.training, self.paused = False, False
-        self.refresh_bindings()
-        self.query_one("#train-log", RichLog).write(Text(f"failed: {message.error}", style="bold red"))
-        self._status("failed: see the log")
-        self.notify(message.error, title="Training failed", severity="error", timeout=10)
+    def _reap(self) -> None:
+        """Collect the runs this app started that have exited (else they stay zombies, which
+        look alive to a liveness check by pid)."""
+        for path, pid in list(self.started_here.items()):
+            if pid <= 0:
+                continue
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                self.started_here[path] = 0
+
+    @staticmethod
+    def _pid(path: Path) -> int:
+        import json
+
+        try:
+            return int(json.loads((path / "metrics.json").read_text(encoding="utf-8")).get("pid") or 0)
+        except (OSError, ValueError, TypeError):
+            return 0
 
     # ---- drawing -------------------------------------------------------------------------
+    def _log(self, content: str | Text) -> None:
+        """Write a line to the log, wrapped to the log's width; while the pane is hidden (its
+        width 0), to the width it had when last shown, not to RichLog's min_width."""
+        log = self.query_one("#train-log", RichLog)
+        width = log.scrollable_content_region.width
+        if width > 0:
+            self._log_width = width
+        log.write(content, width=self._log_width)
+
     def _status(self, text: str) -> None:
         if text != self._status_text:  # an unchanged line is not redrawn
             self._status_text = text
             self.query_one("#train-status", Static).update(text, layout=False)  # its row is 1 line: no layout
 
-    def _flush(self) -> None:
-        if self._dirty:
-            if self._last_batch is not None and self._started is not None:
-                self._draw_batch(self._last_batch)
-            if time.monotonic() - self._last_replot >= CURVES_S:
-                self._replot()
+    def _draw_progress(self, p: Any) -> None:
+        bar = self.query_one("#train-progress", ProgressBar)
+        steps = max(p.steps, 1)
+        total = max(p.target, 1) * steps
+        done = total if p.status == "finished" else min(round(p.x * steps), total)
+        if bar.total != total:
+            bar.update(total=total, progress=done)
+        elif round(100 * done / total) != round(100 * (bar.progress or 0) / total):
+            bar.update(progress=done)  # only when the drawn percentage moves
+        self._status(_status_line(p))
 
     def _replot(self) -> None:
         self._dirty = False
         self._last_replot = time.monotonic()
-        names = list(self.history) or list(self.trace)
+        p = self.progress
+        if p is None:
+            return
+        names = list(p.history) or list(p.trace)
         loss_keys, metric_keys = split_metrics(names)
+        marks = [x for x, _ in p.learning_rates]
         loss_plot = self.query_one("#loss-plot", CurvePlot)
         acc_plot = self.query_one("#acc-plot", CurvePlot)
         with self.app.batch_update():
             for plot, keys, trace_key in ((loss_plot, loss_keys, "loss"), (acc_plot, metric_keys, metric_keys[0] if metric_keys else "")):
-                plot.set_series({("train" if not k.startswith("val_") else "validation"): self.history.get(k, []) for k in keys})
-                xs, ys = self.trace.get(trace_key, ([], []))
+                plot.set_series({("train" if not k.startswith("val_") else "validation"): p.history.get(k, []) for k in keys})
+                xs, ys = p.trace.get(trace_key, ([], []))
                 plot.set_trace(xs, ys)
+                plot.marks = marks
                 if metric_keys and plot is acc_plot:
                     plot.title = metric_keys[0]
                 plot.replot()
@@ -445,7 +473,29 @@ class TrainPane(Pane):
         box.update(text)
 
 
-def _duration(seconds: float) -> str:
+def _status_line(p: Any) -> str:
     from engine.training import format_duration
 
-    return format_duration(seconds)
+    if p.status == "starting":
+        return "starting (loading data, building the model)…"
+    if p.status == "paused":
+        return f"paused at epoch {p.epoch} step {p.step}/{p.steps} · space resumes"
+    if p.status == "running":
+        if not p.epoch:
+            return f"epoch {p.epochs + 1}/{p.target} · building the model…"
+        eta = "ETA estimating…" if p.eta_s is None else f"ETA {format_duration(p.eta_s)}"
+        rate = f" · {p.samples_per_s:,.0f} samples/s" if p.samples_per_s else ""
+        return f"epoch {p.epoch}/{p.target} · step {p.step}/{p.steps} · {eta}{rate}"
+    if p.status in ("finished", "stopped"):
+        return f"{p.status} after {p.epochs} epoch{'s' if p.epochs != 1 else ''} · m continues it"
+    if p.status == "failed":
+        return "failed: see the log"
+    if p.status == "interrupted":
+        return f"interrupted after {p.epochs} epoch(s): its process is gone · m continues it"
+    return f"{p.status}: {p.message}"
+
+
+def _describe(event: Any) -> str:
+    from engine.training import describe
+
+    return describe(event)

@@ -25,7 +25,8 @@ from textual_plotext import PlotextPlot
 
 class CurvePlot(PlotextPlot):
     """One metric over epochs: training and validation, plus a smoothed trace of the current
-    epoch's batches (x = epoch - 1 + step / steps)."""
+    epoch's batches (x = epoch - 1 + step / steps), and vertical lines at `marks` (the
+    learning-rate changes of a run)."""
 
     DEFAULT_CSS = """
     CurvePlot { height: 1fr; min-height: 6; }
@@ -39,6 +40,7 @@ class CurvePlot(PlotextPlot):
         self.trace_x: list[float] = []
         self.trace_y: list[float] = []
         self.epochs: int | None = None  # live: the run's last epoch, where the x axis may end
+        self.marks: list[float] = []  # x positions (epochs) of learning-rate changes: vertical lines
         self._ylim: tuple[float, float] | None = None  # live: the y bounds so far (they only grow)
         self._lines: list[str] = []  # the plot's text as last drawn, one ANSI string per line
         self._key: tuple[int, int, str] | None = None  # (width, height, plotext theme) of _lines
@@ -72,6 +74,9 @@ class CurvePlot(PlotextPlot):
                 plt.plot(xs, values, label=name, marker="braille")
         if self.trace_x:
             plt.plot(self.trace_x, self.trace_y, label="batches", marker="dot")
+        if longest or self.trace_x:
+            for x in self.marks:  # a learning-rate change (the log says to what)
+                plt.vline(x, "orange")
         right = max([longest, *(self.trace_x or [0])])
         if right <= 1:
             plt.xlim(0, 1 if not longest else 2)

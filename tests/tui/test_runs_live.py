@@ -1,0 +1,131 @@
+"""Runs are processes the app follows (issue 12): Enter in Runs shows a finished run's whole
+history in the Train pane; quitting while a run trains asks, and "Leave it running" leaves it
+to finish on its own; a followed run killed with SIGKILL shows as interrupted (also in Runs)."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+from textual.widgets import DataTable, RichLog, Static, TabbedContent
+
+from engine.runs import RunWatcher, start_run
+from tests.tui.conftest import run_meta, settle, text_of, tiny_experiment, wait_until
+from tui.dialogs import ConfirmDialog
+
+
+def log_text(app) -> str:
+    return "\n".join(line.text for line in app.query_one("#train-log", RichLog).lines)
+
+
+@pytest.mark.slow
+async def test_enter_on_a_finished_run_shows_its_whole_history(app_factory, runs_dir):
+    exp = tiny_experiment()
+    exp.fit.epochs = 3
+    exp.probes = ["a wonderful film"]
+    path = start_run(exp, runs_dir)
+    assert RunWatcher(path).wait(timeout=120).status == "finished"
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        await pilot.pause()
+        table = app.query_one("#runs-table", DataTable)
+        assert table.get_cell(path.name, "status") == "finished" and table.get_cell(path.name, "epochs") == "3"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.query_one(TabbedContent).active == "train"
+        train = app.pane("train")
+        assert train.watcher.path == path
+        assert train.epoch_lines == 3 and len(train.history["loss"]) == 3
+        assert not train.training
+        log = log_text(app)
+        assert "training to epoch 3" in log and "epoch 3/3" in log and "finished after 3 epochs" in log
+        assert "finished after 3 epochs" in str(app.query_one("#train-status").content)
+        assert f"run {path.name} finished" in text_of(app.query_one("#train-settings", Static))
+        assert "Probes after epoch 3" in text_of(app.query_one("#train-probes", Static))
+        await pilot.pause(1.1)  # the curves are drawn within CURVES_S
+        assert app.query_one("#loss-plot").series["train"] == train.history["loss"]
+        # attaching an ended run does not replace the Predict pane's model
+        assert app.pane("predict").predictor is None and not app.pane("predict").loading
+
+
+@pytest.mark.slow
+async def test_quit_while_training_asks_and_leave_it_running_lets_it_finish(app_factory):
+    exp = tiny_experiment()
+    exp.fit.epochs = 6
+    exp.fit.batch_size = 8
+    app = app_factory(exp)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3", "t")
+        train = app.pane("train")
+        await wait_until(pilot, lambda: train.epoch_lines >= 1, 90, "the first epoch")
+        path = train.watcher.path
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert path.name in text_of(app.screen.query_one(".dialog-text", Static))
+        await pilot.press("escape")  # Cancel: the app stays, the run goes on
+        await pilot.pause()
+        assert app.is_running and train.training
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.screen.focused.id == "choice-leave"  # the default
+        await pilot.press("enter")
+        await pilot.pause()
+    assert not app.is_running
+    progress = RunWatcher(path).wait(timeout=120)
+    assert progress.status == "finished" and progress.epochs == 6
+    meta = run_meta(path)
+    assert meta["status"] == "finished" and meta["epochs"] == 6
+
+
+@pytest.mark.slow
+async def test_quit_stop_it_stops_the_run(app_factory):
+    exp = tiny_experiment()
+    exp.fit.epochs = 500
+    exp.fit.batch_size = 8
+    app = app_factory(exp)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3", "t")
+        train = app.pane("train")
+        await wait_until(pilot, lambda: train.progress.status == "running", 90, "the run to start")
+        path = train.watcher.path
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.click("#choice-stop")
+        await pilot.pause()
+    progress = RunWatcher(path).wait(timeout=60)
+    assert progress.status == "stopped" and progress.epochs < 500
+
+
+@pytest.mark.slow
+async def test_a_followed_run_killed_shows_interrupted(app_factory):
+    exp = tiny_experiment()
+    exp.fit.epochs = 500
+    exp.fit.batch_size = 8
+    app = app_factory(exp)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3", "t")
+        train = app.pane("train")
+        await wait_until(pilot, lambda: train.epoch_lines >= 1, 90, "the first epoch")
+        path = train.watcher.path
+        await pilot.press("5")
+        table = app.query_one("#runs-table", DataTable)
+        await wait_until(pilot, lambda: table.get_cell(path.name, "status") == "running", 10, "running in Runs")
+        assert table.get_cell(path.name, "epochs").endswith("/500")
+        os.kill(run_meta(path)["pid"], signal.SIGKILL)
+        await wait_until(pilot, lambda: train.progress.status == "interrupted", 10, "interrupted")
+        await wait_until(pilot, lambda: table.get_cell(path.name, "status") == "interrupted", 10, "interrupted in Runs")
+        await pilot.press("3")
+        await pilot.pause()
+        assert not train.training
+        assert "interrupted after" in str(app.query_one("#train-status").content)
+        assert f"run {path.name} is interrupted" in log_text(app)
+        await pilot.press("x")  # nothing to stop: the key is disabled, nothing breaks
+        await pilot.pause()
+        assert app.is_running
