@@ -43,6 +43,7 @@ from tui.panes.base import Pane
 from tui.panes.predict import PredictPane
 from tui.panes.runs import RunsPane
 from tui.panes.tabs import PANES
+from tui.panes.train import TrainPane
 
 # A terminal at least WIDE columns across shows two panes side by side (F6 toggles it): the
 # active one and its companion, each laid out as in 80 columns.
