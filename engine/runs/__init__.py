@@ -17,7 +17,7 @@ stop`). TF-free until a model is loaded.
 
 from engine.runs import events
 from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Steered, Stopped
-from engine.runs.folder import EXPERIMENT, RunInfo, data_summary, read_events, read_history, read_info, runs_dir_default
+from engine.runs.folder import EXPERIMENT, RunInfo, data_summary, read_events, read_history, read_info, read_meta, runs_dir_default
 from engine.runs.commands import post as post_command
 from engine.runs.commands import send as send_command
 from engine.runs.launch import resume as resume_run
@@ -47,6 +47,7 @@ __all__ = [
     "read_events",
     "read_history",
     "read_info",
+    "read_meta",
     "resume_run",
     "runs_dir_default",
     "send_command",

@@ -33,8 +33,10 @@ from tui.widgets.probbars import bars
 
 POLL_S = 0.25  # the followed run's events.jsonl is read this often (only its new bytes)
 # The curves are redrawn at most this often: epochs of under a second (vectorize once and
-# XLA made them that short) would otherwise redraw both plots each epoch, 20 KB/s at 120x40.
-CURVES_S = 1.0
+# XLA made them that short) would otherwise redraw both plots each epoch; at 1 s the app
+# wrote 15 KB/s to a 120x40 terminal while a run trained, at 2 s under 10 KB/s.
+CURVES_S = 2.0
+PROGRESS_S = 0.5  # the progress bar and status line, at most this often (the ETA moves every tick)
 MAX_PROBES = 5
 
 
@@ -80,6 +82,8 @@ class TrainPane(Pane):
         self._last_status = ""  # the followed run's status as last handled
         self._dirty = False  # new points for the curves
         self._last_replot = 0.0  # time.monotonic() of the last curves redraw
+        self._last_progress = 0.0  # ... and of the progress line
+        self._next_plot = 0  # which curve _replot draws next while a run trains
         self._pending_start = False  # t pressed while the data was loading
         self._status_text = ""
         self._log_width: int | None = None  # the log's width when last shown
@@ -367,13 +371,17 @@ class TrainPane(Pane):
                 self.notify(f"Run {w.id} is {p.status}: {p.message}", title="Train", severity="error", timeout=10)
             self.refresh_bindings()
             self._show_settings()
+            self._last_progress = 0.0  # a new state (paused, ended) is said at once
             if not p.live:
                 self._dirty = True
                 self._last_replot = 0.0  # the end draws at once
         if ended and self._seen_live:
             self._run_ended(p)
-        self._draw_progress(p)
-        if self._dirty and time.monotonic() - self._last_replot >= CURVES_S:
+        now = time.monotonic()
+        if not p.live or now - self._last_progress >= PROGRESS_S:
+            self._last_progress = now
+            self._draw_progress(p)
+        if self._next_plot or (self._dirty and now - self._last_replot >= CURVES_S):
             self._replot()
 
     def _run_ended(self, p: Any) -> None:
@@ -401,11 +409,11 @@ class TrainPane(Pane):
 
     @staticmethod
     def _pid(path: Path) -> int:
-        import json
+        from engine.runs import read_meta
 
         try:
-            return int(json.loads((path / "metrics.json").read_text(encoding="utf-8")).get("pid") or 0)
-        except (OSError, ValueError, TypeError):
+            return int((read_meta(path) or {}).get("pid") or 0)
+        except (TypeError, ValueError):
             return 0
 
     # ---- drawing -------------------------------------------------------------------------
@@ -434,24 +442,33 @@ class TrainPane(Pane):
             bar.update(progress=done)  # only when the drawn percentage moves
         self._status(_status_line(p))
 
-    def _replot(self) -> None:
-        self._dirty = False
-        self._last_replot = time.monotonic()
+    def _replot(self, both: bool = False) -> None:
+        """Redraw the curves. While a run trains, one plot per call, alternating (each costs
+        ~15 ms of the UI thread, and a key pressed meanwhile waits for it); the other is
+        drawn at the next tick. A run's end draws both."""
         p = self.progress
         if p is None:
+            self._dirty = False
             return
         names = list(p.history) or list(p.trace)
         loss_keys, metric_keys = split_metrics(names)
         marks = [x for x, _ in p.learning_rates]
-        loss_plot = self.query_one("#loss-plot", CurvePlot)
-        acc_plot = self.query_one("#acc-plot", CurvePlot)
+        plots = [(self.query_one("#loss-plot", CurvePlot), loss_keys, "loss"), (self.query_one("#acc-plot", CurvePlot), metric_keys, metric_keys[0] if metric_keys else "")]
+        if both or not p.live:
+            todo, self._next_plot = plots, 0
+        else:
+            todo = [plots[self._next_plot]]
+            self._next_plot = 1 - self._next_plot
+        if self._next_plot == 0:  # both drawn: wait CURVES_S for the next round
+            self._dirty = False
+            self._last_replot = time.monotonic()
         with self.app.batch_update():
-            for plot, keys, trace_key in ((loss_plot, loss_keys, "loss"), (acc_plot, metric_keys, metric_keys[0] if metric_keys else "")):
+            for plot, keys, trace_key in todo:
                 plot.set_series({("train" if not k.startswith("val_") else "validation"): p.history.get(k, []) for k in keys})
                 xs, ys = p.trace.get(trace_key, ([], []))
                 plot.set_trace(xs, ys)
                 plot.marks = marks
-                if metric_keys and plot is acc_plot:
+                if metric_keys and trace_key and trace_key == metric_keys[0]:
                     plot.title = metric_keys[0]
                 plot.replot()
 
