@@ -51,7 +51,7 @@ class Steering:
         if command.problem:
             answer(False, command.problem)
         elif command.command == "stop":
-            control.stop("stopped by `kerminal stop`.")
+            control.stop("stopped on request (a stop command).")
             answer(True, f"stopping at the end of the current batch ({where}); finished epochs are kept.")
         elif command.command == "pause":
             if control.paused:
@@ -59,7 +59,7 @@ class Steering:
             else:
                 control.pause()
                 state.writer.beat("paused")
-                answer(True, f"paused at {where} (resume with `kerminal resume`).")
+                answer(True, f"paused at {where}.")
         elif command.command == "resume":
             if not control.paused:
                 answer(False, "the run is not paused.")

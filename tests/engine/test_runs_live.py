@@ -271,7 +271,7 @@ def test_pause_lr_resume_more_and_stop_a_detached_run(tmp_path):
     assert json.loads(stop.stdout)["ok"] is True
     wait_for(lambda: read_info(run).status == "stopped", what="the stop")
     log = (run / F.LOG).read_text()
-    assert "stopped by `kerminal stop`" in log and "lr: learning rate 0.005" in log
+    assert "stopped on request (a stop command)" in log and "lr: learning rate 0.005" in log
     late = steer("stop")
     assert late.returncode == 1 and "stopped" in late.stderr and "--resume" in late.stderr
     watcher = RunWatcher(run)
@@ -292,6 +292,8 @@ def test_a_run_killed_while_watched_is_interrupted_and_resumes_detached(tmp_path
     assert "interrupted" in err and "--resume" in err
     kept = epochs_done(run)
     assert read_info(run).status == "interrupted" and kept >= 2
+    dead = subprocess.run([*KERMINAL, "pause", str(run)], capture_output=True, text=True, timeout=60)
+    assert dead.returncode == 1 and "is interrupted" in dead.stderr and "--resume" in dead.stderr
     subprocess.run([*KERMINAL, "train", "--resume", str(run), "--epochs", "2", "--detach"], check=True, capture_output=True, timeout=60)
     done = subprocess.run([*KERMINAL, "watch", str(run)], capture_output=True, text=True, timeout=180)
     assert done.returncode == 0 and read_info(run).status == "finished" and epochs_done(run) == kept + 2
