@@ -96,6 +96,7 @@ class Outcome:
     reported: float | None = None
     reported_what: str = ""
     seconds: float = 0.0
+    train_seconds: float = 0.0  # Trainer.run alone (no loading, no vectorizer adapt outside it)
     notes: list[str] = field(default_factory=list)
 
 
@@ -258,7 +259,9 @@ def run_workflow(wf: Workflow, forms: dict[str, Found], problems: dict[str, str]
         import keras
 
         keras.utils.clear_session()
+        t_train = time.perf_counter()
         result = Trainer(exp, ds, runs_dir, listener=None).run(n_epochs)
+        out.train_seconds = time.perf_counter() - t_train
         hist = result.history
         out.epochs = result.epochs
         out.val_accuracy = _last(hist.get("val_accuracy"))
@@ -366,7 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs_dir = args.runs_dir or Path(tmp)
         for wf in workflows:
             o = run_workflow(wf, forms, problems, data_dir, runs_dir, args.quick, args.limit, args.epochs)
-            state = {"ok": f"val acc {_pct(o.val_accuracy)}", "skipped": f"skipped: {o.reason}", "failed": f"FAILED: {o.reason}"}[o.status]
+            state = {"ok": f"val acc {_pct(o.val_accuracy)}, training {o.train_seconds:.0f} s", "skipped": f"skipped: {o.reason}", "failed": f"FAILED: {o.reason}"}[o.status]
             print(f"  {wf.name}: {state} ({o.seconds:.0f} s)", flush=True)
             outcomes.append(o)
     total = time.perf_counter() - t0
