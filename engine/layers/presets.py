@@ -31,6 +31,7 @@ ORDER = (
     "imdb-bilstm-pool",
     "imdb-ngram",
     "imdb-transformer",
+    "sms-ngram",
     "reber-gru-full",
 )
 DEFAULT = "sample-gru"
