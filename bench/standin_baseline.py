@@ -24,7 +24,7 @@ def run(csv: Path, ngrams: int, linear: bool) -> tuple[float, float, int]:
     `linear` drops the hidden Dense/Dropout so the model is TF-IDF -> Dense(1, sigmoid)."""
     import keras
 
-    from bench.seeds import WORKFLOWS, find_forms, experiment_for
+    from bench.seeds import WORKFLOWS, experiment_for, find_forms
     from engine.data import load_dataset
     from engine.training import Trainer
 

@@ -111,11 +111,12 @@ def test_quick_run_reports_found_and_skips_absent(tmp_path):
     assert "QUICK MODE" in proc.stdout
     result = {w["workflow"]: w for w in json.loads(out.read_text())["workflows"]}
     assert set(result) == {wf.name for wf in seeds.WORKFLOWS}
-    for name in ("seed000-simplernn", "seed000-lstm"):
+    for name in ("seed000-simplernn", "seed000-lstm", "fake-news-ngram"):
         assert result[name]["status"] == "skipped" and "Fake.csv/True.csv" in result[name]["reason"]
         assert result[name]["val_accuracy"] is None
+    assert result["sms-ngram"]["status"] == "skipped" and "SMSSpamCollection" in result["sms-ngram"]["reason"]
     ran = [w for w in result.values() if w["status"] == "ok"]
-    assert len(ran) == len(seeds.WORKFLOWS) - 2
+    assert len(ran) == len(seeds.WORKFLOWS) - 4
     for w in ran:
         assert 0.0 <= w["val_accuracy"] <= 1.0 and w["epochs"] == 1 and w["train_rows"] > 0
     assert result["seed001-lstm"]["data"].startswith("imdb.npz")
