@@ -49,6 +49,8 @@ __all__ = [
     "Split",
     "TrainingError",
     "cli_main",
+    "export_saved_model",
+    "export_script",
     "is_command_line",
     "redirect_native_stderr",
     "restore_native_stderr",
@@ -67,3 +69,17 @@ def cli_main(argv: list[str] | None = None) -> int:
     from engine.cli import main
 
     return main(argv)
+
+
+def export_script(run_path, out_path):
+    """A run as a plain Keras training script (see engine.export); the written path."""
+    from engine.export import export_script as export
+
+    return export(run_path, out_path)
+
+
+def export_saved_model(run_path, out_dir, format: str = "saved_model"):
+    """A run's model for serving, via Keras's model.export (see engine.export); the folder."""
+    from engine.export import export_saved_model as export
+
+    return export(run_path, out_dir, format)
