@@ -38,7 +38,7 @@ def evaluation_renderable(evaluation: Any) -> Table:
     numbered = len(names) > 4 or any(len(n) > 8 for n in names)
     width = max((len(str(v)) for row in evaluation.confusion for v in row), default=1)
     cm = Table(title="confusion (rows: true, columns: predicted" + (", by number)" if numbered else ")"), title_justify="left", box=None, padding=(0, 1) if width > 2 or not numbered else (0, 0, 0, 1))
-    cm.add_column("")
+    cm.add_column("true\\pred")  # a header of its own: a blank one lost its width on screen
     for i, n in enumerate(names, 1):
         cm.add_column(str(i) if numbered else n[:12], justify="right")
     for i, (n, row) in enumerate(zip(names, evaluation.confusion), 1):
@@ -47,8 +47,8 @@ def evaluation_renderable(evaluation: Any) -> Table:
     pc = Table(title="per class", title_justify="left", box=None, padding=(0, 1))
     for col in ("class", "precision", "recall", "f1", "support"):
         pc.add_column(col, justify="left" if col == "class" else "right")
-    for n, m in evaluation.per_class.items():
-        pc.add_row(n[:16], f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{int(m['support'])}")
+    for i, (n, m) in enumerate(evaluation.per_class.items(), 1):
+        pc.add_row(f"{i:>2} {n[:24]}" if numbered else n[:16], f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{int(m['support'])}")
     parts.append(pc)
     if len(names) <= 4:  # both narrow: side by side, so the view fits 80x24
         pair = Table.grid(padding=(0, 2))
