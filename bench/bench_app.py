@@ -10,6 +10,9 @@
   pressed: what an SSH link must carry; goal under 10 KB/s at 120x40, truecolor);
 - the app's CPU while it watches one live run (the whole app process, all threads; the run
   is its own process): goal under 3 % of a core;
+- the app answering keys, idle, at 80x24 (TensorFlow loaded): the Data source dialog's
+  first frame after `o` (goal p95 under 100 ms), a pane switch (`2`/`1`, until the new
+  pane's text is written; goal p95 under 50 ms), and `?` to the help screen;
 - training speed of a run started in the app (keys `3`, `t`), samples per second from the
   run's own epoch records (training samples over whole-epoch time, validation included,
   first epoch left out), against `kerminal train` of the same file in the foreground, timed
@@ -244,6 +247,40 @@ def first_screen(exp_path: Path, folder: Path, repeat: int) -> list[float]:
     return times
 
 
+def ui_latencies(exp_path: Path, folder: Path, presses: int) -> dict[str, list[float]]:
+    """Idle key-to-screen times at 80x24 once TensorFlow has loaded, `presses` of each, in
+    seconds: `o` until the Data source dialog's title is written (Esc closes it), `2`/`1`
+    until the Layers/Data pane's first line is written, `?` until the help screen's title."""
+    app = PtyProgram(kerminal_argv(str(exp_path), "--runs-dir", str(folder / "runs-ui")), cwd=folder, cols=80, rows=24)
+    out: dict[str, list[float]] = {"dialog": [], "pane": [], "help": []}
+
+    def timed(key: str, needle: str) -> float:
+        start = app.size
+        t = app.send(key)
+        return app.wait_for(needle, start, timeout=10) - t
+
+    try:
+        app.wait_for("TF ready", timeout=120)
+        app.wait_for("2 classes", timeout=60)
+        time.sleep(0.5)
+        for _ in range(presses):
+            out["dialog"].append(timed("o", "Data source"))
+            time.sleep(0.15)
+            app.send("\x1b")
+            time.sleep(0.25)
+            out["pane"].append(timed("2", "Total params"))
+            time.sleep(0.15)
+            out["pane"].append(timed("1", "Vectorizer:"))
+            time.sleep(0.15)
+            out["help"].append(timed("?", HELP_TITLE))
+            time.sleep(0.15)
+            app.send("\x1b")
+            time.sleep(0.25)
+    finally:
+        app.close()
+    return out
+
+
 def import_tensorflow(repeat: int) -> list[float]:
     times = []
     for _ in range(repeat):
@@ -389,7 +426,24 @@ def child_fit(exp_path: Path, epochs: int) -> None:
     print(json.dumps({"rates": [len(ds.train) / d for d in durations[1:]]}))
 
 
-def run(quick: bool) -> list[dict[str, Any]]:
+def ui_rows(path: Path, folder: Path, presses: int = 30) -> list[dict[str, Any]]:
+    rows = []
+    ui = ui_latencies(path, folder, presses)
+    for key, what, goal, how in (
+        ("dialog", "Data source dialog opens (o), idle", "kerminal < 100 ms", "`o` -> the dialog's title written; Esc between"),
+        ("pane", "pane switch (2 / 1), idle", "kerminal < 50 ms", "`2` -> 'Total params', `1` -> 'Vectorizer:' written"),
+        ("help", "key-to-screen (?), idle", "kerminal < 50 ms", "`?` -> help title written; Esc between"),
+    ):
+        ms = [x * 1000 for x in ui[key]]
+        rows.append(common.row(f"{what}, p50", "ms", common.percentile(ms, 50), None, "", f"pty 80x24, TensorFlow loaded, {len(ms)} presses; {how}"))
+        rows.append(common.row(f"{what}, p95", "ms", common.percentile(ms, 95), None, goal, f"{len(ms)} presses; max {max(ms, default=float('nan')):.0f} ms"))
+    return rows
+
+
+def run(quick: bool, ui_only: bool = False) -> list[dict[str, Any]]:
+    if ui_only:
+        with tempfile.TemporaryDirectory(prefix="kerminal-bench-app-") as tmp:
+            return ui_rows(write_experiment(Path(tmp), MODELS["LSTM"], 2000, 5), Path(tmp))
     # Quick: the LSTM only, 10,000 rows, 3 rounds: epochs here last about a second and swing
     # 4,800-8,500 samples/s from one to the next, so one round of 3 epochs gave ratios of
     # 0.67-1.02 for the same code.
@@ -403,6 +457,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
         tf = import_tensorflow(fs_repeat)
         rows.append(common.row("time to first screen", "s", common.median(fs), common.median(tf), "kerminal < 1 s",
                                f"pty {COLS}x{ROWS}, `kerminal EXP.toml` until its first frame; baseline `python -c \"import tensorflow\"`; {fs_repeat} runs each"))
+
+        rows += ui_rows(paths["LSTM"], folder)
 
         for name, path in paths.items():
             measure_keys = name == "LSTM"
@@ -443,13 +499,14 @@ def run(quick: bool) -> list[dict[str, Any]]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.bench_app")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--ui-only", action="store_true", help="only the idle key-to-screen rows (dialog, pane switch, help)")
     ap.add_argument("--child-fit", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--epochs", type=int, default=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child_fit:
         child_fit(args.child_fit, args.epochs)
         return 0
-    common.print_rows(run(args.quick))
+    common.print_rows(run(args.quick, args.ui_only))
     return 0
 
 

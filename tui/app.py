@@ -19,6 +19,7 @@ tests and the benchmarks alike. What a benchmark can read or drive:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import os
 import time
@@ -29,7 +30,9 @@ from typing import Any
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import ContentSwitcher, Footer, Static, TabbedContent, TabPane
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from engine import Experiment, KerminalError, redirect_native_stderr, restore_native_stderr
@@ -44,6 +47,7 @@ from tui.panes.predict import PredictPane
 from tui.panes.runs import RunsPane
 from tui.panes.tabs import PANES
 from tui.panes.train import TrainPane
+from tui.widgets.footer import KerminalFooter
 
 # A terminal at least WIDE columns across shows two panes side by side (F6 toggles it): the
 # active one and its companion, each laid out as in 80 columns.
@@ -108,6 +112,47 @@ class KerminalApp(App):
         self.tf_state = "not loaded"  # not loaded | loading | ready | failed
         self.tf_seconds: float | None = None
         self.samples_per_second: float = 0.0  # benchmark hook: the followed run's last epoch figure
+        self.last_screenshot: Path | None = None
+        self._probes_check: tuple[list[str], list[str]] | None = None  # (old classes, probes) to check
+        self._toasts: dict[tuple[str, str], float] = {}  # (title, message) -> shown until (monotonic)
+        self._held_keys: list[events.Key] = []  # keys typed while a new screen was being built
+        self._release_task: asyncio.Task | None = None
+
+    # ---- keys typed while a screen opens ------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        """Keys typed while a new screen is still being built wait for it, then reach its
+        focused widget: Textual hands them to the bare screen, where a typed path or an Esc
+        was lost."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._held_keys or self._screen_opening():
+                self._held_keys.append(event)
+                if self._release_task is None:
+                    self._release_task = asyncio.create_task(self._release_keys(self.screen))
+                return
+            # A key bound in the focus chain (`o`, Ctrl+N, a pane's key) acts now, not after
+            # its round trip through the focused widget's queue and back: else the keys typed
+            # right after it were already on their way to the old screen's widget.
+            focused = self.focused
+            if (
+                focused is not None
+                and type(focused)._on_key is Widget._on_key
+                and not focused.check_consume_key(event.key, event.character)
+                and (await self._check_bindings(event.key, priority=True) or await self._check_bindings(event.key))
+            ):
+                return
+        await super().on_event(event)
+
+    def _screen_opening(self) -> bool:
+        return len(self.screen_stack) > 1 and not self.screen.is_mounted
+
+    async def _release_keys(self, screen: Screen) -> None:
+        try:
+            await asyncio.wait_for(screen._mounted_event.wait(), 2.0)
+        except TimeoutError:
+            pass  # never hold keys for long: they go where Textual sends them
+        keys, self._held_keys, self._release_task = self._held_keys, [], None
+        for key in keys:
+            self.post_message(events.Key(key.key, key.character))
 
     # ---- the workspace, as panes and tests read it ----------------------------------------
     @property
@@ -132,7 +177,7 @@ class KerminalApp(App):
             yield Static("", id="status-experiment")
             yield Static("", id="status-data")
             yield Static("", id="status-tf")
-        yield Footer()
+        yield KerminalFooter()
 
     def on_mount(self) -> None:
         self.update_status()
@@ -224,7 +269,7 @@ class KerminalApp(App):
             data = "data error (see 1 Data)"
         elif self.dataset is not None:
             ds = self.dataset
-            data = f"{ds.name}: {len(ds.train):,} train · {ds.num_classes} classes"
+            data = f"{len(ds.train):,} train · {ds.num_classes} classes · {ds.name}"  # the numbers first: a long name is what gets cut
         else:
             data = "no data"
         self.query_one("#status-data", Static).update(data)
@@ -318,9 +363,31 @@ class KerminalApp(App):
         self.dataset, self.stats, self.data_error = message.dataset, message.stats, message.error
         if message.error:
             self.notify(message.error, title="Data", severity="error", timeout=8)
+        self._check_probes()
         self.update_status()
         for pane in self.panes():
             pane.dataset_changed()
+
+    def _check_probes(self) -> None:
+        """Probe sentences kept through a change of data whose classes differ were written for
+        other classes (a spam model probed with a news headline): clear them, undoably, and
+        say so."""
+        check, self._probes_check = self._probes_check, None
+        if check is None or self.dataset is None:
+            return
+        old_classes, probes = check
+        new_classes = list(self.dataset.class_names)
+        if new_classes == old_classes or self.experiment.probes != probes:
+            return
+
+        def names(classes: list[str]) -> str:
+            return ", ".join(classes[:4]) + (f" +{len(classes) - 4}" if len(classes) > 4 else "")
+
+        new = self.experiment.copy()
+        new.probes = []
+        self.set_experiment(new, "clear the probes (the classes changed)")
+        n = len(probes)
+        self.notify(f"The classes changed ({names(old_classes)} → {names(new_classes)}): the {n} probe sentence{'s' if n != 1 else ''} for the old ones {'were' if n != 1 else 'was'} cleared. Ctrl+Z brings {'them' if n != 1 else 'it'} back.", title="Probes", timeout=10)
 
     def refresh_stats(self) -> None:
         """Vectorizer settings changed: recompute the stats (OOV rate) without reloading."""
@@ -362,6 +429,9 @@ class KerminalApp(App):
     def _experiment_replaced(self, old: Experiment) -> None:
         exp = self.experiment
         if exp.data != old.data:
+            if exp.probes and exp.probes == old.probes and self.dataset is not None:
+                # Probes written for the old data: checked once the new data says its classes.
+                self._probes_check = (list(self.dataset.class_names), list(exp.probes))
             self.reload_data()
         elif exp.vectorize != old.vectorize:
             self.refresh_stats()
@@ -472,6 +542,41 @@ class KerminalApp(App):
 
     def runs_changed(self) -> None:
         self.query_one(RunsPane).action_refresh()
+
+    # ---- screenshots -------------------------------------------------------------------
+    def screenshot_dir(self) -> Path:
+        """Where screenshots go: $KERMINAL_SCREENSHOTS, else the current folder."""
+        return Path(os.environ.get("KERMINAL_SCREENSHOTS") or Path.cwd()).expanduser()
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None, time_format: str | None = None) -> str | None:
+        """An SVG of the screen, saved at once where screenshot_dir() says (Textual's own
+        delivery aims at a Downloads folder that a server often lacks: "Failed to save
+        screenshot"). The palette's "Screenshot" and Ctrl+T come here; the message names the file."""
+        folder = Path(path).expanduser() if path else self.screenshot_dir()
+        name = filename or f"kerminal-{self.query_one(TabbedContent).active}-{time.strftime('%Y%m%d-%H%M%S')}.svg"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            saved = self.save_screenshot(name, str(folder))
+        except OSError as exc:
+            self.notify(f"Could not save a screenshot in {folder}: {exc.strerror or exc}. Set KERMINAL_SCREENSHOTS to a writable folder.", title="Screenshot", severity="error", timeout=10)
+            return None
+        self.last_screenshot = Path(saved)
+        self.notify(f"Saved {saved}", title="Screenshot")
+        return saved
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        self.deliver_screenshot(filename, path)
+
+    # ---- notifications -------------------------------------------------------------------
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None, markup: bool = True) -> None:
+        """One toast per event: a message already on screen (same title and text) is not
+        shown a second time."""
+        key, now = (title, message), time.monotonic()
+        if self._toasts.get(key, 0.0) > now:
+            return
+        self._toasts = {k: until for k, until in self._toasts.items() if until > now}
+        self._toasts[key] = now + (self.NOTIFICATION_TIMEOUT if timeout is None else timeout)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # ---- help and quit -------------------------------------------------------------------
     def action_help(self) -> None:

@@ -18,5 +18,6 @@ APP_BINDINGS: list[Binding] = [
     Binding("ctrl+n", "save_as", "Save as", show=False, tooltip="Save the experiment to a new file."),
     Binding("ctrl+z", "undo", "Undo", tooltip="Undo the last change to the experiment."),
     Binding("ctrl+y", "redo", "Redo", tooltip="Redo the change just undone."),
+    Binding("ctrl+t", "screenshot", "Screenshot", show=False, tooltip="Save an SVG of the screen in $KERMINAL_SCREENSHOTS, else the current folder (the message names the file)."),
     Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit (offers to save an unsaved experiment)."),
 ]

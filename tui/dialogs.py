@@ -191,6 +191,24 @@ class FilePicker(ModalScreen[Path | None]):
 # The generic form
 
 
+class OnOff(Checkbox):
+    """A checkbox that says its state in words: "[x] on" or "[ ] off" after its label
+    (Textual's box looks nearly the same on and off in some themes)."""
+
+    def __init__(self, label: str, value: bool = False, **kwargs: Any) -> None:
+        self.base_label = label
+        super().__init__(self._text(label, value), value, **kwargs)
+        self.set_class(value, "-on")
+
+    @staticmethod
+    def _text(label: str, value: bool) -> Text:
+        return Text.assemble(("[x] on " if value else "[ ] off", "bold" if value else "dim"), "  ", label)
+
+    def watch_value(self, value: bool) -> None:
+        self.label = self._text(self.base_label, value)
+        self.set_class(value, "-on")
+
+
 @dataclass
 class Field:
     """One value of a form. kind: int, float, str, bool, choice, toml (an inline TOML value)."""
@@ -315,7 +333,7 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
         wid = _widget_id(f.name)
         with Vertical(classes="field", id=f"{wid}-box"):
             if f.kind == "bool":
-                yield Checkbox(f"{f.label or f.name}  ({f.describe()})", bool(f.value if f.value is not None else f.default), id=wid, compact=True)
+                yield OnOff(f"{f.label or f.name}  ({f.describe()})", bool(f.value if f.value is not None else f.default), id=wid, compact=True)
             else:
                 yield Label(Text.assemble((f.label or f.name, "bold"), ("  " + f.describe(), "dim")))
                 if f.kind == "choice":
@@ -335,8 +353,44 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
             yield Static("", classes="error field-error", id=f"{wid}-error")
 
     def on_mount(self) -> None:
+        self.focus_first()
+
+    def focus_first(self) -> None:
+        """The first field has the focus (at once: keys typed next go there)."""
         widgets = self.query("#form-fields Input, #form-fields Select, #form-fields Checkbox")
-        (widgets.first() if widgets else self.query_one("#apply", Button)).focus()
+        self.set_focus(widgets.first() if widgets else self.query_one("#apply", Button), scroll_visible=False)
+        self.query_one("#form-fields", VerticalScroll).scroll_home(animate=False)
+
+    def reload(self, fields: Sequence[Field]) -> None:
+        """Show new values in the fields of a dialog built before (same names and kinds):
+        a reused dialog opens at once, with no widgets to build."""
+        before = {f.name: f for f in self.fields}
+        self.fields = list(fields)
+        for f in self.fields:
+            # Only what differs is set: each change costs a message and a validation.
+            widget = self.field_widget(f.name)
+            if f.kind == "bool":
+                value: Any = bool(f.value if f.value is not None else f.default)
+            elif f.kind == "choice":
+                old = before.get(f.name)
+                if old is None or tuple(old.choices) != tuple(f.choices):
+                    widget.set_options([(str(c) if c != "" else "(none)", c) for c in f.choices])
+                value = f.value if f.value in f.choices else (f.default if f.default in f.choices else Select.BLANK)
+            elif f.value is None:
+                value = ""
+            else:
+                value = _toml_text(f.value) if f.kind == "toml" else str(f.value)
+            if widget.value != value:
+                widget.value = value
+            if before.get(f.name) is None or before[f.name].help != f.help:
+                self.query_one(f"#{_widget_id(f.name)}-box .field-help", Static).update(f.help)
+            box = self.query_one(f"#{_widget_id(f.name)}-error", Static)
+            if box.display:
+                box.update("")
+                box.display = False
+                widget.set_class(False, "-invalid")
+        self.query_one("#form-error", Static).update("")
+        self.focus_first()
 
     def field_widget(self, name: str) -> Any:
         return self.query_one(f"#{_widget_id(name)}")

@@ -44,7 +44,7 @@ async def test_opens_on_data_and_number_keys_switch_panes(app_factory):
         await settle(app, pilot)
         tabs = app.query_one(TabbedContent)
         assert tabs.active == "data"
-        assert "sample: 290 train" in status(app)
+        assert "290 train · 2 classes · sample" in status(app)
         assert "TF on demand" in status(app)
         # F1-F5 work too, also from a text field (the Predict prompt takes digits)
         for key, pane in (("2", "layers"), ("3", "train"), ("4", "predict"), ("f5", "runs"), ("4", "predict"), ("escape", "predict"), ("1", "data")):
@@ -294,7 +294,7 @@ async def test_vectorizer_dialog_and_browse(app_factory):
         await settle(app, pilot)
         assert app.experiment.vectorize.length == 5
         assert "length 5" in text_of(app.query_one("#data-summary", Static))
-        assert "sequence length 5:" in text_of(app.query_one("#data-stats", Static))
+        assert "length 5 cuts" in text_of(app.query_one("#data-stats", Static))
         await pilot.press("n", "r")
         await settle(app, pilot)
         # b opens the file picker; Escape cancels it

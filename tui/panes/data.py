@@ -43,6 +43,7 @@ COMMON_FIELDS = {"source", "validation", "test", "seed", "limit", "validation_li
 # data.header / data.quotes (None = sniffed / by format) as the form's choices, and back.
 TRISTATE = {None: "auto", True: "yes", False: "no"}
 TABLE_FIELDS = ("format", "header", "quotes")
+DATA_DIALOG = "data-source"  # the installed Data source dialog's screen name
 
 
 def token_lengths(texts: list[str], chars: bool, limit: int = 5000) -> list[int]:
@@ -59,6 +60,32 @@ def _stat(stats: Any, name: str, default: Any = None) -> Any:
     return getattr(stats, name, default)
 
 
+def data_fields(exp: Experiment) -> list[Field]:
+    """The Data source dialog's fields, with `exp`'s values."""
+    d = exp.data
+    return [
+        Field("source", "choice", d.source, "sample", SOURCES, help="sample: the shipped CSV · reber/embedded-reber: grammar strings · csv: a table file · per-class: one file per class · folder: one subfolder of .txt files per class · keras: IMDB or Reuters", optional=False),
+        Field("path", "str", d.path, "", help="file or folder (relative to the experiment file); Ctrl+B browses", optional=True),
+        Field("format", "choice", d.format or "auto", "auto", ("auto", *TABLE_FORMATS), help="auto: by the extension, else sniffed from the content (delimiter , TAB ; |)", optional=False),
+        Field("header", "choice", TRISTATE[d.header], "auto", tuple(TRISTATE.values()), help="whether the first row names the columns; auto: sniffed (a first row whose label recurs below is data); without one, columns are numbered 1, 2, ...", label="header row", optional=False),
+        Field("quotes", "choice", TRISTATE[d.quotes], "auto", tuple(TRISTATE.values()), help='whether "..." quotes fields; auto: yes for CSV, no for TSV (a message may start with an unbalanced ")', label="quoted fields", optional=False),
+        Field("text", "choice", d.text, "", ("", *([d.text] if d.text else [])), help="the text column, by name or by position for a file without a header ((guess) = the longest string column)", label="text column"),
+        Field("label", "choice", d.label, "", ("", *([d.label] if d.label else [])), help="the label column, by name or position ((guess) = the column with the fewest values)", label="label column"),
+        Field("files", "str", ", ".join(f"{k}={v}" for k, v in d.files.items()), "", help="per-class: class=file pairs, e.g. fake=Fake.csv, true=True.csv", label="files"),
+        Field("name", "choice", d.name or "imdb", "imdb", ("imdb", "reuters"), help="which Keras dataset (downloaded once by Keras)", optional=False),
+        Field("size", "int", d.size or None, 0, min=0, help="grammar strings to generate (empty = the default)"),
+        *[Field(f"clean_{c}", "bool", c in d.clean, False, help=f"cleaning step: {c}", label=f"clean: {c}") for c in CLEANERS],
+        Field("validation", "float", d.split.validation, 0.2, min=0.0, max=0.95, help="fraction of rows held out for validation", optional=False),
+        Field("test", "float", d.split.test, 0.0, min=0.0, max=0.95, help="fraction of rows held out for testing", optional=False),
+        Field("merge_test", "bool", d.split.merge_test, False, help="pool the source's own test split (test/ folder, Keras's test set) with its training rows, then split by the fractions above, as seed 003 does", label="merge its own test split"),
+        Field("seed", "int", d.split.seed, 42, help="seed of the shuffle and split", optional=False),
+        Field("validation_from_test", "bool", d.split.validation_from_test, False, help="validate on the source's own test split (its first rows after the shuffle) instead of training rows, as seed 002 does", label="validate on its own test split"),
+        Field("limit", "int", d.limit or None, 0, min=0, help="rows per split to keep (empty = all)"),
+        Field("validation_limit", "int", d.validation_limit or None, 0, min=0, help="rows of the validation split to keep (empty = as the limit above)", label="validation limit"),
+        Field("test_limit", "int", d.test_limit or None, 0, min=0, help="rows of the test split to keep (empty = as the limit above)", label="test limit"),
+    ]
+
+
 class DataDialog(FormDialog):
     """The data source and its options; the column pickers fill in from the table's header,
     with the guessed text and label columns preselected."""
@@ -66,33 +93,24 @@ class DataDialog(FormDialog):
     BINDINGS = [*FormDialog.BINDINGS, Binding("ctrl+b", "browse", "Browse…")]
 
     def __init__(self, exp: Experiment) -> None:
-        d = exp.data
         self.exp = exp
-        fields = [
-            Field("source", "choice", d.source, "sample", SOURCES, help="sample: the shipped CSV · reber/embedded-reber: grammar strings · csv: a table file · per-class: one file per class · folder: one subfolder of .txt files per class · keras: IMDB or Reuters", optional=False),
-            Field("path", "str", d.path, "", help="file or folder (relative to the experiment file); Ctrl+B browses", optional=True),
-            Field("format", "choice", d.format or "auto", "auto", ("auto", *TABLE_FORMATS), help="auto: by the extension, else sniffed from the content (delimiter , TAB ; |)", optional=False),
-            Field("header", "choice", TRISTATE[d.header], "auto", tuple(TRISTATE.values()), help="whether the first row names the columns; auto: sniffed (a first row whose label recurs below is data); without one, columns are numbered 1, 2, ...", label="header row", optional=False),
-            Field("quotes", "choice", TRISTATE[d.quotes], "auto", tuple(TRISTATE.values()), help='whether "..." quotes fields; auto: yes for CSV, no for TSV (a message may start with an unbalanced ")', label="quoted fields", optional=False),
-            Field("text", "choice", d.text, "", ("", *([d.text] if d.text else [])), help="the text column, by name or by position for a file without a header ((guess) = the longest string column)", label="text column"),
-            Field("label", "choice", d.label, "", ("", *([d.label] if d.label else [])), help="the label column, by name or position ((guess) = the column with the fewest values)", label="label column"),
-            Field("files", "str", ", ".join(f"{k}={v}" for k, v in d.files.items()), "", help="per-class: class=file pairs, e.g. fake=Fake.csv, true=True.csv", label="files"),
-            Field("name", "choice", d.name or "imdb", "imdb", ("imdb", "reuters"), help="which Keras dataset (downloaded once by Keras)", optional=False),
-            Field("size", "int", d.size or None, 0, min=0, help="grammar strings to generate (empty = the default)"),
-            *[Field(f"clean_{c}", "bool", c in d.clean, False, help=f"cleaning step: {c}", label=f"clean: {c}") for c in CLEANERS],
-            Field("validation", "float", d.split.validation, 0.2, min=0.0, max=0.95, help="fraction of rows held out for validation", optional=False),
-            Field("test", "float", d.split.test, 0.0, min=0.0, max=0.95, help="fraction of rows held out for testing", optional=False),
-            Field("merge_test", "bool", d.split.merge_test, False, help="pool the source's own test split (test/ folder, Keras's test set) with its training rows, then split by the fractions above, as seed 003 does", label="merge its own test split"),
-            Field("seed", "int", d.split.seed, 42, help="seed of the shuffle and split", optional=False),
-            Field("validation_from_test", "bool", d.split.validation_from_test, False, help="validate on the source's own test split (its first rows after the shuffle) instead of training rows, as seed 002 does", label="validate on its own test split"),
-            Field("limit", "int", d.limit or None, 0, min=0, help="rows per split to keep (empty = all)"),
-            Field("validation_limit", "int", d.validation_limit or None, 0, min=0, help="rows of the validation split to keep (empty = as the limit above)", label="validation limit"),
-            Field("test_limit", "int", d.test_limit or None, 0, min=0, help="rows of the test split to keep (empty = as the limit above)", label="test limit"),
-        ]
+        fields = data_fields(exp)
         super().__init__("Data source", fields, note="Ctrl+B browses for the path · Enter or Ctrl+S applies", check=self._check)
 
     def on_mount(self) -> None:
         super().on_mount()
+        self._columns_of_experiment()
+
+    def load(self, exp: Experiment) -> None:
+        """Show `exp`'s data settings in this dialog, built before (the Data pane keeps one
+        installed, so `o` opens it at once); the columns are read again, in a worker."""
+        self.exp = exp
+        self.reload(data_fields(exp))
+        self._columns_of_experiment()
+
+    def _columns_of_experiment(self) -> None:
+        self._columns_path: Path | None = None  # the file whose columns the pickers offer
+        self._columns_key: Any = None
         for name in ("text", "label"):
             select = self.field_widget(name)
             select.set_options(self._column_options([self.exp.data.text if name == "text" else self.exp.data.label]))
@@ -134,9 +152,18 @@ class DataDialog(FormDialog):
         return ("" if fmt in ("auto", Select.BLANK) else fmt), back.get(self.field_widget("header").value), back.get(self.field_widget("quotes").value)
 
     def _read_columns(self) -> None:
+        """Offer the columns of the file the form names now: another file (or none) first
+        drops the old file's columns, then a worker reads the new ones."""
         path = self._table_path()
+        settings = self._table_settings()
+        if (path, settings) == self._columns_key:
+            return
+        self._columns_key = (path, settings)
+        if path != self._columns_path and self._columns_path is not None:
+            self._set_columns([], None, None)
+        self._columns_path = path
         if path is not None:
-            self._columns_worker(path, *self._table_settings())
+            self._columns_worker(path, *settings)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="columns")
     def _columns_worker(self, path: Path, fmt: str, header: bool | None, quotes: bool | None) -> None:
@@ -159,6 +186,15 @@ class DataDialog(FormDialog):
 
     def _set_columns(self, columns: list[str | int], text: str | int | None, label: str | int | None, samples: dict[str | int, str] | None = None) -> None:
         for name, guess in (("text", text), ("label", label)):
+            f = next(f for f in self.fields if f.name == name)
+            if not columns:  # no file (yet): only (guess)
+                select = self.field_widget(name)
+                select.set_options(self._column_options([]))
+                select.value = ""
+                f.choices = ("",)
+                f.help = f.help.split(" [")[0]
+                self.query_one(f"#field-{name}-box .field-help", Static).update(f.help)
+                continue
             select: Select = self.field_widget(name)
             current = select.value if select.value in columns else (guess if guess is not None else "")
             select.set_options(self._column_options(columns, samples))
@@ -276,7 +312,7 @@ class DataPane(Pane):
             with Vertical(id="data-side"):
                 with Horizontal(id="data-stats-row"):
                     yield Static("", id="data-stats")
-                    yield Histogram("token lengths", id="data-hist")
+                    yield Histogram("example lengths", id="data-hist")
                 yield Static("", id="data-vectorizer")
 
     def on_mount(self) -> None:
@@ -328,7 +364,7 @@ class DataPane(Pane):
         stats_box.update(self._stats_renderable())
         chars = app.experiment.vectorize.kind == "chars" or ds.symbols
         self.lengths = token_lengths(ds.train.texts, chars)
-        self.query_one(Histogram).set_values(self.lengths, mark=app.experiment.vectorize.length)
+        self.query_one(Histogram).set_values(self.lengths, mark=app.experiment.vectorize.length, unit="characters" if chars else "words")
         self.example_index = 0
         self.show_vectorizer()
 
@@ -359,12 +395,14 @@ class DataPane(Pane):
         lines = Text()
         if stats is not None:
             v = app.experiment.vectorize
-            lines.append(f"{stats.unit} per example: p50 {stats.length_p50:,} · p90 {stats.length_p90:,} · p99 {stats.length_p99:,} · max {stats.length_max:,}\n")
-            lines.append(f"sequence length {v.length:,}: {stats.truncated_rate:.1%} of examples are cut\n")
+            lines.append(f"{stats.unit}/example: p50 {stats.length_p50:,} · p90 {stats.length_p90:,}\n  p99 {stats.length_p99:,} · max {stats.length_max:,}\n")
+            # Short lines: at 80 columns this column is 38 wide, and a wrapped line pushed
+            # the out-of-vocabulary rate below the fold.
+            lines.append(f"length {v.length:,} cuts {stats.truncated_rate:.1%} of examples\n")
             lines.append(f"vocabulary: {stats.vocab_size:,} distinct {stats.unit}")
             if stats.unit == "words":
-                val = f" (validation {stats.oov_rate_validation:.1%})" if stats.oov_rate_validation is not None else ""
-                lines.append(f"\nout of vocabulary at max_tokens {stats.max_tokens:,}: {stats.oov_rate:.1%}{val}")
+                val = f" (val {stats.oov_rate_validation:.1%})" if stats.oov_rate_validation is not None else ""
+                lines.append(f"\nOOV at max_tokens {stats.max_tokens:,}: {stats.oov_rate:.1%}{val}")
         for note in list(ds.notes) + [n for n in (_stat(stats, 'notes') or []) if n not in ds.notes]:
             lines.append(f"\nnote: {note}", style="dim")
         grid.add_row(lines)
@@ -426,11 +464,19 @@ class DataPane(Pane):
 
     # ---- actions -------------------------------------------------------------------------
     def action_source(self) -> None:
+        """The Data source dialog: built the first time, then kept (installed) and refilled,
+        so that `o` shows it at once; its file reads happen in a worker once it is up."""
         def done(values: dict[str, Any] | None) -> None:
             if values is not None:
                 self.kapp.set_experiment(DataDialog.apply(self.kapp.experiment, values), "change the data source")
 
-        self.app.push_screen(DataDialog(self.kapp.experiment), done)
+        exp = self.kapp.experiment
+        if self.app.is_screen_installed(DATA_DIALOG):
+            dialog = self.app.get_screen(DATA_DIALOG)
+            dialog.load(exp)
+        else:
+            self.app.install_screen(DataDialog(exp), DATA_DIALOG)
+        self.app.push_screen(DATA_DIALOG, done)
 
     def action_browse(self) -> None:
         exp = self.kapp.experiment

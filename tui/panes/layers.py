@@ -32,7 +32,15 @@ def _shape(shape: Any) -> str:
 
 
 def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """`text` in `width` columns: whole, else cut after its last whole ", "-separated part
+    that fits (then "…"), else cut mid-word with "…"."""
+    if len(text) <= width:
+        return text
+    head = text[: width - 1]
+    comma = head.rfind(", ")
+    if comma >= width // 3:
+        return head[: comma + 1] + " …" if comma + 3 <= width else head[:comma] + "…"
+    return head + "…"
 
 
 def param_fields(type: str, params: dict[str, Any]) -> list[Field]:
@@ -180,22 +188,21 @@ class LayersPane(Pane):
         keep = self.table.cursor_row if select is None else select
         table.clear()
         rows = list(report.rows) if report is not None else []
-        room = max(14, self.app.size.width - 68)  # the settings column gets what the others leave
+        cells = []
         for i, spec in enumerate(exp.layers):
             row = rows[i] if i < len(rows) else None
             if row is not None:
                 mark = Text("✗", style="bold red") if row.errors else (Text("!", style="bold yellow") if row.warnings else Text("✓", style="green"))
-                table.add_row(
-                    str(i + 1),
-                    spec.type,
-                    Text(_cut(str(row.summary), room)),
-                    _shape(row.output_shape),
-                    f"{row.params:,}",
-                    mark,
-                    key=str(i),
-                )
+                cells.append((str(i + 1), spec.type, str(row.summary), _shape(row.output_shape), f"{row.params:,}", mark))
             else:
-                table.add_row(str(i + 1), spec.type, Text(", ".join(f"{k}={v}" for k, v in spec.params.items())), "?", "?", "", key=str(i))
+                cells.append((str(i + 1), spec.type, ", ".join(f"{k}={v}" for k, v in spec.params.items()), "?", "?", ""))
+        # The settings column gets what the others leave (each column has 2 of padding; 2
+        # more for the scrollbar), and its text is cut after a whole setting.
+        width = table.size.width or (self.app.size.width if self.kapp.pair is None else self.app.size.width // 2)
+        others = sum(max([len(h), *(len(str(c[j])) for c in cells)]) + 2 for j, h in ((0, "#"), (1, "layer"), (3, "output"), (4, "params"), (5, " ")))
+        room = max(14, width - others - 2 - 2)
+        for i, c in enumerate(cells):
+            table.add_row(c[0], c[1], Text(_cut(c[2], room)), c[3], c[4], c[5], key=str(i))
         if exp.layers:
             table.move_cursor(row=min(max(keep, 0), len(exp.layers) - 1))
         self._report = report
@@ -232,18 +239,19 @@ class LayersPane(Pane):
         if error:
             text.append(error, style="red")
         elif report is not None:
-            for j, row in enumerate(report.rows):
-                if j == i:
-                    continue
+            # Errors first (what stops training, with its fix), then warnings.
+            others = [(j, row) for j, row in enumerate(report.rows) if j != i]
+            for j, row in others:
                 for message in row.errors:
                     text.append(f"layer {j + 1} ✗ ", style="bold red")
-                    text.append(f"{message}\n")
-                for message in row.warnings:
-                    text.append(f"layer {j + 1} ! ", style="bold yellow")
                     text.append(f"{message}\n")
             for message in report.stack_errors:
                 text.append("stack ✗ ", style="bold red")
                 text.append(f"{message}\n")
+            for j, row in others:
+                for message in row.warnings:
+                    text.append(f"layer {j + 1} ! ", style="bold yellow")
+                    text.append(f"{message}\n")
             for message in report.stack_warnings:
                 text.append("stack ! ", style="bold yellow")
                 text.append(f"{message}\n")

@@ -97,7 +97,8 @@ class PredictPane(Pane):
             self.notify(message.error, title="Predict", severity="error", timeout=8)
             return
         self.predictor, self.source = message.predictor, message.source
-        names = ", ".join(self.predictor.class_names)
+        classes = list(self.predictor.class_names)
+        names = ", ".join(classes) if len(classes) <= 4 else f"{len(classes)}: {', '.join(classes[:3])}, …"
         self._model_line(Text.assemble("Model: ", (message.source, "bold"), f" · classes {names} · Ctrl+R another run"))
 
     def _model_line(self, text: str | Text) -> None:

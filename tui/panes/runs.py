@@ -32,20 +32,31 @@ def evaluation_renderable(evaluation: Any) -> Table:
     """Confusion matrix, per-class table and the most confidently misclassified examples."""
     names = list(evaluation.class_names)
     grid = Table.grid(padding=(0, 0))
-    grid.add_row(Text(f"{evaluation.split} split: {evaluation.samples} examples · loss {evaluation.loss:.4f} · accuracy {evaluation.accuracy:.4f} · macro F1 {evaluation.macro_f1:.4f}", style="bold"))
-    cm = Table(title="confusion (rows: true, columns: predicted)", title_justify="left", box=None, padding=(0, 1))
-    cm.add_column("")
-    for n in names:
-        cm.add_column(n[:12], justify="right")
-    for n, row in zip(names, evaluation.confusion):
-        cm.add_row(n[:12], *[str(v) for v in row])
-    grid.add_row(cm)
+    grid.add_row(Text(f"{evaluation.split} split: {evaluation.samples} examples · loss {evaluation.loss:.4f} · accuracy {evaluation.accuracy:.4f} · macro F1 {evaluation.macro_f1:.4f} · c: curves", style="bold"))
+    # Many or long class names: the columns are numbered (the rows say which number is
+    # which class), so 20 classes fit 80 columns.
+    numbered = len(names) > 4 or any(len(n) > 8 for n in names)
+    width = max((len(str(v)) for row in evaluation.confusion for v in row), default=1)
+    cm = Table(title="confusion (rows: true, columns: predicted" + (", by number)" if numbered else ")"), title_justify="left", box=None, padding=(0, 1) if width > 2 or not numbered else (0, 0, 0, 1))
+    cm.add_column("true\\pred")  # a header of its own: a blank one lost its width on screen
+    for i, n in enumerate(names, 1):
+        cm.add_column(str(i) if numbered else n[:12], justify="right")
+    for i, (n, row) in enumerate(zip(names, evaluation.confusion), 1):
+        cm.add_row(f"{i:>2} {n[:9]}" if numbered else n[:12], *[str(v) for v in row])
+    parts = [cm]
     pc = Table(title="per class", title_justify="left", box=None, padding=(0, 1))
     for col in ("class", "precision", "recall", "f1", "support"):
         pc.add_column(col, justify="left" if col == "class" else "right")
-    for n, m in evaluation.per_class.items():
-        pc.add_row(n[:16], f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{int(m['support'])}")
-    grid.add_row(pc)
+    for i, (n, m) in enumerate(evaluation.per_class.items(), 1):
+        pc.add_row(f"{i:>2} {n[:24]}" if numbered else n[:16], f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{int(m['support'])}")
+    parts.append(pc)
+    if len(names) <= 4:  # both narrow: side by side, so the view fits 80x24
+        pair = Table.grid(padding=(0, 2))
+        pair.add_row(*parts)
+        grid.add_row(pair)
+    else:
+        for part in parts:
+            grid.add_row(part)
     wrong = Table(title="most confidently misclassified", title_justify="left", box=None, padding=(0, 1))
     for col in ("p", "true", "predicted", "text"):
         wrong.add_column(col)
@@ -71,6 +82,7 @@ class RunsPane(Pane):
         super().__init__(**kwargs)
         self.runs: list[Any] = []
         self.evaluation: Any = None
+        self._widths_for = 0  # the table width the columns were last fitted to
 
     def compose(self) -> ComposeResult:
         yield Static("", id="runs-summary", classes="summary")
@@ -107,22 +119,38 @@ class RunsPane(Pane):
             self.notify(str(exc), title="Runs", severity="error")
         table = self.table
         keep = table.cursor_row
-        # What tells runs apart first (80 columns show run to best); the date is in the id too.
         # One monitor for all runs goes in the header, so each cell stays short.
         monitors = {r.monitor for r in self.runs if r.best_value is not None}
         one = monitors.pop() if len(monitors) == 1 else ""
-        table.clear(columns=True)
-        for key, label in (("id", "run"), ("data", "data"), ("status", "status"), ("epochs", "epochs"), ("best", f"best {one}".strip()), ("preset", "preset"), ("date", "date")):
-            table.add_column(label, key=key)
+        rows = []
         for r in self.runs:
             best = "" if r.best_value is None else f"{'' if one else r.monitor + ' '}{r.best_value:.4f} (ep {r.best_epoch})"
-            table.add_row(r.id, r.data, r.status, _epochs(r), best, r.preset or r.name, r.created.replace("T", " ")[:16], key=r.id)
+            rows.append({"id": r.id, "status": r.status, "epochs": _epochs(r), "best": best, "data": r.data, "preset": r.preset or r.name, "date": r.created.replace("T", " ")[:16]})
+        headers = {"id": "run", "status": "status", "epochs": "epochs", "best": f"best {one}".strip(), "data": "data", "preset": "preset", "date": "date"}
+        self._widths_for = self._table_width()
+        widths = column_widths(headers, rows, self._widths_for)
+        table.clear(columns=True)
+        for key, width in widths.items():
+            table.add_column(headers[key], key=key, width=width)
+        for row in rows:
+            table.add_row(*[_cut(row[key], widths[key]) for key in widths], key=row["id"])
         if self.runs:
             table.move_cursor(row=min(max(keep, 0), len(self.runs) - 1))
         count = f"{len(self.runs)} run(s)" if self.runs else "no runs yet: train one in the Train pane (3)"
         self.query_one("#runs-summary", Static).update(f"Runs in {root}: {count}")
         if not self.runs:
             self._clear_detail()
+
+    def _table_width(self) -> int:
+        """Columns the table has (before its first layout: the pane's share of the terminal)."""
+        width = self.table.size.width
+        if width <= 0:
+            width = self.app.size.width if self.kapp.pair is None else self.app.size.width // 2
+        return width
+
+    def on_resize(self) -> None:
+        if self.runs and self._widths_for != self._table_width():
+            self.action_refresh()
 
     def _refresh_live(self) -> None:
         """Re-read the live runs' metrics.json (only theirs) and update their status and
@@ -138,7 +166,7 @@ class RunsPane(Pane):
                 continue
             if (new.status, new.epochs, new.target) != (r.status, r.epochs, r.target):
                 self.runs[i] = new
-                self.table.update_cell(r.id, "status", new.status)
+                self.table.update_cell(r.id, "status", new.status)  # always shown, wide enough for any status
                 self.table.update_cell(r.id, "epochs", _epochs(new))
 
     def _clear_detail(self) -> None:
@@ -163,6 +191,7 @@ class RunsPane(Pane):
             return
         from engine.runs import read_history
 
+        self.query_one("#runs-curves").display = True
         try:
             history = read_history(run.path)
         except (OSError, ValueError) as exc:
@@ -244,6 +273,7 @@ class RunsPane(Pane):
             self.notify(message.error, title="Evaluate", severity="error", timeout=8)
             return
         self.evaluation = message.evaluation
+        self.query_one("#runs-curves").display = False  # the evaluation takes the room (c shows the curves again)
         box.update(evaluation_renderable(message.evaluation))
 
     def action_delete(self) -> None:
@@ -266,6 +296,47 @@ class RunsPane(Pane):
             self.action_refresh()
 
         self.app.push_screen(ConfirmDialog(f"Delete run {run.id} ({run.path})? This cannot be undone.", [("delete", "Delete"), ("cancel", "Cancel")]), chosen)
+
+
+# The Runs table's columns: the ones always whole (status, epochs, best), and the text
+# columns, cut with an ellipsis to what is left, in the order they are given room.
+WHOLE = ("status", "epochs", "best")
+TEXT = ("id", "data", "preset", "date")
+TEXT_MIN = {"id": 14, "data": 8, "preset": 8, "date": 16}
+DATA_WANT = 24
+
+
+def column_widths(headers: dict[str, str], rows: list[dict[str, str]], width: int) -> dict[str, int]:
+    """{column: width} in display order for a table `width` columns wide: status, epochs and
+    best at their full width; the run id, data, preset and date share what is left (each cut,
+    never below its minimum; the date, then the preset, then the data go when even that does
+    not fit)."""
+    natural = {k: max([len(headers[k]), *(len(r[k]) for r in rows)]) for k in headers}
+    natural["status"] = max(natural["status"], len("interrupted"))  # a live row's status may grow
+    room = width - 2  # the vertical scrollbar
+    whole = {k: natural[k] for k in WHOLE}
+    room -= sum(w + 2 for w in whole.values())  # each cell has a column of padding either side
+    # What each text column needs: its minimum, and the data summary whole up to DATA_WANT
+    # (it tells runs apart); the date goes first, then the preset, when that does not fit.
+    need = {k: min(natural[k], DATA_WANT if k == "data" else TEXT_MIN[k]) for k in TEXT}
+    text = list(TEXT)
+    while len(text) > 1 and sum(need[k] + 2 for k in text) > room:
+        text.pop()
+    room -= 2 * len(text)
+    given = {k: min(natural[k], TEXT_MIN[k]) for k in text}
+    left = room - sum(given.values())
+    for k in ("data", "id", "preset", "date"):  # what is left, in this order
+        if k in given and left > 0:
+            grow = min(natural[k] - given[k], left)
+            given[k] += grow
+            left -= grow
+    order = ["id", "status", "epochs", "best", "data", "preset", "date"]
+    merged = {**whole, **given}
+    return {k: max(merged[k], 1) for k in order if k in merged}
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
 def _epochs(r: Any) -> str:

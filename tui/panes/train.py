@@ -440,7 +440,8 @@ class TrainPane(Pane):
             bar.update(total=total, progress=done)
         elif round(100 * done / total) != round(100 * (bar.progress or 0) / total):
             bar.update(progress=done)  # only when the drawn percentage moves
-        self._status(_status_line(p))
+        box = self.query_one("#train-status", Static)
+        self._status(_status_line(p, box.content_size.width or 1000))
 
     def _replot(self, both: bool = False) -> None:
         """Redraw the curves. While a run trains, one plot per call, alternating (each costs
@@ -490,26 +491,38 @@ class TrainPane(Pane):
         box.update(text)
 
 
-def _status_line(p: Any) -> str:
+def _status_line(p: Any, width: int = 1000) -> str:
+    """The progress line: the longest wording that fits `width` columns (at 80 columns the
+    short ones, never a cut number)."""
+    variants = _status_variants(p)
+    return next((v for v in variants if len(v) <= width), variants[-1])
+
+
+def _status_variants(p: Any) -> list[str]:
     from engine.training import format_duration
 
     if p.status == "starting":
-        return "starting (loading data, building the model)…"
+        return ["starting (loading data, building the model)…", "starting…"]
     if p.status == "paused":
-        return f"paused at epoch {p.epoch} step {p.step}/{p.steps} · space resumes"
+        return [f"paused at epoch {p.epoch} step {p.step}/{p.steps} · space resumes", f"paused · ep {p.epoch} {p.step}/{p.steps} · space resumes", f"paused · ep {p.epoch} {p.step}/{p.steps}"]
     if p.status == "running":
         if not p.epoch:
-            return f"epoch {p.epochs + 1}/{p.target} · building the model…"
+            return [f"epoch {p.epochs + 1}/{p.target} · building the model…", f"ep {p.epochs + 1}/{p.target} · building…"]
         eta = "ETA estimating…" if p.eta_s is None else f"ETA {format_duration(p.eta_s)}"
-        rate = f" · {p.samples_per_s:,.0f} samples/s" if p.samples_per_s else ""
-        return f"epoch {p.epoch}/{p.target} · step {p.step}/{p.steps} · {eta}{rate}"
+        rate = f"{p.samples_per_s:,.0f}" if p.samples_per_s else ""
+        where, short = f"epoch {p.epoch}/{p.target} · step {p.step}/{p.steps}", f"ep {p.epoch}/{p.target} · {p.step}/{p.steps}"
+        out = [f"{where} · {eta} · {rate} samples/s", f"{where} · {eta} · {rate}/s", f"{short} · {eta} · {rate}/s"] if rate else []
+        eta_short = "ETA …" if p.eta_s is None else eta
+        out += [f"{where} · {eta}", f"{short} · {eta_short}" + (f" · {rate}/s" if rate else ""), f"{short} · {eta_short}"]
+        return out
     if p.status in ("finished", "stopped"):
-        return f"{p.status} after {p.epochs} epoch{'s' if p.epochs != 1 else ''} · m continues it"
+        return [f"{p.status} after {p.epochs} epoch{'s' if p.epochs != 1 else ''} · m continues it"]
     if p.status == "failed":
-        return "failed: see the log"
+        return ["failed: see the log"]
     if p.status == "interrupted":
-        return f"interrupted after {p.epochs} epoch(s): its process is gone · m continues it"
-    return f"{p.status}: {p.message}"
+        n = f"{p.epochs} epoch{'s' if p.epochs != 1 else ''}"
+        return [f"interrupted after {n}: its process is gone · m continues it", f"interrupted after {n} (process gone) · m continues", f"interrupted after {n} · m continues"]
+    return [f"{p.status}: {p.message}"]
 
 
 def _describe(event: Any) -> str:

@@ -174,7 +174,9 @@ def _grow_limits(current: tuple[float, float] | None, values: Sequence[float]) -
 
 
 class Histogram(PlotextPlot):
-    """A histogram of token lengths, with the chosen sequence length marked."""
+    """Example lengths as vertical bars over a length axis (x: tokens per example, y: how
+    many examples), with the chosen sequence length marked by a vertical line and named in
+    the axis label."""
 
     DEFAULT_CSS = """
     Histogram { height: 1fr; min-height: 6; }
@@ -185,14 +187,15 @@ class Histogram(PlotextPlot):
         self.title = title
         self.values: list[float] = []
         self.mark: float | None = None
+        self.unit = "tokens"
 
     def on_mount(self) -> None:
         super().on_mount()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.replot())
         self.replot()
 
-    def set_values(self, values: Sequence[float], mark: float | None = None) -> None:
-        self.values, self.mark = list(values), mark
+    def set_values(self, values: Sequence[float], mark: float | None = None, unit: str = "tokens") -> None:
+        self.values, self.mark, self.unit = list(values), mark, unit
         self.replot()
 
     def replot(self) -> None:
@@ -200,10 +203,39 @@ class Histogram(PlotextPlot):
         plt.clear_figure()
         plt.title(self.title)
         if self.values:
-            low, high = min(self.values), max(self.values)
-            whole = all(float(v).is_integer() for v in self.values[:1000])
-            bins = int(high - low) + 1 if whole and high - low < 60 else 30  # one bar per length when few
-            plt.hist(self.values, bins=max(bins, 1))
+            xs, counts, width = length_bins(self.values)
+            plt.bar(xs, counts, width=width, marker="sd")
+            high = max(max(self.values), self.mark or 0)
             if self.mark is not None:
-                plt.vline(self.mark)
+                plt.vline(self.mark, "red")
+            plt.xlim(0, high * 1.04 + 1)
+            plt.xticks(_ticks(high))
+            plt.xlabel(f"{self.unit} per example" + (f" · red: length {self.mark:g}" if self.mark is not None else ""))
         self.refresh()
+
+
+def length_bins(values: Sequence[float], most: int = 30) -> tuple[list[float], list[int], float]:
+    """(bar centres, counts, bar width): one bar per length when the lengths are whole and
+    span fewer than `most`, else `most` equal bins."""
+    low, high = min(values), max(values)
+    whole = all(float(v).is_integer() for v in values[:1000])
+    if whole and high - low < most:
+        counts: dict[int, int] = {}
+        for v in values:
+            counts[int(v)] = counts.get(int(v), 0) + 1
+        xs = list(range(int(low), int(high) + 1))
+        return [float(x) for x in xs], [counts.get(x, 0) for x in xs], 0.8
+    step = (high - low) / most or 1.0
+    bins = [0] * most
+    for v in values:
+        bins[min(int((v - low) / step), most - 1)] += 1
+    return [low + (i + 0.5) * step for i in range(most)], bins, step * 0.9
+
+
+def _ticks(high: float) -> list[int]:
+    """About five round ticks from 0 to past `high`."""
+    raw = max(high / 4, 1)
+    scale = 10 ** math.floor(math.log10(raw))
+    step = next(m * scale for m in (1, 2, 2.5, 5, 10) if m * scale >= raw)
+    step = max(int(step), 1)
+    return list(range(0, int(high) + step, step))

@@ -6,6 +6,9 @@ from rich.text import Text
 from textual.widgets import Static
 
 
+MOST = 6  # classes shown as bars in the Predict pane; the likeliest when there are more
+
+
 def bars(probabilities: dict[str, float], width: int = 30, best: str | None = None) -> Text:
     """Text with one line per class: name, a bar of `width` cells, the probability."""
     text = Text()
@@ -33,5 +36,15 @@ class ProbabilityBars(Static):
     """
 
     def show(self, probabilities: dict[str, float], label: str | None = None) -> None:
-        width = max(10, min(50, self.size.width - 24 if self.size.width else 30))
-        self.update(bars(probabilities, width, label))
+        """The bars on one line each, sized to the widget; of many classes (more than
+        MOST), the MOST likeliest, then how many more there are."""
+        shown = probabilities
+        if len(probabilities) > MOST:
+            top = sorted(probabilities, key=lambda k: -probabilities[k])[:MOST]
+            shown = {k: probabilities[k] for k in top}
+        name_width = max((len(n) for n in shown), default=0)
+        width = max(10, min(50, self.size.width - name_width - 8 if self.size.width else 30))
+        text = bars(shown, width, label)
+        if len(shown) < len(probabilities):
+            text.append(f"\n… {len(probabilities) - len(shown)} more classes (the likeliest shown)", style="dim")
+        self.update(text)

@@ -1,0 +1,77 @@
+"""The footer: the keys that matter first, and only as many as fit whole.
+
+Textual's Footer lists the focused widget's bindings, then its parents', then the app's, and
+cuts the row at the terminal's edge (at 80 columns `? Help` fell off and the last key read
+`^q Q`). This one puts `?` first, then the active pane's keys in their order (its main
+action first), then the app's (save, open, undo, redo, quit); it shows only the keys that
+fit whole beside the palette key (`^p`, docked right), so nothing is cut mid-word. The help
+screen (`?`) and the palette list every key.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+FIRST = ("help",)  # actions shown before any other
+PALETTE_WIDTH = 14  # " ^p palette " and its border
+
+
+class KerminalFooter(Footer):
+    def on_resize(self) -> None:
+        if self.is_attached and self._bindings_ready:
+            self.call_after_refresh(self.recompose)
+
+    def ranked(self) -> list[tuple[object, bool, str]]:
+        """(binding, enabled, tooltip) of the shown bindings, most important first."""
+        from tui.panes.base import Pane
+
+        active = self.screen.active_bindings
+        palette = self.app.COMMAND_PALETTE_BINDING
+        rows = []
+        seen: set[str] = set()
+        for order, (key, (node, binding, enabled, tooltip)) in enumerate(active.items()):
+            if not binding.show or key == palette or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            if binding.action in FIRST:
+                rank = 0
+            elif isinstance(node, Pane):
+                rank = 1
+            elif node is self.app:
+                rank = 4 if binding.priority else 3  # Ctrl+Q last
+            else:
+                rank = 2  # a focused widget's own keys
+            rows.append((rank, order, binding, enabled, tooltip))
+        # A pane's key that the focused widget binds but does not show (Enter on a table):
+        # the pane's meaning is the one to show.
+        for namespace, bindings in self.screen._modal_binding_chain:
+            if not isinstance(namespace, Pane):
+                continue
+            for key, binding in bindings:
+                shown = active.get(key)
+                if binding.show and binding.action not in seen and shown is not None and not shown.binding.show:
+                    seen.add(binding.action)
+                    rows.append((1, -1, binding, True, binding.tooltip))
+        rows.sort(key=lambda r: (r[0], r[1]))
+        return [(b, e, t) for _r, _o, b, e, t in rows]
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        room = (self.size.width or self.app.size.width) - PALETTE_WIDTH
+        for binding, enabled, tooltip in self.ranked():
+            display = self.app.get_key_display(binding)
+            width = len(display) + len(binding.description) + 3  # " k " + "desc "
+            if width > room:
+                continue  # a shorter one further on may still fit
+            room -= width
+            yield FooterKey(binding.key, display, binding.description, binding.action, disabled=not enabled, tooltip=tooltip).data_bind(compact=Footer.compact)
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
+            try:
+                _node, binding, enabled, tooltip = self.screen.active_bindings[self.app.COMMAND_PALETTE_BINDING]
+            except KeyError:
+                pass
+            else:
+                yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description, binding.action, classes="-command-palette", disabled=not enabled, tooltip=binding.tooltip or binding.description)
