@@ -129,3 +129,31 @@ async def test_a_followed_run_killed_shows_interrupted(app_factory):
         await pilot.press("x")  # nothing to stop: the key is disabled, nothing breaks
         await pilot.pause()
         assert app.is_running
+
+
+@pytest.mark.slow
+async def test_export_from_the_runs_pane_writes_a_script_and_says_where(app_factory, runs_dir, tmp_path):
+    """Issue 13: `x` in Runs exports the selected run; a bad place is a message, not a crash."""
+    from tests.tui.conftest import answer_prompt
+
+    path = start_run(tiny_experiment(), runs_dir)
+    assert RunWatcher(path).wait(timeout=120).status == "finished"
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.click("#choice-script")
+        out = tmp_path / "exported.py"
+        await answer_prompt(pilot, str(out))
+        await wait_until(pilot, lambda: out.is_file(), 60, "the script")
+        assert "import keras" in out.read_text() and "kerminal" not in out.read_text().split('"""', 2)[2]
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.click("#choice-script")
+        await answer_prompt(pilot, str(tmp_path / "no" / "such" / "folder" / "x.py"))
+        await wait_until(pilot, lambda: any("Export failed" in (n.title or "") for n in app._notifications), 60, "the failure")
+        assert app.is_running

@@ -17,6 +17,7 @@ class Pane(Vertical):
     changes the experiment only through `app.set_experiment` (so undo sees every change)."""
 
     DEFAULT_FOCUS = ""  # a selector for the widget that takes focus when the pane is shown
+    IS_PANE = True  # how widgets that panes import (the footer) tell a pane, without importing this
 
     @property
     def kapp(self) -> KerminalApp:

@@ -18,7 +18,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from engine import KerminalError
-from tui.dialogs import ConfirmDialog
+from tui.dialogs import ConfirmDialog, TextPrompt
 from tui.messages import EvaluationReady
 from tui.panes.base import Pane
 from tui.panes.train import split_metrics
@@ -74,6 +74,7 @@ class RunsPane(Pane):
         Binding("e", "evaluate", "Evaluate", tooltip="Evaluate the selected run on its test (or validation) split."),
         Binding("c", "curves", "Curves", tooltip="Show the selected run's training curves."),
         Binding("o", "open_experiment", "Open", tooltip="Edit the selected run's experiment (asks about unsaved changes first)."),
+        Binding("x", "export", "Export…", tooltip="Export the selected run: a plain Keras training script, or a SavedModel for serving."),
         Binding("d", "delete", "Delete", tooltip="Delete the selected run (asks first)."),
         Binding("r", "refresh", "Refresh", tooltip="List the runs again."),
     ]
@@ -260,7 +261,45 @@ class RunsPane(Pane):
         evaluation = evaluate(run, dataset)
         self.post_message(EvaluationReady(run_id, evaluation))
 
+    def action_export(self) -> None:
+        """Ask what to export and where, then write it in a worker (a SavedModel loads
+        TensorFlow and the model)."""
+        run = self.selected()
+        if run is None:
+            self.notify("No run selected.", title="Runs")
+            return
+        from pathlib import Path
+
+
+        def where(kind: str | None) -> None:
+            if kind not in ("script", "saved_model"):
+                return
+            default = str(Path.cwd() / (f"{run.id}.py" if kind == "script" else f"{run.id}-saved_model"))
+            what = "a training script (.py)" if kind == "script" else "a SavedModel folder (new or empty)"
+
+            def chosen(path: str | None) -> None:
+                if path:
+                    self.notify(f"Exporting run {run.id}…", title="Export")
+                    self._export(run.path, kind, str(Path(path).expanduser()))
+
+            self.app.push_screen(TextPrompt(f"Export run {run.id} as {what}", default, "path", "Enter writes it · Esc cancels"), chosen)
+
+        self.app.push_screen(ConfirmDialog(
+            f"Export run {run.id} as a plain Keras training script (no kerminal needed to run it), or as a SavedModel for serving (string in, probabilities out)?",
+            [("script", "Script"), ("saved_model", "SavedModel"), ("cancel", "Cancel")],
+        ), where)
+
+    @work(thread=True, exclusive=False, exit_on_error=False, group="export", description="export a run")
+    def _export(self, run_path: Any, kind: str, out: str) -> None:
+        from engine import export_saved_model, export_script
+
+        written = export_script(run_path, out) if kind == "script" else export_saved_model(run_path, out)
+        self.app.call_from_thread(self.notify, f"Wrote {written}", title="Export")
+
     def worker_failed(self, worker: Any, message: str) -> bool:
+        if worker.group == "export":
+            self.notify(message, title="Export failed", severity="error", timeout=10)
+            return True
         if worker.group != "evaluate":
             return False
         self.post_message(EvaluationReady(getattr(self, "evaluating", "the run"), error=message))

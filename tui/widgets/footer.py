@@ -25,8 +25,6 @@ class KerminalFooter(Footer):
 
     def ranked(self) -> list[tuple[object, bool, str]]:
         """(binding, enabled, tooltip) of the shown bindings, most important first."""
-        from tui.panes.base import Pane
-
         active = self.screen.active_bindings
         palette = self.app.COMMAND_PALETTE_BINDING
         rows = []
@@ -37,7 +35,7 @@ class KerminalFooter(Footer):
             seen.add(binding.action)
             if binding.action in FIRST:
                 rank = 0
-            elif isinstance(node, Pane):
+            elif getattr(node, "IS_PANE", False):
                 rank = 1
             elif node is self.app:
                 rank = 4 if binding.priority else 3  # Ctrl+Q last
@@ -47,7 +45,7 @@ class KerminalFooter(Footer):
         # A pane's key that the focused widget binds but does not show (Enter on a table):
         # the pane's meaning is the one to show.
         for namespace, bindings in self.screen._modal_binding_chain:
-            if not isinstance(namespace, Pane):
+            if not getattr(namespace, "IS_PANE", False):
                 continue
             for key, binding in bindings:
                 shown = active.get(key)
