@@ -444,10 +444,10 @@ def run(quick: bool, ui_only: bool = False) -> list[dict[str, Any]]:
     if ui_only:
         with tempfile.TemporaryDirectory(prefix="kerminal-bench-app-") as tmp:
             return ui_rows(write_experiment(Path(tmp), MODELS["LSTM"], 2000, 5), Path(tmp))
-    # Quick: the LSTM only, 10,000 rows, 3 rounds: epochs here last about a second and swing
-    # 4,800-8,500 samples/s from one to the next, so one round of 3 epochs gave ratios of
-    # 0.67-1.02 for the same code.
-    n, epochs, fs_repeat, probes, rounds, models = (10000, 6, 3, 30, 3, ["LSTM"]) if quick else (10000, 6, 7, 40, 3, list(MODELS))
+    # Quick: the LSTM only, 3 rounds of 30,000 rows (epochs of about 3 s): with 8,000 rows
+    # epochs lasted about a second and swung 3,700-9,300 samples/s from one to the next, so
+    # the ratio came out anywhere in 0.67-1.06 for the same code.
+    n, epochs, fs_repeat, probes, rounds, models = (30000, 5, 3, 30, 3, ["LSTM"]) if quick else (30000, 6, 7, 40, 3, list(MODELS))
     rows = []
     with tempfile.TemporaryDirectory(prefix="kerminal-bench-app-") as tmp:
         folder = Path(tmp)
