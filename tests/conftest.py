@@ -6,3 +6,37 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+def kill_runs(root):
+    """Kill the training processes of the runs under `root` (at any depth) that are still
+    live: a run is its own process and outlives the test (or app) that started it."""
+    import json
+    import signal
+    from pathlib import Path
+
+    for meta in Path(root).glob("**/metrics.json"):
+        try:
+            raw = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        pid = raw.get("pid")
+        if raw.get("status") in ("starting", "running", "paused") and isinstance(pid, int) and pid > 0 and pid != os.getpid():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+import pytest  # noqa: E402  (after the environment is set for TensorFlow)
+
+
+@pytest.fixture(autouse=True)
+def _no_run_outlives_its_test(request):
+    """A test that fails half-way (a paused detached run, say) must not leave its training
+    process behind to slow every later test and benchmark."""
+    # Asked for here (not after the test) so that tmp_path is torn down after this fixture.
+    tmp = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
+    yield
+    if tmp is not None:
+        kill_runs(tmp)

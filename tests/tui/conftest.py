@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
 import time
 from pathlib import Path
 
 import pytest
 
 from engine.experiment import Experiment, LayerSpec
+from tests.conftest import kill_runs
 from tui.app import KerminalApp, make_app
 
 
@@ -37,22 +36,6 @@ def runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
     yield Path("runs")
     kill_runs(tmp_path / "runs")
-
-
-def kill_runs(root: Path) -> None:
-    """Kill the training processes of the runs under `root` that are still live (a run is its
-    own process and outlives the app a test drove)."""
-    for meta in root.glob("*/metrics.json"):
-        try:
-            raw = json.loads(meta.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        pid = raw.get("pid")
-        if raw.get("status") in ("starting", "running", "paused") and isinstance(pid, int) and pid > 0:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
 
 
 def run_meta(path: Path) -> dict:
