@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -91,3 +92,19 @@ async def answer_prompt(pilot, value: str) -> None:
     pilot.app.screen.query_one(Input).value = value
     await pilot.press("enter")
     await pilot.pause()
+
+
+@contextlib.asynccontextmanager
+async def training(app_factory, epochs: int = 500, size: tuple[int, int] = (100, 30)):
+    """The app on a tiny experiment of `epochs` epochs (batch 8), `3` `t` pressed and the
+    first epoch in: yields (app, pilot, the Train pane, the run folder)."""
+    exp = tiny_experiment()
+    exp.fit.epochs = epochs
+    exp.fit.batch_size = 8
+    app = app_factory(exp)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3", "t")
+        train = app.pane("train")
+        await wait_until(pilot, lambda: train.epoch_lines >= 1, 90, "the first epoch")
+        yield app, pilot, train, train.watcher.path

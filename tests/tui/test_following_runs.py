@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import DataTable, RichLog, Static, TabbedContent
 
 from engine.runs import RunWatcher, start_run
-from tests.tui.conftest import run_meta, settle, text_of, tiny_experiment, wait_until
+from tests.tui.conftest import training, run_meta, settle, text_of, tiny_experiment, wait_until
 from tui.dialogs import ConfirmDialog
 
 
@@ -53,16 +53,7 @@ async def test_enter_on_a_finished_run_shows_its_whole_history(app_factory, runs
 
 @pytest.mark.slow
 async def test_quit_while_training_asks_and_leave_it_running_lets_it_finish(app_factory):
-    exp = tiny_experiment()
-    exp.fit.epochs = 6
-    exp.fit.batch_size = 8
-    app = app_factory(exp)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("3", "t")
-        train = app.pane("train")
-        await wait_until(pilot, lambda: train.epoch_lines >= 1, 90, "the first epoch")
-        path = train.watcher.path
+    async with training(app_factory, 6) as (app, pilot, train, path):
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
@@ -104,16 +95,7 @@ async def test_quit_stop_it_stops_the_run(app_factory):
 
 @pytest.mark.slow
 async def test_a_followed_run_killed_shows_interrupted(app_factory):
-    exp = tiny_experiment()
-    exp.fit.epochs = 500
-    exp.fit.batch_size = 8
-    app = app_factory(exp)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("3", "t")
-        train = app.pane("train")
-        await wait_until(pilot, lambda: train.epoch_lines >= 1, 90, "the first epoch")
-        path = train.watcher.path
+    async with training(app_factory, 500) as (app, pilot, train, path):
         await pilot.press("5")
         table = app.query_one("#runs-table", DataTable)
         await wait_until(pilot, lambda: table.get_cell(path.name, "status") == "running", 10, "running in Runs")

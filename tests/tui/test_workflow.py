@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, OptionList, RichLog, TabbedContent
 
-from tests.tui.conftest import answer_prompt, settle, text_of, tiny_experiment, wait_until
+from tests.tui.conftest import training, answer_prompt, settle, text_of, tiny_experiment, wait_until
 from tui.app import make_app
 from tui.dialogs import ChoiceDialog, ConfirmDialog, TextPrompt
 
@@ -130,15 +130,7 @@ async def test_reber_preset_train_predict_runs(app_factory):
 
 @pytest.mark.slow
 async def test_keys_steer_the_live_run_and_its_answers_show_in_the_log(app_factory):
-    exp = tiny_experiment()
-    exp.fit.epochs = 500
-    exp.fit.batch_size = 8
-    app = app_factory(exp)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("3", "t")
-        train = app.pane("train")
-        await wait_until(pilot, lambda: train.epoch_lines >= 1, 90, "the first epoch")
+    async with training(app_factory, 500) as (app, pilot, train, path):
         assert app.tf_state == "not loaded"  # training is another process: no TensorFlow here
         # keys answer while training: switch panes and back
         await pilot.press("2")
