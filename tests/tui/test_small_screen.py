@@ -13,6 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from rich.console import Console
+from rich.text import Text
 from textual import events
 from textual.widgets import DataTable, Static
 from textual.widgets._footer import FooterKey
@@ -28,7 +29,7 @@ from tui.panes.layers import _cut
 from tui.panes.runs import evaluation_renderable
 from tui.panes.tabs import PANES
 from tui.panes.train import _status_line
-from tui.widgets.curves import Histogram, length_bins
+from tui.widgets.curves import CurvePlot, Histogram, length_bins
 
 CLASSES = [f"topic-{name}" for name in (
     "world-politics", "business-markets", "science-space", "sport-football", "technology-ai",
@@ -330,3 +331,71 @@ async def test_screenshots_from_a_key_and_the_palette(app_factory, tmp_path, mon
         command.callback()
         await wait_until(pilot, lambda: app.last_screenshot is not None and app.last_screenshot.is_file(), 5, "the palette's screenshot")
         assert app.last_screenshot.read_text(encoding="utf-8").lstrip().startswith("<svg")
+
+
+# ---- plots take the free height, their legend outside the data (issue 14) ---------------
+
+HISTORY = {"train": [0.9, 0.7, 0.6, 0.55, 0.5, 0.48], "validation": [0.95, 0.8, 0.7, 0.66, 0.64, 0.63]}
+
+
+def plot_lines(plot: CurvePlot) -> list[str]:
+    """The plot's lines as drawn now, plain text: the caption, then plotext's lines."""
+    _key, lines = plot._build()
+    return [plot._caption.plain, *(Text.from_ansi(line).plain for line in lines[1:])]
+
+
+def canvas_of(lines: list[str]) -> list[str]:
+    """The lines inside the plot's frame (the data area)."""
+    top = next(i for i, line in enumerate(lines) if "┌" in line)
+    bottom = next(i for i, line in enumerate(lines) if "└" in line)
+    return lines[top + 1 : bottom]
+
+
+async def plot_heights(runs_dir: Path, pane: str, size: tuple[int, int]) -> list[tuple[int, int]]:
+    """(widget rows, canvas rows) of each plot of `pane` at `size`, with a history and a
+    batch trace drawn; asserts the series are named on the first line and not in the frame."""
+    app = make_app(tiny_experiment(), runs_dir=runs_dir, load_tensorflow=False, pane=pane)
+    out = []
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        plots = list(app.pane(pane).query(CurvePlot))
+        assert len(plots) == 2
+        for plot in plots:
+            plot.set_series(HISTORY)
+            plot.set_trace([6.2, 6.5], [0.47, 0.46])
+            plot.replot()
+        await pilot.pause()
+        for plot in plots:
+            lines = plot_lines(plot)
+            canvas = canvas_of(lines)
+            assert "train" in lines[0] and "val" in lines[0], lines[0]
+            assert lines[0].startswith(plot.title)
+            for line in canvas:
+                assert not any(word in line for word in ("train", "val", "batch", "epoch")), line
+            assert not any("epoch" in line for line in lines[1:]), "no x label line: the caption says it"
+            out.append((plot.size.height, len(canvas)))
+    return out
+
+
+async def test_plots_take_the_free_height_with_the_legend_outside_the_data(runs_dir):
+    for pane in ("train", "runs"):
+        small = await plot_heights(runs_dir, pane, (80, 24))
+        taller = await plot_heights(runs_dir, pane, (100, 40))
+        wide = await plot_heights(runs_dir, pane, (120, 40))
+        for (h24, c24), (h40, c40), (_h, c120) in zip(small, taller, wide):
+            assert h40 > h24 and c40 > c24, (pane, small, taller)
+            assert c120 > 5 and c40 > 5, (pane, taller, wide)
+            assert c24 >= 5, (pane, small)  # 80x24: at least 5 rows of data
+
+
+def test_caption_names_each_series_in_its_colour_and_shortens_to_fit():
+    plot = CurvePlot("accuracy")
+    plot._legend = ["train", "validation", "batches"]
+    assert plot.caption(80).plain == "accuracy by epoch  ━ train  ━ validation  • batches"
+    assert plot.caption(44).plain == "accuracy  ━ train  ━ validation  • batches"
+    assert plot.caption(38).plain == "accuracy ━ train ━ val • batch"
+    assert plot.caption(24).plain == "accuracy ━ train ━ val"
+    assert plot.caption(9).plain == "accuracy"
+    colours = {span.style for span in plot.caption(80).spans}
+    assert "rgb(0,130,200)" in colours and "rgb(60,180,75)" in colours
+
