@@ -12,11 +12,13 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from rich.console import Console
 from rich.text import Text
 from textual import events
 from textual.widgets import DataTable, Static
 from textual.widgets._footer import FooterKey
+from textual.widgets._select import SelectOverlay
 
 from engine.experiment import Experiment, LayerSpec
 from engine.training.evaluate import Evaluation, Misclassified
@@ -399,3 +401,36 @@ def test_caption_names_each_series_in_its_colour_and_shortens_to_fit():
     colours = {span.style for span in plot.caption(80).spans}
     assert "rgb(0,130,200)" in colours and "rgb(60,180,75)" in colours
 
+
+# ---- an open Select leaves the form's hint line in sight (issue 14) ----------------------
+
+
+# The layer editor's activation list is 12 rows: at the bottom of the dialog's hint line it
+# covered the hint; above the fields nothing can (a list opens below its field, and is
+# pushed up only as far as the screen's bottom needs: at most 12 rows, to row 12 at 80x24).
+@pytest.mark.parametrize(("pane", "keys", "field"), [("layers", ["down", "down", "e"], "activation"), ("train", ["f"], "monitor"), ("data", ["v"], "padding")])
+async def test_an_open_select_leaves_the_form_hint_visible(app_factory, pane, keys, field):
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.action_show_pane(pane)
+        await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormDialog)
+        select = form.field_widget(field)
+        select.focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert select.expanded
+        overlay = select.query_one(SelectOverlay)
+        hint = form.query_one("#form-hint", Static)
+        assert overlay.region.height >= 2 and hint.region.height == 1  # (compact: no border)
+        assert not overlay.region.overlaps(hint.region), (overlay.region, hint.region)
+        for x in range(hint.region.x, hint.region.right):  # what is drawn there is the hint
+            assert form.get_widget_at(x, hint.region.y)[0] is hint
+        await pilot.press("escape")
+        await pilot.press("escape")

@@ -95,7 +95,7 @@ class DataDialog(FormDialog):
     def __init__(self, exp: Experiment) -> None:
         self.exp = exp
         fields = data_fields(exp)
-        super().__init__("Data source", fields, note="Ctrl+B browses for the path · Enter or Ctrl+S applies", check=self._check)
+        super().__init__("Data source", fields, note="Ctrl+B browses for the path", check=self._check)
 
     def on_mount(self) -> None:
         super().on_mount()
