@@ -461,3 +461,16 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def push_form(app: Any, name: str, title: str, fields: Sequence[Field], callback: Callable[[dict[str, Any] | None], None], *, note: str = "", check: Callable[[dict[str, Any]], str] | None = None) -> None:
+    """Show a FormDialog built once and kept (installed as `name`): later opens refill it with
+    `fields` (the same names and kinds each time) instead of building its widgets again, so
+    it is up at once, as the Data source dialog."""
+    if app.is_screen_installed(name):
+        dialog = app.get_screen(name)
+        dialog.check = check
+        dialog.reload(fields)
+    else:
+        app.install_screen(FormDialog(title, fields, note=note, check=check), name)
+    app.push_screen(name, callback)

@@ -434,3 +434,38 @@ async def test_an_open_select_leaves_the_form_hint_visible(app_factory, pane, ke
             assert form.get_widget_at(x, hint.region.y)[0] is hint
         await pilot.press("escape")
         await pilot.press("escape")
+
+
+# ---- the form dialogs are built once and refilled (issue 14: each opens at once) ---------
+
+
+async def test_fit_probe_and_vectorizer_dialogs_are_reused_with_current_values(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        for pane, key, field, change, shown in (
+            ("train", "f", "epochs", lambda e: setattr(e.fit, "epochs", 7), "7"),
+            ("train", "b", "probe1", lambda e: setattr(e, "probes", ["a fresh probe"]), "a fresh probe"),
+            ("data", "v", "length", lambda e: setattr(e.vectorize, "length", 33), "33"),
+        ):
+            app.action_show_pane(pane)
+            await pilot.pause()
+            await pilot.press(key)
+            await pilot.pause()
+            first = app.screen
+            assert isinstance(first, FormDialog)
+            await pilot.press("escape")
+            await pilot.pause()
+            exp = app.experiment.copy()
+            change(exp)
+            app.set_experiment(exp, "change")
+            await settle(app, pilot)
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is first, key
+            assert first.field_widget(field).value == shown
+            assert first.focused is first.query("#form-fields Input, #form-fields Select, #form-fields Checkbox").first()
+            await pilot.press("ctrl+s")  # applies the values shown: nothing changes
+            await settle(app, pilot)
+            assert app.screen is not first
+        assert app.experiment.fit.epochs == 7 and app.experiment.probes == ["a fresh probe"] and app.experiment.vectorize.length == 33
