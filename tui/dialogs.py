@@ -318,6 +318,9 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-wide dialog-tall"):
             yield Label(self.title_text, classes="dialog-title")
+            # The keys go above the fields: an open Select's list drops over what is below
+            # it (and is pushed up only as far as the screen's bottom edge needs).
+            yield Static("Tab next field · Enter or Ctrl+S apply · Esc cancel", id="form-hint", classes="help")
             if self.note:
                 yield Static(self.note, classes="help")
             with VerticalScroll(id="form-fields"):
@@ -327,7 +330,6 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Apply", id="apply", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
-            yield Static("Tab next field · Enter or Ctrl+S apply · Esc cancel", classes="help")
 
     def compose_field(self, f: Field) -> ComposeResult:
         wid = _widget_id(f.name)
@@ -459,3 +461,16 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def push_form(app: Any, name: str, title: str, fields: Sequence[Field], callback: Callable[[dict[str, Any] | None], None], *, note: str = "", check: Callable[[dict[str, Any]], str] | None = None) -> None:
+    """Show a FormDialog built once and kept (installed as `name`): later opens refill it with
+    `fields` (the same names and kinds each time) instead of building its widgets again, so
+    it is up at once, as the Data source dialog."""
+    if app.is_screen_installed(name):
+        dialog = app.get_screen(name)
+        dialog.check = check
+        dialog.reload(fields)
+    else:
+        app.install_screen(FormDialog(title, fields, note=note, check=check), name)
+    app.push_screen(name, callback)

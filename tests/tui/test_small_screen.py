@@ -12,10 +12,13 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from rich.console import Console
+from rich.text import Text
 from textual import events
 from textual.widgets import DataTable, Static
 from textual.widgets._footer import FooterKey
+from textual.widgets._select import SelectOverlay
 
 from engine.experiment import Experiment, LayerSpec
 from engine.training.evaluate import Evaluation, Misclassified
@@ -28,7 +31,7 @@ from tui.panes.layers import _cut
 from tui.panes.runs import evaluation_renderable
 from tui.panes.tabs import PANES
 from tui.panes.train import _status_line
-from tui.widgets.curves import Histogram, length_bins
+from tui.widgets.curves import CurvePlot, Histogram, length_bins
 
 CLASSES = [f"topic-{name}" for name in (
     "world-politics", "business-markets", "science-space", "sport-football", "technology-ai",
@@ -330,3 +333,139 @@ async def test_screenshots_from_a_key_and_the_palette(app_factory, tmp_path, mon
         command.callback()
         await wait_until(pilot, lambda: app.last_screenshot is not None and app.last_screenshot.is_file(), 5, "the palette's screenshot")
         assert app.last_screenshot.read_text(encoding="utf-8").lstrip().startswith("<svg")
+
+
+# ---- plots take the free height, their legend outside the data (issue 14) ---------------
+
+HISTORY = {"train": [0.9, 0.7, 0.6, 0.55, 0.5, 0.48], "validation": [0.95, 0.8, 0.7, 0.66, 0.64, 0.63]}
+
+
+def plot_lines(plot: CurvePlot) -> list[str]:
+    """The plot's lines as drawn now, plain text: the caption, then plotext's lines."""
+    _key, lines = plot._build()
+    return [plot._caption.plain, *(Text.from_ansi(line).plain for line in lines[1:])]
+
+
+def canvas_of(lines: list[str]) -> list[str]:
+    """The lines inside the plot's frame (the data area)."""
+    top = next(i for i, line in enumerate(lines) if "┌" in line)
+    bottom = next(i for i, line in enumerate(lines) if "└" in line)
+    return lines[top + 1 : bottom]
+
+
+async def plot_heights(runs_dir: Path, pane: str, size: tuple[int, int]) -> list[tuple[int, int]]:
+    """(widget rows, canvas rows) of each plot of `pane` at `size`, with a history and a
+    batch trace drawn; asserts the series are named on the first line and not in the frame."""
+    app = make_app(tiny_experiment(), runs_dir=runs_dir, load_tensorflow=False, pane=pane)
+    out = []
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        plots = list(app.pane(pane).query(CurvePlot))
+        assert len(plots) == 2
+        for plot in plots:
+            plot.set_series(HISTORY)
+            plot.set_trace([6.2, 6.5], [0.47, 0.46])
+            plot.replot()
+        await pilot.pause()
+        for plot in plots:
+            lines = plot_lines(plot)
+            canvas = canvas_of(lines)
+            assert "train" in lines[0] and "val" in lines[0], lines[0]
+            assert lines[0].startswith(plot.title)
+            for line in canvas:
+                assert not any(word in line for word in ("train", "val", "batch", "epoch")), line
+            assert not any("epoch" in line for line in lines[1:]), "no x label line: the caption says it"
+            out.append((plot.size.height, len(canvas)))
+    return out
+
+
+async def test_plots_take_the_free_height_with_the_legend_outside_the_data(runs_dir):
+    for pane in ("train", "runs"):
+        small = await plot_heights(runs_dir, pane, (80, 24))
+        taller = await plot_heights(runs_dir, pane, (100, 40))
+        wide = await plot_heights(runs_dir, pane, (120, 40))
+        for (h24, c24), (h40, c40), (_h, c120) in zip(small, taller, wide):
+            assert h40 > h24 and c40 > c24, (pane, small, taller)
+            assert c120 > 5 and c40 > 5, (pane, taller, wide)
+            assert c24 >= 5, (pane, small)  # 80x24: at least 5 rows of data
+
+
+def test_caption_names_each_series_in_its_colour_and_shortens_to_fit():
+    plot = CurvePlot("accuracy")
+    plot._legend = ["train", "validation", "batches"]
+    assert plot.caption(80).plain == "accuracy by epoch  ━ train  ━ validation  • batches"
+    assert plot.caption(44).plain == "accuracy  ━ train  ━ validation  • batches"
+    assert plot.caption(38).plain == "accuracy ━ train ━ val • batch"
+    assert plot.caption(24).plain == "accuracy ━ train ━ val"
+    assert plot.caption(9).plain == "accuracy"
+    colours = {span.style for span in plot.caption(80).spans}
+    assert "rgb(0,130,200)" in colours and "rgb(60,180,75)" in colours
+
+
+# ---- an open Select leaves the form's hint line in sight (issue 14) ----------------------
+
+
+# The layer editor's activation list is 12 rows: at the bottom of the dialog's hint line it
+# covered the hint; above the fields nothing can (a list opens below its field, and is
+# pushed up only as far as the screen's bottom needs: at most 12 rows, to row 12 at 80x24).
+@pytest.mark.parametrize(("pane", "keys", "field"), [("layers", ["down", "down", "e"], "activation"), ("train", ["f"], "monitor"), ("data", ["v"], "padding")])
+async def test_an_open_select_leaves_the_form_hint_visible(app_factory, pane, keys, field):
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.action_show_pane(pane)
+        await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormDialog)
+        select = form.field_widget(field)
+        select.focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert select.expanded
+        overlay = select.query_one(SelectOverlay)
+        hint = form.query_one("#form-hint", Static)
+        assert overlay.region.height >= 2 and hint.region.height == 1  # (compact: no border)
+        assert not overlay.region.overlaps(hint.region), (overlay.region, hint.region)
+        for x in range(hint.region.x, hint.region.right):  # what is drawn there is the hint
+            assert form.get_widget_at(x, hint.region.y)[0] is hint
+        await pilot.press("escape")
+        await pilot.press("escape")
+
+
+# ---- the form dialogs are built once and refilled (issue 14: each opens at once) ---------
+
+
+async def test_fit_probe_and_vectorizer_dialogs_are_reused_with_current_values(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        for pane, key, field, change, shown in (
+            ("train", "f", "epochs", lambda e: setattr(e.fit, "epochs", 7), "7"),
+            ("train", "b", "probe1", lambda e: setattr(e, "probes", ["a fresh probe"]), "a fresh probe"),
+            ("data", "v", "length", lambda e: setattr(e.vectorize, "length", 33), "33"),
+        ):
+            app.action_show_pane(pane)
+            await pilot.pause()
+            await pilot.press(key)
+            await pilot.pause()
+            first = app.screen
+            assert isinstance(first, FormDialog)
+            await pilot.press("escape")
+            await pilot.pause()
+            exp = app.experiment.copy()
+            change(exp)
+            app.set_experiment(exp, "change")
+            await settle(app, pilot)
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is first, key
+            assert first.field_widget(field).value == shown
+            assert first.focused is first.query("#form-fields Input, #form-fields Select, #form-fields Checkbox").first()
+            await pilot.press("ctrl+s")  # applies the values shown: nothing changes
+            await settle(app, pilot)
+            assert app.screen is not first
+        assert app.experiment.fit.epochs == 7 and app.experiment.probes == ["a fresh probe"] and app.experiment.vectorize.length == 33

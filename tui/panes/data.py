@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Select, Static
 
 from engine import CLEANERS, SIDES, SOURCES, TABLE_FORMATS, VECTORIZE_KINDS, Experiment
-from tui.dialogs import Field, FilePicker, FormDialog
+from tui.dialogs import Field, FilePicker, FormDialog, push_form
 from tui.errors import error_text
 from tui.messages import VectorizerView
 from tui.panes.base import Pane
@@ -95,7 +95,7 @@ class DataDialog(FormDialog):
     def __init__(self, exp: Experiment) -> None:
         self.exp = exp
         fields = data_fields(exp)
-        super().__init__("Data source", fields, note="Ctrl+B browses for the path · Enter or Ctrl+S applies", check=self._check)
+        super().__init__("Data source", fields, note="Ctrl+B browses for the path", check=self._check)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -507,7 +507,7 @@ class DataPane(Pane):
                 setattr(new.vectorize, key, value if value is not None else "")
             self.kapp.set_experiment(new, "change the vectorizer")
 
-        self.app.push_screen(FormDialog("Vectorizer", vectorize_fields(exp)), done)
+        push_form(self.app, "vectorizer", "Vectorizer", vectorize_fields(exp), done)
 
     def action_next_example(self) -> None:
         self.example_index += 1

@@ -93,7 +93,9 @@ class RunsPane(Pane):
                 with Horizontal(id="runs-curves"):
                     yield CurvePlot("loss", id="runs-loss")
                     yield CurvePlot("accuracy", id="runs-acc")
-                yield Static("", id="runs-eval")
+                box = Static("", id="runs-eval")
+                box.display = False  # empty: the plots have its row
+                yield box
 
     def on_mount(self) -> None:
         self.action_refresh()
@@ -170,15 +172,21 @@ class RunsPane(Pane):
                 self.table.update_cell(r.id, "status", new.status)  # always shown, wide enough for any status
                 self.table.update_cell(r.id, "epochs", _epochs(new))
 
+    def _show_eval(self, content: Any) -> None:
+        """The evaluation box's content; an empty box takes no row (the plots have it)."""
+        box = self.query_one("#runs-eval", Static)
+        box.update(content)
+        box.display = bool(content)
+
     def _clear_detail(self) -> None:
         self.query_one("#runs-loss", CurvePlot).clear()
         self.query_one("#runs-acc", CurvePlot).clear()
-        self.query_one("#runs-eval", Static).update("")
+        self._show_eval("")
 
     @on(DataTable.RowHighlighted, "#runs-table")
     def _highlighted(self) -> None:
         self.evaluation = None
-        self.query_one("#runs-eval", Static).update("")
+        self._show_eval("")
         self.action_curves()
 
     @on(DataTable.RowSelected, "#runs-table")
@@ -196,7 +204,7 @@ class RunsPane(Pane):
         try:
             history = read_history(run.path)
         except (OSError, ValueError) as exc:
-            self.query_one("#runs-eval", Static).update(Text(f"Could not read the run's history: {exc}", style="red"))
+            self._show_eval(Text(f"Could not read the run's history: {exc}", style="red"))
             return
         loss_keys, metric_keys = split_metrics(list(history))
         for plot_id, keys in (("#runs-loss", loss_keys), ("#runs-acc", metric_keys)):
@@ -247,7 +255,7 @@ class RunsPane(Pane):
         if run is None:
             self.notify("No run selected.", title="Runs")
             return
-        self.query_one("#runs-eval", Static).update(f"Evaluating {run.id}… (loads TensorFlow, the model and the data)")
+        self._show_eval(f"Evaluating {run.id}… (loads TensorFlow, the model and the data)")
         self.evaluating = run.id  # for a failure's message (worker_failed)
         self._evaluate(str(self.kapp.runs_dir), run.id)
 
@@ -306,14 +314,13 @@ class RunsPane(Pane):
         return True
 
     def on_evaluation_ready(self, message: EvaluationReady) -> None:
-        box = self.query_one("#runs-eval", Static)
         if message.error:
-            box.update(Text(f"Could not evaluate {message.run_id}: {message.error}", style="red"))
+            self._show_eval(Text(f"Could not evaluate {message.run_id}: {message.error}", style="red"))
             self.notify(message.error, title="Evaluate", severity="error", timeout=8)
             return
         self.evaluation = message.evaluation
         self.query_one("#runs-curves").display = False  # the evaluation takes the room (c shows the curves again)
-        box.update(evaluation_renderable(message.evaluation))
+        self._show_eval(evaluation_renderable(message.evaluation))
 
     def action_delete(self) -> None:
         run = self.selected()

@@ -26,7 +26,7 @@ from textual.widgets import ProgressBar, RichLog, Static
 
 from engine import KerminalError
 from engine import Experiment
-from tui.dialogs import Field, FormDialog, TextPrompt
+from tui.dialogs import Field, TextPrompt, push_form
 from tui.panes.base import Pane
 from tui.widgets.curves import CurvePlot
 from tui.widgets.probbars import bars
@@ -312,7 +312,7 @@ class TrainPane(Pane):
                 return "validation + test must leave rows for training."
             return ""
 
-        self.app.push_screen(FormDialog("Training settings", fit_fields(exp), check=check), done)
+        push_form(self.app, "fit-settings", "Training settings", fit_fields(exp), done, check=check)
 
     def action_probes(self) -> None:
         exp = self.kapp.experiment
@@ -327,7 +327,7 @@ class TrainPane(Pane):
             if new.probes != exp.probes:
                 self.kapp.set_experiment(new, "probe sentences")
 
-        self.app.push_screen(FormDialog("Probe sentences", fields, note="Pinned sentences are scored after every epoch, so you see the model learn."), done)
+        push_form(self.app, "probes", "Probe sentences", fields, done, note="Pinned sentences are scored after every epoch, so you see the model learn.")
 
     # ---- following the run: the timer ---------------------------------------------------
     def _tick(self) -> None:

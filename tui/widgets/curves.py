@@ -9,6 +9,10 @@ screen and refreshes only the lines that changed (Textual then writes only those
 `live=True` its axes move in steps, so adding a few batch points to the trace changes a few
 lines, not the whole plot: x ends at a round number of epochs (5, 6, 8, 10, 12, 15, 20,
 ...; at most `epochs`) and y has rounded bounds that only grow until `clear()`.
+
+The legend is never drawn over the data: `CurvePlot`'s first line is a caption of its own
+(the metric, then each series' name after a mark in its colour), plotext's title, legend
+and x label are off, and the canvas takes every other line of the widget.
 """
 
 from __future__ import annotations
@@ -22,11 +26,21 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
+# Each series' colour (the first three of textual-plotext's default sequence, as before)
+# and the mark that stands for it in the caption.
+SERIES = {
+    "train": ((0, 130, 200), "━"),
+    "validation": ((60, 180, 75), "━"),
+    "batches": ((230, 25, 75), "•"),
+}
+LR_COLOUR = (245, 130, 48)  # plotext's "orange": the learning-rate changes' vertical lines
+SHORT = {"validation": "val", "batches": "batch", "lr change": "lr"}
+
 
 class CurvePlot(PlotextPlot):
     """One metric over epochs: training and validation, plus a smoothed trace of the current
     epoch's batches (x = epoch - 1 + step / steps), and vertical lines at `marks` (the
-    learning-rate changes of a run)."""
+    learning-rate changes of a run). Line 0 is the caption (`caption()`), the rest the plot."""
 
     DEFAULT_CSS = """
     CurvePlot { height: 1fr; min-height: 6; }
@@ -45,6 +59,8 @@ class CurvePlot(PlotextPlot):
         self._lines: list[str] = []  # the plot's text as last drawn, one ANSI string per line
         self._key: tuple[int, int, str] | None = None  # (width, height, plotext theme) of _lines
         self._strips: dict[tuple[str, Any, int], Strip] = {}  # (ANSI line, base style, width) -> strip
+        self._legend: list[str] = []  # the series drawn, in order: the caption names them
+        self._caption = Text()  # line 0 as last built
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -64,19 +80,23 @@ class CurvePlot(PlotextPlot):
 
     def replot(self) -> None:
         plt = self.plt
-        plt.clear_figure()
-        plt.title(self.title)
-        plt.xlabel("epoch")
+        plt.clear_figure()  # no title, legend or x label: the caption line says what is drawn
+        legend = []
         longest = max((len(v) for v in self.series.values()), default=0)
         for name, values in self.series.items():
             if values:
                 xs = list(range(1, len(values) + 1))
-                plt.plot(xs, values, label=name, marker="braille")
+                plt.plot(xs, values, marker="braille", color=SERIES.get(name, SERIES["train"])[0])
+                legend.append(name)
         if self.trace_x:
-            plt.plot(self.trace_x, self.trace_y, label="batches", marker="dot")
+            plt.plot(self.trace_x, self.trace_y, marker="dot", color=SERIES["batches"][0])
+            legend.append("batches")
         if longest or self.trace_x:
             for x in self.marks:  # a learning-rate change (the log says to what)
-                plt.vline(x, "orange")
+                plt.vline(x, LR_COLOUR)
+            if self.marks:
+                legend.append("lr change")
+        self._legend = legend
         right = max([longest, *(self.trace_x or [0])])
         if right <= 1:
             plt.xlim(0, 1 if not longest else 2)
@@ -92,14 +112,40 @@ class CurvePlot(PlotextPlot):
                 plt.ylim(*self._ylim)
         self._redraw()
 
+    def caption(self, width: int) -> Text:
+        """The plot's first line: the metric, "by epoch" (the x axis) when there is room, and
+        each series drawn after a mark in its colour, shortened to fit `width` less a column
+        ("val" for "validation", the later series dropped) and cut only as a last resort."""
+        def line(by_epoch: bool, names: list[str], short: bool, gap: str) -> Text:
+            text = Text()
+            text.append(self.title, style="bold")
+            if by_epoch:
+                text.append(" by epoch")
+            for name in names:
+                colour, mark = SERIES.get(name, (LR_COLOUR, "│"))
+                text.append(gap)
+                text.append(mark, style=f"rgb({colour[0]},{colour[1]},{colour[2]})")
+                text.append(" " + (SHORT.get(name, name) if short else name))
+            return text
+
+        names = self._legend
+        variants = [line(True, names, False, "  "), line(False, names, False, "  "), line(False, names, True, " ")]
+        variants += [line(False, names[:n], True, " ") for n in range(len(names) - 1, -1, -1)]
+        text = next((v for v in variants if v.cell_len < width), variants[-1])  # a column spare: captions side by side stay apart
+        text.truncate(width, overflow="ellipsis")
+        return text
+
     def _build(self) -> tuple[tuple[int, int, str], list[str]]:
-        """The plot's lines at the widget's size and theme (what `PlotextPlot.render` draws)."""
+        """The caption and the plot's lines at the widget's size and theme (the plot is what
+        `PlotextPlot.render` draws, one line shorter)."""
         width, height = self.size
         theme = self._get_plotext_theme_name(self.app.theme)
-        self._plot.plotsize(width, height)
-        self._plot._set_size(width, height)
+        self._plot.plotsize(width, max(height - 1, 1))
+        self._plot._set_size(width, max(height - 1, 1))
         self._plot.theme(theme)
-        return (width, height, theme), self._plot.build().split("\n")
+        self._caption = self.caption(width)
+        # Line 0 is the caption's markup (compared like the plot's lines; drawn from _caption)
+        return (width, height, theme), [self._caption.markup, *self._plot.build().split("\n")]
 
     def _redraw(self) -> None:
         """Rebuild the text now and refresh only the lines that differ from the last drawing."""
@@ -127,8 +173,9 @@ class CurvePlot(PlotextPlot):
         base = self.visual_style.rich_style  # the theme's colours under plotext's own
         strip = self._strips.get((line, base, width))
         if strip is None:
-            segments = Text.from_ansi(line, end="").render(self.app.console)
-            strip = Strip(segments).apply_style(base).extend_cell_length(width).crop(0, width)
+            text = self._caption if y == 0 else Text.from_ansi(line, end="")
+            segments = text.render(self.app.console)
+            strip = Strip(segments).extend_cell_length(width).apply_style(base).crop(0, width)
             if len(self._strips) > 4 * max(height, 1):  # keep the lines of the last few drawings
                 self._strips.clear()
             self._strips[line, base, width] = strip
