@@ -13,6 +13,8 @@ and exits 130 (a second Ctrl+C aborts at once). Exit 1 on bad input, with the me
 
 from __future__ import annotations
 
+import contextlib
+
 import argparse
 import json
 import os
@@ -164,10 +166,8 @@ def _give_back(path, exc) -> None:
     before = meta.get("before") or {}
     writer = RunWriter(path)
     writer.event(Failed(str(path), int(meta.get("epochs", 0) or 0), f"could not continue: {exc}"))
-    try:
+    with contextlib.suppress(OSError):  # a full disk: the Failed event above still says why
         writer.metrics({**meta, "status": before.get("status", "stopped"), "message": f"could not continue: {exc}"})
-    except OSError:
-        pass
 
 
 def _train_into(args: argparse.Namespace) -> int:
@@ -197,9 +197,7 @@ def _train_into(args: argparse.Namespace) -> int:
             writer = RunWriter(path)
             writer.event(Failed(str(path), 0, str(exc)))
             meta = F.read_meta(path) or {"kerminal_run": F.FORMAT}
-            try:
+            with contextlib.suppress(OSError):  # a full disk: the Failed event says why
                 writer.metrics({**meta, "status": "failed", "message": str(exc)})
-            except OSError:
-                pass
         raise
     return 130 if result.status == "stopped" else 0

@@ -12,6 +12,8 @@ the command's id, which `send` waits for.
 
 from __future__ import annotations
 
+import contextlib
+
 import json
 import math
 import os
@@ -119,11 +121,8 @@ def send(run_dir: str | os.PathLike[str], command: str, value: Any = None, wait:
             meta = F.read_meta(path)
             status = F.live_status(meta) if meta else "missing"
             if status not in F.LIVE:
-                leftover = path / F.COMMANDS / f"{cid}.json"
-                try:
-                    leftover.unlink()
-                except OSError:
-                    pass
+                with contextlib.suppress(OSError):  # taken meanwhile, or the folder is gone
+                    (path / F.COMMANDS / f"{cid}.json").unlink()
                 found, offset = F.read_events(path, offset)  # its last sweep may have answered
                 for event in found:
                     if isinstance(event, ev.Steered) and event.id == cid:
@@ -162,10 +161,8 @@ class Inbox:
             except FileNotFoundError:
                 continue
             except (OSError, ValueError) as exc:
-                try:
+                with contextlib.suppress(OSError):
                     os.unlink(entry.path)
-                except OSError:
-                    pass
                 out.append(Command(entry.name.removesuffix(".json"), "?", None, f"unreadable command file ({exc})"))
                 continue
             cid = str(raw.get("id", entry.name.removesuffix(".json"))) if isinstance(raw, dict) else entry.name

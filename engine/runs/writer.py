@@ -10,6 +10,8 @@ The order of an epoch's commit is in folder.py's docstring; this class only perf
 
 from __future__ import annotations
 
+import contextlib
+
 import json
 import os
 import threading
@@ -82,10 +84,8 @@ class RunWriter:
             if status is not None:
                 self._meta["status"] = status
             self._meta["heartbeat"] = time.time()
-            try:
+            with contextlib.suppress(OSError):  # see the docstring: the next beat tries again
                 F.write_json_atomic(self.path / F.METRICS, self._meta)
-            except OSError:
-                pass
 
     # ---- an epoch's commit -------------------------------------------------------------------
     def checkpoint(self, model: Any, name: str, epoch: int) -> str:

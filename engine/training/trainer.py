@@ -18,6 +18,8 @@ NaN loss (TrainingError; last.keras keeps the last good epoch), or an error insi
 
 from __future__ import annotations
 
+import contextlib
+
 import math
 import os
 import time
@@ -448,10 +450,10 @@ class Trainer:
             except Exception as exc:
                 raise self._fail(keras_failure(exc, self.epochs_done + 1, self.run_dir)) from None
             finally:
-                try:
-                    runs.recover(self.run_dir)  # temporary files of an epoch that did not commit
-                except OSError:
-                    pass
+                # Temporary files of an epoch that did not commit; on a full disk recover()
+                # runs again when the run is continued or loaded.
+                with contextlib.suppress(OSError):
+                    runs.recover(self.run_dir)
                 if interactive:
                     keras.config.enable_interactive_logging()
             return self._finish(partial, early_stopped, steps, es_cfg.patience, initial)

@@ -67,9 +67,7 @@ class KerminalFooter(Footer):
             room -= width
             yield FooterKey(binding.key, display, binding.description, binding.action, disabled=not enabled, tooltip=tooltip).data_bind(compact=Footer.compact)
         if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
-            try:
-                _node, binding, enabled, tooltip = self.screen.active_bindings[self.app.COMMAND_PALETTE_BINDING]
-            except KeyError:
-                pass
-            else:
+            palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+            if palette is not None:  # a screen may hide the palette's key
+                _node, binding, enabled, tooltip = palette
                 yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description, binding.action, classes="-command-palette", disabled=not enabled, tooltip=binding.tooltip or binding.description)
