@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import os
 import time
@@ -146,10 +147,8 @@ class KerminalApp(App):
         return len(self.screen_stack) > 1 and not self.screen.is_mounted
 
     async def _release_keys(self, screen: Screen) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):  # never hold keys for long: they go where Textual sends them
             await asyncio.wait_for(screen._mounted_event.wait(), 2.0)
-        except TimeoutError:
-            pass  # never hold keys for long: they go where Textual sends them
         keys, self._held_keys, self._release_task = self._held_keys, [], None
         for key in keys:
             self.post_message(events.Key(key.key, key.character))
@@ -604,10 +603,8 @@ class KerminalApp(App):
                     from engine.runs import post_command
 
                     for path in live:
-                        try:
+                        with contextlib.suppress(KerminalError, OSError):  # it ended meanwhile
                             post_command(path, "stop")
-                        except (KerminalError, OSError):
-                            pass  # it ended meanwhile
                 if choice in ("leave", "stop"):
                     self.exit(0)
 
