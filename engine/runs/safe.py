@@ -103,7 +103,12 @@ def check_own_dir(path: str | os.PathLike[str], what: str = "run folder", force:
 def open_append(path: str | os.PathLike[str], binary: bool = False):
     """A file opened for appending (created 0644 if missing) that is neither a link nor
     anything but a regular file owned by the caller; UnsafeFile otherwise."""
-    fd = os.open(path, _APPEND, 0o644)
+    try:
+        fd = os.open(path, _APPEND, 0o644)
+    except OSError as exc:
+        if exc.errno == 40:  # ELOOP
+            raise UnsafeFile(exc.errno, f"{path} is a symbolic link; kerminal does not write through links") from None
+        raise
     try:
         st = os.fstat(fd)
         # a hard link is another name of someone else's file: refused like a symbolic one
