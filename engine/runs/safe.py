@@ -31,6 +31,9 @@ class UnsafeFile(OSError):
     folder, or too large. An OSError, so every reader that already survives a missing or
     unreadable file survives this one too."""
 
+    def __str__(self) -> str:
+        return str(self.strerror)
+
 
 def open_regular(path: str | os.PathLike[str]) -> int:
     """A read-only descriptor of `path`, a regular file reached without following a link at
