@@ -234,8 +234,12 @@ def save(exp: Experiment, path: str | os.PathLike[str]) -> Path:
     return p
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def atomic_write_text(path: Path, text: str, make_parents: bool = True) -> None:
+    """Write `text` to a temporary file beside `path`, then rename it into place (a link at
+    `path` is replaced, never written through). `make_parents=False` for a run folder,
+    which must not be created again once deleted."""
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give the file normal permissions

@@ -32,9 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs-dir", metavar="D", default=runs_dir_default(), help="where run folders go (default: ./runs, or $KERMINAL_RUNS_DIR)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per event (per line) instead of text")
     parser.add_argument("--detach", action="store_true", help="train in a background process that outlives the terminal; print the run id and return")
+    parser.add_argument("--force", action="store_true", help="as root, continue a run folder that belongs to another user (never one that another process trains)")
     # how a detached process is started (engine.runs.launch): not for people
     parser.add_argument("--into", metavar="RUN_DIR", help=argparse.SUPPRESS)
     parser.add_argument("--handed-over", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--lock-fd", type=int, help=argparse.SUPPRESS)  # the run's lock, taken by the launcher
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,12 +97,15 @@ def run(args: argparse.Namespace) -> int:
     if args.resume:
         from engine.runs import RunStore
 
+        from engine.runs.writer import RunWriter
+
         path = RunStore(args.runs_dir).path_of(args.resume)
+        writer = RunWriter.inherit(path, args.lock_fd) if args.lock_fd is not None else None
         try:
-            trainer = Trainer.from_run(path, None, listener, control, interval, handed_over=args.handed_over)
+            trainer = Trainer.from_run(path, None, listener, control, interval, handed_over=args.handed_over, writer=writer, force=args.force)
         except KerminalError as exc:
-            if args.handed_over:
-                _give_back(path, exc)
+            if args.handed_over and writer is not None:
+                _give_back(writer, exc)
             raise
     else:
         exp = load(args.experiment)
@@ -143,7 +148,7 @@ def _detach(args: argparse.Namespace) -> int:
     from engine.runs import RunStore, launch
 
     if args.resume:
-        path = launch.resume(RunStore(args.runs_dir).path_of(args.resume), args.epochs)
+        path = launch.resume(RunStore(args.runs_dir).path_of(args.resume), args.epochs, force=args.force)
     else:
         exp = load(args.experiment)  # a bad file is said here, not in a background log
         path = launch.start(exp, args.runs_dir, args.epochs)
@@ -155,19 +160,19 @@ def _detach(args: argparse.Namespace) -> int:
     return 0
 
 
-def _give_back(path, exc) -> None:
+def _give_back(writer, exc) -> None:
     """A detached continuation that could not start: the run goes back to how it was, with
-    the reason in its log."""
+    the reason in its log (written while this process still holds the run's lock)."""
     from engine.runs import folder as F
     from engine.runs.events import Failed
-    from engine.runs.writer import RunWriter
 
+    path = writer.path
     meta = F.read_meta(path) or {}
     before = meta.get("before") or {}
-    writer = RunWriter(path)
     writer.event(Failed(str(path), int(meta.get("epochs", 0) or 0), f"could not continue: {exc}"))
     with contextlib.suppress(OSError):  # a full disk: the Failed event above still says why
         writer.metrics({**meta, "status": before.get("status", "stopped"), "message": f"could not continue: {exc}"})
+    writer.close()
 
 
 def _train_into(args: argparse.Namespace) -> int:
@@ -188,16 +193,20 @@ def _train_into(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # belt and braces: a new session has no terminal
     path = Path(args.into)
     control = TrainControl()
+    writer = RunWriter.inherit(path, args.lock_fd) if args.lock_fd is not None else RunWriter.take(path)
     try:
         exp = load(path / F.EXPERIMENT)
-        trainer = Trainer(exp, load_dataset(exp), path.parent, None, control, batch_interval=0.5, run_dir=path)
+        trainer = Trainer(exp, load_dataset(exp), path.parent, None, control, batch_interval=0.5, run_dir=path, writer=writer)
         result = _run_with_signals(trainer, args.epochs, control)
     except KerminalError as exc:
         if not (path / F.EVENTS).is_file() or (F.read_meta(path) or {}).get("status") == "starting":
-            writer = RunWriter(path)
+            with contextlib.suppress(KerminalError):  # taken meanwhile: that process writes
+                writer.hold()
             writer.event(Failed(str(path), 0, str(exc)))
             meta = F.read_meta(path) or {"kerminal_run": F.FORMAT}
             with contextlib.suppress(OSError):  # a full disk: the Failed event says why
                 writer.metrics({**meta, "status": "failed", "message": str(exc)})
         raise
+    finally:
+        writer.close()
     return 130 if result.status == "stopped" else 0

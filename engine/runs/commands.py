@@ -77,7 +77,7 @@ def post(run_dir: str | os.PathLike[str], command: str, value: Any = None) -> st
     meta = F.read_meta(path)
     if meta is None:
         raise RunError(f"{path} is not a kerminal run (no readable {F.METRICS}).", "Pass a run folder or id that `kerminal runs` lists.")
-    status = F.live_status(meta)
+    status = F.live_status(meta, path)
     if status not in F.LIVE:
         epochs = int(meta.get("epochs", 0) or 0)
         fix = f"Continue it with `kerminal train --resume {path.name} --epochs N`." if status != "failed" else "Fix the cause in its message and train again."
@@ -119,7 +119,7 @@ def send(run_dir: str | os.PathLike[str], command: str, value: Any = None, wait:
         if now >= next_check:
             next_check = now + 1.0
             meta = F.read_meta(path)
-            status = F.live_status(meta) if meta else "missing"
+            status = F.live_status(meta, path) if meta else "missing"
             if status not in F.LIVE:
                 with contextlib.suppress(OSError):  # taken meanwhile, or the folder is gone
                     (path / F.COMMANDS / f"{cid}.json").unlink()

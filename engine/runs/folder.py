@@ -29,6 +29,7 @@ import json
 import math
 import os
 import re
+import socket
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import RunError
 from engine.experiment import Experiment, atomic_write_text
+from engine.runs import safe
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -51,11 +53,16 @@ COMMANDS = "commands"  # the steering channel: one JSON file per command (see co
 PROCESS_LOG = "process.txt"  # a detached run's standard error (TensorFlow's logs, a crash)
 FORMAT = 1  # metrics.json "kerminal_run" value
 DEFAULT_RUNS_DIR = "runs"
-# metrics.json's status while a process owns the run; a reader turns it into "interrupted"
-# when that process is gone (same machine) or its heartbeat is older than HEARTBEAT_STALE_S.
-LIVE = ("starting", "running", "paused")
+# metrics.json's status while a process owns the run. A reader derives from it, the run's
+# lock and its heartbeat (live_status): "interrupted" when no process holds the lock, "not
+# responding" while one holds it but has not beaten for HEARTBEAT_STALE_S (stopped,
+# swapped out, a paused machine): still live, never resumed by another process.
+RECORDED_LIVE = ("starting", "running", "paused")
+NOT_RESPONDING = "not responding"
+LIVE = (*RECORDED_LIVE, NOT_RESPONDING)
 HEARTBEAT_S = 2.0
 HEARTBEAT_STALE_S = 15.0
+HOST = socket.gethostname()  # metrics.json names the machine a run trains on
 FOLDER_MODE = 0o755  # others may read (watch) a run, only its owner writes (steers) it
 
 
@@ -86,8 +93,8 @@ def run_slug(name: str) -> str:
     return re.sub(r"[^\w.-]+", "-", name).strip("-.") or "run"
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(_finite(data), indent=2, sort_keys=False) + "\n")
+def write_json_atomic(path: Path, data: Any, make_parents: bool = True) -> None:
+    atomic_write_text(path, json.dumps(_finite(data), indent=2, sort_keys=False) + "\n", make_parents)
 
 
 _passes: dict[str, int] = {}
@@ -156,7 +163,7 @@ def write_history(path: Path, history: dict[str, list[float]], epochs: int) -> N
     w.writerow(["epoch", *keys])
     for i in range(epochs):
         w.writerow([i + 1, *(_cell(history[k], i) for k in keys)])
-    atomic_write_text(path / HISTORY, buf.getvalue())
+    atomic_write_text(path / HISTORY, buf.getvalue(), make_parents=False)
 
 
 def set_epoch(history: dict[str, list[float]], epoch: int, metrics: dict[str, float]) -> None:
@@ -180,31 +187,55 @@ def _cell(column: list[float], i: int) -> str:
 def commit(path: Path, pending: dict[str, str]) -> None:
     """Move each committed temporary file (named by metrics.json's `pending`) into place."""
     for final, tmp in pending.items():
-        if final in (BEST, LAST) and (path / tmp).is_file():
+        if final in (BEST, LAST) and (path / tmp).is_file() and not (path / tmp).is_symlink():
             os.replace(path / tmp, path / final)
 
 
-def recover(path: str | os.PathLike[str]) -> None:
-    """Set a run folder right after a kill (see the module docstring). Only call it on a
-    run that no process is training."""
+def recover(path: str | os.PathLike[str], locked: bool = False) -> None:
+    """Set a run folder right after a kill (see the module docstring). Never on a folder
+    that a process is training: unless the caller holds the run's lock (`locked`), this
+    takes it for the time of the repair, and leaves a folder whose lock is held untouched
+    (a run that is only slow or stalled is not repaired under its feet)."""
+    from engine.runs.lock import RunLock
+
     path = Path(path)
+    lock = None
+    if not locked:
+        try:
+            if os.lstat(path).st_uid != os.geteuid():
+                return  # someone else's run: not ours to repair (its owner's next load does)
+            lock = RunLock.acquire(path)
+        except (OSError, RunError):
+            return
     try:
-        meta = json.loads((path / METRICS).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    if not isinstance(meta, dict):
+        _repair(path)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _repair(path: Path) -> None:
+    meta = read_meta(path)
+    if meta is None:
         return
     pending = meta.get("pending") or {}
     if isinstance(pending, dict):
         commit(path, {str(k): str(v) for k, v in pending.items() if "/" not in str(v)})
     for stale in path.glob(TEMP_GLOB):
-        stale.unlink(missing_ok=True)
-    epochs = int(meta.get("epochs", 0) or 0)
+        if stale.is_file() and not stale.is_symlink():
+            stale.unlink(missing_ok=True)
+    try:
+        epochs = int(meta.get("epochs", 0) or 0)
+    except (TypeError, ValueError, OverflowError):
+        return
     file = path / HISTORY
-    if file.is_file():
-        lines = file.read_text(encoding="utf-8").splitlines(keepends=True)
-        if len(lines) > 1 + epochs:
-            atomic_write_text(file, "".join(lines[: 1 + epochs]))
+    try:
+        text = safe.read_text(file, safe.HISTORY_CAP)
+    except (OSError, ValueError):
+        return
+    lines = text.splitlines(keepends=True)
+    if len(lines) > 1 + epochs:
+        atomic_write_text(file, "".join(lines[: 1 + max(epochs, 0)]), make_parents=False)
 
 
 def experiment_as_trained(exp: Experiment) -> Experiment:
@@ -319,7 +350,7 @@ def read_info(path: Path) -> RunInfo:
     if not isinstance(raw, dict) or raw.get("kerminal_run") != FORMAT:
         raise RunError(f"{path} is not a kerminal run: {METRICS} was not written by kerminal.", "Pass a folder that `kerminal runs` lists.")
     best = raw.get("best") or {}
-    status = live_status(raw)
+    status = live_status(raw, path)
     return RunInfo(
         id=path.name,
         path=path,
@@ -358,19 +389,45 @@ def data_summary(path: Path) -> str:
     return f"{source} {where}".strip()
 
 
-def live_status(raw: dict[str, Any], now: float | None = None) -> str:
-    """metrics.json's status, or "interrupted" when it says a process owns the run but that
-    process is gone (killed, or its machine lost): pid not alive here, or no heartbeat for
-    HEARTBEAT_STALE_S seconds."""
+def live_status(raw: dict[str, Any], path: str | os.PathLike[str] | None = None, now: float | None = None) -> str:
+    """metrics.json's status, checked against the run's lock and heartbeat when it says a
+    process owns the run (see LIVE):
+
+    - the lock is held: the recorded status, or "not responding" when the heartbeat is stale;
+    - the lock is free: "interrupted", unless the run trains on another machine and beats
+      (the filesystem's locks may not reach across machines: trust the heartbeat there);
+    - no lock file (a run by an older kerminal): the pid, on this machine, and the heartbeat.
+
+    A run that never got past "starting" and whose process is gone reads "failed"."""
+    from engine.runs.lock import held
+
     status = str(raw.get("status", ""))
-    if status not in LIVE:
+    if status not in RECORDED_LIVE:
         return status
-    if not _alive(raw.get("pid")):
-        return "interrupted"
     beat = raw.get("heartbeat")
-    if isinstance(beat, (int, float)) and (now if now is not None else time.time()) - beat > HEARTBEAT_STALE_S:
-        return "interrupted"
-    return status
+    stale = isinstance(beat, (int, float)) and (now if now is not None else time.time()) - beat > HEARTBEAT_STALE_S
+    here = raw.get("host") in (None, HOST)
+    locked = held(path) if path is not None else None
+    if locked:
+        return NOT_RESPONDING if stale else status
+    if locked is None and here and not _alive(raw.get("pid")):
+        gone = True
+    elif locked is False and here:
+        gone = True
+    else:
+        gone = stale
+    if not gone:
+        return status
+    return "failed" if status == "starting" and not raw.get("epochs") else "interrupted"
+
+
+def elsewhere(raw: dict[str, Any], now: float | None = None) -> bool:
+    """metrics.json says a process on another machine owns the run and beat lately: a
+    process here must not take the run over even though its lock looks free (the runs
+    folder's filesystem may not share locks between machines)."""
+    beat = raw.get("heartbeat")
+    fresh = isinstance(beat, (int, float)) and (now if now is not None else time.time()) - beat <= HEARTBEAT_STALE_S
+    return str(raw.get("status", "")) in RECORDED_LIVE and raw.get("host") not in (None, HOST) and fresh
 
 
 def read_meta(path: str | os.PathLike[str]) -> dict[str, Any] | None:

@@ -1,14 +1,18 @@
 """Start a training as its own process: a detached run that outlives the terminal.
 
-`start(exp, runs_dir)` creates the run folder here (so its id is known at once), marks it
-"starting" with the new process's pid, and runs `python -m engine.cli train --into RUN` in a
-new session: no controlling terminal, so closing the terminal (SIGHUP) or the app does not
-reach it. `resume(run_dir, epochs)` does the same for `train --resume`. The process's
-standard error (TensorFlow's native logs, a crash) goes to RUN/process.txt.
+`start(exp, runs_dir)` creates the run folder here (so its id is known at once), takes its
+lock, marks it "starting", and runs `python -m engine.cli train --into RUN` in a new session:
+no controlling terminal, so closing the terminal (SIGHUP) or the app does not reach it. The
+lock's descriptor is handed to that process (`--lock-fd`) and closed here, so the new process
+owns the folder from its first second, and the launcher (the app, say) holds nothing once it
+returns. `resume(run_dir, epochs)` does the same for `train --resume`; a second resume of
+the same run finds the lock taken and is refused. The process's standard error
+(TensorFlow's native logs, a crash) goes to RUN/process.txt.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -18,21 +22,22 @@ from pathlib import Path
 from engine.errors import RunError
 from engine.experiment import Experiment
 from engine.runs import folder as F
+from engine.runs import safe
 from engine.runs.writer import RunWriter
 
 
-def _spawn(args: list[str], run_dir: Path) -> int:
+def _spawn(args: list[str], run_dir: Path, lock_fd: int) -> int:
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # The child must import this same engine even when it runs from a checkout.
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     try:
-        with open(run_dir / F.PROCESS_LOG, "ab") as err:
+        with safe.open_append(run_dir / F.PROCESS_LOG, binary=True) as err:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "engine.cli", "train", *args],
+                [sys.executable, "-m", "engine.cli", "train", *args, "--lock-fd", str(lock_fd)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                start_new_session=True, close_fds=True, env=env, cwd=os.getcwd(),
+                start_new_session=True, close_fds=True, pass_fds=(lock_fd,), env=env, cwd=os.getcwd(),
             )
     except OSError as exc:
         raise RunError(f"Could not start the training process: {exc.strerror or exc}.", "Check that Python can run here (disk space, process limits) and try again.") from None
@@ -45,26 +50,42 @@ def start(exp: Experiment, runs_dir: str | os.PathLike[str], epochs: int | None 
     created = time.strftime("%Y-%m-%dT%H:%M:%S")
     meta = {"kerminal_run": F.FORMAT, "name": exp.name, "preset": exp.preset, "created": created, "status": "starting", "message": "", "epochs": 0, "target": int(epochs or exp.fit.epochs)}
     try:
-        writer.metrics(meta, pid=0)
-    except OSError as exc:
-        raise F.disk_error(exc, writer.path / F.METRICS) from None
-    pid = _spawn(["--into", str(writer.path), *(["--epochs", str(epochs)] if epochs else [])], writer.path)
-    writer.metrics(meta, pid=pid)
+        writer.metrics(meta, pid=0)  # the started process writes its own pid
+        _hand_over(writer, ["--into", str(writer.path), *(["--epochs", str(epochs)] if epochs else [])])
+    except (OSError, RunError) as exc:
+        err = exc if isinstance(exc, RunError) else F.disk_error(exc, writer.path / F.METRICS)
+        with contextlib.suppress(OSError):  # a full disk: the error itself says why
+            writer.metrics({**meta, "status": "failed", "message": str(err)})
+        writer.close()
+        raise err from None
     return writer.path
 
 
-def resume(run_dir: str | os.PathLike[str], epochs: int | None = None) -> Path:
+def resume(run_dir: str | os.PathLike[str], epochs: int | None = None, force: bool = False) -> Path:
     """Continue a saved run in a detached process; returns its folder at once. RunError when
-    the run is live (another process trains it)."""
+    the run is live (another process trains it, or holds its lock) or not the caller's."""
     path = Path(run_dir)
     meta = F.read_meta(path)
     if meta is None:
         raise RunError(f"{path} is not a kerminal run (no readable {F.METRICS}).", "Pass a run folder or id that `kerminal runs` lists.")
-    status = F.live_status(meta)
+    status = F.live_status(meta, path)
     if status in F.LIVE:
         raise RunError(f"Run {path.name} is {status} right now.", f"Add epochs to it with `kerminal more {path.name} N`, or wait for it to end.")
-    writer = RunWriter(path)
+    writer = RunWriter.take(path, force=force)
     before = {"status": status, "message": meta.get("message", "")}
-    pid = _spawn(["--resume", str(path), "--handed-over", *(["--epochs", str(epochs)] if epochs else [])], path)
-    writer.metrics({**meta, "status": "starting", "before": before, "target": int(meta.get("epochs", 0) or 0) + int(epochs or 0)}, pid=pid)
+    try:
+        writer.metrics({**meta, "status": "starting", "before": before, "target": int(meta.get("epochs", 0) or 0) + int(epochs or 0)}, pid=0)
+        _hand_over(writer, ["--resume", str(path), "--handed-over", *(["--epochs", str(epochs)] if epochs else [])])
+    except (OSError, RunError) as exc:
+        with contextlib.suppress(OSError):
+            writer.metrics({**meta, **before})
+        writer.close()
+        raise exc if isinstance(exc, RunError) else F.disk_error(exc, path / F.METRICS) from None
     return path
+
+
+def _hand_over(writer: RunWriter, args: list[str]) -> None:
+    """Start the process with the run's lock, then let go of it here."""
+    assert writer.lock is not None
+    _spawn(args, writer.path, writer.lock.fd)
+    writer.lock.release()

@@ -113,14 +113,14 @@ class RunStore:
         read_info(path)
         return path
 
-    def load(self, id_or_path: str | os.PathLike[str], which: str = "best") -> Run:
+    def load(self, id_or_path: str | os.PathLike[str], which: str = "best", locked: bool = False) -> Run:
         """The run with its model loaded (safe mode); `which` is "best" or "last" (each falls
-        back to the other when missing)."""
+        back to the other when missing). `locked`: the caller holds the run's lock."""
         from engine.experiment import load as load_experiment
 
         path = self.path_of(id_or_path)
-        if (path / METRICS).is_file() and read_info(path).status not in LIVE:
-            recover(path)  # no process trains it: finish or undo a save cut short by a kill
+        if locked or ((path / METRICS).is_file() and read_info(path).status not in LIVE):
+            recover(path, locked)  # finish or undo a save cut short by a kill (never under a live run's feet)
         path = self.check(path)
         info = read_info(path)
         exp = load_experiment(path / EXPERIMENT)

@@ -159,7 +159,7 @@ class RunWatcher:
             self._meta_mtime, self.meta = mtime, meta
         if not self.meta:
             return
-        status = F.live_status(self.meta)
+        status = F.live_status(self.meta, self.path)
         p.target = max(p.target, int(self.meta.get("target", 0) or 0))
         if status == "interrupted" and p.end is None:
             if p.status != "interrupted":

@@ -1,9 +1,14 @@
 """RunWriter: the one writer of a run folder.
 
-Only the process that trains a run writes its folder (the launcher of a detached run creates
-it first and hands it over). Every write goes through this class, under one lock, because two
-threads of the training process write: the training loop (events, epochs, checkpoints) and
-the steering thread (acknowledgements and the heartbeat in metrics.json).
+Only the process that holds the run's lock (lock.py) writes its folder: a launcher creates
+the folder, takes the lock and hands it to the process it starts, which then owns the
+folder until it exits. Every write goes through this class, under one thread lock, because
+three threads of the training process write: the training loop (events, epochs,
+checkpoints), the steering thread (acknowledgements) and the heartbeat thread.
+
+A writer writes only into a real folder its user owns (safe.check_own_dir), appends with
+O_NOFOLLOW, replaces files by rename (never through a link) and never creates the folder
+again: a run whose folder was deleted stops writing and is told (`on_gone`) so that it stops.
 
 The order of an epoch's commit is in folder.py's docstring; this class only performs it.
 """
@@ -17,39 +22,104 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from engine.experiment import Experiment, atomic_write_text
 from engine.runs import events as ev
 from engine.runs import folder as F
+from engine.runs import safe
+from engine.runs.lock import RunLock
 
 
 class RunWriter:
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], lock: RunLock | None = None) -> None:
         self.path = Path(path)
+        self.lock = lock
         self._lock = threading.RLock()
         self._meta: dict[str, Any] = {}
         self.unlogged = ""  # why events.jsonl/log.txt missed events (a full disk), if they did
+        self.gone = False  # the folder was deleted under the run: nothing is written any more
+        self.on_gone: Callable[[], None] | None = None
+        self._pulse: threading.Thread | None = None
+        self._quiet = threading.Event()
 
     @classmethod
     def create(cls, root: str | os.PathLike[str], exp: Experiment, now: float | None = None) -> RunWriter:
-        """A fresh run folder under root holding the experiment as trained (paths absolute).
-        An OSError (a full disk) is a TrainingError naming the file."""
+        """A fresh run folder under root, locked, holding the experiment as trained (paths
+        absolute). An OSError (a full disk) is a TrainingError naming the file."""
         path = F.new_run_dir(Path(root), exp.name, now)
-        writer = cls(path)
+        writer = cls(path, RunLock.acquire(path))
         try:
-            atomic_write_text(path / F.EXPERIMENT, F.experiment_as_trained(exp).to_toml())
+            atomic_write_text(path / F.EXPERIMENT, F.experiment_as_trained(exp).to_toml(), make_parents=False)
         except OSError as exc:
+            writer.close()
             raise F.disk_error(exc, path / F.EXPERIMENT) from None
         writer.open_channel()
         return writer
 
+    @classmethod
+    def take(cls, path: str | os.PathLike[str], force: bool = False) -> RunWriter:
+        """Take over an existing run folder to continue it: RunError unless it is a real
+        folder of the caller's (root: `force`) and no process holds its lock."""
+        safe.check_own_dir(path, force=force)
+        writer = cls(path, RunLock.acquire(path, force=force))
+        writer._meta = F.read_meta(path) or {}
+        return writer
+
+    @classmethod
+    def inherit(cls, path: str | os.PathLike[str], fd: int) -> RunWriter:
+        """The writer of a process a launcher started with the run's lock as `fd`: it owns
+        the folder from its first second (the heartbeat starts now, data loading included)."""
+        writer = cls(path, RunLock.inherit(path, fd))
+        meta = F.read_meta(path) or {}
+        if meta:
+            writer.metrics(meta)  # this process's pid, and a first heartbeat
+        writer.start_heartbeat()
+        return writer
+
     def open_channel(self) -> Path:
-        """The steering channel (commands/), readable and writable by the run's owner only."""
+        """The steering channel (commands/), readable and writable by the run's owner only;
+        a link or another user's folder in its place is refused."""
         path = self.path / F.COMMANDS
-        path.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(path, 0o700)
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            safe.check_own_dir(path, "command folder", force=True)
+        os.chmod(path, 0o700, follow_symlinks=False)
         return path
+
+    # ---- the lock and the heartbeat ----------------------------------------------------------
+    def start_heartbeat(self) -> None:
+        """Beat metrics.json every HEARTBEAT_S from a thread of its own (so a run that loads
+        data or compiles still reads as alive), and watch for the folder's deletion."""
+        if self._pulse is not None:
+            return
+        self._quiet.clear()
+        self._pulse = threading.Thread(target=self._beat_loop, name="kerminal-heartbeat", daemon=True)
+        self._pulse.start()
+
+    def _beat_loop(self) -> None:
+        while not self._quiet.wait(F.HEARTBEAT_S):
+            if self.lock is not None and self.lock.gone and not self.gone:
+                self.gone = True
+                if self.on_gone is not None:
+                    self.on_gone()
+            self.beat()
+
+    def close(self) -> None:
+        """Stop the heartbeat and let the lock go (the run is no longer trained here)."""
+        self._quiet.set()
+        if self._pulse is not None and self._pulse is not threading.current_thread():
+            self._pulse.join(timeout=5)
+        self._pulse = None
+        if self.lock is not None:
+            self.lock.release()
+
+    def hold(self) -> None:
+        """Take the lock again (a Trainer continuing the same run in a later `run()`)."""
+        if self.lock is None or not self.lock.held:
+            self.lock = RunLock.acquire(self.path)
+        self.gone = False
 
     # ---- append-only logs -------------------------------------------------------------------
     def event(self, event: ev.Event) -> None:
@@ -58,11 +128,13 @@ class RunWriter:
         listener still hears the event and metrics.json stays the truth."""
         line = json.dumps(ev.to_dict(event)) + "\n"
         with self._lock:
+            if self.gone:
+                return
             try:
-                with open(self.path / F.EVENTS, "a", encoding="utf-8") as fh:
+                with safe.open_append(self.path / F.EVENTS) as fh:
                     fh.write(line)
                 if not isinstance(event, ev.BatchEnd):
-                    with open(self.path / F.LOG, "a", encoding="utf-8") as fh:
+                    with safe.open_append(self.path / F.LOG) as fh:
                         fh.write(time.strftime("%H:%M:%S ") + ev.describe(event) + "\n")
             except OSError as exc:
                 self.unlogged = self.unlogged or f"{F.EVENTS}/{F.LOG} could not be written ({exc.strerror or exc})"
@@ -72,20 +144,21 @@ class RunWriter:
         """Write metrics.json atomically (OSError on a full disk), stamped with the pid of the
         process that owns the run and a heartbeat."""
         with self._lock:
-            self._meta = {**data, "pid": pid if pid is not None else os.getpid(), "heartbeat": time.time()}
-            F.write_json_atomic(self.path / F.METRICS, self._meta)
+            self._meta = {**data, "pid": pid if pid is not None else os.getpid(), "host": F.HOST, "heartbeat": time.time()}
+            if not self.gone:
+                F.write_json_atomic(self.path / F.METRICS, self._meta, make_parents=False)
 
     def beat(self, status: str | None = None) -> None:
         """Refresh the heartbeat (and a live status: running <-> paused). Never raises: a
         missed heartbeat only makes a reader wait for the next one."""
         with self._lock:
-            if not self._meta or self._meta.get("status") not in F.LIVE:
+            if self.gone or not self._meta or self._meta.get("status") not in F.LIVE:
                 return
             if status is not None:
                 self._meta["status"] = status
             self._meta["heartbeat"] = time.time()
             with contextlib.suppress(OSError):  # see the docstring: the next beat tries again
-                F.write_json_atomic(self.path / F.METRICS, self._meta)
+                F.write_json_atomic(self.path / F.METRICS, self._meta, make_parents=False)
 
     # ---- an epoch's commit -------------------------------------------------------------------
     def checkpoint(self, model: Any, name: str, epoch: int) -> str:
@@ -97,7 +170,8 @@ class RunWriter:
 
     def history(self, history: dict[str, list[float]], epochs: int) -> None:
         with self._lock:
-            F.write_history(self.path, history, epochs)
+            if not self.gone:
+                F.write_history(self.path, history, epochs)
 
     def commit(self, pending: dict[str, str]) -> None:
         F.commit(self.path, pending)

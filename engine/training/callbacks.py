@@ -117,13 +117,24 @@ class Checkpointer(keras.callbacks.Callback):
         n = epoch + 1
         pending: dict[str, str] = {}
         finite = state.is_finite(logs)
-        if finite and improved(state.monitor, logs.get(state.monitor), state.best_value):
-            pending[F.BEST] = state.writer.checkpoint(self.string_model, F.BEST, n)
-            state.best_value, state.best_epoch = logs.get(state.monitor), n
-        if finite:
-            pending[F.LAST] = state.writer.checkpoint(self.string_model, F.LAST, n)
-            state.last_good_epoch = n
-        state.record_epoch(n, logs, pending)
+        best = finite and improved(state.monitor, logs.get(state.monitor), state.best_value)
+        # Best means saved: the state names this epoch best (or last good) only once both
+        # checkpoints are written and metrics.json committed them; a failed save (a full
+        # disk) leaves the run's record on the epochs it really holds.
+        before = (state.best_value, state.best_epoch, state.last_good_epoch)
+        try:
+            if best:
+                pending[F.BEST] = state.writer.checkpoint(self.string_model, F.BEST, n)
+            if finite:
+                pending[F.LAST] = state.writer.checkpoint(self.string_model, F.LAST, n)
+            if best:
+                state.best_value, state.best_epoch = logs.get(state.monitor), n
+            if finite:
+                state.last_good_epoch = n
+            state.record_epoch(n, logs, pending)
+        except BaseException:
+            state.best_value, state.best_epoch, state.last_good_epoch = before
+            raise
         F.crash_point("committed")
         state.writer.commit(pending)
 

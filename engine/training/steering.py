@@ -1,8 +1,8 @@
 """Steering: the run's thread that reads its command channel and beats its heart.
 
 Every POLL_S it takes the commands waiting in RUN/commands/ (see engine.runs.commands) and
-applies them to the TrainControl and the RunState, answering each with a Steered event; every
-HEARTBEAT_S it refreshes metrics.json's heartbeat (and running/paused). It runs beside the
+applies them to the TrainControl and the RunState, answering each with a Steered event (the
+heartbeat is the RunWriter's own thread; this one writes running/paused when they change). It runs beside the
 training loop, so a paused run (blocked between batches) still hears `resume` and `stop`.
 When the run ends, `close()` answers whatever arrived too late.
 """
@@ -10,10 +10,8 @@ When the run ends, `close()` answers whatever arrived too late.
 from __future__ import annotations
 
 import threading
-import time
 
 from engine.runs import events as ev
-from engine.runs import folder as F
 from engine.runs.commands import Command, Inbox
 from engine.training.state import RunState
 
@@ -32,14 +30,9 @@ class Steering:
         return self
 
     def _loop(self) -> None:
-        next_beat = 0.0
         while not self._done.wait(POLL_S):
             for command in self.inbox.take():
                 self.apply(command)
-            now = time.monotonic()
-            if now >= next_beat:
-                next_beat = now + F.HEARTBEAT_S
-                self.state.writer.beat("paused" if self.state.control.paused else "running")
 
     def apply(self, command: Command) -> None:
         state, control = self.state, self.state.control

@@ -130,12 +130,14 @@ class Trainer:
         callbacks: Sequence[Any] = (),
         run_dir: str | os.PathLike[str] | None = None,
         steer: bool = True,
+        writer: RunWriter | None = None,
     ) -> None:
         """`model`: an already built (and compiled) string-input model to train instead of
         building one from the experiment; `callbacks`: extra Keras callbacks, put first;
         `run_dir`: an existing run folder to continue (see `from_run`), or one a launcher
         prepared; `steer`: read the folder's command channel and beat the heartbeat while
-        training (see steering.py)."""
+        training (see steering.py); `writer`: the run folder's writer when this process
+        already holds the run's lock (a continuation, a launched process)."""
         self.exp = exp.copy()
         self.dataset = dataset
         self.runs_dir = Path(runs_dir)
@@ -146,7 +148,7 @@ class Trainer:
         self.extra_callbacks = list(callbacks)
         self.run_dir: Path | None = Path(run_dir) if run_dir is not None else None
         self.steer = steer
-        self.writer: RunWriter | None = None
+        self.writer: RunWriter | None = writer
         self.state = RunState(writer=None, control=self.control, emit=self._emit, monitor=self.exp.fit.monitor)  # type: ignore[arg-type]
         self.events: list[Any] = []
         self._created = ""
@@ -172,21 +174,33 @@ class Trainer:
         control: TrainControl | None = None,
         batch_interval: float = 0.25,
         handed_over: bool = False,
+        writer: RunWriter | None = None,
+        force: bool = False,
     ) -> Trainer:
         """A Trainer that continues a saved run (from last.keras, history kept) on `run()`.
-        `handed_over`: this process was started by a launcher to continue it (the folder
-        names this process as its owner)."""
+        It takes the run's lock first (RunError when another process trains the run, or the
+        folder is not the caller's; root acts on another user's run only with `force`);
+        `writer`: the lock is already this process's (a launcher handed it over, see
+        launch.py). `handed_over`: the folder says "starting" for this very process."""
         store = RunStore(Path(run_path).parent)
-        info = store.info(run_path)
-        mine = handed_over and (runs.read_meta(info.path) or {}).get("pid") == os.getpid()
-        if info.status in runs.LIVE and not mine:
-            raise RunError(f"{info.path} is being trained right now by another process.", "Wait for it to finish (or `kerminal stop` it), then continue it.")
-        run = store.load(run_path, which="last")
-        if dataset is None:
-            from engine.data import load_dataset
+        path = store.path_of(run_path)
+        taken = writer is None
+        if writer is None:
+            writer = RunWriter.take(path, force=force)
+        try:
+            meta = runs.read_meta(path) or {}
+            if not handed_over and runs.elsewhere(meta):
+                raise RunError(f"{path} is being trained right now on {meta.get('host')} (its heartbeat is fresh).", "Wait for it to finish (or `kerminal stop` it), then continue it.")
+            run = store.load(path, which="last", locked=True)
+            if dataset is None:
+                from engine.data import load_dataset
 
-            dataset = load_dataset(run.experiment)
-        t = cls(run.experiment, dataset, run.path.parent, listener, control, batch_interval, model=run.model, run_dir=run.path)
+                dataset = load_dataset(run.experiment)
+        except BaseException:
+            if taken:
+                writer.close()
+            raise
+        t = cls(run.experiment, dataset, run.path.parent, listener, control, batch_interval, model=run.model, run_dir=run.path, writer=writer)
         meta = runs.read_meta(run.path) or {}
         t._created = str(meta.get("created", ""))
         t.history = runs.read_history(run.path)
@@ -332,11 +346,15 @@ class Trainer:
             self.run_dir = self.writer.path
             self._created = time.strftime("%Y-%m-%dT%H:%M:%S")
         else:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            runs.recover(self.run_dir)  # a continued run: finish or undo a save cut short by a kill
-            self.writer = RunWriter(self.run_dir)
+            if self.writer is None:
+                self.writer = RunWriter.take(self.run_dir)
+            self.writer.hold()  # a later run() of this Trainer takes the lock again
+            runs.recover(self.run_dir, locked=True)  # a continued run: finish or undo a save cut short by a kill
             self.writer.open_channel()
             self._created = self._created or str((runs.read_meta(self.run_dir) or {}).get("created", "")) or time.strftime("%Y-%m-%dT%H:%M:%S")
+        # A deleted folder (`kerminal runs --delete --stop`, rm -rf) stops the run at its next batch.
+        self.writer.on_gone = lambda: self.control.stop("the run folder was deleted; stopped at the end of a batch, nothing more is saved.")
+        self.writer.start_heartbeat()
         ds = self.dataset
         self.state.writer = self.writer
         self.state.info = {
@@ -367,7 +385,15 @@ class Trainer:
     def run(self, epochs: int | None = None) -> RunResult:
         """Train `epochs` more epochs (default exp.fit.epochs) and return the result. A second
         call continues the same run and folder. The control is reset at the start; `more`
-        (TrainControl.add_epochs) extends the run while it trains."""
+        (TrainControl.add_epochs) extends the run while it trains. The run's lock is held
+        from the folder's opening to the return (see engine.runs.lock)."""
+        try:
+            return self._run(epochs)
+        finally:
+            if self.writer is not None:
+                self.writer.close()
+
+    def _run(self, epochs: int | None) -> RunResult:
         import keras
 
         from engine.training.callbacks import BatchGuard, Checkpointer, ProbeScorer, ProgressReporter
@@ -453,7 +479,7 @@ class Trainer:
                 # Temporary files of an epoch that did not commit; on a full disk recover()
                 # runs again when the run is continued or loaded.
                 with contextlib.suppress(OSError):
-                    runs.recover(self.run_dir)
+                    runs.recover(self.run_dir, locked=True)
                 if interactive:
                     keras.config.enable_interactive_logging()
             return self._finish(partial, early_stopped, steps, es_cfg.patience, initial)

@@ -274,20 +274,20 @@ def test_max_tokens_20000_on_reviews_with_every_line_separator_predicts(tmp_path
 def test_a_full_disk_for_the_event_log_is_said_in_the_failure(tmp_path, monkeypatch):
     """events.jsonl and log.txt that cannot be written do not stop a run silently: the run's
     end message says so, and metrics.json still records the finished epochs."""
-    import builtins
+    from engine.runs import safe
 
-    real_open = builtins.open
+    real_open = safe.open_append
     state = {"full": False}
 
-    def open_(file, mode="r", *a, **k):
-        if state["full"] and "a" in mode and str(file).endswith((R.EVENTS, R.LOG)):
+    def open_(file, *a, **k):
+        if state["full"] and str(file).endswith((R.EVENTS, R.LOG)):
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_open(file, mode, *a, **k)
+        return real_open(file, *a, **k)
 
     failed = []
     trainer = Trainer(reber_experiment(epochs=1), reber_dataset(), tmp_path, listener=lambda e: failed.append(e) if type(e).__name__ == "Failed" else None)
     trainer.run()
-    monkeypatch.setattr(builtins, "open", open_)
+    monkeypatch.setattr(safe, "open_append", open_)
     state["full"] = True
     monkeypatch.setattr(R, "write_history", lambda *a: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")))
     with pytest.raises(TrainingError, match="No space left on device"):
