@@ -32,6 +32,7 @@ CLEANERS = ("html", "lower", "punctuation")
 VECTORIZE_KINDS = ("words", "chars", "ngrams")
 NGRAM_MODES = ("tf_idf", "multi_hot", "count")
 SIDES = ("pre", "post")
+LEARNING_RATE_RANGE = (1e-12, 10.0)  # compile.learning_rate, and `kerminal lr` on a live run
 OPTIMIZERS = ("rmsprop", "adam", "sgd", "adamw")
 XLA_CHOICES = ("auto", "on", "off")
 
@@ -304,7 +305,7 @@ def check(exp: Experiment) -> None:
     _choice("vectorize.truncation", v.truncation, SIDES)
     _choice("compile.optimizer", exp.compile.optimizer, OPTIMIZERS)
     if exp.compile.learning_rate is not None:
-        _range("compile.learning_rate", exp.compile.learning_rate, 1e-12, 10.0)
+        _range("compile.learning_rate", exp.compile.learning_rate, *LEARNING_RATE_RANGE)
     _range("fit.epochs", exp.fit.epochs, 1, None)
     _range("fit.batch_size", exp.fit.batch_size, 1, None)
     _choice("fit.xla", exp.fit.xla, XLA_CHOICES)

@@ -11,7 +11,9 @@ from engine.runs.folder import runs_dir_default
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs-dir", metavar="D", default=runs_dir_default(), help="the runs folder (default: ./runs)")
     parser.add_argument("--json", action="store_true", help="one JSON object per run")
-    parser.add_argument("--delete", metavar="ID", help="delete this run folder")
+    parser.add_argument("--delete", metavar="ID", help="delete this run folder (a live run only with --stop)")
+    parser.add_argument("--stop", action="store_true", help="with --delete: stop a live run first, then delete it")
+    parser.add_argument("--force", action="store_true", help="as root, delete a run that belongs to another user")
 
 
 def format_table(infos) -> str:
@@ -29,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
     store = RunStore(args.runs_dir)
     if args.delete:
-        path = store.delete(args.delete)
+        path = store.delete(args.delete, stop=args.stop, force=args.force)
         print(json.dumps({"deleted": str(path)}) if args.json else f"deleted {path}")
         return 0
     infos = store.list()

@@ -2,7 +2,10 @@
 a live run through its folder (see engine.runs.commands), and print its answer.
 
 Exit 0 when the run acted, 1 when it refused or is not live (the message says why and what
-to do instead). Only the run's owner can steer it.
+to do instead). Only the run's owner can steer it (root: with --force). A run that is "not
+responding" (its process holds the run but has not beaten for a while: stopped, swapped
+out, a paused machine) gets the command when it wakes; `kerminal stop RUN --kill` ends its
+process at once instead, keeping every finished epoch.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("value", metavar=metavar, help=help_text)
     parser.add_argument("--runs-dir", metavar="D", default=runs_dir_default(), help="where to look up a run id (default: ./runs, or $KERMINAL_RUNS_DIR)")
     parser.add_argument("--json", action="store_true", help="print the run's answer as one JSON object")
+    parser.add_argument("--force", action="store_true", help="as root, steer a run that belongs to another user")
+    if name == "stop":
+        parser.add_argument("--kill", action="store_true", help="end the run's process now (SIGKILL), for a run that does not answer; its finished epochs are kept")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,9 +38,23 @@ def run(args: argparse.Namespace) -> int:
     from engine.runs import RunStore, commands
     from engine.runs import events as ev
 
+    from engine.runs import folder as F
+
     path = RunStore(args.runs_dir).path_of(args.run)
-    answer = commands.send(path, args.steer, getattr(args, "value", None), wait=WAIT_S)
+    if getattr(args, "kill", False):
+        pid = commands.kill(path, force=args.force)
+        line = f"run {path.name}: ended its process {pid}; its finished epochs are kept. Continue it with `kerminal train --resume {path.name}`."
+        print(json.dumps({"run": path.name, "command": "kill", "pid": pid}) if args.json else line)
+        return 0
+    meta = F.read_meta(path) or {}
+    asleep = F.live_status(meta, path) == F.NOT_RESPONDING
+    answer = commands.send(path, args.steer, getattr(args, "value", None), wait=2.0 if asleep else WAIT_S, force=args.force)
     if answer is None:
+        if asleep:
+            line = f"sent {args.steer} to run {path.name}, which is not responding (no heartbeat for over {F.HEARTBEAT_STALE_S:.0f} s: stopped, swapped out or its machine paused); it acts when the process wakes."
+            fix = f" `kerminal stop {path.name} --kill` ends it now." if args.steer == "stop" else ""
+            print(json.dumps({"run": path.name, "command": args.steer, "answered": False, "responding": False}) if args.json else line + fix)
+            return 0
         line = f"sent {args.steer} to run {path.name}; it has not answered in {WAIT_S:.0f} s (it acts at its next batch)."
         print(json.dumps({"run": path.name, "command": args.steer, "answered": False}) if args.json else line)
         return 0

@@ -38,6 +38,8 @@ def progress_line(p) -> str:
 
     if p.status == "paused":
         return f"paused at epoch {p.epoch} step {p.step}/{p.steps} (kerminal resume RUN)"
+    if p.status == "not responding":
+        return f"not responding at epoch {p.epoch} step {p.step}/{p.steps} (no heartbeat; kerminal stop RUN --kill ends it)"
     if not p.epoch:
         return "starting (loading data, building the model)…"
     eta = "estimating…" if p.eta_s is None else format_duration(p.eta_s)

@@ -13,11 +13,13 @@ stop`). TF-free until a model is loaded.
   `post_command` does not)
 - watcher: RunWatcher folds a folder's events into Progress (the app and `kerminal watch`)
 - launch: `start_run` / `resume_run` start a training as its own detached process
+- lock: the run lock (one process trains a run), held from creation to exit
+- safe: reading and writing a folder someone else may have made (no links, FIFOs, huge files)
 """
 
 from engine.runs import events
 from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Steered, Stopped
-from engine.runs.folder import EXPERIMENT, RunInfo, data_summary, read_events, read_history, read_info, read_meta, runs_dir_default
+from engine.runs.folder import EXPERIMENT, LIVE, NOT_RESPONDING, RunInfo, data_summary, read_events, read_history, read_info, read_meta, runs_dir_default
 from engine.runs.commands import post as post_command
 from engine.runs.commands import send as send_command
 from engine.runs.launch import resume as resume_run
@@ -27,6 +29,8 @@ from engine.runs.watcher import Progress, RunWatcher
 
 __all__ = [
     "EXPERIMENT",
+    "LIVE",
+    "NOT_RESPONDING",
     "BatchEnd",
     "EpochEnd",
     "Event",

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -129,9 +131,39 @@ class RunStore:
         model = load_model_file(path / name)
         return Run(path=path, info=info, experiment=exp, model=model, which=name.split(".")[0])
 
-    def delete(self, id_or_path: str | os.PathLike[str]) -> Path:
-        """Delete a run folder (only one that is a kerminal run)."""
+    def delete(self, id_or_path: str | os.PathLike[str], stop: bool = False, wait: float = 120.0, force: bool = False) -> Path:
+        """Delete a run folder (only a real folder of the caller's that is a kerminal run;
+        root: `force`). A live run is refused unless `stop`: then it is stopped first (at
+        the end of its batch) and deleted once its process has let the folder go, within
+        `wait` seconds. The folder is deleted under the run's lock, so no `--resume` can
+        start in it meanwhile."""
+        from engine.runs import commands
+        from engine.runs.folder import NOT_RESPONDING, live_status, read_meta
+        from engine.runs.lock import RunBusy, RunLock
+        from engine.runs.safe import check_own_dir
+
         path = self.path_of(id_or_path)
+        check_own_dir(path, force=force)
         read_info(path)
-        shutil.rmtree(path)
+        status = live_status(read_meta(path) or {}, path)
+        if status in LIVE:
+            if not stop:
+                raise RunError(f"Run {path.name} is {status} right now: deleting its folder would not stop its process.", f"Stop it first (`kerminal stop {path.name}`), or delete it with `kerminal runs --delete {path.name} --stop`.")
+            if status == NOT_RESPONDING:
+                raise RunError(f"Run {path.name} is not responding, so it cannot be stopped at a batch end.", f"End its process with `kerminal stop {path.name} --kill`, then delete it.")
+            with contextlib.suppress(RunError):  # it may end on its own meanwhile
+                commands.post(path, "stop", force=force)
+        deadline = time.monotonic() + (wait if stop else 0.0)
+        while True:
+            try:
+                lock = RunLock.acquire(path, force=force)
+                break
+            except RunBusy:
+                if time.monotonic() >= deadline:
+                    raise RunError(f"Run {path.name} is still being trained after {wait:.0f} s.", f"Try again, or end it with `kerminal stop {path.name} --kill`.") from None
+                time.sleep(0.1)
+        try:
+            shutil.rmtree(path)
+        finally:
+            lock.release()
         return path

@@ -27,7 +27,7 @@ TERMINAL_STATUS = {ev.Finished: "finished", ev.Stopped: "stopped", ev.Failed: "f
 class Progress:
     """Everything a view shows about a run, folded from its events."""
 
-    status: str = "starting"  # starting|running|paused|finished|stopped|failed|interrupted|missing
+    status: str = "starting"  # starting|running|paused|not responding|finished|stopped|failed|interrupted|missing
     started: ev.Started | None = None
     target: int = 0  # the epoch the run trains to
     epochs: int = 0  # whole epochs done
@@ -161,7 +161,11 @@ class RunWatcher:
             return
         status = F.live_status(self.meta, self.path)
         p.target = max(p.target, int(self.meta.get("target", 0) or 0))
-        if status == "interrupted" and p.end is None:
+        if status == F.NOT_RESPONDING and p.end is None:
+            if p.status != F.NOT_RESPONDING:
+                p.message = f"the training process is not responding (no heartbeat for over {F.HEARTBEAT_STALE_S:.0f} s: stopped, swapped out, or its machine paused); it still holds the run, which goes on when it wakes."
+            p.status = F.NOT_RESPONDING
+        elif status == "interrupted" and p.end is None:
             if p.status != "interrupted":
                 p.message = "the training process is gone (killed, or its machine went down); the finished epochs are kept."
             p.status = "interrupted"

@@ -20,6 +20,7 @@ class TrainControl:
         self._paused_s = 0.0
         self.reason = ""
         self._lr: tuple[str, float] | None = None  # (command id, value) for the next batch
+        self._lr_lock = threading.Lock()  # set by the steering thread, taken by the training loop
         self._more = 0  # epochs added while the run trains
 
     # ---- asked from any thread -----------------------------------------------------------
@@ -37,9 +38,13 @@ class TrainControl:
     def resume(self) -> None:
         self._running.set()
 
-    def set_learning_rate(self, value: float, command_id: str = "") -> None:
-        """Change the learning rate at the start of the next batch (the loop acknowledges)."""
-        self._lr = (command_id, float(value))
+    def set_learning_rate(self, value: float, command_id: str = "") -> tuple[str, float] | None:
+        """Change the learning rate at the start of the next batch (the loop acknowledges).
+        Returns the request this one replaces, if no batch applied it yet (its sender is
+        owed an answer)."""
+        with self._lr_lock:
+            replaced, self._lr = self._lr, (command_id, float(value))
+        return replaced
 
     def add_epochs(self, n: int) -> None:
         """Train `n` epochs more than planned (the Trainer picks them up when fit ends)."""
@@ -72,7 +77,8 @@ class TrainControl:
         return self._stop.is_set()
 
     def take_learning_rate(self) -> tuple[str, float] | None:
-        request, self._lr = self._lr, None
+        with self._lr_lock:
+            request, self._lr = self._lr, None
         return request
 
     def take_more(self) -> int:

@@ -18,6 +18,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from engine import KerminalError
+from engine.runs import LIVE
 from tui.dialogs import ConfirmDialog, TextPrompt
 from tui.messages import EvaluationReady
 from tui.panes.base import Pane
@@ -25,7 +26,6 @@ from tui.panes.train import split_metrics
 from tui.widgets.curves import CurvePlot
 
 LIVE_S = 2.0  # live runs' rows are refreshed this often
-LIVE = ("starting", "running", "paused")
 
 
 def evaluation_renderable(evaluation: Any) -> Table:
@@ -305,6 +305,9 @@ class RunsPane(Pane):
         self.app.call_from_thread(self.notify, f"Wrote {written}", title="Export")
 
     def worker_failed(self, worker: Any, message: str) -> bool:
+        if worker.group == "delete":
+            self.notify(message, title="Delete failed", severity="error", timeout=10)
+            return True
         if worker.group == "export":
             self.notify(message, title="Export failed", severity="error", timeout=10)
             return True
@@ -327,21 +330,26 @@ class RunsPane(Pane):
         if run is None:
             self.notify("No run selected.", title="Runs")
             return
+        live = run.status in LIVE
 
         def chosen(choice: str | None) -> None:
-            if choice != "delete":
-                return
-            from engine.training import RunStore
+            if choice in ("delete", "stop"):
+                self.notify(f"Stopping run {run.id}, then deleting it…" if live else f"Deleting run {run.id}…", title="Runs")
+                self._delete(run.id, live)
 
-            try:
-                RunStore(self.kapp.runs_dir).delete(run.id)
-            except Exception as exc:
-                self.notify(str(exc), title="Runs", severity="error")
-                return
-            self.notify(f"Deleted run {run.id}.", title="Runs")
-            self.action_refresh()
+        if live:
+            question = f"Run {run.id} is {run.status}: stop it at the end of its batch, then delete its folder ({run.path})? This cannot be undone."
+            self.app.push_screen(ConfirmDialog(question, [("stop", "Stop and delete"), ("cancel", "Cancel")]), chosen)
+        else:
+            self.app.push_screen(ConfirmDialog(f"Delete run {run.id} ({run.path})? This cannot be undone.", [("delete", "Delete"), ("cancel", "Cancel")]), chosen)
 
-        self.app.push_screen(ConfirmDialog(f"Delete run {run.id} ({run.path})? This cannot be undone.", [("delete", "Delete"), ("cancel", "Cancel")]), chosen)
+    @work(thread=True, exclusive=False, exit_on_error=False, group="delete", description="delete a run")
+    def _delete(self, run_id: str, stop: bool) -> None:
+        from engine.training import RunStore
+
+        RunStore(self.kapp.runs_dir).delete(run_id, stop=stop)
+        self.app.call_from_thread(self.notify, f"Deleted run {run_id}.", title="Runs")
+        self.app.call_from_thread(self.action_refresh)
 
 
 # The Runs table's columns: the ones always whole (status, epochs, best), and the text

@@ -26,6 +26,7 @@ from textual.widgets import ProgressBar, RichLog, Static
 
 from engine import KerminalError
 from engine import Experiment
+from engine.runs import LIVE
 from tui.dialogs import Field, TextPrompt, push_form
 from tui.panes.base import Pane
 from tui.widgets.curves import CurvePlot
@@ -135,7 +136,7 @@ class TrainPane(Pane):
                 live = self.training
             else:
                 try:
-                    live = read_info(path).status in ("starting", "running", "paused")
+                    live = read_info(path).status in LIVE
                 except (KerminalError, OSError):
                     live = False
             if live:
@@ -519,6 +520,8 @@ def _status_variants(p: Any) -> list[str]:
         return [f"{p.status} after {p.epochs} epoch{'s' if p.epochs != 1 else ''} · m continues it"]
     if p.status == "failed":
         return ["failed: see the log"]
+    if p.status == "not responding":
+        return [f"not responding at epoch {p.epoch} step {p.step}/{p.steps}: no heartbeat (stopped, or its machine paused) · x stops it when it wakes", f"not responding · ep {p.epoch} {p.step}/{p.steps} · no heartbeat", "not responding (no heartbeat)"]
     if p.status == "interrupted":
         n = f"{p.epochs} epoch{'s' if p.epochs != 1 else ''}"
         return [f"interrupted after {n}: its process is gone · m continues it", f"interrupted after {n} (process gone) · m continues", f"interrupted after {n} · m continues"]
