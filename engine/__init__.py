@@ -31,7 +31,7 @@ from engine.experiment import (
     LayerSpec,
 )
 from engine.native_log import redirect_native_stderr, restore_native_stderr
-from engine.printable import printable
+from engine.terminal_text import printable
 
 __all__ = [
     "CLEANERS",

@@ -104,7 +104,7 @@ def export_script(run_path: str | os.PathLike[str], out_path: str | os.PathLike[
 def _check_parses(text: str, run: Path) -> None:
     """RunError unless `text` is a Python script (read as UTF-8 bytes, as `python` reads it)."""
     from engine.errors import RunError
-    from engine.printable import printable
+    from engine.terminal_text import printable
 
     try:
         ast.parse(text.encode("utf-8"), filename="<exported script>")
@@ -145,7 +145,7 @@ def _header(exp: Experiment, run: Path | None) -> str:
     """The script's opening: the experiment's name and the run's folder only in comments,
     with control characters escaped (a name holding \"\"\" and code stays a comment), and
     never on the first two lines, where Python reads an encoding declaration."""
-    from engine.printable import printable
+    from engine.terminal_text import printable
 
     where = [f"# Exported from the kerminal run {printable(str(run))}"] if run else []
     return "\n".join([

@@ -1,6 +1,6 @@
 """Text from files (run ids, paths, names, messages) as the app shows it: a Rich Text, so
 never read as markup (a run named `[bold]x` or `[/]` shows as it is), with its control
-characters escaped by engine.printable (an ESC sequence never reaches the terminal)."""
+characters escaped by engine.terminal_text (an ESC sequence never reaches the terminal)."""
 
 from __future__ import annotations
 

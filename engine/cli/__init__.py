@@ -25,7 +25,7 @@ import sys
 from typing import Any
 
 from engine.errors import KerminalError
-from engine.printable import printable
+from engine.terminal_text import printable
 
 # Commands that run TensorFlow: their native log lines go to a file, not the terminal.
 USES_TENSORFLOW = {"train", "predict", "eval", "export"}

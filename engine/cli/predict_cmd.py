@@ -41,8 +41,8 @@ TSV_HELP = (
 
 def tsv_field(text: str) -> str:
     """`text` as one field of a tab-separated line: backslashes doubled, then tabs, newlines
-    and every other control character escaped (see engine.printable), so it can be undone."""
-    from engine.printable import printable
+    and every other control character escaped (see engine.terminal_text), so it can be undone."""
+    from engine.terminal_text import printable
 
     return printable(text.replace("\\", "\\\\"))
 

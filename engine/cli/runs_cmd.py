@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from engine.printable import printable
+from engine.terminal_text import printable
 from engine.runs.folder import runs_dir_default
 
 

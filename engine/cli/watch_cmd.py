@@ -14,7 +14,7 @@ import json
 import sys
 import time
 
-from engine.printable import printable
+from engine.terminal_text import printable
 from engine.runs.folder import runs_dir_default
 
 POLL_S = 0.25

@@ -163,7 +163,7 @@ def describe(event: Event) -> str:
     """One human line per event (the headless `kerminal train` output and the run's log.txt):
     always one line, its control characters escaped (a message or a folder name may hold a
     newline or an ESC sequence)."""
-    from engine.printable import printable
+    from engine.terminal_text import printable
 
     return printable(_describe(event))
 

@@ -22,7 +22,7 @@ from engine.cli import main
 from engine.errors import RunError
 from engine.experiment import save
 from engine.export import TableSource, export_script, script_text
-from engine.printable import printable
+from engine.terminal_text import printable
 from engine.runs import folder as F
 from tests.engine.test_export import small
 
