@@ -12,6 +12,12 @@ parameters (the two attention layers are defined in the script), compiles and tr
 the same optimizer, loss, metrics, epochs, batch size, seed and early stopping, and prints
 the parameter count and the validation accuracy as a last JSON line.
 
+Nothing from the run becomes code: every value the script carries (labels, columns, paths,
+layer parameters) is a Python literal (repr), and the experiment's name and the run's folder
+appear only in comment lines, with control characters escaped (engine.terminal_text), after
+the first two lines (where Python reads an encoding declaration). `export_script` parses the
+script before writing it and raises RunError if it does not parse.
+
 Both refuse a run that failed, is still training, or has no finite epoch (KerminalError with
 the fix). TensorFlow is imported only by `export_saved_model`.
 """

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from engine.terminal_text import printable
 from engine.runs.folder import runs_dir_default
+from engine.terminal_text import printable
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

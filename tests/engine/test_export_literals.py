@@ -22,8 +22,8 @@ from engine.cli import main
 from engine.errors import RunError
 from engine.experiment import save
 from engine.export import TableSource, export_script, script_text
-from engine.terminal_text import printable
 from engine.runs import folder as F
+from engine.terminal_text import printable
 from tests.engine.test_export import small
 
 INJECTED = '"""\nimport os; os.system("touch MARKER")\n"""'

@@ -30,7 +30,7 @@ async def test_hostile_run_names_show_literally_in_the_runs_pane(app_factory, ru
         screen = app.export_screenshot()
         assert "\x1b" not in screen and "\x07" not in screen
         # Deleting asks in a dialog that names the run: shown as it is, not as markup.
-        table.move_cursor(row=[i for i, row in enumerate(shown) if "[bold]x" in row][0])
+        table.move_cursor(row=next(i for i, row in enumerate(shown) if "[bold]x" in row))
         await pilot.press("d")
         await pilot.pause()
         assert "[bold]x[red]" in text_of(app.screen.query_one(".dialog-text", Static))

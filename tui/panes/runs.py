@@ -19,10 +19,10 @@ from textual.widgets import DataTable, Static
 
 from engine import KerminalError
 from tui.dialogs import ConfirmDialog, TextPrompt
-from tui.plain import plain, printable
 from tui.messages import EvaluationReady
 from tui.panes.base import Pane
 from tui.panes.train import split_metrics
+from tui.plain import plain, printable
 from tui.widgets.curves import CurvePlot
 
 LIVE_S = 2.0  # live runs' rows are refreshed this often
