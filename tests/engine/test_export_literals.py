@@ -8,7 +8,6 @@ best.keras): export_script reads no model, so no training is needed.
 from __future__ import annotations
 
 import ast
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -20,28 +19,12 @@ from hypothesis import strategies as st
 
 from engine.cli import main
 from engine.errors import RunError
-from engine.experiment import save
 from engine.export import TableSource, export_script, script_text
-from engine.runs import folder as F
 from engine.terminal_text import printable
+from tests.engine.hand_made_runs import hand_made_run
 from tests.engine.test_export import small
 
 INJECTED = '"""\nimport os; os.system("touch MARKER")\n"""'
-
-
-def hand_made_run(root: Path, folder: str, name: str, class_names=("negative", "positive")) -> Path:
-    """A finished run folder as kerminal writes one, without training."""
-    exp = small("imdb-ngram")
-    exp.name = name
-    path = root / folder
-    path.mkdir(parents=True)
-    save(exp, path / F.EXPERIMENT)
-    meta = {"kerminal_run": F.FORMAT, "name": name, "status": "finished", "epochs": 1, "target": 1,
-            "metrics": {"loss": 0.5, "accuracy": 0.8}, "class_names": list(class_names),
-            "best": {"monitor": "val_loss", "value": 0.5, "epoch": 1}}
-    (path / F.METRICS).write_text(json.dumps(meta), encoding="utf-8")
-    (path / F.BEST).write_bytes(b"")
-    return path
 
 
 def stops_at_first_import(tmp_path: Path) -> dict:

@@ -10,7 +10,7 @@ from engine.cli import main
 from engine.runs import events as ev
 from engine.runs import folder as F
 from engine.runs.writer import RunWriter
-from tests.engine.test_export_literals import hand_made_run
+from tests.engine.hand_made_runs import hand_made_run
 
 HOSTILE = "20260101-000000-\x1b]0;owned\x07\nfake  row  finished"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Static
 
-from tests.engine.test_export_literals import hand_made_run
+from tests.engine.hand_made_runs import hand_made_run
 from tests.tui.conftest import settle, text_of
 
 HOSTILE = "20260101-000000-\x1b]0;owned\x07\nfake"
