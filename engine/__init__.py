@@ -4,7 +4,8 @@ Nothing here imports textual, rich or plotext, and TensorFlow is imported only b
 functions that need it, so `import engine` is fast and works before TensorFlow has loaded.
 
 The public API, the only modules a UI imports (an import-linter contract in pyproject.toml
-checks it): `engine` (the experiment file's types and vocabulary, errors, the command line),
+checks it): `engine` (the experiment file's types and vocabulary, errors, the command line,
+`printable` for showing text from files),
 `engine.data`, `engine.layers`, `engine.training`, `engine.runs` and `engine.workspace`.
 """
 
@@ -30,6 +31,7 @@ from engine.experiment import (
     LayerSpec,
 )
 from engine.native_log import redirect_native_stderr, restore_native_stderr
+from engine.terminal_text import printable
 
 __all__ = [
     "CLEANERS",
@@ -52,6 +54,7 @@ __all__ = [
     "export_saved_model",
     "export_script",
     "is_command_line",
+    "printable",
     "redirect_native_stderr",
     "restore_native_stderr",
 ]

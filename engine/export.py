@@ -12,17 +12,25 @@ parameters (the two attention layers are defined in the script), compiles and tr
 the same optimizer, loss, metrics, epochs, batch size, seed and early stopping, and prints
 the parameter count and the validation accuracy as a last JSON line.
 
+Nothing from the run becomes code: every value the script carries (labels, columns, paths,
+layer parameters) is a Python literal (repr), and the experiment's name and the run's folder
+appear only in comment lines, with control characters escaped (engine.terminal_text), after
+the first two lines (where Python reads an encoding declaration). `export_script` parses the
+script before writing it and raises RunError if it does not parse.
+
 Both refuse a run that failed, is still training, or has no finite epoch (KerminalError with
 the fix). TensorFlow is imported only by `export_saved_model`.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import inspect
 import json
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,11 +99,27 @@ def export_script(run_path: str | os.PathLike[str], out_path: str | os.PathLike[
     out = _writable_file(Path(out_path))
     exp = load_experiment(path / "experiment.toml")
     text = script_text(exp, info.class_names, source_run=path)
+    _check_parses(text, path)
     try:
         atomic_write_text(out, text)
     except OSError as exc:
         raise ExportError(f"Cannot write {out}: {exc.strerror or exc}.", "Give a path you can write to.") from None
     return out
+
+
+def _check_parses(text: str, run: Path) -> None:
+    """RunError unless `text` is a Python script (read as UTF-8 bytes, as `python` reads it)."""
+    from engine.errors import RunError
+    from engine.terminal_text import printable
+
+    try:
+        ast.parse(text.encode("utf-8"), filename="<exported script>")
+    except (SyntaxError, ValueError, UnicodeEncodeError) as exc:
+        where = f" (line {exc.lineno})" if isinstance(exc, SyntaxError) and exc.lineno else ""
+        raise RunError(
+            f"The script exported from {printable(str(run))} is not valid Python{where}: {printable(str(exc))}. No script was written.",
+            "This is a bug in kerminal's exporter: report it with the run's experiment.toml; meanwhile export with --format saved_model.",
+        ) from None
 
 
 def script_text(exp: Experiment, class_names: list[str], source_run: Path | None = None) -> str:
@@ -124,13 +148,24 @@ def script_text(exp: Experiment, class_names: list[str], source_run: Path | None
 
 
 def _header(exp: Experiment, run: Path | None) -> str:
-    where = f" from the kerminal run {run}" if run else ""
-    return f'''"""{exp.name}: a plain Keras training script, exported{where}.
+    """The script's opening: the experiment's name and the run's folder only in comments,
+    with control characters escaped (a name holding \"\"\" and code stays a comment), and
+    never on the first two lines, where Python reads an encoding declaration."""
+    from engine.terminal_text import printable
+
+    where = [f"# Exported from the kerminal run {printable(str(run))}"] if run else []
+    return "\n".join([
+        "# A plain Keras training script, exported by kerminal.",
+        "# Every value below that came from the run is a Python literal.",
+        f"# Experiment: {printable(exp.name)}",
+        *where,
+        '''"""A plain Keras training script, exported from a kerminal run (named above).
 
 It needs only pandas, numpy, TensorFlow and Keras 3: it loads the same data, vectorizes it the
 same way, builds the same layers, and trains with the same settings; its last line of output
 is JSON: the parameter count, the epochs run and the validation accuracy.
-"""'''
+"""''',
+    ])
 
 
 def _imports(report: Any) -> str:
@@ -190,8 +225,20 @@ val_texts, y_val = [texts[i] for i in val_idx], labels[val_idx]
 print(f"{{len(train_texts)}} training and {{len(val_texts)}} validation texts")'''
 
 
-def _table_read(exp: Experiment) -> str:
-    """pandas code that reads the run's table with the columns kerminal used."""
+@dataclass(frozen=True)
+class TableSource:
+    """What the script's reader needs: the table's path and format, and its two columns."""
+
+    path: Path
+    fmt: str  # csv, tsv, jsonl or parquet
+    quotes: bool
+    text: Any  # a column name, or a 1-based position when the table has no header row
+    label: Any
+    numbered: bool  # no header row: columns are numbered from 1
+
+
+def _table_source(exp: Experiment) -> TableSource:
+    """The run's table and the columns kerminal used (reads the table to find them)."""
     from engine.data.tables import guess_label_column, guess_text_column, read_table
 
     d = exp.data
@@ -201,19 +248,26 @@ def _table_read(exp: Experiment) -> str:
     label = d.label if d.label != "" else guess_label_column(frame, exclude=(text,))[0]
     numbered = all(isinstance(c, int) for c in frame.columns)
     fmt = d.format or {".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}.get(path.suffix.lower(), "csv")
-    if fmt == "parquet":
-        read = f"frame = pd.read_parquet({str(path)!r})"
-    elif fmt == "jsonl":
-        read = f"frame = pd.read_json({str(path)!r}, lines=True, dtype=False)"
+    quotes = d.quotes if d.quotes is not None else fmt == "csv"
+    return TableSource(path=path, fmt=fmt, quotes=quotes, text=text, label=label, numbered=numbered)
+
+
+def _table_read(exp: Experiment) -> str:
+    """pandas code that reads the run's table with the columns kerminal used."""
+    t = _table_source(exp)
+    if t.fmt == "parquet":
+        read = f"frame = pd.read_parquet({str(t.path)!r})"
+    elif t.fmt == "jsonl":
+        read = f"frame = pd.read_json({str(t.path)!r}, lines=True, dtype=False)"
     else:
-        quoting = "" if (d.quotes if d.quotes is not None else fmt == "csv") else ", quoting=3"  # 3 = csv.QUOTE_NONE
-        sep = "\\t" if fmt == "tsv" else None
+        quoting = "" if t.quotes else ", quoting=3"  # 3 = csv.QUOTE_NONE
+        sep = "\\t" if t.fmt == "tsv" else None
         sep_arg = f"sep={sep!r}" if sep else "sep=None, engine='python'"
-        header = ", header=None" if numbered else ""
-        read = f"frame = pd.read_csv({str(path)!r}, {sep_arg}{header}{quoting}, dtype=str, keep_default_na=False)"
-    if numbered:
+        header = ", header=None" if t.numbered else ""
+        read = f"frame = pd.read_csv({str(t.path)!r}, {sep_arg}{header}{quoting}, dtype=str, keep_default_na=False)"
+    if t.numbered:
         read += "\nframe.columns = range(1, frame.shape[1] + 1)  # no header row: columns by position"
-    return read + f"\ntexts, labels = frame[{text!r}], frame[{label!r}]"
+    return read + f"\ntexts, labels = frame[{t.text!r}], frame[{t.label!r}]"
 
 
 _STANDARDIZE = r'''def standardize(texts):
@@ -280,34 +334,34 @@ def _attention_code(report: Any) -> str:
 def _layer_code(type: str, p: dict[str, Any], name: str, vocab: int) -> str:
     n = f"name={name!r}"
     if type == "Embedding":
-        return f"layers.Embedding({p['input_dim'] or vocab}, {p['output_dim']}, mask_zero={p['mask_zero']}, {n})"
+        return f"layers.Embedding({(p['input_dim'] or vocab)!r}, {p['output_dim']!r}, mask_zero={p['mask_zero']!r}, {n})"
     if type == "TokenAndPositionEmbedding":
-        return f"TokenAndPositionEmbedding({p['input_dim'] or vocab}, {p['output_dim']}, mask_zero={p['mask_zero']}, {n})"
+        return f"TokenAndPositionEmbedding({(p['input_dim'] or vocab)!r}, {p['output_dim']!r}, mask_zero={p['mask_zero']!r}, {n})"
     if type == "TransformerEncoder":
-        return f"TransformerEncoder({p['num_heads']}, {p['intermediate_dim']}, key_dim={p['key_dim']}, dropout={p['dropout']}, activation={p['activation']!r}, {n})"
+        return f"TransformerEncoder({p['num_heads']!r}, {p['intermediate_dim']!r}, key_dim={p['key_dim']!r}, dropout={p['dropout']!r}, activation={p['activation']!r}, {n})"
     if type in ("SimpleRNN", "LSTM", "GRU"):
-        extra = f", reset_after={p['reset_after']}" if type == "GRU" else ""
-        return (f"layers.{type}({p['units']}, activation={p['activation']!r}, dropout={p['dropout']}, recurrent_dropout={p['recurrent_dropout']}, "
-                f"return_sequences={p['return_sequences']}{extra}{', ' + n if name else ''})")
+        extra = f", reset_after={p['reset_after']!r}" if type == "GRU" else ""
+        return (f"layers.{type}({p['units']!r}, activation={p['activation']!r}, dropout={p['dropout']!r}, recurrent_dropout={p['recurrent_dropout']!r}, "
+                f"return_sequences={p['return_sequences']!r}{extra}{', ' + n if name else ''})")
     if type == "Bidirectional":
         inner = p["layer"]
         return f"layers.Bidirectional({_layer_code(inner['type'], inner, '', vocab)}, merge_mode={p['merge_mode']!r}, {n})"
     if type == "Conv1D":
-        return f"layers.Conv1D({p['filters']}, {p['kernel_size']}, strides={p['strides']}, padding={p['padding']!r}, dilation_rate={p['dilation_rate']}, activation={p['activation']!r}, {n})"
+        return f"layers.Conv1D({p['filters']!r}, {p['kernel_size']!r}, strides={p['strides']!r}, padding={p['padding']!r}, dilation_rate={p['dilation_rate']!r}, activation={p['activation']!r}, {n})"
     if type == "MaxPooling1D":
-        return f"layers.MaxPooling1D({p['pool_size']}, strides={p['strides'] or None}, padding={p['padding']!r}, {n})"
+        return f"layers.MaxPooling1D({p['pool_size']!r}, strides={(p['strides'] or None)!r}, padding={p['padding']!r}, {n})"
     if type in ("GlobalMaxPooling1D", "GlobalAveragePooling1D", "Flatten"):
         return f"layers.{type}({n})"
     if type == "Dense":
-        return f"layers.Dense({p['units']}, activation={p['activation']!r}, {n})"
+        return f"layers.Dense({p['units']!r}, activation={p['activation']!r}, {n})"
     if type in ("Dropout", "SpatialDropout1D"):
-        return f"layers.{type}({p['rate']}, {n})"
+        return f"layers.{type}({p['rate']!r}, {n})"
     if type == "Activation":
         return f"layers.Activation({p['activation']!r}, {n})"
     if type == "LayerNormalization":
-        return f"layers.LayerNormalization(epsilon={p['epsilon']}, {n})"
+        return f"layers.LayerNormalization(epsilon={p['epsilon']!r}, {n})"
     if type == "BatchNormalization":
-        return f"layers.BatchNormalization(momentum={p['momentum']}, epsilon={p['epsilon']}, {n})"
+        return f"layers.BatchNormalization(momentum={p['momentum']!r}, epsilon={p['epsilon']!r}, {n})"
     raise ExportError(f"export --script cannot write a {type} layer.", "Export the trained model with --format saved_model instead.")
 
 
@@ -327,7 +381,7 @@ def _model_code(exp: Experiment, report: Any, spec: Any, plan: Any) -> str:
                             "sparse": "keras.metrics.SparseCategoricalAccuracy(name='accuracy')",
                             "onehot": "keras.metrics.CategoricalAccuracy(name='accuracy')"}[plan.labels])
         elif m == "auc":
-            metrics.append(f"keras.metrics.AUC(name='auc', from_logits={plan.from_logits})")
+            metrics.append(f"keras.metrics.AUC(name='auc', from_logits={plan.from_logits!r})")
         else:
             metrics.append(f"keras.metrics.{m.capitalize()}(name={m!r})")
     return f'''# ---- the model -----------------------------------------------------------
@@ -339,7 +393,7 @@ x = inputs
 model = keras.Model(inputs, x, name={model_name(exp.name)!r})
 model.compile(
     optimizer=keras.optimizers.{optimizer}({lr}),
-    loss=keras.losses.{loss}(from_logits={plan.from_logits}),
+    loss=keras.losses.{loss}(from_logits={plan.from_logits!r}),
     metrics=[{", ".join(metrics)}],
 )
 model.summary()'''
@@ -349,7 +403,7 @@ def _train_code(exp: Experiment, plan: Any) -> str:
     f = exp.fit
     es = f.early_stopping
     encode = {"binary": "labels.astype('float32').reshape(-1, 1)", "sparse": "labels", "onehot": "np.eye(len(CLASS_NAMES), dtype='float32')[labels]"}[plan.labels]
-    callbacks = f"[keras.callbacks.EarlyStopping(monitor={f.monitor!r}, patience={es.patience}, restore_best_weights={es.restore_best})]" if es.patience else "[]"
+    callbacks = f"[keras.callbacks.EarlyStopping(monitor={f.monitor!r}, patience={es.patience!r}, restore_best_weights={es.restore_best!r})]" if es.patience else "[]"
     return f'''# ---- training --------------------------------------------------------------
 def encode(labels):
     return {encode}

@@ -36,7 +36,7 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from engine import Experiment, KerminalError, redirect_native_stderr, restore_native_stderr
+from engine import Experiment, KerminalError, printable, redirect_native_stderr, restore_native_stderr
 from engine.workspace import KEEP, Workspace
 from tui.bindings import APP_BINDINGS
 from tui.commands import KerminalCommands
@@ -569,13 +569,16 @@ class KerminalApp(App):
     # ---- notifications -------------------------------------------------------------------
     def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None, markup: bool = True) -> None:
         """One toast per event: a message already on screen (same title and text) is not
-        shown a second time."""
+        shown a second time. Toasts carry run ids, paths and error messages, so they are
+        always text, never markup (`markup` is ignored: a widget's notify passes True), with
+        control characters escaped."""
+        message, title = printable(str(message)), printable(str(title))
         key, now = (title, message), time.monotonic()
         if self._toasts.get(key, 0.0) > now:
             return
         self._toasts = {k: until for k, until in self._toasts.items() if until > now}
         self._toasts[key] = now + (self.NOTIFICATION_TIMEOUT if timeout is None else timeout)
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # ---- help and quit -------------------------------------------------------------------
     def action_help(self) -> None:

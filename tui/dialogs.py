@@ -22,6 +22,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, DirectoryTree, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from tui.plain import plain
+
 
 class ConfirmDialog(ModalScreen[str]):
     """A question with buttons; returns the chosen button's id ("cancel" on Escape)."""
@@ -35,7 +37,7 @@ class ConfirmDialog(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.question, classes="dialog-text")
+            yield Static(plain(self.question), classes="dialog-text")  # run ids in it are shown as they are
             with Horizontal(classes="dialog-buttons"):
                 for i, (key, label) in enumerate(self.choices):
                     yield Button(label, id=f"choice-{key}", variant="primary" if i == 0 else "default", compact=True)
@@ -62,7 +64,7 @@ class TextPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(plain(self.title_text), classes="dialog-title")
             yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
             if self.help:
                 yield Static(self.help, classes="help")
@@ -88,8 +90,8 @@ class ChoiceDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-wide"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield OptionList(*[Option(prompt, id=key) for key, prompt in self.options], id="choices")
+            yield Label(plain(self.title_text), classes="dialog-title")
+            yield OptionList(*[Option(plain(prompt), id=key) for key, prompt in self.options], id="choices")
             yield Static("Enter choose · Esc cancel", classes="help")
 
     def on_mount(self) -> None:
@@ -145,7 +147,7 @@ class FilePicker(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-wide dialog-tall"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(plain(self.title_text), classes="dialog-title")
             yield Input(str(self.start), id="picker-path", placeholder="a path; Enter to choose it")
             yield _Tree(self.root, self.suffixes, id="picker-tree")
             what = "folder" if self.folders else "file"
@@ -317,7 +319,7 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-wide dialog-tall"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(plain(self.title_text), classes="dialog-title")
             # The keys go above the fields: an open Select's list drops over what is below
             # it (and is pushed up only as far as the screen's bottom edge needs).
             yield Static("Tab next field · Enter or Ctrl+S apply · Esc cancel", id="form-hint", classes="help")

@@ -25,6 +25,7 @@ import sys
 from typing import Any
 
 from engine.errors import KerminalError
+from engine.terminal_text import printable
 
 # Commands that run TensorFlow: their native log lines go to a file, not the terminal.
 USES_TENSORFLOW = {"train", "predict", "eval", "export"}
@@ -111,6 +112,9 @@ def is_command_line(argv: list[str]) -> bool:
     return not first.startswith("-") and not os.path.exists(first) and not first.endswith(".toml") and close_command(first) is not None
 
 
+LIST_ITEM = "\n  - "  # how a problem lists several (kerminal inspect)
+
+
 def error_object(exc: KerminalError) -> dict[str, Any]:
     """The --json form of an error: {"error": its kind, "problem", "fix"}, plus any extra
     fields the error carries in `json_extra` (predict: the bad line numbers)."""
@@ -178,8 +182,12 @@ def main(argv: list[str] | None = None) -> int:
             _quiet_stdout()  # a closed pipe noticed inside a command (a training callback)
             return EXIT_CLOSED_PIPE
         where = "kerminal" if isinstance(exc, UsageError) and name not in COMMANDS else f"kerminal {name}"
+        # Run ids, paths and messages from files are shown with their control characters
+        # escaped; only a listed problem's items ("\n  - ", see inspect) keep their lines.
+        problem = LIST_ITEM.join(printable(item) for item in exc.problem.split(LIST_ITEM))
+        fix = printable(exc.fix)
         # A problem listed on several lines gets its fix on a line of its own.
-        message = f"{exc.problem}\n{exc.fix}" if "\n" in exc.problem and exc.fix else str(exc)
+        message = f"{problem}\n{fix}" if "\n" in problem and fix else f"{problem} {fix}".strip()
         print(f"{where}: {message}", file=sys.stderr)
         if json_mode:
             try:

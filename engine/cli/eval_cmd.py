@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--runs-dir", metavar="D", default=runs_dir_default(), help="where to look up a run id (default: ./runs)")
     parser.add_argument("--model", choices=("best", "last"), default="best", help="which saved model to use (default: best)")
-    parser.add_argument("--top", type=int, default=10, metavar="N", help="misclassified examples to show (default: 10)")
+    parser.add_argument("--top", type=int, default=10, metavar="N", help="misclassified examples to show, 1 or more (default: 10)")
 
 
 def file_split(run, path: str, text: str | None = None, label: str | None = None):
@@ -61,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
     from engine.training.evaluate import evaluate
     from engine.runs import RunStore
 
+    if args.top < 1:
+        from engine.cli import UsageError
+
+        raise UsageError(f"--top {args.top}: the number of misclassified examples to show must be 1 or more.", "Give a positive number, for example --top 10 (the default).")
     run_ = RunStore(args.runs_dir).load(args.run, which=args.model)
     if args.file:
         target = file_split(run_, args.file, args.text, args.label)

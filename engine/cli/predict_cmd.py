@@ -1,7 +1,10 @@
 """`kerminal predict RUN [TEXT...] [--json]`: predict with a saved run.
 
 With no TEXT, each line of standard input is one text. Prints the label, its probability,
-every class's probability and the latency (--json: one JSON object per line).
+every class's probability, the latency and the text, one tab-separated line per prediction
+(--json: one JSON object per line). In those fields a backslash is written \\\\, a tab \\t,
+a newline \\n, a carriage return \\r and other control characters \\xHH or \\uHHHH, so that
+each prediction is exactly one line of five fields.
 
 Bad input never stops the good: every valid text is predicted, then the command exits 1
 naming each one that was not: an empty TEXT argument, or a line of standard input that is
@@ -24,14 +27,30 @@ from engine.errors import DataError, PredictError
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run", metavar="RUN", help="a run folder, or a run id under --runs-dir")
     parser.add_argument("texts", metavar="TEXT", nargs="*", help="texts to classify (default: lines of standard input; put -- before a text starting with -)")
-    parser.add_argument("--json", action="store_true", help="one JSON object per prediction (JSON Lines)")
+    parser.add_argument("--json", action="store_true", help=f"one JSON object per prediction (JSON Lines) instead of {TSV_HELP}")
     parser.add_argument("--runs-dir", metavar="D", default=runs_dir_default(), help="where to look up a run id (default: ./runs)")
     parser.add_argument("--model", choices=("best", "last"), default="best", help="which saved model to use (default: best)")
 
 
+TSV_HELP = (
+    "one tab-separated line per prediction (label, probability, every class's probability, latency, text), "
+    "in whose fields a backslash is written \\\\, a tab \\t, a newline \\n, a carriage return \\r "
+    "and other control characters \\xHH or \\uHHHH"
+)
+
+
+def tsv_field(text: str) -> str:
+    """`text` as one field of a tab-separated line: backslashes doubled, then tabs, newlines
+    and every other control character escaped (see engine.terminal_text), so it can be undone."""
+    from engine.terminal_text import printable
+
+    return printable(text.replace("\\", "\\\\"))
+
+
 def format_prediction(p) -> str:
-    probs = " ".join(f"{name} {value:.3f}" for name, value in p.probabilities.items())
-    return f"{p.label}\t{p.confidence:.3f}\t[{probs}]\t{p.latency_ms:.1f} ms\t{p.text}"
+    """One line of five tab-separated fields (see TSV_HELP)."""
+    probs = " ".join(f"{tsv_field(name)} {value:.3f}" for name, value in p.probabilities.items())
+    return f"{tsv_field(p.label)}\t{p.confidence:.3f}\t[{probs}]\t{p.latency_ms:.1f} ms\t{tsv_field(p.text)}"
 
 
 def read_lines(stream: IO) -> tuple[list[str], dict[int, str], list[int]]:

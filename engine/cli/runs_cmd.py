@@ -6,6 +6,7 @@ import argparse
 import json
 
 from engine.runs.folder import runs_dir_default
+from engine.terminal_text import printable
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +22,9 @@ def format_table(infos) -> str:
     for r in infos:
         best = f"{r.monitor} {r.best_value:.4f} (epoch {r.best_epoch})" if r.best_value is not None else "-"
         date = r.created.replace("T", " ")[:16] or "-"
-        rows.append((r.id, date, r.status, str(r.epochs), best, r.preset or "-"))
+        # Every cell from the folder goes through printable: a folder name with a newline or
+        # an ESC sequence must not add rows or reach the terminal.
+        rows.append(tuple(printable(c) for c in (r.id, date, r.status, str(r.epochs), best, r.preset or "-")))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
 

@@ -15,6 +15,7 @@ import sys
 import time
 
 from engine.runs.folder import runs_dir_default
+from engine.terminal_text import printable
 
 POLL_S = 0.25
 
@@ -29,7 +30,7 @@ def probe_lines(probes: list) -> list[str]:
     out = []
     for sentence, probabilities in probes:
         best = max(probabilities, key=probabilities.get) if probabilities else "-"
-        out.append(f"  probe {sentence[:60]!r}: {best} {probabilities.get(best, 0.0):.2f}" if probabilities else f"  probe {sentence[:60]!r}: -")
+        out.append(printable(f"  probe {sentence[:60]!r}: {best} {probabilities.get(best, 0.0):.2f}" if probabilities else f"  probe {sentence[:60]!r}: -"))
     return out
 
 
@@ -87,11 +88,13 @@ def run(args: argparse.Namespace) -> int:
                     shown = line
             time.sleep(POLL_S)
     except KeyboardInterrupt:
-        say(f"stopped watching; run {path.name} goes on (`kerminal stop {path.name}` stops it).")
+        name = printable(path.name)
+        say(f"stopped watching; run {name} goes on (`kerminal stop {name}` stops it).")
         return 130
     p = watcher.progress
     if p.status in ("finished", "stopped"):
         return 0
     if p.status == "failed":
         return 1
-    raise RunError(f"Run {path.name} is {p.status}: {p.message}", f"Continue it with `kerminal train --resume {path.name}`." if p.status == "interrupted" else "`kerminal runs` lists the runs.")
+    name = printable(path.name)
+    raise RunError(f"Run {name} is {p.status}: {printable(p.message)}", f"Continue it with `kerminal train --resume {name}`." if p.status == "interrupted" else "`kerminal runs` lists the runs.")

@@ -160,7 +160,15 @@ def format_duration(seconds: float) -> str:
 
 
 def describe(event: Event) -> str:
-    """One human line per event (the headless `kerminal train` output and the run's log.txt)."""
+    """One human line per event (the headless `kerminal train` output and the run's log.txt):
+    always one line, its control characters escaped (a message or a folder name may hold a
+    newline or an ESC sequence)."""
+    from engine.terminal_text import printable
+
+    return printable(_describe(event))
+
+
+def _describe(event: Event) -> str:
     if isinstance(event, Started):
         what = "continuing" if event.initial_epoch else "training"
         val = f", {event.validation_samples} validation" if event.validation_samples else ", no validation split"

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Input, Static
 from tui.dialogs import ChoiceDialog
 from tui.messages import PredictionReady, PredictorReady
 from tui.panes.base import Pane
+from tui.plain import plain, printable
 from tui.widgets.probbars import ProbabilityBars
 
 # History cells are cut to these widths so that a row fits 80 columns (text, label, p, ms).
@@ -93,16 +94,16 @@ class PredictPane(Pane):
     def on_predictor_ready(self, message: PredictorReady) -> None:
         self.loading = False
         if message.error:
-            self._model_line(Text(f"Model: {message.source} could not be loaded: {message.error}", style="red"))
+            self._model_line(plain(f"Model: {message.source} could not be loaded: {message.error}", style="red"))
             self.notify(message.error, title="Predict", severity="error", timeout=8)
             return
         self.predictor, self.source = message.predictor, message.source
         classes = list(self.predictor.class_names)
         names = ", ".join(classes) if len(classes) <= 4 else f"{len(classes)}: {', '.join(classes[:3])}, …"
-        self._model_line(Text.assemble("Model: ", (message.source, "bold"), f" · classes {names} · Ctrl+R another run"))
+        self._model_line(Text.assemble("Model: ", (printable(message.source), "bold"), printable(f" · classes {names} · Ctrl+R another run")))
 
     def _model_line(self, text: str | Text) -> None:
-        self.query_one("#predict-model", Static).update(text)
+        self.query_one("#predict-model", Static).update(plain(text))
 
     # ---- predicting ----------------------------------------------------------------------
     @on(Input.Submitted, "#predict-input")

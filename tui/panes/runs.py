@@ -23,6 +23,7 @@ from tui.dialogs import ConfirmDialog, TextPrompt
 from tui.messages import EvaluationReady
 from tui.panes.base import Pane
 from tui.panes.train import split_metrics
+from tui.plain import plain, printable
 from tui.widgets.curves import CurvePlot
 
 LIVE_S = 2.0  # live runs' rows are refreshed this often
@@ -40,15 +41,15 @@ def evaluation_renderable(evaluation: Any) -> Table:
     cm = Table(title="confusion (rows: true, columns: predicted" + (", by number)" if numbered else ")"), title_justify="left", box=None, padding=(0, 1) if width > 2 or not numbered else (0, 0, 0, 1))
     cm.add_column("true\\pred")  # a header of its own: a blank one lost its width on screen
     for i, n in enumerate(names, 1):
-        cm.add_column(str(i) if numbered else n[:12], justify="right")
+        cm.add_column(str(i) if numbered else plain(n[:12]), justify="right")
     for i, (n, row) in enumerate(zip(names, evaluation.confusion), 1):
-        cm.add_row(f"{i:>2} {n[:9]}" if numbered else n[:12], *[str(v) for v in row])
+        cm.add_row(plain(f"{i:>2} {n[:9]}" if numbered else n[:12]), *[str(v) for v in row])
     parts = [cm]
     pc = Table(title="per class", title_justify="left", box=None, padding=(0, 1))
     for col in ("class", "precision", "recall", "f1", "support"):
         pc.add_column(col, justify="left" if col == "class" else "right")
     for i, (n, m) in enumerate(evaluation.per_class.items(), 1):
-        pc.add_row(f"{i:>2} {n[:24]}" if numbered else n[:16], f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{int(m['support'])}")
+        pc.add_row(plain(f"{i:>2} {n[:24]}" if numbered else n[:16]), f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{int(m['support'])}")
     parts.append(pc)
     if len(names) <= 4:  # both narrow: side by side, so the view fits 80x24
         pair = Table.grid(padding=(0, 2))
@@ -61,7 +62,7 @@ def evaluation_renderable(evaluation: Any) -> Table:
     for col in ("p", "true", "predicted", "text"):
         wrong.add_column(col)
     for m in evaluation.misclassified[:8]:
-        wrong.add_row(f"{m.confidence:.3f}", m.true[:12], m.predicted[:12], " ".join(m.text.split())[:70])
+        wrong.add_row(f"{m.confidence:.3f}", plain(m.true[:12]), plain(m.predicted[:12]), plain(" ".join(m.text.split())[:70]))
     grid.add_row(wrong)
     return grid
 
@@ -128,19 +129,21 @@ class RunsPane(Pane):
         rows = []
         for r in self.runs:
             best = "" if r.best_value is None else f"{'' if one else r.monitor + ' '}{r.best_value:.4f} (ep {r.best_epoch})"
-            rows.append({"id": r.id, "status": r.status, "epochs": _epochs(r), "best": best, "data": r.data, "preset": r.preset or r.name, "date": r.created.replace("T", " ")[:16]})
+            cells = {"id": r.id, "status": r.status, "epochs": _epochs(r), "best": best, "data": r.data, "preset": r.preset or r.name, "date": r.created.replace("T", " ")[:16]}
+            rows.append({key: printable(value) for key, value in cells.items()})  # widths of what is shown
         headers = {"id": "run", "status": "status", "epochs": "epochs", "best": f"best {one}".strip(), "data": "data", "preset": "preset", "date": "date"}
         self._widths_for = self._table_width()
         widths = column_widths(headers, rows, self._widths_for)
         table.clear(columns=True)
         for key, width in widths.items():
             table.add_column(headers[key], key=key, width=width)
-        for row in rows:
-            table.add_row(*[_cut(row[key], widths[key]) for key in widths], key=row["id"])
+        for r, row in zip(self.runs, rows):
+            # Text cells: a DataTable reads a str cell as markup (a run named [/] would crash it).
+            table.add_row(*[Text(_cut(row[key], widths[key])) for key in widths], key=r.id)
         if self.runs:
             table.move_cursor(row=min(max(keep, 0), len(self.runs) - 1))
         count = f"{len(self.runs)} run(s)" if self.runs else "no runs yet: train one in the Train pane (3)"
-        self.query_one("#runs-summary", Static).update(f"Runs in {root}: {count}")
+        self.query_one("#runs-summary", Static).update(plain(f"Runs in {root}: {count}"))
         if not self.runs:
             self._clear_detail()
 
@@ -169,8 +172,8 @@ class RunsPane(Pane):
                 continue
             if (new.status, new.epochs, new.target) != (r.status, r.epochs, r.target):
                 self.runs[i] = new
-                self.table.update_cell(r.id, "status", new.status)  # always shown, wide enough for any status
-                self.table.update_cell(r.id, "epochs", _epochs(new))
+                self.table.update_cell(r.id, "status", plain(new.status))  # always shown, wide enough for any status
+                self.table.update_cell(r.id, "epochs", plain(_epochs(new)))
 
     def _show_eval(self, content: Any) -> None:
         """The evaluation box's content; an empty box takes no row (the plots have it)."""
@@ -204,7 +207,7 @@ class RunsPane(Pane):
         try:
             history = read_history(run.path)
         except (OSError, ValueError) as exc:
-            self._show_eval(Text(f"Could not read the run's history: {exc}", style="red"))
+            self._show_eval(plain(f"Could not read the run's history: {exc}", style="red"))
             return
         loss_keys, metric_keys = split_metrics(list(history))
         for plot_id, keys in (("#runs-loss", loss_keys), ("#runs-acc", metric_keys)):
@@ -255,7 +258,7 @@ class RunsPane(Pane):
         if run is None:
             self.notify("No run selected.", title="Runs")
             return
-        self._show_eval(f"Evaluating {run.id}… (loads TensorFlow, the model and the data)")
+        self._show_eval(plain(f"Evaluating {run.id}… (loads TensorFlow, the model and the data)"))
         self.evaluating = run.id  # for a failure's message (worker_failed)
         self._evaluate(str(self.kapp.runs_dir), run.id)
 
@@ -318,7 +321,7 @@ class RunsPane(Pane):
 
     def on_evaluation_ready(self, message: EvaluationReady) -> None:
         if message.error:
-            self._show_eval(Text(f"Could not evaluate {message.run_id}: {message.error}", style="red"))
+            self._show_eval(plain(f"Could not evaluate {message.run_id}: {message.error}", style="red"))
             self.notify(message.error, title="Evaluate", severity="error", timeout=8)
             return
         self.evaluation = message.evaluation

@@ -30,6 +30,7 @@ from engine.runs import LIVE
 from tui.dialogs import Field, TextPrompt, push_form
 from tui.panes.base import Pane
 from tui.widgets.curves import CurvePlot
+from tui.plain import plain, printable
 from tui.widgets.probbars import bars
 
 POLL_S = 0.25  # the followed run's events.jsonl is read this often (only its new bytes)
@@ -151,7 +152,7 @@ class TrainPane(Pane):
         self.watcher = RunWatcher(path)
         self.epoch_lines, self._seen_live, self._last_status = 0, False, ""
         self.query_one("#train-log", RichLog).clear()
-        self._log(Text(f"following run {path.name} ({path})", style="bold"))
+        self._log(plain(f"following run {path.name} ({path})", style="bold"))
         for plot in self.query(CurvePlot):
             plot.epochs = None
             plot.marks = []
@@ -181,7 +182,7 @@ class TrainPane(Pane):
         if exp.probes:
             text += f" · {len(exp.probes)} probe(s)"
         if self.watcher is not None:
-            line = Text.assemble((f"run {self.watcher.id} {self.progress.status}", "bold"), " │ t: ", text)
+            line = Text.assemble((printable(f"run {self.watcher.id} {self.progress.status}"), "bold"), " │ t: ", text)
         else:
             line = Text(text)
         self.query_one("#train-settings", Static).update(line)
@@ -247,7 +248,7 @@ class TrainPane(Pane):
         p.status, p.end, p.message = "starting", None, ""
         self._seen_live, self._last_status = True, "starting"
         self.started_here[w.path] = self._pid(w.path)
-        self._log(Text(f"continuing run {w.id} for {n} more epoch(s)…", style="dim"))
+        self._log(plain(f"continuing run {w.id} for {n} more epoch(s)…", style="dim"))
         self.refresh_bindings()
         self._show_settings()
         self.kapp.runs_changed()
@@ -288,7 +289,7 @@ class TrainPane(Pane):
         except (KerminalError, OSError) as exc:
             self.notify(str(exc), title="Train", severity="error", timeout=8)
             return False
-        self._log(Text(f"asked run {w.id} to {what}…", style="dim"))
+        self._log(plain(f"asked run {w.id} to {what}…", style="dim"))
         return True
 
     def action_fit_settings(self) -> None:
@@ -368,7 +369,7 @@ class TrainPane(Pane):
             was = self._last_status
             self._last_status = p.status
             if p.status in ("interrupted", "missing") and was:
-                self._log(Text(f"run {w.id} is {p.status}: {p.message}", style="bold red"))
+                self._log(plain(f"run {w.id} is {p.status}: {p.message}", style="bold red"))
                 self.notify(f"Run {w.id} is {p.status}: {p.message}", title="Train", severity="error", timeout=10)
             self.refresh_bindings()
             self._show_settings()
@@ -430,7 +431,7 @@ class TrainPane(Pane):
     def _status(self, text: str) -> None:
         if text != self._status_text:  # an unchanged line is not redrawn
             self._status_text = text
-            self.query_one("#train-status", Static).update(text, layout=False)  # its row is 1 line: no layout
+            self.query_one("#train-status", Static).update(plain(text), layout=False)  # its row is 1 line: no layout
 
     def _draw_progress(self, p: Any) -> None:
         bar = self.query_one("#train-progress", ProgressBar)
