@@ -35,6 +35,7 @@ from engine.experiment import Experiment
 from engine.runs import events as ev
 from engine.runs import folder as runs
 from engine.runs.store import RunStore, load_model_file
+from engine import text_cap
 from engine.training import numeric
 from engine.training.stops import StopAtBatch
 from engine.training.checks import check_dataset, resolve_monitor  # noqa: F401  (check_dataset: public here too)
@@ -269,7 +270,11 @@ class Trainer:
         from engine import layers
 
         check_dataset(self.dataset)
-        exp, ds = self.exp, self.dataset
+        exp = self.exp
+        # Every text cut to the vectorizer's character cap before it is adapted or vectorized
+        # (engine/text_cap.py): one 50 MB review would otherwise ask for tens of GB.
+        self.dataset, cut = text_cap.cap_dataset(self.dataset, exp.vectorize)
+        ds = self.dataset
         if self.model is None:
             keras.utils.set_random_seed(exp.fit.seed)
             try:
@@ -301,6 +306,8 @@ class Trainer:
                 # 20,000 n-grams that would be 2 GB, so TextVectorization runs in every batch.
                 self.pipeline = f"texts turned into bags of {exp.vectorize.max_tokens:,} n-grams in every batch (cached, they would take {numeric.format_bytes(4 * rows * exp.vectorize.max_tokens)})"
             self.pipeline = self.pipeline or "texts tokenized in every batch (the model does not start with kerminal's vectorizer)"
+        if cut:
+            self.pipeline += "; " + text_cap.cut_note(cut, exp.vectorize)
         self._data = (x, y, val)
         self.monitor = resolve_monitor(exp, has_validation=val is not None)
 
