@@ -25,6 +25,7 @@ import codecs
 import csv
 import difflib
 import io
+import re
 import warnings
 from collections import Counter
 from collections.abc import Hashable
@@ -131,19 +132,43 @@ def _sniff_delimiter(sample: str, cut: bool) -> str:
     return hint if hint in tied else tied[0]
 
 
-def _parse(data: bytes, sep: str, quotes: bool, header: bool, nrows: int | None = None) -> tuple[pd.DataFrame, int]:
-    """Every field as a string (so texts keep their exact form); and how many lines had
-    more fields than the header (pandas drops those with a warning, counted here). Parsed
-    from the bytes: a decoded copy in a StringIO took 4 bytes a character (a 31 MB CSV
-    peaked 240 MB higher)."""
+# pandas's note for a line with more fields than the header, and for a first data row with
+# more fields than the header, which it would otherwise take for an index column.
+_SKIPPED = re.compile(r"Skipping line (\d+): expected \d+ fields, saw (\d+)")
+_WIDE_FIRST_ROW = "Length of header or names does not match length of data"
+MAX_WIDE_FIRST_ROWS = 100
+
+
+def _parse(data: bytes, sep: str, quotes: bool, header: bool, nrows: int | None = None) -> tuple[pd.DataFrame, list[tuple[int, int]]]:
+    """Every field as a string (so texts keep their exact form); and the lines with more
+    fields than the header, as (line number, fields) (pandas drops those with a warning).
+    Parsed from the bytes: a decoded copy in a StringIO took 4 bytes a character (a 31 MB CSV
+    peaked 240 MB higher).
+
+    A first data row wider than the header is dropped like any other wide line (pandas would
+    take its first column for the index and shift every row one column left: texts read as
+    labels), by reading again without it."""
+    wide_first: list[tuple[int, int]] = []
+    while True:
+        frame, caught = _read_csv(data, sep, quotes, header, nrows, skip=len(wide_first))
+        if not (header and any(_WIDE_FIRST_ROW in str(w.message) for w in caught)) or len(wide_first) >= MAX_WIDE_FIRST_ROWS:
+            break
+        wide_first.append((len(wide_first) + 2, _fields(data, sep, quotes, len(wide_first) + 1)))
+    skipped = [(int(m.group(1)), int(m.group(2))) for w in caught if issubclass(w.category, pd.errors.ParserWarning) for m in _SKIPPED.finditer(str(w.message))]
+    return frame, wide_first + skipped
+
+
+def _read_csv(data: bytes, sep: str, quotes: bool, header: bool, nrows: int | None, skip: int = 0) -> tuple[pd.DataFrame, list[warnings.WarningMessage]]:
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", pd.errors.ParserWarning)
+        warnings.simplefilter("always")  # each read's warnings, even one seen before
         frame = pd.read_csv(
             io.BytesIO(data),
             encoding="utf-8",
             encoding_errors="replace",
             sep=sep,
             header=0 if header else None,
+            index_col=False,  # never take a wide first row's first field for an index
+            skiprows=list(range(1, skip + 1)) or None,  # wide first data rows, found before
             quoting=csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE,
             lineterminator="\n",  # else the C parser also ends rows at a lone \r
             on_bad_lines="warn",
@@ -154,8 +179,17 @@ def _parse(data: bytes, sep: str, quotes: bool, header: bool, nrows: int | None 
             nrows=nrows,
             low_memory=False,
         )
-    bad = sum(str(w.message).count("Skipping line") for w in caught if issubclass(w.category, pd.errors.ParserWarning))
-    return frame, bad
+    return frame, list(caught)
+
+
+def _fields(data: bytes, sep: str, quotes: bool, line: int) -> int:
+    """How many fields line `line` (0-based) of the file has."""
+    start = 0
+    for _ in range(line):
+        start = data.index(b"\n", start) + 1
+    end = data.find(b"\n", start)
+    text = data[start : end if end >= 0 else len(data)].decode("utf-8", errors="replace")
+    return len(next(csv.reader([text], delimiter=sep, quoting=csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE), []))
 
 
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
@@ -298,7 +332,7 @@ def read_table(path: Path, fmt: str = "", header: bool | None = None, quotes: bo
             ) from None
         raise _fail(path, kind or _describe_format(sep, quoting), exc) from None
     blank = _blank_rows(frame)
-    notes += _accounting(path, content, frame, bad, header, quoting, int(blank.sum()))
+    notes += _accounting(path, content, frame, bad, header, quoting, int(blank.sum()), sep)
     frame = frame[~blank].reset_index(drop=True)
     if not header:
         frame.columns = list(range(1, frame.shape[1] + 1))
@@ -311,19 +345,20 @@ def read_table(path: Path, fmt: str = "", header: bool | None = None, quotes: bo
     return _checked(path, frame), notes
 
 
-def _accounting(path: Path, content: bytes, frame: pd.DataFrame, bad: int, header: bool, quoting: bool, blank: int) -> list[str]:
+def _accounting(path: Path, content: bytes, frame: pd.DataFrame, bad: list[tuple[int, int]], header: bool, quoting: bool, blank: int, sep: str) -> list[str]:
     """Notes that account for every line: blank, too many fields, merged by quoted line breaks."""
     notes = []
     lines = content.count(b"\n") + (0 if content.endswith(b"\n") else 1)
     if bad:
         what = "the header" if header else "the first line"
+        named = ", ".join(f"line {line} has {fields}" for line, fields in bad[:5]) + (", ..." if len(bad) > 5 else "")
         notes.append(
-            f"{path.name}: dropped {bad} line{'s' * (bad != 1)} with more fields than {what} ({frame.shape[1]}); "
-            "check the delimiter (data.format) and quoting (data.quotes)"
+            f"{path.name}: dropped {len(bad)} line{'s' * (len(bad) != 1)} with more fields than {what} ({frame.shape[1]}): {named}; "
+            f"check the delimiter (data.format) and quoting (data.quotes), or put quotes around fields that hold a {SEPARATOR_NAMES.get(sep, repr(sep))}"
         )
     if blank:
         notes.append(f"{path.name}: skipped {blank} blank line{'s' * (blank != 1)}")
-    merged_lines = lines - int(header) - len(frame) - bad
+    merged_lines = lines - int(header) - len(frame) - len(bad)
     if merged_lines > 0 and quoting:
         spanning = int(frame.apply(lambda col: col.astype(str).str.contains("\n", regex=False)).any(axis=1).sum()) if len(frame) else 0
         notes.append(
