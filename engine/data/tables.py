@@ -484,6 +484,75 @@ def guess_label_column(frame: pd.DataFrame, exclude: tuple[Hashable, ...] = ()) 
     return best, best_n
 
 
+# Column names that say "the classes" (compared lower-cased), for the error when no column
+# could be guessed: the one the user meant is then diagnosed by name.
+LABEL_NAMES = ("label", "labels", "class", "classes", "category", "target", "sentiment", "y", "tag", "spam")
+
+
+def _values(col: pd.Series) -> pd.Series:
+    """A column's non-empty values, stripped, as strings."""
+    values = col.dropna().astype(str).str.strip()
+    return values[values != ""]
+
+
+def label_candidate(frame: pd.DataFrame, text_col: Hashable | None) -> Hashable | None:
+    """The column meant as the label when none could be guessed: the only one besides the
+    text, else the one named like a label (LABEL_NAMES); None when that is unclear."""
+    others = [c for c in frame.columns if c != text_col]
+    if len(others) == 1:
+        return others[0]
+    named = [c for c in others if str(c).strip().lower() in LABEL_NAMES]
+    return named[0] if len(named) == 1 else None
+
+
+def no_label_column(path: Path, frame: pd.DataFrame, text_col: Hashable) -> DataError:
+    """Why no column could be guessed as the label: what is wrong with the one meant (empty,
+    one class, too many values), else what each column holds."""
+    fix = "Set data.label to the column that holds the classes (a name, or a 1-based position)."
+    col = label_candidate(frame, text_col)
+    if col is not None:
+        name, values = column_name(col), _values(frame[col])
+        distinct = values.unique()
+        if not len(values):
+            return DataError(f"{path.name}: {name} is empty: none of its {len(frame)} rows has a label.", f"Fill in the labels, or s{fix[1:]}")
+        if len(distinct) == 1:
+            return DataError(f"{path.name}: {name} has only one class, {distinct[0]!r}: a classifier needs two or more.", f"Add rows of another class (or correct the labels), or s{fix[1:]}")
+        if len(distinct) > MAX_LABEL_VALUES:
+            return DataError(
+                f"{path.name}: {name} has {len(distinct):,} distinct values in {len(values):,} rows: more than the {MAX_LABEL_VALUES} a guessed label column may have.",
+                f"If those are the classes, set data.label = {str(col)!r}; else point data.label at the column that holds the classes.",
+            )
+    held = ", ".join(f"{column_name(c)} ({n:,} distinct value{'s' * (n != 1)})" for c in frame.columns if c != text_col for n in [int(_values(frame[c]).nunique())])
+    return DataError(f"{path.name}: no column looks like a label (2 to {MAX_LABEL_VALUES} distinct values). Besides the text ({column_name(text_col)}) its columns hold: {held or 'nothing'}.", fix)
+
+
+def unknown_labels(exp: Experiment, class_names: list[str]) -> DataError | None:
+    """For a file evaluated against a run: a DataError naming the labels of its label column
+    (data.label, else the guessed or the meant one) that are not among `class_names`, or None
+    when there are none (or the column cannot be told)."""
+    d = exp.data
+    path = exp.resolve(d.path)
+    try:
+        frame, _notes = _read(exp, path, d.label)
+        label_col = column(path, frame, d.label, "data.label") if d.label else None
+        text_col, _picked = _text_column(path, frame, d.text, [], exclude=(label_col,) if label_col is not None else ())
+    except DataError:
+        return None
+    if label_col is None:
+        label_col = guess_label_column(frame, exclude=(text_col,))[0] or label_candidate(frame, text_col)
+    if label_col is None:
+        return None
+    known = {str(c) for c in class_names}
+    foreign = sorted(set(_values(frame[label_col])) - known)
+    if not foreign:
+        return None
+    listed = ", ".join(map(repr, foreign[:10])) + (", ..." if len(foreign) > 10 else "")
+    return DataError(
+        f"{path.name}: labels {listed} in {column_name(label_col)} are not classes of this run ({', '.join(map(str, class_names))}).",
+        "Evaluate on a file labelled with the run's classes (or name the label column with --label).",
+    )
+
+
 def _read(exp: Experiment, path: Path, label: str | int = "") -> tuple[pd.DataFrame, list[str]]:
     d = exp.data
     return read_table(path, d.format, d.header, d.quotes, d.text, label)
@@ -511,10 +580,7 @@ def load_csv(exp: Experiment) -> Raw:
     if label_col is None:
         label_col, n = guess_label_column(frame, exclude=(text_col,))
         if label_col is None:
-            raise DataError(
-                f"{path.name}: no column looks like a label (2 to {MAX_LABEL_VALUES} distinct values). Its columns are: {columns_listing(frame)}.",
-                "Set data.label to the column that holds the classes (a name, or a 1-based position).",
-            )
+            raise no_label_column(path, frame, text_col)
         picked.append(f"{column_name(label_col)} as label ({n} distinct values)")
     if picked:
         notes.append(f"{path.name}: picked {' and '.join(picked)}; set data.text / data.label to choose others")
