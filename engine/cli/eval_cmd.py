@@ -44,8 +44,13 @@ def file_split(run, path: str, text: str | None = None, label: str | None = None
     exp.data.split.validation = 0.0
     exp.data.split.test = 0.0
     exp.data.limit = exp.data.validation_limit = exp.data.test_limit = 0
-    ds = load_dataset(exp)
     names = run.class_names
+    try:
+        ds = load_dataset(exp)
+    except DataError as exc:  # labels the run does not know explain a one-class or unguessable file
+        from engine.data.tables import unknown_labels
+
+        raise (unknown_labels(exp, names) or exc) from None
     unknown = [c for c in ds.class_names if c not in names]
     if unknown:
         raise DataError(f"{path}: labels {', '.join(map(repr, unknown))} are not classes of this run ({', '.join(names)}).", "Evaluate on a file labelled with the run's classes.")

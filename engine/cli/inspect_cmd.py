@@ -35,7 +35,7 @@ def train_problems(exp: Experiment, dataset: Dataset, report: Any = None) -> lis
     """Everything `kerminal train` would refuse before building the model, in its order:
     the data, the layer stack (every error, not only the first), fit.monitor."""
     from engine.layers import validate_experiment
-    from engine.training.checks import check_dataset, resolve_monitor
+    from engine.training.checks import check_dataset, check_memory, resolve_monitor
 
     problems: list[KerminalError] = []
     try:
@@ -46,6 +46,10 @@ def train_problems(exp: Experiment, dataset: Dataset, report: Any = None) -> lis
     for error in report.errors or ([] if report.loss is not None else ["the stack has no usable head."]):
         problem, _, fix = error.partition(" Fix: ")
         problems.append(LayerError(f"The layer stack does not validate: {problem}", fix))
+    try:
+        check_memory(exp, dataset, report.total)
+    except KerminalError as exc:
+        problems.append(exc)
     try:
         resolve_monitor(exp, has_validation=len(dataset.validation) > 0)
     except KerminalError as exc:

@@ -25,6 +25,7 @@ import codecs
 import csv
 import difflib
 import io
+import re
 import warnings
 from collections import Counter
 from collections.abc import Hashable
@@ -131,19 +132,43 @@ def _sniff_delimiter(sample: str, cut: bool) -> str:
     return hint if hint in tied else tied[0]
 
 
-def _parse(data: bytes, sep: str, quotes: bool, header: bool, nrows: int | None = None) -> tuple[pd.DataFrame, int]:
-    """Every field as a string (so texts keep their exact form); and how many lines had
-    more fields than the header (pandas drops those with a warning, counted here). Parsed
-    from the bytes: a decoded copy in a StringIO took 4 bytes a character (a 31 MB CSV
-    peaked 240 MB higher)."""
+# pandas's note for a line with more fields than the header, and for a first data row with
+# more fields than the header, which it would otherwise take for an index column.
+_SKIPPED = re.compile(r"Skipping line (\d+): expected \d+ fields, saw (\d+)")
+_WIDE_FIRST_ROW = "Length of header or names does not match length of data"
+MAX_WIDE_FIRST_ROWS = 100
+
+
+def _parse(data: bytes, sep: str, quotes: bool, header: bool, nrows: int | None = None) -> tuple[pd.DataFrame, list[tuple[int, int]]]:
+    """Every field as a string (so texts keep their exact form); and the lines with more
+    fields than the header, as (line number, fields) (pandas drops those with a warning).
+    Parsed from the bytes: a decoded copy in a StringIO took 4 bytes a character (a 31 MB CSV
+    peaked 240 MB higher).
+
+    A first data row wider than the header is dropped like any other wide line (pandas would
+    take its first column for the index and shift every row one column left: texts read as
+    labels), by reading again without it."""
+    wide_first: list[tuple[int, int]] = []
+    while True:
+        frame, caught = _read_csv(data, sep, quotes, header, nrows, skip=len(wide_first))
+        if not (header and any(_WIDE_FIRST_ROW in str(w.message) for w in caught)) or len(wide_first) >= MAX_WIDE_FIRST_ROWS:
+            break
+        wide_first.append((len(wide_first) + 2, _fields(data, sep, quotes, len(wide_first) + 1)))
+    skipped = [(int(m.group(1)), int(m.group(2))) for w in caught if issubclass(w.category, pd.errors.ParserWarning) for m in _SKIPPED.finditer(str(w.message))]
+    return frame, wide_first + skipped
+
+
+def _read_csv(data: bytes, sep: str, quotes: bool, header: bool, nrows: int | None, skip: int = 0) -> tuple[pd.DataFrame, list[warnings.WarningMessage]]:
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", pd.errors.ParserWarning)
+        warnings.simplefilter("always")  # each read's warnings, even one seen before
         frame = pd.read_csv(
             io.BytesIO(data),
             encoding="utf-8",
             encoding_errors="replace",
             sep=sep,
             header=0 if header else None,
+            index_col=False,  # never take a wide first row's first field for an index
+            skiprows=list(range(1, skip + 1)) or None,  # wide first data rows, found before
             quoting=csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE,
             lineterminator="\n",  # else the C parser also ends rows at a lone \r
             on_bad_lines="warn",
@@ -154,8 +179,17 @@ def _parse(data: bytes, sep: str, quotes: bool, header: bool, nrows: int | None 
             nrows=nrows,
             low_memory=False,
         )
-    bad = sum(str(w.message).count("Skipping line") for w in caught if issubclass(w.category, pd.errors.ParserWarning))
-    return frame, bad
+    return frame, list(caught)
+
+
+def _fields(data: bytes, sep: str, quotes: bool, line: int) -> int:
+    """How many fields line `line` (0-based) of the file has."""
+    start = 0
+    for _ in range(line):
+        start = data.index(b"\n", start) + 1
+    end = data.find(b"\n", start)
+    text = data[start : end if end >= 0 else len(data)].decode("utf-8", errors="replace")
+    return len(next(csv.reader([text], delimiter=sep, quoting=csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE), []))
 
 
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
@@ -298,7 +332,7 @@ def read_table(path: Path, fmt: str = "", header: bool | None = None, quotes: bo
             ) from None
         raise _fail(path, kind or _describe_format(sep, quoting), exc) from None
     blank = _blank_rows(frame)
-    notes += _accounting(path, content, frame, bad, header, quoting, int(blank.sum()))
+    notes += _accounting(path, content, frame, bad, header, quoting, int(blank.sum()), sep)
     frame = frame[~blank].reset_index(drop=True)
     if not header:
         frame.columns = list(range(1, frame.shape[1] + 1))
@@ -311,19 +345,20 @@ def read_table(path: Path, fmt: str = "", header: bool | None = None, quotes: bo
     return _checked(path, frame), notes
 
 
-def _accounting(path: Path, content: bytes, frame: pd.DataFrame, bad: int, header: bool, quoting: bool, blank: int) -> list[str]:
+def _accounting(path: Path, content: bytes, frame: pd.DataFrame, bad: list[tuple[int, int]], header: bool, quoting: bool, blank: int, sep: str) -> list[str]:
     """Notes that account for every line: blank, too many fields, merged by quoted line breaks."""
     notes = []
     lines = content.count(b"\n") + (0 if content.endswith(b"\n") else 1)
     if bad:
         what = "the header" if header else "the first line"
+        named = ", ".join(f"line {line} has {fields}" for line, fields in bad[:5]) + (", ..." if len(bad) > 5 else "")
         notes.append(
-            f"{path.name}: dropped {bad} line{'s' * (bad != 1)} with more fields than {what} ({frame.shape[1]}); "
-            "check the delimiter (data.format) and quoting (data.quotes)"
+            f"{path.name}: dropped {len(bad)} line{'s' * (len(bad) != 1)} with more fields than {what} ({frame.shape[1]}): {named}; "
+            f"check the delimiter (data.format) and quoting (data.quotes), or put quotes around fields that hold a {SEPARATOR_NAMES.get(sep, repr(sep))}"
         )
     if blank:
         notes.append(f"{path.name}: skipped {blank} blank line{'s' * (blank != 1)}")
-    merged_lines = lines - int(header) - len(frame) - bad
+    merged_lines = lines - int(header) - len(frame) - len(bad)
     if merged_lines > 0 and quoting:
         spanning = int(frame.apply(lambda col: col.astype(str).str.contains("\n", regex=False)).any(axis=1).sum()) if len(frame) else 0
         notes.append(
@@ -449,6 +484,75 @@ def guess_label_column(frame: pd.DataFrame, exclude: tuple[Hashable, ...] = ()) 
     return best, best_n
 
 
+# Column names that say "the classes" (compared lower-cased), for the error when no column
+# could be guessed: the one the user meant is then diagnosed by name.
+LABEL_NAMES = ("label", "labels", "class", "classes", "category", "target", "sentiment", "y", "tag", "spam")
+
+
+def _values(col: pd.Series) -> pd.Series:
+    """A column's non-empty values, stripped, as strings."""
+    values = col.dropna().astype(str).str.strip()
+    return values[values != ""]
+
+
+def label_candidate(frame: pd.DataFrame, text_col: Hashable | None) -> Hashable | None:
+    """The column meant as the label when none could be guessed: the only one besides the
+    text, else the one named like a label (LABEL_NAMES); None when that is unclear."""
+    others = [c for c in frame.columns if c != text_col]
+    if len(others) == 1:
+        return others[0]
+    named = [c for c in others if str(c).strip().lower() in LABEL_NAMES]
+    return named[0] if len(named) == 1 else None
+
+
+def no_label_column(path: Path, frame: pd.DataFrame, text_col: Hashable) -> DataError:
+    """Why no column could be guessed as the label: what is wrong with the one meant (empty,
+    one class, too many values), else what each column holds."""
+    fix = "Set data.label to the column that holds the classes (a name, or a 1-based position)."
+    col = label_candidate(frame, text_col)
+    if col is not None:
+        name, values = column_name(col), _values(frame[col])
+        distinct = values.unique()
+        if not len(values):
+            return DataError(f"{path.name}: {name} is empty: none of its {len(frame)} rows has a label.", f"Fill in the labels, or s{fix[1:]}")
+        if len(distinct) == 1:
+            return DataError(f"{path.name}: {name} has only one class, {distinct[0]!r}: a classifier needs two or more.", f"Add rows of another class (or correct the labels), or s{fix[1:]}")
+        if len(distinct) > MAX_LABEL_VALUES:
+            return DataError(
+                f"{path.name}: {name} has {len(distinct):,} distinct values in {len(values):,} rows: more than the {MAX_LABEL_VALUES} a guessed label column may have.",
+                f"If those are the classes, set data.label = {str(col)!r}; else point data.label at the column that holds the classes.",
+            )
+    held = ", ".join(f"{column_name(c)} ({n:,} distinct value{'s' * (n != 1)})" for c in frame.columns if c != text_col for n in [int(_values(frame[c]).nunique())])
+    return DataError(f"{path.name}: no column looks like a label (2 to {MAX_LABEL_VALUES} distinct values). Besides the text ({column_name(text_col)}) its columns hold: {held or 'nothing'}.", fix)
+
+
+def unknown_labels(exp: Experiment, class_names: list[str]) -> DataError | None:
+    """For a file evaluated against a run: a DataError naming the labels of its label column
+    (data.label, else the guessed or the meant one) that are not among `class_names`, or None
+    when there are none (or the column cannot be told)."""
+    d = exp.data
+    path = exp.resolve(d.path)
+    try:
+        frame, _notes = _read(exp, path, d.label)
+        label_col = column(path, frame, d.label, "data.label") if d.label else None
+        text_col, _picked = _text_column(path, frame, d.text, [], exclude=(label_col,) if label_col is not None else ())
+    except DataError:
+        return None
+    if label_col is None:
+        label_col = guess_label_column(frame, exclude=(text_col,))[0] or label_candidate(frame, text_col)
+    if label_col is None:
+        return None
+    known = {str(c) for c in class_names}
+    foreign = sorted(set(_values(frame[label_col])) - known)
+    if not foreign:
+        return None
+    listed = ", ".join(map(repr, foreign[:10])) + (", ..." if len(foreign) > 10 else "")
+    return DataError(
+        f"{path.name}: labels {listed} in {column_name(label_col)} are not classes of this run ({', '.join(map(str, class_names))}).",
+        "Evaluate on a file labelled with the run's classes (or name the label column with --label).",
+    )
+
+
 def _read(exp: Experiment, path: Path, label: str | int = "") -> tuple[pd.DataFrame, list[str]]:
     d = exp.data
     return read_table(path, d.format, d.header, d.quotes, d.text, label)
@@ -476,10 +580,7 @@ def load_csv(exp: Experiment) -> Raw:
     if label_col is None:
         label_col, n = guess_label_column(frame, exclude=(text_col,))
         if label_col is None:
-            raise DataError(
-                f"{path.name}: no column looks like a label (2 to {MAX_LABEL_VALUES} distinct values). Its columns are: {columns_listing(frame)}.",
-                "Set data.label to the column that holds the classes (a name, or a 1-based position).",
-            )
+            raise no_label_column(path, frame, text_col)
         picked.append(f"{column_name(label_col)} as label ({n} distinct values)")
     if picked:
         notes.append(f"{path.name}: picked {' and '.join(picked)}; set data.text / data.label to choose others")

@@ -15,6 +15,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
+from engine import memory
 from engine.experiment import CompileConfig, Experiment, LayerSpec
 from engine.layers.registry import LAYERS, RECURRENT, resolve, unknown_type_message
 from engine.vectorize import InputSpec, input_spec
@@ -189,6 +190,9 @@ def validate_experiment(exp: Experiment, dataset: Any = None) -> Report:
     report = validate(exp.layers, spec, num_classes, exp.compile, exp.vectorize.padding)
     if spec.kind == "chars" and spec.features == 0:
         report.stack_errors.append("The chars vectorizer's alphabet is unknown until the data loads. Set vectorize.alphabet (for example \"BTSXPVE\").")
+    big = memory.too_big(report.total, exp.compile.optimizer)
+    if big is not None:
+        report.stack_warnings.append(f"{big.problem}: training would run out of memory. Fix: {big.fix[0].lower()}{big.fix[1:]}")
     return report
 
 

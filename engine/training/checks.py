@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine import memory
 from engine.dataset import Dataset
 from engine.errors import TrainingError
 from engine.experiment import Experiment
@@ -25,6 +26,19 @@ def check_dataset(dataset: Dataset) -> None:
     if len(present) < 2:
         only = dataset.class_names[int(present[0])]
         raise TrainingError(f"The training split holds only one class ({only!r}); a classifier needs examples of at least two.", "Add rows of another class, or change data.split / data.limit.")
+
+
+def check_memory(exp: Experiment, dataset: Dataset, params: int | None = None) -> None:
+    """Raise TrainingError when the stack's weights and optimizer state cannot fit in the free
+    memory (engine/memory.py), before TensorFlow tries to allocate them. Nothing is refused
+    when the free memory cannot be read. `params`: the stack's count, if already validated."""
+    if params is None:
+        from engine.layers.validate import validate_experiment
+
+        params = validate_experiment(exp, dataset).total
+    big = memory.too_big(params, exp.compile.optimizer)
+    if big is not None:
+        raise TrainingError(f"The layer stack is too big to train: {big.problem}.", big.fix)
 
 
 def resolve_monitor(exp: Experiment, has_validation: bool) -> str:

@@ -14,12 +14,12 @@ layers) trains on strings as before; `split_model` returns None for it.
 
 from __future__ import annotations
 
-import math
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
+
+from engine.memory import format_bytes, free_memory_bytes  # noqa: F401  (numeric's names too)
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -96,31 +96,10 @@ def cache_bytes(rows: int, length: int) -> int:
     return int(rows) * int(length) * 4
 
 
-def free_memory_bytes() -> int | None:
-    """Memory available to this process now (Linux MemAvailable), or None if unknown."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
 def fits_in_memory(rows: int, length: int, free: int | None = None) -> bool:
     """Whether caching the ids of `rows` texts leaves room (at most MEMORY_SHARE of free)."""
     free = free_memory_bytes() if free is None else free
     return free is None or cache_bytes(rows, length) <= MEMORY_SHARE * free
-
-
-def format_bytes(n: float) -> str:
-    units = ["B", "KB", "MB", "GB", "TB"]
-    i = min(int(math.log(max(n, 1), 1000)), len(units) - 1)
-    return f"{n / 1000**i:.1f} {units[i]}" if i else f"{int(n)} B"
 
 
 # XLA compiles the training step into one fused program. Measured on the 2-core CPU machine

@@ -16,6 +16,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from engine import text_cap
 from engine.errors import PredictError, RunError
 
 
@@ -56,6 +57,8 @@ class Predictor:
         if units not in (1, k) or (units == 1 and k != 2):
             raise RunError(f"The model has {units} output units but there are {k} classes ({', '.join(self.class_names)}).", "Use the run's own class names, or end the stack in Dense(1) for two classes or Dense(classes).")
         self._sigmoid = units == 1
+        # Texts are cut to the vectorizer's character cap, as they were in training.
+        self._cap = (lambda t: text_cap.cap_text(t, exp.vectorize)) if exp is not None else (lambda t: t)
         prob = self.prob_model
         self._fn = tf.function(lambda x: prob(x, training=False), input_signature=[tf.TensorSpec([None, 1], tf.string)])
         self._tf = tf
@@ -81,7 +84,7 @@ class Predictor:
         texts = [str(t) for t in texts]
         out = []
         for i in range(0, len(texts), batch_size):
-            chunk = np.asarray(texts[i : i + batch_size], dtype=object).reshape(-1, 1)
+            chunk = np.asarray([self._cap(t) for t in texts[i : i + batch_size]], dtype=object).reshape(-1, 1)
             out.append(self._as_classes(self._fn(self._tf.constant(chunk, dtype=self._tf.string)).numpy()))
         if not out:
             return np.zeros((0, len(self.class_names)), dtype="float32")
@@ -103,7 +106,7 @@ class Predictor:
         if not text.strip():
             raise PredictError("The text is empty: there is nothing to classify.", "Type some text to classify.")
         t0 = time.perf_counter()
-        raw = self._fn(self._tf.constant([[text]], dtype=self._tf.string)).numpy()
+        raw = self._fn(self._tf.constant([[self._cap(text)]], dtype=self._tf.string)).numpy()
         probs = self._as_classes(raw)[0]
         return self._prediction(text, probs, (time.perf_counter() - t0) * 1000.0)
 

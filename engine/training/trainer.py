@@ -35,9 +35,10 @@ from engine.experiment import Experiment
 from engine.runs import events as ev
 from engine.runs import folder as runs
 from engine.runs.store import RunStore, load_model_file
+from engine import memory, text_cap
 from engine.training import numeric
 from engine.training.stops import StopAtBatch
-from engine.training.checks import check_dataset, resolve_monitor  # noqa: F401  (check_dataset: public here too)
+from engine.training.checks import check_dataset, check_memory, resolve_monitor  # noqa: F401  (check_dataset: public here too)
 from engine.training.control import TrainControl
 from engine.training.state import RunState
 from engine.runs.writer import RunWriter
@@ -72,13 +73,20 @@ def keras_failure(exc: BaseException, epoch: int, run_dir: Path | None) -> Train
     if isinstance(exc, OSError) and exc.errno is not None:
         where = Path(exc.filename) if getattr(exc, "filename", None) else (run_dir or Path("."))
         return runs.disk_error(exc, where, epoch)
-    if isinstance(exc, MemoryError) or name == "ResourceExhaustedError" or "OOM" in first or "out of memory" in first.lower():
-        return TrainingError(f"Out of memory in epoch {epoch}: {first}", f"Lower fit.batch_size (or vectorize.length, vectorize.max_tokens, layer units); {kept}")
+    if memory.is_out_of_memory(exc):
+        return TrainingError(memory.out_of_memory_problem(exc, f"in epoch {epoch}"), f"Lower fit.batch_size (or vectorize.length, vectorize.max_tokens, the layers' units or output_dim); {kept}")
     if name in ("InvalidArgumentError", "ValueError") and ("shape" in first.lower() or "incompatible" in first.lower() or "dimension" in first.lower()):
         return TrainingError(f"The layer stack does not fit the data in epoch {epoch}: {first}", f"Check the layer stack (Layers pane, or `kerminal inspect`); {kept}")
     if name == "InvalidArgumentError" and ("indices" in first or "out of range" in first):
         return TrainingError(f"A layer got an id it cannot take in epoch {epoch}: {first}", f"Set the Embedding's input_dim to 0 (follow the vectorizer) or above vectorize.max_tokens; {kept}")
     return TrainingError(f"Keras stopped in epoch {epoch} with {name}: {first}", f"If it repeats, report it with the experiment file; {kept}")
+
+
+def vectorize_failure(exc: BaseException) -> TrainingError:
+    """An error while the texts are vectorized (before the first epoch) as a TrainingError."""
+    if memory.is_out_of_memory(exc):
+        return TrainingError(memory.out_of_memory_problem(exc, "while vectorizing the texts"), "Lower vectorize.length (or vectorize.max_tokens); no epoch was trained.")
+    return TrainingError(f"The texts could not be vectorized: {_first_line(exc)}", "Check vectorize in the experiment file; report it with the file if it repeats.")
 
 
 def encode_inputs(texts: Sequence[str]) -> Any:
@@ -283,8 +291,13 @@ class Trainer:
         from engine import layers
 
         check_dataset(self.dataset)
-        exp, ds = self.exp, self.dataset
+        exp = self.exp
+        # Every text cut to the vectorizer's character cap before it is adapted or vectorized
+        # (engine/text_cap.py): one 50 MB review would otherwise ask for tens of GB.
+        self.dataset, cut = text_cap.cap_dataset(self.dataset, exp.vectorize)
+        ds = self.dataset
         if self.model is None:
+            check_memory(exp, ds)  # before TensorFlow allocates weights that cannot fit
             keras.utils.set_random_seed(exp.fit.seed)
             try:
                 self.model = layers.build(exp, ds)
@@ -302,8 +315,11 @@ class Trainer:
             self.pipeline = f"texts tokenized in every batch (their ids would take {numeric.format_bytes(need)} of {numeric.format_bytes(free)} free memory)"
             parts = None
         if parts is not None:
-            x = numeric.vectorize(parts, ds.train.texts)
-            val = (numeric.vectorize(parts, ds.validation.texts), yv) if yv is not None else None
+            try:
+                x = numeric.vectorize(parts, ds.train.texts)
+                val = (numeric.vectorize(parts, ds.validation.texts), yv) if yv is not None else None
+            except Exception as exc:
+                raise vectorize_failure(exc) from None
             self._fit_model = parts.stack
             self.pipeline = f"texts vectorized once ({numeric.format_bytes(numeric.cache_bytes(rows, parts.length))} of ids)"
         else:
@@ -315,6 +331,8 @@ class Trainer:
                 # 20,000 n-grams that would be 2 GB, so TextVectorization runs in every batch.
                 self.pipeline = f"texts turned into bags of {exp.vectorize.max_tokens:,} n-grams in every batch (cached, they would take {numeric.format_bytes(4 * rows * exp.vectorize.max_tokens)})"
             self.pipeline = self.pipeline or "texts tokenized in every batch (the model does not start with kerminal's vectorizer)"
+        if cut:
+            self.pipeline += "; " + text_cap.cut_note(cut, exp.vectorize)
         self._data = (x, y, val)
         self.monitor = resolve_monitor(exp, has_validation=val is not None)
 

@@ -202,3 +202,46 @@ def test_all_empty_label_column_is_not_one_class(tmp_path):
     with pytest.raises(DataError) as err:
         load_dataset(exp_for(tmp_path, source="csv", path="e.csv", text="text", label="label"))
     assert "is empty" in err.value.problem and "only one class" not in err.value.problem
+
+
+# --- issue 18, finding 9: a guessed label column says what is wrong with it ----------------------
+
+
+def test_guessed_label_column_with_one_class_says_so(tmp_path):
+    (tmp_path / "one.csv").write_text("text,label\na good long film,spam\nanother long text,spam\na third long text,spam\n")
+    with pytest.raises(DataError) as err:
+        load_dataset(exp_for(tmp_path, source="csv", path="one.csv"))
+    assert "one.csv: column 'label' has only one class, 'spam': a classifier needs two or more" in err.value.problem
+    assert "no column looks like a label" not in err.value.problem
+    assert "another class" in err.value.fix and "data.label" in err.value.fix
+
+
+def test_guessed_label_column_that_is_all_empty_says_so(tmp_path):
+    (tmp_path / "e.csv").write_text("text,label\na good long film,\nanother long text,\na third long text,\n")
+    with pytest.raises(DataError) as err:
+        load_dataset(exp_for(tmp_path, source="csv", path="e.csv"))
+    assert "e.csv: column 'label' is empty: none of its 3 rows has a label" in err.value.problem
+    assert "no column looks like a label" not in err.value.problem and "data.label" in err.value.fix
+
+
+def test_no_label_column_lists_what_each_column_holds(tmp_path):
+    pd.DataFrame({"text": [f"text number {i}" for i in range(80)], "id": [str(i) for i in range(80)], "kind": ["x"] * 80}).to_csv(tmp_path / "n.csv", index=False)
+    with pytest.raises(DataError) as err:
+        load_dataset(exp_for(tmp_path, source="csv", path="n.csv"))
+    assert "no column looks like a label" in err.value.problem
+    assert "column 'id' (80 distinct values)" in err.value.problem and "column 'kind' (1 distinct value)" in err.value.problem
+
+
+@pytest.mark.parametrize("labels, named", [(["maybe"] * 3, ""), (["maybe"] * 3, "label"), (["yes", "no", "yes"], "")])
+def test_eval_file_with_labels_the_run_does_not_know_says_so(tmp_path, labels, named):
+    from types import SimpleNamespace
+
+    from engine.cli.eval_cmd import file_split
+
+    rows = "".join(f"a long text number {i},{y}\n" for i, y in enumerate(labels))
+    (tmp_path / "f.csv").write_text("text,label\n" + rows)
+    run = SimpleNamespace(experiment=Experiment(), class_names=["neg", "pos"])
+    with pytest.raises(DataError) as err:
+        file_split(run, str(tmp_path / "f.csv"), label=named or None)
+    assert "are not classes of this run (neg, pos)" in err.value.problem, err.value.problem
+    assert repr(labels[0]) in err.value.problem and "run's classes" in err.value.fix

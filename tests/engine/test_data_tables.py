@@ -331,3 +331,27 @@ def test_sniffing_a_long_line_of_quotes_is_quick(tmp_path):
     with pytest.raises(DataError) as err:  # 20,001 columns
         load_dataset(exp_for(tmp_path, source="csv", path="quotes"))
     assert time.monotonic() - start < 2 and "columns" in err.value.problem and "data.format" in err.value.fix
+
+
+@pytest.mark.parametrize("named", [{}, {"text": "text", "label": "label"}])
+def test_a_first_data_row_with_one_field_too_many_is_dropped_and_named(tmp_path, named):
+    """Issue 18, finding 9: pandas took the wide first row for an index column, so every row
+    shifted one column left (texts read as labels) behind a false note."""
+    lines = ["text,label", "a great film,pos,extra"] + [f"{'good' if i % 2 else 'bad'} film number {i},{'pos' if i % 2 else 'neg'}" for i in range(112)]
+    path = write_lines(tmp_path / "extra.csv", lines)
+    ds = load_dataset(exp_for(tmp_path, source="csv", path="extra.csv", **named))
+    assert counts(ds) == {"neg": 56, "pos": 56}
+    assert ("neg", "bad film number 0") in rows(ds)
+    assert not any("blank" in n for n in ds.notes), ds.notes
+    [note] = [n for n in ds.notes if "more fields" in n]
+    assert "dropped 1 line with more fields than the header (2): line 2 has 3" in note
+    assert "quote" in note  # the fix: the delimiter, or quotes around fields that hold one
+    assert len(rows(ds)) + note_numbers(ds.notes) == path.read_bytes().count(b"\n") - 1  # the header
+
+
+def test_wide_rows_later_in_the_file_are_named_by_line(tmp_path):
+    lines = ["text,label"] + [f"film {i},{'pos' if i % 2 else 'neg'}" for i in range(10)] + ["a, b, c,pos", "x,neg"]
+    write_lines(tmp_path / "wide.csv", lines)
+    ds = load_dataset(exp_for(tmp_path, source="csv", path="wide.csv"))
+    [note] = [n for n in ds.notes if "more fields" in n]
+    assert "dropped 1 line with more fields than the header (2): line 12 has 4" in note
