@@ -26,7 +26,7 @@ from engine.runs import events as ev
 from engine.runs import folder as F
 from engine.runs.lock import RunBusy, RunLock, held
 from engine.runs.writer import RunWriter
-from tests.engine.test_runs_live import KERMINAL, detach, epochs_done, fake_run, wait_for
+from tests.engine.test_runs_live import KERMINAL, detach, epochs_done, fake_run, run_as_nobody, wait_for
 
 AS_ROOT = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to act as a second user (setuid to nobody) and to chown; the single-user checks still run")
 NOBODY = 65534
@@ -69,27 +69,6 @@ def live_run(tmp_path: Path, heartbeat_age: float = 0.0, **extra) -> RunWriter:
     F.write_json_atomic(w.path / F.METRICS, meta)
     (w.path / "lock").touch()
     return w
-
-
-def run_as_nobody(fn) -> str:
-    """Run fn() in a forked child as user nobody; return what it returns (or the error)."""
-    read, write = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - the child
-        os.close(read)
-        try:
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-            answer = str(fn())
-        except BaseException as exc:
-            answer = f"ERROR {exc!r}"
-        os.write(write, answer.encode())
-        os._exit(0)
-    os.close(write)
-    with os.fdopen(read) as fh:
-        answer = fh.read()
-    os.waitpid(child, 0)
-    return answer
 
 
 @pytest.fixture

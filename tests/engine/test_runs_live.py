@@ -36,6 +36,28 @@ def fake_run(tmp_path: Path, status: str = "running", pid: int | None = None) ->
     return writer
 
 
+def run_as_nobody(fn) -> str:
+    """Run fn() in a forked child as user `nobody` (the engine is already imported: nobody
+    may not be able to read this Python's files); return what it returns, or the error."""
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child
+        os.close(read)
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            answer = str(fn())
+        except BaseException as exc:
+            answer = f"ERROR {exc!r}"
+        os.write(write, answer.encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as fh:
+        answer = fh.read()
+    os.waitpid(child, 0)
+    return answer
+
+
 def epoch(n: int, target: int = 3, loss: float = 0.5) -> ev.EpochEnd:
     return ev.EpochEnd(n, target, {"loss": loss, "val_loss": loss + 0.1}, 1.0, 100.0, 4, n == 1, 2.0, [["good film", {"neg": 0.3, "pos": 0.7}]], 0.01)
 
@@ -177,26 +199,15 @@ def test_a_second_user_cannot_steer_the_run(tmp_path):
     os.chmod(base, 0o755)
     w = fake_run(base, pid=os.getpid())
     os.chmod(base / "runs", 0o755)
-    read, write = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - runs in the child
-        os.close(read)
+
+    def steer() -> str:
         try:
-            os.setgid(65534)
-            os.setuid(65534)
-            try:
-                commands.post(w.path, "stop")
-                answer = "SENT"
-            except RunError as exc:
-                answer = "REFUSED " + exc.problem
-        except BaseException as exc:
-            answer = f"ERROR {exc!r}"
-        os.write(write, answer.encode())
-        os._exit(0)
-    os.close(write)
-    with os.fdopen(read) as fh:
-        answer = fh.read()
-    os.waitpid(child, 0)
+            commands.post(w.path, "stop")
+            return "SENT"
+        except RunError as exc:
+            return "REFUSED " + exc.problem
+
+    answer = run_as_nobody(steer)
     try:
         assert answer.startswith("REFUSED") and ("only its owner" in answer or "not writable by you" in answer), answer
         assert list((w.path / F.COMMANDS).iterdir()) == []
