@@ -61,9 +61,18 @@ class RunWriter:
     def take(cls, path: str | os.PathLike[str], force: bool = False) -> RunWriter:
         """Take over an existing run folder to continue it: RunError unless it is a real
         folder of the caller's (root: `force`) and no process holds its lock."""
+        from engine.runs.lock import RunBusy
+
         safe.check_own_dir(path, force=force)
+        meta = F.read_meta(path) or {}
+        # A held lock is refused by acquire() below; this also catches a run that trains on
+        # another machine (its heartbeat) and one by an older kerminal, without a lock file.
+        status = F.live_status(meta, path)
+        if status in F.LIVE:
+            where = f" on {meta.get('host')}" if F.elsewhere(meta) else ""
+            raise RunBusy(f"Run {Path(path).name} is being trained right now by another process{where} ({status}).", f"Wait for it to end, or stop it with `kerminal stop {Path(path).name}`.")
         writer = cls(path, RunLock.acquire(path, force=force))
-        writer._meta = F.read_meta(path) or {}
+        writer._meta = meta
         return writer
 
     @classmethod

@@ -196,9 +196,6 @@ class Trainer:
         if writer is None:
             writer = RunWriter.take(path, force=force)
         try:
-            meta = runs.read_meta(path) or {}
-            if not handed_over and runs.elsewhere(meta):
-                raise RunError(f"{path} is being trained right now on {meta.get('host')} (its heartbeat is fresh).", "Wait for it to finish (or `kerminal stop` it), then continue it.")
             run = store.load(path, which="last", locked=True)
             if dataset is None:
                 from engine.data import load_dataset
