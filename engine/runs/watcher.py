@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.errors import RunError
 from engine.runs import events as ev
 from engine.runs import folder as F
+from engine.runs.damage import check_meta
 
 ETA_MIN_STEPS = 5  # before this many steps of the first epoch, the ETA is only "estimating"
 TERMINAL_STATUS = {ev.Finished: "finished", ev.Stopped: "stopped", ev.Failed: "failed"}
@@ -133,15 +135,36 @@ class RunWatcher:
         if self.progress.status == "missing":
             return []
         try:
-            found, self.offset = F.read_events(self.path, self.offset)
+            read, self.offset = F.read_events(self.path, self.offset)
         except OSError:
-            found = []
-        for event in found:
-            self.progress.fold(event, now)
+            read = []
+        found: list[ev.Event] = []
+        for event in read:
+            for each in [*self._lost_epochs(event), event] if isinstance(event, ev.EpochEnd) else [event]:
+                self.progress.fold(each, now)
+                found.append(each)
         if now >= self._next_check or (found and isinstance(found[-1], ev.TERMINAL)):
             self._next_check = now + self.liveness_s
             self._check_alive()
         return found
+
+    def _lost_epochs(self, event: ev.EpochEnd) -> list[ev.Event]:
+        """The epochs before `event` that have no row in the progress's history (their
+        EpochEnd was lost to a kill between the epoch's commit and its event), rebuilt from
+        history.csv; none when history.csv lacks them too."""
+        have = max((len(column) for column in self.progress.history.values()), default=0)
+        if event.epoch <= have + 1:
+            return []
+        try:
+            history = F.read_history(self.path)
+        except OSError:
+            return []
+        lost = []
+        for epoch in range(have + 1, event.epoch):
+            metrics = {k: column[epoch - 1] for k, column in history.items() if epoch <= len(column)}
+            if metrics:
+                lost.append(ev.EpochFromHistory(epoch, event.epochs, metrics, 0.0, 0.0))
+        return lost
 
     def _check_alive(self) -> None:
         p = self.progress
@@ -156,6 +179,10 @@ class RunWatcher:
             meta = F.read_meta(self.path)
             if meta is None:
                 return
+            try:
+                meta = check_meta(meta, self.path / F.METRICS)
+            except RunError:
+                meta = {}  # damaged: the events alone tell how the run goes
             self._meta_mtime, self.meta = mtime, meta
         if not self.meta:
             return
