@@ -39,9 +39,10 @@ def check_meta(raw: Any, file: Path) -> dict[str, Any]:
     gives it; DamagedRun naming the first one that does not."""
     if not isinstance(raw, dict):
         raise damaged(file, f"holds {_kind(raw)}, not a JSON object")
-    for key in ("name", "preset", "created", "status", "message"):
-        _text(raw, key, file)
-    _count(raw, "epochs", file, MAX_EPOCHS)
+    for key in ("name", "preset", "created", "status"):
+        _text(raw, key, file, nullable=False)
+    _text(raw, "message", file)
+    _count(raw, "epochs", file, MAX_EPOCHS, nullable=False)
     _count(raw, "target", file, MAX_EPOCHS)
     _count(raw, "pid", file, MAX_PID)
     _number(raw.get("heartbeat"), "heartbeat", file)
@@ -49,7 +50,7 @@ def check_meta(raw: Any, file: Path) -> dict[str, Any]:
     if best is not None:
         if not isinstance(best, dict):
             raise damaged(file, f"has a best that is {_kind(best)}, not an object")
-        _text(best, "monitor", file, "best.monitor")
+        _text(best, "monitor", file, "best.monitor", nullable=False)
         _number(best.get("value"), "best.value", file)
         _count(best, "epoch", file, MAX_EPOCHS, "best.epoch")
     metrics = raw.get("metrics")
@@ -58,8 +59,8 @@ def check_meta(raw: Any, file: Path) -> dict[str, Any]:
             raise damaged(file, f"has metrics that are {_kind(metrics)}, not an object")
         for name, value in metrics.items():
             _number(value, f"metrics.{name[:40]}", file)
-    names = raw.get("class_names")
-    if names is not None:
+    if "class_names" in raw:
+        names = raw["class_names"]
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise damaged(file, f"has class_names that are {_kind(names)}, not a list of names")
     return raw
@@ -87,15 +88,21 @@ def regular(file: Path) -> bool:
         return False
 
 
-def _text(raw: dict, key: str, file: Path, label: str = "") -> None:
-    value = raw.get(key)
-    if value is not None and not isinstance(value, str):
+def _text(raw: dict, key: str, file: Path, label: str = "", nullable: bool = True) -> None:
+    """raw[key], if there, is text (or null, where the reader reads null as "")."""
+    if key not in raw:
+        return
+    value = raw[key]
+    if (value is not None or not nullable) and not isinstance(value, str):
         raise damaged(file, f"has a {label or key} that is {_kind(value)}, not text")
 
 
-def _count(raw: dict, key: str, file: Path, high: int, label: str = "") -> None:
-    value = raw.get(key)
-    if value is None:
+def _count(raw: dict, key: str, file: Path, high: int, label: str = "", nullable: bool = True) -> None:
+    """raw[key], if there, is a whole number from 0 to `high` (or null, where allowed)."""
+    if key not in raw:
+        return
+    value = raw[key]
+    if value is None and nullable:
         return
     if isinstance(value, bool) or not isinstance(value, int):
         raise damaged(file, f"has a {label or key} that is {_kind(value)}, not a whole number")
