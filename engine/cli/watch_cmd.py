@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
                     for line in probe_lines(event.probes):
                         say(line)
             p = watcher.progress
-            if not p.live:
+            if not p.live and not watcher.behind:  # an ended run's log is still read to its end
                 break
             if tty:
                 line = progress_line(p)[:120]
@@ -83,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
                     sys.stderr.write("\r" + line.ljust(len(shown)))
                     sys.stderr.flush()
                     shown = line
-            time.sleep(POLL_S)
+            if not watcher.behind:  # a long log is read chunk after chunk without waiting
+                time.sleep(POLL_S)
     except KeyboardInterrupt:
         say(f"stopped watching; run {path.name} goes on (`kerminal stop {path.name}` stops it).")
         return 130

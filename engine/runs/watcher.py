@@ -1,9 +1,11 @@
 """RunWatcher: follow a run from its folder and fold its events into `Progress`.
 
 Used by the app's Train pane and by `kerminal watch` alike. `poll()` reads only the bytes
-appended to events.jsonl since the last call (a half-written last line waits for the next
-poll), and looks at metrics.json at most once a second (only when its mtime changed) to tell
-a live run from one whose process is gone ("interrupted", from the pid or the heartbeat).
+appended to events.jsonl since the last call, at most one chunk of them (a half-written
+last line waits for the next poll; `behind` says more is there already), fills epochs whose
+event a kill lost from history.csv, and looks at metrics.json at most once a second (only
+when its mtime changed) to tell a live run from one whose process is gone ("interrupted",
+from the pid or the heartbeat).
 A folder deleted under the watcher ends it with status "missing"; nothing raises.
 """
 
@@ -125,6 +127,7 @@ class RunWatcher:
         self._next_check = 0.0
         self._meta_mtime: float | None = None
         self.meta: dict[str, Any] = {}
+        self.behind = False  # the last poll left whole chunks of events.jsonl unread
 
     @property
     def id(self) -> str:
@@ -134,10 +137,13 @@ class RunWatcher:
         now = time.monotonic() if now is None else now
         if self.progress.status == "missing":
             return []
+        start = self.offset
         try:
             read, self.offset = F.read_events(self.path, self.offset)
+            # more already written than one read takes (a long log): poll again at once
+            self.behind = self.offset > start and (self.path / F.EVENTS).stat().st_size > self.offset
         except OSError:
-            read = []
+            read, self.behind = [], False
         found: list[ev.Event] = []
         for event in read:
             for each in [*self._lost_epochs(event), event] if isinstance(event, ev.EpochEnd) else [event]:
@@ -202,8 +208,9 @@ class RunWatcher:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             self.poll()
-            if not self.progress.live and (self.progress.end is not None or self.progress.status in ("interrupted", "missing")):
+            if not self.behind and not self.progress.live and (self.progress.end is not None or self.progress.status in ("interrupted", "missing")):
                 return self.progress
             if deadline is not None and time.monotonic() > deadline:
                 return self.progress
-            time.sleep(interval)
+            if not self.behind:
+                time.sleep(interval)

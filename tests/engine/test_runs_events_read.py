@@ -156,3 +156,18 @@ def test_an_events_file_linked_to_dev_zero_is_not_read(tmp_path):
     (path / F.EVENTS).symlink_to("/dev/zero")
     watcher = RunWatcher(path)
     assert watcher.poll() == []
+
+
+def test_watch_reads_an_ended_runs_long_log_to_its_end_chunk_by_chunk(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(safe, "EVENTS_CHUNK", 16 * 1024)
+    path = run_folder(tmp_path, epochs=40)
+    batch = json.dumps({"event": "BatchEnd", "epoch": 1, "step": 1, "steps": 4, "metrics": {"loss": 0.5}})
+    lines = []
+    for n in range(1, 41):
+        lines += [batch] * 100 + [json.dumps({**GOOD_EPOCH, "epoch": n, "epochs": 40})]
+    write_lines(path, [*lines, {"event": "Finished", "run_dir": str(path), "epochs": 40}])
+    assert (path / F.EVENTS).stat().st_size > 20 * safe.EVENTS_CHUNK
+    assert main(["watch", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in out if line.startswith("epoch ")] == [f"{n}/40" for n in range(1, 41)]
+    assert "finished after 40 epochs" in out[-1]
