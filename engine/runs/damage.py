@@ -1,10 +1,10 @@
 """What makes a run folder damaged, checked before anything uses it.
 
 A run folder may be shared, half-written by a kill, or edited by hand, so a reader never
-trusts a value for its type: `check_meta` goes through metrics.json key by key (a string
-where a count belongs, a list instead of an object, NaN, 1e400, 10**400, junk nested in
-best/metrics/class_names) and `check_files` refuses a run file that is a link, a FIFO, a
-device or a folder. Both raise DamagedRun, a RunError whose message names the file and the
+trusts a value for its type: `check_meta` goes through metrics.json key by key (a string or
+NaN where a count belongs, a list instead of an object, infinity, 1e400, 10**400, junk
+nested in best/metrics/class_names) and `check_files` refuses a run file that is a link, a
+FIFO, a device or a folder. Both raise DamagedRun, a RunError whose message names the file and the
 problem, so `kerminal runs` and the app list the run as "damaged" with that reason and
 `predict`, `eval` and `export` refuse it with it.
 """
@@ -111,7 +111,9 @@ def _count(raw: dict, key: str, file: Path, high: int, label: str = "", nullable
 
 
 def _number(value: Any, label: str, file: Path) -> None:
-    """None (NaN as written) or a finite number."""
+    """None (NaN as kerminal writes it), NaN (as another writer may: the metric was NaN,
+    which export and the listing already say) or a finite number; never infinity or a
+    number too large for a float (1e400, 10**400)."""
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -120,7 +122,7 @@ def _number(value: Any, label: str, file: Path) -> None:
         finite = math.isfinite(float(value))
     except OverflowError:
         finite = False
-    if not finite:
+    if not finite and not (isinstance(value, float) and math.isnan(value)):
         raise damaged(file, f"has a {label} that is not a finite number ({_short(value)})")
 
 

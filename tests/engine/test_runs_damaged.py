@@ -85,6 +85,8 @@ BAD_VALUES = [
     ({"metrics": [0.1]}, "metrics"),
     ({"metrics": {"loss": {"deep": [1, [2]]}}}, "metrics.loss"),
     ({"metrics": {"loss": "1e400"}}, "metrics.loss"),
+    ({"metrics": {"loss": 1e400}}, "metrics.loss"),
+    ({"best": {"monitor": "val_loss", "value": -1e400, "epoch": 1}}, "best.value"),
     ({"class_names": "neg"}, "class_names"),
     ({"class_names": [["neg"], {"x": 1}]}, "class_names"),
     ({"name": {"x": 1}}, "name"),
@@ -117,6 +119,12 @@ def test_metrics_that_are_not_an_object_are_damaged_not_a_traceback(tmp_path, te
         read_info(path)
     [info] = RunStore(tmp_path / "runs").list()
     assert info.status == "damaged" and info.message
+
+
+def test_a_nan_metric_reads_as_nan_not_as_damage(tmp_path):
+    path = make_run(tmp_path / "runs", text=bad_text({"metrics": {"loss": float("nan")}}))  # json writes NaN
+    info = read_info(path)
+    assert info.status == "finished" and info.metrics["loss"] != info.metrics["loss"]
 
 
 def test_a_damaged_run_is_listed_next_to_good_ones_and_runs_shows_the_reason(tmp_path, capsys):
