@@ -4,9 +4,9 @@ A run folder may be shared, half-written by a kill, or edited by hand, so a read
 trusts a value for its type: `check_meta` goes through metrics.json key by key (a string or
 NaN where a count belongs, a list instead of an object, infinity, 1e400, 10**400, junk
 nested in best/metrics/class_names) and `check_files` refuses a run file that is a link, a
-FIFO, a device or a folder. Both raise DamagedRun, a RunError whose message names the file and the
-problem, so `kerminal runs` and the app list the run as "damaged" with that reason and
-`predict`, `eval` and `export` refuse it with it.
+FIFO, a device or a folder. Both raise DamagedRun, a RunError whose message names the file
+and the problem, so `kerminal runs` and the app list the run as "damaged" with that reason
+and `predict`, `eval` and `export` refuse it with it.
 """
 
 from __future__ import annotations

@@ -123,22 +123,22 @@ def _config_problem(exc: Exception) -> str:
     return f"is not what kerminal writes ({type(exc).__name__}: {str(exc)[:120]})"
 
 
-def read_experiment(path: Path) -> Experiment:
-    """A run folder's experiment.toml, read as a plain file with a cap (never through a link,
-    from a FIFO or a device) and parsed as `engine.experiment.load` would."""
+def read_experiment(file: Path) -> Experiment:
+    """A run folder's experiment.toml (`file`), read as a plain file with a cap (never
+    through a link, from a FIFO or a device) and parsed as `engine.experiment.load` would."""
     from engine.experiment import loads
 
-    file = path / EXPERIMENT
+    file = Path(file)
     try:
         text = safe.read_text(file)
     except FileNotFoundError:
-        raise RunError(f"{path} has no {EXPERIMENT}.", "Pass a complete run folder (`kerminal runs` lists them), or train again.") from None
+        raise RunError(f"{file.parent} has no {file.name}.", "Pass a complete run folder (`kerminal runs` lists them), or train again.") from None
     except UnicodeDecodeError:
         raise ExperimentError(f"{file} is not UTF-8 text.", "Save the experiment file as UTF-8.") from None
     except OSError as exc:
         raise damaged(file, f"cannot be read: {exc}") from None
     try:
-        return loads(text, path.resolve())
+        return loads(text, file.parent.resolve())
     except ExperimentError as exc:
         raise ExperimentError(f"{file}: {exc.problem}", exc.fix) from None
     except RecursionError:
@@ -205,7 +205,7 @@ class RunStore:
             recover(path)  # no process trains it: finish or undo a save cut short by a kill
         path = self.check(path)
         info = read_info(path)
-        exp = read_experiment(path)
+        exp = read_experiment(path / EXPERIMENT)
         order = (BEST, LAST) if which == "best" else (LAST, BEST)
         name = next(n for n in order if (path / n).is_file())
         model = load_model_file(path / name)

@@ -236,3 +236,19 @@ def test_a_model_file_whose_config_is_junk_is_refused_in_words_not_keras_interna
     message = str(caught.value)
     assert "not a model file kerminal wrote" in message and str(path) in message
     assert message.split(": ", 1)[-1].strip() not in ("'name'", "'class_name'", "'config'")
+
+
+def test_opening_a_runs_experiment_reads_only_a_plain_file(tmp_path, fifo):
+    from engine.workspace import Workspace
+
+    path = make_run(tmp_path / "runs")
+    ws = Workspace.open_file(path / F.EXPERIMENT)
+    ws.open(path / F.EXPERIMENT, as_file=False)
+    assert ws.experiment.name == "ok" and ws.path is None  # a copy of the run's experiment
+    (path / F.EXPERIMENT).unlink()
+    (path / F.EXPERIMENT).symlink_to("/dev/zero")
+    with pytest.raises(RunError, match="symbolic link"):
+        within(10, lambda: ws.open(path / F.EXPERIMENT, as_file=False))
+    fifo(path / F.EXPERIMENT)
+    with pytest.raises(RunError, match="FIFO"):
+        within(10, lambda: ws.open(path / F.EXPERIMENT, as_file=False))
