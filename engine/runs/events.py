@@ -141,7 +141,7 @@ def from_dict(raw: Any) -> Event:
     wrong kind (an epoch that is text, metrics that are a list, a huge or infinite number),
     so a reader skips the line instead of failing later."""
     if not isinstance(raw, dict):
-        raise ValueError(f"not a kerminal event: a JSON {type(raw).__name__}")
+        raise ValueError(f"not a kerminal event: a JSON {type(raw).__name__}")  # noqa: TRY004  (one error kind for every bad line: the readers skip on ValueError)
     kind = EVENT_TYPES.get(raw.get("event")) if isinstance(raw.get("event"), str) else None
     if kind is None:
         raise ValueError(f"not a kerminal event: {str(raw.get('event'))[:40]!r}")
@@ -185,7 +185,7 @@ def _field(name: str, hint: str, value: Any) -> Any:
 
 def _number(value: Any, name: str, finite: bool = True) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{name} is not a number")
+        raise ValueError(f"{name} is not a number")  # noqa: TRY004  (as above)
     try:
         number = float(value)
     except OverflowError:
