@@ -103,7 +103,12 @@ class Workspace:
         asks where, so the run folder is never written to). Raises ExperimentError, OSError;
         nothing changes then."""
         p = Path(path)
-        exp = load(p)
+        if as_file:
+            exp = load(p)
+        else:  # a run's experiment.toml: read only as a plain file of a sane size (run folders may be shared)
+            from engine.runs.store import read_experiment
+
+            exp = read_experiment(p)
         return self.edit(exp, reason or f"open {p.name}", path=p if as_file else None, dirty=False)
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:

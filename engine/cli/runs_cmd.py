@@ -29,6 +29,13 @@ def format_table(infos) -> str:
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
 
 
+def damaged_notes(infos) -> str:
+    """One line per damaged run: its id and why it could not be read (control characters
+    shown escaped, as the folder name may hold any)."""
+    lines = [f"{r.id}: {r.message}" for r in infos if r.status == "damaged"]
+    return "\n".join("".join(c if c.isprintable() else repr(c)[1:-1] for c in line) for line in lines)
+
+
 def run(args: argparse.Namespace) -> int:
     from engine.runs import RunStore
 
@@ -45,4 +52,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"no runs in {store.root} (train one with `kerminal train EXPERIMENT.toml`)")
     else:
         print(format_table(infos))
+        notes = damaged_notes(infos)
+        if notes:
+            print("\ndamaged (not readable; `kerminal runs --delete ID` removes one):\n" + notes)
     return 0

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
                     for line in probe_lines(event.probes):
                         say(line)
             p = watcher.progress
-            if not p.live:
+            if not p.live and not watcher.behind:  # an ended run's log is still read to its end
                 break
             if tty:
                 line = progress_line(p)[:120]
@@ -86,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
                     sys.stderr.write("\r" + line.ljust(len(shown)))
                     sys.stderr.flush()
                     shown = line
-            time.sleep(POLL_S)
+            if not watcher.behind:  # a long log is read chunk after chunk without waiting
+                time.sleep(POLL_S)
     except KeyboardInterrupt:
         name = printable(path.name)
         say(f"stopped watching; run {name} goes on (`kerminal stop {name}` stops it).")

@@ -6,6 +6,8 @@ stop`). TF-free until a model is loaded.
 
 - folder: the layout (file names), crash-consistent commit and `recover`, the readers
   (`read_info` -> RunInfo, `read_history`, `read_events`)
+- damage: what makes a run "damaged" (metrics.json values of the wrong kind, run files
+  that are links or FIFOs), checked before anything reads them
 - events: the typed events of events.jsonl (Started, BatchEnd, EpochEnd, Steered, ...)
 - store: RunStore (list, load, delete), Run, load_model_file
 - writer: RunWriter, the one writer (used by the training process)

@@ -60,6 +60,12 @@ class EpochEnd:
 
 
 @dataclass(frozen=True)
+class EpochFromHistory(EpochEnd):
+    """An epoch whose EpochEnd never reached events.jsonl (the run was killed between the
+    epoch's commit and its event), rebuilt by a watcher from history.csv: its metrics only."""
+
+
+@dataclass(frozen=True)
 class Steered:
     """The run's answer to a steering command (stop, pause, resume, lr, more) sent through
     its folder: `id` is the command's, `ok` whether it was applied, `message` what happened."""
@@ -119,20 +125,74 @@ def to_dict(event: Event) -> dict[str, Any]:
     out: dict[str, Any] = {"event": type(event).__name__}
     for f in dataclasses.fields(event):
         out[f.name] = _json_safe(getattr(event, f.name))
+    if isinstance(event, EpochFromHistory):
+        out.update(event="EpochEnd", from_history=True)
     return out
 
 
-def from_dict(raw: dict[str, Any]) -> Event:
-    """Read back a dict written by `to_dict` (unknown keys are ignored, for newer writers)."""
-    kind = EVENT_TYPES.get(str(raw.get("event", "")))
+MAX_EPOCH = 1_000_000  # an epoch number beyond this is not a real run (it would grow a history by as many rows)
+MAX_COUNT = 2**53
+MAX_FLOAT = 1e18  # a duration, a rate, a steering value: anything larger is junk
+
+
+def from_dict(raw: Any) -> Event:
+    """Read back a dict written by `to_dict` (unknown keys are ignored, for newer writers).
+    ValueError when it is not one: not an object, an unknown kind, a field missing or of the
+    wrong kind (an epoch that is text, metrics that are a list, a huge or infinite number),
+    so a reader skips the line instead of failing later."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"not a kerminal event: a JSON {type(raw).__name__}")  # noqa: TRY004  (one error kind for every bad line: the readers skip on ValueError)
+    kind = EVENT_TYPES.get(raw.get("event")) if isinstance(raw.get("event"), str) else None
     if kind is None:
-        raise ValueError(f"not a kerminal event: {raw.get('event')!r}")
-    names = {f.name for f in dataclasses.fields(kind)}
-    values = {k: v for k, v in raw.items() if k in names}
-    for key in ("metrics",):
-        if key in values and isinstance(values[key], dict):
-            values[key] = {k: (math.nan if v is None else v) for k, v in values[key].items()}
-    return kind(**values)
+        raise ValueError(f"not a kerminal event: {str(raw.get('event'))[:40]!r}")
+    values = {}
+    for f in dataclasses.fields(kind):
+        if f.name in raw:
+            values[f.name] = _field(f.name, str(f.type), raw[f.name])
+    try:
+        return kind(**values)
+    except TypeError as exc:  # a required field missing
+        raise ValueError(f"not a whole {kind.__name__} event: {exc}") from None
+
+
+def _field(name: str, hint: str, value: Any) -> Any:
+    """The value as the event's field `name` (typed `hint`) holds it; ValueError if it cannot."""
+    if hint == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= (MAX_EPOCH if "epoch" in name else MAX_COUNT):
+            raise ValueError(f"{name} is not a count: {str(value)[:40]}")
+        return value
+    if hint in ("float", "float | None"):
+        if value is None:
+            return None if hint != "float" else 0.0
+        number = _number(value, name)
+        if abs(number) > MAX_FLOAT:
+            raise ValueError(f"{name} is out of range")
+        return number
+    if hint == "str" or hint == "bool":
+        if not isinstance(value, str if hint == "str" else bool):
+            raise ValueError(f"{name} is not a {hint}")
+        return value
+    if hint.startswith("dict"):  # metrics: {name: number or None (NaN)}
+        if not isinstance(value, dict):
+            raise ValueError(f"{name} is not an object")
+        return {k: (math.nan if v is None else _number(v, f"{name}.{k}")) for k, v in value.items()}
+    if name == "probes":  # [[sentence, {class: probability}], ...]
+        if not isinstance(value, list) or not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) and isinstance(p[1], dict) for p in value):
+            raise ValueError("probes are not [sentence, {class: probability}] pairs")
+        return [[p[0], {str(k): (math.nan if v is None else _number(v, "probe", finite=False)) for k, v in p[1].items()}] for p in value]
+    return value
+
+
+def _number(value: Any, name: str, finite: bool = True) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} is not a number")  # noqa: TRY004  (as above)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"{name} is too large") from None
+    if finite and not math.isfinite(number):
+        raise ValueError(f"{name} is not finite")
+    return number
 
 
 def _json_safe(value: Any) -> Any:
@@ -179,6 +239,8 @@ def _describe(event: Event) -> str:
         )
     if isinstance(event, BatchEnd):
         return f"epoch {event.epoch} step {event.step}/{event.steps} {format_metrics(event.metrics)}"
+    if isinstance(event, EpochFromHistory):
+        return f"epoch {event.epoch}/{event.epochs} {format_metrics(event.metrics)} (read from history.csv: its event was lost)"
     if isinstance(event, EpochEnd):
         best = " *best" if event.best else ""
         eta = f" eta {format_duration(event.eta_s)}" if event.epoch < event.epochs else ""

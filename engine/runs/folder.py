@@ -260,47 +260,65 @@ def _finite(value: Any) -> Any:
 
 def read_events(path: str | os.PathLike[str], start: int = 0) -> tuple[list[Any], int]:
     """The events in a run folder's events.jsonl from byte offset `start`, and the offset to
-    pass next time (a watcher polls with it). A partly written last line is left for later."""
+    pass next time (a watcher polls with it). A partly written last line is left for later.
+    At most safe.EVENTS_CHUNK bytes are read per call (a 200 MB log is followed in steps, in
+    bounded memory); a line that is not a kerminal event (junk, a JSON list, an epoch that is
+    text) or longer than safe.LINE_CAP is skipped. Raises only OSError (UnsafeFile when
+    events.jsonl is a link, a FIFO or a device)."""
+    from engine.runs import safe
     from engine.runs.events import from_dict
 
-    file = Path(path) / EVENTS
-    if not file.is_file():
+    try:
+        fd = safe.open_regular(Path(path) / EVENTS)
+    except FileNotFoundError:
         return [], start
-    with open(file, "rb") as fh:
-        fh.seek(start)
-        data = fh.read()
+    try:
+        data = os.pread(fd, safe.EVENTS_CHUNK, max(start, 0))
+    finally:
+        os.close(fd)
     end = data.rfind(b"\n") + 1
+    if not end:  # no whole line yet: wait, unless the line is already past the cap
+        return [], start + (len(data) if len(data) > safe.LINE_CAP else 0)
     out = []
-    for line in data[:end].splitlines():
+    for line in data[:end].split(b"\n"):
+        if not line.strip() or len(line) > safe.LINE_CAP:
+            continue
         try:
             out.append(from_dict(json.loads(line)))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
             continue
     return out, start + end
 
 
 def read_history(path: str | os.PathLike[str]) -> dict[str, list[float]]:
     """Per-epoch metrics of a run folder (from history.csv), as many epochs as metrics.json
-    says are done (rows beyond them, left by a kill, are ignored)."""
+    says are done (rows beyond them, left by a kill, are ignored). Cells that are not numbers
+    read as NaN; rows after a malformed one are left out. Raises only OSError (UnsafeFile
+    when history.csv is not a plain file or is over safe.HISTORY_CAP)."""
     import csv
+    import io
     import itertools
 
-    file = Path(path) / HISTORY
-    if not file.is_file():
-        return {}
+    from engine.runs import safe
+
     try:
-        epochs: int | None = int(json.loads((Path(path) / METRICS).read_text(encoding="utf-8")).get("epochs", 0))
-    except (OSError, ValueError, TypeError, AttributeError):
+        text = safe.read_bytes(Path(path) / HISTORY, safe.HISTORY_CAP).decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return {}
+    epochs = (read_meta(path) or {}).get("epochs")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         epochs = None
     out: dict[str, list[float]] = {}
-    with open(file, newline="", encoding="utf-8") as fh:
-        for row in itertools.islice(csv.DictReader(fh), epochs):
+    try:
+        for row in itertools.islice(csv.DictReader(io.StringIO(text, newline="")), epochs):
             for k, v in row.items():
                 if k != "epoch" and k is not None:
                     try:
                         out.setdefault(k, []).append(float(v))
                     except (TypeError, ValueError):
                         out.setdefault(k, []).append(math.nan)
+    except csv.Error:
+        pass  # a malformed row (a NUL, an overlong field): the rows before it stand
     return out
 
 
@@ -331,24 +349,39 @@ class RunInfo:
 
 
 def missing_files(path: Path) -> list[str]:
-    """What a complete run folder lacks (empty when it is complete)."""
-    missing = [n for n in (EXPERIMENT, METRICS) if not (path / n).is_file()]
-    if not (path / BEST).is_file() and not (path / LAST).is_file():
+    """What a complete run folder lacks (empty when it is complete); a link, a FIFO or a
+    device in a file's place does not count as the file."""
+    from engine.runs.damage import regular
+
+    missing = [n for n in (EXPERIMENT, METRICS) if not regular(path / n)]
+    if not regular(path / BEST) and not regular(path / LAST):
         missing.append(f"{BEST} or {LAST}")
     return missing
 
 
 def read_info(path: Path) -> RunInfo:
-    """RunInfo from a run folder's metrics.json; RunError if it is not a kerminal run."""
+    """RunInfo from a run folder's metrics.json; RunError if it is not a kerminal run, and
+    DamagedRun (a RunError naming the file and the problem) if it is one that cannot be
+    read: metrics.json a link, a FIFO, over its cap, not JSON, or a value of the wrong kind."""
+    from engine.runs import safe
+    from engine.runs.damage import check_meta, damaged
+
     mpath = path / METRICS
-    if not mpath.is_file():
-        raise RunError(f"{path} is not a kerminal run: it has no {METRICS}.", "Pass a folder that `kerminal runs` lists.")
     try:
-        raw = json.loads(mpath.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RunError(f"{mpath} is not readable JSON ({exc}).", "The run is damaged; train it again.") from None
-    if not isinstance(raw, dict) or raw.get("kerminal_run") != FORMAT:
+        text = safe.read_text(mpath)
+    except FileNotFoundError:
+        raise RunError(f"{path} is not a kerminal run: it has no {METRICS}.", "Pass a folder that `kerminal runs` lists.") from None
+    except safe.UnsafeFile as exc:
+        raise damaged(mpath, f"cannot be read: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise damaged(mpath, f"is not readable ({exc})") from None
+    try:
+        raw = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise damaged(mpath, f"is not readable JSON ({str(exc)[:200]})") from None
+    if isinstance(raw, dict) and raw.get("kerminal_run") != FORMAT:
         raise RunError(f"{path} is not a kerminal run: {METRICS} was not written by kerminal.", "Pass a folder that `kerminal runs` lists.")
+    raw = check_meta(raw, mpath)
     best = raw.get("best") or {}
     status = live_status(raw, path)
     return RunInfo(
@@ -360,7 +393,7 @@ def read_info(path: Path) -> RunInfo:
         status=status,
         epochs=int(raw.get("epochs", 0)),
         target=int(raw.get("target", 0) or 0),
-        message=str(raw.get("message", "") or ""),
+        message=str(raw.get("message", "") or "") or _never_started(raw, status),
         monitor=str(best.get("monitor", "")),
         best_value=best.get("value"),
         best_epoch=int(best.get("epoch") or 0),
@@ -370,23 +403,33 @@ def read_info(path: Path) -> RunInfo:
     )
 
 
+def _never_started(raw: dict[str, Any], status: str) -> str:
+    """Why a run reads "failed" though its file says "starting": its process is gone."""
+    if status == "failed" and raw.get("status") == "starting":
+        return f"its training process ended before training started; {PROCESS_LOG} in the run folder says why."
+    return ""
+
+
 def data_summary(path: Path) -> str:
     """A run's data source in a few words ("csv SMSSpamCollection", "sample", "keras imdb"),
-    read leniently from its experiment.toml: "" when it cannot be read (a listing never fails)."""
+    read leniently from its experiment.toml: "" when it cannot be read (a listing never fails;
+    a link, a FIFO or an oversized file is not read at all)."""
     import tomllib
 
+    from engine.runs import safe
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8")).get("data") or {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(safe.read_text(path)).get("data") or {}
+    except (OSError, ValueError, RecursionError):  # UnicodeDecodeError, TOMLDecodeError are ValueErrors
         return ""
     if not isinstance(data, dict):
         return ""
-    source = str(data.get("source", "sample"))
+    source = str(data.get("source", "sample"))[:40]
     where = Path(str(data.get("path") or "")).name or str(data.get("name") or "")
     files = data.get("files")
     if not where and isinstance(files, dict) and files:
         where = f"{len(files)} files"
-    return f"{source} {where}".strip()
+    return f"{source} {where[:80]}".strip()
 
 
 def live_status(raw: dict[str, Any], path: str | os.PathLike[str] | None = None, now: float | None = None) -> str:
@@ -431,17 +474,20 @@ def elsewhere(raw: dict[str, Any], now: float | None = None) -> bool:
 
 
 def read_meta(path: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """metrics.json as a dict, or None when it is missing or not readable (yet)."""
+    """metrics.json as a dict, or None when it is missing or not readable (yet), or not a
+    plain file of a sane size (its values are not checked: see damage.check_meta)."""
+    from engine.runs import safe
+
     try:
-        raw = json.loads((Path(path) / METRICS).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        raw = json.loads(safe.read_text(Path(path) / METRICS))
+    except (OSError, ValueError, RecursionError):
         return None
     return raw if isinstance(raw, dict) else None
 
 
 def _alive(pid: Any) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return True  # unknown: trust the file
+    if not isinstance(pid, int) or isinstance(pid, bool) or not 0 < pid < 2**31:
+        return True  # unknown (or nonsense): trust the file
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -11,9 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import RunError
+from engine.errors import ExperimentError, RunError
 from engine.experiment import Experiment
-from engine.runs.folder import BEST, EXPERIMENT, LAST, LIVE, METRICS, RunInfo, missing_files, read_info, recover
+from engine.runs import safe
+from engine.runs.damage import DAMAGED, DamagedRun, check_files, damaged
+from engine.runs.folder import BEST, EVENTS, EXPERIMENT, HISTORY, LAST, LIVE, METRICS, RunInfo, missing_files, read_info, recover
+
+RUN_FILES = (METRICS, EXPERIMENT, HISTORY, EVENTS, BEST, LAST)  # a reader opens these: plain files only
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -45,13 +49,22 @@ def load_model_file(path: Path) -> keras.Model:
     import engine.keras_layers  # noqa: F401  (registers FixLength, OneHot, standardize_text)
 
     path = Path(path)
-    if not path.is_file():
-        raise RunError(f"No model file at {path}.", "Pass a run folder that `kerminal runs` lists.")
+    try:
+        os.close(safe.open_regular(path))  # a link, a FIFO or a device is refused, never opened
+    except FileNotFoundError:
+        raise RunError(f"No model file at {path}.", "Pass a run folder that `kerminal runs` lists.") from None
+    except OSError as exc:
+        raise damaged(path, f"is not a model file kerminal can read: {exc}") from None
     if not zipfile.is_zipfile(path):  # Keras would say "File not found" for a truncated file
         size = path.stat().st_size
         raise RunError(f"{path} is damaged or truncated ({size} bytes, not a complete .keras archive).", "The save was cut short (a kill or a full disk): use the run's other model (best/last), or train it again.")
+    problem = _config_problem_in(path)
+    if problem:
+        raise RunError(f"{path} is not a model file kerminal wrote: its config {problem}.", "Use the run's other model (best/last), or train it again; kerminal loads only its own model files, in safe mode.")
     try:
         model = keras.saving.load_model(path, safe_mode=True)
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:  # Keras's own reading of a config.json it did not write
+        raise RunError(f"{path} is not a model file kerminal wrote: its config {_config_problem(exc)}.", "Use the run's other model (best/last), or train it again; kerminal loads only its own model files, in safe mode.") from None
     except Exception as exc:  # a damaged file, a foreign class, an unsafe lambda ...
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if isinstance(exc, (zipfile.BadZipFile, EOFError, OSError)) or "not found" in first.lower():
@@ -69,6 +82,69 @@ def load_model_file(path: Path) -> keras.Model:
         got = ", ".join(f"{tuple(i.shape)} {i.dtype}" for i in inputs) or "no functional input"
         raise RunError(f"{path} is not a kerminal model: it takes {got}, not one raw string per row.", "Train the model with kerminal so the vectorizer is inside it.")
     return model
+
+
+def _config_problem_in(path: Path) -> str:
+    """What the .keras archive's config.json lacks for a Functional model as kerminal saves
+    it ("" when nothing), checked before Keras reads it (Keras says only `'name'`)."""
+    import json
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            info = z.getinfo("config.json")
+            if info.file_size > safe.SMALL_CAP:
+                return f"is larger than {safe.SMALL_CAP:,} bytes"
+            raw = json.loads(z.read(info))
+    except KeyError:
+        return "lacks config.json"
+    except (OSError, ValueError, RecursionError, zipfile.BadZipFile, EOFError):
+        return "(config.json) is not readable JSON"
+    if not isinstance(raw, dict):
+        return "is not a JSON object"
+    for key, kind in (("class_name", str), ("config", dict)):
+        if not isinstance(raw.get(key), kind):
+            return f"lacks {key!r}" if key not in raw else f"has a {key!r} that is not {'text' if kind is str else 'an object'}"
+    config = raw["config"]
+    for key, kind in (("name", str), ("layers", list), ("input_layers", list), ("output_layers", list)):
+        if not isinstance(config.get(key), kind):
+            return f"lacks {key!r} (a {'text' if kind is str else 'list'})"
+    for i, layer in enumerate(config["layers"]):
+        if not isinstance(layer, dict):
+            return f"has a layer {i + 1} that is not an object"
+        for key, kind in (("class_name", str), ("name", str), ("config", dict), ("inbound_nodes", list)):
+            if not isinstance(layer.get(key), kind):
+                return f"lacks {key!r} in layer {i + 1}"
+    return ""
+
+
+def _config_problem(exc: Exception) -> str:
+    """Keras's KeyError 'name' or TypeError 'string indices ...' in words."""
+    if isinstance(exc, KeyError) and exc.args:
+        return f"lacks {str(exc.args[0])[:60]!r}"
+    return f"is not what kerminal writes ({type(exc).__name__}: {str(exc)[:120]})"
+
+
+def read_experiment(file: Path) -> Experiment:
+    """A run folder's experiment.toml (`file`), read as a plain file with a cap (never
+    through a link, from a FIFO or a device) and parsed as `engine.experiment.load` would."""
+    from engine.experiment import loads
+
+    file = Path(file)
+    try:
+        text = safe.read_text(file)
+    except FileNotFoundError:
+        raise RunError(f"{file.parent} has no {file.name}.", "Pass a complete run folder (`kerminal runs` lists them), or train again.") from None
+    except UnicodeDecodeError:
+        raise ExperimentError(f"{file} is not UTF-8 text.", "Save the experiment file as UTF-8.") from None
+    except OSError as exc:
+        raise damaged(file, f"cannot be read: {exc}") from None
+    try:
+        return loads(text, file.parent.resolve())
+    except ExperimentError as exc:
+        raise ExperimentError(f"{file}: {exc.problem}", exc.fix) from None
+    except RecursionError:
+        raise damaged(file, "is nested too deeply to be an experiment") from None
 
 
 class RunStore:
@@ -90,16 +166,22 @@ class RunStore:
         raise RunError(f"No run {str(id_or_path)!r} (looked for {places}).", "`kerminal runs` lists the runs; pass one of their ids or paths.")
 
     def list(self) -> list[RunInfo]:
-        """Every kerminal run under root, newest first (folders that are not runs are skipped)."""
+        """Every kerminal run under root, newest first: folders that are not runs are skipped,
+        a run that cannot be read is listed with status "damaged" and `message` saying why."""
         if not self.root.is_dir():
             return []
         out = []
         for child in self.root.iterdir():
-            if child.is_dir() and (child / METRICS).is_file():
-                try:
-                    out.append(read_info(child))
-                except RunError:
-                    continue
+            if not child.is_dir() or not os.path.lexists(child / METRICS):
+                continue
+            try:
+                if child.is_symlink():
+                    raise damaged(child, "is a symbolic link, not a run folder")
+                out.append(read_info(child))
+            except DamagedRun as exc:
+                out.append(RunInfo(id=child.name, path=child, status=DAMAGED, message=str(exc)))
+            except RunError:
+                continue
         return sorted(out, key=lambda r: r.id, reverse=True)
 
     def info(self, id_or_path: str | os.PathLike[str]) -> RunInfo:
@@ -108,6 +190,7 @@ class RunStore:
     def check(self, id_or_path: str | os.PathLike[str]) -> Path:
         """The run folder if complete; RunError naming what is missing otherwise."""
         path = self.path_of(id_or_path)
+        check_files(path, RUN_FILES)
         missing = missing_files(path)
         if missing:
             kind = "an incomplete kerminal run" if (path / METRICS).is_file() or (path / EXPERIMENT).is_file() else "not a kerminal run"
@@ -118,14 +201,13 @@ class RunStore:
     def load(self, id_or_path: str | os.PathLike[str], which: str = "best", locked: bool = False) -> Run:
         """The run with its model loaded (safe mode); `which` is "best" or "last" (each falls
         back to the other when missing). `locked`: the caller holds the run's lock."""
-        from engine.experiment import load as load_experiment
-
         path = self.path_of(id_or_path)
+        check_files(path, RUN_FILES)  # before recover(), which reads and moves them
         if locked or ((path / METRICS).is_file() and read_info(path).status not in LIVE):
             recover(path, locked)  # finish or undo a save cut short by a kill (never under a live run's feet)
         path = self.check(path)
         info = read_info(path)
-        exp = load_experiment(path / EXPERIMENT)
+        exp = read_experiment(path / EXPERIMENT)
         order = (BEST, LAST) if which == "best" else (LAST, BEST)
         name = next(n for n in order if (path / n).is_file())
         model = load_model_file(path / name)
@@ -144,7 +226,10 @@ class RunStore:
 
         path = self.path_of(id_or_path)
         check_own_dir(path, force=force)
-        read_info(path)
+        try:
+            read_info(path)
+        except DamagedRun:
+            pass  # a kerminal run, though unreadable: deleting it is the fix its listing offers
         status = live_status(read_meta(path) or {}, path)
         if status in LIVE:
             if not stop:

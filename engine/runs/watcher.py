@@ -1,9 +1,11 @@
 """RunWatcher: follow a run from its folder and fold its events into `Progress`.
 
 Used by the app's Train pane and by `kerminal watch` alike. `poll()` reads only the bytes
-appended to events.jsonl since the last call (a half-written last line waits for the next
-poll), and looks at metrics.json at most once a second (only when its mtime changed) to tell
-a live run from one whose process is gone ("interrupted", from the pid or the heartbeat).
+appended to events.jsonl since the last call, at most one chunk of them (a half-written
+last line waits for the next poll; `behind` says more is there already), fills epochs whose
+event a kill lost from history.csv, and looks at metrics.json at most once a second (only
+when its mtime changed) to tell a live run from one whose process is gone ("interrupted",
+from the pid or the heartbeat).
 A folder deleted under the watcher ends it with status "missing"; nothing raises.
 """
 
@@ -16,8 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.errors import RunError
 from engine.runs import events as ev
 from engine.runs import folder as F
+from engine.runs.damage import check_meta
 
 ETA_MIN_STEPS = 5  # before this many steps of the first epoch, the ETA is only "estimating"
 TERMINAL_STATUS = {ev.Finished: "finished", ev.Stopped: "stopped", ev.Failed: "failed"}
@@ -123,6 +127,7 @@ class RunWatcher:
         self._next_check = 0.0
         self._meta_mtime: float | None = None
         self.meta: dict[str, Any] = {}
+        self.behind = False  # the last poll left whole chunks of events.jsonl unread
 
     @property
     def id(self) -> str:
@@ -132,16 +137,40 @@ class RunWatcher:
         now = time.monotonic() if now is None else now
         if self.progress.status == "missing":
             return []
+        start = self.offset
         try:
-            found, self.offset = F.read_events(self.path, self.offset)
+            read, self.offset = F.read_events(self.path, self.offset)
+            # more already written than one read takes (a long log): poll again at once
+            self.behind = self.offset > start and (self.path / F.EVENTS).stat().st_size > self.offset
         except OSError:
-            found = []
-        for event in found:
-            self.progress.fold(event, now)
+            read, self.behind = [], False
+        found: list[ev.Event] = []
+        for event in read:
+            for each in [*self._lost_epochs(event), event] if isinstance(event, ev.EpochEnd) else [event]:
+                self.progress.fold(each, now)
+                found.append(each)
         if now >= self._next_check or (found and isinstance(found[-1], ev.TERMINAL)):
             self._next_check = now + self.liveness_s
             self._check_alive()
         return found
+
+    def _lost_epochs(self, event: ev.EpochEnd) -> list[ev.Event]:
+        """The epochs before `event` that have no row in the progress's history (their
+        EpochEnd was lost to a kill between the epoch's commit and its event), rebuilt from
+        history.csv; none when history.csv lacks them too."""
+        have = max((len(column) for column in self.progress.history.values()), default=0)
+        if event.epoch <= have + 1:
+            return []
+        try:
+            history = F.read_history(self.path)
+        except OSError:
+            return []
+        lost = []
+        for epoch in range(have + 1, event.epoch):
+            metrics = {k: column[epoch - 1] for k, column in history.items() if epoch <= len(column)}
+            if metrics:
+                lost.append(ev.EpochFromHistory(epoch, event.epochs, metrics, 0.0, 0.0))
+        return lost
 
     def _check_alive(self) -> None:
         p = self.progress
@@ -156,6 +185,10 @@ class RunWatcher:
             meta = F.read_meta(self.path)
             if meta is None:
                 return
+            try:
+                meta = check_meta(meta, self.path / F.METRICS)
+            except RunError:
+                meta = {}  # damaged: the events alone tell how the run goes
             self._meta_mtime, self.meta = mtime, meta
         if not self.meta:
             return
@@ -179,8 +212,9 @@ class RunWatcher:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             self.poll()
-            if not self.progress.live and (self.progress.end is not None or self.progress.status in ("interrupted", "missing")):
+            if not self.behind and not self.progress.live and (self.progress.end is not None or self.progress.status in ("interrupted", "missing")):
                 return self.progress
             if deadline is not None and time.monotonic() > deadline:
                 return self.progress
-            time.sleep(interval)
+            if not self.behind:
+                time.sleep(interval)

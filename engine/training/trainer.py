@@ -30,7 +30,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from engine.dataset import Dataset
-from engine.errors import KerminalError, RunError, TrainingError
+from engine.errors import KerminalError, TrainingError
 from engine.experiment import Experiment
 from engine.runs import events as ev
 from engine.runs import folder as runs

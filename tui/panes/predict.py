@@ -168,7 +168,7 @@ class PredictPane(Pane):
         from engine.training import RunStore
 
         try:
-            runs = RunStore(self.kapp.runs_dir).list()
+            runs = [r for r in RunStore(self.kapp.runs_dir).list() if r.status != "damaged"]  # nothing to predict with
         except Exception as exc:
             self.notify(str(exc), title="Runs", severity="error")
             return

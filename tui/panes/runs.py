@@ -27,6 +27,7 @@ from tui.plain import plain, printable
 from tui.widgets.curves import CurvePlot
 
 LIVE_S = 2.0  # live runs' rows are refreshed this often
+DAMAGED = "damaged"  # RunStore.list's status for a run whose folder cannot be read
 
 
 def evaluation_renderable(evaluation: Any) -> Table:
@@ -129,7 +130,8 @@ class RunsPane(Pane):
         rows = []
         for r in self.runs:
             best = "" if r.best_value is None else f"{'' if one else r.monitor + ' '}{r.best_value:.4f} (ep {r.best_epoch})"
-            cells = {"id": r.id, "status": r.status, "epochs": _epochs(r), "best": best, "data": r.data, "preset": r.preset or r.name, "date": r.created.replace("T", " ")[:16]}
+            data = damage_reason(r) if r.status == DAMAGED else r.data  # a damaged run says why in the row
+            cells = {"id": r.id, "status": r.status, "epochs": _epochs(r), "best": best, "data": data, "preset": r.preset or r.name, "date": r.created.replace("T", " ")[:16]}
             rows.append({key: printable(value) for key, value in cells.items()})  # widths of what is shown
         headers = {"id": "run", "status": "status", "epochs": "epochs", "best": f"best {one}".strip(), "data": "data", "preset": "preset", "date": "date"}
         self._widths_for = self._table_width()
@@ -143,6 +145,9 @@ class RunsPane(Pane):
         if self.runs:
             table.move_cursor(row=min(max(keep, 0), len(self.runs) - 1))
         count = f"{len(self.runs)} run(s)" if self.runs else "no runs yet: train one in the Train pane (3)"
+        damaged = sum(r.status == DAMAGED for r in self.runs)
+        if damaged:
+            count += f", {damaged} damaged (highlight one to see why)"
         self.query_one("#runs-summary", Static).update(plain(f"Runs in {root}: {count}"))
         if not self.runs:
             self._clear_detail()
@@ -200,6 +205,10 @@ class RunsPane(Pane):
     def action_curves(self) -> None:
         run = self.selected()
         if run is None:
+            return
+        if run.status == DAMAGED:  # nothing of it can be read: the detail says why
+            self._clear_detail()
+            self._show_eval(Text(f"Run {run.id} is damaged: {run.message}", style="red"))
             return
         from engine.runs import read_history
 
@@ -394,6 +403,11 @@ def column_widths(headers: dict[str, str], rows: list[dict[str, str]], width: in
 
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def damage_reason(r: Any) -> str:
+    """A damaged run's reason without its folder's path (the row names the run)."""
+    return r.message.removeprefix(f"{r.path}/").removeprefix(f"{r.path}")
 
 
 def _epochs(r: Any) -> str:
