@@ -49,7 +49,7 @@ def check_meta(raw: Any, file: Path) -> dict[str, Any]:
     best = raw.get("best")
     if best is not None:
         if not isinstance(best, dict):
-            raise damaged(file, f"has a best that is {_kind(best)}, not an object")
+            raise damaged(file, f"has 'best' that is {_kind(best)}, not an object")
         _text(best, "monitor", file, "best.monitor", nullable=False)
         _number(best.get("value"), "best.value", file)
         _count(best, "epoch", file, MAX_EPOCHS, "best.epoch")
@@ -94,7 +94,7 @@ def _text(raw: dict, key: str, file: Path, label: str = "", nullable: bool = Tru
         return
     value = raw[key]
     if (value is not None or not nullable) and not isinstance(value, str):
-        raise damaged(file, f"has a {label or key} that is {_kind(value)}, not text")
+        raise damaged(file, f"has {label or key!r} that is {_kind(value)}, not text")
 
 
 def _count(raw: dict, key: str, file: Path, high: int, label: str = "", nullable: bool = True) -> None:
@@ -105,9 +105,9 @@ def _count(raw: dict, key: str, file: Path, high: int, label: str = "", nullable
     if value is None and nullable:
         return
     if isinstance(value, bool) or not isinstance(value, int):
-        raise damaged(file, f"has a {label or key} that is {_kind(value)}, not a whole number")
+        raise damaged(file, f"has {label or key!r} that is {_kind(value)}, not a whole number")
     if not 0 <= value <= high:
-        raise damaged(file, f"has a {label or key} out of range ({_short(value)}; 0 to {high:,} expected)")
+        raise damaged(file, f"has {label or key!r} out of range ({_short(value)}; 0 to {high:,} expected)")
 
 
 def _number(value: Any, label: str, file: Path) -> None:
@@ -117,13 +117,13 @@ def _number(value: Any, label: str, file: Path) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise damaged(file, f"has a {label} that is {_kind(value)}, not a number")
+        raise damaged(file, f"has {label!r} that is {_kind(value)}, not a number")
     try:
         finite = math.isfinite(float(value))
     except OverflowError:
         finite = False
     if not finite and not (isinstance(value, float) and math.isnan(value)):
-        raise damaged(file, f"has a {label} that is not a finite number ({_short(value)})")
+        raise damaged(file, f"has {label!r} that is not a finite number ({_short(value)})")
 
 
 def _short(value: Any) -> str:

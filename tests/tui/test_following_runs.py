@@ -32,7 +32,7 @@ async def test_enter_on_a_finished_run_shows_its_whole_history(app_factory, runs
         await pilot.press("5")
         await pilot.pause()
         table = app.query_one("#runs-table", DataTable)
-        assert table.get_cell(path.name, "status") == "finished" and table.get_cell(path.name, "epochs") == "3"
+        assert str(table.get_cell(path.name, "status")) == "finished" and str(table.get_cell(path.name, "epochs")) == "3"
         await pilot.press("enter")
         await pilot.pause()
         assert app.query_one(TabbedContent).active == "train"
@@ -98,11 +98,11 @@ async def test_a_followed_run_killed_shows_interrupted(app_factory):
     async with training(app_factory, 500) as (app, pilot, train, path):
         await pilot.press("5")
         table = app.query_one("#runs-table", DataTable)
-        await wait_until(pilot, lambda: table.get_cell(path.name, "status") == "running", 10, "running in Runs")
-        assert table.get_cell(path.name, "epochs").endswith("/500")
+        await wait_until(pilot, lambda: str(table.get_cell(path.name, "status")) == "running", 10, "running in Runs")
+        assert str(table.get_cell(path.name, "epochs")).endswith("/500")
         os.kill(run_meta(path)["pid"], signal.SIGKILL)
         await wait_until(pilot, lambda: train.progress.status == "interrupted", 10, "interrupted")
-        await wait_until(pilot, lambda: table.get_cell(path.name, "status") == "interrupted", 10, "interrupted in Runs")
+        await wait_until(pilot, lambda: str(table.get_cell(path.name, "status")) == "interrupted", 10, "interrupted in Runs")
         await pilot.press("3")
         await pilot.pause()
         assert not train.training

@@ -245,7 +245,7 @@ async def test_runs_pane_shows_each_runs_data_and_opens_a_runs_experiment(app_fa
         await pilot.press("5")
         await pilot.pause()
         table = app.query_one("#runs-table", DataTable)
-        assert [table.get_cell(r.id, "data") for r in app.pane("runs").runs] == ["folder aclImdb", "csv SMSSpamCollection"]
+        assert [str(table.get_cell(r.id, "data")) for r in app.pane("runs").runs] == ["folder aclImdb", "csv SMSSpamCollection"]
         # o: the selected run's experiment, after asking about unsaved changes
         app.set_experiment(app.experiment.copy(), "an edit")
         await pilot.press("o")
