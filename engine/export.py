@@ -331,45 +331,11 @@ def _attention_code(report: Any) -> str:
     return "\n\n\n".join(out)
 
 
-def _layer_code(type: str, p: dict[str, Any], name: str, vocab: int) -> str:
-    n = f"name={name!r}"
-    if type == "Embedding":
-        return f"layers.Embedding({(p['input_dim'] or vocab)!r}, {p['output_dim']!r}, mask_zero={p['mask_zero']!r}, {n})"
-    if type == "TokenAndPositionEmbedding":
-        return f"TokenAndPositionEmbedding({(p['input_dim'] or vocab)!r}, {p['output_dim']!r}, mask_zero={p['mask_zero']!r}, {n})"
-    if type == "TransformerEncoder":
-        return f"TransformerEncoder({p['num_heads']!r}, {p['intermediate_dim']!r}, key_dim={p['key_dim']!r}, dropout={p['dropout']!r}, activation={p['activation']!r}, {n})"
-    if type in ("SimpleRNN", "LSTM", "GRU"):
-        extra = f", reset_after={p['reset_after']!r}" if type == "GRU" else ""
-        return (f"layers.{type}({p['units']!r}, activation={p['activation']!r}, dropout={p['dropout']!r}, recurrent_dropout={p['recurrent_dropout']!r}, "
-                f"return_sequences={p['return_sequences']!r}{extra}{', ' + n if name else ''})")
-    if type == "Bidirectional":
-        inner = p["layer"]
-        return f"layers.Bidirectional({_layer_code(inner['type'], inner, '', vocab)}, merge_mode={p['merge_mode']!r}, {n})"
-    if type == "Conv1D":
-        return f"layers.Conv1D({p['filters']!r}, {p['kernel_size']!r}, strides={p['strides']!r}, padding={p['padding']!r}, dilation_rate={p['dilation_rate']!r}, activation={p['activation']!r}, {n})"
-    if type == "MaxPooling1D":
-        return f"layers.MaxPooling1D({p['pool_size']!r}, strides={(p['strides'] or None)!r}, padding={p['padding']!r}, {n})"
-    if type in ("GlobalMaxPooling1D", "GlobalAveragePooling1D", "Flatten"):
-        return f"layers.{type}({n})"
-    if type == "Dense":
-        return f"layers.Dense({p['units']!r}, activation={p['activation']!r}, {n})"
-    if type in ("Dropout", "SpatialDropout1D"):
-        return f"layers.{type}({p['rate']!r}, {n})"
-    if type == "Activation":
-        return f"layers.Activation({p['activation']!r}, {n})"
-    if type == "LayerNormalization":
-        return f"layers.LayerNormalization(epsilon={p['epsilon']!r}, {n})"
-    if type == "BatchNormalization":
-        return f"layers.BatchNormalization(momentum={p['momentum']!r}, epsilon={p['epsilon']!r}, {n})"
-    raise ExportError(f"export --script cannot write a {type} layer.", "Export the trained model with --format saved_model instead.")
-
-
 def _model_code(exp: Experiment, report: Any, spec: Any, plan: Any) -> str:
-    from engine.layers.build import _snake, model_name
+    from engine.layers.build import model_name, stack_calls
 
-    lines = [_layer_code(r.type, r.resolved, f"l{r.index}_{_snake(r.type)}", spec.vocab_size) for r in report.rows]
-    stack = "\n".join(f"x = {line}(x)" for line in lines)
+    # The same calls build makes, printed: one description, two uses.
+    stack = "\n".join(f"x = {call.code()}(x)" for call in stack_calls(report, spec))
     c = exp.compile
     optimizer = {"rmsprop": "RMSprop", "adam": "Adam", "sgd": "SGD", "adamw": "AdamW"}[c.optimizer]
     lr = "" if c.learning_rate is None else f"learning_rate={c.learning_rate!r}"
