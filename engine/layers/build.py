@@ -121,7 +121,7 @@ def build(exp: Experiment, dataset: Dataset) -> keras.Model:
     x = inputs
     for layer in make_vectorizer(exp.vectorize, dataset.train.texts):
         x = layer(x)
-    for row, layer in zip(report.rows, stack_layers(report, spec)):
+    for row, layer in zip(report.rows, stack_layers(report, spec), strict=True):
         try:
             x = layer(x)
         except Exception as exc:  # validation should have caught it; never show a TF traceback

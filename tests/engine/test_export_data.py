@@ -14,8 +14,8 @@ import pytest
 
 from engine.data import load_dataset
 from engine.data.tables import TableFormat, read_table_format
-from engine.export import export_options, script_text
 from engine.experiment import save
+from engine.export import export_options, script_text
 from engine.layers.presets import get_preset
 from tests.engine.hand_made_runs import hand_made_run
 

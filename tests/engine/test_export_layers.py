@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from engine.export import _attention_code, _imports, _model_code
 from engine.experiment import LayerSpec
+from engine.export import _attention_code, _imports, _model_code
 from engine.layers import stack_calls, stack_layers, validate
 from engine.layers.presets import get_preset, preset_names
 from engine.layers.validate import _spec_for
@@ -60,7 +60,7 @@ def _config(layer: Any) -> dict[str, Any]:
 def _same_models(exp: Any) -> None:
     ours, theirs = _kerminal_model(exp), _exported_model(exp)
     assert [type(l).__name__ for l in ours.layers] == [type(l).__name__ for l in theirs.layers]
-    for a, b in zip(ours.layers[1:], theirs.layers[1:]):
+    for a, b in zip(ours.layers[1:], theirs.layers[1:], strict=True):
         assert _config(a) == _config(b), a.name
     assert ours.count_params() == theirs.count_params()
 
