@@ -51,6 +51,7 @@ __all__ = [
     "Split",
     "TrainingError",
     "cli_main",
+    "export_options",
     "export_saved_model",
     "export_script",
     "is_command_line",
@@ -79,6 +80,14 @@ def export_script(run_path, out_path):
     from engine.export import export_script as export
 
     return export(run_path, out_path)
+
+
+def export_options(run_path):
+    """The exports a run allows (script, saved_model, onnx), each with the reason when it
+    does not (see engine.export.export_options)."""
+    from engine.export import export_options as options
+
+    return options(run_path)
 
 
 def export_saved_model(run_path, out_dir, format: str = "saved_model"):

@@ -122,18 +122,63 @@ def _check_parses(text: str, run: Path) -> None:
         ) from None
 
 
+def _script_refusal(exp: Experiment) -> ExportError | None:
+    """Why this experiment's run cannot be written as a script; None when it can."""
+    if exp.data.source not in SCRIPT_SOURCES:
+        return ExportError(
+            f"export --script writes data loaders for the {' and '.join(SCRIPT_SOURCES)} sources; this run reads data.source = {exp.data.source!r}.",
+            "Export the trained model with --format saved_model instead, or train from a CSV file and export that run.",
+        )
+    if exp.vectorize.kind == "chars":
+        return ExportError("export --script does not write the chars vectorizer yet.", "Export the trained model with --format saved_model instead.")
+    return None
+
+
+@dataclass(frozen=True)
+class ExportOption:
+    """One way to export a run: kind is "script", "saved_model" or "onnx"; `reason` says why
+    the run cannot be exported that way ("" when it can)."""
+
+    kind: str
+    reason: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return not self.reason
+
+
+def export_options(run_path: str | os.PathLike[str]) -> list[ExportOption]:
+    """The exports a run allows, each with the reason when it does not: what an app offers.
+    Cheap (reads the run's files, no TensorFlow)."""
+    from engine.experiment import load as load_experiment
+
+    kinds = ("script", *FORMATS)
+    try:
+        path, _info = _exportable_run(run_path)
+        exp = load_experiment(path / "experiment.toml")
+    except KerminalError as exc:
+        return [ExportOption(k, _reason(exc)) for k in kinds]
+    script = _script_refusal(exp)
+    missing = [m for m in ("tf2onnx", "onnx") if importlib.util.find_spec(m) is None]
+    return [
+        ExportOption("script", _reason(script) if script else ""),
+        ExportOption("saved_model"),
+        ExportOption("onnx", f"ONNX export needs {' and '.join(missing)} (pip install {' '.join(missing)})." if missing else ""),
+    ]
+
+
+def _reason(exc: KerminalError) -> str:
+    return f"{exc.problem} {exc.fix}".strip()
+
+
 def script_text(exp: Experiment, class_names: list[str], source_run: Path | None = None) -> str:
     """The plain Keras script for an experiment (no TensorFlow needed to write it)."""
     from engine.layers.validate import _spec_for, validate
 
-    d, v = exp.data, exp.vectorize
-    if d.source not in SCRIPT_SOURCES:
-        raise ExportError(
-            f"export --script writes data loaders for the {' and '.join(SCRIPT_SOURCES)} sources; this run reads data.source = {d.source!r}.",
-            "Export the trained model with --format saved_model instead, or train from a CSV file and export that run.",
-        )
-    if v.kind == "chars":
-        raise ExportError("export --script does not write the chars vectorizer yet.", "Export the trained model with --format saved_model instead.")
+    refusal = _script_refusal(exp)
+    if refusal is not None:
+        raise refusal
+    v = exp.vectorize
     spec = _spec_for(exp)
     report = validate(exp.layers, spec, len(class_names), exp.compile, v.padding)
     if not report.ok or report.loss is None:
@@ -169,7 +214,8 @@ is JSON: the parameter count, the epochs run and the validation accuracy.
 
 
 def _imports(report: Any) -> str:
-    return """import json
+    return """import io
+import json
 
 import numpy as np
 import pandas as pd
@@ -227,47 +273,49 @@ print(f"{{len(train_texts)}} training and {{len(val_texts)}} validation texts")'
 
 @dataclass(frozen=True)
 class TableSource:
-    """What the script's reader needs: the table's path and format, and its two columns."""
+    """What the script's reader needs: the table's path, how kerminal's loader read it (the
+    same resolution, not a copy of its rules), and its two columns."""
 
     path: Path
-    fmt: str  # csv, tsv, jsonl or parquet
-    quotes: bool
+    how: Any  # engine.data.tables.TableFormat
     text: Any  # a column name, or a 1-based position when the table has no header row
     label: Any
     numbered: bool  # no header row: columns are numbered from 1
 
 
 def _table_source(exp: Experiment) -> TableSource:
-    """The run's table and the columns kerminal used (reads the table to find them)."""
-    from engine.data.tables import guess_label_column, guess_text_column, read_table
+    """The run's table, read as kerminal's loader reads it, and the columns it used."""
+    from engine.data.tables import column, guess_label_column, guess_text_column, read_table_format
 
     d = exp.data
     path = exp.resolve(d.path)
-    frame, _notes = read_table(path, d.format, d.header, d.quotes, d.text, d.label)
-    text = d.text if d.text != "" else guess_text_column(frame)
-    label = d.label if d.label != "" else guess_label_column(frame, exclude=(text,))[0]
+    frame, _notes, how = read_table_format(path, d.format, d.header, d.quotes, d.text, d.label)
+    label = column(path, frame, d.label, "data.label") if d.label else None
+    text = column(path, frame, d.text, "data.text") if d.text else guess_text_column(frame, exclude=(label,) if label is not None else ())
+    if label is None:
+        label = guess_label_column(frame, exclude=(text,))[0]
     numbered = all(isinstance(c, int) for c in frame.columns)
-    fmt = d.format or {".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}.get(path.suffix.lower(), "csv")
-    quotes = d.quotes if d.quotes is not None else fmt == "csv"
-    return TableSource(path=path, fmt=fmt, quotes=quotes, text=text, label=label, numbered=numbered)
+    return TableSource(path=path, how=how, text=text, label=label, numbered=numbered)
 
 
 def _table_read(exp: Experiment) -> str:
-    """pandas code that reads the run's table with the columns kerminal used."""
+    """pandas code that reads the run's table as kerminal did, with the columns it used."""
     t = _table_source(exp)
-    if t.fmt == "parquet":
+    if t.how.kind == "parquet":
         read = f"frame = pd.read_parquet({str(t.path)!r})"
-    elif t.fmt == "jsonl":
-        read = f"frame = pd.read_json({str(t.path)!r}, lines=True, dtype=False)"
     else:
-        quoting = "" if t.quotes else ", quoting=3"  # 3 = csv.QUOTE_NONE
-        sep = "\\t" if t.fmt == "tsv" else None
-        sep_arg = f"sep={sep!r}" if sep else "sep=None, engine='python'"
-        header = ", header=None" if t.numbered else ""
-        read = f"frame = pd.read_csv({str(t.path)!r}, {sep_arg}{header}{quoting}, dtype=str, keep_default_na=False)"
+        read = "\n".join([
+            f"READ_ARGS = {t.how.pandas_args()!r}  # as kerminal read it: {t.how.describe()}",
+            f"data = open({str(t.path)!r}, 'rb').read().removeprefix(b'\\xef\\xbb\\xbf')  # a UTF-8 BOM is not text",
+        ])
+        if t.how.kind == "jsonl":
+            read += "\nframe = pd.read_json(io.BytesIO(data), **READ_ARGS)"
+        else:
+            # kerminal ends rows at \n or \r\n only, and drops a line with too many fields
+            read += "\nframe = pd.read_csv(io.BytesIO(data.replace(b'\\r\\n', b'\\n')), on_bad_lines='skip', **READ_ARGS)"
     if t.numbered:
         read += "\nframe.columns = range(1, frame.shape[1] + 1)  # no header row: columns by position"
-    return read + f"\ntexts, labels = frame[{t.text!r}], frame[{t.label!r}]"
+    return read + f"\ntexts, labels = frame[{t.text!r}].fillna(''), frame[{t.label!r}].fillna('')"
 
 
 _STANDARDIZE = r'''def standardize(texts):
@@ -331,45 +379,11 @@ def _attention_code(report: Any) -> str:
     return "\n\n\n".join(out)
 
 
-def _layer_code(type: str, p: dict[str, Any], name: str, vocab: int) -> str:
-    n = f"name={name!r}"
-    if type == "Embedding":
-        return f"layers.Embedding({(p['input_dim'] or vocab)!r}, {p['output_dim']!r}, mask_zero={p['mask_zero']!r}, {n})"
-    if type == "TokenAndPositionEmbedding":
-        return f"TokenAndPositionEmbedding({(p['input_dim'] or vocab)!r}, {p['output_dim']!r}, mask_zero={p['mask_zero']!r}, {n})"
-    if type == "TransformerEncoder":
-        return f"TransformerEncoder({p['num_heads']!r}, {p['intermediate_dim']!r}, key_dim={p['key_dim']!r}, dropout={p['dropout']!r}, activation={p['activation']!r}, {n})"
-    if type in ("SimpleRNN", "LSTM", "GRU"):
-        extra = f", reset_after={p['reset_after']!r}" if type == "GRU" else ""
-        return (f"layers.{type}({p['units']!r}, activation={p['activation']!r}, dropout={p['dropout']!r}, recurrent_dropout={p['recurrent_dropout']!r}, "
-                f"return_sequences={p['return_sequences']!r}{extra}{', ' + n if name else ''})")
-    if type == "Bidirectional":
-        inner = p["layer"]
-        return f"layers.Bidirectional({_layer_code(inner['type'], inner, '', vocab)}, merge_mode={p['merge_mode']!r}, {n})"
-    if type == "Conv1D":
-        return f"layers.Conv1D({p['filters']!r}, {p['kernel_size']!r}, strides={p['strides']!r}, padding={p['padding']!r}, dilation_rate={p['dilation_rate']!r}, activation={p['activation']!r}, {n})"
-    if type == "MaxPooling1D":
-        return f"layers.MaxPooling1D({p['pool_size']!r}, strides={(p['strides'] or None)!r}, padding={p['padding']!r}, {n})"
-    if type in ("GlobalMaxPooling1D", "GlobalAveragePooling1D", "Flatten"):
-        return f"layers.{type}({n})"
-    if type == "Dense":
-        return f"layers.Dense({p['units']!r}, activation={p['activation']!r}, {n})"
-    if type in ("Dropout", "SpatialDropout1D"):
-        return f"layers.{type}({p['rate']!r}, {n})"
-    if type == "Activation":
-        return f"layers.Activation({p['activation']!r}, {n})"
-    if type == "LayerNormalization":
-        return f"layers.LayerNormalization(epsilon={p['epsilon']!r}, {n})"
-    if type == "BatchNormalization":
-        return f"layers.BatchNormalization(momentum={p['momentum']!r}, epsilon={p['epsilon']!r}, {n})"
-    raise ExportError(f"export --script cannot write a {type} layer.", "Export the trained model with --format saved_model instead.")
-
-
 def _model_code(exp: Experiment, report: Any, spec: Any, plan: Any) -> str:
-    from engine.layers.build import _snake, model_name
+    from engine.layers.build import model_name, stack_calls
 
-    lines = [_layer_code(r.type, r.resolved, f"l{r.index}_{_snake(r.type)}", spec.vocab_size) for r in report.rows]
-    stack = "\n".join(f"x = {line}(x)" for line in lines)
+    # The same calls build makes, printed: one description, two uses.
+    stack = "\n".join(f"x = {call.code()}(x)" for call in stack_calls(report, spec))
     c = exp.compile
     optimizer = {"rmsprop": "RMSprop", "adam": "Adam", "sgd": "SGD", "adamw": "AdamW"}[c.optimizer]
     lr = "" if c.learning_rate is None else f"learning_rate={c.learning_rate!r}"
@@ -457,4 +471,4 @@ def export_saved_model(run_path: str | os.PathLike[str], out_dir: str | os.PathL
     return out
 
 
-__all__ = ["FORMATS", "ExportError", "export_saved_model", "export_script", "script_text"]
+__all__ = ["FORMATS", "ExportError", "ExportOption", "export_options", "export_saved_model", "export_script", "script_text"]

@@ -29,7 +29,9 @@ import re
 import warnings
 from collections import Counter
 from collections.abc import Hashable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -158,24 +160,58 @@ def _parse(data: bytes, sep: str, quotes: bool, header: bool, nrows: int | None 
     return frame, wide_first + skipped
 
 
+@dataclass(frozen=True)
+class TableFormat:
+    """How a table file is read, as `read_table` resolved it from data.format, data.header,
+    data.quotes, the extension and sniffing. `pandas_args` are the reader's keyword
+    arguments, plain values only: kerminal reads with them and an exported script prints them."""
+
+    kind: str  # "delimited", "jsonl" or "parquet"
+    sep: str = ","
+    header: bool = True
+    quotes: bool = True
+    lines: bool = True  # jsonl: one record a line; False: one JSON array
+
+    def pandas_args(self) -> dict[str, Any]:
+        """pd.read_csv's keywords (delimited; the bytes have no BOM and \n line ends),
+        pd.read_json's (jsonl), none for parquet."""
+        if self.kind == "delimited":
+            return csv_args(self.sep, self.quotes, self.header)
+        if self.kind == "jsonl":
+            return {"lines": self.lines, "dtype": False, "encoding": "utf-8", "encoding_errors": "replace"}
+        return {}
+
+    def describe(self) -> str:
+        if self.kind == "delimited":
+            return _describe_format(self.sep, self.quotes) + ("" if self.header else ", no header row")
+        return {"jsonl": "JSON lines" if self.lines else "a JSON array"}.get(self.kind, self.kind)
+
+
+def csv_args(sep: str, quotes: bool, header: bool) -> dict[str, Any]:
+    """The pd.read_csv keywords of a delimited table (literals only, for the exported script)."""
+    return {
+        "encoding": "utf-8",
+        "encoding_errors": "replace",
+        "sep": sep,
+        "header": 0 if header else None,
+        "index_col": False,  # never take a wide first row's first field for an index
+        "quoting": csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE,
+        "lineterminator": "\n",  # else the C parser also ends rows at a lone \r
+        "skip_blank_lines": False,  # blank lines become empty rows, counted below
+        "keep_default_na": False,
+        "na_values": [""],
+        "dtype": "str",  # every field as it is written (ids such as 007 too)
+    }
+
+
 def _read_csv(data: bytes, sep: str, quotes: bool, header: bool, nrows: int | None, skip: int = 0) -> tuple[pd.DataFrame, list[warnings.WarningMessage]]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")  # each read's warnings, even one seen before
         frame = pd.read_csv(
             io.BytesIO(data),
-            encoding="utf-8",
-            encoding_errors="replace",
-            sep=sep,
-            header=0 if header else None,
-            index_col=False,  # never take a wide first row's first field for an index
+            **csv_args(sep, quotes, header),
             skiprows=list(range(1, skip + 1)) or None,  # wide first data rows, found before
-            quoting=csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE,
-            lineterminator="\n",  # else the C parser also ends rows at a lone \r
             on_bad_lines="warn",
-            skip_blank_lines=False,  # blank lines become empty rows, counted below
-            keep_default_na=False,
-            na_values=[""],
-            dtype=str,  # every field as it is written (ids such as 007 too)
             nrows=nrows,
             low_memory=False,
         )
@@ -267,6 +303,12 @@ def read_table(path: Path, fmt: str = "", header: bool | None = None, quotes: bo
     fmt, header and quotes are data.format, data.header and data.quotes ("" / None: by the
     extension, else sniffed). text and label (data.text, data.label) help sniff the header.
     A frame read without a header has the integer columns 1, 2, ..."""
+    frame, notes, _how = read_table_format(path, fmt, header, quotes, text, label)
+    return frame, notes
+
+
+def read_table_format(path: Path, fmt: str = "", header: bool | None = None, quotes: bool | None = None, text: str | int = "", label: str | int = "") -> tuple[pd.DataFrame, list[str], TableFormat]:
+    """`read_table`, plus how the file was read (what export writes into a script)."""
     check_exists(path, "file")
     if path.is_dir():
         raise DataError(f"{path} is a folder, not a table file.", 'For one folder of .txt files per class, use source = "folder"; else point data.path at the file.')
@@ -289,7 +331,7 @@ def read_table(path: Path, fmt: str = "", header: bool | None = None, quotes: bo
             frame = pd.read_parquet(path)
         except (ValueError, OSError, ImportError) as exc:
             raise _fail(path, kind, exc) from None
-        return _checked(path, frame), []
+        return _checked(path, frame), [], TableFormat("parquet")
     _binary(path, head)
     try:
         raw = path.read_bytes()
@@ -304,12 +346,12 @@ def read_table(path: Path, fmt: str = "", header: bool | None = None, quotes: bo
     if not kind and content.lstrip()[:1] in (b"{", b"["):
         kind = "jsonl"
     if kind == "jsonl":
-        array = content.lstrip().startswith(b"[")  # one array of records, not JSON lines
+        how = TableFormat("jsonl", lines=not content.lstrip().startswith(b"["))  # [: one array of records
         try:
-            frame = pd.read_json(io.BytesIO(content), lines=not array, dtype=False, encoding="utf-8", encoding_errors="replace")
+            frame = pd.read_json(io.BytesIO(content), **how.pandas_args())
         except ValueError as exc:
             raise _fail(path, kind, exc) from None
-        return _checked(path, frame), notes
+        return _checked(path, frame), notes, how
     if b"\r\n" in content:  # \r\n ends a row as \n does; a lone \r stays text
         content = content.replace(b"\r\n", b"\n")
     sep = {"csv": ",", "tsv": "\t"}.get(kind) or _sniff_delimiter(_head_text(content, SNIFF_BYTES + 4), len(content) > SNIFF_BYTES)
@@ -342,7 +384,7 @@ def read_table(path: Path, fmt: str = "", header: bool | None = None, quotes: bo
         if why:
             said.append(f"no header row ({why}), so its columns are numbered 1 to {frame.shape[1]}; set data.header = true if the first row names them")
         notes.insert(0, f"{path.name}: " + "; ".join(said))
-    return _checked(path, frame), notes
+    return _checked(path, frame), notes, TableFormat("delimited", sep, bool(header), quoting)
 
 
 def _accounting(path: Path, content: bytes, frame: pd.DataFrame, bad: list[tuple[int, int]], header: bool, quoting: bool, blank: int, sep: str) -> list[str]:

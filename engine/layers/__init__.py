@@ -5,13 +5,15 @@ when called. Presets are in `engine.layers.presets` (experiment files in assets/
 the vectorizer (the stack's first layers) in `engine.vectorize`.
 """
 
-from engine.layers.build import build, keras_layer, probability_model, stack_layers
+from engine.layers.build import build, keras_layer, make_layer, probability_model, stack_calls, stack_layers
 from engine.layers.presets import default_experiment, get_preset, list_presets
 from engine.layers.registry import (
     LAYERS,
+    KerasCall,
     LayerInfo,
     ParamInfo,
     check_param,
+    layer_call,
     layer_info,
     layer_types,
 )
@@ -28,6 +30,7 @@ from engine.vectorize import make_vectorizer
 
 __all__ = [
     "LAYERS",
+    "KerasCall",
     "LayerInfo",
     "LossPlan",
     "ParamInfo",
@@ -40,12 +43,15 @@ __all__ = [
     "get_preset",
     "import_keras",
     "keras_layer",
+    "layer_call",
     "layer_info",
     "layer_types",
     "list_presets",
     "loss_plan",
+    "make_layer",
     "make_vectorizer",
     "probability_model",
+    "stack_calls",
     "stack_layers",
     "validate",
     "validate_experiment",

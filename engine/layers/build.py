@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import LayerError
 from engine.experiment import CompileConfig, Experiment
+from engine.layers.registry import KerasCall, layer_call
 from engine.layers.validate import LossPlan, Report, _spec_for, loss_plan, raise_invalid, validate
 from engine.vectorize import InputSpec
 
@@ -22,49 +23,19 @@ if TYPE_CHECKING:  # pragma: no cover
     from engine.dataset import Dataset
 
 
-def keras_layer(type: str, p: dict[str, Any], name: str | None = None, vocab_size: int = 0, cudnn: bool = True) -> keras.layers.Layer:
-    """One Keras layer from resolved parameters (registry defaults filled in)."""
+def make_layer(call: KerasCall) -> keras.layers.Layer:
+    """Run a KerasCall (export prints the same call as `call.code()`)."""
     import keras
 
-    L = keras.layers
-    kw: dict[str, Any] = {"name": name} if name else {}
-    if type == "Embedding":
-        return L.Embedding(p["input_dim"] or vocab_size, p["output_dim"], mask_zero=p["mask_zero"], **kw)
-    if type in ("SimpleRNN", "LSTM", "GRU"):
-        args = dict(units=p["units"], activation=p["activation"], dropout=p["dropout"], recurrent_dropout=p["recurrent_dropout"], return_sequences=p["return_sequences"])
-        if type == "GRU":
-            args["reset_after"] = p["reset_after"]
-        if type != "SimpleRNN" and not cudnn:
-            args["use_cudnn"] = False
-        return getattr(L, type)(**args, **kw)
-    if type == "Bidirectional":
-        inner = p["layer"]
-        return L.Bidirectional(keras_layer(inner["type"], inner, cudnn=cudnn), merge_mode=p["merge_mode"], **kw)
-    if type == "Conv1D":
-        return L.Conv1D(p["filters"], p["kernel_size"], strides=p["strides"], padding=p["padding"], dilation_rate=p["dilation_rate"], activation=p["activation"], **kw)
-    if type == "MaxPooling1D":
-        return L.MaxPooling1D(p["pool_size"], strides=p["strides"] or None, padding=p["padding"], **kw)
-    if type in ("GlobalMaxPooling1D", "GlobalAveragePooling1D", "Flatten"):
-        return getattr(L, type)(**kw)
-    if type == "Dense":
-        return L.Dense(p["units"], activation=p["activation"], **kw)
-    if type in ("Dropout", "SpatialDropout1D"):
-        return getattr(L, type)(p["rate"], **kw)
-    if type == "Activation":
-        return L.Activation(p["activation"], **kw)
-    if type == "LayerNormalization":
-        return L.LayerNormalization(epsilon=p["epsilon"], **kw)
-    if type == "BatchNormalization":
-        return L.BatchNormalization(momentum=p["momentum"], epsilon=p["epsilon"], **kw)
-    if type == "TokenAndPositionEmbedding":
-        from engine.keras_layers import TokenAndPositionEmbedding
+    from engine import keras_layers
 
-        return TokenAndPositionEmbedding(p["input_dim"] or vocab_size, p["output_dim"], mask_zero=p["mask_zero"], **kw)
-    if type == "TransformerEncoder":
-        from engine.keras_layers import TransformerEncoder
+    cls = getattr(keras_layers if call.custom else keras.layers, call.cls)
+    return cls(**{k: make_layer(v) if isinstance(v, KerasCall) else v for k, v in call.kwargs.items()})
 
-        return TransformerEncoder(p["num_heads"], p["intermediate_dim"], key_dim=p["key_dim"], dropout=p["dropout"], activation=p["activation"], **kw)
-    raise LayerError(f"Unknown layer type {type!r}.", "Run `kerminal presets` or see the layer list in the app.")
+
+def keras_layer(type: str, p: dict[str, Any], name: str | None = None, vocab_size: int = 0, cudnn: bool = True) -> keras.layers.Layer:
+    """One Keras layer from resolved parameters (registry defaults filled in)."""
+    return make_layer(layer_call(type, p, name, vocab_size, cudnn))
 
 
 def model_name(name: str) -> str:
@@ -81,9 +52,15 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z][a-z])", "_", name).lower()
 
 
+def stack_calls(report: Report, spec: InputSpec) -> list[KerasCall]:
+    """The Keras calls of a validated stack, named `l<N>_<type>` after their row: what build
+    runs and export prints."""
+    return [layer_call(r.type, r.resolved, f"l{r.index}_{_snake(r.type)}", spec.vocab_size, r.cudnn) for r in report.rows]
+
+
 def stack_layers(report: Report, spec: InputSpec) -> list[keras.layers.Layer]:
-    """The Keras layers of a validated stack, named `l<N>_<type>` after their row."""
-    return [keras_layer(r.type, r.resolved, f"l{r.index}_{_snake(r.type)}", spec.vocab_size, r.cudnn) for r in report.rows]
+    """The Keras layers of a validated stack."""
+    return [make_layer(call) for call in stack_calls(report, spec)]
 
 
 def make_optimizer(cfg: CompileConfig) -> Any:
@@ -144,7 +121,7 @@ def build(exp: Experiment, dataset: Dataset) -> keras.Model:
     x = inputs
     for layer in make_vectorizer(exp.vectorize, dataset.train.texts):
         x = layer(x)
-    for row, layer in zip(report.rows, stack_layers(report, spec)):
+    for row, layer in zip(report.rows, stack_layers(report, spec), strict=True):
         try:
             x = layer(x)
         except Exception as exc:  # validation should have caught it; never show a TF traceback
@@ -167,4 +144,4 @@ def probability_model(model: keras.Model, exp: Experiment) -> keras.Model:
     return keras.Model(model.inputs, out, name=f"{model.name}_probabilities")
 
 
-__all__ = ["build", "keras_layer", "loss_plan", "make_loss", "make_metrics", "make_optimizer", "probability_model", "stack_layers"]
+__all__ = ["build", "keras_layer", "make_layer", "stack_calls", "loss_plan", "make_loss", "make_metrics", "make_optimizer", "probability_model", "stack_layers"]

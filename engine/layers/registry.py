@@ -2,13 +2,18 @@
 
 Pure data, no TensorFlow: the TUI's edit form shows these (default, range or choices,
 one-line help) and calls `check_param` on each edited value so a bad value is refused in
-place. `resolve` fills in the defaults and checks a whole `LayerSpec`; `build` passes the
-resolved values to Keras explicitly, so what validation counted is what Keras builds.
+place. `resolve` fills in the defaults and checks a whole `LayerSpec`.
+
+Each parameter is the Keras constructor's keyword of the same name, so `layer_call` turns a
+resolved layer into one `KerasCall` (class and keyword arguments): `build` runs it and
+`export` prints it (`KerasCall.code`), so the script builds the very layers kerminal trains
+and what validation counted is what Keras builds. The shape rules stay in validate.py.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +42,7 @@ class ParamInfo:
     max: float | None = None
     help: str = ""
     max_exclusive: bool = False  # the range is [min, max) (dropout rates)
+    zero: str = ""  # what 0 tells Keras: "vocab" = the vectorizer's vocabulary size, "none" = None
 
     def range_text(self) -> str:
         if self.choices:
@@ -56,6 +62,8 @@ class LayerInfo:
     help: str
     params: tuple[ParamInfo, ...] = field(default_factory=tuple)
     supports_masking: bool = True  # passes (or consumes) a mask from mask_zero; False = drops it
+    custom: bool = False  # a class of engine.keras_layers (the exported script defines it), else keras.layers
+    cudnn: bool = False  # takes use_cudnn: built with use_cudnn=False when validation says cuDNN cannot take the mask
 
     def param(self, name: str) -> ParamInfo | None:
         for p in self.params:
@@ -95,6 +103,7 @@ def _recurrent(name: str, units: int, help: str, extra: tuple[ParamInfo, ...] = 
             ParamInfo("return_sequences", "bool", False, help="output every step (for a following recurrent layer) instead of only the last"),
             *extra,
         ),
+        cudnn=name != "SimpleRNN",
     )
 
 
@@ -104,7 +113,7 @@ _LAYER_LIST = [
         "maps each word id to a learned vector: (steps) ids -> (steps, output_dim)",
         (
             ParamInfo("output_dim", "int", 64, min=1, max=100000, help="size of each word vector"),
-            ParamInfo("input_dim", "int", 0, min=0, max=10_000_000, help="rows of the table; 0 = the vectorizer's vocabulary size"),
+            ParamInfo("input_dim", "int", 0, min=0, max=10_000_000, help="rows of the table; 0 = the vectorizer's vocabulary size", zero="vocab"),
             ParamInfo("mask_zero", "bool", False, help="treat id 0 (padding) as absent for the layers that follow"),
         ),
         supports_masking=True,
@@ -143,7 +152,7 @@ _LAYER_LIST = [
         "keeps the maximum of each window of steps: (steps, f) -> (steps / pool, f)",
         (
             ParamInfo("pool_size", "int", 2, min=1, max=10000, help="steps per window"),
-            ParamInfo("strides", "int", 0, min=0, max=10000, help="step between windows; 0 = pool_size"),
+            ParamInfo("strides", "int", 0, min=0, max=10000, help="step between windows; 0 = pool_size", zero="none"),
             ParamInfo("padding", "choice", "valid", choices=POOL_PADDINGS, help="valid drops a last partial window; same keeps it"),
         ),
         supports_masking=False,
@@ -177,9 +186,10 @@ _LAYER_LIST = [
         "a word vector plus a learned vector per position, for attention: (steps) ids -> (steps, output_dim)",
         (
             ParamInfo("output_dim", "int", 64, min=1, max=100000, help="size of each word and position vector (the attention width)"),
-            ParamInfo("input_dim", "int", 0, min=0, max=10_000_000, help="rows of the word table; 0 = the vectorizer's vocabulary size"),
+            ParamInfo("input_dim", "int", 0, min=0, max=10_000_000, help="rows of the word table; 0 = the vectorizer's vocabulary size", zero="vocab"),
             ParamInfo("mask_zero", "bool", True, help="treat id 0 (padding) as absent: attention and average pooling skip it"),
         ),
+        custom=True,
     ),
     LayerInfo(
         "TransformerEncoder",
@@ -191,6 +201,7 @@ _LAYER_LIST = [
             _rate("dropout", 0.1, "fraction dropped from the attention weights and each residual branch while training"),
             _activation("relu", "activation of the feed-forward layer"),
         ),
+        custom=True,
     ),
 ]
 
@@ -260,6 +271,8 @@ def _check_value(type: str, p: ParamInfo, value: Any) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"{what} must be {_KIND_WORDS[p.kind]}, not {value!r}. Use a value in {p.range_text()}."
+    if not math.isfinite(value):  # nan passes every comparison; inf is no size either
+        return f"{what} = {value!r} is not a number. Use a value in {p.range_text()}."
     if p.kind == "int" and not isinstance(value, int):
         if float(value).is_integer():
             return f"{what} must be a whole number: write {int(value)}, not {value!r}."
@@ -314,3 +327,50 @@ def resolve(type: str, params: dict[str, Any]) -> tuple[dict[str, Any], list[str
         inner, _ = resolve("LSTM", {"units": 64})
         out["layer"] = {"type": "LSTM", **inner}
     return out, errors
+
+
+# ---------------------------------------------------------------------------------------
+# The Keras call of a layer: what build runs and export prints
+
+
+@dataclass(frozen=True)
+class KerasCall:
+    """One Keras layer constructor call. kwargs hold plain values (from the validated params)
+    or a nested KerasCall (Bidirectional's layer), never code."""
+
+    cls: str
+    kwargs: dict[str, Any]
+    custom: bool = False  # engine.keras_layers.<cls>, else keras.layers.<cls>
+
+    def code(self) -> str:
+        """The call as Python source: every value a literal (repr), the class from `layers.`
+        (or the script's own attention classes)."""
+        args = ", ".join(f"{k}={v.code() if isinstance(v, KerasCall) else _literal(v)}" for k, v in self.kwargs.items())
+        return f"{'' if self.custom else 'layers.'}{self.cls}({args})"
+
+
+def _literal(value: Any) -> str:
+    # The script must hold data, not code: only values whose repr is a Python literal.
+    if value is None or isinstance(value, (bool, int, str)) or (isinstance(value, float) and math.isfinite(value)):
+        return repr(value)
+    raise ValueError(f"{value!r} has no Python literal")
+
+
+def layer_call(type: str, p: dict[str, Any], name: str | None = None, vocab_size: int = 0, cudnn: bool = True) -> KerasCall:
+    """The Keras call for a layer from its resolved params (`resolve`): each param is the
+    keyword of the same name; 0 becomes the vocabulary size or None where the param says so;
+    use_cudnn=False where validation found a mask cuDNN cannot take."""
+    info = layer_info(type)
+    kwargs: dict[str, Any] = {}
+    for q in info.params:
+        value = p[q.name]
+        if q.kind == "layer":
+            value = layer_call(value["type"], value, cudnn=cudnn)
+        elif q.zero and value == 0:
+            value = vocab_size if q.zero == "vocab" else None
+        kwargs[q.name] = value
+    if info.cudnn and not cudnn:
+        kwargs["use_cudnn"] = False
+    if name:
+        kwargs["name"] = name
+    return KerasCall(type, kwargs, info.custom)

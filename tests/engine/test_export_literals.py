@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.cli import main
+from engine.data.tables import TableFormat
 from engine.errors import RunError
 from engine.export import TableSource, export_script, script_text
 from engine.terminal_text import printable
@@ -94,7 +95,7 @@ def csv_script(name: str, labels: list[str], text_col: str, label_col: str, data
     exp = small("imdb-ngram")
     exp.name = name
     exp.data.source = "csv"
-    table = TableSource(path=Path(data_path), fmt="csv", quotes=True, text=text_col, label=label_col, numbered=False)
+    table = TableSource(path=Path(data_path), how=TableFormat("delimited"), text=text_col, label=label_col, numbered=False)
     with mock.patch("engine.export._table_source", return_value=table):
         return script_text(exp, labels, source_run=Path(run))
 

@@ -58,6 +58,7 @@ def test_unknown_layer_info_raises_with_close_names():
         ("LSTM", "units", 0, "out of range"),
         ("LSTM", "units", "32", "must be an integer"),
         ("LSTM", "units", 3.0, "write 3"),
+        ("Dropout", "rate", float("nan"), "not a number"),
         ("LSTM", "units", True, "must be an integer"),
         ("Dropout", "rate", 0.0, None),
         ("Dropout", "rate", 1, "[0, 1)"),

@@ -531,3 +531,25 @@ def test_run_with_a_bad_experiment_file_says_so(tmp_path, capsys):
 
     assert run([str(tmp_path / "missing.toml")]) == 1
     assert "No experiment file" in capsys.readouterr().out
+
+
+async def test_export_offers_only_what_the_run_allows(app_factory, runs_dir):
+    """A folder-source run has no script export: the dialog offers SavedModel and says why."""
+    from engine.experiment import save
+    from tests.engine.hand_made_runs import hand_made_run
+
+    run = hand_made_run(runs_dir, "20260101-000000-folders", "folders")
+    exp = load(run / "experiment.toml")
+    exp.data.source, exp.data.path = "folder", "reviews"
+    save(exp, run / "experiment.toml")
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert not app.screen.query("#choice-script") and app.screen.query("#choice-saved_model")
+        assert "No script" in text_of(app.screen.query_one(".dialog-text", Static))
+        await pilot.press("escape")

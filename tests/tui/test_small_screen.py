@@ -120,7 +120,7 @@ async def test_runs_table_shows_status_epochs_and_best_whole_at_80(runs_dir):
         assert table.virtual_size.width <= table.scrollable_content_region.width + 2  # no column past the edge
         for run_id, status, epochs in zip(ids, ("finished", "stopped", "failed"), ("12", "13", "14")):
             row = table.get_row(run_id)
-            cells = dict(zip(keys, row))
+            cells = {k: str(getattr(c, "plain", c)) for k, c in zip(keys, row)}  # cells may be rich Text
             assert cells["status"] == status and cells["epochs"] == epochs
             assert cells["best"].startswith("0.2500 (ep ")
             assert cells["id"].endswith("…") and run_id.startswith(cells["id"][:-1])  # the id is what gets cut

@@ -290,6 +290,14 @@ class RunsPane(Pane):
             return
         from pathlib import Path
 
+        from engine import export_options
+
+        # Offer only what this run allows; say why the rest is left out.
+        options = {o.kind: o for o in export_options(run.path) if o.kind in ("script", "saved_model")}
+        allowed = [k for k, o in options.items() if o.allowed]
+        if not allowed:
+            self.notify(options["script"].reason, title="Export", severity="warning", timeout=10)
+            return
 
         def where(kind: str | None) -> None:
             if kind not in ("script", "saved_model"):
@@ -304,10 +312,12 @@ class RunsPane(Pane):
 
             self.app.push_screen(TextPrompt(f"Export run {run.id} as {what}", default, "path", "Enter writes it · Esc cancels"), chosen)
 
-        self.app.push_screen(ConfirmDialog(
-            f"Export run {run.id} as a plain Keras training script (no kerminal needed to run it), or as a SavedModel for serving (string in, probabilities out)?",
-            [("script", "Script"), ("saved_model", "SavedModel"), ("cancel", "Cancel")],
-        ), where)
+        offers = {"script": "a plain Keras training script (no kerminal needed to run it)", "saved_model": "a SavedModel for serving (string in, probabilities out)"}
+        question = f"Export run {run.id} as {' or as '.join(offers[k] for k in allowed)}?"
+        if not options["script"].allowed:
+            question += f"\nNo script: {options['script'].reason}"
+        buttons = [(k, {"script": "Script", "saved_model": "SavedModel"}[k]) for k in allowed]
+        self.app.push_screen(ConfirmDialog(question, [*buttons, ("cancel", "Cancel")]), where)
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="export", description="export a run")
     def _export(self, run_path: Any, kind: str, out: str) -> None:
