@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.runs.status import Status
 from engine.errors import KerminalError
 from engine.experiment import Experiment
 
@@ -57,9 +58,9 @@ def _exportable_run(run_path: str | os.PathLike[str]) -> tuple[Path, Any]:
     store = RunStore(path.parent)
     path = store.check(path)
     info = store.info(path)
-    if info.status == "running":
+    if info.status == Status.RUNNING:
         raise ExportError(f"{path} is being trained right now.", "Wait for it to finish (or stop it), then export it.")
-    if info.status == "failed":
+    if info.status == Status.FAILED:
         raise ExportError(f"{path} failed, so it has no model worth exporting.", "Fix what its log says and train it again, then export the new run.")
     values = [v for v in info.metrics.values() if isinstance(v, (int, float))]
     if info.epochs < 1 or not values or any(not math.isfinite(float(v)) for v in values) or (info.best_value is not None and not math.isfinite(float(info.best_value))):

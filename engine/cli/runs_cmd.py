@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from engine.runs.status import Status
 from engine.runs.folder import runs_dir_default
 from engine.terminal_text import printable
 
@@ -32,7 +33,7 @@ def format_table(infos) -> str:
 def damaged_notes(infos) -> str:
     """One line per damaged run: its id and why it could not be read (control characters
     shown escaped, as the folder name may hold any)."""
-    lines = [f"{r.id}: {r.message}" for r in infos if r.status == "damaged"]
+    lines = [f"{r.id}: {r.message}" for r in infos if r.status == Status.DAMAGED]
     return "\n".join("".join(c if c.isprintable() else repr(c)[1:-1] for c in line) for line in lines)
 
 

@@ -22,6 +22,7 @@ import signal
 import sys
 import threading
 
+from engine.runs.status import Status
 from engine.runs.folder import runs_dir_default
 
 
@@ -113,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     result = _run_with_signals(trainer, args.epochs, control)
     if state["closed"]:
         return 141  # 128 + SIGPIPE, as engine.cli answers a closed pipe
-    if result.status == "stopped":
+    if result.status == Status.STOPPED:
         print(f"kerminal train: {result.message} {result.epochs} epochs kept in {result.run_dir}", file=sys.stderr)
         return 130
     if not args.json:
@@ -171,7 +172,7 @@ def _give_back(writer, exc) -> None:
     before = meta.get("before") or {}
     writer.event(Failed(str(path), int(meta.get("epochs", 0) or 0), f"could not continue: {exc}"))
     with contextlib.suppress(OSError):  # a full disk: the Failed event above still says why
-        writer.metrics({**meta, "status": before.get("status", "stopped"), "message": f"could not continue: {exc}"})
+        writer.metrics({**meta, "status": before.get("status", Status.STOPPED), "message": f"could not continue: {exc}"})
     writer.close()
 
 
@@ -199,14 +200,14 @@ def _train_into(args: argparse.Namespace) -> int:
         trainer = Trainer(exp, load_dataset(exp), path.parent, None, control, batch_interval=0.5, run_dir=path, writer=writer)
         result = _run_with_signals(trainer, args.epochs, control)
     except KerminalError as exc:
-        if not (path / F.EVENTS).is_file() or (F.read_meta(path) or {}).get("status") == "starting":
+        if not (path / F.EVENTS).is_file() or (F.read_meta(path) or {}).get("status") == Status.STARTING:
             with contextlib.suppress(KerminalError):  # taken meanwhile: that process writes
                 writer.hold()
             writer.event(Failed(str(path), 0, str(exc)))
             meta = F.read_meta(path) or {"kerminal_run": F.FORMAT}
             with contextlib.suppress(OSError):  # a full disk: the Failed event says why
-                writer.metrics({**meta, "status": "failed", "message": str(exc)})
+                writer.metrics({**meta, "status": Status.FAILED, "message": str(exc)})
         raise
     finally:
         writer.close()
-    return 130 if result.status == "stopped" else 0
+    return 130 if result.status == Status.STOPPED else 0

@@ -14,6 +14,7 @@ import json
 import sys
 import time
 
+from engine.runs.status import Status
 from engine.runs.folder import runs_dir_default
 from engine.terminal_text import printable
 
@@ -37,9 +38,9 @@ def probe_lines(probes: list) -> list[str]:
 def progress_line(p) -> str:
     from engine.runs.events import format_duration
 
-    if p.status == "paused":
+    if p.status == Status.PAUSED:
         return f"paused at epoch {p.epoch} step {p.step}/{p.steps} (kerminal resume RUN)"
-    if p.status == "not responding":
+    if p.status == Status.NOT_RESPONDING:
         return f"not responding at epoch {p.epoch} step {p.step}/{p.steps} (no heartbeat; kerminal stop RUN --kill ends it)"
     if not p.epoch:
         return "starting (loading data, building the model)…"
@@ -93,9 +94,9 @@ def run(args: argparse.Namespace) -> int:
         say(f"stopped watching; run {name} goes on (`kerminal stop {name}` stops it).")
         return 130
     p = watcher.progress
-    if p.status in ("finished", "stopped"):
+    if p.status in (Status.FINISHED, Status.STOPPED):
         return 0
-    if p.status == "failed":
+    if p.status == Status.FAILED:
         return 1
     name = printable(path.name)
-    raise RunError(f"Run {name} is {p.status}: {printable(p.message)}", f"Continue it with `kerminal train --resume {name}`." if p.status == "interrupted" else "`kerminal runs` lists the runs.")
+    raise RunError(f"Run {name} is {p.status}: {printable(p.message)}", f"Continue it with `kerminal train --resume {name}`." if p.status == Status.INTERRUPTED else "`kerminal runs` lists the runs.")

@@ -15,6 +15,7 @@ stop`). TF-free until a model is loaded.
   `post_command` does not)
 - watcher: RunWatcher folds a folder's events into Progress (the app and `kerminal watch`)
 - launch: `start_run` / `resume_run` start a training as its own detached process
+- status: Status, a run's state typed once, with its LIVE, ENDED and GONE sets
 - lock: the run lock (one process trains a run), held from creation to exit
 - safe: reading and writing a folder someone else may have made (no links, FIFOs, huge files)
 """
@@ -26,11 +27,15 @@ from engine.runs.commands import post as post_command
 from engine.runs.commands import send as send_command
 from engine.runs.launch import resume as resume_run
 from engine.runs.launch import start as start_run
+from engine.runs.status import ENDED, GONE, Status
 from engine.runs.store import Run, RunStore, load_model_file
 from engine.runs.watcher import Progress, RunWatcher
 
 __all__ = [
+    "ENDED",
     "EXPERIMENT",
+    "GONE",
+    "Status",
     "LIVE",
     "NOT_RESPONDING",
     "BatchEnd",

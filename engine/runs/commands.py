@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.runs.status import Status
 from engine.errors import RunError
 from engine.runs import events as ev
 from engine.runs import folder as F
@@ -93,7 +94,7 @@ def post(run_dir: str | os.PathLike[str], command: str, value: Any = None, force
     status = F.live_status(meta, path)
     if status not in F.LIVE:
         epochs = int(meta.get("epochs", 0) or 0) if isinstance(meta.get("epochs", 0), int) else 0
-        fix = f"Continue it with `kerminal train --resume {path.name} --epochs N`." if status != "failed" else "Fix the cause in its message and train again."
+        fix = f"Continue it with `kerminal train --resume {path.name} --epochs N`." if status != Status.FAILED else "Fix the cause in its message and train again."
         raise RunError(f"Run {path.name} is {status} ({epochs} epoch{'s' if epochs != 1 else ''} done): there is no live run to steer.", fix)
     channel = path / F.COMMANDS
     cid = f"{time.time_ns()}-{os.getpid()}"
@@ -166,7 +167,7 @@ def send(run_dir: str | os.PathLike[str], command: str, value: Any = None, wait:
         if now >= next_check:
             next_check = now + 1.0
             meta = F.read_meta(path)
-            status = F.live_status(meta, path) if meta else "missing"
+            status = F.live_status(meta, path) if meta else Status.MISSING
             if status not in F.LIVE:
                 with contextlib.suppress(OSError):  # taken meanwhile, or the folder is gone
                     (path / F.COMMANDS / f"{cid}.json").unlink()

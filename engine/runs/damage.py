@@ -17,9 +17,10 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from engine.runs.status import Status
 from engine.errors import RunError
 
-DAMAGED = "damaged"  # RunInfo.status of a run whose folder could not be read
+DAMAGED = Status.DAMAGED  # RunInfo.status of a run whose folder could not be read
 MAX_EPOCHS = 1_000_000  # as many epochs as history.csv's cap holds; more is not a real run
 MAX_PID = 2**22  # Linux's pid_max ceiling
 FIX = "The run is damaged: delete it (`kerminal runs --delete ID`) or train it again."

@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import RunError
 from engine.experiment import Experiment, atomic_write_text
 from engine.runs import safe
+from engine.runs.status import LIVE as LIVE  # re-exported: folder.LIVE is what readers import
+from engine.runs.status import RECORDED_LIVE, Status
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -57,9 +59,7 @@ DEFAULT_RUNS_DIR = "runs"
 # lock and its heartbeat (live_status): "interrupted" when no process holds the lock, "not
 # responding" while one holds it but has not beaten for HEARTBEAT_STALE_S (stopped,
 # swapped out, a paused machine): still live, never resumed by another process.
-RECORDED_LIVE = ("starting", "running", "paused")
-NOT_RESPONDING = "not responding"
-LIVE = (*RECORDED_LIVE, NOT_RESPONDING)
+NOT_RESPONDING = Status.NOT_RESPONDING
 HEARTBEAT_S = 2.0
 HEARTBEAT_STALE_S = 15.0
 HOST = socket.gethostname()  # metrics.json names the machine a run trains on
@@ -405,7 +405,7 @@ def read_info(path: Path) -> RunInfo:
 
 def _never_started(raw: dict[str, Any], status: str) -> str:
     """Why a run reads "failed" though its file says "starting": its process is gone."""
-    if status == "failed" and raw.get("status") == "starting":
+    if status == Status.FAILED and raw.get("status") == Status.STARTING:
         return f"its training process ended before training started; {PROCESS_LOG} in the run folder says why."
     return ""
 
@@ -461,7 +461,7 @@ def live_status(raw: dict[str, Any], path: str | os.PathLike[str] | None = None,
         gone = stale
     if not gone:
         return status
-    return "failed" if status == "starting" and not raw.get("epochs") else "interrupted"
+    return Status.FAILED if status == Status.STARTING and not raw.get("epochs") else Status.INTERRUPTED
 
 
 def elsewhere(raw: dict[str, Any], now: float | None = None) -> bool:

@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from engine.runs.status import Status
 from engine.errors import RunError
 from engine.experiment import Experiment
 from engine.runs import folder as F
@@ -48,14 +49,14 @@ def start(exp: Experiment, runs_dir: str | os.PathLike[str], epochs: int | None 
     """A new detached run of `exp`; returns its folder at once."""
     writer = RunWriter.create(runs_dir, exp)
     created = time.strftime("%Y-%m-%dT%H:%M:%S")
-    meta = {"kerminal_run": F.FORMAT, "name": exp.name, "preset": exp.preset, "created": created, "status": "starting", "message": "", "epochs": 0, "target": int(epochs or exp.fit.epochs)}
+    meta = {"kerminal_run": F.FORMAT, "name": exp.name, "preset": exp.preset, "created": created, "status": Status.STARTING, "message": "", "epochs": 0, "target": int(epochs or exp.fit.epochs)}
     try:
         writer.metrics(meta, pid=0)  # the started process writes its own pid
         _hand_over(writer, ["--into", str(writer.path), *(["--epochs", str(epochs)] if epochs else [])])
     except (OSError, RunError) as exc:
         err = exc if isinstance(exc, RunError) else F.disk_error(exc, writer.path / F.METRICS)
         with contextlib.suppress(OSError):  # a full disk: the error itself says why
-            writer.metrics({**meta, "status": "failed", "message": str(err)})
+            writer.metrics({**meta, "status": Status.FAILED, "message": str(err)})
         writer.close()
         raise err from None
     return writer.path
@@ -74,7 +75,7 @@ def resume(run_dir: str | os.PathLike[str], epochs: int | None = None, force: bo
     writer = RunWriter.take(path, force=force)
     before = {"status": status, "message": meta.get("message", "")}
     try:
-        writer.metrics({**meta, "status": "starting", "before": before, "target": int(meta.get("epochs", 0) or 0) + int(epochs or 0)}, pid=0)
+        writer.metrics({**meta, "status": Status.STARTING, "before": before, "target": int(meta.get("epochs", 0) or 0) + int(epochs or 0)}, pid=0)
         _hand_over(writer, ["--resume", str(path), "--handed-over", *(["--epochs", str(epochs)] if epochs else [])])
     except (OSError, RunError) as exc:
         with contextlib.suppress(OSError):

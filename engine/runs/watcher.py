@@ -18,20 +18,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.runs.status import ENDED, GONE, Status
 from engine.errors import RunError
 from engine.runs import events as ev
 from engine.runs import folder as F
 from engine.runs.damage import check_meta
 
 ETA_MIN_STEPS = 5  # before this many steps of the first epoch, the ETA is only "estimating"
-TERMINAL_STATUS = {ev.Finished: "finished", ev.Stopped: "stopped", ev.Failed: "failed"}
+TERMINAL_STATUS = {ev.Finished: Status.FINISHED, ev.Stopped: Status.STOPPED, ev.Failed: Status.FAILED}
 
 
 @dataclass
 class Progress:
     """Everything a view shows about a run, folded from its events."""
 
-    status: str = "starting"  # starting|running|paused|not responding|finished|stopped|failed|interrupted|missing
+    status: str = Status.STARTING  # a Status (engine/runs/status.py)
     started: ev.Started | None = None
     target: int = 0  # the epoch the run trains to
     epochs: int = 0  # whole epochs done
@@ -64,7 +65,7 @@ class Progress:
         now = time.monotonic() if now is None else now
         if isinstance(event, ev.Started):
             self.started, self.target, self.epochs = event, event.epochs, event.initial_epoch
-            self.status, self.end, self.message = "running", None, ""
+            self.status, self.end, self.message = Status.RUNNING, None, ""
             self.steps, self.epoch, self.step, self.trace = event.steps_per_epoch, 0, 0, {}
             self.eta_s = None
             self._epoch_t0, self._steps_at_t0 = now, 0
@@ -90,9 +91,9 @@ class Progress:
                 self.probes, self.probes_epoch = event.probes, event.epoch
         elif isinstance(event, ev.Steered):
             if event.ok and event.command == "pause":
-                self.status = "paused"
-            elif event.ok and event.command == "resume" and self.status == "paused":
-                self.status = "running"
+                self.status = Status.PAUSED
+            elif event.ok and event.command == "resume" and self.status == Status.PAUSED:
+                self.status = Status.RUNNING
             elif event.ok and event.command == "lr" and event.value is not None:
                 self.learning_rates.append((max(event.epoch - 1, 0) + (event.step / self.steps if self.steps else 0.0), float(event.value)))
             elif event.ok and event.command == "more" and event.value:
@@ -135,7 +136,7 @@ class RunWatcher:
 
     def poll(self, now: float | None = None) -> list[ev.Event]:
         now = time.monotonic() if now is None else now
-        if self.progress.status == "missing":
+        if self.progress.status == Status.MISSING:
             return []
         start = self.offset
         try:
@@ -175,7 +176,7 @@ class RunWatcher:
     def _check_alive(self) -> None:
         p = self.progress
         if not self.path.is_dir():
-            p.status, p.message = "missing", f"the run folder {self.path} was deleted."
+            p.status, p.message = Status.MISSING, f"the run folder {self.path} was deleted."
             return
         try:
             mtime = (self.path / F.METRICS).stat().st_mtime
@@ -198,13 +199,13 @@ class RunWatcher:
             if p.status != F.NOT_RESPONDING:
                 p.message = f"the training process is not responding (no heartbeat for over {F.HEARTBEAT_STALE_S:.0f} s: stopped, swapped out, or its machine paused); it still holds the run, which goes on when it wakes."
             p.status = F.NOT_RESPONDING
-        elif status == "interrupted" and p.end is None:
-            if p.status != "interrupted":
+        elif status == Status.INTERRUPTED and p.end is None:
+            if p.status != Status.INTERRUPTED:
                 p.message = "the training process is gone (killed, or its machine went down); the finished epochs are kept."
-            p.status = "interrupted"
-        elif status in ("running", "paused") and p.end is None and p.status in F.LIVE:
+            p.status = Status.INTERRUPTED
+        elif status in (Status.RUNNING, Status.PAUSED) and p.end is None and p.status in F.LIVE:
             p.status = status
-        elif status in ("finished", "stopped", "failed") and p.end is None:
+        elif status in ENDED and p.end is None:
             p.status, p.message = status, str(self.meta.get("message", "") or "")
 
     def wait(self, interval: float = 0.25, timeout: float | None = None) -> Progress:
@@ -212,7 +213,7 @@ class RunWatcher:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             self.poll()
-            if not self.behind and not self.progress.live and (self.progress.end is not None or self.progress.status in ("interrupted", "missing")):
+            if not self.behind and not self.progress.live and (self.progress.end is not None or self.progress.status in GONE):
                 return self.progress
             if deadline is not None and time.monotonic() > deadline:
                 return self.progress

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from engine.runs.status import Status
 from engine.runs import events as ev
 from engine.runs import folder as F
 from engine.runs.writer import RunWriter
@@ -56,7 +57,7 @@ class RunState:
             **self.info,
             "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
             # an epoch that ends while the run is paused must not write "running" over "paused"
-            "status": "paused" if self.status == "running" and self.control.paused else self.status,
+            "status": Status.PAUSED if self.status == Status.RUNNING and self.control.paused else self.status,
             "message": message,
             "epochs": self.epochs_done,
             "target": self.target,

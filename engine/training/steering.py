@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 
+from engine.runs.status import Status
 from engine.runs import events as ev
 from engine.runs.commands import Command, Inbox
 from engine.training.state import RunState
@@ -51,14 +52,14 @@ class Steering:
                 answer(False, f"already paused at {where}.")
             else:
                 control.pause()
-                state.writer.beat("paused")
+                state.writer.beat(Status.PAUSED)
                 answer(True, f"paused at {where}.")
         elif command.command == "resume":
             if not control.paused:
                 answer(False, "the run is not paused.")
             else:
                 control.resume()
-                state.writer.beat("running")
+                state.writer.beat(Status.RUNNING)
                 answer(True, f"resumed at {where}.")
         elif command.command == "lr":
             if control.paused:  # no batch runs until `resume`: answer now, log it when applied

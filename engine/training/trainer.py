@@ -29,6 +29,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from engine.runs.status import Status
 from engine.dataset import Dataset
 from engine.errors import KerminalError, TrainingError
 from engine.experiment import Experiment
@@ -214,7 +215,7 @@ class Trainer:
         best = meta.get("best") or {}
         t.best_value = best.get("value")
         t.best_epoch = int(best.get("epoch") or 0)
-        t.status = str(meta.get("status", "stopped"))
+        t.status = str(meta.get("status", Status.STOPPED))
         return t
 
     # ---- events -----------------------------------------------------------------------------
@@ -233,7 +234,7 @@ class Trainer:
         run exactly as it was."""
         message = str(exc)
         if record:
-            self.status = "failed"
+            self.status = Status.FAILED
             if self.writer is not None:
                 try:
                     self.state.record(message)
@@ -431,7 +432,7 @@ class Trainer:
         state.nan_at, state.stopped_by_control, state.steps_done, state.closing = None, False, 0, False
         initial = self.epochs_done
         state.target = initial + n
-        self.status = "running"
+        self.status = Status.RUNNING
         try:
             state.record()
         except OSError as exc:
@@ -484,7 +485,7 @@ class Trainer:
             except KerminalError as exc:
                 raise self._fail(exc) from None
             except KeyboardInterrupt:  # no SIGINT handler (the CLI installs one): keep the record true
-                self.status = "stopped"
+                self.status = Status.STOPPED
                 state.record("interrupted (KeyboardInterrupt).")
                 self._emit(ev.Stopped(str(self.run_dir), self.epochs_done, self._last_metrics(), "interrupted (KeyboardInterrupt)."))
                 raise
@@ -519,7 +520,7 @@ class Trainer:
         except KerminalError as exc:
             raise self._fail(exc) from None
         if partial is not None or state.stopped_by_control:
-            self.status = "stopped"
+            self.status = Status.STOPPED
             message = self.control.reason or "stopped on request."
             step = steps_of = part = 0
             if partial is not None:
@@ -528,7 +529,7 @@ class Trainer:
             state.record(message)
             self._emit(ev.Stopped(str(self.run_dir), self.epochs_done, metrics, message, part, step, steps_of))
         else:
-            self.status = "finished"
+            self.status = Status.FINISHED
             message = ""
             if early_stopped:
                 # Keras's EarlyStopping starts afresh in every fit call: say which epochs it

@@ -5,6 +5,7 @@ saved run's best or last model (Ctrl+R); the model line says which one answers."
 
 from __future__ import annotations
 
+from engine.runs import Status
 from typing import Any
 
 from rich.text import Text
@@ -168,7 +169,7 @@ class PredictPane(Pane):
         from engine.training import RunStore
 
         try:
-            runs = [r for r in RunStore(self.kapp.runs_dir).list() if r.status != "damaged"]  # nothing to predict with
+            runs = [r for r in RunStore(self.kapp.runs_dir).list() if r.status != Status.DAMAGED]  # nothing to predict with
         except Exception as exc:
             self.notify(str(exc), title="Runs", severity="error")
             return

@@ -17,8 +17,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
+from engine.runs import LIVE, Status
 from engine import KerminalError
-from engine.runs import LIVE
 from tui.dialogs import ConfirmDialog, TextPrompt
 from tui.messages import EvaluationReady
 from tui.panes.base import Pane
@@ -27,7 +27,6 @@ from tui.plain import plain, printable
 from tui.widgets.curves import CurvePlot
 
 LIVE_S = 2.0  # live runs' rows are refreshed this often
-DAMAGED = "damaged"  # RunStore.list's status for a run whose folder cannot be read
 
 
 def evaluation_renderable(evaluation: Any) -> Table:
@@ -130,7 +129,7 @@ class RunsPane(Pane):
         rows = []
         for r in self.runs:
             best = "" if r.best_value is None else f"{'' if one else r.monitor + ' '}{r.best_value:.4f} (ep {r.best_epoch})"
-            data = damage_reason(r) if r.status == DAMAGED else r.data  # a damaged run says why in the row
+            data = damage_reason(r) if r.status == Status.DAMAGED else r.data  # a damaged run says why in the row
             cells = {"id": r.id, "status": r.status, "epochs": _epochs(r), "best": best, "data": data, "preset": r.preset or r.name, "date": r.created.replace("T", " ")[:16]}
             rows.append({key: printable(value) for key, value in cells.items()})  # widths of what is shown
         headers = {"id": "run", "status": "status", "epochs": "epochs", "best": f"best {one}".strip(), "data": "data", "preset": "preset", "date": "date"}
@@ -145,7 +144,7 @@ class RunsPane(Pane):
         if self.runs:
             table.move_cursor(row=min(max(keep, 0), len(self.runs) - 1))
         count = f"{len(self.runs)} run(s)" if self.runs else "no runs yet: train one in the Train pane (3)"
-        damaged = sum(r.status == DAMAGED for r in self.runs)
+        damaged = sum(r.status == Status.DAMAGED for r in self.runs)
         if damaged:
             count += f", {damaged} damaged (highlight one to see why)"
         self.query_one("#runs-summary", Static).update(plain(f"Runs in {root}: {count}"))
@@ -206,7 +205,7 @@ class RunsPane(Pane):
         run = self.selected()
         if run is None:
             return
-        if run.status == DAMAGED:  # nothing of it can be read: the detail says why
+        if run.status == Status.DAMAGED:  # nothing of it can be read: the detail says why
             self._clear_detail()
             self._show_eval(Text(f"Run {run.id} is damaged: {run.message}", style="red"))
             return
@@ -388,7 +387,7 @@ def column_widths(headers: dict[str, str], rows: list[dict[str, str]], width: in
     never below its minimum; the date, then the preset, then the data go when even that does
     not fit)."""
     natural = {k: max([len(headers[k]), *(len(r[k]) for r in rows)]) for k in headers}
-    natural["status"] = max(natural["status"], len("interrupted"))  # a live row's status may grow
+    natural["status"] = max(natural["status"], len(Status.INTERRUPTED))  # a live row's status may grow
     room = width - 2  # the vertical scrollbar
     whole = {k: natural[k] for k in WHOLE}
     room -= sum(w + 2 for w in whole.values())  # each cell has a column of padding either side

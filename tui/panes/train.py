@@ -24,9 +24,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, RichLog, Static
 
+from engine.runs import GONE, LIVE, Status
 from engine import KerminalError
 from engine import Experiment
-from engine.runs import LIVE
 from tui.dialogs import Field, TextPrompt, push_form
 from tui.panes.base import Pane
 from tui.widgets.curves import CurvePlot
@@ -120,7 +120,7 @@ class TrainPane(Pane):
 
     @property
     def paused(self) -> bool:
-        return self.training and self.watcher.progress.status == "paused"
+        return self.training and self.watcher.progress.status == Status.PAUSED
 
     @property
     def history(self) -> dict[str, list[float]]:
@@ -245,8 +245,8 @@ class TrainPane(Pane):
             self.notify(str(exc), title="Train", severity="error", timeout=10)
             return
         p = w.progress
-        p.status, p.end, p.message = "starting", None, ""
-        self._seen_live, self._last_status = True, "starting"
+        p.status, p.end, p.message = Status.STARTING, None, ""
+        self._seen_live, self._last_status = True, Status.STARTING
         self.started_here[w.path] = self._pid(w.path)
         self._log(plain(f"continuing run {w.id} for {n} more epoch(s)…", style="dim"))
         self.refresh_bindings()
@@ -368,7 +368,7 @@ class TrainPane(Pane):
         if p.status != self._last_status:
             was = self._last_status
             self._last_status = p.status
-            if p.status in ("interrupted", "missing") and was:
+            if p.status in GONE and was:
                 self._log(plain(f"run {w.id} is {p.status}: {p.message}", style="bold red"))
                 self.notify(f"Run {w.id} is {p.status}: {p.message}", title="Train", severity="error", timeout=10)
             self.refresh_bindings()
@@ -437,7 +437,7 @@ class TrainPane(Pane):
         bar = self.query_one("#train-progress", ProgressBar)
         steps = max(p.steps, 1)
         total = max(p.target, 1) * steps
-        done = total if p.status == "finished" else min(round(p.x * steps), total)
+        done = total if p.status == Status.FINISHED else min(round(p.x * steps), total)
         if bar.total != total:
             bar.update(total=total, progress=done)
         elif round(100 * done / total) != round(100 * (bar.progress or 0) / total):
@@ -503,11 +503,11 @@ def _status_line(p: Any, width: int = 1000) -> str:
 def _status_variants(p: Any) -> list[str]:
     from engine.training import format_duration
 
-    if p.status == "starting":
+    if p.status == Status.STARTING:
         return ["starting (loading data, building the model)…", "starting…"]
-    if p.status == "paused":
+    if p.status == Status.PAUSED:
         return [f"paused at epoch {p.epoch} step {p.step}/{p.steps} · space resumes", f"paused · ep {p.epoch} {p.step}/{p.steps} · space resumes", f"paused · ep {p.epoch} {p.step}/{p.steps}"]
-    if p.status == "running":
+    if p.status == Status.RUNNING:
         if not p.epoch:
             return [f"epoch {p.epochs + 1}/{p.target} · building the model…", f"ep {p.epochs + 1}/{p.target} · building…"]
         eta = "ETA estimating…" if p.eta_s is None else f"ETA {format_duration(p.eta_s)}"
@@ -517,13 +517,13 @@ def _status_variants(p: Any) -> list[str]:
         eta_short = "ETA …" if p.eta_s is None else eta
         out += [f"{where} · {eta}", f"{short} · {eta_short}" + (f" · {rate}/s" if rate else ""), f"{short} · {eta_short}"]
         return out
-    if p.status in ("finished", "stopped"):
+    if p.status in (Status.FINISHED, Status.STOPPED):
         return [f"{p.status} after {p.epochs} epoch{'s' if p.epochs != 1 else ''} · m continues it"]
-    if p.status == "failed":
+    if p.status == Status.FAILED:
         return ["failed: see the log"]
-    if p.status == "not responding":
+    if p.status == Status.NOT_RESPONDING:
         return [f"not responding at epoch {p.epoch} step {p.step}/{p.steps}: no heartbeat (stopped, or its machine paused) · x stops it when it wakes", f"not responding · ep {p.epoch} {p.step}/{p.steps} · no heartbeat", "not responding (no heartbeat)"]
-    if p.status == "interrupted":
+    if p.status == Status.INTERRUPTED:
         n = f"{p.epochs} epoch{'s' if p.epochs != 1 else ''}"
         return [f"interrupted after {n}: its process is gone · m continues it", f"interrupted after {n} (process gone) · m continues", f"interrupted after {n} · m continues"]
     return [f"{p.status}: {p.message}"]
