@@ -19,9 +19,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Select, Static
 
-from engine import CLEANERS, SIDES, SOURCES, TABLE_FORMATS, VECTORIZE_KINDS, Experiment
+from engine import CLEANERS, SETTINGS, SOURCES, TABLE_FORMATS, Experiment, ExperimentError, Setting, check_experiment
 from tui.dialogs import Field, FilePicker, FormDialog, push_form
 from tui.errors import error_text
+from tui.forms import apply_spec_form, field_name, form_problem, spec_fields
 from tui.messages import VectorizerView
 from tui.panes.base import Pane
 from tui.widgets.curves import Histogram
@@ -29,21 +30,15 @@ from tui.widgets.curves import Histogram
 PREVIEW_ROWS = 12
 # "" lists files without an extension too (the UCI SMS file is `SMSSpamCollection`).
 TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".json", ".parquet", ".pq", ".txt", "")
-# Which options each source uses (the rest are hidden in the form).
-SOURCE_FIELDS = {
-    "sample": {"clean"},
-    "reber": {"size"},
-    "embedded-reber": {"size"},
-    "csv": {"path", "text", "label", "format", "header", "quotes", "clean"},
-    "per-class": {"path", "files", "text", "format", "header", "quotes", "clean"},
-    "folder": {"path", "clean", "merge_test", "validation_from_test"},
-    "keras": {"name", "clean", "merge_test", "validation_from_test"},
-}
-COMMON_FIELDS = {"source", "validation", "test", "seed", "limit", "validation_limit", "test_limit"}
+# Which options each source uses (the rest are hidden in the form), from the declarations.
+_DATA = [s for s in SETTINGS if s.path.startswith("data.")]
+SOURCE_FIELDS = {source: {field_name(s.path) for s in _DATA if source in s.sources} for source in SOURCES}
+COMMON_FIELDS = {field_name(s.path) for s in _DATA if not s.sources}
 # data.header / data.quotes (None = sniffed / by format) as the form's choices, and back.
 TRISTATE = {None: "auto", True: "yes", False: "no"}
 TABLE_FIELDS = ("format", "header", "quotes")
 DATA_DIALOG = "data-source"  # the installed Data source dialog's screen name
+_LENGTH: Setting = next(s for s in SETTINGS if s.path == "vectorize.length")
 
 
 def token_lengths(texts: list[str], chars: bool, limit: int = 5000) -> list[int]:
@@ -220,10 +215,10 @@ class DataDialog(FormDialog):
             self.files(values.get("files") or "")
         except ValueError as exc:
             return str(exc)
-        if (values["validation"] or 0) + (values["test"] or 0) >= 1:
-            return "validation + test must leave rows for training (their sum is >= 1)."
-        if values.get("merge_test") and values.get("validation_from_test") and source in ("folder", "keras"):
-            return "Merging the test split and validating on it exclude each other: switch one off."
+        try:  # the file's own checks and rules, with their messages
+            check_experiment(self.apply(self.exp, values))
+        except ExperimentError as exc:
+            return f"{exc.problem} {exc.fix}".strip()
         return ""
 
     @staticmethod
@@ -278,16 +273,12 @@ class DataDialog(FormDialog):
         return new
 
 
+# The vectorizer dialog's settings, in order; each shows only for the kinds it applies to.
+VECTORIZE_PATHS = tuple(p for p in (s.path for s in SETTINGS) if p.startswith("vectorize."))
+
+
 def vectorize_fields(exp: Experiment) -> list[Field]:
-    v = exp.vectorize
-    return [
-        Field("kind", "choice", v.kind, "words", VECTORIZE_KINDS, help="words: a vocabulary of words · chars: one symbol per step, one-hot (grammar strings)", optional=False),
-        Field("max_tokens", "int", v.max_tokens, 10000, min=3, help="words: vocabulary size, padding and out-of-vocabulary ids included", optional=False),
-        Field("length", "int", v.length, 200, min=1, help="tokens (or characters) per example after padding/truncation", optional=False),
-        Field("padding", "choice", v.padding, "pre", SIDES, help="pad at the front (pre, as the tutorials) or the back", optional=False),
-        Field("truncation", "choice", v.truncation, "pre", SIDES, help="cut long examples at the front (pre) or the back", optional=False),
-        Field("alphabet", "str", v.alphabet, "", help="chars: the symbols in one-hot order (empty = learn from the training data)"),
-    ]
+    return spec_fields(exp, VECTORIZE_PATHS)
 
 
 class DataPane(Pane):
@@ -295,7 +286,7 @@ class DataPane(Pane):
     BINDINGS = [
         Binding("o", "source", "Source…", tooltip="Choose the data source and its options."),
         Binding("b", "browse", "Browse…", tooltip="Pick the data file or folder in a file picker."),
-        Binding("v", "vectorizer", "Vectorizer…", tooltip="Vocabulary size, sequence length, padding."),
+        Binding("v", "vectorizer", "Vectorizer…", tooltip="Kind (words, chars, n-grams), vocabulary size, length and padding, n-gram size and weights."),
         Binding("n", "next_example", "Next example", tooltip="Show the vectorizer's view of the next example."),
         Binding("r", "reload", "Reload", tooltip="Load the data again."),
     ]
@@ -338,7 +329,10 @@ class DataPane(Pane):
         bits.append(f"split val {d.split.validation:g} test {d.split.test:g} seed {d.split.seed}")
         if d.limit:
             bits.append(f"limit {d.limit}")
-        vec = f"{v.kind}, length {v.length}, {v.padding}-pad" + (f", vocabulary {v.max_tokens}" if v.kind == "words" else "")
+        if v.kind == "ngrams":  # a bag of n-grams: no length, no padding
+            vec = f"ngrams up to {v.ngrams}, {v.output_mode}, vocabulary {v.max_tokens}"
+        else:
+            vec = f"{v.kind}, length {v.length}, {v.padding}-pad" + (f", vocabulary {v.max_tokens}" if v.kind == "words" else "")
         self.query_one("#data-summary", Static).update(f"Source: {' · '.join(bits)}\nVectorizer: {vec}")
 
     def dataset_changed(self) -> None:
@@ -398,7 +392,8 @@ class DataPane(Pane):
             lines.append(f"{stats.unit}/example: p50 {stats.length_p50:,} · p90 {stats.length_p90:,}\n  p99 {stats.length_p99:,} · max {stats.length_max:,}\n")
             # Short lines: at 80 columns this column is 38 wide, and a wrapped line pushed
             # the out-of-vocabulary rate below the fold.
-            lines.append(f"length {v.length:,} cuts {stats.truncated_rate:.1%} of examples\n")
+            if _LENGTH.applies(app.experiment.data.source, v.kind):  # n-grams have no length
+                lines.append(f"length {v.length:,} cuts {stats.truncated_rate:.1%} of examples\n")
             lines.append(f"vocabulary: {stats.vocab_size:,} distinct {stats.unit}")
             if stats.unit == "words":
                 val = f" (val {stats.oov_rate_validation:.1%})" if stats.oov_rate_validation is not None else ""
@@ -500,14 +495,10 @@ class DataPane(Pane):
         exp = self.kapp.experiment
 
         def done(values: dict[str, Any] | None) -> None:
-            if values is None:
-                return
-            new = exp.copy()
-            for key, value in values.items():
-                setattr(new.vectorize, key, value if value is not None else "")
-            self.kapp.set_experiment(new, "change the vectorizer")
+            if values is not None:
+                self.kapp.set_experiment(apply_spec_form(exp, VECTORIZE_PATHS, values), "change the vectorizer")
 
-        push_form(self.app, "vectorizer", "Vectorizer", vectorize_fields(exp), done)
+        push_form(self.app, "vectorizer", "Vectorizer", vectorize_fields(exp), done, check=lambda values: form_problem(exp, VECTORIZE_PATHS, values))
 
     def action_next_example(self) -> None:
         self.example_index += 1
