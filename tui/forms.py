@@ -22,6 +22,9 @@ def field_name(path: str) -> str:
 def spec_field(s: Setting, exp: Experiment, paths: tuple[str, ...]) -> Field:
     value = get_setting(exp, s.path)
     hint = s.type_name
+    if hint == "list[str]" and not s.choices:  # compile.metrics: one line, comma-separated
+        text = ", ".join(value)
+        return Field(field_name(s.path), "str", text, ", ".join(s.default), help=f"{s.help} (comma-separated)", optional=False, label=s.label or s.name)
     if s.choices or s.examples:
         kind = "choice"
     elif hint == "bool":
@@ -60,6 +63,8 @@ def apply_spec_form(exp: Experiment, paths: tuple[str, ...], values: dict[str, A
         name = field_name(path)
         if name in values:
             value = values[name]
+            if _BY_PATH[path].type_name == "list[str]" and isinstance(value, str):
+                value = [item.strip() for item in value.split(",") if item.strip()]
             set_setting(new, path, _BY_PATH[path].default if value is None else value)
     return new
 
