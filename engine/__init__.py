@@ -81,11 +81,11 @@ def get_setting(exp, path: str):
     return get(exp, path)
 
 
-def set_setting(exp, path: str, value) -> None:
+def set_setting(exp, path: str, value, rules: bool = True) -> None:
     """Set a setting by path, checked as the experiment file is (engine.spec.set)."""
     from engine.spec import set as set_
 
-    set_(exp, path, value)
+    set_(exp, path, value, rules)
 
 
 def cli_main(argv: list[str] | None = None) -> int:

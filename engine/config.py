@@ -160,6 +160,7 @@ class Setting:
     kinds: tuple[str, ...] = ()  # applies only for these vectorize.kind values (() = all)
     examples: tuple[str, ...] = ()  # usual values of a free string (offered, not enforced)
     label: str = ""  # a form's label ("" = the name with spaces)
+    zero: str = ""  # what 0 means, for a count whose 0 is "all" or "the default" (a form shows it empty)
     # An extra check of one value, raising ExperimentError (data.text's column positions).
     extra: Callable[[str, Any], None] | None = None
 
@@ -245,25 +246,25 @@ OWN_TEST_SPLIT = ("folder", "keras")  # sources with a test split of their own
 SEQUENCE_KINDS = ("words", "chars")  # vectorizers with a length, padded and truncated
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("data.source", "where the examples come from: sample (the shipped CSV), reber/embedded-reber (grammar strings), csv (a table file), per-class (one file per class), folder (one subfolder of .txt files per class), keras (IMDB or Reuters)", choices=SOURCES),
-    Setting("data.path", "the file or folder, relative to the experiment file", sources=("csv", "per-class", "folder")),
-    Setting("data.format", "the table's format; empty (auto) = by the extension, else sniffed from the content (delimiter , TAB ; |)", choices=TABLE_FORMATS, sources=TABLE_SOURCES),
-    Setting("data.header", "whether the first row names the columns; empty (auto) = sniffed; without one, columns are numbered 1, 2, ...", sources=TABLE_SOURCES, label="header row"),
-    Setting("data.quotes", 'whether "..." quotes fields; empty (auto) = yes for CSV, no for TSV', sources=TABLE_SOURCES, label="quoted fields"),
-    Setting("data.text", "the text column, by name or 1-based position; empty = guess (the longest string column)", sources=TABLE_SOURCES, extra=_column, label="text column"),
-    Setting("data.label", "the label column, by name or 1-based position; empty = guess (the column with the fewest values)", sources=("csv",), extra=_column, label="label column"),
-    Setting("data.files", "per-class: class name -> file, e.g. fake = Fake.csv, true = True.csv", sources=("per-class",)),
+    Setting("data.source", "sample: the shipped CSV · reber/embedded-reber: grammar strings · csv: a table file · per-class: one file per class · folder: one subfolder of .txt files per class · keras: IMDB or Reuters", choices=SOURCES),
+    Setting("data.path", "file or folder (relative to the experiment file)", sources=("csv", "per-class", "folder")),
+    Setting("data.format", "auto: by the extension, else sniffed from the content (delimiter , TAB ; |)", choices=TABLE_FORMATS, sources=TABLE_SOURCES),
+    Setting("data.header", "whether the first row names the columns; auto: sniffed (a first row whose label recurs below is data); without one, columns are numbered 1, 2, ...", sources=TABLE_SOURCES, label="header row"),
+    Setting("data.quotes", 'whether "..." quotes fields; auto: yes for CSV, no for TSV (a message may start with an unbalanced ")', sources=TABLE_SOURCES, label="quoted fields"),
+    Setting("data.text", "the text column, by name or by position for a file without a header ((guess) = the longest string column)", sources=TABLE_SOURCES, extra=_column, label="text column"),
+    Setting("data.label", "the label column, by name or position ((guess) = the column with the fewest values)", sources=("csv",), extra=_column, label="label column"),
+    Setting("data.files", "per-class: class=file pairs, e.g. fake=Fake.csv, true=True.csv", sources=("per-class",)),
     Setting("data.name", "which Keras dataset (downloaded once by Keras)", sources=("keras",), examples=("imdb", "reuters")),
-    Setting("data.size", "grammar strings to generate (0 = the default)", low=0, unit="strings", sources=("reber", "embedded-reber")),
+    Setting("data.size", "grammar strings to generate", low=0, unit="strings", sources=("reber", "embedded-reber"), zero="the default"),
     Setting("data.clean", "cleaning steps applied to every text", choices=CLEANERS, sources=("sample", *TABLE_SOURCES, *OWN_TEST_SPLIT)),
     Setting("data.split.validation", "fraction of rows held out for validation", low=0.0, high=0.95, unit="fraction", label="validation fraction"),
     Setting("data.split.test", "fraction of rows held out for testing", low=0.0, high=0.95, unit="fraction", label="test fraction"),
     Setting("data.split.seed", "seed of the shuffle and split"),
-    Setting("data.split.merge_test", "pool the source's own test split with its training rows, then split by the fractions above", sources=OWN_TEST_SPLIT, label="merge its own test split"),
-    Setting("data.split.validation_from_test", "validate on the source's own test split instead of training rows", sources=OWN_TEST_SPLIT, label="validate on its own test split"),
-    Setting("data.limit", "rows per split to keep (0 = all)", low=0, unit="rows"),
-    Setting("data.validation_limit", "rows of the validation split to keep (0 = as data.limit)", low=0, unit="rows", label="validation limit"),
-    Setting("data.test_limit", "rows of the test split to keep (0 = as data.limit)", low=0, unit="rows", label="test limit"),
+    Setting("data.split.merge_test", "pool the source's own test split (test/ folder, Keras's test set) with its training rows, then split by the fractions above, as seed 003 does", sources=OWN_TEST_SPLIT, label="merge its own test split"),
+    Setting("data.split.validation_from_test", "validate on the source's own test split (its first rows after the shuffle) instead of training rows, as seed 002 does", sources=OWN_TEST_SPLIT, label="validate on its own test split"),
+    Setting("data.limit", "rows per split to keep", low=0, unit="rows", zero="all"),
+    Setting("data.validation_limit", "rows of the validation split to keep", low=0, unit="rows", label="validation limit", zero="as data.limit"),
+    Setting("data.test_limit", "rows of the test split to keep", low=0, unit="rows", label="test limit", zero="as data.limit"),
     Setting("vectorize.kind", "words: a vocabulary of words, one id per step · chars: one symbol per step, one-hot (grammar strings) · ngrams: a bag of word n-grams, one TF-IDF (or count) vector per text", choices=VECTORIZE_KINDS),
     Setting("vectorize.max_tokens", "vocabulary size (words: padding and out-of-vocabulary ids included; ngrams: the vector's width)", low=3, unit="tokens", kinds=("words", "ngrams"), label="max tokens"),
     Setting("vectorize.length", "tokens (or characters) per example after padding/truncation", low=1, unit="steps", kinds=SEQUENCE_KINDS),
@@ -390,6 +391,8 @@ def _load_layers(raw: Any) -> list[LayerSpec]:
 def convert(hint: Any, value: Any, path: str) -> Any:
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in typing.get_args(hint):  # unset (spec.set; TOML has no null)
+            return None
         options = [a for a in typing.get_args(hint) if a is not type(None)]
         for option in options:  # the first option the value already is (bool is no int here)
             if isinstance(value, option) and not (option is int and isinstance(value, bool)):

@@ -59,9 +59,10 @@ def get(exp: Any, path: str) -> Any:
     return value
 
 
-def set(exp: Any, path: str, value: Any) -> None:  # noqa: A001 - spec.set, as sweeps say it
+def set(exp: Any, path: str, value: Any, rules: bool = True) -> None:  # noqa: A001 - spec.set, as sweeps say it
     """Set the value at `path` in place, checked as the experiment file checks it (its type,
-    its choices or range, then the rules across settings); nothing changes on an error."""
+    its choices or range, then the rules across settings); nothing changes on an error.
+    `rules=False` leaves the rules to a `check` once several settings are set (a form)."""
     if path.startswith("layers."):
         layer, name = _layer(exp, path)
         problem = check_param(layer.type, name, value)
@@ -78,6 +79,8 @@ def set(exp: Any, path: str, value: Any) -> None:  # noqa: A001 - spec.set, as s
         owner = getattr(owner, part)
     before = getattr(owner, name)
     setattr(owner, name, value)
+    if not rules:
+        return
     try:
         for rule in RULES:
             rule.check(exp)
@@ -113,7 +116,7 @@ def describe(s: Setting) -> dict[str, Any]:
         out["range"] = [s.low, s.high]
     if s.unit:
         out["unit"] = s.unit
-    out["help"] = s.help
+    out["help"] = f"{s.help} (0 = {s.zero})" if s.zero else s.help
     out["applies_when"] = applies_when
     return out
 

@@ -48,6 +48,9 @@ def test_get_and_set_by_path_layers_included():
     assert spec.get(exp, "vectorize.ngrams") == 3 and exp.data.split.test == 0.0 and isinstance(exp.data.split.test, float)
     assert spec.get(exp, "layers.2.units") == 4 and spec.get(exp, "layers.2.activation") == "linear"
     assert spec.get(exp, "layers.1.type") == "Embedding"
+    spec.set(exp, "data.header", False)
+    spec.set(exp, "data.header", None)  # unset again: sniffed (a file leaves it out)
+    assert exp.data.header is None
 
 
 def test_an_unknown_path_lists_the_valid_ones_with_the_closest_first():

@@ -19,10 +19,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Select, Static
 
-from engine import CLEANERS, SETTINGS, SOURCES, TABLE_FORMATS, Experiment, ExperimentError, Setting, check_experiment
+from engine import SETTINGS, Experiment, Setting
 from tui.dialogs import Field, FilePicker, FormDialog, push_form
 from tui.errors import error_text
-from tui.forms import apply_spec_form, field_name, form_problem, spec_fields
+from tui.forms import AUTO, TRISTATE, apply_spec_form, form_problem, spec_fields
 from tui.messages import VectorizerView
 from tui.panes.base import Pane
 from tui.widgets.curves import Histogram
@@ -30,12 +30,6 @@ from tui.widgets.curves import Histogram
 PREVIEW_ROWS = 12
 # "" lists files without an extension too (the UCI SMS file is `SMSSpamCollection`).
 TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".json", ".parquet", ".pq", ".txt", "")
-# Which options each source uses (the rest are hidden in the form), from the declarations.
-_DATA = [s for s in SETTINGS if s.path.startswith("data.")]
-SOURCE_FIELDS = {source: {field_name(s.path) for s in _DATA if source in s.sources} for source in SOURCES}
-COMMON_FIELDS = {field_name(s.path) for s in _DATA if not s.sources}
-# data.header / data.quotes (None = sniffed / by format) as the form's choices, and back.
-TRISTATE = {None: "auto", True: "yes", False: "no"}
 TABLE_FIELDS = ("format", "header", "quotes")
 DATA_DIALOG = "data-source"  # the installed Data source dialog's screen name
 _LENGTH: Setting = next(s for s in SETTINGS if s.path == "vectorize.length")
@@ -55,30 +49,14 @@ def _stat(stats: Any, name: str, default: Any = None) -> Any:
     return getattr(stats, name, default)
 
 
+# The Data source dialog's settings, in the file's order; each shows only for the sources
+# it applies to, and one that does not apply to the chosen source is reset to its default.
+DATA_PATHS = tuple(s.path for s in SETTINGS if s.path.startswith("data."))
+
+
 def data_fields(exp: Experiment) -> list[Field]:
     """The Data source dialog's fields, with `exp`'s values."""
-    d = exp.data
-    return [
-        Field("source", "choice", d.source, "sample", SOURCES, help="sample: the shipped CSV · reber/embedded-reber: grammar strings · csv: a table file · per-class: one file per class · folder: one subfolder of .txt files per class · keras: IMDB or Reuters", optional=False),
-        Field("path", "str", d.path, "", help="file or folder (relative to the experiment file); Ctrl+B browses", optional=True),
-        Field("format", "choice", d.format or "auto", "auto", ("auto", *TABLE_FORMATS), help="auto: by the extension, else sniffed from the content (delimiter , TAB ; |)", optional=False),
-        Field("header", "choice", TRISTATE[d.header], "auto", tuple(TRISTATE.values()), help="whether the first row names the columns; auto: sniffed (a first row whose label recurs below is data); without one, columns are numbered 1, 2, ...", label="header row", optional=False),
-        Field("quotes", "choice", TRISTATE[d.quotes], "auto", tuple(TRISTATE.values()), help='whether "..." quotes fields; auto: yes for CSV, no for TSV (a message may start with an unbalanced ")', label="quoted fields", optional=False),
-        Field("text", "choice", d.text, "", ("", *([d.text] if d.text else [])), help="the text column, by name or by position for a file without a header ((guess) = the longest string column)", label="text column"),
-        Field("label", "choice", d.label, "", ("", *([d.label] if d.label else [])), help="the label column, by name or position ((guess) = the column with the fewest values)", label="label column"),
-        Field("files", "str", ", ".join(f"{k}={v}" for k, v in d.files.items()), "", help="per-class: class=file pairs, e.g. fake=Fake.csv, true=True.csv", label="files"),
-        Field("name", "choice", d.name or "imdb", "imdb", ("imdb", "reuters"), help="which Keras dataset (downloaded once by Keras)", optional=False),
-        Field("size", "int", d.size or None, 0, min=0, help="grammar strings to generate (empty = the default)"),
-        *[Field(f"clean_{c}", "bool", c in d.clean, False, help=f"cleaning step: {c}", label=f"clean: {c}") for c in CLEANERS],
-        Field("validation", "float", d.split.validation, 0.2, min=0.0, max=0.95, help="fraction of rows held out for validation", optional=False),
-        Field("test", "float", d.split.test, 0.0, min=0.0, max=0.95, help="fraction of rows held out for testing", optional=False),
-        Field("merge_test", "bool", d.split.merge_test, False, help="pool the source's own test split (test/ folder, Keras's test set) with its training rows, then split by the fractions above, as seed 003 does", label="merge its own test split"),
-        Field("seed", "int", d.split.seed, 42, help="seed of the shuffle and split", optional=False),
-        Field("validation_from_test", "bool", d.split.validation_from_test, False, help="validate on the source's own test split (its first rows after the shuffle) instead of training rows, as seed 002 does", label="validate on its own test split"),
-        Field("limit", "int", d.limit or None, 0, min=0, help="rows per split to keep (empty = all)"),
-        Field("validation_limit", "int", d.validation_limit or None, 0, min=0, help="rows of the validation split to keep (empty = as the limit above)", label="validation limit"),
-        Field("test_limit", "int", d.test_limit or None, 0, min=0, help="rows of the test split to keep (empty = as the limit above)", label="test limit"),
-    ]
+    return spec_fields(exp, DATA_PATHS)
 
 
 class DataDialog(FormDialog):
@@ -110,7 +88,6 @@ class DataDialog(FormDialog):
             select = self.field_widget(name)
             select.set_options(self._column_options([self.exp.data.text if name == "text" else self.exp.data.label]))
             select.value = (self.exp.data.text if name == "text" else self.exp.data.label) or ""
-        self._show_fields()
         self._read_columns()
 
     @staticmethod
@@ -119,16 +96,7 @@ class DataDialog(FormDialog):
         samples = samples or {}
         return [("(guess)", ""), *[(f"{c}: {samples[c]}" if c in samples else str(c), c) for c in columns if c != ""]]
 
-    def _show_fields(self) -> None:
-        source = self.field_widget("source").value
-        used = SOURCE_FIELDS.get(source, set()) | COMMON_FIELDS
-        for f in self.fields:
-            key = "clean" if f.name.startswith("clean_") else f.name
-            self.query_one(f"#field-{f.name}-box").display = key in used
-
     def field_changed(self, name: str) -> None:
-        if name == "source":
-            self._show_fields()
         if name in ("path", "source", *TABLE_FIELDS):
             self._read_columns()
 
@@ -144,7 +112,7 @@ class DataDialog(FormDialog):
         """data.format, data.header and data.quotes as the form has them now."""
         back = {v: k for k, v in TRISTATE.items()}
         fmt = self.field_widget("format").value
-        return ("" if fmt in ("auto", Select.BLANK) else fmt), back.get(self.field_widget("header").value), back.get(self.field_widget("quotes").value)
+        return ("" if fmt in (AUTO, Select.BLANK) else fmt), back.get(self.field_widget("header").value), back.get(self.field_widget("quotes").value)
 
     def _read_columns(self) -> None:
         """Offer the columns of the file the form names now: another file (or none) first
@@ -211,27 +179,7 @@ class DataDialog(FormDialog):
             return f"The {source} source needs a path (Ctrl+B browses)."
         if source == "per-class" and not values.get("files"):
             return "per-class needs files: class=file pairs."
-        try:
-            self.files(values.get("files") or "")
-        except ValueError as exc:
-            return str(exc)
-        try:  # the file's own checks and rules, with their messages
-            check_experiment(self.apply(self.exp, values))
-        except ExperimentError as exc:
-            return f"{exc.problem} {exc.fix}".strip()
-        return ""
-
-    @staticmethod
-    def files(text: str) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            if "=" not in part:
-                raise ValueError(f"files: {part!r} is not class=file.")
-            k, v = (s.strip() for s in part.split("=", 1))
-            if not k or not v:
-                raise ValueError(f"files: {part!r} is not class=file.")
-            out[k] = v
-        return out
+        return form_problem(self.exp, DATA_PATHS, values, reset=True)
 
     def action_browse(self) -> None:
         source = self.field_widget("source").value
@@ -247,30 +195,7 @@ class DataDialog(FormDialog):
 
     @staticmethod
     def apply(exp: Experiment, values: dict[str, Any]) -> Experiment:
-        new = exp.copy()
-        d = new.data
-        d.source = values["source"]
-        used = SOURCE_FIELDS.get(d.source, set())
-        d.path = (values.get("path") or "") if "path" in used else ""
-        d.text = (values.get("text") or "") if "text" in used else ""
-        d.label = (values.get("label") or "") if "label" in used else ""
-        back = {v: k for k, v in TRISTATE.items()}
-        d.format = (values.get("format") or "auto").replace("auto", "") if "format" in used else ""
-        d.header = back.get(values.get("header") or "auto") if "header" in used else None
-        d.quotes = back.get(values.get("quotes") or "auto") if "quotes" in used else None
-        d.files = DataDialog.files(values.get("files") or "") if "files" in used else {}
-        d.name = (values.get("name") or "") if "name" in used else ""
-        d.size = (values.get("size") or 0) if "size" in used else 0
-        d.clean = [c for c in CLEANERS if values.get(f"clean_{c}")] if "clean" in used else []
-        d.split.validation = values["validation"]
-        d.split.test = values["test"]
-        d.split.seed = values["seed"]
-        d.split.merge_test = bool(values.get("merge_test")) if "merge_test" in used else False
-        d.split.validation_from_test = bool(values.get("validation_from_test")) if "validation_from_test" in used else False
-        d.limit = values.get("limit") or 0
-        d.validation_limit = values.get("validation_limit") or 0
-        d.test_limit = values.get("test_limit") or 0
-        return new
+        return apply_spec_form(exp, DATA_PATHS, values, reset=True)
 
 
 # The vectorizer dialog's settings, in order; each shows only for the kinds it applies to.
