@@ -105,3 +105,12 @@ async def test_the_imdb_ngram_preset_shows_its_ngram_size_at_80x24(runs_dir, mon
         await pilot.pause()
         assert form.field_widget("ngrams").region.height > 0 and form.field_widget("ngrams").region.bottom <= 24
         assert form.field_widget("output_mode").value == "tf_idf"
+
+
+def test_the_ngram_view_shows_an_examples_ngrams_by_weight_not_ids():
+    from tui.panes.data import ngram_lines
+
+    vocab = ["[UNK]", "good", "movie", "good movie", "bad"]
+    lines = ngram_lines([0.0, 1.5, 0.7, 2.25, 0.0], vocab, "tf_idf")
+    assert lines[0] == "n-grams (3 of 5, tf_idf): good movie 2.25 · good 1.5 · movie 0.7"
+    assert "no padding" in lines[1]

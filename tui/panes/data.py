@@ -2,8 +2,9 @@
 
 Shows the source and its options (changed in a form: `o`), a preview table, rows per class,
 token-length percentiles with a histogram, the out-of-vocabulary rate at the chosen
-vocabulary size, and the vectorizer's view of one example (tokens -> ids -> padding), which
-needs TensorFlow and so appears once it has loaded.
+vocabulary size, and the vectorizer's view of one example (tokens -> ids -> padding; for
+n-grams, its n-grams and their weights), which needs TensorFlow and so appears once it has
+loaded. The source and vectorizer dialogs' fields come from the settings' declarations.
 """
 
 from __future__ import annotations
@@ -33,6 +34,17 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".json", ".parque
 TABLE_FIELDS = ("format", "header", "quotes")
 DATA_DIALOG = "data-source"  # the installed Data source dialog's screen name
 _LENGTH: Setting = next(s for s in SETTINGS if s.path == "vectorize.length")
+
+
+def ngram_lines(weights: list[float], vocab: list[str], mode: str, shown: int = 12) -> list[str]:
+    """An n-gram vectorizer's view of one text: its n-grams with their weights, heaviest
+    first, out of a vector as wide as the vocabulary ("[UNK]" is every unknown n-gram)."""
+    present = sorted((i for i, w in enumerate(weights) if w), key=lambda i: -weights[i])
+    cells = [f"{vocab[i] if i < len(vocab) else '?'} {weights[i]:.3g}" for i in present[:shown]]
+    return [
+        f"n-grams ({len(present)} of {len(weights):,}, {mode}): " + " · ".join(cells) + (" …" if len(present) > shown else ""),
+        f"one vector of {len(weights):,} weights per text (no ids, no padding)",
+    ]
 
 
 def token_lengths(texts: list[str], chars: bool, limit: int = 5000) -> list[int]:
@@ -351,24 +363,30 @@ class DataPane(Pane):
             import numpy as np
 
             x = np.asarray([[text]], dtype=object)
-            raw = layers[0](x)
-            ids = [int(i) for i in np.asarray(raw).reshape(-1)]
-            padded = np.asarray(layers[1](raw)).reshape(-1).tolist() if len(layers) > 1 else ids
+            out = layers[0](x)
+            raw = np.asarray(out).reshape(-1)
+            # words and chars: ids, then padded to the length (n-grams: weights, no padding)
+            padded = np.asarray(layers[1](out)).reshape(-1).tolist() if len(layers) > 1 and exp.vectorize.kind != "ngrams" else raw.tolist()
             vocab = layers[0].get_vocabulary()
         except Exception as exc:
             self.post_message(VectorizerView(generation, error=error_text(exc)))
             return
+        head = f"example {index + 1} ({ds.class_names[int(ds.train.labels[index])]}): {' '.join(text.split())[:160]}"
+        v = exp.vectorize
+        if v.kind == "ngrams":  # one vector of weights per text, no ids, no padding
+            self.post_message(VectorizerView(generation, [head, *ngram_lines(raw.tolist(), vocab, v.output_mode)]))
+            return
+        ids = [int(i) for i in raw]
         shown = 24
         tokens = [vocab[i] if 0 <= i < len(vocab) else "?" for i in ids if i != 0]
         lines = [
-            f"example {index + 1} ({ds.class_names[int(ds.train.labels[index])]}): {' '.join(text.split())[:160]}",
+            head,
             f"tokens ({len(tokens)}): " + " ".join(tokens[:shown]) + (" …" if len(tokens) > shown else ""),
             "ids: " + " ".join(map(str, ids[:shown])) + (" …" if len(ids) > shown else ""),
         ]
-        v = exp.vectorize
-        head = " ".join(str(int(i)) for i in padded[:12])
+        first = " ".join(str(int(i)) for i in padded[:12])
         tail = " ".join(str(int(i)) for i in padded[-12:])
-        lines.append(f"{v.padding}-padded to {v.length}: {head}" + (f" … {tail}" if len(padded) > 24 else (" " + " ".join(str(int(i)) for i in padded[12:]) if len(padded) > 12 else "")))
+        lines.append(f"{v.padding}-padded to {v.length}: {first}" + (f" … {tail}" if len(padded) > 24 else (" " + " ".join(str(int(i)) for i in padded[12:]) if len(padded) > 12 else "")))
         if v.kind == "chars":
             lines.append(f"then one-hot over {len(vocab) - 2} symbols: shape ({v.length}, {len(vocab) - 2})")
         self.post_message(VectorizerView(generation, lines))
