@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import SETTINGS, Experiment, Setting, check_experiment, get_setting, set_setting
+from engine import (
+    SETTINGS,
+    Experiment,
+    ExperimentError,
+    Setting,
+    check_experiment,
+    get_setting,
+    set_setting,
+)
 from tui.dialogs import Field
 
 _BY_PATH = {s.path: s for s in SETTINGS}
@@ -130,8 +138,6 @@ def apply_spec_form(exp: Experiment, paths: tuple[str, ...], values: dict[str, A
 def form_problem(exp: Experiment, paths: tuple[str, ...], values: dict[str, Any], reset: bool = False) -> str:
     """The message of the file's check for these values ("" if they pass): one rule, one
     message, in the form as in the file."""
-    from engine import ExperimentError
-
     try:
         apply_spec_form(exp, paths, values, reset)
     except ExperimentError as exc:

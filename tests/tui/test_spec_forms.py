@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Static
 
-from engine import SETTINGS
+from engine import SETTINGS, ExperimentError
 from engine.layers import get_preset
 from tests.tui.conftest import settle, text_of
 from tui.app import make_app
@@ -114,3 +115,21 @@ def test_the_ngram_view_shows_an_examples_ngrams_by_weight_not_ids():
     lines = ngram_lines([0.0, 1.5, 0.7, 2.25, 0.0], vocab, "tf_idf")
     assert lines[0] == "n-grams (3 of 5, tf_idf): good movie 2.25 · good 1.5 · movie 0.7"
     assert "no padding" in lines[1]
+
+
+async def test_a_form_refuses_with_the_files_own_rule_message(app_factory):
+    from engine.experiment import loads
+
+    exp = app_factory().experiment.copy()
+    exp.data.split.test = 0.3
+    app = app_factory(exp)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        form = await open_dialog(app, pilot, "train", "f")
+        form.field_widget("validation").value = "0.8"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        with pytest.raises(ExperimentError) as from_file:  # the same rule, read from a file
+            loads("[data.split]\nvalidation = 0.8\ntest = 0.3\n")
+        assert app.screen is form and from_file.value.problem in text_of(form.query_one("#form-error", Static))
+        assert app.experiment.data.split.validation == 0.2
