@@ -6,6 +6,7 @@ derive from these declarations.
 
 This module imports no other engine module but errors, so that engine.experiment (reading
 and writing the file) and engine.spec (settings by path, layers included) can both use it.
+It is a little over 400 lines because the declarations are one table, best read whole.
 """
 
 from __future__ import annotations
