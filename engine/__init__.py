@@ -11,6 +11,8 @@ checks it): `engine` (the experiment file's types and vocabulary, errors, the co
 
 from __future__ import annotations
 
+from engine.config import SETTINGS, Setting
+from engine.config import check as check_experiment
 from engine.dataset import Dataset, Split
 from engine.errors import (
     DataError,
@@ -37,6 +39,7 @@ __all__ = [
     "CLEANERS",
     "OPTIMIZERS",
     "SIDES",
+    "SETTINGS",
     "SOURCES",
     "TABLE_FORMATS",
     "VECTORIZE_KINDS",
@@ -48,16 +51,20 @@ __all__ = [
     "LayerError",
     "LayerSpec",
     "RunError",
+    "Setting",
     "Split",
     "TrainingError",
+    "check_experiment",
     "cli_main",
     "export_options",
     "export_saved_model",
     "export_script",
+    "get_setting",
     "is_command_line",
     "printable",
     "redirect_native_stderr",
     "restore_native_stderr",
+    "set_setting",
 ]
 
 
@@ -66,6 +73,20 @@ def is_command_line(argv: list[str]) -> bool:
     from engine.cli import is_command_line as check
 
     return check(argv)
+
+
+def get_setting(exp, path: str):
+    """The value at a setting's path (engine.spec.get): "vectorize.ngrams", "layers.2.units"."""
+    from engine.spec import get
+
+    return get(exp, path)
+
+
+def set_setting(exp, path: str, value, rules: bool = True) -> None:
+    """Set a setting by path, checked as the experiment file is (engine.spec.set)."""
+    from engine.spec import set as set_
+
+    set_(exp, path, value, rules)
 
 
 def cli_main(argv: list[str] | None = None) -> int:

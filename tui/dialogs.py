@@ -10,6 +10,7 @@ import json
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +226,9 @@ class Field:
     help: str = ""
     optional: bool = True  # empty input means "the default"
     label: str = ""
+    # Shown only while these other fields of the form hold one of these values
+    # ({"kind": ("ngrams",)}); a hidden field is left out of the values.
+    when: dict[str, tuple[Any, ...]] = dataclass_field(default_factory=dict)
 
     def describe(self) -> str:
         bits = [self.kind if self.kind != "choice" else "one of " + ", ".join(map(str, self.choices))]
@@ -357,7 +361,15 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
             yield Static("", classes="error field-error", id=f"{wid}-error")
 
     def on_mount(self) -> None:
+        self.show_when()
         self.focus_first()
+
+    def show_when(self) -> None:
+        """Show each field whose `when` holds for the values the form has now."""
+        for f in self.fields:
+            if f.when:
+                shown = all(self.field_widget(k).value in v for k, v in f.when.items())
+                self.query_one(f"#{_widget_id(f.name)}-box").display = shown
 
     def focus_first(self) -> None:
         """The first field has the focus (at once: keys typed next go there)."""
@@ -394,6 +406,7 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
                 box.display = False
                 widget.set_class(False, "-invalid")
         self.query_one("#form-error", Static).update("")
+        self.show_when()
         self.focus_first()
 
     def field_widget(self, name: str) -> Any:
@@ -421,6 +434,7 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
         for f in self.fields:
             if event.control.id == _widget_id(f.name):
                 self.validate_field(f)
+                self.show_when()
                 self.field_changed(f.name)
 
     def field_changed(self, name: str) -> None:

@@ -1,4 +1,4 @@
-"""The headless command line: `kerminal inspect|presets|train|predict|eval|runs|export`.
+"""The headless command line: `kerminal inspect|presets|settings|train|predict|eval|runs|export`.
 
 Each subcommand lives in its own module with `add_arguments(parser)` and `run(args) -> int`;
 modules are imported only when their command runs, so `--help` is instant. No UI import.
@@ -34,6 +34,7 @@ USES_TENSORFLOW = {"train", "predict", "eval", "export"}
 COMMANDS = {
     "inspect": ("engine.cli.inspect_cmd", "load an experiment's data and print its stats and layer table"),
     "presets": ("engine.cli.presets_cmd", "list the built-in presets (tutorial models and our own)"),
+    "settings": ("engine.cli.settings_cmd", "list every setting of the experiment file: type, default, range, help"),
     "train": ("engine.cli.train_cmd", "train an experiment headless, one line per epoch"),
     "predict": ("engine.cli.predict_cmd", "predict with a saved run on texts or standard input"),
     "eval": ("engine.cli.eval_cmd", "evaluate a saved run on its test split or a file"),

@@ -12,6 +12,7 @@ import importlib
 import json
 from typing import Any
 
+from engine.config import BY_PATH
 from engine.dataset import Dataset
 from engine.errors import KerminalError, LayerError, TrainingError
 from engine.experiment import Experiment
@@ -61,7 +62,9 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}%"
 
 
-def format_stats(stats) -> str:  # noqa: ANN001 - a DatasetStats
+def format_stats(stats, has_length: bool = True) -> str:  # noqa: ANN001 - a DatasetStats
+    """The stats as lines; `has_length`: the vectorizer cuts texts to vectorize.length (an
+    n-gram vectorizer has no length, so no line says how many texts it cuts)."""
     classes = stats.class_names
     out = [f"Dataset: {stats.name} ({stats.task}, {len(classes)} classes)"]
     splits = ["train", "validation", "test"]
@@ -74,7 +77,8 @@ def format_stats(stats) -> str:  # noqa: ANN001 - a DatasetStats
         out.append("  " + "  ".join(c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in enumerate(zip(r, widths))))
     unit = stats.unit
     out.append(f"Length ({unit} per training text): p50 {stats.length_p50}, p90 {stats.length_p90}, p99 {stats.length_p99}, max {stats.length_max}")
-    out.append(f"  vectorize.length = {stats.length}: {_pct(stats.truncated_rate)} of training texts are cut")
+    if has_length:
+        out.append(f"  vectorize.length = {stats.length}: {_pct(stats.truncated_rate)} of training texts are cut")
     if unit == "words":
         out.append(
             f"Vocabulary: {stats.vocab_size:,} distinct words in train; at max_tokens = {stats.max_tokens:,} "
@@ -110,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         out["problems"] = [{"error": type(p).__name__, "problem": p.problem, "fix": p.fix} for p in problems]
         print(json.dumps(out))
     else:
-        print(format_stats(stats))
+        print(format_stats(stats, BY_PATH["vectorize.length"].applies(exp.data.source, exp.vectorize.kind)))
         if exp.layers:
             print()
             print(f"Layers ({exp.name}):")

@@ -186,3 +186,11 @@ def test_inspect_exits_0_when_train_would_accept(tmp_path, capsys):
     assert main(["inspect", str(path), "--json"]) == 0
     (report,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert report["ok"] is True and report["problems"] == []
+
+
+def test_inspect_says_how_many_texts_length_cuts_only_for_a_vectorizer_with_a_length(tmp_path, capsys):
+    layers = '[[layers]]\ntype = "Dense"\nunits = 1\nactivation = "sigmoid"\n'
+    words = inspect(capsys, write(tmp_path, 'source = "sample"\n[vectorize]\nlength = 20', STACK))
+    assert "vectorize.length = 20:" in words and "are cut" in words
+    ngrams = inspect(capsys, write(tmp_path, 'source = "sample"\n[vectorize]\nkind = "ngrams"\nmax_tokens = 1000', layers))
+    assert "vectorize.length" not in ngrams and "are cut" not in ngrams  # n-grams have no length

@@ -254,7 +254,8 @@ async def test_folder_source_merges_its_own_test_split_on_request(app_factory, r
         dialog.field_widget("validation_from_test").value = True
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert app.screen is dialog and "exclude each other" in text_of(dialog.query_one("#form-error", Static))
+        # the form says what the experiment file's rule says (engine.config.RULES)
+        assert app.screen is dialog and "so validation_from_test has no test split" in text_of(dialog.query_one("#form-error", Static))
         dialog.field_widget("merge_test").value = False
         dialog.field_widget("limit").value = "12"
         dialog.field_widget("validation_limit").value = "5"

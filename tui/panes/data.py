@@ -2,8 +2,9 @@
 
 Shows the source and its options (changed in a form: `o`), a preview table, rows per class,
 token-length percentiles with a histogram, the out-of-vocabulary rate at the chosen
-vocabulary size, and the vectorizer's view of one example (tokens -> ids -> padding), which
-needs TensorFlow and so appears once it has loaded.
+vocabulary size, and the vectorizer's view of one example (tokens -> ids -> padding; for
+n-grams, its n-grams and their weights), which needs TensorFlow and so appears once it has
+loaded. The source and vectorizer dialogs' fields come from the settings' declarations.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Select, Static
 
-from engine import CLEANERS, SIDES, SOURCES, TABLE_FORMATS, VECTORIZE_KINDS, Experiment
+from engine import SETTINGS, Experiment, Setting
 from tui.dialogs import Field, FilePicker, FormDialog, push_form
 from tui.errors import error_text
+from tui.forms import AUTO, TRISTATE, apply_spec_form, form_problem, spec_fields
 from tui.messages import VectorizerView
 from tui.panes.base import Pane
 from tui.widgets.curves import Histogram
@@ -29,21 +31,20 @@ from tui.widgets.curves import Histogram
 PREVIEW_ROWS = 12
 # "" lists files without an extension too (the UCI SMS file is `SMSSpamCollection`).
 TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".json", ".parquet", ".pq", ".txt", "")
-# Which options each source uses (the rest are hidden in the form).
-SOURCE_FIELDS = {
-    "sample": {"clean"},
-    "reber": {"size"},
-    "embedded-reber": {"size"},
-    "csv": {"path", "text", "label", "format", "header", "quotes", "clean"},
-    "per-class": {"path", "files", "text", "format", "header", "quotes", "clean"},
-    "folder": {"path", "clean", "merge_test", "validation_from_test"},
-    "keras": {"name", "clean", "merge_test", "validation_from_test"},
-}
-COMMON_FIELDS = {"source", "validation", "test", "seed", "limit", "validation_limit", "test_limit"}
-# data.header / data.quotes (None = sniffed / by format) as the form's choices, and back.
-TRISTATE = {None: "auto", True: "yes", False: "no"}
 TABLE_FIELDS = ("format", "header", "quotes")
 DATA_DIALOG = "data-source"  # the installed Data source dialog's screen name
+_LENGTH: Setting = next(s for s in SETTINGS if s.path == "vectorize.length")
+
+
+def ngram_lines(weights: list[float], vocab: list[str], mode: str, shown: int = 12) -> list[str]:
+    """An n-gram vectorizer's view of one text: its n-grams with their weights, heaviest
+    first, out of a vector as wide as the vocabulary ("[UNK]" is every unknown n-gram)."""
+    present = sorted((i for i, w in enumerate(weights) if w), key=lambda i: -weights[i])
+    cells = [f"{vocab[i] if i < len(vocab) else '?'} {weights[i]:.3g}" for i in present[:shown]]
+    return [
+        f"n-grams ({len(present)} of {len(weights):,}, {mode}): " + " · ".join(cells) + (" …" if len(present) > shown else ""),
+        f"one vector of {len(weights):,} weights per text (no ids, no padding)",
+    ]
 
 
 def token_lengths(texts: list[str], chars: bool, limit: int = 5000) -> list[int]:
@@ -60,30 +61,14 @@ def _stat(stats: Any, name: str, default: Any = None) -> Any:
     return getattr(stats, name, default)
 
 
+# The Data source dialog's settings, in the file's order; each shows only for the sources
+# it applies to, and one that does not apply to the chosen source is reset to its default.
+DATA_PATHS = tuple(s.path for s in SETTINGS if s.path.startswith("data."))
+
+
 def data_fields(exp: Experiment) -> list[Field]:
     """The Data source dialog's fields, with `exp`'s values."""
-    d = exp.data
-    return [
-        Field("source", "choice", d.source, "sample", SOURCES, help="sample: the shipped CSV · reber/embedded-reber: grammar strings · csv: a table file · per-class: one file per class · folder: one subfolder of .txt files per class · keras: IMDB or Reuters", optional=False),
-        Field("path", "str", d.path, "", help="file or folder (relative to the experiment file); Ctrl+B browses", optional=True),
-        Field("format", "choice", d.format or "auto", "auto", ("auto", *TABLE_FORMATS), help="auto: by the extension, else sniffed from the content (delimiter , TAB ; |)", optional=False),
-        Field("header", "choice", TRISTATE[d.header], "auto", tuple(TRISTATE.values()), help="whether the first row names the columns; auto: sniffed (a first row whose label recurs below is data); without one, columns are numbered 1, 2, ...", label="header row", optional=False),
-        Field("quotes", "choice", TRISTATE[d.quotes], "auto", tuple(TRISTATE.values()), help='whether "..." quotes fields; auto: yes for CSV, no for TSV (a message may start with an unbalanced ")', label="quoted fields", optional=False),
-        Field("text", "choice", d.text, "", ("", *([d.text] if d.text else [])), help="the text column, by name or by position for a file without a header ((guess) = the longest string column)", label="text column"),
-        Field("label", "choice", d.label, "", ("", *([d.label] if d.label else [])), help="the label column, by name or position ((guess) = the column with the fewest values)", label="label column"),
-        Field("files", "str", ", ".join(f"{k}={v}" for k, v in d.files.items()), "", help="per-class: class=file pairs, e.g. fake=Fake.csv, true=True.csv", label="files"),
-        Field("name", "choice", d.name or "imdb", "imdb", ("imdb", "reuters"), help="which Keras dataset (downloaded once by Keras)", optional=False),
-        Field("size", "int", d.size or None, 0, min=0, help="grammar strings to generate (empty = the default)"),
-        *[Field(f"clean_{c}", "bool", c in d.clean, False, help=f"cleaning step: {c}", label=f"clean: {c}") for c in CLEANERS],
-        Field("validation", "float", d.split.validation, 0.2, min=0.0, max=0.95, help="fraction of rows held out for validation", optional=False),
-        Field("test", "float", d.split.test, 0.0, min=0.0, max=0.95, help="fraction of rows held out for testing", optional=False),
-        Field("merge_test", "bool", d.split.merge_test, False, help="pool the source's own test split (test/ folder, Keras's test set) with its training rows, then split by the fractions above, as seed 003 does", label="merge its own test split"),
-        Field("seed", "int", d.split.seed, 42, help="seed of the shuffle and split", optional=False),
-        Field("validation_from_test", "bool", d.split.validation_from_test, False, help="validate on the source's own test split (its first rows after the shuffle) instead of training rows, as seed 002 does", label="validate on its own test split"),
-        Field("limit", "int", d.limit or None, 0, min=0, help="rows per split to keep (empty = all)"),
-        Field("validation_limit", "int", d.validation_limit or None, 0, min=0, help="rows of the validation split to keep (empty = as the limit above)", label="validation limit"),
-        Field("test_limit", "int", d.test_limit or None, 0, min=0, help="rows of the test split to keep (empty = as the limit above)", label="test limit"),
-    ]
+    return spec_fields(exp, DATA_PATHS)
 
 
 class DataDialog(FormDialog):
@@ -115,7 +100,6 @@ class DataDialog(FormDialog):
             select = self.field_widget(name)
             select.set_options(self._column_options([self.exp.data.text if name == "text" else self.exp.data.label]))
             select.value = (self.exp.data.text if name == "text" else self.exp.data.label) or ""
-        self._show_fields()
         self._read_columns()
 
     @staticmethod
@@ -124,16 +108,7 @@ class DataDialog(FormDialog):
         samples = samples or {}
         return [("(guess)", ""), *[(f"{c}: {samples[c]}" if c in samples else str(c), c) for c in columns if c != ""]]
 
-    def _show_fields(self) -> None:
-        source = self.field_widget("source").value
-        used = SOURCE_FIELDS.get(source, set()) | COMMON_FIELDS
-        for f in self.fields:
-            key = "clean" if f.name.startswith("clean_") else f.name
-            self.query_one(f"#field-{f.name}-box").display = key in used
-
     def field_changed(self, name: str) -> None:
-        if name == "source":
-            self._show_fields()
         if name in ("path", "source", *TABLE_FIELDS):
             self._read_columns()
 
@@ -149,7 +124,7 @@ class DataDialog(FormDialog):
         """data.format, data.header and data.quotes as the form has them now."""
         back = {v: k for k, v in TRISTATE.items()}
         fmt = self.field_widget("format").value
-        return ("" if fmt in ("auto", Select.BLANK) else fmt), back.get(self.field_widget("header").value), back.get(self.field_widget("quotes").value)
+        return ("" if fmt in (AUTO, Select.BLANK) else fmt), back.get(self.field_widget("header").value), back.get(self.field_widget("quotes").value)
 
     def _read_columns(self) -> None:
         """Offer the columns of the file the form names now: another file (or none) first
@@ -216,27 +191,7 @@ class DataDialog(FormDialog):
             return f"The {source} source needs a path (Ctrl+B browses)."
         if source == "per-class" and not values.get("files"):
             return "per-class needs files: class=file pairs."
-        try:
-            self.files(values.get("files") or "")
-        except ValueError as exc:
-            return str(exc)
-        if (values["validation"] or 0) + (values["test"] or 0) >= 1:
-            return "validation + test must leave rows for training (their sum is >= 1)."
-        if values.get("merge_test") and values.get("validation_from_test") and source in ("folder", "keras"):
-            return "Merging the test split and validating on it exclude each other: switch one off."
-        return ""
-
-    @staticmethod
-    def files(text: str) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            if "=" not in part:
-                raise ValueError(f"files: {part!r} is not class=file.")
-            k, v = (s.strip() for s in part.split("=", 1))
-            if not k or not v:
-                raise ValueError(f"files: {part!r} is not class=file.")
-            out[k] = v
-        return out
+        return form_problem(self.exp, DATA_PATHS, values, reset=True)
 
     def action_browse(self) -> None:
         source = self.field_widget("source").value
@@ -252,42 +207,15 @@ class DataDialog(FormDialog):
 
     @staticmethod
     def apply(exp: Experiment, values: dict[str, Any]) -> Experiment:
-        new = exp.copy()
-        d = new.data
-        d.source = values["source"]
-        used = SOURCE_FIELDS.get(d.source, set())
-        d.path = (values.get("path") or "") if "path" in used else ""
-        d.text = (values.get("text") or "") if "text" in used else ""
-        d.label = (values.get("label") or "") if "label" in used else ""
-        back = {v: k for k, v in TRISTATE.items()}
-        d.format = (values.get("format") or "auto").replace("auto", "") if "format" in used else ""
-        d.header = back.get(values.get("header") or "auto") if "header" in used else None
-        d.quotes = back.get(values.get("quotes") or "auto") if "quotes" in used else None
-        d.files = DataDialog.files(values.get("files") or "") if "files" in used else {}
-        d.name = (values.get("name") or "") if "name" in used else ""
-        d.size = (values.get("size") or 0) if "size" in used else 0
-        d.clean = [c for c in CLEANERS if values.get(f"clean_{c}")] if "clean" in used else []
-        d.split.validation = values["validation"]
-        d.split.test = values["test"]
-        d.split.seed = values["seed"]
-        d.split.merge_test = bool(values.get("merge_test")) if "merge_test" in used else False
-        d.split.validation_from_test = bool(values.get("validation_from_test")) if "validation_from_test" in used else False
-        d.limit = values.get("limit") or 0
-        d.validation_limit = values.get("validation_limit") or 0
-        d.test_limit = values.get("test_limit") or 0
-        return new
+        return apply_spec_form(exp, DATA_PATHS, values, reset=True)
+
+
+# The vectorizer dialog's settings, in order; each shows only for the kinds it applies to.
+VECTORIZE_PATHS = tuple(p for p in (s.path for s in SETTINGS) if p.startswith("vectorize."))
 
 
 def vectorize_fields(exp: Experiment) -> list[Field]:
-    v = exp.vectorize
-    return [
-        Field("kind", "choice", v.kind, "words", VECTORIZE_KINDS, help="words: a vocabulary of words · chars: one symbol per step, one-hot (grammar strings)", optional=False),
-        Field("max_tokens", "int", v.max_tokens, 10000, min=3, help="words: vocabulary size, padding and out-of-vocabulary ids included", optional=False),
-        Field("length", "int", v.length, 200, min=1, help="tokens (or characters) per example after padding/truncation", optional=False),
-        Field("padding", "choice", v.padding, "pre", SIDES, help="pad at the front (pre, as the tutorials) or the back", optional=False),
-        Field("truncation", "choice", v.truncation, "pre", SIDES, help="cut long examples at the front (pre) or the back", optional=False),
-        Field("alphabet", "str", v.alphabet, "", help="chars: the symbols in one-hot order (empty = learn from the training data)"),
-    ]
+    return spec_fields(exp, VECTORIZE_PATHS)
 
 
 class DataPane(Pane):
@@ -295,7 +223,7 @@ class DataPane(Pane):
     BINDINGS = [
         Binding("o", "source", "Source…", tooltip="Choose the data source and its options."),
         Binding("b", "browse", "Browse…", tooltip="Pick the data file or folder in a file picker."),
-        Binding("v", "vectorizer", "Vectorizer…", tooltip="Vocabulary size, sequence length, padding."),
+        Binding("v", "vectorizer", "Vectorizer…", tooltip="Kind (words, chars, n-grams), vocabulary size, length and padding, n-gram size and weights."),
         Binding("n", "next_example", "Next example", tooltip="Show the vectorizer's view of the next example."),
         Binding("r", "reload", "Reload", tooltip="Load the data again."),
     ]
@@ -338,7 +266,10 @@ class DataPane(Pane):
         bits.append(f"split val {d.split.validation:g} test {d.split.test:g} seed {d.split.seed}")
         if d.limit:
             bits.append(f"limit {d.limit}")
-        vec = f"{v.kind}, length {v.length}, {v.padding}-pad" + (f", vocabulary {v.max_tokens}" if v.kind == "words" else "")
+        if v.kind == "ngrams":  # a bag of n-grams: no length, no padding
+            vec = f"ngrams up to {v.ngrams}, {v.output_mode}, vocabulary {v.max_tokens}"
+        else:
+            vec = f"{v.kind}, length {v.length}, {v.padding}-pad" + (f", vocabulary {v.max_tokens}" if v.kind == "words" else "")
         self.query_one("#data-summary", Static).update(f"Source: {' · '.join(bits)}\nVectorizer: {vec}")
 
     def dataset_changed(self) -> None:
@@ -398,7 +329,8 @@ class DataPane(Pane):
             lines.append(f"{stats.unit}/example: p50 {stats.length_p50:,} · p90 {stats.length_p90:,}\n  p99 {stats.length_p99:,} · max {stats.length_max:,}\n")
             # Short lines: at 80 columns this column is 38 wide, and a wrapped line pushed
             # the out-of-vocabulary rate below the fold.
-            lines.append(f"length {v.length:,} cuts {stats.truncated_rate:.1%} of examples\n")
+            if _LENGTH.applies(app.experiment.data.source, v.kind):  # n-grams have no length
+                lines.append(f"length {v.length:,} cuts {stats.truncated_rate:.1%} of examples\n")
             lines.append(f"vocabulary: {stats.vocab_size:,} distinct {stats.unit}")
             if stats.unit == "words":
                 val = f" (val {stats.oov_rate_validation:.1%})" if stats.oov_rate_validation is not None else ""
@@ -431,24 +363,30 @@ class DataPane(Pane):
             import numpy as np
 
             x = np.asarray([[text]], dtype=object)
-            raw = layers[0](x)
-            ids = [int(i) for i in np.asarray(raw).reshape(-1)]
-            padded = np.asarray(layers[1](raw)).reshape(-1).tolist() if len(layers) > 1 else ids
+            out = layers[0](x)
+            raw = np.asarray(out).reshape(-1)
+            # words and chars: ids, then padded to the length (n-grams: weights, no padding)
+            padded = np.asarray(layers[1](out)).reshape(-1).tolist() if len(layers) > 1 and exp.vectorize.kind != "ngrams" else raw.tolist()
             vocab = layers[0].get_vocabulary()
         except Exception as exc:
             self.post_message(VectorizerView(generation, error=error_text(exc)))
             return
+        head = f"example {index + 1} ({ds.class_names[int(ds.train.labels[index])]}): {' '.join(text.split())[:160]}"
+        v = exp.vectorize
+        if v.kind == "ngrams":  # one vector of weights per text, no ids, no padding
+            self.post_message(VectorizerView(generation, [head, *ngram_lines(raw.tolist(), vocab, v.output_mode)]))
+            return
+        ids = [int(i) for i in raw]
         shown = 24
         tokens = [vocab[i] if 0 <= i < len(vocab) else "?" for i in ids if i != 0]
         lines = [
-            f"example {index + 1} ({ds.class_names[int(ds.train.labels[index])]}): {' '.join(text.split())[:160]}",
+            head,
             f"tokens ({len(tokens)}): " + " ".join(tokens[:shown]) + (" …" if len(tokens) > shown else ""),
             "ids: " + " ".join(map(str, ids[:shown])) + (" …" if len(ids) > shown else ""),
         ]
-        v = exp.vectorize
-        head = " ".join(str(int(i)) for i in padded[:12])
+        first = " ".join(str(int(i)) for i in padded[:12])
         tail = " ".join(str(int(i)) for i in padded[-12:])
-        lines.append(f"{v.padding}-padded to {v.length}: {head}" + (f" … {tail}" if len(padded) > 24 else (" " + " ".join(str(int(i)) for i in padded[12:]) if len(padded) > 12 else "")))
+        lines.append(f"{v.padding}-padded to {v.length}: {first}" + (f" … {tail}" if len(padded) > 24 else (" " + " ".join(str(int(i)) for i in padded[12:]) if len(padded) > 12 else "")))
         if v.kind == "chars":
             lines.append(f"then one-hot over {len(vocab) - 2} symbols: shape ({v.length}, {len(vocab) - 2})")
         self.post_message(VectorizerView(generation, lines))
@@ -500,14 +438,10 @@ class DataPane(Pane):
         exp = self.kapp.experiment
 
         def done(values: dict[str, Any] | None) -> None:
-            if values is None:
-                return
-            new = exp.copy()
-            for key, value in values.items():
-                setattr(new.vectorize, key, value if value is not None else "")
-            self.kapp.set_experiment(new, "change the vectorizer")
+            if values is not None:
+                self.kapp.set_experiment(apply_spec_form(exp, VECTORIZE_PATHS, values), "change the vectorizer")
 
-        push_form(self.app, "vectorizer", "Vectorizer", vectorize_fields(exp), done)
+        push_form(self.app, "vectorizer", "Vectorizer", vectorize_fields(exp), done, check=lambda values: form_problem(exp, VECTORIZE_PATHS, values))
 
     def action_next_example(self) -> None:
         self.example_index += 1

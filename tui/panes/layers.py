@@ -19,9 +19,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from engine import OPTIMIZERS, Experiment, LayerSpec
+from engine import Experiment, LayerSpec
 from engine.layers import layer_info, layer_types
 from tui.dialogs import ChoiceDialog, ConfirmDialog, Field, FormDialog
+from tui.forms import apply_spec_form, form_problem, spec_fields
 from tui.panes.base import Pane
 
 
@@ -112,14 +113,11 @@ class LayerEditor(FormDialog):
         return out
 
 
+COMPILE_PATHS = ("compile.optimizer", "compile.learning_rate", "compile.loss", "compile.metrics")
+
+
 def compile_fields(exp: Experiment) -> list[Field]:
-    c = exp.compile
-    return [
-        Field("optimizer", "choice", c.optimizer, "rmsprop", OPTIMIZERS, help="the optimizer", optional=False),
-        Field("learning_rate", "float", c.learning_rate, None, min=1e-12, max=10.0, help="empty = the optimizer's own default (rmsprop/adam 0.001, sgd 0.01)", label="learning rate"),
-        Field("loss", "str", c.loss, "auto", help="auto follows from the labels and the last layer; or a Keras loss name", optional=False),
-        Field("metrics", "str", ", ".join(c.metrics), "accuracy", help="comma-separated Keras metric names", optional=False),
-    ]
+    return spec_fields(exp, COMPILE_PATHS)
 
 
 # The two ways to load a preset (a ConfirmDialog's choices; Escape cancels).
@@ -425,12 +423,8 @@ class LayersPane(Pane):
         def done(values: dict[str, Any] | None) -> None:
             if values is None:
                 return
-            new = exp.copy()
-            new.compile.optimizer = values["optimizer"]
-            new.compile.learning_rate = values["learning_rate"]
-            new.compile.loss = values["loss"]
-            new.compile.metrics = [m.strip() for m in values["metrics"].split(",") if m.strip()]
+            new = apply_spec_form(exp, COMPILE_PATHS, values)
             if new.compile != exp.compile:
                 self.kapp.set_experiment(new, "compile settings")
 
-        self.app.push_screen(FormDialog("Compile settings", compile_fields(exp)), done)
+        self.app.push_screen(FormDialog("Compile settings", compile_fields(exp), check=lambda values: form_problem(exp, COMPILE_PATHS, values)), done)

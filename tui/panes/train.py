@@ -28,6 +28,7 @@ from engine.runs import GONE, LIVE, Status
 from engine import KerminalError
 from engine import Experiment
 from tui.dialogs import Field, TextPrompt, push_form
+from tui.forms import apply_spec_form, form_problem, spec_fields
 from tui.panes.base import Pane
 from tui.widgets.curves import CurvePlot
 from tui.plain import plain, printable
@@ -42,17 +43,13 @@ PROGRESS_S = 0.5  # the progress bar and status line, at most this often (the ET
 MAX_PROBES = 5
 
 
+# The fit settings dialog's settings, in order (the validation fraction too: it is the one
+# split setting people change between runs).
+FIT_PATHS = ("fit.epochs", "fit.batch_size", "data.split.validation", "fit.seed", "fit.monitor", "fit.xla", "fit.early_stopping.patience", "fit.early_stopping.restore_best")
+
+
 def fit_fields(exp: Experiment) -> list[Field]:
-    f = exp.fit
-    return [
-        Field("epochs", "int", f.epochs, 10, min=1, max=100000, help="epochs to train", optional=False),
-        Field("batch_size", "int", f.batch_size, 32, min=1, max=1_000_000, help="examples per training step", optional=False, label="batch size"),
-        Field("validation", "float", exp.data.split.validation, 0.2, min=0.0, max=0.95, help="fraction of the data held out for validation (reloads the data)", optional=False, label="validation fraction"),
-        Field("seed", "int", f.seed, 42, help="seed of the weights and the shuffle: the same seed gives the same first epoch", optional=False),
-        Field("monitor", "choice", f.monitor, "val_loss", tuple(dict.fromkeys(("val_loss", "val_accuracy", "loss", "accuracy", f.monitor))), help="the metric that picks the best epoch (and early stopping)", optional=False),
-        Field("patience", "int", f.early_stopping.patience, 0, min=0, max=100000, help="early stopping: epochs without improvement before stopping (0 = off)", optional=False, label="early stopping patience"),
-        Field("restore_best", "bool", f.early_stopping.restore_best, True, help="early stopping: restore the best epoch's weights", label="restore best weights"),
-    ]
+    return spec_fields(exp, FIT_PATHS)
 
 
 def split_metrics(names: list[str]) -> tuple[list[str], list[str]]:
@@ -71,7 +68,7 @@ class TrainPane(Pane):
         Binding("x", "stop", "Stop", tooltip="Stop the followed run at the end of its current batch (the run is saved)."),
         Binding("space", "pause", "Pause/Resume", tooltip="Pause or resume the followed run between batches."),
         Binding("l", "learning_rate", "Learning rate…", tooltip="Change the followed run's learning rate from its next batch."),
-        Binding("f", "fit_settings", "Settings…", tooltip="Epochs, batch size, validation fraction, seed, early stopping."),
+        Binding("f", "fit_settings", "Settings…", tooltip="Epochs, batch size, validation fraction, seed, XLA, early stopping."),
         Binding("b", "probes", "Probes…", tooltip="Sentences re-scored after every epoch."),
     ]
 
@@ -298,23 +295,11 @@ class TrainPane(Pane):
         def done(values: dict[str, Any] | None) -> None:
             if values is None:
                 return
-            new = exp.copy()
-            new.fit.epochs = values["epochs"]
-            new.fit.batch_size = values["batch_size"]
-            new.data.split.validation = values["validation"]
-            new.fit.seed = values["seed"]
-            new.fit.monitor = values["monitor"]
-            new.fit.early_stopping.patience = values["patience"]
-            new.fit.early_stopping.restore_best = values["restore_best"]
+            new = apply_spec_form(exp, FIT_PATHS, values)
             if new != exp:
                 self.kapp.set_experiment(new, "fit settings")
 
-        def check(values: dict[str, Any]) -> str:
-            if values["validation"] + exp.data.split.test >= 1:
-                return "validation + test must leave rows for training."
-            return ""
-
-        push_form(self.app, "fit-settings", "Training settings", fit_fields(exp), done, check=check)
+        push_form(self.app, "fit-settings", "Training settings", fit_fields(exp), done, check=lambda values: form_problem(exp, FIT_PATHS, values))
 
     def action_probes(self) -> None:
         exp = self.kapp.experiment
