@@ -102,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
 
         path = RunStore(args.runs_dir).path_of(args.resume)
         writer = RunWriter.inherit(path, args.lock_fd) if args.lock_fd is not None else None
+        if writer is not None:
+            writer.phase("loading the saved model and the data")
         try:
             trainer = Trainer.from_run(path, None, listener, control, interval, handed_over=args.handed_over, writer=writer, force=args.force)
         except KerminalError as exc:
@@ -196,7 +198,9 @@ def _train_into(args: argparse.Namespace) -> int:
     control = TrainControl()
     writer = RunWriter.inherit(path, args.lock_fd) if args.lock_fd is not None else RunWriter.take(path)
     try:
+        writer.phase("reading the experiment")
         exp = load(path / F.EXPERIMENT)
+        writer.phase("loading data")
         trainer = Trainer(exp, load_dataset(exp), path.parent, None, control, batch_interval=0.5, run_dir=path, writer=writer)
         result = _run_with_signals(trainer, args.epochs, control)
     except KerminalError as exc:

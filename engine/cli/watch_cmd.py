@@ -43,7 +43,7 @@ def progress_line(p) -> str:
     if p.status == Status.NOT_RESPONDING:
         return f"not responding at epoch {p.epoch} step {p.step}/{p.steps} (no heartbeat; kerminal stop RUN --kill ends it)"
     if not p.epoch:
-        return "starting (loading data, building the model)…"
+        return f"starting ({printable(p.phase) or 'loading data, building the model'})…"
     eta = "estimating…" if p.eta_s is None else format_duration(p.eta_s)
     return f"epoch {p.epoch}/{p.target} step {p.step}/{p.steps} · ETA {eta}"
 

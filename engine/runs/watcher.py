@@ -46,6 +46,7 @@ class Progress:
     probes_epoch: int = 0
     learning_rates: list[tuple[float, float]] = field(default_factory=list)  # (x in epochs, new lr) from `lr`
     end: ev.Event | None = None  # Finished, Stopped or Failed
+    phase: str = ""  # what a starting run is doing (metrics.json's "phase"), before its first batch
     message: str = ""
     samples_per_s: float = 0.0
     eta_s: float | None = None  # None: not meaningful yet ("estimating…")
@@ -195,6 +196,7 @@ class RunWatcher:
             return
         status = F.live_status(self.meta, self.path)
         p.target = max(p.target, int(self.meta.get("target", 0) or 0))
+        p.phase = str(self.meta.get("phase", "") or "")[:80]
         if status == F.NOT_RESPONDING and p.end is None:
             if p.status != F.NOT_RESPONDING:
                 p.message = f"the training process is not responding (no heartbeat for over {F.HEARTBEAT_STALE_S:.0f} s: stopped, swapped out, or its machine paused); it still holds the run, which goes on when it wakes."

@@ -169,6 +169,14 @@ class RunWriter:
             with contextlib.suppress(OSError):  # see the docstring: the next beat tries again
                 F.write_json_atomic(self.path / F.METRICS, self._meta, make_parents=False)
 
+    def phase(self, doing: str) -> None:
+        """Say in metrics.json what a starting run is doing ("loading data", "building the
+        model", "vectorizing 25,000 texts"), so a watcher shows progress, not silence."""
+        with self._lock:
+            if self._meta:
+                self._meta["phase"] = doing
+        self.beat()
+
     # ---- an epoch's commit -------------------------------------------------------------------
     def checkpoint(self, model: Any, name: str, epoch: int) -> str:
         """Save `model` under the temporary name of `name` (best.keras/last.keras) for

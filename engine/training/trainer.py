@@ -294,6 +294,7 @@ class Trainer:
         # (engine/text_cap.py): one 50 MB review would otherwise ask for tens of GB.
         self.dataset, cut = text_cap.cap_dataset(self.dataset, exp.vectorize)
         ds = self.dataset
+        self._phase("building the model")
         if self.model is None:
             check_memory(exp, ds)  # before TensorFlow allocates weights that cannot fit
             keras.utils.set_random_seed(exp.fit.seed)
@@ -313,6 +314,7 @@ class Trainer:
             self.pipeline = f"texts tokenized in every batch (their ids would take {numeric.format_bytes(need)} of {numeric.format_bytes(free)} free memory)"
             parts = None
         if parts is not None:
+            self._phase(f"vectorizing {rows:,} texts")
             try:
                 x = numeric.vectorize(parts, ds.train.texts)
                 val = (numeric.vectorize(parts, ds.validation.texts), yv) if yv is not None else None
@@ -333,6 +335,12 @@ class Trainer:
             self.pipeline += "; " + text_cap.cut_note(cut, exp.vectorize)
         self._data = (x, y, val)
         self.monitor = resolve_monitor(exp, has_validation=val is not None)
+
+    def _phase(self, doing: str) -> None:
+        """What this run is doing before its first batch, for its watchers (a launched run
+        already holds its folder; an in-process one has none yet)."""
+        if self.writer is not None and self.writer.lock is not None and self.writer.lock.held:
+            self.writer.phase(doing)
 
     def _compile_fit_model(self, epochs: int, xla: bool | str | None = None) -> None:
         """Compile the numeric stack (once, again only when the XLA choice changes) with the

@@ -379,3 +379,32 @@ def test_ten_lr_commands_at_once_are_all_answered(tmp_path):
     assert len(applied) >= 1 and len(applied) + len(replaced) == 10, answers
     assert not any("has not answered" in out for out, _ in answers)
     wait_for(lambda: read_info(run).status == "stopped", what="the stop")
+
+
+# ---- the heartbeat from the first second ------------------------------------------------
+
+
+def test_a_launched_process_beats_from_its_first_second_and_says_what_it_does(tmp_path):
+    """The launcher's lock handed to the new process (as launch.py does): the run is
+    "starting", never "interrupted", however long it loads, and says what it is doing."""
+    from engine.experiment import Experiment
+    from engine.runs import RunWatcher
+
+    launcher = RunWriter.create(tmp_path, Experiment(name="slow-loader"))
+    launcher.metrics({"kerminal_run": F.FORMAT, "name": "slow-loader", "status": "starting", "epochs": 0, "target": 3}, pid=0)
+    meta = F.read_meta(launcher.path)
+    F.write_json_atomic(launcher.path / F.METRICS, {**meta, "heartbeat": meta["heartbeat"] - 100})  # long before
+    child = RunWriter.inherit(launcher.path, os.dup(launcher.lock.fd))
+    launcher.lock.release()  # the launcher lets go; the lock stays with the child's descriptor
+    try:
+        child.phase("loading data")
+        meta = F.read_meta(launcher.path)
+        assert meta["pid"] == os.getpid() and time.time() - meta["heartbeat"] < F.HEARTBEAT_STALE_S
+        assert read_info(launcher.path).status == "starting" and held(launcher.path)
+        watcher = RunWatcher(launcher.path)
+        watcher.poll()
+        assert watcher.progress.status == "starting" and watcher.progress.phase == "loading data"
+    finally:
+        child.close()
+    assert read_info(launcher.path).status == "failed"  # gone before training started
+    assert "process.txt" in read_info(launcher.path).message

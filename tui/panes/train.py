@@ -489,7 +489,8 @@ def _status_variants(p: Any) -> list[str]:
     from engine.training import format_duration
 
     if p.status == Status.STARTING:
-        return ["starting (loading data, building the model)…", "starting…"]
+        doing = p.phase or "loading data, building the model"
+        return [f"starting ({doing})…", f"starting: {doing}…", "starting…"]
     if p.status == Status.PAUSED:
         return [f"paused at epoch {p.epoch} step {p.step}/{p.steps} · space resumes", f"paused · ep {p.epoch} {p.step}/{p.steps} · space resumes", f"paused · ep {p.epoch} {p.step}/{p.steps}"]
     if p.status == Status.RUNNING:
