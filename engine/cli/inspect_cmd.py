@@ -94,7 +94,6 @@ def format_stats(stats) -> str:  # noqa: ANN001 - a DatasetStats
 def run(args: argparse.Namespace) -> int:
     from engine import experiment
     from engine.data import dataset_stats, load_dataset
-
     from engine.layers import format_table, validate_experiment
 
     exp = experiment.load(args.experiment)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from engine.runs.status import Status
 from engine.runs.folder import runs_dir_default
+from engine.runs.status import Status
 from engine.terminal_text import printable
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import threading
 
-from engine.runs.status import Status
 from engine.runs import events as ev
 from engine.runs.commands import Command, Inbox
+from engine.runs.status import Status
 from engine.training.state import RunState
 
 POLL_S = 0.2

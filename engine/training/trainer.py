@@ -19,7 +19,6 @@ NaN loss (TrainingError; last.keras keeps the last good epoch), or an error insi
 from __future__ import annotations
 
 import contextlib
-
 import math
 import os
 import time
@@ -29,20 +28,20 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from engine.runs.status import Status
+from engine import memory, text_cap
 from engine.dataset import Dataset
 from engine.errors import KerminalError, TrainingError
 from engine.experiment import Experiment
 from engine.runs import events as ev
 from engine.runs import folder as runs
+from engine.runs.status import Status
 from engine.runs.store import RunStore, load_model_file
-from engine import memory, text_cap
+from engine.runs.writer import RunWriter
 from engine.training import numeric
-from engine.training.stops import StopAtBatch
 from engine.training.checks import check_dataset, check_memory, resolve_monitor  # noqa: F401  (check_dataset: public here too)
 from engine.training.control import TrainControl
 from engine.training.state import RunState
-from engine.runs.writer import RunWriter
+from engine.training.stops import StopAtBatch
 
 
 @dataclass

@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.data import load_dataset, sample_path
-from engine.data import reber
+from engine.data import load_dataset, reber, sample_path
 from engine.experiment import DataConfig, Experiment, SplitConfig, loads
 
 

@@ -15,9 +15,8 @@ import pytest
 
 from engine.cli import main
 from engine.errors import RunError
-from engine.runs import RunStore, read_history, read_info
+from engine.runs import RunStore, read_history, read_info, safe
 from engine.runs import folder as F
-from engine.runs import safe
 
 GOOD = {"kerminal_run": F.FORMAT, "name": "ok", "status": "finished", "epochs": 2, "target": 2, "created": "2026-01-01T00:00:00", "best": {"monitor": "val_loss", "value": 0.5, "epoch": 2}, "metrics": {"loss": 0.4, "val_loss": 0.5}, "class_names": ["neg", "pos"]}
 EXPERIMENT_TEXT = 'version = 1\nname = "ok"\n\n[data]\nsource = "sample"\n'

@@ -17,8 +17,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from engine.runs import LIVE, Status
 from engine import KerminalError
+from engine.runs import LIVE, Status
 from tui.dialogs import ConfirmDialog, TextPrompt
 from tui.messages import EvaluationReady
 from tui.panes.base import Pane
