@@ -71,7 +71,7 @@ def format_stats(stats) -> str:  # noqa: ANN001 - a DatasetStats
         cells.append([cls, *(str(n) for n in counts), str(sum(counts))])
     widths = [max(len(r[k]) for r in cells) for k in range(len(cells[0]))]
     for r in cells:
-        out.append("  " + "  ".join(c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in enumerate(zip(r, widths))))
+        out.append("  " + "  ".join(c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in enumerate(zip(r, widths, strict=True))))
     unit = stats.unit
     out.append(f"Length ({unit} per training text): p50 {stats.length_p50}, p90 {stats.length_p90}, p99 {stats.length_p99}, max {stats.length_max}")
     out.append(f"  vectorize.length = {stats.length}: {_pct(stats.truncated_rate)} of training texts are cut")

@@ -27,7 +27,7 @@ def format_table(infos) -> str:
         # an ESC sequence must not add rows or reach the terminal.
         rows.append(tuple(printable(c) for c in (r.id, date, r.status, str(r.epochs), best, r.preset or "-")))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
 def damaged_notes(infos) -> str:

@@ -591,7 +591,7 @@ def format_table(report: Report) -> str:
         name = f"{r.type}({r.summary})" if r.summary else r.type
         lines.append((str(r.index), name, r.shape_text(), f"{r.params:,}", note))
     widths = [max(len(h), *(len(line[k]) for line in lines)) for k, h in enumerate(head)]
-    fmt = lambda cells: "  ".join(c.rjust(w) if k in (0, 3) else c.ljust(w) for k, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    fmt = lambda cells: "  ".join(c.rjust(w) if k in (0, 3) else c.ljust(w) for k, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
     out = [fmt(head), fmt(tuple("-" * w for w in widths))]
     out += [fmt(line) for line in lines]
     out.append(f"Total params: {report.total:,} (trainable {report.trainable:,}, non-trainable {report.non_trainable:,})")

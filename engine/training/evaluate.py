@@ -63,7 +63,7 @@ class Evaluation:
             "confusion (rows: true, columns: predicted)",
             " " * w + "".join(f"{n:>{w}}" for n in names),
         ]
-        for name, row in zip(names, self.confusion):
+        for name, row in zip(names, self.confusion, strict=True):
             lines.append(f"{name:<{w}}" + "".join(f"{v:>{w}}" for v in row))
         lines += ["", f"{'class':<{w}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
         for name, c in self.per_class.items():

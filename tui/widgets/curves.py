@@ -159,7 +159,7 @@ class CurvePlot(PlotextPlot):
         if old_key != self._key or len(old) != len(self._lines):
             self.refresh()
             return
-        changed = [Region(0, y, width, 1) for y, (a, b) in enumerate(zip(old, self._lines)) if a != b]
+        changed = [Region(0, y, width, 1) for y, (a, b) in enumerate(zip(old, self._lines, strict=True)) if a != b]
         if changed:
             self.refresh(*changed)
 
