@@ -656,7 +656,7 @@ def load_per_class(exp: Experiment) -> Raw:
         )
     class_names = list(d.files)
     texts, labels, notes = [], [], []
-    for i, (cls, rel) in enumerate(d.files.items()):
+    for i, rel in enumerate(d.files.values()):
         path = exp.data_file(rel)
         frame, file_notes = _read(exp, path)
         notes += file_notes

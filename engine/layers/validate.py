@@ -511,7 +511,11 @@ def _check_head(report: Report, compile: CompileConfig) -> None:
         elif act in ("softmax", "log_softmax") and units == 1:
             problem = (act_row, f"softmax over a single unit always outputs 1.0. Fix: use activation=\"sigmoid\" with 1 unit, or units=2 on {unit_label} with softmax.")
         elif (act == "softmax" and units != 2) or (act == "linear" and units not in (1, 2)):
-            problem = (unit_row or act_row, f"outputs {units} units, so the model's output (None, {units}) cannot match the labels of 2 classes. Fix: set units=2 on layer {unit_ix} (softmax), or add Dense(units=2, activation=\"softmax\") after it.")
+            problem = (
+                unit_row or act_row,
+                f"outputs {units} units, so the model's output (None, {units}) cannot match the labels of 2 classes. "
+                f"Fix: set units=2 on layer {unit_ix} (softmax), or add Dense(units=2, activation=\"softmax\") after it.",
+            )
     else:
         if act in ("softmax", "linear") and units != n:
             problem = (unit_row or act_row, f"outputs {units} units but the task has {n} classes. Fix: set units={n} on layer {unit_ix}.")
@@ -591,7 +595,10 @@ def format_table(report: Report) -> str:
         name = f"{r.type}({r.summary})" if r.summary else r.type
         lines.append((str(r.index), name, r.shape_text(), f"{r.params:,}", note))
     widths = [max(len(h), *(len(line[k]) for line in lines)) for k, h in enumerate(head)]
-    fmt = lambda cells: "  ".join(c.rjust(w) if k in (0, 3) else c.ljust(w) for k, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    def fmt(cells: tuple[str, ...]) -> str:
+        return "  ".join(c.rjust(w) if k in (0, 3) else c.ljust(w) for k, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
     out = [fmt(head), fmt(tuple("-" * w for w in widths))]
     out += [fmt(line) for line in lines]
     out.append(f"Total params: {report.total:,} (trainable {report.trainable:,}, non-trainable {report.non_trainable:,})")
