@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def format_table(infos) -> str:
-    rows = [("run", "date", "status", "epochs", "best", "preset")]
+    rows: list[tuple[str, ...]] = [("run", "date", "status", "epochs", "best", "preset")]
     for r in infos:
         best = f"{r.monitor} {r.best_value:.4f} (epoch {r.best_epoch})" if r.best_value is not None else "-"
         date = r.created.replace("T", " ")[:16] or "-"

@@ -195,6 +195,7 @@ def load_keras(exp: Experiment) -> Raw:
     vocab = _decoder(index_path)
     notes = [f"keras {name}: decoded {npz_path.name} through {index_path.name}"]
     rng = np.random.RandomState(SEED)
+    need: tuple[str, ...]
     if name == "imdb":
         need = ("x_train", "y_train", "x_test", "y_test")
     else:

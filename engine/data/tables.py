@@ -259,7 +259,7 @@ def _sniff_header(sample: pd.DataFrame, text_spec: str | int, label_spec: str | 
     else:
         exclude = (text_spec - 1,) if isinstance(text_spec, int) else ()
         guessed, _n = guess_label_column(rest, exclude=exclude)
-        col = guessed
+        col = None if guessed is None else int(rest.columns.get_loc(guessed))  # its position
     if col is not None:
         value = first.iloc[col]
         if pd.notna(value) and rest.iloc[:, col].dropna().astype(str).str.strip().eq(str(value).strip()).any():

@@ -166,7 +166,7 @@ class RunWatcher:
             history = F.read_history(self.path)
         except OSError:
             return []
-        lost = []
+        lost: list[ev.Event] = []
         for epoch in range(have + 1, event.epoch):
             metrics = {k: column[epoch - 1] for k, column in history.items() if epoch <= len(column)}
             if metrics:
