@@ -134,9 +134,9 @@ def measure(model: str, csv_path: Path, rows: int, epochs: int, rounds: int, wor
             order.reverse()
         for who, fn in order:
             (k_runs if who == "k" else p_runs).append(fn())
-    e2e = [p["wall"] / k["wall"] for k, p in zip(k_runs, p_runs)]
+    e2e = [p["wall"] / k["wall"] for k, p in zip(k_runs, p_runs, strict=True)]
     # Epochs after the first (which traces the graph) in each process, paired per round.
-    ep = [statistics.median(p["epochs"][1:] or p["epochs"]) / statistics.median(k["epochs"][1:] or k["epochs"]) for k, p in zip(k_runs, p_runs)]
+    ep = [statistics.median(p["epochs"][1:] or p["epochs"]) / statistics.median(k["epochs"][1:] or k["epochs"]) for k, p in zip(k_runs, p_runs, strict=True)]
     k_rss = statistics.median(k["rss_mb"] for k in k_runs)
     p_rss = statistics.median(p["rss_mb"] for p in p_runs)
     train = int(rows * 0.8)

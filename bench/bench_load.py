@@ -52,7 +52,7 @@ def synthetic_corpus(n: int, seed: int = 0) -> tuple[list[str], list[int]]:
     sizes = np.clip(rng.lognormal(np.log(MEAN_WORDS) - sigma**2 / 2, sigma, n).astype(int), 10, 2500)
     flat = words[rng.choice(VOCAB, size=int(sizes.sum()), p=p)].tolist()
     bounds = np.concatenate([[0], np.cumsum(sizes)])
-    texts = [" ".join(flat[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    texts = [" ".join(flat[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     labels = (np.arange(n) % 2).tolist()
     return texts, labels
 
@@ -66,7 +66,7 @@ def write_corpus(root: Path, texts: list[str], labels: list[int]) -> tuple[Path,
     pd.DataFrame({"review": texts, "sentiment": [names[y] for y in labels]}).to_csv(csv, index=False)
     folder = root / "aclImdb"
     half = len(texts) // 2
-    for i, (text, y) in enumerate(zip(texts, labels)):
+    for i, (text, y) in enumerate(zip(texts, labels, strict=True)):
         split = "train" if i < half else "test"
         d = folder / split / names[y]
         if i < 4:

@@ -145,7 +145,7 @@ def measure(label: str, recurrent: dict[str, Any], ds, epochs: int, rounds: int,
     n = len(ds.train)
     k_s = [sum(d) for d in k_rounds[1:]]
     b_s = [sum(d) for d in b_rounds[1:]]
-    paired = [b / k for k, b in zip(k_s, b_s)]
+    paired = [b / k for k, b in zip(k_s, b_s, strict=True)]
     k_sps = statistics.median(n * epochs / s for s in k_s)
     b_sps = statistics.median(n * epochs / s for s in b_s)
     spread = f"{min(paired):.2f} / {statistics.median(paired):.2f} / {max(paired):.2f}"

@@ -305,10 +305,10 @@ def format_table(rows: Sequence[dict[str, Any]], extra: Sequence[str] = ()) -> s
         ])
     widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
     widths[-1] = len(head[-1])  # the note is last and not padded
-    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip()]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths).rstrip())
     for b in body:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(b, widths)).rstrip())
+        lines.append("  ".join(c.ljust(w) for c, w in zip(b, widths, strict=True)).rstrip())
     return "\n".join(lines)
 
 

@@ -71,7 +71,7 @@ def corpus(n: int, seed: int = 0) -> tuple[list[str], list[str], set[str], set[s
     lengths = np.clip(rng.lognormal(mu, sigma, size=n).astype(int), 10, 2500)
     labels = rng.permutation(np.arange(n) % 2)
     texts = []
-    for length, label in zip(lengths, labels):
+    for length, label in zip(lengths, labels, strict=True):
         ids = rng.choice(len(words), size=int(length), p=zipf)
         # Plant sentiment: a few percent of the words carry the label, some carry the other.
         k = rng.binomial(int(length), 0.05)
@@ -90,7 +90,7 @@ def oracle_accuracy(n: int, seed: int = 0) -> float:
     drawn independently and carry the label only through those counts."""
     texts, labels, pos, neg = corpus(n, seed)
     right = 0.0
-    for text, label in zip(texts, labels):
+    for text, label in zip(texts, labels, strict=True):
         toks = [t.strip('.,"').lower() for t in text.split()]
         score = sum(t in pos for t in toks) - sum(t in neg for t in toks)
         right += 0.5 if score == 0 else float((score > 0) == (label == "positive"))
@@ -133,7 +133,7 @@ def write_csv(path: str | Path, rows: int = 25_000, seed: int = 0) -> Path:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["review", "sentiment"])
-        w.writerows(zip(texts, labels))
+        w.writerows(zip(texts, labels, strict=True))
     return path
 
 

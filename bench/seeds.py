@@ -323,8 +323,8 @@ def format_outcomes(outcomes: Sequence[Outcome]) -> str:
         else:
             body.append([o.workflow, o.status.upper() if o.status == "failed" else o.status, o.data or "-", "-", "-", "-", "-", "-", reported, f"{o.seconds:.0f} s" if o.seconds else "-"])
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip(), "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(b, widths)).rstrip() for b in body]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip(), "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(b, widths, strict=True)).rstrip() for b in body]
     extra = []
     for o in outcomes:
         if o.reason:

@@ -174,7 +174,7 @@ def write_isot(folder: str | Path, fake: int = FAKE_ROWS, true: int = TRUE_ROWS,
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out = []
-    for name, rows in zip(("Fake.csv", "True.csv"), isot_rows(fake, true, seed)):
+    for name, rows in zip(("Fake.csv", "True.csv"), isot_rows(fake, true, seed), strict=True):
         path = folder / name
         with open(path, "w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh, lineterminator="\n")

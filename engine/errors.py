@@ -6,6 +6,8 @@ to fix it, so that the command line and the app can show it as it is (never a tr
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class KerminalError(Exception):
     """Base of every error the engine raises on bad input."""
@@ -38,3 +40,5 @@ class RunError(KerminalError):
 
 class PredictError(KerminalError):
     """A text cannot be predicted: it is empty, or its bytes are not UTF-8."""
+
+    json_extra: dict[str, Any]  # when set: more fields for `--json` errors (the bad lines)

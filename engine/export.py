@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.runs.status import Status
 from engine.errors import KerminalError
 from engine.experiment import Experiment
+from engine.runs.status import Status
 
 FORMATS = ("saved_model", "onnx")
 SCRIPT_SOURCES = ("sample", "csv")

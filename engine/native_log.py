@@ -23,7 +23,7 @@ def redirect_native_stderr(log_path: Path | None = None, only_tty: bool = False)
     or None when nothing was changed: stderr not a terminal and `only_tty`, `sys.stderr`
     already replaced by someone else (a test's capture, say), or an OS error."""
     log_path = log_path or default_log_path()
-    if sys.stderr is not sys.__stderr__:
+    if sys.__stderr__ is None or sys.stderr is not sys.__stderr__:
         return None
     try:
         if only_tty and not os.isatty(2):
@@ -36,7 +36,8 @@ def redirect_native_stderr(log_path: Path | None = None, only_tty: bool = False)
             os.dup2(log.fileno(), 2)
     except OSError:
         return None
-    sys.__stderr__ = sys.stderr = stream
+    sys.stderr = stream
+    sys.__stderr__ = stream  # type: ignore[misc]  # typeshed makes it Final; replaced on purpose: both names keep writing to the terminal
     return saved
 
 

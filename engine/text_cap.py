@@ -75,7 +75,7 @@ def cap_dataset(ds: Dataset, config: VectorizeConfig) -> tuple[Dataset, int]:
         texts, n = cap_texts(split.texts, config)
         splits[name] = replace(split, texts=texts)
         cut += n
-    return replace(ds, **splits), cut
+    return replace(ds, train=splits["train"], validation=splits["validation"], test=splits["test"]), cut
 
 
 def cut_note(cut: int, config: VectorizeConfig) -> str:

@@ -36,9 +36,9 @@ def all_commands() -> list[Command]:
         if isinstance(binding, Binding) and binding.description:
             out.append(Command("", binding.description, binding.tooltip, binding.action, binding.key_display or binding.key))
     for pane_id, title, cls in PANES:
-        for binding in cls.BINDINGS:
-            if isinstance(binding, Binding) and binding.description:
-                out.append(Command(pane_id, f"{title}: {binding.description}", binding.tooltip, binding.action, binding.key_display or binding.key))
+        for entry in cls.BINDINGS:
+            if isinstance(entry, Binding) and entry.description:
+                out.append(Command(pane_id, f"{title}: {entry.description}", entry.tooltip, entry.action, entry.key_display or entry.key))
     return out
 
 

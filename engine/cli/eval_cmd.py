@@ -63,8 +63,8 @@ def file_split(run, path: str, text: str | None = None, label: str | None = None
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.training.evaluate import evaluate
     from engine.runs import RunStore
+    from engine.training.evaluate import evaluate
 
     if args.top < 1:
         from engine.cli import UsageError

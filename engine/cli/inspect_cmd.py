@@ -74,7 +74,7 @@ def format_stats(stats, has_length: bool = True) -> str:  # noqa: ANN001 - a Dat
         cells.append([cls, *(str(n) for n in counts), str(sum(counts))])
     widths = [max(len(r[k]) for r in cells) for k in range(len(cells[0]))]
     for r in cells:
-        out.append("  " + "  ".join(c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in enumerate(zip(r, widths))))
+        out.append("  " + "  ".join(c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in enumerate(zip(r, widths, strict=True))))
     unit = stats.unit
     out.append(f"Length ({unit} per training text): p50 {stats.length_p50}, p90 {stats.length_p90}, p99 {stats.length_p99}, max {stats.length_max}")
     if has_length:
@@ -98,7 +98,6 @@ def format_stats(stats, has_length: bool = True) -> str:  # noqa: ANN001 - a Dat
 def run(args: argparse.Namespace) -> int:
     from engine import experiment
     from engine.data import dataset_stats, load_dataset
-
     from engine.layers import format_table, validate_experiment
 
     exp = experiment.load(args.experiment)

@@ -20,8 +20,8 @@ import json
 import sys
 from typing import IO, Iterable
 
-from engine.runs.folder import runs_dir_default
 from engine.errors import DataError, PredictError
+from engine.runs.folder import runs_dir_default
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -87,8 +87,8 @@ def _numbers(ns: list[int]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.training.predictor import Predictor
     from engine.runs import RunStore
+    from engine.training.predictor import Predictor
 
     if args.texts:
         texts = [t for t in args.texts if t.strip()]

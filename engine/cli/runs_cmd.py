@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from engine.runs.status import Status
 from engine.runs.folder import runs_dir_default
+from engine.runs.status import Status
 from engine.terminal_text import printable
 
 
@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def format_table(infos) -> str:
-    rows = [("run", "date", "status", "epochs", "best", "preset")]
+    rows: list[tuple[str, ...]] = [("run", "date", "status", "epochs", "best", "preset")]
     for r in infos:
         best = f"{r.monitor} {r.best_value:.4f} (epoch {r.best_epoch})" if r.best_value is not None else "-"
         date = r.created.replace("T", " ")[:16] or "-"
@@ -27,7 +27,7 @@ def format_table(infos) -> str:
         # an ESC sequence must not add rows or reach the terminal.
         rows.append(tuple(printable(c) for c in (r.id, date, r.status, str(r.epochs), best, r.preset or "-")))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
 def damaged_notes(infos) -> str:

@@ -37,7 +37,6 @@ def run(args: argparse.Namespace) -> int:
     from engine.errors import RunError
     from engine.runs import RunStore, commands
     from engine.runs import events as ev
-
     from engine.runs import folder as F
 
     path = RunStore(args.runs_dir).path_of(args.run)

@@ -13,17 +13,16 @@ and exits 130 (a second Ctrl+C aborts at once). Exit 1 on bad input, with the me
 
 from __future__ import annotations
 
-import contextlib
-
 import argparse
+import contextlib
 import json
 import os
 import signal
 import sys
 import threading
 
-from engine.runs.status import Status
 from engine.runs.folder import runs_dir_default
+from engine.runs.status import Status
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -97,7 +96,6 @@ def run(args: argparse.Namespace) -> int:
     interval = 0.5
     if args.resume:
         from engine.runs import RunStore
-
         from engine.runs.writer import RunWriter
 
         path = RunStore(args.runs_dir).path_of(args.resume)

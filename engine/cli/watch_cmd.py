@@ -14,8 +14,8 @@ import json
 import sys
 import time
 
-from engine.runs.status import Status
 from engine.runs.folder import runs_dir_default
+from engine.runs.status import Status
 from engine.terminal_text import printable
 
 POLL_S = 0.25

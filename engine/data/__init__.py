@@ -115,7 +115,7 @@ def load_dataset(exp: Experiment) -> Dataset:
     limits = (d.limit, d.validation_limit or d.limit, d.test_limit or d.limit)
     if any(limits):
         total = len(train_idx) + len(val_idx) + len(test_idx)
-        train_idx, val_idx, test_idx = (limit_rows(i, n) for i, n in zip((train_idx, val_idx, test_idx), limits))
+        train_idx, val_idx, test_idx = (limit_rows(i, n) for i, n in zip((train_idx, val_idx, test_idx), limits, strict=True))
         kept = len(train_idx) + len(val_idx) + len(test_idx)
         if kept < total:
             notes.append(

@@ -138,7 +138,7 @@ def locate(name: str) -> tuple[Path, Path]:
     found = [find_cached(f) for f in files]
     if all(found):
         return found[0], found[1]  # type: ignore[return-value]
-    missing = [f for f, p in zip(files, found) if p is None]
+    missing = [f for f, p in zip(files, found, strict=True) if p is None]
     looked = ", ".join(str(d) for d in cache_dirs())
     offline = os.environ.get("KERMINAL_OFFLINE", "") not in ("", "0")
     if offline or not _host_answers(ORIGIN + missing[0]):
@@ -178,7 +178,7 @@ def decode(sequences: np.ndarray, vocab: np.ndarray) -> tuple[list[str], int]:
     unknown = int((words == "").sum())
     bounds = np.concatenate([[0], np.cumsum(lengths)])
     wl = words.tolist()
-    texts = [" ".join(w for w in wl[a:b] if w) if unknown else " ".join(wl[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    texts = [" ".join(w for w in wl[a:b] if w) if unknown else " ".join(wl[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     return texts, unknown
 
 
@@ -195,6 +195,7 @@ def load_keras(exp: Experiment) -> Raw:
     vocab = _decoder(index_path)
     notes = [f"keras {name}: decoded {npz_path.name} through {index_path.name}"]
     rng = np.random.RandomState(SEED)
+    need: tuple[str, ...]
     if name == "imdb":
         need = ("x_train", "y_train", "x_test", "y_test")
     else:

@@ -18,7 +18,7 @@ import random
 SYMBOLS = "BTSXPVE"
 
 # state -> [(symbol, next state)], None = end of string (seed 002's default_reber_grammar)
-REBER = [
+REBER: list[list[tuple[str, int | None]]] = [
     [("B", 1)],
     [("T", 2), ("P", 3)],
     [("X", 5), ("S", 2)],

@@ -62,7 +62,7 @@ def _rows(ds: Dataset) -> dict[str, dict[str, int]]:
     out = {}
     for name, split in ds.splits().items():
         counts = np.bincount(split.labels, minlength=ds.num_classes) if len(split) else np.zeros(ds.num_classes, dtype=np.int64)
-        row = {cls: int(n) for cls, n in zip(ds.class_names, counts)}
+        row = {cls: int(n) for cls, n in zip(ds.class_names, counts, strict=True)}
         row["total"] = int(counts.sum())
         out[name] = row
     return out

@@ -259,7 +259,7 @@ def _sniff_header(sample: pd.DataFrame, text_spec: str | int, label_spec: str | 
     else:
         exclude = (text_spec - 1,) if isinstance(text_spec, int) else ()
         guessed, _n = guess_label_column(rest, exclude=exclude)
-        col = guessed
+        col = None if guessed is None else int(rest.columns.get_loc(guessed))  # its position
     if col is not None:
         value = first.iloc[col]
         if pd.notna(value) and rest.iloc[:, col].dropna().astype(str).str.strip().eq(str(value).strip()).any():
@@ -656,7 +656,7 @@ def load_per_class(exp: Experiment) -> Raw:
         )
     class_names = list(d.files)
     texts, labels, notes = [], [], []
-    for i, (cls, rel) in enumerate(d.files.items()):
+    for i, rel in enumerate(d.files.values()):
         path = exp.data_file(rel)
         frame, file_notes = _read(exp, path)
         notes += file_notes

@@ -323,7 +323,8 @@ def resolve(type: str, params: dict[str, Any]) -> tuple[dict[str, Any], list[str
             errors.append(msg)
             continue
         out[name] = value
-    if type == "Bidirectional" and out["layer"] is info.param("layer").default:
+    default_layer = info.param("layer") if type == "Bidirectional" else None
+    if default_layer is not None and out["layer"] is default_layer.default:
         inner, _ = resolve("LSTM", {"units": 64})
         out["layer"] = {"type": "LSTM", **inner}
     return out, errors

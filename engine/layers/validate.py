@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any, NoReturn, Sequence
 
 from engine import memory
 from engine.experiment import CompileConfig, Experiment, LayerSpec
@@ -236,14 +236,14 @@ def _step(i: int, layer: LayerSpec, st: _State, spec: InputSpec, padding: str | 
         )
         st.mask_from = 0
     if t in ("Embedding", "TokenAndPositionEmbedding"):
-        _embedding(row, p, st, spec)
+        _embedding(row, p, st, spec, shape)
     elif t == "TransformerEncoder":
-        _transformer(row, p, st)
+        _transformer(row, p, st, shape)
     elif t in RECURRENT or t == "Bidirectional":
-        _recurrent(row, p, st, padding)
+        _recurrent(row, p, st, shape, padding)
     elif t == "Conv1D":
-        if _needs_sequence(row, st):
-            steps, feat = st.shape
+        if (seq := _sequence(row, st, shape)) is not None:
+            steps, feat = seq
             span = p["dilation_rate"] * (p["kernel_size"] - 1) + 1
             if p["padding"] == "valid":
                 out = (steps - span) // p["strides"] + 1 if steps >= span else 0
@@ -257,8 +257,8 @@ def _step(i: int, layer: LayerSpec, st: _State, spec: InputSpec, padding: str | 
             else:
                 _set(row, st, (out, p["filters"]), p["kernel_size"] * feat * p["filters"] + p["filters"])
     elif t == "MaxPooling1D":
-        if _needs_sequence(row, st):
-            steps, feat = st.shape
+        if (seq := _sequence(row, st, shape)) is not None:
+            steps, feat = seq
             pool, stride = p["pool_size"], p["strides"] or p["pool_size"]
             if p["padding"] == "valid":
                 out = (steps - pool) // stride + 1 if steps >= pool else 0
@@ -270,8 +270,8 @@ def _step(i: int, layer: LayerSpec, st: _State, spec: InputSpec, padding: str | 
             else:
                 _set(row, st, (out, feat), 0)
     elif t in ("GlobalMaxPooling1D", "GlobalAveragePooling1D"):
-        if _needs_sequence(row, st, recover=True):
-            _set(row, st, (st.shape[1],), 0)
+        if (seq := _sequence(row, st, shape, recover=True)) is not None:
+            _set(row, st, (seq[1],), 0)
             st.reducer = row
             st.mask_from = 0
     elif t == "Dense":
@@ -282,7 +282,7 @@ def _step(i: int, layer: LayerSpec, st: _State, spec: InputSpec, padding: str | 
     elif t in ("Dropout", "Activation"):
         _set(row, st, shape, 0)
     elif t == "SpatialDropout1D":
-        if _needs_sequence(row, st, recover=True):
+        if _sequence(row, st, shape, recover=True) is not None:
             _set(row, st, shape, 0)
     elif t == "LayerNormalization":
         _set(row, st, shape, 2 * shape[-1])
@@ -307,15 +307,15 @@ def _set(row: Row, st: _State, shape: tuple[int, ...], trainable: int, non_train
     row.params = trainable + non_trainable
 
 
-def _needs_sequence(row: Row, st: _State, recover: bool = False) -> bool:
-    """True if the input is a (steps, features) sequence; otherwise explain the fix.
+def _sequence(row: Row, st: _State, shape: tuple[int, ...], recover: bool = False) -> tuple[int, int] | None:
+    """(steps, features) if the input `shape` (st.shape, known) is a sequence; otherwise
+    explain the fix and return None.
 
     With `recover`, a vector input is then treated as one step, so that the parameter
     counts of this layer and the following ones are still shown (their counts do not depend
     on the number of steps)."""
-    shape = st.shape
     if len(shape) == 2:
-        return True
+        return shape[0], shape[1]
     if st.ids:
         row.errors.append(f"needs a sequence of vectors (None, steps, features) but gets word ids {shape_text((None, *shape))}. Fix: put an Embedding before it.")
     elif st.bag and st.reducer is None:
@@ -337,21 +337,21 @@ def _needs_sequence(row: Row, st: _State, recover: bool = False) -> bool:
         row.errors.append(f"needs a sequence (None, steps, features) but gets {shape_text((None, *shape))}. Fix: feed it a sequence (Embedding, Conv1D, or a recurrent layer with return_sequences=true).")
     if recover and not st.ids and len(shape) == 1:
         st.shape = (1, shape[0])
-        return True
+        return 1, shape[0]
     st.shape = None
-    return False
+    return None
 
 
-def _embedding(row: Row, p: dict[str, Any], st: _State, spec: InputSpec) -> None:
-    if not st.ids or len(st.shape) != 1:
+def _embedding(row: Row, p: dict[str, Any], st: _State, spec: InputSpec, shape: tuple[int, ...]) -> None:
+    if not st.ids or len(shape) != 1:
         if spec.kind == "ngrams" and row.index == 1:
             row.errors.append(
-                f"needs word ids but the ngrams vectorizer gives one vector of n-gram weights per text {shape_text((None, *st.shape))}. "
+                f"needs word ids but the ngrams vectorizer gives one vector of n-gram weights per text {shape_text((None, *shape))}. "
                 f'Fix: remove this {row.type} (Dense layers take the n-gram vector as it is), or set vectorize.kind = "words".'
             )
         else:
             why = "the chars vectorizer already gives one-hot vectors" if spec.kind == "chars" and row.index == 1 else "it must come first, right after the vectorizer"
-            row.errors.append(f"needs word ids but gets {shape_text((None, *st.shape))} vectors ({why}). Fix: remove this {row.type}, or move it to the top with vectorize.kind = \"words\".")
+            row.errors.append(f"needs word ids but gets {shape_text((None, *shape))} vectors ({why}). Fix: remove this {row.type}, or move it to the top with vectorize.kind = \"words\".")
         st.shape = None
         return
     vocab = spec.vocab_size
@@ -361,7 +361,7 @@ def _embedding(row: Row, p: dict[str, Any], st: _State, spec: InputSpec) -> None
             f"input_dim={p['input_dim']} is smaller than the vectorizer's vocabulary ({vocab} ids): larger ids would fail. "
             f"Fix: set input_dim to 0 (follow the vectorizer) or at least {vocab}, or lower vectorize.max_tokens."
         )
-    steps = st.shape[0]
+    steps = shape[0]
     positions = steps if row.type == "TokenAndPositionEmbedding" else 0  # one learned vector per position
     table = f"{input_dim}x{p['output_dim']}" + (f" + {positions} positions" if positions else "")
     row.summary = ", ".join(x for x in (table, "mask_zero" if p["mask_zero"] else "") if x)
@@ -370,13 +370,14 @@ def _embedding(row: Row, p: dict[str, Any], st: _State, spec: InputSpec) -> None
     st.mask_from = row.index if p["mask_zero"] else 0
 
 
-def _transformer(row: Row, p: dict[str, Any], st: _State) -> None:
+def _transformer(row: Row, p: dict[str, Any], st: _State, shape: tuple[int, ...]) -> None:
     """A post-norm encoder block: MultiHeadAttention(num_heads, key_dim) with query, key, value
     and output projections (biases on), two LayerNormalizations and the feed-forward pair."""
     known = len(row.errors)
-    if not _needs_sequence(row, st, recover=True):
+    seq = _sequence(row, st, shape, recover=True)
+    if seq is None:
         return
-    steps, width = st.shape
+    steps, width = seq
     heads, key_dim = p["num_heads"], p["key_dim"]
     row.summary = ", ".join(x for x in (f"heads={heads}", f"key_dim={key_dim}" if key_dim else "", f"ffn={p['intermediate_dim']}", f"dropout={p['dropout']}" if p["dropout"] else "") if x)
     if not key_dim:
@@ -436,12 +437,13 @@ def _cudnn_warnings(row: Row, p: dict[str, Any]) -> None:
             )
 
 
-def _recurrent(row: Row, p: dict[str, Any], st: _State, padding: str | None) -> None:
+def _recurrent(row: Row, p: dict[str, Any], st: _State, shape: tuple[int, ...], padding: str | None) -> None:
     inner = p["layer"] if row.type == "Bidirectional" else p
     kind = inner["type"] if row.type == "Bidirectional" else row.type
-    if not _needs_sequence(row, st, recover=True):
+    seq = _sequence(row, st, shape, recover=True)
+    if seq is None:
         return
-    steps, feat = st.shape
+    steps, feat = seq
     if st.mask_from and padding == "pre" and kind in _CUDNN:
         row.warnings.append(
             f"gets the mask of layer {st.mask_from} on pre-padded sequences; on a GPU, cuDNN takes only right-padded masks, "
@@ -491,12 +493,12 @@ def _head(report: Report) -> tuple[Row | None, str, Row | None]:
 
 
 def _check_head(report: Report, compile: CompileConfig) -> None:
-    if report.errors or report.output_shape is None:
+    units = report.output_shape[-1] if report.output_shape else None
+    if report.errors or units is None:
         return
     act_row, act, unit_row = _head(report)
     n = report.num_classes
-    units = report.output_shape[-1]
-    if not act:
+    if not act or act_row is None:  # no head (act_row is None only with no layers at all)
         report.rows[-1].errors.append(
             f"the stack ends with {report.rows[-1].type}, not a classifier head. Fix: add "
             + ("Dense(units=1, activation=\"sigmoid\")." if n == 2 else f"Dense(units={n}, activation=\"softmax\").")
@@ -511,7 +513,11 @@ def _check_head(report: Report, compile: CompileConfig) -> None:
         elif act in ("softmax", "log_softmax") and units == 1:
             problem = (act_row, f"softmax over a single unit always outputs 1.0. Fix: use activation=\"sigmoid\" with 1 unit, or units=2 on {unit_label} with softmax.")
         elif (act == "softmax" and units != 2) or (act == "linear" and units not in (1, 2)):
-            problem = (unit_row or act_row, f"outputs {units} units, so the model's output (None, {units}) cannot match the labels of 2 classes. Fix: set units=2 on layer {unit_ix} (softmax), or add Dense(units=2, activation=\"softmax\") after it.")
+            problem = (
+                unit_row or act_row,
+                f"outputs {units} units, so the model's output (None, {units}) cannot match the labels of 2 classes. "
+                f"Fix: set units=2 on layer {unit_ix} (softmax), or add Dense(units=2, activation=\"softmax\") after it.",
+            )
     else:
         if act in ("softmax", "linear") and units != n:
             problem = (unit_row or act_row, f"outputs {units} units but the task has {n} classes. Fix: set units={n} on layer {unit_ix}.")
@@ -567,7 +573,7 @@ def loss_plan(exp: Experiment, num_classes: int = 2) -> LossPlan:
     return report.loss
 
 
-def raise_invalid(report: Report) -> None:
+def raise_invalid(report: Report) -> NoReturn:
     from engine.errors import LayerError
 
     errors = report.errors or ["the stack has no usable head."]
@@ -591,7 +597,10 @@ def format_table(report: Report) -> str:
         name = f"{r.type}({r.summary})" if r.summary else r.type
         lines.append((str(r.index), name, r.shape_text(), f"{r.params:,}", note))
     widths = [max(len(h), *(len(line[k]) for line in lines)) for k, h in enumerate(head)]
-    fmt = lambda cells: "  ".join(c.rjust(w) if k in (0, 3) else c.ljust(w) for k, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    def fmt(cells: tuple[str, ...]) -> str:
+        return "  ".join(c.rjust(w) if k in (0, 3) else c.ljust(w) for k, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
     out = [fmt(head), fmt(tuple("-" * w for w in widths))]
     out += [fmt(line) for line in lines]
     out.append(f"Total params: {report.total:,} (trainable {report.trainable:,}, non-trainable {report.non_trainable:,})")

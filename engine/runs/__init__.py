@@ -21,10 +21,10 @@ stop`). TF-free until a model is loaded.
 """
 
 from engine.runs import events
-from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Steered, Stopped
-from engine.runs.folder import EXPERIMENT, LIVE, NOT_RESPONDING, RunInfo, data_summary, read_events, read_history, read_info, read_meta, runs_dir_default
 from engine.runs.commands import post as post_command
 from engine.runs.commands import send as send_command
+from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Steered, Stopped
+from engine.runs.folder import EXPERIMENT, LIVE, NOT_RESPONDING, RunInfo, data_summary, read_events, read_history, read_info, read_meta, runs_dir_default
 from engine.runs.launch import resume as resume_run
 from engine.runs.launch import start as start_run
 from engine.runs.status import ENDED, GONE, Status

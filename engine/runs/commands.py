@@ -13,7 +13,6 @@ the command's id, which `send` waits for.
 from __future__ import annotations
 
 import contextlib
-
 import json
 import math
 import os
@@ -23,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.runs.status import Status
 from engine.errors import RunError
 from engine.runs import events as ev
 from engine.runs import folder as F
 from engine.runs import safe
+from engine.runs.status import Status
 
 NAMES = ("stop", "pause", "resume", "lr", "more")
 

@@ -17,8 +17,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from engine.runs.status import Status
 from engine.errors import RunError
+from engine.runs.status import Status
 
 DAMAGED = Status.DAMAGED  # RunInfo.status of a run whose folder could not be read
 MAX_EPOCHS = 1_000_000  # as many epochs as history.csv's cap holds; more is not a real run

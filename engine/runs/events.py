@@ -142,7 +142,8 @@ def from_dict(raw: Any) -> Event:
     so a reader skips the line instead of failing later."""
     if not isinstance(raw, dict):
         raise ValueError(f"not a kerminal event: a JSON {type(raw).__name__}")  # noqa: TRY004  (one error kind for every bad line: the readers skip on ValueError)
-    kind = EVENT_TYPES.get(raw.get("event")) if isinstance(raw.get("event"), str) else None
+    name = raw.get("event")
+    kind = EVENT_TYPES.get(name) if isinstance(name, str) else None
     if kind is None:
         raise ValueError(f"not a kerminal event: {str(raw.get('event'))[:40]!r}")
     values = {}

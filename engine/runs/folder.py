@@ -44,6 +44,8 @@ from engine.runs.status import RECORDED_LIVE, Status
 if TYPE_CHECKING:  # pragma: no cover
     import keras
 
+    from engine.errors import TrainingError
+
 EXPERIMENT = "experiment.toml"
 HISTORY = "history.csv"
 BEST = "best.keras"
@@ -131,7 +133,7 @@ def save_model_atomic(model: keras.Model, path: Path, epoch: int | None = None) 
     os.replace(tmp, path)
 
 
-def disk_error(exc: OSError, path: Path, epoch: int | None = None) -> Exception:
+def disk_error(exc: OSError, path: Path, epoch: int | None = None) -> TrainingError:
     """An OSError met while writing a run folder, as a TrainingError that names it."""
     from engine.errors import TrainingError
 

@@ -19,11 +19,11 @@ import sys
 import time
 from pathlib import Path
 
-from engine.runs.status import Status
 from engine.errors import RunError
 from engine.experiment import Experiment
 from engine.runs import folder as F
 from engine.runs import safe
+from engine.runs.status import Status
 from engine.runs.writer import RunWriter
 
 

@@ -13,6 +13,7 @@ import os
 import pwd
 import stat
 from pathlib import Path
+from typing import IO, Any
 
 from engine.errors import RunError
 
@@ -103,7 +104,7 @@ def check_own_dir(path: str | os.PathLike[str], what: str = "run folder", force:
     return st
 
 
-def open_append(path: str | os.PathLike[str], binary: bool = False):
+def open_append(path: str | os.PathLike[str], binary: bool = False) -> IO[Any]:
     """A file opened for appending (created 0644 if missing) that is neither a link nor
     anything but a regular file owned by the caller; UnsafeFile otherwise."""
     try:
@@ -120,4 +121,6 @@ def open_append(path: str | os.PathLike[str], binary: bool = False):
     except BaseException:
         os.close(fd)
         raise
-    return os.fdopen(fd, "ab" if binary else "a", **({} if binary else {"encoding": "utf-8"}))
+    if binary:
+        return os.fdopen(fd, "ab")
+    return os.fdopen(fd, "a", encoding="utf-8")

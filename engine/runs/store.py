@@ -102,6 +102,7 @@ def _config_problem_in(path: Path) -> str:
         return "(config.json) is not readable JSON"
     if not isinstance(raw, dict):
         return "is not a JSON object"
+    kind: type  # the JSON type each key must have
     for key, kind in (("class_name", str), ("config", dict)):
         if not isinstance(raw.get(key), kind):
             return f"lacks {key!r}" if key not in raw else f"has a {key!r} that is not {'text' if kind is str else 'an object'}"

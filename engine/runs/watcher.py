@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.runs.status import ENDED, GONE, Status
 from engine.errors import RunError
 from engine.runs import events as ev
 from engine.runs import folder as F
 from engine.runs.damage import check_meta
+from engine.runs.status import ENDED, GONE, Status
 
 ETA_MIN_STEPS = 5  # before this many steps of the first epoch, the ETA is only "estimating"
 TERMINAL_STATUS = {ev.Finished: Status.FINISHED, ev.Stopped: Status.STOPPED, ev.Failed: Status.FAILED}
@@ -167,7 +167,7 @@ class RunWatcher:
             history = F.read_history(self.path)
         except OSError:
             return []
-        lost = []
+        lost: list[ev.Event] = []
         for epoch in range(have + 1, event.epoch):
             metrics = {k: column[epoch - 1] for k, column in history.items() if epoch <= len(column)}
             if metrics:

@@ -16,7 +16,6 @@ The order of an epoch's commit is in folder.py's docstring; this class only perf
 from __future__ import annotations
 
 import contextlib
-
 import json
 import os
 import threading

@@ -8,11 +8,11 @@
 - evaluate(model_or_run, split_or_dataset) -> Evaluation
 """
 
+from engine.runs import Run, RunInfo, RunStore
+from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Steered, Stopped, describe, format_duration
 from engine.training.control import TrainControl
 from engine.training.evaluate import Evaluation, Misclassified, evaluate
-from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Steered, Stopped, describe, format_duration
 from engine.training.predictor import Prediction, Predictor
-from engine.runs import Run, RunInfo, RunStore
 from engine.training.trainer import RunResult, Trainer
 
 __all__ = [

@@ -63,7 +63,7 @@ class Evaluation:
             "confusion (rows: true, columns: predicted)",
             " " * w + "".join(f"{n:>{w}}" for n in names),
         ]
-        for name, row in zip(names, self.confusion):
+        for name, row in zip(names, self.confusion, strict=True):
             lines.append(f"{name:<{w}}" + "".join(f"{v:>{w}}" for v in row))
         lines += ["", f"{'class':<{w}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
         for name, c in self.per_class.items():
@@ -105,8 +105,8 @@ def metrics_from_probabilities(probs: np.ndarray, labels: np.ndarray, class_name
 def evaluate(model_or_run: Any, split_or_dataset: Split | Dataset, class_names: Sequence[str] | None = None, exp: Any = None, top: int = 10) -> Evaluation:
     """Evaluate a keras Model, a Predictor, a loaded Run, or a run folder path on a Split or
     a Dataset (its test split; its validation split when it has no test rows)."""
-    from engine.training.predictor import Predictor
     from engine.runs import Run
+    from engine.training.predictor import Predictor
 
     if isinstance(split_or_dataset, Dataset):
         ds = split_or_dataset

@@ -98,7 +98,7 @@ class Predictor:
 
     def _prediction(self, text: str, probs: np.ndarray, latency_ms: float) -> Prediction:
         i = int(np.argmax(probs))
-        return Prediction(text, self.class_names[i], {c: float(p) for c, p in zip(self.class_names, probs)}, latency_ms)
+        return Prediction(text, self.class_names[i], {c: float(p) for c, p in zip(self.class_names, probs, strict=True)}, latency_ms)
 
     def predict(self, text: str) -> Prediction:
         """One text: one compiled call on a batch of one. PredictError if it is empty."""
@@ -122,4 +122,4 @@ class Predictor:
         t0 = time.perf_counter()
         probs = self.probabilities(texts, batch_size)
         each = (time.perf_counter() - t0) * 1000.0 / len(texts)
-        return [self._prediction(t, p, each) for t, p in zip(texts, probs)]
+        return [self._prediction(t, p, each) for t, p in zip(texts, probs, strict=True)]

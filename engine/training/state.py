@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from engine.runs.status import Status
 from engine.runs import events as ev
 from engine.runs import folder as F
+from engine.runs.status import Status
 from engine.runs.writer import RunWriter
 from engine.training.control import TrainControl
 

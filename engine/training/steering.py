@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import threading
 
-from engine.runs.status import Status
 from engine.runs import events as ev
 from engine.runs.commands import Command, Inbox
+from engine.runs.status import Status
 from engine.training.state import RunState
 
 POLL_S = 0.2
@@ -62,14 +62,18 @@ class Steering:
                 state.writer.beat(Status.RUNNING)
                 answer(True, f"resumed at {where}.")
         elif command.command == "lr":
+            lr = command.value
+            if lr is None:  # the inbox checks every command (commands.check), so not met in practice
+                answer(False, "no learning rate given.")
+                return
             if control.paused:  # no batch runs until `resume`: answer now, log it when applied
-                replaced = control.set_learning_rate(float(command.value), "")
+                replaced = control.set_learning_rate(lr, "")
                 # no value: the change is drawn when it happens (BatchGuard logs it then)
-                state.emit(ev.Steered(command.id, "lr", None, True, f"learning rate {command.value:.3g} from the first batch after `resume`.", state.epoch, state.step))
+                state.emit(ev.Steered(command.id, "lr", None, True, f"learning rate {lr:.3g} from the first batch after `resume`.", state.epoch, state.step))
             else:
-                replaced = control.set_learning_rate(float(command.value), command.id)  # BatchGuard answers when set
+                replaced = control.set_learning_rate(lr, command.id)  # BatchGuard answers when set
             if replaced is not None and replaced[0]:  # every command is answered: this one never reached a batch
-                state.emit(ev.Steered(replaced[0], "lr", replaced[1], False, f"replaced by a later lr command ({command.value:.3g}) before the next batch.", state.epoch, state.step))
+                state.emit(ev.Steered(replaced[0], "lr", replaced[1], False, f"replaced by a later lr command ({lr:.3g}) before the next batch.", state.epoch, state.step))
         elif command.command == "more":
             before = state.target
             target = state.extend(int(command.value or 0))

@@ -19,7 +19,6 @@ NaN loss (TrainingError; last.keras keeps the last good epoch), or an error insi
 from __future__ import annotations
 
 import contextlib
-
 import math
 import os
 import time
@@ -29,20 +28,20 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from engine.runs.status import Status
+from engine import memory, text_cap
 from engine.dataset import Dataset
 from engine.errors import KerminalError, TrainingError
 from engine.experiment import Experiment
 from engine.runs import events as ev
 from engine.runs import folder as runs
+from engine.runs.status import Status
 from engine.runs.store import RunStore, load_model_file
-from engine import memory, text_cap
+from engine.runs.writer import RunWriter
 from engine.training import numeric
-from engine.training.stops import StopAtBatch
 from engine.training.checks import check_dataset, check_memory, resolve_monitor  # noqa: F401  (check_dataset: public here too)
 from engine.training.control import TrainControl
 from engine.training.state import RunState
-from engine.runs.writer import RunWriter
+from engine.training.stops import StopAtBatch
 
 
 @dataclass
@@ -158,10 +157,10 @@ class Trainer:
         self.run_dir: Path | None = Path(run_dir) if run_dir is not None else None
         self.steer = steer
         self.writer: RunWriter | None = writer
-        self.state = RunState(writer=None, control=self.control, emit=self._emit, monitor=self.exp.fit.monitor)  # type: ignore[arg-type]
+        self.state = RunState(writer=None, control=self.control, emit=self._emit, monitor=self.exp.fit.monitor)  # type: ignore[arg-type]  # the writer comes with the folder (_open_folder), before anything is recorded
         self.events: list[Any] = []
         self._created = ""
-        self._data: tuple | None = None
+        self._data: tuple[Any, Any, tuple[Any, Any] | None] | None = None  # x, y, validation: Keras inputs
         # What model.fit trains: the numeric stack sharing the string model's weights (texts
         # vectorized once, see numeric.py), or the string model itself when it cannot split.
         self._fit_model: Any = None
@@ -249,10 +248,17 @@ class Trainer:
     def _last_metrics(self) -> dict[str, float]:
         return self.state.last_metrics()
 
+    @property
+    def _folder(self) -> Path:
+        """The run folder, once _open_folder has made or taken it."""
+        if self.run_dir is None:
+            raise RuntimeError("the run folder is used before it is open")
+        return self.run_dir
+
     def _rewind(self) -> bool:
         """After a stop mid-epoch: put the weights of the last kept epoch back, so that
         continuing this Trainer starts from what the run folder holds. True if it did."""
-        last = self.run_dir / runs.LAST
+        last = self._folder / runs.LAST
         if self.last_good_epoch and last.is_file():
             try:
                 self.model.load_weights(last)
@@ -266,7 +272,7 @@ class Trainer:
         model in memory predicts, before the run is reported finished."""
         texts = list(self.dataset.train.texts[:2]) or ["a"]
         for name in (runs.LAST, runs.BEST):
-            path = self.run_dir / name
+            path = self._folder / name
             if not path.is_file():
                 continue
             try:
@@ -282,7 +288,7 @@ class Trainer:
                     raise TrainingError(f"{path} loads but predicts differently from the trained model ({got.ravel()[:2]} vs {want.ravel()[:2]}).", "Report this with the run folder; train again meanwhile.")
 
     # ---- the run ----------------------------------------------------------------------------
-    def _prepare(self) -> None:
+    def _prepare(self) -> tuple[Any, Any, tuple[Any, Any] | None]:
         """Check the data, build the model (seeded), encode the arrays. Raises KerminalError."""
         import keras
 
@@ -335,6 +341,7 @@ class Trainer:
             self.pipeline += "; " + text_cap.cut_note(cut, exp.vectorize)
         self._data = (x, y, val)
         self.monitor = resolve_monitor(exp, has_validation=val is not None)
+        return self._data
 
     def _phase(self, doing: str) -> None:
         """What this run is doing before its first batch, for its watchers (a launched run
@@ -352,6 +359,8 @@ class Trainer:
         if self._fit_model is self.model:
             return
         if xla is None:
+            if self._data is None:
+                raise RuntimeError("the fit model is compiled before the data is prepared")
             xla = numeric.use_xla(self.exp.fit.xla, len(self.dataset.train), int(self._data[0].shape[1]), epochs)
         if self._xla == xla:
             return
@@ -363,8 +372,8 @@ class Trainer:
         self._fit_model.compile(optimizer=optimizer, loss=loss, metrics=make_metrics(self.exp.compile.metrics, plan), jit_compile=xla)
         self._xla = xla
 
-    def _open_folder(self) -> None:
-        """Create the run folder (or take over the one given) and fill in the run's facts."""
+    def _open_folder(self) -> Path:
+        """Create the run folder (or take over the one given), fill in the run's facts; the folder."""
         if self.run_dir is None:
             self.writer = RunWriter.create(self.runs_dir, self.exp)
             self.run_dir = self.writer.path
@@ -391,6 +400,7 @@ class Trainer:
             "batch_size": self.exp.fit.batch_size,
             "seed": self.exp.fit.seed,
         }
+        return self.run_dir
 
     def _fit(self, x: Any, y: Any, val: Any, callbacks: list[Any], initial: int) -> None:
         """model.fit up to the state's target; XLA cannot compile every op a stack may hold,
@@ -426,14 +436,15 @@ class Trainer:
         if n < 1:
             raise self._fail(TrainingError(f"epochs: {n} is out of range.", "Train at least 1 epoch."), record=False)
         self.control.reset()
-        if self._data is None:
+        data = self._data
+        if data is None:
             try:
-                self._prepare()
+                data = self._prepare()
             except KerminalError as exc:
                 raise self._fail(exc, record=False) from None
-        x, y, val = self._data
+        x, y, val = data
         try:
-            self._open_folder()
+            run_dir = self._open_folder()
         except KerminalError as exc:
             raise self._fail(exc, record=False) from None
         state = self.state
@@ -444,7 +455,7 @@ class Trainer:
         try:
             state.record()
         except OSError as exc:
-            raise self._fail(runs.disk_error(exc, self.run_dir / runs.METRICS), record=False) from None
+            raise self._fail(runs.disk_error(exc, run_dir / runs.METRICS), record=False) from None
 
         bs = self.exp.fit.batch_size
         steps = max(1, math.ceil(len(x) / bs))
@@ -503,7 +514,7 @@ class Trainer:
                 # Temporary files of an epoch that did not commit; on a full disk recover()
                 # runs again when the run is continued or loaded.
                 with contextlib.suppress(OSError):
-                    runs.recover(self.run_dir, locked=True)
+                    runs.recover(run_dir, locked=True)
                 if interactive:
                     keras.config.enable_interactive_logging()
             return self._finish(partial, early_stopped, steps, es_cfg.patience, initial)
@@ -549,4 +560,4 @@ class Trainer:
                     message += f" (the run's best is epoch {self.best_epoch})"
             state.record(message)
             self._emit(ev.Finished(str(self.run_dir), self.epochs_done, metrics, message))
-        return RunResult(self.run_dir, self.status, self.epochs_done, {k: list(v) for k, v in self.history.items()}, metrics, self.monitor, self.best_value, self.best_epoch, message, early_stopped, list(self.events))
+        return RunResult(self._folder, self.status, self.epochs_done, {k: list(v) for k, v in self.history.items()}, metrics, self.monitor, self.best_value, self.best_epoch, message, early_stopped, list(self.events))

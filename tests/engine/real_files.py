@@ -59,14 +59,32 @@ def write_uci_sms(folder: Path, ham: int = UCI_HAM_LINES, spam: int = UCI_SPAM_L
 
 
 IMDB_POS = [
-    'One of the other reviewers has mentioned that after watching just 1 Oz episode you\'ll be hooked. They are right, as this is exactly what happened with me.<br /><br />The first thing that struck me about Oz was its brutality and unflinching scenes of violence, which set in right from the word GO. Trust me, this is not a show for the faint hearted or timid. This show pulls no punches with regards to drugs, sex or violence. Its is hardcore, in the classic use of the word.',
-    'A wonderful little production. <br /><br />The filming technique is very unassuming- very old-time-BBC fashion and gives a comforting, and sometimes discomforting, sense of realism to the entire piece. The actors are "extremely" well chosen.',
+    (
+        "One of the other reviewers has mentioned that after watching just 1 Oz episode you'll be hooked. "
+        "They are right, as this is exactly what happened with me.<br /><br />"
+        "The first thing that struck me about Oz was its brutality and unflinching scenes of violence, which set in right from the word GO. "
+        "Trust me, this is not a show for the faint hearted or timid. This show pulls no punches with regards to drugs, sex or violence. "
+        "Its is hardcore, in the classic use of the word."
+    ),
+    (
+        "A wonderful little production. <br /><br />"
+        "The filming technique is very unassuming- very old-time-BBC fashion and gives a comforting, and sometimes discomforting, sense of realism to the entire piece. "
+        'The actors are "extremely" well chosen.'
+    ),
     "I thought this was a wonderful way to spend time on a too hot summer weekend,\nsitting in the air conditioned theater and watching a light-hearted comedy.\x85 The plot is simplistic, but the dialogue is witty.",
     "Petter Mattei's \"Love in the Time of Money\" is a visually stunning film to watch.\u2028Mr. Mattei offers us a vivid portrait about human relations.",
 ]
 IMDB_NEG = [
-    "Basically there's a family where a little boy (Jake) thinks there's a zombie in his closet & his parents are fighting all the time.<br /><br />This movie is slower than a soap opera... and suddenly, Jake decides to become Rambo and kill the zombie.",
-    'This show was an amazing, fresh & innovative idea in the 70\'s when it first aired. The first 7 or 8 years were brilliant, but things dropped off after that. By 1990, the show was not really funny anymore, and it\'s continued its decline further to the complete waste of time it is today.<br /><br />It\'s truly disgraceful how far this show has fallen. "Awful" is a kind word.',
+    (
+        "Basically there's a family where a little boy (Jake) thinks there's a zombie in his closet & his parents are fighting all the time.<br /><br />"
+        "This movie is slower than a soap opera... and suddenly, Jake decides to become Rambo and kill the zombie."
+    ),
+    (
+        "This show was an amazing, fresh & innovative idea in the 70's when it first aired. "
+        "The first 7 or 8 years were brilliant, but things dropped off after that. "
+        "By 1990, the show was not really funny anymore, and it's continued its decline further to the complete waste of time it is today.<br /><br />"
+        'It\'s truly disgraceful how far this show has fallen. "Awful" is a kind word.'
+    ),
     "Encouraged by the positive comments about this film on here I was looking forward to watching this film. Bad mistake.\r\nI've seen 950+ films and this is truly one of the worst of them.",
     "If you like original gut wrenching laughter you will like this movie. If you are young or old then you will love this movie, hell even my mom liked it.\u2029Great Camp!!! (not)",
 ]
@@ -85,13 +103,26 @@ def write_imdb_csv(folder: Path, per_class: int = 50, name: str = "IMDB Dataset.
 
 
 ISOT_FAKE = [
-    ("Donald Trump Sends Out Embarrassing New Year’s Eve Message; This is Disturbing", "Donald Trump just couldn t wish all Americans a Happy New Year and leave it at that.\nInstead, he had to give a shout out to his enemies, haters and  the very dishonest fake news media.", "News", "December 31, 2017"),
-    ("Drunk Bragging Trump Staffer Started Russian Collusion Investigation", "House Intelligence Committee Chairman Devin Nunes is going to have a bad day. He s been under the assumption, like many of us, that the Christopher Steele-dossier was what prompted the Russia investigation.", "News", "December 31, 2017"),
+    ("Donald Trump Sends Out Embarrassing New Year’s Eve Message; This is Disturbing", (
+        "Donald Trump just couldn t wish all Americans a Happy New Year and leave it at that.\n"
+        "Instead, he had to give a shout out to his enemies, haters and  the very dishonest fake news media."
+    ), "News", "December 31, 2017"),
+    ("Drunk Bragging Trump Staffer Started Russian Collusion Investigation", (
+        "House Intelligence Committee Chairman Devin Nunes is going to have a bad day. "
+        "He s been under the assumption, like many of us, that the Christopher Steele-dossier was what prompted the Russia investigation."
+    ), "News", "December 31, 2017"),
     ("BREAKING: GOP Chairman Grassley Has Had Enough, DEMANDS Trump Jr. Testimony", " ", "News", "December 30, 2017"),  # the real file has texts that are one space
 ]
 ISOT_TRUE = [
-    ("As U.S. budget fight looms, Republicans flip their fiscal script", "WASHINGTON (Reuters) - The head of a conservative Republican faction in the U.S. Congress, who voted this month for a huge expansion of the national debt to pay for tax cuts, called himself a “fiscal conservative” on Sunday.", "politicsNews", "December 31, 2017 "),
-    ("U.S. military to accept transgender recruits on Monday: Pentagon", "WASHINGTON (Reuters) - Transgender people will be allowed for the first time to enlist in the U.S. military starting on Monday as ordered by federal courts, the Pentagon said on Friday,\nafter President Donald Trump’s administration decided not to appeal rulings.", "politicsNews", "December 29, 2017 "),
+    ("As U.S. budget fight looms, Republicans flip their fiscal script", (
+        "WASHINGTON (Reuters) - The head of a conservative Republican faction in the U.S. "
+        "Congress, who voted this month for a huge expansion of the national debt to pay for tax cuts, called himself a “fiscal conservative” on Sunday."
+    ), "politicsNews", "December 31, 2017 "),
+    ("U.S. military to accept transgender recruits on Monday: Pentagon", (
+        "WASHINGTON (Reuters) - Transgender people will be allowed for the first time to enlist in the U.S. "
+        "military starting on Monday as ordered by federal courts, the Pentagon said on Friday,\n"
+        "after President Donald Trump’s administration decided not to appeal rulings."
+    ), "politicsNews", "December 29, 2017 "),
 ]
 
 

@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.data import load_dataset, sample_path
-from engine.data import reber
+from engine.data import load_dataset, reber, sample_path
 from engine.experiment import DataConfig, Experiment, SplitConfig, loads
 
 
@@ -84,7 +83,7 @@ def test_reber_sources_label_validity(tmp_path, source):
     texts, labels = all_texts(ds), np.concatenate([ds.train.labels, ds.validation.labels])
     assert len(texts) == 400 and labels.sum() == 200
     embedded = source == "embedded-reber"
-    assert all(reber.is_valid(t, embedded) == bool(y) for t, y in zip(texts, labels))
+    assert all(reber.is_valid(t, embedded) == bool(y) for t, y in zip(texts, labels, strict=True))
 
 
 def test_reber_default_size(tmp_path):
@@ -113,7 +112,7 @@ def test_table_formats_by_extension(tmp_path, ext):
     assert ds.class_names == ["negative", "positive"]
     assert sorted(all_texts(ds)) == sorted(frame["review"])
     for split in ds.splits().values():
-        for text, label in zip(split.texts, split.labels):
+        for text, label in zip(split.texts, split.labels, strict=True):
             assert text in REVIEWS[ds.class_names[label]]
 
 
@@ -130,7 +129,7 @@ def test_csv_numeric_labels_are_kept(tmp_path):
     frame.to_csv(tmp_path / "r.csv", index=False)
     ds = load_dataset(exp_for(tmp_path, source="csv", path="r.csv", text="review", label="sentiment"))
     assert ds.class_names == ["0", "1"]
-    for text, label in zip(ds.train.texts, ds.train.labels):
+    for text, label in zip(ds.train.texts, ds.train.labels, strict=True):
         assert text in REVIEWS["positive" if label == 1 else "negative"]
 
 
@@ -154,7 +153,7 @@ def test_per_class_files(tmp_path):
     labels = np.concatenate([ds.train.labels, ds.validation.labels])
     assert np.bincount(labels).tolist() == [10, 8]
     for split in (ds.train, ds.validation):
-        for text, label in zip(split.texts, split.labels):
+        for text, label in zip(split.texts, split.labels, strict=True):
             assert text.startswith("Shocking" if label == 0 else "Senate")
 
 
@@ -232,8 +231,8 @@ def test_keras_imdb_from_the_cache(tmp_path, keras_home):
     (keras_home / "imdb_word_index.json").write_text(json.dumps(WORDS))
     ds = load_dataset(exp_for(tmp_path, source="keras", name="imdb", split=SplitConfig(0.0, 0.0, 1)))
     assert ds.class_names == ["negative", "positive"]
-    assert sorted(zip(ds.train.texts, ds.train.labels.tolist())) == sorted(zip(train, [1, 0, 1, 0, 0, 1]))
-    assert sorted(zip(ds.test.texts, ds.test.labels.tolist())) == sorted(zip(test, [1, 0]))
+    assert sorted(zip(ds.train.texts, ds.train.labels.tolist(), strict=True)) == sorted(zip(train, [1, 0, 1, 0, 0, 1], strict=True))
+    assert sorted(zip(ds.test.texts, ds.test.labels.tolist(), strict=True)) == sorted(zip(test, [1, 0], strict=True))
 
 
 def test_merge_test_pools_the_sources_own_test_split(tmp_path, keras_home):

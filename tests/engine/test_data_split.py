@@ -27,7 +27,7 @@ def test_stratified_split_keeps_class_proportions_and_is_seeded():
     assert np.bincount(labels[val]).tolist() == [16, 4]
     assert np.bincount(labels[test]).tolist() == [8, 2]
     again = stratified_split(labels, 0.2, 0.1, seed=4)
-    assert all((a == b).all() for a, b in zip((train, val, test), again))
+    assert all((a == b).all() for a, b in zip((train, val, test), again, strict=True))
     assert not (stratified_split(labels, 0.2, 0.1, seed=5)[0] == train).all()
 
 

@@ -25,7 +25,7 @@ def exp_for(tmp_path: Path, **data) -> Experiment:
 
 def rows(ds) -> list[tuple[str, str]]:
     """(label, text) of every loaded row, in no particular order."""
-    return [(ds.class_names[int(y)], t) for s in ds.splits().values() for t, y in zip(s.texts, s.labels)]
+    return [(ds.class_names[int(y)], t) for s in ds.splits().values() for t, y in zip(s.texts, s.labels, strict=True)]
 
 
 def counts(ds) -> dict[str, int]:

@@ -59,7 +59,7 @@ def _config(layer: Any) -> dict[str, Any]:
 
 def _same_models(exp: Any) -> None:
     ours, theirs = _kerminal_model(exp), _exported_model(exp)
-    assert [type(l).__name__ for l in ours.layers] == [type(l).__name__ for l in theirs.layers]
+    assert [type(layer).__name__ for layer in ours.layers] == [type(layer).__name__ for layer in theirs.layers]
     for a, b in zip(ours.layers[1:], theirs.layers[1:], strict=True):
         assert _config(a) == _config(b), a.name
     assert ours.count_params() == theirs.count_params()

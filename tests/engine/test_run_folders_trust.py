@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -240,7 +239,7 @@ def test_two_resumes_of_one_run_started_together_train_it_once(tmp_path):
     outs = [p.communicate(timeout=300) for p in both]
     codes = sorted(p.returncode for p in both)
     assert codes == [0, 1], outs
-    refused = next(err for (out, err), p in zip(outs, both) if p.returncode == 1)
+    refused = next(err for (out, err), p in zip(outs, both, strict=True) if p.returncode == 1)
     assert "being trained right now" in refused
     kinds = [json.loads(line)["event"] for line in (run / F.EVENTS).read_text().splitlines()]
     assert kinds.count("Finished") == 2 and kinds.count("EpochEnd") == 4  # the first run's 2, one continuation's 2
@@ -325,7 +324,7 @@ def test_a_failed_save_never_names_an_unsaved_epoch_best_and_a_resume_agrees(tmp
     meta = F.read_meta(trainer.run_dir)
     store = RunStore(tmp_path)
     best, last = store.load(trainer.run_dir, "best").model, store.load(trainer.run_dir, "last").model
-    same = all(np.array_equal(a, b) for a, b in zip(best.get_weights(), last.get_weights()))
+    same = all(np.array_equal(a, b) for a, b in zip(best.get_weights(), last.get_weights(), strict=True))
     assert meta["epochs"] == 2 and same == (meta["best"]["epoch"] == 2)
 
 

@@ -15,11 +15,13 @@ import pytest
 
 from engine.cli import main
 from engine.errors import RunError
-from engine.runs import RunStore, read_history, read_info
+from engine.runs import RunStore, read_history, read_info, safe
 from engine.runs import folder as F
-from engine.runs import safe
 
-GOOD = {"kerminal_run": F.FORMAT, "name": "ok", "status": "finished", "epochs": 2, "target": 2, "created": "2026-01-01T00:00:00", "best": {"monitor": "val_loss", "value": 0.5, "epoch": 2}, "metrics": {"loss": 0.4, "val_loss": 0.5}, "class_names": ["neg", "pos"]}
+GOOD = {
+    "kerminal_run": F.FORMAT, "name": "ok", "status": "finished", "epochs": 2, "target": 2, "created": "2026-01-01T00:00:00",
+    "best": {"monitor": "val_loss", "value": 0.5, "epoch": 2}, "metrics": {"loss": 0.4, "val_loss": 0.5}, "class_names": ["neg", "pos"],
+}
 EXPERIMENT_TEXT = 'version = 1\nname = "ok"\n\n[data]\nsource = "sample"\n'
 
 
@@ -226,7 +228,11 @@ def junk_keras(path: Path, config: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("config", ["junk{", '{"class_name": "Functional", "config": {"name": "m", "layers": [{"class_name": "Dense"}], "input_layers": [], "output_layers": []}}', "{}", '{"class_name": "Functional"}', '{"module": "keras", "config": {}}', "[1, 2]", '"text"', '{"class_name": 5, "config": []}'])
+@pytest.mark.parametrize("config", [
+    "junk{",
+    '{"class_name": "Functional", "config": {"name": "m", "layers": [{"class_name": "Dense"}], "input_layers": [], "output_layers": []}}',
+    "{}", '{"class_name": "Functional"}', '{"module": "keras", "config": {}}', "[1, 2]", '"text"', '{"class_name": 5, "config": []}',
+])
 def test_a_model_file_whose_config_is_junk_is_refused_in_words_not_keras_internals(tmp_path, config):
     from engine.runs import load_model_file
 

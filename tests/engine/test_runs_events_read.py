@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-from engine.runs import RunWatcher, read_events
+from engine.runs import RunWatcher, read_events, safe
 from engine.runs import events as ev
 from engine.runs import folder as F
-from engine.runs import safe
 
 GOOD_EPOCH = {"event": "EpochEnd", "epoch": 1, "epochs": 3, "metrics": {"loss": 0.5}, "duration_s": 1.0, "samples_per_s": 10.0}
 

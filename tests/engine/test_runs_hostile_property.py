@@ -21,7 +21,10 @@ from engine.runs import RunStore, RunWatcher, read_events, read_history, read_in
 from engine.runs import events as ev
 from engine.runs import folder as F
 
-GOOD_META = {"kerminal_run": F.FORMAT, "name": "r", "status": "finished", "epochs": 2, "target": 2, "created": "2026-01-01T00:00:00", "best": {"monitor": "val_loss", "value": 0.5, "epoch": 2}, "metrics": {"loss": 0.4}, "class_names": ["a", "b"]}
+GOOD_META = {
+    "kerminal_run": F.FORMAT, "name": "r", "status": "finished", "epochs": 2, "target": 2, "created": "2026-01-01T00:00:00",
+    "best": {"monitor": "val_loss", "value": 0.5, "epoch": 2}, "metrics": {"loss": 0.4}, "class_names": ["a", "b"],
+}
 GOOD_EVENT = {"event": "EpochEnd", "epoch": 1, "epochs": 2, "metrics": {"loss": 0.5}, "duration_s": 1.0, "samples_per_s": 10.0, "probes": [["s", {"a": 0.4, "b": 0.6}]]}
 
 scalars = st.none() | st.booleans() | st.floats() | st.integers(min_value=-(10**400), max_value=10**400) | st.text(max_size=20)

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from engine.training import control as C
 from engine.runs import events as ev
+from engine.training import control as C
 
 
 def test_events_round_trip_through_json():

@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 
 from engine.errors import DataError
 from engine.experiment import VectorizeConfig
-from engine.runs import folder as R
 from engine.runs.store import load_model_file
 from engine.vectorize import make_vectorizer
 

@@ -14,6 +14,7 @@ from engine.data import reber
 from engine.dataset import Dataset, Split
 from engine.errors import KerminalError, LayerError, RunError, TrainingError
 from engine.experiment import CompileConfig, Experiment, FitConfig, LayerSpec, VectorizeConfig
+from engine.runs import folder as R
 from engine.training import (
     BatchEnd,
     EpochEnd,
@@ -27,7 +28,6 @@ from engine.training import (
     Trainer,
     evaluate,
 )
-from engine.runs import folder as R
 
 
 def reber_dataset(n: int = 400, seed: int = 0, test: int = 0) -> Dataset:

@@ -186,7 +186,7 @@ class LayersPane(Pane):
         keep = self.table.cursor_row if select is None else select
         table.clear()
         rows = list(report.rows) if report is not None else []
-        cells = []
+        cells: list[tuple[str, str, str, str, str, Text | str]] = []
         for i, spec in enumerate(exp.layers):
             row = rows[i] if i < len(rows) else None
             if row is not None:

@@ -5,7 +5,6 @@ saved run's best or last model (Ctrl+R); the model line says which one answers."
 
 from __future__ import annotations
 
-from engine.runs import Status
 from typing import Any
 
 from rich.text import Text
@@ -15,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
 
+from engine.runs import Status
 from tui.dialogs import ChoiceDialog
 from tui.messages import PredictionReady, PredictorReady
 from tui.panes.base import Pane

@@ -17,8 +17,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from engine.runs import LIVE, Status
 from engine import KerminalError
+from engine.runs import LIVE, Status
 from tui.dialogs import ConfirmDialog, TextPrompt
 from tui.messages import EvaluationReady
 from tui.panes.base import Pane
@@ -42,7 +42,7 @@ def evaluation_renderable(evaluation: Any) -> Table:
     cm.add_column("true\\pred")  # a header of its own: a blank one lost its width on screen
     for i, n in enumerate(names, 1):
         cm.add_column(str(i) if numbered else plain(n[:12]), justify="right")
-    for i, (n, row) in enumerate(zip(names, evaluation.confusion), 1):
+    for i, (n, row) in enumerate(zip(names, evaluation.confusion, strict=True), 1):
         cm.add_row(plain(f"{i:>2} {n[:9]}" if numbered else n[:12]), *[str(v) for v in row])
     parts = [cm]
     pc = Table(title="per class", title_justify="left", box=None, padding=(0, 1))
@@ -138,7 +138,7 @@ class RunsPane(Pane):
         table.clear(columns=True)
         for key, width in widths.items():
             table.add_column(headers[key], key=key, width=width)
-        for r, row in zip(self.runs, rows):
+        for r, row in zip(self.runs, rows, strict=True):
             # Text cells: a DataTable reads a str cell as markup (a run named [/] would crash it).
             table.add_row(*[Text(_cut(row[key], widths[key])) for key in widths], key=r.id)
         if self.runs:

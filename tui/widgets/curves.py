@@ -159,7 +159,7 @@ class CurvePlot(PlotextPlot):
         if old_key != self._key or len(old) != len(self._lines):
             self.refresh()
             return
-        changed = [Region(0, y, width, 1) for y, (a, b) in enumerate(zip(old, self._lines)) if a != b]
+        changed = [Region(0, y, width, 1) for y, (a, b) in enumerate(zip(old, self._lines, strict=True)) if a != b]
         if changed:
             self.refresh(*changed)
 
@@ -279,7 +279,7 @@ def length_bins(values: Sequence[float], most: int = 30) -> tuple[list[float], l
     return [low + (i + 0.5) * step for i in range(most)], bins, step * 0.9
 
 
-def _ticks(high: float) -> list[int]:
+def _ticks(high: float) -> list[float]:  # whole numbers (plotext's stubs ask for floats)
     """About five round ticks from 0 to past `high`."""
     raw = max(high / 4, 1)
     scale = 10 ** math.floor(math.log10(raw))

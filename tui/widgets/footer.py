@@ -11,6 +11,7 @@ screen (`?`) and the palette list every key.
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -23,11 +24,11 @@ class KerminalFooter(Footer):
         if self.is_attached and self._bindings_ready:
             self.call_after_refresh(self.recompose)
 
-    def ranked(self) -> list[tuple[object, bool, str]]:
+    def ranked(self) -> list[tuple[Binding, bool, str]]:
         """(binding, enabled, tooltip) of the shown bindings, most important first."""
         active = self.screen.active_bindings
         palette = self.app.COMMAND_PALETTE_BINDING
-        rows = []
+        rows: list[tuple[int, int, Binding, bool, str]] = []
         seen: set[str] = set()
         for order, (key, (node, binding, enabled, tooltip)) in enumerate(active.items()):
             if not binding.show or key == palette or binding.action in seen:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-
 MOST = 6  # classes shown as bars in the Predict pane; the likeliest when there are more
 
 
