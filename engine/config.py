@@ -180,8 +180,9 @@ class Setting:
         """The type with its choices in it: Literal["words", "chars", "ngrams"]."""
         if not self.choices:
             return self.hint
-        choice = Literal[self.choices]  # type: ignore[valid-type]
-        return list[choice] if typing.get_origin(self.hint) is list else choice  # type: ignore[valid-type]
+        # Literal built at run time from the declared choices (a value, not a static type)
+        choice: Any = Literal.__getitem__(tuple(self.choices))
+        return list[choice] if typing.get_origin(self.hint) is list else choice
 
     @property
     def default(self) -> Any:
@@ -402,7 +403,7 @@ def convert(hint: Any, value: Any, path: str) -> Any:
             words = " or ".join(_TYPE_WORDS[o] for o in options)
             raise ExperimentError(f"{path}: expected {words}, got {_describe(value)}.", f"Give {path.rsplit('.', 1)[-1]} {words}.")
         return convert(options[0], value, path)
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return load_table(hint, value, path)
     if origin is list:
         (item,) = typing.get_args(hint)

@@ -49,10 +49,10 @@ def get(exp: Any, path: str) -> Any:
         layer, name = _layer(exp, path)
         if name == "type":
             return layer.type
-        info = layer_info(layer.type)
-        if info.param(name) is None:
+        param = layer_info(layer.type).param(name)
+        if param is None:
             raise ExperimentError(f"{path}: {check_param(layer.type, name, None)}", "`kerminal settings` lists the settings; the layer editor lists a layer's parameters.")
-        return layer.params.get(name, info.param(name).default)
+        return layer.params.get(name, param.default)
     value = exp
     for part in setting(path).path.split("."):
         value = getattr(value, part)

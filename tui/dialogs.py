@@ -207,7 +207,8 @@ class OnOff(Checkbox):
     def _text(label: str, value: bool) -> Text:
         return Text.assemble(("[x] on " if value else "[ ] off", "bold" if value else "dim"), "  ", label)
 
-    def watch_value(self, value: bool) -> None:
+    def watch_value(self) -> None:
+        value = self.value
         self.label = self._text(self.base_label, value)
         self.set_class(value, "-on")
 

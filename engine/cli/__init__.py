@@ -132,7 +132,8 @@ def _os_error(exc: OSError) -> KerminalError:
         errno.EISDIR: "That path is a folder: give a file name.",
         errno.ENOTDIR: "A part of that path is a file, not a folder: check the path.",
     }
-    return KerminalError(f"{exc.strerror or exc}{where}.", fixes.get(exc.errno, "Check the path and try again."))
+    fix = fixes.get(exc.errno, "Check the path and try again.") if exc.errno is not None else "Check the path and try again."
+    return KerminalError(f"{exc.strerror or exc}{where}.", fix)
 
 
 def _quiet_stdout() -> None:

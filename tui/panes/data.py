@@ -162,15 +162,14 @@ class DataDialog(FormDialog):
     def _set_columns(self, columns: list[str | int], text: str | int | None, label: str | int | None, samples: dict[str | int, str] | None = None) -> None:
         for name, guess in (("text", text), ("label", label)):
             f = next(f for f in self.fields if f.name == name)
+            select: Select = self.field_widget(name)
             if not columns:  # no file (yet): only (guess)
-                select = self.field_widget(name)
                 select.set_options(self._column_options([]))
                 select.value = ""
                 f.choices = ("",)
                 f.help = f.help.split(" [")[0]
                 self.query_one(f"#field-{name}-box .field-help", Static).update(f.help)
                 continue
-            select: Select = self.field_widget(name)
             current = select.value if select.value in columns else (guess if guess is not None else "")
             select.set_options(self._column_options(columns, samples))
             select.value = current
@@ -289,7 +288,7 @@ class DataPane(Pane):
         if ds is None:
             return
         table.clear()
-        for text, label in zip(ds.train.texts[:PREVIEW_ROWS], ds.train.labels[:PREVIEW_ROWS]):
+        for text, label in zip(ds.train.texts[:PREVIEW_ROWS], ds.train.labels[:PREVIEW_ROWS], strict=True):
             one_line = " ".join(text.split())
             table.add_row(ds.class_names[int(label)], one_line[:200])
         stats_box.update(self._stats_renderable())
@@ -411,6 +410,7 @@ class DataPane(Pane):
         exp = self.kapp.experiment
         if self.app.is_screen_installed(DATA_DIALOG):
             dialog = self.app.get_screen(DATA_DIALOG)
+            assert isinstance(dialog, DataDialog)
             dialog.load(exp)
         else:
             self.app.install_screen(DataDialog(exp), DATA_DIALOG)

@@ -24,14 +24,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, RichLog, Static
 
+from engine import Experiment, KerminalError
 from engine.runs import GONE, LIVE, Status
-from engine import KerminalError
-from engine import Experiment
 from tui.dialogs import Field, TextPrompt, push_form
 from tui.forms import apply_spec_form, form_problem, spec_fields
 from tui.panes.base import Pane
-from tui.widgets.curves import CurvePlot
 from tui.plain import plain, printable
+from tui.widgets.curves import CurvePlot
 from tui.widgets.probbars import bars
 
 POLL_S = 0.25  # the followed run's events.jsonl is read this often (only its new bytes)
@@ -471,7 +470,7 @@ class TrainPane(Pane):
             return
         text = Text(f"Probes after epoch {epoch}:\n", style="bold")
         for sentence, probabilities in probes:
-            best = max(probabilities, key=probabilities.get) if probabilities else None
+            best = max(probabilities, key=lambda name: probabilities[name]) if probabilities else None
             text.append(f"{sentence[:60]}\n")
             text.append(bars(probabilities, 16, best))
             text.append("\n")
@@ -508,7 +507,8 @@ def _status_variants(p: Any) -> list[str]:
     if p.status == Status.FAILED:
         return ["failed: see the log"]
     if p.status == Status.NOT_RESPONDING:
-        return [f"not responding at epoch {p.epoch} step {p.step}/{p.steps}: no heartbeat (stopped, or its machine paused) · x stops it when it wakes", f"not responding · ep {p.epoch} {p.step}/{p.steps} · no heartbeat", "not responding (no heartbeat)"]
+        where = f"epoch {p.epoch} step {p.step}/{p.steps}"
+        return [f"not responding at {where}: no heartbeat (stopped, or its machine paused) · x stops it when it wakes", f"not responding · ep {p.epoch} {p.step}/{p.steps} · no heartbeat", "not responding (no heartbeat)"]
     if p.status == Status.INTERRUPTED:
         n = f"{p.epochs} epoch{'s' if p.epochs != 1 else ''}"
         return [f"interrupted after {n}: its process is gone · m continues it", f"interrupted after {n} (process gone) · m continues", f"interrupted after {n} · m continues"]
