@@ -140,9 +140,8 @@ def kill(run_dir: str | os.PathLike[str], force: bool = False) -> int:
     if not held(path) or not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
         raise RunError(f"Run {path.name} has no live process to end.", "`kerminal runs` shows its status.")
     try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass  # it ended meanwhile
+        with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+            os.kill(pid, signal.SIGKILL)
     except PermissionError:
         raise RunError(f"Process {pid} of run {path.name} is not yours to end.", "Ask its owner.") from None
     return pid

@@ -24,6 +24,7 @@ mid-epoch) is never written. This module is TF-free until a model is loaded.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import math
@@ -311,7 +312,7 @@ def read_history(path: str | os.PathLike[str]) -> dict[str, list[float]]:
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         epochs = None
     out: dict[str, list[float]] = {}
-    try:
+    with contextlib.suppress(csv.Error):  # a malformed row (a NUL, an overlong field): the rows before it stand
         for row in itertools.islice(csv.DictReader(io.StringIO(text, newline="")), epochs):
             for k, v in row.items():
                 if k != "epoch" and k is not None:
@@ -319,8 +320,6 @@ def read_history(path: str | os.PathLike[str]) -> dict[str, list[float]]:
                         out.setdefault(k, []).append(float(v))
                     except (TypeError, ValueError):
                         out.setdefault(k, []).append(math.nan)
-    except csv.Error:
-        pass  # a malformed row (a NUL, an overlong field): the rows before it stand
     return out
 
 

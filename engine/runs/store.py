@@ -227,10 +227,8 @@ class RunStore:
 
         path = self.path_of(id_or_path)
         check_own_dir(path, force=force)
-        try:
+        with contextlib.suppress(DamagedRun):  # a kerminal run, though unreadable: deleting it is the fix its listing offers
             read_info(path)
-        except DamagedRun:
-            pass  # a kerminal run, though unreadable: deleting it is the fix its listing offers
         status = live_status(read_meta(path) or {}, path)
         if status in LIVE:
             if not stop:

@@ -323,14 +323,12 @@ def test_uci_style_round_trip(tmp_path, pairs):
     assert np.bincount(ds.train.labels).sum() == len(pairs)
 
 
+@pytest.mark.timeout(60)  # a quadratic sniff of this line takes many minutes; a linear one, well under a second
 def test_sniffing_a_long_line_of_quotes_is_quick(tmp_path):
-    import time
-
     (tmp_path / "quotes").write_text('a,"' * 20000 + "\n" + "b,c\n")
-    start = time.monotonic()
     with pytest.raises(DataError) as err:  # 20,001 columns
         load_dataset(exp_for(tmp_path, source="csv", path="quotes"))
-    assert time.monotonic() - start < 2 and "columns" in err.value.problem and "data.format" in err.value.fix
+    assert "columns" in err.value.problem and "data.format" in err.value.fix
 
 
 @pytest.mark.parametrize("named", [{}, {"text": "text", "label": "label"}])

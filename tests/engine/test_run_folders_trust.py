@@ -38,8 +38,9 @@ class Holder:
     """A process that holds a run's lock until it is killed: a run whose process lives."""
 
     def __init__(self, run_dir: Path) -> None:
-        code = "import sys, time\nfrom engine.runs.lock import RunLock\nRunLock.acquire(sys.argv[1])\nprint('locked', flush=True)\ntime.sleep(600)\n"
-        self.proc = subprocess.Popen([sys.executable, "-c", code, str(run_dir)], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+        # holds the lock until its standard input closes (or it is killed)
+        code = "import sys\nfrom engine.runs.lock import RunLock\nRunLock.acquire(sys.argv[1])\nprint('locked', flush=True)\nsys.stdin.read()\n"
+        self.proc = subprocess.Popen([sys.executable, "-c", code, str(run_dir)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
         assert self.proc.stdout.readline().strip() == "locked"  # blocks until the lock is taken
 
     def stop(self) -> None:
