@@ -299,7 +299,7 @@ def test_a_run_killed_while_watched_is_interrupted_and_resumes_detached(tmp_path
     os.kill(int(F.read_meta(run)["pid"]), signal.SIGKILL)
     t0 = time.time()
     out, err = watch.communicate(timeout=30)
-    assert time.time() - t0 < 5 and watch.returncode == 1
+    assert time.time() - t0 < 20 and watch.returncode == 1  # noticed at its next liveness check (1 s), with room for a busy machine
     assert "interrupted" in err and "--resume" in err
     kept = epochs_done(run)
     assert read_info(run).status == "interrupted" and kept >= 2
