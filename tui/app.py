@@ -117,6 +117,7 @@ class KerminalApp(App):
         self._toasts: dict[tuple[str, str], float] = {}  # (title, message) -> shown until (monotonic)
         self._held_keys: list[events.Key] = []  # keys waiting their turn (see on_event)
         self._release_task: asyncio.Task | None = None
+        self._settling = False  # a key's action just ran: what it scheduled goes first
 
     # ---- keys in the order typed ---------------------------------------------------------
     # Textual forwards a key to the focused widget's queue; a key the widget does not take
@@ -128,13 +129,30 @@ class KerminalApp(App):
     # deferred focus moved) and go on in order.
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
-            if self._held_keys or self._screen_opening():
+            if self._held_keys or self._settling or self._screen_opening():
                 self._hold(event)
                 return
             if self._bound(event):
-                self._hold(event)  # acts once the focused widget's queue has caught up
+                target = self.focused or self.screen
+                if target.message_queue_size:  # keys sent to it are still on their way
+                    self._hold(event)  # acts once the focused widget has caught up
+                    return
+                await self._act(event)
+                # What the action scheduled (a deferred focus, a screen's mounting) comes
+                # before the keys typed after it.
+                self._settling = True
+                self.call_later(self._settled)
                 return
         await super().on_event(event)
+
+    def _settled(self) -> None:
+        self._settling = False
+        if self._held_keys and self._release_task is None:
+            self._release_task = asyncio.create_task(self._release_keys())
+
+    async def _act(self, key: events.Key) -> None:
+        if not await self._check_bindings(key.key, priority=True) and not await self._check_bindings(key.key):
+            (self.focused or self.screen)._forward_event(key)  # a binding that declined: Textual's way
 
     def _screen_opening(self) -> bool:
         return len(self.screen_stack) > 1 and not self.screen.is_mounted
@@ -151,7 +169,7 @@ class KerminalApp(App):
 
     def _hold(self, key: events.Key) -> None:
         self._held_keys.append(key)
-        if self._release_task is None:
+        if self._release_task is None and not self._settling:
             self._release_task = asyncio.create_task(self._release_keys())
 
     async def _release_keys(self) -> None:
@@ -180,8 +198,7 @@ class KerminalApp(App):
                 if forwarded:
                     break  # the widget first handles the keys just forwarded to it
                 self._held_keys.pop(0)
-                if not await self._check_bindings(key.key, priority=True) and not await self._check_bindings(key.key):
-                    (self.focused or self.screen)._forward_event(key)  # a binding that declined: Textual's way
+                await self._act(key)
                 break
             self._held_keys.pop(0)
             await super().on_event(key)
