@@ -272,12 +272,12 @@ class KerminalApp(App):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """Focus moving into the other pane of a pair (a click, Tab) makes it the active one,
         so the tabs, the footer's keys and the number keys agree with where the keys go."""
-        tabs = self.query_one(TabbedContent)
-        for node in event.widget.ancestors_with_self:
-            if isinstance(node, TabPane):
-                if node.id and node.id != tabs.active and self.pair and node.id in self.pair:
-                    tabs.active = node.id
-                return
+        # The tabs found through the focused widget's own ancestors, not queried: a focus
+        # that lands as the app closes (its panes already removed) found none and raised.
+        pane = next((n for n in event.widget.ancestors_with_self if isinstance(n, TabPane)), None)
+        tabs = next((n for n in event.widget.ancestors if isinstance(n, Panes)), None)
+        if pane is not None and tabs is not None and pane.id and pane.id != tabs.active and self.pair and pane.id in self.pair:
+            tabs.active = pane.id
 
     def arrange_panes(self) -> None:
         """Show the active pane alone, or (a WIDE terminal, side by side on) with its
