@@ -45,8 +45,8 @@ async def test_enter_on_a_finished_run_shows_its_whole_history(app_factory, runs
         assert "finished after 3 epochs" in str(app.query_one("#train-status").content)
         assert f"run {path.name} finished" in text_of(app.query_one("#train-settings", Static))
         assert "Probes after epoch 3" in text_of(app.query_one("#train-probes", Static))
-        await pilot.pause(1.1)  # the curves are drawn within CURVES_S
-        assert app.query_one("#loss-plot").series["train"] == train.history["loss"]
+        plot = app.query_one("#loss-plot")
+        await wait_until(pilot, lambda: plot.series.get("train") == train.history["loss"], 10, "the curves drawn (within CURVES_S)")
         # attaching an ended run does not replace the Predict pane's model
         assert app.pane("predict").predictor is None and not app.pane("predict").loading
 
