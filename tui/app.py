@@ -151,6 +151,7 @@ class KerminalApp(App):
             self._release_task = asyncio.create_task(self._release_keys())
 
     async def _act(self, key: events.Key) -> None:
+        self.app_focus = True  # as Textual's own key handling does
         if not await self._check_bindings(key.key, priority=True) and not await self._check_bindings(key.key):
             (self.focused or self.screen)._forward_event(key)  # a binding that declined: Textual's way
 
