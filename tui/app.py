@@ -65,6 +65,7 @@ class Panes(TabbedContent):
 
 
 UNDO_LIMIT = 100  # changes Ctrl+Z can take back (the Workspace keeps them)
+HOLD_LIMIT_S = 30.0  # longest that typed keys wait for a screen being built (2 s lost keys under load)
 
 
 class KerminalApp(App):
@@ -174,17 +175,21 @@ class KerminalApp(App):
             self._release_task = asyncio.create_task(self._release_keys())
 
     async def _release_keys(self) -> None:
-        """Wait for the screen being built (never long: keys then go where Textual sends
-        them) and for the focused widget to handle the keys sent to it; then the app
-        takes the held keys, in order, in its own queue (see `_replay`)."""
-        if self._screen_opening():
+        """Wait for the screen being built and for the focused widget to handle the keys
+        sent to it (however slow a loaded machine makes them; but never for ever: after
+        HOLD_LIMIT_S keys go where Textual sends them); then the app takes the held keys,
+        in order, in its own queue (see `_replay`)."""
+        deadline = time.monotonic() + HOLD_LIMIT_S
+        screen = self.screen
+        while self._screen_opening() and self.screen is screen and time.monotonic() < deadline:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.screen._mounted_event.wait(), 2.0)
+                await asyncio.wait_for(screen._mounted_event.wait(), 0.5)
         target = self.focused or self.screen
         caught_up = asyncio.Event()
-        target.call_later(caught_up.set)  # runs after the keys already in its queue
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(caught_up.wait(), 2.0)
+        if target.call_later(caught_up.set):  # runs after the keys already in its queue
+            while not caught_up.is_set() and target.is_attached and time.monotonic() < deadline:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(caught_up.wait(), 0.5)
         self.call_later(self._replay)
 
     async def _replay(self) -> None:
@@ -259,6 +264,11 @@ class KerminalApp(App):
         pane = self.pane(pane_id)
 
         def focus() -> None:
+            # Not when another pane was shown since (2 then 3 typed at once): the stale
+            # callback took the focus back to the hidden pane, and its keys with it.
+            tabs = self.screen_stack[0].query(Panes)
+            if tabs and tabs.first().active != pane_id:
+                return
             if self.focused is None or pane not in self.focused.ancestors:
                 pane.focus_default()
 

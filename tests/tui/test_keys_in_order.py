@@ -56,7 +56,22 @@ async def test_a_path_typed_at_full_speed_arrives_whole_and_in_order(app_factory
                 return False
 
         try:
-            await wait_until(pilot, typed, 10, f"{EXPECTED!r} in the {kind} field")
+            await wait_until(pilot, typed, what=f"{EXPECTED!r} in the {kind} field")
         except AssertionError:
             got = field_of(app, selector).value if app.screen.query(selector or "#form-fields Input") else f"(no field; screen {app.screen!r})"
             raise AssertionError(f"{kind}: typed {EXPECTED!r}, the field holds {got!r}") from None
+
+
+async def test_panes_switched_at_full_speed_leave_the_focus_in_the_last(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        type_fast(app, "2", "3", "5", "3")
+        train = app.pane("train")
+        try:
+            await wait_until(pilot, lambda: app.query_one("TabbedContent").active == "train" and not app._held_keys, what="the Train pane shown")
+        except AssertionError:
+            shown, held = app.query_one("TabbedContent").active, [k.key for k in app._held_keys]
+            raise AssertionError(f"2 3 5 3 typed: {shown} shown, keys held {held}, focus on {app.focused}") from None
+        await settle(app, pilot)  # what the switches scheduled has run
+        assert app.focused is not None and train in app.focused.ancestors, app.focused

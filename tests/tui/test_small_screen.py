@@ -95,7 +95,7 @@ async def test_footer_keeps_help_and_each_panes_main_action_at_80(app_factory):
         for pane_id, _title, cls in PANES:
             app.action_show_pane(pane_id)
             main = cls.BINDINGS[0].action
-            await wait_until(pilot, lambda main=main: main in [k.action for k in app.screen.query(FooterKey)], 10, f"the footer of {pane_id}")
+            await wait_until(pilot, lambda main=main: main in [k.action for k in app.screen.query(FooterKey)], 10, f"the footer of {pane_id}: {main} in {[k.action for k in app.screen.query(FooterKey)]}")
             keys = list(app.screen.query(FooterKey))
             actions = [k.action for k in keys]
             # (On Predict the prompt has the focus and takes `?` as a character.)
