@@ -108,3 +108,25 @@ async def training(app_factory, epochs: int = 500, size: tuple[int, int] = (100,
         train = app.pane("train")
         await wait_until(pilot, lambda: train.epoch_lines >= 1, 90, "the first epoch")
         yield app, pilot, train, train.watcher.path
+
+
+def type_fast(app: KerminalApp, *keys: str) -> None:
+    """Queue `keys` (pilot.press names) as one burst, the way a terminal delivers what was
+    typed fast: every key is on its way before the app handles the first (pilot.press
+    lets the app idle after each key). The key events are made as pilot.press makes them."""
+    import unicodedata
+
+    from textual import events
+    from textual.app import _character_to_key
+    from textual.keys import REPLACED_KEYS, _get_unicode_name_from_key
+
+    for key in keys:
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        try:
+            char: str | None = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app._driver.send_message(event)

@@ -26,7 +26,7 @@ from tests.tui.conftest import settle, text_of, tiny_experiment, wait_until
 from tests.tui.test_keep_work import write_run
 from tui.app import make_app
 from tui.dialogs import Field, FormDialog, OnOff
-from tui.panes.data import DataDialog
+from tui.panes.data import DATA_DIALOG, DataDialog
 from tui.panes.layers import _cut
 from tui.panes.runs import evaluation_renderable
 from tui.panes.tabs import PANES
@@ -94,13 +94,12 @@ async def test_footer_keeps_help_and_each_panes_main_action_at_80(app_factory):
         await settle(app, pilot)
         for pane_id, _title, cls in PANES:
             app.action_show_pane(pane_id)
-            await pilot.pause()
-            await pilot.pause(0.1)
+            main = cls.BINDINGS[0].action
+            await wait_until(pilot, lambda main=main: main in [k.action for k in app.screen.query(FooterKey)], 10, f"the footer of {pane_id}: {main} in {[k.action for k in app.screen.query(FooterKey)]}")
             keys = list(app.screen.query(FooterKey))
             actions = [k.action for k in keys]
             # (On Predict the prompt has the focus and takes `?` as a character.)
             assert ("help" in actions) == (pane_id != "predict"), (pane_id, actions)
-            main = cls.BINDINGS[0].action
             assert main in actions, (pane_id, main, actions)
             assert "command_palette" in actions[-1]
             # every key whole: the footer's keys fit its width
@@ -113,8 +112,9 @@ async def test_runs_table_shows_status_epochs_and_best_whole_at_80(runs_dir):
     app = make_app(exp, runs_dir=runs_dir, load_tensorflow=False, pane="runs")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        await pilot.pause(0.1)
         table = app.query_one("#runs-table", DataTable)
+        await wait_until(pilot, lambda: table.row_count == len(ids), 10, "the runs listed")
+        await pilot.pause()  # laid out
         keys = [c.key.value for c in table.ordered_columns]
         assert keys[:4] == ["id", "status", "epochs", "best"]
         assert table.virtual_size.width <= table.scrollable_content_region.width + 2  # no column past the edge
@@ -210,7 +210,7 @@ async def test_keys_typed_while_a_screen_opens_reach_it(app_factory):
         # `o` and at once Esc: the dialog opens and closes.
         app.post_message(events.Key("o", "o"))
         app.post_message(events.Key("escape", None))
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: app.is_screen_installed(DATA_DIALOG) and len(app.screen_stack) == 1, 10, "the dialog opened and closed")
         await settle(app, pilot)
         assert not isinstance(app.screen, DataDialog)
 
@@ -261,8 +261,7 @@ async def test_data_dialog_offers_the_columns_of_the_file_it_names(app_factory):
         await wait_until(pilot, lambda: "message" in offered(), 10, "b.csv's columns")
         assert "review" not in offered() and "sentiment" not in offered()
         dialog.field_widget("path").value = "missing.csv"
-        await pilot.pause(0.2)
-        assert offered() == [""]  # only (guess): no columns of an earlier file
+        await wait_until(pilot, lambda: offered() == [""], 10, "only (guess): no columns of an earlier file")
         await pilot.press("escape")
 
 
