@@ -60,7 +60,8 @@ class Panes(TabbedContent):
     def on_resize(self) -> None:
         # The app's own Resize is consumed by Textual before a handler here would see it;
         # this widget spans the terminal, so its Resize is the terminal's.
-        self.app.arrange_panes()
+        if isinstance(self.app, KerminalApp):
+            self.app.arrange_panes()
 
 
 
@@ -450,7 +451,8 @@ class KerminalApp(App):
         new.probes = []
         self.set_experiment(new, "clear the probes (the classes changed)")
         n = len(probes)
-        self.notify(f"The classes changed ({names(old_classes)} → {names(new_classes)}): the {n} probe sentence{'s' if n != 1 else ''} for the old ones {'were' if n != 1 else 'was'} cleared. Ctrl+Z brings {'them' if n != 1 else 'it'} back.", title="Probes", timeout=10)
+        some = f"the {n} probe sentence{'s' if n != 1 else ''} for the old ones {'were' if n != 1 else 'was'} cleared"
+        self.notify(f"The classes changed ({names(old_classes)} → {names(new_classes)}): {some}. Ctrl+Z brings {'them' if n != 1 else 'it'} back.", title="Probes", timeout=10)
 
     def refresh_stats(self) -> None:
         """Vectorizer settings changed: recompute the stats (OOV rate) without reloading."""
@@ -676,7 +678,8 @@ class KerminalApp(App):
                     self.exit(0)
 
             names = ", ".join(p.name for p in live)
-            self.push_screen(ConfirmDialog(f"Run {names} is still training. Leave it running (it goes on without the app; Enter in Runs follows it again) or stop it?", [("leave", "Leave it running"), ("stop", "Stop it"), ("cancel", "Cancel")]), chosen)
+            question = f"Run {names} is still training. Leave it running (it goes on without the app; Enter in Runs follows it again) or stop it?"
+            self.push_screen(ConfirmDialog(question, [("leave", "Leave it running"), ("stop", "Stop it"), ("cancel", "Cancel")]), chosen)
 
         self.keep_work(leave, "quitting", discard="Quit without saving")
 

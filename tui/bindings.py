@@ -3,9 +3,9 @@ palette and the help screen, in a module that imports no pane and not the app.""
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
-APP_BINDINGS: list[Binding] = [
+APP_BINDINGS: list[BindingType] = [
     Binding("1,f1", "show_pane('data')", "Data", show=False, tooltip="Show the Data pane."),
     Binding("2,f2", "show_pane('layers')", "Layers", show=False, tooltip="Show the Layers pane."),
     Binding("3,f3", "show_pane('train')", "Train", show=False, tooltip="Show the Train pane."),

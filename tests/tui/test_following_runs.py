@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import DataTable, RichLog, Static, TabbedContent
 
 from engine.runs import RunWatcher, start_run
-from tests.tui.conftest import training, run_meta, settle, text_of, tiny_experiment, wait_until
+from tests.tui.conftest import run_meta, settle, text_of, tiny_experiment, training, wait_until
 from tui.dialogs import ConfirmDialog
 
 

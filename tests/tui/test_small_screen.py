@@ -118,9 +118,9 @@ async def test_runs_table_shows_status_epochs_and_best_whole_at_80(runs_dir):
         keys = [c.key.value for c in table.ordered_columns]
         assert keys[:4] == ["id", "status", "epochs", "best"]
         assert table.virtual_size.width <= table.scrollable_content_region.width + 2  # no column past the edge
-        for run_id, status, epochs in zip(ids, ("finished", "stopped", "failed"), ("12", "13", "14")):
+        for run_id, status, epochs in zip(ids, ("finished", "stopped", "failed"), ("12", "13", "14"), strict=True):
             row = table.get_row(run_id)
-            cells = {k: str(getattr(c, "plain", c)) for k, c in zip(keys, row)}  # cells may be rich Text
+            cells = {k: str(getattr(c, "plain", c)) for k, c in zip(keys, row, strict=True)}  # cells may be rich Text
             assert cells["status"] == status and cells["epochs"] == epochs
             assert cells["best"].startswith("0.2500 (ep ")
             assert cells["id"].endswith("…") and run_id.startswith(cells["id"][:-1])  # the id is what gets cut
@@ -383,7 +383,7 @@ async def test_plots_take_the_free_height_with_the_legend_outside_the_data(runs_
         small = await plot_heights(runs_dir, pane, (80, 24))
         taller = await plot_heights(runs_dir, pane, (100, 40))
         wide = await plot_heights(runs_dir, pane, (120, 40))
-        for (h24, c24), (h40, c40), (_h, c120) in zip(small, taller, wide):
+        for (h24, c24), (h40, c40), (_h, c120) in zip(small, taller, wide, strict=True):
             assert h40 > h24 and c40 > c24, (pane, small, taller)
             assert c120 > 5 and c40 > 5, (pane, taller, wide)
             assert c24 >= 5, (pane, small)  # 80x24: at least 5 rows of data

@@ -85,7 +85,8 @@ def test_pane_80x24_long_values(snap_compare, runs_dir, scene):
             predict.show_latency = False
             predict.post_message(PredictorReady(SimpleNamespace(class_names=CLASSES), "run 2024-05-01T10-00-00-news-topics-bidirectional-lstm-000 · best (epoch 9)"))
             probabilities = {c: (0.62 if i == 3 else 0.38 / 19) for i, c in enumerate(CLASSES)}
-            predict.post_message(PredictionReady("striker scores twice in the cup final as the home side wins the league", Prediction("striker scores twice in the cup final as the home side wins the league", CLASSES[3], probabilities, 1.5)))
+            sentence = "striker scores twice in the cup final as the home side wins the league"
+            predict.post_message(PredictionReady(sentence, Prediction(sentence, CLASSES[3], probabilities, 1.5)))
         if "evaluate" in steps:
             runs = app.pane("runs")
             runs.post_message(EvaluationReady(runs.selected().id, evaluation_of(CLASSES)))

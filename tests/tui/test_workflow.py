@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, OptionList, RichLog, TabbedContent
 
-from tests.tui.conftest import training, answer_prompt, settle, text_of, tiny_experiment, wait_until
+from tests.tui.conftest import answer_prompt, settle, text_of, tiny_experiment, training, wait_until
 from tui.app import make_app
 from tui.dialogs import ChoiceDialog, ConfirmDialog, TextPrompt
 
