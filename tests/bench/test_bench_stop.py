@@ -101,18 +101,23 @@ def _cleanup(pids: list[int]) -> None:
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").is_file(), reason="needs /proc")
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_stopping_bench_ends_every_process_it_started(tmp_path, sig):
+@pytest.mark.parametrize(("sig", "group"), [(signal.SIGTERM, False), (signal.SIGINT, True)], ids=["SIGTERM to bench", "Ctrl+C to its group"])
+def test_stopping_bench_ends_every_process_it_started(tmp_path, sig, group):
+    """SIGTERM to the runner alone, or SIGINT to its whole process group as Ctrl+C in a
+    terminal sends it (the runner, the module's process; not the ones in sessions of their own)."""
     pkg, pids_dir = _fake(tmp_path)
     env = {**common.python_env(), "FAKE_PIDS": str(pids_dir), "STUBBORN": str(pids_dir / "run")}
     bench = subprocess.Popen(
         [sys.executable, "-m", "bench", "--quick", "--package-dir", str(pkg), "--only", "spawn", "--json", str(tmp_path / "r.json")],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
     started: list[int] = []
     try:
         started = list(_wait_for_files(pids_dir, ["module", "app", "run"], bench, 60).values())
-        bench.send_signal(sig)
+        if group:
+            os.killpg(bench.pid, sig)
+        else:
+            bench.send_signal(sig)
         _, err = bench.communicate(timeout=60)
         assert bench.returncode == 128 + sig, err
         assert f"stopped by {sig.name}" in err
