@@ -271,7 +271,7 @@ def summary(rows: Sequence[dict[str, Any]]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description="Run kerminal's benchmarks against plain Keras baselines and print one table.")
-    ap.add_argument("--quick", action="store_true", help="smaller sizes and fewer repetitions: the whole suite in under 5 minutes on 2 cores")
+    ap.add_argument("--quick", action="store_true", help="smaller sizes and fewer repetitions: the whole suite in under 8 minutes on 2 cores")
     ap.add_argument("--json", metavar="PATH", type=Path, default=DEFAULT_JSON, help=f"where to write the results as JSON (default {DEFAULT_JSON.relative_to(common.ROOT)})")
     ap.add_argument("--only", metavar="NAME", action="append", help="run only this benchmark (load, train, ... ; repeat or comma-separate)")
     ap.add_argument("--compare", metavar="OLD_JSON", type=Path, help="show an earlier result's kerminal figures beside this run's")
@@ -296,14 +296,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = load_previous(args.compare) if args.compare else None
 
     t0 = time.perf_counter()
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _raise_interrupted)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _raise_interrupted)
     try:
         results = collect(names, args.quick, args.timeout, args.package_dir)
     except (KeyboardInterrupt, Interrupted) as exc:
         sig = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
         print(f"\nbench: stopped by {signal.Signals(sig).name}; every process it started has ended", file=sys.stderr, flush=True)
         return 128 + sig
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGHUP):  # nothing is left running to end
+            signal.signal(signum, signal.SIG_DFL)
     total = time.perf_counter() - t0
     machine = common.machine_info(probe_gpu=False)
     seen = next((r["gpus"] for r in results if "gpus" in r), None)
