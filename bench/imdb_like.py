@@ -40,13 +40,15 @@ def vocabulary(rng: np.random.Generator, size: int = VOCAB) -> list[str]:
     words: dict[str, None] = {}
     letters = np.array(list(LETTERS))
     p = LETTER_P / LETTER_P.sum()
+    cdf = p.cumsum()  # rng.choice(letters, size=n, p=p)'s draws, its sums made once (see corpus)
+    cdf /= cdf[-1]
     i = 0
     while len(words) < size:
         n = int(lengths[i % len(lengths)])
         # Zipf's law of abbreviation: the most frequent words are short.
         if len(words) < 200:
             n = min(n, 4)
-        words["".join(rng.choice(letters, size=n, p=p))] = None
+        words["".join(letters[cdf.searchsorted(rng.random(n), side="right")])] = None
         i += 1
     return list(words)
 
