@@ -147,8 +147,11 @@ def run_module(module: str, quick: bool, timeout: float, package_dir: Path = BEN
     Every process it started is ended before this returns or raises."""
     result: dict[str, Any] = {"name": module, "status": "ok", "seconds": None, "rows": [], "error": ""}
     token = procs.new_token()
-    env = {**common.python_env(), procs.TOKEN_VAR: token}
     with tempfile.TemporaryDirectory(prefix="kerminal-bench-") as tmp:
+        # The module's temporary folders go inside this one, so that they are removed
+        # with it even when the module's process is killed before it can remove them.
+        (Path(tmp) / "tmp").mkdir()
+        env = {**common.python_env(), procs.TOKEN_VAR: token, "TMPDIR": str(Path(tmp) / "tmp")}
         out = Path(tmp) / "result.json"
         cmd = [sys.executable, "-m", "bench.run", "--child", module, "--package-dir", str(package_dir), "--out", str(out)]
         if quick:

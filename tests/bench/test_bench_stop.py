@@ -38,11 +38,12 @@ SLEEPER = textwrap.dedent("""
 """)
 
 MODULE = textwrap.dedent("""
-    import os, subprocess, sys, time
+    import os, subprocess, sys, tempfile, time
     from pathlib import Path
 
     def run(quick):
         pids = Path(os.environ["FAKE_PIDS"])
+        (pids / "tmpdir").write_text(tempfile.mkdtemp(prefix="fake-bench-"))
         (pids / "module").write_text(str(os.getpid()))
         sleeper = str(pids.parent / "sleeper.py")
         subprocess.Popen([sys.executable, sleeper, str(pids / "app"), str(pids / "run")], start_new_session=True)
@@ -142,6 +143,8 @@ def test_a_module_past_its_limit_leaves_nothing_running(tmp_path, monkeypatch):
         assert res["status"] == "failed" and res["error"] == "timed out after 20 s"
         started = list(_wait_for_files(pids_dir, ["module", "app", "run"], None, 1).values())
         assert _gone_within(started, 5) == []
+        # what the module made in its temporary folder went with the runner's
+        assert not Path((pids_dir / "tmpdir").read_text()).exists()
     finally:
         _cleanup(started)
 
