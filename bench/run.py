@@ -19,8 +19,8 @@ token is ended (bench/procs.py). The runner then exits 130 (SIGINT) or 143 (SIGT
 from __future__ import annotations
 
 import argparse
-import json
 import contextlib
+import json
 import os
 import signal
 import subprocess
