@@ -40,13 +40,15 @@ def vocabulary(rng: np.random.Generator, size: int = VOCAB) -> list[str]:
     words: dict[str, None] = {}
     letters = np.array(list(LETTERS))
     p = LETTER_P / LETTER_P.sum()
+    cdf = p.cumsum()  # rng.choice(letters, size=n, p=p)'s draws, its sums made once (see corpus)
+    cdf /= cdf[-1]
     i = 0
     while len(words) < size:
         n = int(lengths[i % len(lengths)])
         # Zipf's law of abbreviation: the most frequent words are short.
         if len(words) < 200:
             n = min(n, 4)
-        words["".join(rng.choice(letters, size=n, p=p))] = None
+        words["".join(letters[cdf.searchsorted(rng.random(n), side="right")])] = None
         i += 1
     return list(words)
 
@@ -64,6 +66,11 @@ def corpus(n: int, seed: int = 0) -> tuple[list[str], list[str], set[str], set[s
     ranks = np.arange(1, len(words) + 1)
     zipf = 1.0 / ranks**1.05
     zipf /= zipf.sum()
+    # What rng.choice(len(words), size, p=zipf) does, with the cumulative sum made once
+    # instead of once per review (60,000 sums each): the same draws, 15,000 reviews in a
+    # few seconds instead of half a minute.
+    cdf = zipf.cumsum()
+    cdf /= cdf[-1]
     # Sentiment words sit in the middle of the frequency ranks (like "great", "awful").
     pos = rng.choice(np.arange(150, 3000), size=SENTIMENT_WORDS, replace=False)
     neg = rng.choice(np.setdiff1d(np.arange(150, 3000), pos), size=SENTIMENT_WORDS, replace=False)
@@ -72,7 +79,7 @@ def corpus(n: int, seed: int = 0) -> tuple[list[str], list[str], set[str], set[s
     labels = rng.permutation(np.arange(n) % 2)
     texts = []
     for length, label in zip(lengths, labels, strict=True):
-        ids = rng.choice(len(words), size=int(length), p=zipf)
+        ids = cdf.searchsorted(rng.random(int(length)), side="right")
         # Plant sentiment: a few percent of the words carry the label, some carry the other.
         k = rng.binomial(int(length), 0.05)
         mine, other = (pos, neg) if label else (neg, pos)

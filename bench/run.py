@@ -8,22 +8,31 @@ its error; nothing is hidden. The table shows each measure with kerminal's media
 baseline's median measured in the same run, their ratio, the goal and whether it was met,
 then the machine line. The same results go to a JSON file (default
 `bench/results/latest.json`) for comparison between versions (`--compare OLD.json`).
+
+Stopping it (Ctrl+C, SIGTERM) ends every process it started: each module's process gets a
+token in its environment that every program it starts inherits (the app in its own pty
+session, detached training runs in theirs), and once the module ends, however it ends
+(rows, a crash, its time limit, the runner interrupted), every process still carrying the
+token is ended (bench/procs.py). The runner then exits 130 (SIGINT) or 143 (SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
 from typing import Any, Sequence
 
-from bench import common
+from bench import common, procs
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_JSON = BENCH_DIR / "results" / "latest.json"
@@ -99,23 +108,70 @@ def child(module: str, package_dir: Path, quick: bool, out: Path) -> int:
     return code
 
 
+class Interrupted(BaseException):
+    """SIGTERM (or SIGHUP) reached the runner: it unwinds as KeyboardInterrupt does."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_interrupted(signum: int, frame: Any) -> None:
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def _shielded():
+    """Ctrl+C and SIGTERM held off while the processes a module started are being ended
+    (the first signal already brought the runner here); one that arrives meanwhile is
+    raised afterwards unless the runner is unwinding already."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    old = {s: signal.signal(s, lambda n, f: got.append(n)) for s in (signal.SIGINT, signal.SIGTERM)}
+    unwinding = sys.exc_info()[0] is not None
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+    if got and not unwinding:
+        if got[0] == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Interrupted(got[0])
+
+
 def run_module(module: str, quick: bool, timeout: float, package_dir: Path = BENCH_DIR, echo: bool = True) -> dict[str, Any]:
-    """Run one module in a child process; a dict with name, status, seconds, rows, error."""
+    """Run one module in a child process; a dict with name, status, seconds, rows, error.
+    Every process it started is ended before this returns or raises."""
     result: dict[str, Any] = {"name": module, "status": "ok", "seconds": None, "rows": [], "error": ""}
+    token = procs.new_token()
     with tempfile.TemporaryDirectory(prefix="kerminal-bench-") as tmp:
+        # The module's temporary folders go inside this one, so that they are removed
+        # with it even when the module's process is killed before it can remove them.
+        (Path(tmp) / "tmp").mkdir()
+        env = {**common.python_env(), procs.TOKEN_VAR: token, "TMPDIR": str(Path(tmp) / "tmp")}
         out = Path(tmp) / "result.json"
         cmd = [sys.executable, "-m", "bench.run", "--child", module, "--package-dir", str(package_dir), "--out", str(out)]
         if quick:
             cmd.append("--quick")
         t0 = time.perf_counter()
         try:
-            proc = subprocess.run(cmd, cwd=common.ROOT, env=common.python_env(), capture_output=True, text=True, timeout=timeout)
+            proc = subprocess.run(cmd, cwd=common.ROOT, env=env, capture_output=True, text=True, timeout=timeout)
             stderr, stdout = proc.stderr, proc.stdout
             rc: int | None = proc.returncode
         except subprocess.TimeoutExpired as exc:
             stderr = (exc.stderr or b"").decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
             stdout = (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
             rc = None
+        finally:
+            # subprocess.run has ended the module's own process; the app, training runs and
+            # any other program it started (in sessions of their own) are ended here.
+            with _shielded():
+                left = procs.end(token)
+            if left and echo:
+                print(f"bench: {module} left {len(left)} process(es) running; ended them", file=sys.stderr, flush=True)
         result["seconds"] = time.perf_counter() - t0
         if echo and stdout.strip():
             print(_indent(stdout.strip(), f"  [{module}] "), file=sys.stderr)
@@ -218,7 +274,7 @@ def summary(rows: Sequence[dict[str, Any]]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description="Run kerminal's benchmarks against plain Keras baselines and print one table.")
-    ap.add_argument("--quick", action="store_true", help="smaller sizes and fewer repetitions: the whole suite in under 5 minutes on 2 cores")
+    ap.add_argument("--quick", action="store_true", help="smaller sizes and fewer repetitions: the whole suite in under 8 minutes on 2 cores")
     ap.add_argument("--json", metavar="PATH", type=Path, default=DEFAULT_JSON, help=f"where to write the results as JSON (default {DEFAULT_JSON.relative_to(common.ROOT)})")
     ap.add_argument("--only", metavar="NAME", action="append", help="run only this benchmark (load, train, ... ; repeat or comma-separate)")
     ap.add_argument("--compare", metavar="OLD_JSON", type=Path, help="show an earlier result's kerminal figures beside this run's")
@@ -243,7 +299,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = load_previous(args.compare) if args.compare else None
 
     t0 = time.perf_counter()
-    results = collect(names, args.quick, args.timeout, args.package_dir)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _raise_interrupted)
+    try:
+        results = collect(names, args.quick, args.timeout, args.package_dir)
+    except (KeyboardInterrupt, Interrupted) as exc:
+        sig = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        print(f"\nbench: stopped by {signal.Signals(sig).name}; every process it started has ended", file=sys.stderr, flush=True)
+        return 128 + sig
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGHUP):  # nothing is left running to end
+            signal.signal(signum, signal.SIG_DFL)
     total = time.perf_counter() - t0
     machine = common.machine_info(probe_gpu=False)
     seen = next((r["gpus"] for r in results if "gpus" in r), None)

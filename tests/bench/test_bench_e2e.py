@@ -46,7 +46,7 @@ def test_the_plain_script_runs_and_reports(tmp_path):
 
 
 def test_modules_set_their_own_limits(tmp_path):
-    assert run.module_limit("bench_app", quick=True) == 600
+    assert run.module_limit("bench_app", quick=True) == 420
     assert run.module_limit("bench_e2e", quick=False) == 3000
     (tmp_path / "bench_x.py").write_text("QUICK_LIMIT_S = 12\n")
     assert run.module_limit("bench_x", quick=True, package_dir=tmp_path) == 12
