@@ -81,6 +81,15 @@ def text_of(widget) -> str:
     return console.export_text()
 
 
+async def open_export_dialog(app: KerminalApp, pilot) -> None:
+    """Start the app's pilot session in the Runs pane and press `x` on the selected run."""
+    await settle(app, pilot)
+    await pilot.press("5")
+    await pilot.pause()
+    await pilot.press("x")
+    await pilot.pause()
+
+
 async def answer_prompt(pilot, value: str) -> None:
     """A TextPrompt is on top: type `value` into it and press Enter."""
     from textual.widgets import Input

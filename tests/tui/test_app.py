@@ -8,7 +8,7 @@ from pathlib import Path
 from textual.widgets import Input, OptionList, Select, Static, TabbedContent
 
 from engine.experiment import LayerSpec, load
-from tests.tui.conftest import answer_prompt, settle, text_of, tiny_experiment, wait_until
+from tests.tui.conftest import answer_prompt, open_export_dialog, settle, text_of, tiny_experiment, wait_until
 from tui.commands import KerminalCommands, all_commands
 from tui.dialogs import ChoiceDialog, ConfirmDialog, FilePicker, FormDialog
 from tui.help import HelpScreen
@@ -545,11 +545,7 @@ async def test_export_offers_only_what_the_run_allows(app_factory, runs_dir):
     save(exp, run / "experiment.toml")
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("5")
-        await pilot.pause()
-        await pilot.press("x")
-        await pilot.pause()
+        await open_export_dialog(app, pilot)
         assert isinstance(app.screen, ConfirmDialog)
         assert not app.screen.query("#choice-script") and app.screen.query("#choice-saved_model")
         assert "No script" in text_of(app.screen.query_one(".dialog-text", Static))

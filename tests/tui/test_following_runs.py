@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import DataTable, RichLog, Static, TabbedContent
 
 from engine.runs import RunWatcher, start_run
-from tests.tui.conftest import run_meta, settle, text_of, tiny_experiment, training, wait_until
+from tests.tui.conftest import open_export_dialog, run_meta, settle, text_of, tiny_experiment, training, wait_until
 from tui.dialogs import ConfirmDialog
 
 
@@ -126,11 +126,7 @@ async def test_export_from_the_runs_pane_writes_a_script_and_says_where(app_fact
     assert RunWatcher(path).wait(timeout=120).status == "finished"
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("5")
-        await pilot.pause()
-        await pilot.press("x")
-        await pilot.pause()
+        await open_export_dialog(app, pilot)
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.click("#choice-script")
         out = tmp_path / "exported.py"
