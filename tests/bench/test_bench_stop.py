@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Run by the fake module's programs: write the pid to argv[1], start argv[2:] (if any) in a
 # new session, then sleep until killed. "stubborn" ignores SIGTERM, as a busy run might.
 SLEEPER = textwrap.dedent("""
-    import os, signal, subprocess, sys, time
+    import os, signal, subprocess, sys
     if os.environ.get("STUBBORN") == sys.argv[1]:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if len(sys.argv) > 2:
@@ -34,11 +34,11 @@ SLEEPER = textwrap.dedent("""
         f.write(str(os.getpid()))
     os.replace(tmp, sys.argv[1])
     while True:
-        time.sleep(60)
+        signal.pause()  # until killed
 """)
 
 MODULE = textwrap.dedent("""
-    import os, subprocess, sys, tempfile, time
+    import os, signal, subprocess, sys, tempfile
     from pathlib import Path
 
     def run(quick):
@@ -48,7 +48,7 @@ MODULE = textwrap.dedent("""
         sleeper = str(pids.parent / "sleeper.py")
         subprocess.Popen([sys.executable, sleeper, str(pids / "app"), str(pids / "run")], start_new_session=True)
         while True:
-            time.sleep(60)
+            signal.pause()  # until the runner ends it
 """)
 
 
@@ -151,7 +151,7 @@ def test_a_module_past_its_limit_leaves_nothing_running(tmp_path, monkeypatch):
 
 def test_carrying_finds_a_token_through_a_new_session():
     token = procs.new_token()
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], env={**os.environ, procs.TOKEN_VAR: token}, start_new_session=True)
+    child = subprocess.Popen([sys.executable, "-c", "import signal; signal.pause()"], env={**os.environ, procs.TOKEN_VAR: token}, start_new_session=True)
     try:
         deadline = time.monotonic() + 30  # until the child has exec'd with its environment
         while child.pid not in procs.carrying(token) and time.monotonic() < deadline:
