@@ -17,15 +17,8 @@ from engine.layers.registry import (
     layer_info,
     layer_types,
 )
-from engine.layers.validate import (
-    LossPlan,
-    Report,
-    Row,
-    format_table,
-    loss_plan,
-    validate,
-    validate_experiment,
-)
+from engine.layers.report import LossPlan, Report, Row, format_table
+from engine.layers.validate import loss_plan, validate, validate_experiment
 from engine.vectorize import make_vectorizer
 
 __all__ = [

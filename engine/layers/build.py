@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import LayerError
 from engine.experiment import CompileConfig, Experiment
 from engine.layers.registry import KerasCall, layer_call
-from engine.layers.validate import LossPlan, Report, _spec_for, loss_plan, raise_invalid, validate
+from engine.layers.report import LossPlan, Report
+from engine.layers.validate import _spec_for, loss_plan, raise_invalid, validate
 from engine.vectorize import InputSpec
 
 if TYPE_CHECKING:  # pragma: no cover
