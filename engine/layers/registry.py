@@ -7,7 +7,8 @@ place. `resolve` fills in the defaults and checks a whole `LayerSpec`.
 Each parameter is the Keras constructor's keyword of the same name, so `layer_call` turns a
 resolved layer into one `KerasCall` (class and keyword arguments): `build` runs it and
 `export` prints it (`KerasCall.code`), so the script builds the very layers kerminal trains
-and what validation counted is what Keras builds. The shape rules stay in validate.py.
+and what validation counted is what Keras builds. Each entry also names its shape rule
+(engine/layers/shapes.py), which validate calls: adding a layer type is one entry here.
 """
 
 from __future__ import annotations
@@ -17,13 +18,18 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.layers import shapes
+
 # Activations Keras 3 knows by name (keras.activations.get); "linear" = none (logits).
 ACTIVATIONS: tuple[str, ...] = (
     "linear", "relu", "sigmoid", "softmax", "tanh", "elu", "selu", "gelu", "swish", "silu",
     "softplus", "softsign", "exponential", "hard_sigmoid", "hard_silu", "leaky_relu",
     "relu6", "mish", "log_softmax", "celu", "glu",
 )
-RECURRENT = ("SimpleRNN", "LSTM", "GRU")
+# The recurrent layers' shape rules (weights per step, cuDNN); Bidirectional wraps any of them.
+CELLS = {"SimpleRNN": shapes.Recurrent(gates=1, cudnn=False), "LSTM": shapes.Recurrent(gates=4, cudnn=True), "GRU": shapes.Recurrent(gates=3, cudnn=True)}
+RECURRENT = tuple(CELLS)
+_BIDIRECTIONAL = shapes.Bidirectional(CELLS)
 MERGE_MODES = ("concat", "sum", "mul", "ave")
 PADDINGS = ("valid", "same", "causal")
 POOL_PADDINGS = ("valid", "same")
@@ -43,6 +49,8 @@ class ParamInfo:
     help: str = ""
     max_exclusive: bool = False  # the range is [min, max) (dropout rates)
     zero: str = ""  # what 0 tells Keras: "vocab" = the vectorizer's vocabulary size, "none" = None
+    shown: bool = False  # in the layer's summary even at its default
+    bare: bool = False  # the summary shows the value alone ("relu"), not name=value
 
     def range_text(self) -> str:
         if self.choices:
@@ -64,6 +72,11 @@ class LayerInfo:
     supports_masking: bool = True  # passes (or consumes) a mask from mask_zero; False = drops it
     custom: bool = False  # a class of engine.keras_layers (the exported script defines it), else keras.layers
     cudnn: bool = False  # takes use_cudnn: built with use_cudnn=False when validation says cuDNN cannot take the mask
+    # In the classifier head: "output" sets units and activation (Dense), "activation" only that,
+    # "keeps" keeps the units before it, "skip" = identity when predicting; "" = sets units, cannot end it
+    head: str = ""
+    shape: shapes.ShapeRule = field(kw_only=True)  # output shape, count, input-dependent messages
+    check: shapes.ParamCheck | None = field(default=None, kw_only=True)  # warnings from the params alone
 
     def param(self, name: str) -> ParamInfo | None:
         for p in self.params:
@@ -80,18 +93,22 @@ def _num(x: float) -> str:
 
 
 def _units(default: int, what: str = "units") -> ParamInfo:
-    return ParamInfo("units", "int", default, min=1, max=100000, help=f"number of {what} (the output width)")
+    return ParamInfo("units", "int", default, min=1, max=100000, help=f"number of {what} (the output width)", shown=True)
 
 
-def _rate(name: str, default: float, what: str) -> ParamInfo:
-    return ParamInfo(name, "float", default, min=0.0, max=1.0, max_exclusive=True, help=what)
+def _rate(name: str, default: float, what: str, shown: bool = False) -> ParamInfo:
+    return ParamInfo(name, "float", default, min=0.0, max=1.0, max_exclusive=True, help=what, shown=shown)
 
 
-def _activation(default: str, what: str = "activation applied to the output") -> ParamInfo:
-    return ParamInfo("activation", "activation", default, choices=ACTIVATIONS, help=what + ' ("linear" = none)')
+def _activation(default: str, what: str = "activation applied to the output", shown: bool = False) -> ParamInfo:
+    return ParamInfo("activation", "activation", default, choices=ACTIVATIONS, help=what + ' ("linear" = none)', shown=shown, bare=True)
+
+
+_EPSILON = ParamInfo("epsilon", "float", 0.001, min=1e-12, max=1.0, help="small number added to the variance")
 
 
 def _recurrent(name: str, units: int, help: str, extra: tuple[ParamInfo, ...] = ()) -> LayerInfo:
+    cell = CELLS[name]
     return LayerInfo(
         name,
         help,
@@ -103,7 +120,9 @@ def _recurrent(name: str, units: int, help: str, extra: tuple[ParamInfo, ...] = 
             ParamInfo("return_sequences", "bool", False, help="output every step (for a following recurrent layer) instead of only the last"),
             *extra,
         ),
-        cudnn=name != "SimpleRNN",
+        cudnn=cell.cudnn,
+        shape=cell,
+        check=cell.check,
     )
 
 
@@ -112,11 +131,11 @@ _LAYER_LIST = [
         "Embedding",
         "maps each word id to a learned vector: (steps) ids -> (steps, output_dim)",
         (
-            ParamInfo("output_dim", "int", 64, min=1, max=100000, help="size of each word vector"),
+            ParamInfo("output_dim", "int", 64, min=1, max=100000, help="size of each word vector", shown=True),
             ParamInfo("input_dim", "int", 0, min=0, max=10_000_000, help="rows of the table; 0 = the vectorizer's vocabulary size", zero="vocab"),
             ParamInfo("mask_zero", "bool", False, help="treat id 0 (padding) as absent for the layers that follow"),
         ),
-        supports_masking=True,
+        shape=shapes.embedding,
     ),
     _recurrent("SimpleRNN", 32, "plain recurrent layer: (steps, features) -> (units) or (steps, units)"),
     _recurrent("LSTM", 64, "long short-term memory: (steps, features) -> (units) or (steps, units)"),
@@ -131,14 +150,16 @@ _LAYER_LIST = [
         "runs a recurrent layer forwards and backwards and merges the two",
         (
             ParamInfo("layer", "layer", {"type": "LSTM", "units": 64}, choices=RECURRENT, help="the wrapped recurrent layer, e.g. { type = \"LSTM\", units = 64 }"),
-            ParamInfo("merge_mode", "choice", "concat", choices=MERGE_MODES, help="how the two directions combine (concat doubles the width)"),
+            ParamInfo("merge_mode", "choice", "concat", choices=MERGE_MODES, help="how the two directions combine (concat doubles the width)", shown=True, bare=True),
         ),
+        shape=_BIDIRECTIONAL,
+        check=_BIDIRECTIONAL.check,
     ),
     LayerInfo(
         "Conv1D",
         "1-D convolution over steps: (steps, features) -> (steps', filters)",
         (
-            ParamInfo("filters", "int", 64, min=1, max=100000, help="number of filters (the output width)"),
+            ParamInfo("filters", "int", 64, min=1, max=100000, help="number of filters (the output width)", shown=True),
             ParamInfo("kernel_size", "int", 5, min=1, max=10000, help="steps each filter sees"),
             ParamInfo("strides", "int", 1, min=1, max=10000, help="step between filter positions"),
             ParamInfo("padding", "choice", "valid", choices=PADDINGS, help="valid = no padding (shorter output); same/causal keep the length"),
@@ -146,6 +167,7 @@ _LAYER_LIST = [
             _activation("relu"),
         ),
         supports_masking=False,
+        shape=shapes.conv1d,
     ),
     LayerInfo(
         "MaxPooling1D",
@@ -156,40 +178,36 @@ _LAYER_LIST = [
             ParamInfo("padding", "choice", "valid", choices=POOL_PADDINGS, help="valid drops a last partial window; same keeps it"),
         ),
         supports_masking=False,
+        shape=shapes.max_pooling,
     ),
-    LayerInfo("GlobalMaxPooling1D", "maximum over all steps: (steps, f) -> (f)", (), supports_masking=False),
-    LayerInfo("GlobalAveragePooling1D", "mean over all steps (masked steps skipped): (steps, f) -> (f)", ()),
-    LayerInfo(
-        "Dense",
-        "fully connected layer on the last axis: (..., f) -> (..., units)",
-        (_units(64), _activation("linear")),
-    ),
-    LayerInfo("Dropout", "drops a fraction of the values while training", (_rate("rate", 0.5, "fraction of values set to zero while training"),)),
-    LayerInfo("SpatialDropout1D", "drops whole feature channels of a sequence while training", (_rate("rate", 0.2, "fraction of channels set to zero while training"),)),
-    LayerInfo("Activation", "applies an activation function", (_activation("softmax", "the activation"),)),
-    LayerInfo(
-        "LayerNormalization",
-        "normalizes each example over its last axis (learned scale and offset)",
-        (ParamInfo("epsilon", "float", 0.001, min=1e-12, max=1.0, help="small number added to the variance"),),
-    ),
+    LayerInfo("GlobalMaxPooling1D", "maximum over all steps: (steps, f) -> (f)", (), supports_masking=False, shape=shapes.global_pooling),
+    LayerInfo("GlobalAveragePooling1D", "mean over all steps (masked steps skipped): (steps, f) -> (f)", (), shape=shapes.global_pooling),
+    LayerInfo("Dense", "fully connected layer on the last axis: (..., f) -> (..., units)", (_units(64), _activation("linear", shown=True)), head="output", shape=shapes.dense),
+    LayerInfo("Dropout", "drops a fraction of the values while training", (_rate("rate", 0.5, "fraction of values set to zero while training", shown=True),), head="skip", shape=shapes.elementwise),
+    LayerInfo("SpatialDropout1D", "drops whole feature channels of a sequence while training", (_rate("rate", 0.2, "fraction of channels set to zero while training", shown=True),), head="skip", shape=shapes.spatial_dropout),
+    LayerInfo("Activation", "applies an activation function", (_activation("softmax", "the activation", shown=True),), head="activation", shape=shapes.elementwise),
+    LayerInfo("LayerNormalization", "normalizes each example over its last axis (learned scale and offset)", (_EPSILON,), head="keeps", shape=shapes.layer_norm),
     LayerInfo(
         "BatchNormalization",
         "normalizes over the batch (learned scale and offset, running mean and variance)",
         (
             ParamInfo("momentum", "float", 0.99, min=0.0, max=1.0, help="momentum of the running mean and variance"),
-            ParamInfo("epsilon", "float", 0.001, min=1e-12, max=1.0, help="small number added to the variance"),
+            _EPSILON,
         ),
+        head="keeps",
+        shape=shapes.batch_norm,
     ),
-    LayerInfo("Flatten", "flattens everything but the batch: (steps, f) -> (steps * f)", (), supports_masking=False),
+    LayerInfo("Flatten", "flattens everything but the batch: (steps, f) -> (steps * f)", (), supports_masking=False, shape=shapes.flatten),
     LayerInfo(
         "TokenAndPositionEmbedding",
         "a word vector plus a learned vector per position, for attention: (steps) ids -> (steps, output_dim)",
         (
-            ParamInfo("output_dim", "int", 64, min=1, max=100000, help="size of each word and position vector (the attention width)"),
+            ParamInfo("output_dim", "int", 64, min=1, max=100000, help="size of each word and position vector (the attention width)", shown=True),
             ParamInfo("input_dim", "int", 0, min=0, max=10_000_000, help="rows of the word table; 0 = the vectorizer's vocabulary size", zero="vocab"),
             ParamInfo("mask_zero", "bool", True, help="treat id 0 (padding) as absent: attention and average pooling skip it"),
         ),
         custom=True,
+        shape=shapes.positional_embedding,
     ),
     LayerInfo(
         "TransformerEncoder",
@@ -202,6 +220,7 @@ _LAYER_LIST = [
             _activation("relu", "activation of the feed-forward layer"),
         ),
         custom=True,
+        shape=shapes.transformer_encoder,
     ),
 ]
 
