@@ -10,7 +10,7 @@ import math
 import pytest
 
 from engine.experiment import LayerSpec, VectorizeConfig
-from engine.layers import validate
+from engine.layers import shapes, validate
 from engine.layers.build import stack_layers
 from engine.layers.registry import LAYERS
 from engine.vectorize import InputSpec, input_spec
@@ -137,6 +137,21 @@ def test_every_layer_type_is_covered_by_a_count_test():
     seen = {layer.type for _, layers in STACKS.values() for layer in layers}
     seen |= {layer.params["layer"]["type"] for _, layers in STACKS.values() for layer in layers if layer.type == "Bidirectional"}
     assert seen == set(LAYERS)
+
+
+def alone(type):
+    """A small model around one layer of `type` at its defaults: vectors in, one vector out."""
+    if LAYERS[type].shape in (shapes.embedding, shapes.positional_embedding):  # takes the word ids (and may mask)
+        return [S(type), S("GlobalAveragePooling1D"), S("Dense", units=1, activation="sigmoid")]
+    return [S("Embedding", output_dim=8), S(type), S("Flatten"), S("Dense", units=1, activation="sigmoid")]
+
+
+@pytest.mark.parametrize("type", list(LAYERS))
+def test_every_registered_type_has_a_shape_rule_that_counts_its_defaults_as_keras(type):
+    assert callable(LAYERS[type].shape)
+    report = validate(alone(type), WORDS)
+    assert report.ok, report.errors
+    assert [(r.output_shape, r.params, r.trainable, r.non_trainable) for r in report.rows] == keras_rows(WORDS, report)
 
 
 def test_reber_model_is_48_plus_5():

@@ -204,6 +204,21 @@ def test_thirty_layer_stack_validates():
     assert r.rows[-2].output_shape == (None, 32) and r.total == sum(row.params for row in r.rows)
 
 
+def test_a_new_layer_type_is_one_registry_entry(monkeypatch):
+    # Its declaration (params, summary, shape rule, mask and head roles) is all validate reads.
+    from engine.layers import LayerInfo, ParamInfo, shapes
+    from engine.layers.registry import LAYERS
+
+    info = LayerInfo("Scale", "multiplies by a constant", (ParamInfo("factor", "float", 1.0, min=0.0, max=10.0, help="the constant", shown=True),), supports_masking=False, head="keeps", shape=shapes.elementwise)
+    monkeypatch.setitem(LAYERS, "Scale", info)
+    r = validate([S("Embedding", output_dim=8, mask_zero=True), S("Scale", factor=2.0), S("Flatten"), head()], WORDS)
+    assert r.ok, r.errors
+    assert r.rows[1].summary == "factor=2.0" and r.rows[1].output_shape == (None, 50, 8) and r.rows[1].params == 0
+    assert "does not support masks" in warnings_of(r, 2)[0]
+    assert "factor must be a number" in validate([S("Scale", factor="x")], WORDS).errors[0]
+    assert "the stack ends with Scale, not a classifier head" in validate([S("Embedding"), S("Flatten"), head(), S("Scale")], WORDS).errors[0]
+
+
 def test_validation_does_not_import_tensorflow():
     code = (
         "import sys\n"
