@@ -39,7 +39,7 @@ from engine.experiment import Experiment
 from engine.runs.status import Status
 
 FORMATS = ("saved_model", "onnx")
-SCRIPT_SOURCES = ("sample", "csv")
+SCRIPT_SOURCES = ("sample", "csv", "per-class")
 
 
 class ExportError(KerminalError):
@@ -99,7 +99,7 @@ def export_script(run_path: str | os.PathLike[str], out_path: str | os.PathLike[
     path, info = _exportable_run(run_path)
     out = _writable_file(Path(out_path))
     exp = load_experiment(path / "experiment.toml")
-    text = script_text(exp, info.class_names, source_run=path)
+    text = script_text(exp, info.class_names, source_run=path, reads=recorded_reads(path))
     _check_parses(text, path)
     try:
         atomic_write_text(out, text)
@@ -120,6 +120,28 @@ def _check_parses(text: str, run: Path) -> None:
         raise RunError(
             f"The script exported from {printable(str(run))} is not valid Python{where}: {printable(str(exc))}. No script was written.",
             "This is a bug in kerminal's exporter: report it with the run's experiment.toml; meanwhile export with --format saved_model.",
+        ) from None
+
+
+def recorded_reads(run: Path) -> list[Any] | None:
+    """How the run's loader read its tables (engine.data.table_format.TableRead), from the
+    run folder's record; None when it has none (a run by an older kerminal, a source without
+    tables). The folder is hostile input: a record that is a link, a FIFO, over its cap, not
+    JSON or not of the record's shape is an ExportError naming the file."""
+    from engine.data.table_format import from_record
+    from engine.runs import folder, safe
+    from engine.terminal_text import printable
+
+    file = run / folder.DATA_FORMAT
+    try:
+        raw = json.loads(safe.read_text(file, safe.SMALL_CAP))
+        return from_record(raw)[1]
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, RecursionError) as exc:  # UnsafeFile, UnicodeDecodeError, JSONDecodeError
+        raise ExportError(
+            f"{printable(str(file))} is damaged: {printable(str(exc))[:300]}.",
+            f"Delete {folder.DATA_FORMAT} to export with the format resolved from the data file as it is now, or train the run again.",
         ) from None
 
 
@@ -160,6 +182,11 @@ def export_options(run_path: str | os.PathLike[str]) -> list[ExportOption]:
     except KerminalError as exc:
         return [ExportOption(k, _reason(exc)) for k in kinds]
     script = _script_refusal(exp)
+    if script is None:
+        try:
+            recorded_reads(path)
+        except ExportError as exc:
+            script = exc
     missing = [m for m in ("tf2onnx", "onnx") if importlib.util.find_spec(m) is None]
     return [
         ExportOption("script", _reason(script) if script else ""),
@@ -172,8 +199,10 @@ def _reason(exc: KerminalError) -> str:
     return f"{exc.problem} {exc.fix}".strip()
 
 
-def script_text(exp: Experiment, class_names: list[str], source_run: Path | None = None) -> str:
-    """The plain Keras script for an experiment (no TensorFlow needed to write it)."""
+def script_text(exp: Experiment, class_names: list[str], source_run: Path | None = None, reads: list[Any] | None = None) -> str:
+    """The plain Keras script for an experiment (no TensorFlow needed to write it). `reads`:
+    how the run's loader read its tables (`recorded_reads`); None resolves that again from
+    the files as they are now (and the script says so)."""
     from engine.layers.validate import _spec_for, validate
 
     refusal = _script_refusal(exp)
@@ -185,7 +214,7 @@ def script_text(exp: Experiment, class_names: list[str], source_run: Path | None
     if not report.ok or report.loss is None:
         raise ExportError("The run's layer stack no longer validates: " + (report.errors[0] if report.errors else "no head."), "Fix it in the experiment, train again, and export that run.")
     plan = report.loss
-    parts = [_header(exp, source_run), _imports(report), _data_code(exp, class_names), _vectorize_code(exp)]
+    parts = [_header(exp, source_run), _imports(report), _data_code(exp, class_names, reads), _vectorize_code(exp)]
     if any(r.type in ("TokenAndPositionEmbedding", "TransformerEncoder") for r in report.rows):
         parts.append(_attention_code(report))
     parts.append(_model_code(exp, report, spec, plan))
@@ -225,14 +254,16 @@ import keras
 from keras import layers"""
 
 
-def _data_code(exp: Experiment, class_names: list[str]) -> str:
+def _data_code(exp: Experiment, class_names: list[str], reads: list[Any] | None) -> str:
     from engine.data import sample_path
 
     d = exp.data
     if d.source == "sample":
-        read = f"frame = pd.read_csv({str(sample_path())!r}, dtype=str, keep_default_na=False)\ntexts, labels = frame['text'], frame['label']"
+        read = f"frame = pd.read_csv({str(sample_path())!r}, dtype=str, keep_default_na=False)\ntexts, labels = frame['text'], class_of(frame['label'])"
+    elif d.source == "per-class":
+        read = _per_class_read(exp, reads)
     else:
-        read = _table_read(exp)
+        read = _table_read(exp, reads)
     s = d.split
     # The split is kerminal's own function, copied into the script (it imports only numpy).
     from engine.data import split as split_module
@@ -245,6 +276,20 @@ VALIDATION, TEST, SPLIT_SEED = {s.validation!r}, {s.test!r}, {s.seed!r}
 LIMIT, VALIDATION_LIMIT, TEST_LIMIT = {d.limit!r}, {d.validation_limit or d.limit!r}, {d.test_limit or d.limit!r}  # rows per split, 0 = all
 
 
+def class_of(labels):
+    """Each row's class name as kerminal names it: the text stripped; numbers as numbers
+    (1.0 and 01 are class 1); true and false as 1 and 0."""
+    if labels.dtype == bool:
+        labels = labels.astype("int64")
+    names = labels.astype(str).str.strip()
+    given = names[names != ""]
+    numbers = pd.to_numeric(given, errors="coerce")
+    if len(given) and numbers.notna().all():
+        whole = bool((numbers % 1 == 0).all())
+        names[given.index] = (numbers.astype("int64") if whole else numbers).astype(str)
+    return names
+
+
 def load_rows():
     {read.replace(chr(10), chr(10) + "    ")}
     texts = texts.astype(str)
@@ -254,7 +299,6 @@ def load_rows():
         texts = texts.str.lower()
     if "punctuation" in CLEAN:
         texts = texts.str.replace(r"""[!"#$%&()\\*\\+,\\-\\./:;<=>?@\\[\\\\\\]^_`{{|}}~']""", "", regex=True)
-    labels = labels.astype(str).str.strip()
     keep = (texts.str.strip() != "") & labels.isin(CLASS_NAMES)
     texts, labels = texts[keep].reset_index(drop=True), labels[keep].reset_index(drop=True)
     return texts.tolist(), np.array([CLASS_NAMES.index(x) for x in labels], dtype=np.int64)
@@ -275,33 +319,63 @@ print(f"{{len(train_texts)}} training and {{len(val_texts)}} validation texts")'
 @dataclass(frozen=True)
 class TableSource:
     """What the script's reader needs: the table's path, how kerminal's loader read it (the
-    same resolution, not a copy of its rules), and its two columns."""
+    run's record of it, else the same resolution again, never a copy of its rules), and the
+    columns it used."""
 
     path: Path
-    how: Any  # engine.data.tables.TableFormat
+    how: Any  # engine.data.table_format.TableFormat
     text: Any  # a column name, or a 1-based position when the table has no header row
-    label: Any
+    label: Any  # None for a per-class file
     numbered: bool  # no header row: columns are numbered from 1
+    recorded: bool = True  # from the run's record (False: resolved at export time)
 
 
-def _table_source(exp: Experiment) -> TableSource:
-    """The run's table, read as kerminal's loader reads it, and the columns it used."""
+def _recorded_source(path: Path, reads: list[Any] | None) -> TableSource | None:
+    """The run's record of how `path` was read; None when it has none for that file."""
+    for r in reads or ():
+        if r.file == str(path):
+            return TableSource(path=path, how=r.how, text=r.text, label=r.label, numbered=r.how.numbered)
+    return None
+
+
+def _table_source(exp: Experiment, reads: list[Any] | None = None) -> TableSource:
+    """The run's table as its loader read it (the record), else read again as kerminal's
+    loader reads it, and the columns it used."""
     from engine.data.tables import column, guess_label_column, guess_text_column, read_table_format
 
     d = exp.data
     path = exp.resolve(d.path)
+    recorded = _recorded_source(path, reads)
+    if recorded is not None:
+        return recorded
     frame, _notes, how = read_table_format(path, d.format, d.header, d.quotes, d.text, d.label)
     label = column(path, frame, d.label, "data.label") if d.label else None
     text = column(path, frame, d.text, "data.text") if d.text else guess_text_column(frame, exclude=(label,) if label is not None else ())
     if label is None:
         label = guess_label_column(frame, exclude=(text,))[0]
     numbered = all(isinstance(c, int) for c in frame.columns)
-    return TableSource(path=path, how=how, text=text, label=label, numbered=numbered)
+    return TableSource(path=path, how=how, text=text, label=label, numbered=numbered, recorded=False)
 
 
-def _table_read(exp: Experiment) -> str:
-    """pandas code that reads the run's table as kerminal did, with the columns it used."""
-    t = _table_source(exp)
+def _class_file_source(exp: Experiment, path: Path, reads: list[Any] | None) -> TableSource:
+    """One per-class file as its loader read it (the record), else read again."""
+    from engine.data.tables import column, guess_text_column, read_table_format
+
+    recorded = _recorded_source(path, reads)
+    if recorded is not None:
+        return recorded
+    d = exp.data
+    frame, _notes, how = read_table_format(path, d.format, d.header, d.quotes, d.text)
+    text = column(path, frame, d.text, "data.text") if d.text else guess_text_column(frame)
+    return TableSource(path=path, how=how, text=text, label=None, numbered=how.numbered, recorded=False)
+
+
+# Said in the script when a table's format was resolved at export time, not recorded by the run.
+_UNRECORDED = "# This run's folder has no record of how its data was read (a run by an older kerminal):\n# the format below was resolved from the file as it is now."
+
+
+def _frame_read(t: TableSource) -> str:
+    """pandas code that reads one table into `frame`, as kerminal did."""
     if t.how.kind == "parquet":
         read = f"frame = pd.read_parquet({str(t.path)!r})"
     else:
@@ -316,7 +390,23 @@ def _table_read(exp: Experiment) -> str:
             read += "\nframe = pd.read_csv(io.BytesIO(data.replace(b'\\r\\n', b'\\n')), on_bad_lines='skip', **READ_ARGS)"
     if t.numbered:
         read += "\nframe.columns = range(1, frame.shape[1] + 1)  # no header row: columns by position"
-    return read + f"\ntexts, labels = frame[{t.text!r}].fillna(''), frame[{t.label!r}].fillna('')"
+    return read if t.recorded else f"{_UNRECORDED}\n{read}"
+
+
+def _table_read(exp: Experiment, reads: list[Any] | None = None) -> str:
+    """pandas code that reads the run's table as kerminal did, with the columns it used."""
+    t = _table_source(exp, reads)
+    return _frame_read(t) + f"\ntexts, labels = frame[{t.text!r}].fillna(''), class_of(frame[{t.label!r}].fillna(''))"
+
+
+def _per_class_read(exp: Experiment, reads: list[Any] | None) -> str:
+    """pandas code that reads each class's file as kerminal did; its rows are that class."""
+    out = ["texts, labels = [], []"]
+    for i, rel in enumerate(exp.data.files.values()):
+        t = _class_file_source(exp, exp.data_file(rel), reads)
+        out += [_frame_read(t), f"texts.append(frame[{t.text!r}].fillna(''))", f"labels.append(pd.Series([CLASS_NAMES[{i}]] * len(frame), dtype=object))"]
+    out.append("texts, labels = pd.concat(texts, ignore_index=True), pd.concat(labels, ignore_index=True)")
+    return "\n".join(out)
 
 
 _STANDARDIZE = r'''def standardize(texts):
