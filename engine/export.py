@@ -149,7 +149,7 @@ def _script_refusal(exp: Experiment) -> ExportError | None:
     """Why this experiment's run cannot be written as a script; None when it can."""
     if exp.data.source not in SCRIPT_SOURCES:
         return ExportError(
-            f"export --script writes data loaders for the {' and '.join(SCRIPT_SOURCES)} sources; this run reads data.source = {exp.data.source!r}.",
+            f"export --script writes data loaders for the {', '.join(SCRIPT_SOURCES[:-1])} and {SCRIPT_SOURCES[-1]} sources; this run reads data.source = {exp.data.source!r}.",
             "Export the trained model with --format saved_model instead, or train from a CSV file and export that run.",
         )
     if exp.vectorize.kind == "chars":
@@ -333,7 +333,7 @@ class TableSource:
 def _recorded_source(path: Path, reads: list[Any] | None) -> TableSource | None:
     """The run's record of how `path` was read; None when it has none for that file."""
     for r in reads or ():
-        if r.file == str(path):
+        if os.path.abspath(r.file) == os.path.abspath(path):  # the run folder's copy has it absolute
             return TableSource(path=path, how=r.how, text=r.text, label=r.label, numbered=r.how.numbered)
     return None
 

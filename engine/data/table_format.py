@@ -106,7 +106,8 @@ def record(source: str, reads: list[TableRead]) -> dict[str, Any]:
 
 def from_record(raw: Any) -> tuple[str, list[TableRead]]:
     """The source and the reads of a record (parsed JSON); ValueError naming the bad field."""
-    if not isinstance(raw, dict) or raw.get("kerminal_data_format") != RECORD_VERSION:
+    version = raw.get("kerminal_data_format") if isinstance(raw, dict) else None
+    if type(version) is not int or version != RECORD_VERSION:  # true == 1 in Python, not here
         raise ValueError(f"it is not a kerminal data-format record of version {RECORD_VERSION}")
     source = _string(raw, "source")
     tables = raw.get("tables")
