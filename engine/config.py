@@ -164,6 +164,11 @@ class Setting:
     zero: str = ""  # what 0 means, for a count whose 0 is "all" or "the default" (a form shows it empty)
     # An extra check of one value, raising ExperimentError (data.text's column positions).
     extra: Callable[[str, Any], None] | None = None
+    # When the experiment file writes it (engine.experiment's writer), besides whenever it
+    # differs from its default: "always" (the file shows it); "used" (while it applies to the
+    # file's source and vectorizer kind); "set" (only then: unset by default, or newer than
+    # the files written before it). Every file kerminal wrote so far reads back unchanged.
+    written: Literal["always", "used", "set"] = "always"
 
     @property
     def name(self) -> str:
@@ -207,6 +212,12 @@ class Setting:
         """Whether the setting is used with this data source and vectorizer kind."""
         return (not self.sources or source in self.sources) and (not self.kinds or kind in self.kinds)
 
+    def in_file(self, value: Any, source: str, kind: str) -> bool:
+        """Whether the experiment file writes this value (see `written`); never None (TOML has no null)."""
+        if value is None:
+            return False
+        return value != self.default or self.written == "always" or (self.written == "used" and self.applies(source, kind))
+
     def check(self, value: Any) -> None:
         """The value's choice, range and extra checks (its type is `convert`'s job)."""
         if self.choices:
@@ -249,44 +260,46 @@ SEQUENCE_KINDS = ("words", "chars")  # vectorizers with a length, padded and tru
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("data.source", "sample: the shipped CSV · reber/embedded-reber: grammar strings · csv: a table file · per-class: one file per class · folder: one subfolder of .txt files per class · keras: IMDB or Reuters", choices=SOURCES),
-    Setting("data.path", "file or folder (relative to the experiment file)", sources=("csv", "per-class", "folder")),
-    Setting("data.format", "auto: by the extension, else sniffed from the content (delimiter , TAB ; |)", choices=TABLE_FORMATS, sources=TABLE_SOURCES),
-    Setting("data.header", "whether the first row names the columns; auto: sniffed (a first row whose label recurs below is data); without one, columns are numbered 1, 2, ...", sources=TABLE_SOURCES, label="header row"),
-    Setting("data.quotes", 'whether "..." quotes fields; auto: yes for CSV, no for TSV (a message may start with an unbalanced ")', sources=TABLE_SOURCES, label="quoted fields"),
-    Setting("data.text", "the text column, by name or by position for a file without a header ((guess) = the longest string column)", sources=TABLE_SOURCES, extra=_column, label="text column"),
-    Setting("data.label", "the label column, by name or position ((guess) = the column with the fewest values)", sources=("csv",), extra=_column, label="label column"),
-    Setting("data.files", "per-class: class=file pairs, e.g. fake=Fake.csv, true=True.csv", sources=("per-class",)),
-    Setting("data.name", "which Keras dataset (downloaded once by Keras)", sources=("keras",), examples=("imdb", "reuters")),
-    Setting("data.size", "grammar strings to generate", low=0, unit="strings", sources=("reber", "embedded-reber"), zero="the default"),
+    Setting("data.path", "file or folder (relative to the experiment file)", sources=("csv", "per-class", "folder"), written="set"),
+    Setting("data.format", "auto: by the extension, else sniffed from the content (delimiter , TAB ; |)", choices=TABLE_FORMATS, sources=TABLE_SOURCES, written="set"),
+    Setting("data.header", "whether the first row names the columns; auto: sniffed (a first row whose label recurs below is data); without one, columns are numbered 1, 2, ...", sources=TABLE_SOURCES, label="header row", written="set"),
+    Setting("data.quotes", 'whether "..." quotes fields; auto: yes for CSV, no for TSV (a message may start with an unbalanced ")', sources=TABLE_SOURCES, label="quoted fields", written="set"),
+    Setting("data.text", "the text column, by name or by position for a file without a header ((guess) = the longest string column)", sources=TABLE_SOURCES, extra=_column, label="text column", written="set"),
+    Setting("data.label", "the label column, by name or position ((guess) = the column with the fewest values)", sources=("csv",), extra=_column, label="label column", written="set"),
+    Setting("data.files", "per-class: class=file pairs, e.g. fake=Fake.csv, true=True.csv", sources=("per-class",), written="set"),
+    Setting("data.name", "which Keras dataset (downloaded once by Keras)", sources=("keras",), examples=("imdb", "reuters"), written="set"),
+    Setting("data.size", "grammar strings to generate", low=0, unit="strings", sources=("reber", "embedded-reber"), zero="the default", written="set"),
     Setting("data.clean", "cleaning steps applied to every text", choices=CLEANERS, sources=("sample", *TABLE_SOURCES, *OWN_TEST_SPLIT)),
     Setting("data.split.validation", "fraction of rows held out for validation", low=0.0, high=0.95, unit="fraction", label="validation fraction"),
     Setting("data.split.test", "fraction of rows held out for testing", low=0.0, high=0.95, unit="fraction", label="test fraction"),
     Setting("data.split.seed", "seed of the shuffle and split"),
-    Setting("data.split.merge_test", "pool the source's own test split (test/ folder, Keras's test set) with its training rows, then split by the fractions above, as seed 003 does", sources=OWN_TEST_SPLIT, label="merge its own test split"),
-    Setting("data.split.validation_from_test", "validate on the source's own test split (its first rows after the shuffle) instead of training rows, as seed 002 does", sources=OWN_TEST_SPLIT, label="validate on its own test split"),
+    Setting("data.split.merge_test", "pool the source's own test split (test/ folder, Keras's test set) with its training rows, then split by the fractions above, as seed 003 does",
+            sources=OWN_TEST_SPLIT, label="merge its own test split", written="set"),
+    Setting("data.split.validation_from_test", "validate on the source's own test split (its first rows after the shuffle) instead of training rows, as seed 002 does",
+            sources=OWN_TEST_SPLIT, label="validate on its own test split", written="set"),
     Setting("data.limit", "rows per split to keep", low=0, unit="rows", zero="all"),
-    Setting("data.validation_limit", "rows of the validation split to keep", low=0, unit="rows", label="validation limit", zero="as data.limit"),
-    Setting("data.test_limit", "rows of the test split to keep", low=0, unit="rows", label="test limit", zero="as data.limit"),
+    Setting("data.validation_limit", "rows of the validation split to keep", low=0, unit="rows", label="validation limit", zero="as data.limit", written="set"),
+    Setting("data.test_limit", "rows of the test split to keep", low=0, unit="rows", label="test limit", zero="as data.limit", written="set"),
     Setting("vectorize.kind", "words: a vocabulary of words, one id per step · chars: one symbol per step, one-hot (grammar strings) · ngrams: a bag of word n-grams, one TF-IDF (or count) vector per text", choices=VECTORIZE_KINDS),
     Setting("vectorize.max_tokens", "vocabulary size (words: padding and out-of-vocabulary ids included; ngrams: the vector's width)", low=3, unit="tokens", kinds=("words", "ngrams"), label="max tokens"),
-    Setting("vectorize.length", "tokens (or characters) per example after padding/truncation", low=1, unit="steps", kinds=SEQUENCE_KINDS),
-    Setting("vectorize.padding", "pad short examples at the front (pre, as the tutorials) or the back", choices=SIDES, kinds=SEQUENCE_KINDS),
-    Setting("vectorize.truncation", "cut long examples at the front (pre) or the back", choices=SIDES, kinds=SEQUENCE_KINDS),
-    Setting("vectorize.alphabet", "the symbols in one-hot order (empty = learn from the training data)", kinds=("chars",)),
-    Setting("vectorize.ngrams", "n-gram size: 1 = words, 2 = words and word pairs, 3 = up to triples", low=1, high=3, kinds=("ngrams",), label="n-gram size"),
-    Setting("vectorize.output_mode", "each n-gram's weight: tf_idf, multi_hot (present or not) or count", choices=NGRAM_MODES, kinds=("ngrams",), label="output mode"),
+    Setting("vectorize.length", "tokens (or characters) per example after padding/truncation", low=1, unit="steps", kinds=SEQUENCE_KINDS, written="used"),
+    Setting("vectorize.padding", "pad short examples at the front (pre, as the tutorials) or the back", choices=SIDES, kinds=SEQUENCE_KINDS, written="used"),
+    Setting("vectorize.truncation", "cut long examples at the front (pre) or the back", choices=SIDES, kinds=SEQUENCE_KINDS, written="used"),
+    Setting("vectorize.alphabet", "the symbols in one-hot order (empty = learn from the training data)", kinds=("chars",), written="set"),
+    Setting("vectorize.ngrams", "n-gram size: 1 = words, 2 = words and word pairs, 3 = up to triples", low=1, high=3, kinds=("ngrams",), label="n-gram size", written="used"),
+    Setting("vectorize.output_mode", "each n-gram's weight: tf_idf, multi_hot (present or not) or count", choices=NGRAM_MODES, kinds=("ngrams",), label="output mode", written="used"),
     Setting("compile.optimizer", "the optimizer", choices=OPTIMIZERS),
-    Setting("compile.learning_rate", "empty = the optimizer's own default (rmsprop/adam 0.001, sgd 0.01)", low=LEARNING_RATE_RANGE[0], high=LEARNING_RATE_RANGE[1], label="learning rate"),
+    Setting("compile.learning_rate", "empty = the optimizer's own default (rmsprop/adam 0.001, sgd 0.01)", low=LEARNING_RATE_RANGE[0], high=LEARNING_RATE_RANGE[1], label="learning rate", written="set"),
     Setting("compile.loss", "auto follows from the labels and the last layer; or a Keras loss name"),
     Setting("compile.metrics", "Keras metric names"),
     Setting("fit.epochs", "epochs to train", low=1, high=100_000, unit="epochs"),
     Setting("fit.batch_size", "examples per training step", low=1, high=1_000_000, unit="examples", label="batch size"),
     Setting("fit.seed", "seed of the weights and the shuffle: the same seed gives the same first epoch"),
     Setting("fit.monitor", "the metric that picks the best epoch (and early stopping)", examples=("val_loss", "val_accuracy", "loss", "accuracy")),
-    Setting("fit.xla", "XLA compilation of the training step: auto (on for long CPU runs, Keras's choice on a GPU), on or off", choices=XLA_CHOICES, label="XLA"),
+    Setting("fit.xla", "XLA compilation of the training step: auto (on for long CPU runs, Keras's choice on a GPU), on or off", choices=XLA_CHOICES, label="XLA", written="set"),
     Setting("fit.early_stopping.patience", "early stopping: epochs without improvement before stopping (0 = off)", low=0, high=100_000, unit="epochs", label="early stopping patience"),
     Setting("fit.early_stopping.restore_best", "early stopping: restore the best epoch's weights", label="restore best weights"),
-    Setting("probes", "sentences (or grammar strings) re-scored after each epoch"),
+    Setting("probes", "sentences (or grammar strings) re-scored after each epoch", written="set"),
 )
 BY_PATH = {s.path: s for s in SETTINGS}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -38,6 +39,9 @@ class Dataset:
     test: Split = field(default_factory=empty_split)
     symbols: bool = False
     notes: list[str] = field(default_factory=list)
+    # How the source's tables were read (engine.data.table_format.record; {} for sources
+    # without tables): the run folder keeps it, so an export reads the data the same way.
+    read_as: dict[str, Any] = field(default_factory=dict)
 
     @property
     def num_classes(self) -> int:

@@ -22,6 +22,7 @@ import tomli_w
 # The settings' types, defaults and declarations live in engine.config; they are named here
 # too, where most of the engine has always imported them from.
 from engine.config import (  # noqa: F401
+    BY_PATH,
     CLEANERS,
     LEARNING_RATE_RANGE,
     NGRAM_MODES,
@@ -184,19 +185,6 @@ def _umask() -> int:
 # ---------------------------------------------------------------------------------------
 # Writing
 
-# Keys left out of the file while they hold their default (newer settings, so that files
-# written before them stay as they were written).
-_OMIT_WHEN_DEFAULT = {"xla": "auto"}
-# Keys left out of the file while they hold their empty default, so each source's section
-# shows only what that source uses.
-# vectorize keys that one kind does not use, left out of the file for that kind.
-_UNUSED_BY_KIND = {
-    "words": {"ngrams", "output_mode"},
-    "chars": {"ngrams", "output_mode"},
-    "ngrams": {"length", "padding", "truncation", "alphabet"},
-}
-_OMIT_WHEN_EMPTY = {"format", "merge_test", "validation_from_test", "validation_limit", "test_limit", "path", "text", "label", "files", "name", "size", "alphabet", "description", "preset", "probes", "learning_rate"}
-
 
 def dumps(exp: Experiment) -> str:
     """The experiment as canonical TOML: settings in a fixed order, each layer as [[layers]]."""
@@ -224,28 +212,35 @@ def _toml_value(value: Any) -> str:
     return tomli_w.dumps({"v": value}).split(" = ", 1)[1].strip()
 
 
-def _dump(obj: Any) -> Any:
+def _dump(obj: Any, exp: Any = None, where: str = "") -> Any:
+    """Plain values of `obj` (at `where` in the experiment `exp`), as the file writes them:
+    which settings it leaves out is each declaration's (`Setting.in_file`)."""
     if isinstance(obj, LayerSpec):
         return {"type": obj.type, **copy.deepcopy(obj.params)}
     if dataclasses.is_dataclass(obj):
+        exp = obj if exp is None else exp
         out: dict[str, Any] = {}
         # Scalars first, tables after: TOML needs that order and it reads better.
         fields = [f for f in dataclasses.fields(obj) if f.name != "base_dir"]
         if isinstance(obj, Experiment):
             fields.sort(key=lambda f: f.name != "version")
-        unused = _UNUSED_BY_KIND.get(obj.kind, set()) if isinstance(obj, VectorizeConfig) else set()
         for f in fields:
             value = getattr(obj, f.name)
-            if f.name in unused:
-                continue
-            if value is None or (f.name in _OMIT_WHEN_EMPTY and value in ("", [], {}, 0)):
-                continue
-            if f.name in _OMIT_WHEN_DEFAULT and value == _OMIT_WHEN_DEFAULT[f.name]:
-                continue
-            out[f.name] = _dump(value)
+            path = f"{where}.{f.name}" if where else f.name
+            if _written(path, value, exp):
+                out[f.name] = _dump(value, exp, path)
         return out
     if isinstance(obj, list):
         return [_dump(v) for v in obj]
     if isinstance(obj, dict):
         return {k: _dump(v) for k, v in obj.items()}
     return obj
+
+
+def _written(path: str, value: Any, exp: Any) -> bool:
+    """Whether the file writes the field at `path`: a setting as its declaration says; a
+    section, the layers and the file's own name, version, description and preset unless empty."""
+    setting = BY_PATH.get(path)
+    if setting is None:
+        return value is not None and value != ""
+    return setting.in_file(value, exp.data.source, exp.vectorize.kind)

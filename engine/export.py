@@ -36,10 +36,11 @@ from typing import Any
 
 from engine.errors import KerminalError
 from engine.experiment import Experiment
+from engine.export_data import data_code
 from engine.runs.status import Status
 
 FORMATS = ("saved_model", "onnx")
-SCRIPT_SOURCES = ("sample", "csv")
+SCRIPT_SOURCES = ("sample", "csv", "per-class")
 
 
 class ExportError(KerminalError):
@@ -99,7 +100,7 @@ def export_script(run_path: str | os.PathLike[str], out_path: str | os.PathLike[
     path, info = _exportable_run(run_path)
     out = _writable_file(Path(out_path))
     exp = load_experiment(path / "experiment.toml")
-    text = script_text(exp, info.class_names, source_run=path)
+    text = script_text(exp, info.class_names, source_run=path, reads=recorded_reads(path))
     _check_parses(text, path)
     try:
         atomic_write_text(out, text)
@@ -123,11 +124,33 @@ def _check_parses(text: str, run: Path) -> None:
         ) from None
 
 
+def recorded_reads(run: Path) -> list[Any] | None:
+    """How the run's loader read its tables (engine.data.table_format.TableRead), from the
+    run folder's record; None when it has none (a run by an older kerminal, a source without
+    tables). The folder is hostile input: a record that is a link, a FIFO, over its cap, not
+    JSON or not of the record's shape is an ExportError naming the file."""
+    from engine.data.table_format import from_record
+    from engine.runs import folder, safe
+    from engine.terminal_text import printable
+
+    file = run / folder.DATA_FORMAT
+    try:
+        raw = json.loads(safe.read_text(file, safe.SMALL_CAP))
+        return from_record(raw)[1]
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, RecursionError) as exc:  # UnsafeFile, UnicodeDecodeError, JSONDecodeError
+        raise ExportError(
+            f"{printable(str(file))} is damaged: {printable(str(exc))[:300]}.",
+            f"Delete {folder.DATA_FORMAT} to export with the format resolved from the data file as it is now, or train the run again.",
+        ) from None
+
+
 def _script_refusal(exp: Experiment) -> ExportError | None:
     """Why this experiment's run cannot be written as a script; None when it can."""
     if exp.data.source not in SCRIPT_SOURCES:
         return ExportError(
-            f"export --script writes data loaders for the {' and '.join(SCRIPT_SOURCES)} sources; this run reads data.source = {exp.data.source!r}.",
+            f"export --script writes data loaders for the {', '.join(SCRIPT_SOURCES[:-1])} and {SCRIPT_SOURCES[-1]} sources; this run reads data.source = {exp.data.source!r}.",
             "Export the trained model with --format saved_model instead, or train from a CSV file and export that run.",
         )
     if exp.vectorize.kind == "chars":
@@ -160,6 +183,11 @@ def export_options(run_path: str | os.PathLike[str]) -> list[ExportOption]:
     except KerminalError as exc:
         return [ExportOption(k, _reason(exc)) for k in kinds]
     script = _script_refusal(exp)
+    if script is None:
+        try:
+            recorded_reads(path)
+        except ExportError as exc:
+            script = exc
     missing = [m for m in ("tf2onnx", "onnx") if importlib.util.find_spec(m) is None]
     return [
         ExportOption("script", _reason(script) if script else ""),
@@ -172,8 +200,10 @@ def _reason(exc: KerminalError) -> str:
     return f"{exc.problem} {exc.fix}".strip()
 
 
-def script_text(exp: Experiment, class_names: list[str], source_run: Path | None = None) -> str:
-    """The plain Keras script for an experiment (no TensorFlow needed to write it)."""
+def script_text(exp: Experiment, class_names: list[str], source_run: Path | None = None, reads: list[Any] | None = None) -> str:
+    """The plain Keras script for an experiment (no TensorFlow needed to write it). `reads`:
+    how the run's loader read its tables (`recorded_reads`); None resolves that again from
+    the files as they are now (and the script says so)."""
     from engine.layers.validate import _spec_for, validate
 
     refusal = _script_refusal(exp)
@@ -185,7 +215,7 @@ def script_text(exp: Experiment, class_names: list[str], source_run: Path | None
     if not report.ok or report.loss is None:
         raise ExportError("The run's layer stack no longer validates: " + (report.errors[0] if report.errors else "no head."), "Fix it in the experiment, train again, and export that run.")
     plan = report.loss
-    parts = [_header(exp, source_run), _imports(report), _data_code(exp, class_names), _vectorize_code(exp)]
+    parts = [_header(exp, source_run), _imports(report), data_code(exp, class_names, reads), _vectorize_code(exp)]
     if any(r.type in ("TokenAndPositionEmbedding", "TransformerEncoder") for r in report.rows):
         parts.append(_attention_code(report))
     parts.append(_model_code(exp, report, spec, plan))
@@ -223,100 +253,6 @@ import pandas as pd
 import tensorflow as tf
 import keras
 from keras import layers"""
-
-
-def _data_code(exp: Experiment, class_names: list[str]) -> str:
-    from engine.data import sample_path
-
-    d = exp.data
-    if d.source == "sample":
-        read = f"frame = pd.read_csv({str(sample_path())!r}, dtype=str, keep_default_na=False)\ntexts, labels = frame['text'], frame['label']"
-    else:
-        read = _table_read(exp)
-    s = d.split
-    # The split is kerminal's own function, copied into the script (it imports only numpy).
-    from engine.data import split as split_module
-
-    split_source = inspect.getsource(split_module.stratified_split)
-    return f'''# ---- data ------------------------------------------------------------------
-CLASS_NAMES = {class_names!r}  # label -> index, as the run had them
-CLEAN = {list(d.clean)!r}  # html: tags become spaces; lower; punctuation removed
-VALIDATION, TEST, SPLIT_SEED = {s.validation!r}, {s.test!r}, {s.seed!r}
-LIMIT, VALIDATION_LIMIT, TEST_LIMIT = {d.limit!r}, {d.validation_limit or d.limit!r}, {d.test_limit or d.limit!r}  # rows per split, 0 = all
-
-
-def load_rows():
-    {read.replace(chr(10), chr(10) + "    ")}
-    texts = texts.astype(str)
-    if "html" in CLEAN:
-        texts = texts.str.replace(r"<[^>]*>", " ", regex=True)
-    if "lower" in CLEAN:
-        texts = texts.str.lower()
-    if "punctuation" in CLEAN:
-        texts = texts.str.replace(r"""[!"#$%&()\\*\\+,\\-\\./:;<=>?@\\[\\\\\\]^_`{{|}}~']""", "", regex=True)
-    labels = labels.astype(str).str.strip()
-    keep = (texts.str.strip() != "") & labels.isin(CLASS_NAMES)
-    texts, labels = texts[keep].reset_index(drop=True), labels[keep].reset_index(drop=True)
-    return texts.tolist(), np.array([CLASS_NAMES.index(x) for x in labels], dtype=np.int64)
-
-
-{split_source}
-
-
-texts, labels = load_rows()
-train_idx, val_idx, test_idx = stratified_split(labels, VALIDATION, TEST, SPLIT_SEED)
-train_idx = train_idx[:LIMIT] if LIMIT else train_idx
-val_idx = val_idx[:VALIDATION_LIMIT] if VALIDATION_LIMIT else val_idx
-train_texts, y_train = [texts[i] for i in train_idx], labels[train_idx]
-val_texts, y_val = [texts[i] for i in val_idx], labels[val_idx]
-print(f"{{len(train_texts)}} training and {{len(val_texts)}} validation texts")'''
-
-
-@dataclass(frozen=True)
-class TableSource:
-    """What the script's reader needs: the table's path, how kerminal's loader read it (the
-    same resolution, not a copy of its rules), and its two columns."""
-
-    path: Path
-    how: Any  # engine.data.tables.TableFormat
-    text: Any  # a column name, or a 1-based position when the table has no header row
-    label: Any
-    numbered: bool  # no header row: columns are numbered from 1
-
-
-def _table_source(exp: Experiment) -> TableSource:
-    """The run's table, read as kerminal's loader reads it, and the columns it used."""
-    from engine.data.tables import column, guess_label_column, guess_text_column, read_table_format
-
-    d = exp.data
-    path = exp.resolve(d.path)
-    frame, _notes, how = read_table_format(path, d.format, d.header, d.quotes, d.text, d.label)
-    label = column(path, frame, d.label, "data.label") if d.label else None
-    text = column(path, frame, d.text, "data.text") if d.text else guess_text_column(frame, exclude=(label,) if label is not None else ())
-    if label is None:
-        label = guess_label_column(frame, exclude=(text,))[0]
-    numbered = all(isinstance(c, int) for c in frame.columns)
-    return TableSource(path=path, how=how, text=text, label=label, numbered=numbered)
-
-
-def _table_read(exp: Experiment) -> str:
-    """pandas code that reads the run's table as kerminal did, with the columns it used."""
-    t = _table_source(exp)
-    if t.how.kind == "parquet":
-        read = f"frame = pd.read_parquet({str(t.path)!r})"
-    else:
-        read = "\n".join([
-            f"READ_ARGS = {t.how.pandas_args()!r}  # as kerminal read it: {t.how.describe()}",
-            f"data = open({str(t.path)!r}, 'rb').read().removeprefix(b'\\xef\\xbb\\xbf')  # a UTF-8 BOM is not text",
-        ])
-        if t.how.kind == "jsonl":
-            read += "\nframe = pd.read_json(io.BytesIO(data), **READ_ARGS)"
-        else:
-            # kerminal ends rows at \n or \r\n only, and drops a line with too many fields
-            read += "\nframe = pd.read_csv(io.BytesIO(data.replace(b'\\r\\n', b'\\n')), on_bad_lines='skip', **READ_ARGS)"
-    if t.numbered:
-        read += "\nframe.columns = range(1, frame.shape[1] + 1)  # no header row: columns by position"
-    return read + f"\ntexts, labels = frame[{t.text!r}].fillna(''), frame[{t.label!r}].fillna('')"
 
 
 _STANDARDIZE = r'''def standardize(texts):

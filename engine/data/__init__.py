@@ -130,4 +130,5 @@ def load_dataset(exp: Experiment) -> Dataset:
         test=_split(test_texts, test_labels, test_idx),
         symbols=raw.symbols,
         notes=notes,
+        read_as=raw.read_as,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,7 @@ class Raw:
     test: tuple[pd.Series, np.ndarray] | None = None  # the source's own test split
     symbols: bool = False
     notes: list[str] = field(default_factory=list)
+    read_as: dict[str, Any] = field(default_factory=dict)  # how its tables were read (table_format.record)
 
 
 def check_exists(path: Path, what: str) -> None:

@@ -29,14 +29,13 @@ import re
 import warnings
 from collections import Counter
 from collections.abc import Hashable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from engine.data.raw import Raw, check_exists, encode_labels
+from engine.data.table_format import DELIMITERS, SEPARATOR_NAMES, TableFormat, TableRead, csv_args, describe_separated, record
 from engine.errors import DataError
 from engine.experiment import Experiment
 
@@ -51,7 +50,6 @@ FORMATS = {
     ".pq": "parquet",
 }
 MAX_LABEL_VALUES = 50  # a guessed label column has at most this many distinct values
-DELIMITERS = "\t,;|"  # sniffed among these, in this order of preference on a tie
 SNIFF_BYTES = 1 << 16
 SNIFF_ROWS = 2000
 MAX_COLUMNS = 1000  # more means a wrong delimiter or not a text table
@@ -65,7 +63,6 @@ BINARY_MAGIC = {
 }
 # Extensions of files that are not text tables (any other extension is sniffed).
 NOT_TABLES = {".xlsx", ".xls", ".xlsm", ".ods", ".zip", ".gz", ".bz2", ".xz", ".7z", ".pdf", ".db", ".sqlite", ".feather", ".pkl", ".pickle", ".h5", ".hdf5", ".npz", ".npy", ".keras"}
-SEPARATOR_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}
 
 
 def _fail(path: Path, kind: str, exc: BaseException) -> DataError:
@@ -160,50 +157,6 @@ def _parse(data: bytes, sep: str, quotes: bool, header: bool, nrows: int | None 
     return frame, wide_first + skipped
 
 
-@dataclass(frozen=True)
-class TableFormat:
-    """How a table file is read, as `read_table` resolved it from data.format, data.header,
-    data.quotes, the extension and sniffing. `pandas_args` are the reader's keyword
-    arguments, plain values only: kerminal reads with them and an exported script prints them."""
-
-    kind: str  # "delimited", "jsonl" or "parquet"
-    sep: str = ","
-    header: bool = True
-    quotes: bool = True
-    lines: bool = True  # jsonl: one record a line; False: one JSON array
-
-    def pandas_args(self) -> dict[str, Any]:
-        """pd.read_csv's keywords (delimited; the bytes have no BOM and \n line ends),
-        pd.read_json's (jsonl), none for parquet."""
-        if self.kind == "delimited":
-            return csv_args(self.sep, self.quotes, self.header)
-        if self.kind == "jsonl":
-            return {"lines": self.lines, "dtype": False, "encoding": "utf-8", "encoding_errors": "replace"}
-        return {}
-
-    def describe(self) -> str:
-        if self.kind == "delimited":
-            return _describe_format(self.sep, self.quotes) + ("" if self.header else ", no header row")
-        return {"jsonl": "JSON lines" if self.lines else "a JSON array"}.get(self.kind, self.kind)
-
-
-def csv_args(sep: str, quotes: bool, header: bool) -> dict[str, Any]:
-    """The pd.read_csv keywords of a delimited table (literals only, for the exported script)."""
-    return {
-        "encoding": "utf-8",
-        "encoding_errors": "replace",
-        "sep": sep,
-        "header": 0 if header else None,
-        "index_col": False,  # never take a wide first row's first field for an index
-        "quoting": csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE,
-        "lineterminator": "\n",  # else the C parser also ends rows at a lone \r
-        "skip_blank_lines": False,  # blank lines become empty rows, counted below
-        "keep_default_na": False,
-        "na_values": [""],
-        "dtype": "str",  # every field as it is written (ids such as 007 too)
-    }
-
-
 def _read_csv(data: bytes, sep: str, quotes: bool, header: bool, nrows: int | None, skip: int = 0) -> tuple[pd.DataFrame, list[warnings.WarningMessage]]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")  # each read's warnings, even one seen before
@@ -287,14 +240,9 @@ def _sample(content: bytes, sep: str, quotes: bool) -> pd.DataFrame:
 def _not_too_wide(path: Path, frame: pd.DataFrame, sep: str, quotes: bool) -> None:
     if frame.shape[1] > MAX_COLUMNS:
         raise DataError(
-            f"{path.name} read as {_describe_format(sep, quotes)} has {frame.shape[1]:,} columns: that is not a table of texts and labels.",
+            f"{path.name} read as {describe_separated(sep, quotes)} has {frame.shape[1]:,} columns: that is not a table of texts and labels.",
             "Set data.format (csv or tsv) and data.quotes to what the file holds.",
         )
-
-
-def _describe_format(sep: str, quotes: bool) -> str:
-    name = SEPARATOR_NAMES.get(sep, repr(sep))
-    return f"{name}-separated values {'with' if quotes else 'without'} quoted fields"
 
 
 def read_table(path: Path, fmt: str = "", header: bool | None = None, quotes: bool | None = None, text: str | int = "", label: str | int = "") -> tuple[pd.DataFrame, list[str]]:
@@ -372,7 +320,7 @@ def read_table_format(path: Path, fmt: str = "", header: bool | None = None, quo
                 f"{path.name}: a quoted field never closes ({str(exc).split('EOF inside string', 1)[1].strip()}): a \" opens a quote that runs to the end of the file.",
                 "If quotes are part of the texts (as in the UCI SMS file), set data.quotes = false.",
             ) from None
-        raise _fail(path, kind or _describe_format(sep, quoting), exc) from None
+        raise _fail(path, kind or describe_separated(sep, quoting), exc) from None
     blank = _blank_rows(frame)
     notes += _accounting(path, content, frame, bad, header, quoting, int(blank.sum()), sep)
     frame = frame[~blank].reset_index(drop=True)
@@ -380,7 +328,7 @@ def read_table_format(path: Path, fmt: str = "", header: bool | None = None, quo
         frame.columns = list(range(1, frame.shape[1] + 1))
     if sniffed_format or why:
         lines = content.count(b"\n") + (0 if content.endswith(b"\n") else 1)
-        said = [f"read {len(frame):,} rows from {lines:,} lines as {_describe_format(sep, quoting)}" + (" (sniffed; data.format sets it)" if sniffed_format else "")]
+        said = [f"read {len(frame):,} rows from {lines:,} lines as {describe_separated(sep, quoting)}" + (" (sniffed; data.format sets it)" if sniffed_format else "")]
         if why:
             said.append(f"no header row ({why}), so its columns are numbered 1 to {frame.shape[1]}; set data.header = true if the first row names them")
         notes.insert(0, f"{path.name}: " + "; ".join(said))
@@ -575,7 +523,7 @@ def unknown_labels(exp: Experiment, class_names: list[str]) -> DataError | None:
     d = exp.data
     path = exp.resolve(d.path)
     try:
-        frame, _notes = _read(exp, path, d.label)
+        frame, _notes, _how = _read(exp, path, d.label)
         label_col = column(path, frame, d.label, "data.label") if d.label else None
         text_col, _picked = _text_column(path, frame, d.text, [], exclude=(label_col,) if label_col is not None else ())
     except DataError:
@@ -595,9 +543,9 @@ def unknown_labels(exp: Experiment, class_names: list[str]) -> DataError | None:
     )
 
 
-def _read(exp: Experiment, path: Path, label: str | int = "") -> tuple[pd.DataFrame, list[str]]:
+def _read(exp: Experiment, path: Path, label: str | int = "") -> tuple[pd.DataFrame, list[str], TableFormat]:
     d = exp.data
-    return read_table(path, d.format, d.header, d.quotes, d.text, label)
+    return read_table_format(path, d.format, d.header, d.quotes, d.text, label)
 
 
 def _text_column(path: Path, frame: pd.DataFrame, spec: str | int, notes: list[str], exclude: tuple[Hashable, ...] = ()) -> tuple[Hashable, str]:
@@ -615,7 +563,7 @@ def load_csv(exp: Experiment) -> Raw:
     if not d.path:
         raise DataError('data.path is empty: the csv source needs a table file.', 'Set data.path = "reviews.csv" (CSV, TSV, JSON lines or Parquet).')
     path = exp.resolve(d.path)
-    frame, notes = _read(exp, path, d.label)
+    frame, notes, how = _read(exp, path, d.label)
     label_col = column(path, frame, d.label, "data.label") if d.label else None
     text_col, picked_text = _text_column(path, frame, d.text, notes, exclude=(label_col,) if label_col is not None else ())
     picked = [picked_text] if picked_text else []
@@ -643,7 +591,13 @@ def load_csv(exp: Experiment) -> Raw:
     if warning:
         notes.append(warning)
     ids, class_names = encode_labels(labels, f"{path.name} {column_name(label_col)}")
-    return Raw(name=path.name, texts=texts.reset_index(drop=True), labels=ids, class_names=class_names, notes=notes)
+    read = TableRead(str(path), how, _recorded(text_col), _recorded(label_col))
+    return Raw(name=path.name, texts=texts.reset_index(drop=True), labels=ids, class_names=class_names, notes=notes, read_as=record("csv", [read]))
+
+
+def _recorded(col: Hashable) -> str | int:
+    """A column as the run's record keeps it: its position when the file has no header, else its name."""
+    return col if isinstance(col, int) else str(col)
 
 
 def load_per_class(exp: Experiment) -> Raw:
@@ -655,10 +609,10 @@ def load_per_class(exp: Experiment) -> Raw:
             'Map each class to its file: files = { fake = "Fake.csv", true = "True.csv" }.',
         )
     class_names = list(d.files)
-    texts, labels, notes = [], [], []
-    for i, rel in enumerate(d.files.values()):
+    texts, labels, notes, reads = [], [], [], []
+    for i, (cls, rel) in enumerate(d.files.items()):
         path = exp.data_file(rel)
-        frame, file_notes = _read(exp, path)
+        frame, file_notes, how = _read(exp, path)
         notes += file_notes
         col, picked = _text_column(path, frame, d.text, notes)
         if picked:
@@ -668,5 +622,6 @@ def load_per_class(exp: Experiment) -> Raw:
             notes.append(warning)
         texts.append(frame[col])
         labels.append(np.full(len(frame), i, dtype=np.int64))
+        reads.append(TableRead(str(path), how, _recorded(col), class_name=cls))
     name = "+".join(Path(f).name for f in d.files.values())
-    return Raw(name=name, texts=pd.concat(texts, ignore_index=True), labels=np.concatenate(labels), class_names=class_names, notes=notes)
+    return Raw(name=name, texts=pd.concat(texts, ignore_index=True), labels=np.concatenate(labels), class_names=class_names, notes=notes, read_as=record("per-class", reads))

@@ -10,6 +10,8 @@ One folder per training under the runs folder (default `./runs`), named sortably
     metrics.json      status, epochs, best metric, last metrics, class names, counts
     events.jsonl      every event, one JSON object per line, append-only (for watchers)
     log.txt           the same, as human lines
+    data_format.json  how the loader read the data's tables (format, delimiter, header,
+                      quoting, columns), written once: what an export reads them with
 
 Crash consistency: metrics.json is the truth. At each epoch end the models are written in
 full to temporary names (`.last.<epoch>.tmp.keras`, `.best.<epoch>.tmp.keras`), history.csv
@@ -56,6 +58,7 @@ EVENTS = "events.jsonl"
 LOG = "log.txt"
 COMMANDS = "commands"  # the steering channel: one JSON file per command (see commands.py)
 PROCESS_LOG = "process.txt"  # a detached run's standard error (TensorFlow's logs, a crash)
+DATA_FORMAT = "data_format.json"  # engine.data.table_format.record, written by RunWriter.data_format
 FORMAT = 1  # metrics.json "kerminal_run" value
 DEFAULT_RUNS_DIR = "runs"
 # metrics.json's status while a process owns the run. A reader derives from it, the run's

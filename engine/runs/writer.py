@@ -176,6 +176,19 @@ class RunWriter:
                 self._meta["phase"] = doing
         self.beat()
 
+    # ---- how the data was read -----------------------------------------------------------
+    def data_format(self, read_as: dict[str, Any]) -> None:
+        """Keep how the loader read the data's tables (a JSON record) in data_format.json,
+        once: a continued run keeps the first training's record. Nothing for a source
+        without tables ({}). Never raises: without the record (a full disk) an export
+        resolves the format from the file again, as for a run by an older kerminal."""
+        with self._lock:
+            path = self.path / F.DATA_FORMAT
+            if self.gone or not read_as or os.path.lexists(path):
+                return
+            with contextlib.suppress(OSError):
+                F.write_json_atomic(path, read_as, make_parents=False)
+
     # ---- an epoch's commit -------------------------------------------------------------------
     def checkpoint(self, model: Any, name: str, epoch: int) -> str:
         """Save `model` under the temporary name of `name` (best.keras/last.keras) for

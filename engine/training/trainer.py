@@ -389,6 +389,7 @@ class Trainer:
         self.writer.on_gone = lambda: self.control.stop("the run folder was deleted; stopped at the end of a batch, nothing more is saved.")
         self.writer.start_heartbeat()
         ds = self.dataset
+        self.writer.data_format(ds.read_as)  # how the data was read, for an export
         self.state.writer = self.writer
         self.state.info = {
             "name": self.exp.name,

@@ -33,9 +33,9 @@ def _experiment(path: Path) -> Any:
     return exp
 
 
-def _script_data(exp: Any, class_names: list[str]) -> dict[str, Any]:
+def _script_data(exp: Any, class_names: list[str], reads: Any = None) -> dict[str, Any]:
     """Run only the script's imports and data part; its variables."""
-    text = script_text(exp, class_names)
+    text = script_text(exp, class_names, reads=reads)
     start, end = text.index("import io\n"), text.index("# ---- vectorize")
     namespace: dict[str, Any] = {}
     exec(compile(text[start:end], "<exported data>", "exec"), namespace)  # noqa: S102  (our own script)

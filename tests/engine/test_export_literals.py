@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from engine.cli import main
 from engine.data.tables import TableFormat
 from engine.errors import RunError
-from engine.export import TableSource, export_script, script_text
+from engine.export import export_script, script_text
+from engine.export_data import TableSource
 from engine.terminal_text import printable
 from tests.engine.hand_made_runs import hand_made_run
 from tests.engine.test_export import small
@@ -96,7 +97,7 @@ def csv_script(name: str, labels: list[str], text_col: str, label_col: str, data
     exp.name = name
     exp.data.source = "csv"
     table = TableSource(path=Path(data_path), how=TableFormat("delimited"), text=text_col, label=label_col, numbered=False)
-    with mock.patch("engine.export._table_source", return_value=table):
+    with mock.patch("engine.export_data._table_source", return_value=table):
         return script_text(exp, labels, source_run=Path(run))
 
 

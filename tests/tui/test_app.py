@@ -550,3 +550,18 @@ async def test_export_offers_only_what_the_run_allows(app_factory, runs_dir):
         assert not app.screen.query("#choice-script") and app.screen.query("#choice-saved_model")
         assert "No script" in text_of(app.screen.query_one(".dialog-text", Static))
         await pilot.press("escape")
+
+
+async def test_export_offers_no_script_when_the_runs_data_record_is_damaged(app_factory, runs_dir):
+    """Issue 19: a run's data_format.json that cannot be read leaves the script out, and says why."""
+    from tests.engine.hand_made_runs import hand_made_run
+
+    run = hand_made_run(runs_dir, "20260101-000000-damaged", "damaged")
+    (run / "data_format.json").write_text("{not json", encoding="utf-8")
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_export_dialog(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert not app.screen.query("#choice-script") and app.screen.query("#choice-saved_model")
+        assert "data_format.json" in text_of(app.screen.query_one(".dialog-text", Static))
+        await pilot.press("escape")
