@@ -39,6 +39,7 @@ import pandas as pd
 from engine.data.raw import Raw, check_exists, encode_labels
 from engine.errors import DataError
 from engine.experiment import Experiment
+from engine.progress import OnPhase, silent
 
 FORMATS = {
     ".csv": "csv",
@@ -610,12 +611,14 @@ def _text_column(path: Path, frame: pd.DataFrame, spec: str | int, notes: list[s
     return col, f"{column_name(col)} as text (longest average string)"
 
 
-def load_csv(exp: Experiment) -> Raw:
+def load_csv(exp: Experiment, on_phase: OnPhase = silent) -> Raw:
     d = exp.data
     if not d.path:
         raise DataError('data.path is empty: the csv source needs a table file.', 'Set data.path = "reviews.csv" (CSV, TSV, JSON lines or Parquet).')
     path = exp.resolve(d.path)
+    on_phase(f"parsing {path.name}")  # one pandas call: its rows are counted once it returns
     frame, notes = _read(exp, path, d.label)
+    on_phase(f"parsed {len(frame):,} rows of {path.name}")
     label_col = column(path, frame, d.label, "data.label") if d.label else None
     text_col, picked_text = _text_column(path, frame, d.text, notes, exclude=(label_col,) if label_col is not None else ())
     picked = [picked_text] if picked_text else []
@@ -646,7 +649,7 @@ def load_csv(exp: Experiment) -> Raw:
     return Raw(name=path.name, texts=texts.reset_index(drop=True), labels=ids, class_names=class_names, notes=notes)
 
 
-def load_per_class(exp: Experiment) -> Raw:
+def load_per_class(exp: Experiment, on_phase: OnPhase = silent) -> Raw:
     d = exp.data
     if len(d.files) < 2:
         have = ", ".join(d.files) or "none"
@@ -658,6 +661,7 @@ def load_per_class(exp: Experiment) -> Raw:
     texts, labels, notes = [], [], []
     for i, rel in enumerate(d.files.values()):
         path = exp.data_file(rel)
+        on_phase(f"parsing {path.name} (file {i + 1}/{len(d.files)})")
         frame, file_notes = _read(exp, path)
         notes += file_notes
         col, picked = _text_column(path, frame, d.text, notes)

@@ -24,13 +24,18 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine.experiment import Experiment, atomic_write_text
+from engine.progress import complete, step_of
 from engine.runs import events as ev
 from engine.runs import folder as F
 from engine.runs import safe
 from engine.runs.lock import RunLock
 
+PHASE_S = 0.5  # a starting run's progress ("reading files n/total") reaches metrics.json at most this often
+
 
 class RunWriter:
+    clock = staticmethod(time.monotonic)  # when phases were written (a test gives its own)
+
     def __init__(self, path: str | os.PathLike[str], lock: RunLock | None = None) -> None:
         self.path = Path(path)
         self.lock = lock
@@ -41,6 +46,7 @@ class RunWriter:
         self.on_gone: Callable[[], None] | None = None
         self._pulse: threading.Thread | None = None
         self._quiet = threading.Event()
+        self._phase_written = 0.0  # the clock when a phase was last written at once
 
     @classmethod
     def create(cls, root: str | os.PathLike[str], exp: Experiment, now: float | None = None) -> RunWriter:
@@ -169,11 +175,18 @@ class RunWriter:
                 F.write_json_atomic(self.path / F.METRICS, self._meta, make_parents=False)
 
     def phase(self, doing: str) -> None:
-        """Say in metrics.json what a starting run is doing ("loading data", "building the
-        model", "vectorizing 25,000 texts"), so a watcher shows progress, not silence."""
+        """Say in metrics.json what a starting run is doing ("reading files 12,000/25,000",
+        "adapting the vectorizer"), so a watcher shows progress, not silence. A new step is
+        written at once, its counts at most every PHASE_S (else the next heartbeat does)."""
+        now = self.clock()
         with self._lock:
-            if self._meta:
-                self._meta["phase"] = doing
+            if not self._meta:
+                return
+            new_step = step_of(str(self._meta.get("phase", ""))) != step_of(doing) or complete(doing)
+            self._meta["phase"] = doing
+            if not new_step and now - self._phase_written < PHASE_S:
+                return
+            self._phase_written = now
         self.beat()
 
     # ---- an epoch's commit -------------------------------------------------------------------
