@@ -25,7 +25,8 @@ def format_table(infos) -> str:
         date = r.created.replace("T", " ")[:16] or "-"
         # Every cell from the folder goes through printable: a folder name with a newline or
         # an ESC sequence must not add rows or reach the terminal.
-        rows.append(tuple(printable(c) for c in (r.id, date, r.status, str(r.epochs), best, r.preset or "-")))
+        status = f"{r.status} ({r.phase})" if r.phase else r.status  # a starting run: what it is doing
+        rows.append(tuple(printable(c) for c in (r.id, date, status, str(r.epochs), best, r.preset or "-")))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 

@@ -7,7 +7,8 @@ terminal and SIGHUP): the run id is printed and the command returns at once; fol
 `kerminal watch RUN`, steer it with `kerminal stop|pause|resume|lr|more RUN`.
 
 Prints a line per epoch (metrics, duration, ETA) and the run folder; with --json, one JSON
-object per event instead. Ctrl+C stops at the end of the current batch, keeps what is saved
+object per event instead. On a terminal, what the run does before its first batch
+("starting: reading files 12,000/25,000") and the batch progress are shown on standard error. Ctrl+C stops at the end of the current batch, keeps what is saved
 and exits 130 (a second Ctrl+C aborts at once). Exit 1 on bad input, with the message.
 """
 
@@ -16,11 +17,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import signal
 import sys
 import threading
+import time
+from typing import Callable
 
+from engine.progress import complete, step_of
 from engine.runs.folder import runs_dir_default
 from engine.runs.status import Status
 
@@ -91,6 +96,16 @@ def run(args: argparse.Namespace) -> int:
         elif not isinstance(event, ev.Failed):  # the error itself is printed by engine.cli
             out(ev.describe(event))
 
+    phases = PhaseThrottle()
+
+    def on_phase(doing: str) -> None:
+        # What the run does before its first batch, on a terminal only (as the batch
+        # progress): rewritten in place, then replaced by the first event's line.
+        if progress and phases.due(doing):
+            sys.stderr.write("\r" + f"starting: {doing}"[:120].ljust(120))
+            sys.stderr.flush()
+            state["progress_shown"] = True
+
     # Progress events at most twice a second, on a terminal or not: they also go to
     # events.jsonl, where watchers of this run read them.
     interval = 0.5
@@ -100,17 +115,15 @@ def run(args: argparse.Namespace) -> int:
 
         path = RunStore(args.runs_dir).path_of(args.resume)
         writer = RunWriter.inherit(path, args.lock_fd) if args.lock_fd is not None else None
-        if writer is not None:
-            writer.phase("loading the saved model and the data")
         try:
-            trainer = Trainer.from_run(path, None, listener, control, interval, handed_over=args.handed_over, writer=writer, force=args.force)
+            trainer = Trainer.from_run(path, None, listener, control, interval, handed_over=args.handed_over, writer=writer, force=args.force, on_phase=on_phase)
         except KerminalError as exc:
             if args.handed_over and writer is not None:
                 _give_back(writer, exc)
             raise
     else:
         exp = load(args.experiment)
-        trainer = Trainer(exp, load_dataset(exp), args.runs_dir, listener, control, batch_interval=interval)
+        trainer = Trainer(exp, load_dataset(exp, on_phase), args.runs_dir, listener, control, batch_interval=interval, on_phase=on_phase)
     result = _run_with_signals(trainer, args.epochs, control)
     if state["closed"]:
         return 141  # 128 + SIGPIPE, as engine.cli answers a closed pipe
@@ -120,6 +133,22 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         out(f"run: {result.run_dir}")
     return 141 if state["closed"] else 0
+
+
+class PhaseThrottle:
+    """Which phases an attached `kerminal train` prints: every new step at once ("adapting
+    the vectorizer"), a step's counts ("reading files 12,000/25,000") at most once a second."""
+
+    def __init__(self, every_s: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.every_s, self.clock = every_s, clock
+        self._last, self._at = "", -math.inf
+
+    def due(self, doing: str) -> bool:
+        now = self.clock()
+        if doing == self._last or (step_of(doing) == step_of(self._last) and now - self._at < self.every_s and not complete(doing)):
+            return False
+        self._last, self._at = doing, now
+        return True
 
 
 def _run_with_signals(trainer, epochs, control):
@@ -198,8 +227,7 @@ def _train_into(args: argparse.Namespace) -> int:
     try:
         writer.phase("reading the experiment")
         exp = load(path / F.EXPERIMENT)
-        writer.phase("loading data")
-        trainer = Trainer(exp, load_dataset(exp), path.parent, None, control, batch_interval=0.5, run_dir=path, writer=writer)
+        trainer = Trainer(exp, load_dataset(exp, writer.phase), path.parent, None, control, batch_interval=0.5, run_dir=path, writer=writer)
         result = _run_with_signals(trainer, args.epochs, control)
     except KerminalError as exc:
         if not (path / F.EVENTS).is_file() or (F.read_meta(path) or {}).get("status") == Status.STARTING:

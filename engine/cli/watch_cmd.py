@@ -36,7 +36,7 @@ def probe_lines(probes: list) -> list[str]:
 
 
 def progress_line(p) -> str:
-    from engine.runs.events import format_duration
+    from engine.runs.eta import format_eta
 
     if p.status == Status.PAUSED:
         return f"paused at epoch {p.epoch} step {p.step}/{p.steps} (kerminal resume RUN)"
@@ -44,8 +44,7 @@ def progress_line(p) -> str:
         return f"not responding at epoch {p.epoch} step {p.step}/{p.steps} (no heartbeat; kerminal stop RUN --kill ends it)"
     if not p.epoch:
         return f"starting ({printable(p.phase) or 'loading data, building the model'})…"
-    eta = "estimating…" if p.eta_s is None else format_duration(p.eta_s)
-    return f"epoch {p.epoch}/{p.target} step {p.step}/{p.steps} · ETA {eta}"
+    return f"epoch {p.epoch}/{p.target} step {p.step}/{p.steps} · {format_eta(p.eta_s)}"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from engine.data.sample import sample_path
 from engine.dataset import Dataset, Split
 from engine.errors import DataError
 from engine.experiment import Experiment, VectorizeConfig
+from engine.progress import OnPhase, silent
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -56,8 +57,9 @@ def _split(texts: pd.Series, labels: np.ndarray, idx: np.ndarray) -> Split:
     return Split(texts.iloc[idx].tolist() if len(idx) else [], labels[idx].astype(np.int64))
 
 
-def load_dataset(exp: Experiment) -> Dataset:
-    """Load, clean, split and limit the data of an experiment. Raises DataError."""
+def load_dataset(exp: Experiment, on_phase: OnPhase = silent) -> Dataset:
+    """Load, clean, split and limit the data of an experiment. Raises DataError. `on_phase`
+    hears what it is doing ("reading files 12,000/25,000"), for a run's watchers."""
     import numpy as np
     import pandas as pd
 
@@ -66,7 +68,8 @@ def load_dataset(exp: Experiment) -> Dataset:
     from engine.data.split import limit_rows, shuffled, stratified_split
 
     d = exp.data
-    raw = load_raw(exp)
+    raw = load_raw(exp, on_phase)
+    on_phase(f"cleaning and splitting {len(raw.labels):,} rows")
     notes = list(raw.notes)
     texts = raw.texts
     clean = [] if raw.symbols else d.clean

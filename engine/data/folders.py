@@ -18,6 +18,7 @@ import pandas as pd
 from engine.data.raw import Raw, check_exists
 from engine.errors import DataError
 from engine.experiment import Experiment
+from engine.progress import Counter, OnPhase, silent
 
 UNLABELLED = {"unsup", "unlabeled", "unlabelled"}
 
@@ -68,10 +69,11 @@ def _class_dirs(root: Path) -> tuple[dict[str, list[str]], list[str], int]:
     return classes, ignored_dirs, ignored_files
 
 
-def _read(paths: list[str], failed: list[tuple[str, str]]) -> tuple[list[str], np.ndarray, int]:
+def _read(paths: list[str], failed: list[tuple[str, str]], tick: Counter, start: int = 0) -> tuple[list[str], np.ndarray, int]:
     """Texts of the files that can be read, decoded as UTF-8 with invalid bytes replaced;
     which paths they are (a mask); and how many bytes were replaced. Files that cannot be
-    read (a symbolic link loop, a dangling link, no permission) are appended to `failed`."""
+    read (a symbolic link loop, a dangling link, no permission) are appended to `failed`.
+    `tick` is told how many files were read (`start` of them before these)."""
     blobs, ok = [], np.ones(len(paths), dtype=bool)
     for i, p in enumerate(paths):
         try:
@@ -80,6 +82,7 @@ def _read(paths: list[str], failed: list[tuple[str, str]]) -> tuple[list[str], n
         except OSError as exc:
             ok[i] = False
             failed.append((p, exc.strerror or type(exc).__name__))
+        tick(start + i + 1)
     try:
         return [b.decode("utf-8") for b in blobs], ok, 0
     except UnicodeDecodeError:
@@ -88,14 +91,14 @@ def _read(paths: list[str], failed: list[tuple[str, str]]) -> tuple[list[str], n
         return texts, ok, replaced
 
 
-def _load_split(root: Path, class_names: list[str], classes: dict[str, list[str]], failed: list[tuple[str, str]]) -> tuple[pd.Series, np.ndarray, int]:
+def _load_split(root: Path, class_names: list[str], classes: dict[str, list[str]], failed: list[tuple[str, str]], tick: Counter, start: int = 0) -> tuple[pd.Series, np.ndarray, int]:
     paths: list[str] = []
     labels = []
     for i, cls in enumerate(class_names):
         files = classes.get(cls, [])
         paths += files
         labels.append(np.full(len(files), i, dtype=np.int64))
-    texts, ok, replaced = _read(paths, failed)
+    texts, ok, replaced = _read(paths, failed, tick, start)
     return pd.Series(texts, dtype=object), np.concatenate(labels)[ok], replaced
 
 
@@ -105,7 +108,8 @@ def _failed_note(root: Path, failed: list[tuple[str, str]]) -> str:
     return f"{root.name}: skipped {n} .txt file{'s' * (n != 1)} that could not be read: {shown}"
 
 
-def load_folder(exp: Experiment) -> Raw:
+def load_folder(exp: Experiment, on_phase: OnPhase = silent) -> Raw:
+    """Read the class folders under data.path; `on_phase` hears "reading files n/total"."""
     d = exp.data
     if not d.path:
         raise DataError("data.path is empty: the folder source needs a folder.", 'Set data.path = "aclImdb" (one subfolder of .txt files per class).')
@@ -144,10 +148,12 @@ def load_folder(exp: Experiment) -> Raw:
     # Unreadable files are skipped and named in a note rather than refused: one bad link
     # among 50,000 reviews should not block the rest, and the note keeps it from going unseen.
     failed: list[tuple[str, str]] = []
-    texts, labels, replaced = _load_split(train_root if has_splits else root, class_names, classes, failed)
+    n_train = sum(len(classes[c]) for c in class_names)
+    tick = Counter(on_phase, "reading files", n_train + sum(len(test_classes.get(c, [])) for c in class_names))
+    texts, labels, replaced = _load_split(train_root if has_splits else root, class_names, classes, failed, tick)
     test = None
     if test_classes:
-        t_texts, t_labels, t_replaced = _load_split(test_root, class_names, test_classes, failed)
+        t_texts, t_labels, t_replaced = _load_split(test_root, class_names, test_classes, failed, tick, n_train)
         test = (t_texts, t_labels)
         replaced += t_replaced
     if failed and not len(texts):

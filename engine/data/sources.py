@@ -17,6 +17,7 @@ from engine.data.raw import MAX_CLASSES, Raw, check_exists, encode_labels, tidy
 from engine.data.sample import sample_path
 from engine.errors import DataError
 from engine.experiment import SOURCES, Experiment
+from engine.progress import OnPhase, silent
 
 __all__ = ["MAX_CLASSES", "REBER_DEFAULT_SIZE", "Raw", "check_exists", "encode_labels", "load_raw", "load_sample", "tidy"]
 
@@ -43,25 +44,28 @@ def _load_reber(exp: Experiment, embedded: bool) -> Raw:
     return Raw(name=name, texts=pd.Series(strings, dtype=object), labels=np.asarray(labels, dtype=np.int64), class_names=list(reber.CLASS_NAMES), symbols=True, notes=[note])
 
 
-def _loaders() -> dict[str, Callable[[Experiment], Raw]]:
+def _loaders() -> dict[str, Callable[[Experiment, OnPhase], Raw]]:
+    """source -> loader(exp, on_phase); the quick ones do not report their progress."""
     from engine.data import folders, keras_datasets, tables
 
     return {
-        "sample": load_sample,
-        "reber": lambda exp: _load_reber(exp, embedded=False),
-        "embedded-reber": lambda exp: _load_reber(exp, embedded=True),
+        "sample": lambda exp, _: load_sample(exp),
+        "reber": lambda exp, _: _load_reber(exp, embedded=False),
+        "embedded-reber": lambda exp, _: _load_reber(exp, embedded=True),
         "csv": tables.load_csv,
         "per-class": tables.load_per_class,
         "folder": folders.load_folder,
-        "keras": keras_datasets.load_keras,
+        "keras": lambda exp, _: keras_datasets.load_keras(exp),
     }
 
 
-def load_raw(exp: Experiment) -> Raw:
+def load_raw(exp: Experiment, on_phase: OnPhase = silent) -> Raw:
+    """The source's rows as read; `on_phase` hears how far a long read got."""
     source = exp.data.source
     loaders = _loaders()
     if source not in loaders:
         close = difflib.get_close_matches(str(source), SOURCES, n=1)
         hint = f"Did you mean {close[0]!r}? " if close else ""
         raise DataError(f"data.source: unknown source {source!r}.", f"{hint}Use one of {', '.join(SOURCES)}.")
-    return loaders[source](exp)
+    on_phase(f"reading the {source} data")
+    return loaders[source](exp, on_phase)

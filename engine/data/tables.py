@@ -38,6 +38,7 @@ from engine.data.raw import Raw, check_exists, encode_labels
 from engine.data.table_format import DELIMITERS, SEPARATOR_NAMES, TableFormat, TableRead, csv_args, describe_separated, record
 from engine.errors import DataError
 from engine.experiment import Experiment
+from engine.progress import OnPhase, silent
 
 FORMATS = {
     ".csv": "csv",
@@ -558,12 +559,14 @@ def _text_column(path: Path, frame: pd.DataFrame, spec: str | int, notes: list[s
     return col, f"{column_name(col)} as text (longest average string)"
 
 
-def load_csv(exp: Experiment) -> Raw:
+def load_csv(exp: Experiment, on_phase: OnPhase = silent) -> Raw:
     d = exp.data
     if not d.path:
         raise DataError('data.path is empty: the csv source needs a table file.', 'Set data.path = "reviews.csv" (CSV, TSV, JSON lines or Parquet).')
     path = exp.resolve(d.path)
+    on_phase(f"parsing {path.name}")  # one pandas call: its rows are counted once it returns
     frame, notes, how = _read(exp, path, d.label)
+    on_phase(f"parsed {len(frame):,} rows of {path.name}")
     label_col = column(path, frame, d.label, "data.label") if d.label else None
     text_col, picked_text = _text_column(path, frame, d.text, notes, exclude=(label_col,) if label_col is not None else ())
     picked = [picked_text] if picked_text else []
@@ -600,7 +603,7 @@ def _recorded(col: Hashable) -> str | int:
     return col if isinstance(col, int) else str(col)
 
 
-def load_per_class(exp: Experiment) -> Raw:
+def load_per_class(exp: Experiment, on_phase: OnPhase = silent) -> Raw:
     d = exp.data
     if len(d.files) < 2:
         have = ", ".join(d.files) or "none"
@@ -612,6 +615,7 @@ def load_per_class(exp: Experiment) -> Raw:
     texts, labels, notes, reads = [], [], [], []
     for i, (cls, rel) in enumerate(d.files.items()):
         path = exp.data_file(rel)
+        on_phase(f"parsing {path.name} (file {i + 1}/{len(d.files)})")
         frame, file_notes, how = _read(exp, path)
         notes += file_notes
         col, picked = _text_column(path, frame, d.text, notes)

@@ -16,6 +16,7 @@ from engine.experiment import CompileConfig, Experiment
 from engine.layers.registry import KerasCall, layer_call
 from engine.layers.report import LossPlan, Report
 from engine.layers.validate import _spec_for, loss_plan, raise_invalid, validate
+from engine.progress import OnPhase, silent
 from engine.vectorize import InputSpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -107,21 +108,25 @@ def make_metrics(names: list[str], plan: LossPlan) -> list[Any]:
     return out
 
 
-def build(exp: Experiment, dataset: Dataset) -> keras.Model:
+def build(exp: Experiment, dataset: Dataset, validated: Report | None = None, on_phase: OnPhase = silent) -> keras.Model:
     """A compiled Keras model: (batch, 1) strings -> vectorizer (fitted on dataset.train) ->
-    the stack. Raises LayerError with the validation message if the stack is invalid."""
+    the stack. Raises LayerError with the validation message if the stack is invalid.
+    `validated`: this experiment's report on this dataset (validate_experiment), when the
+    caller already has it; `on_phase` hears "adapting the vectorizer", "building the model"."""
     import keras
 
     from engine.vectorize import make_vectorizer
 
     spec = _spec_for(exp, dataset.train.texts)
-    report = validate(exp.layers, spec, dataset.num_classes, exp.compile, exp.vectorize.padding)
+    report = validated if validated is not None else validate(exp.layers, spec, dataset.num_classes, exp.compile, exp.vectorize.padding)
     if not report.ok or report.loss is None:
         raise_invalid(report)
     inputs = keras.Input(shape=(1,), dtype="string", name="text")
     x = inputs
+    on_phase(f"adapting the vectorizer to {len(dataset.train):,} texts" if exp.vectorize.kind != "chars" else "making the vectorizer")
     for layer in make_vectorizer(exp.vectorize, dataset.train.texts):
         x = layer(x)
+    on_phase("building the model")
     for row, layer in zip(report.rows, stack_layers(report, spec), strict=True):
         try:
             x = layer(x)

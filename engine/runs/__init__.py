@@ -16,6 +16,7 @@ stop`). TF-free until a model is loaded.
 - watcher: RunWatcher folds a folder's events into Progress (the app and `kerminal watch`)
 - launch: `start_run` / `resume_run` start a training as its own detached process
 - status: Status, a run's state typed once, with its LIVE, ENDED and GONE sets
+- eta: Eta, the one ETA estimator (the run's EpochEnd and every watcher), and format_eta
 - lock: the run lock (one process trains a run), held from creation to exit
 - safe: reading and writing a folder someone else may have made (no links, FIFOs, huge files)
 """
@@ -23,6 +24,7 @@ stop`). TF-free until a model is loaded.
 from engine.runs import events
 from engine.runs.commands import post as post_command
 from engine.runs.commands import send as send_command
+from engine.runs.eta import Eta, format_eta
 from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Steered, Stopped
 from engine.runs.folder import EXPERIMENT, LIVE, NOT_RESPONDING, RunInfo, data_summary, read_events, read_history, read_info, read_meta, runs_dir_default
 from engine.runs.launch import resume as resume_run
@@ -40,6 +42,7 @@ __all__ = [
     "NOT_RESPONDING",
     "BatchEnd",
     "EpochEnd",
+    "Eta",
     "Event",
     "Failed",
     "Finished",
@@ -53,6 +56,7 @@ __all__ = [
     "Stopped",
     "data_summary",
     "events",
+    "format_eta",
     "load_model_file",
     "post_command",
     "read_events",

@@ -16,6 +16,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Union
 
+from engine.runs.eta import format_duration, format_eta
+
 
 @dataclass(frozen=True)
 class Started:
@@ -209,17 +211,6 @@ def format_metrics(metrics: dict[str, float]) -> str:
     return " ".join(f"{k} {v:.4f}" for k, v in metrics.items())
 
 
-def format_duration(seconds: float) -> str:
-    seconds = max(0.0, float(seconds))
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    m, s = divmod(int(round(seconds)), 60)
-    if m < 60:
-        return f"{m}m{s:02d}s"
-    h, m = divmod(m, 60)
-    return f"{h}h{m:02d}m"
-
-
 def describe(event: Event) -> str:
     """One human line per event (the headless `kerminal train` output and the run's log.txt):
     always one line, its control characters escaped (a message or a folder name may hold a
@@ -244,7 +235,7 @@ def _describe(event: Event) -> str:
         return f"epoch {event.epoch}/{event.epochs} {format_metrics(event.metrics)} (read from history.csv: its event was lost)"
     if isinstance(event, EpochEnd):
         best = " *best" if event.best else ""
-        eta = f" eta {format_duration(event.eta_s)}" if event.epoch < event.epochs else ""
+        eta = f", {format_eta(event.eta_s)}" if event.epoch < event.epochs else ""
         return (
             f"epoch {event.epoch}/{event.epochs} {format_metrics(event.metrics)} "
             f"({format_duration(event.duration_s)}, {event.samples_per_s:.0f} samples/s{eta}){best}"

@@ -339,6 +339,7 @@ class RunInfo:
     epochs: int = 0  # whole epochs done
     target: int = 0  # the epoch a live run trains to (0: not known)
     message: str = ""  # why it ended (a failure, a stop, early stopping)
+    phase: str = ""  # what a starting run is doing ("reading files 12,000/25,000")
     monitor: str = ""
     best_value: float | None = None
     best_epoch: int = 0
@@ -398,6 +399,7 @@ def read_info(path: Path) -> RunInfo:
         epochs=int(raw.get("epochs", 0)),
         target=int(raw.get("target", 0) or 0),
         message=str(raw.get("message", "") or "") or _never_started(raw, status),
+        phase=str(raw["phase"])[:80] if status == Status.STARTING and isinstance(raw.get("phase"), str) else "",
         monitor=str(best.get("monitor", "")),
         best_value=best.get("value"),
         best_epoch=int(best.get("epoch") or 0),

@@ -1,11 +1,13 @@
 """Start a training as its own process: a detached run that outlives the terminal.
 
 `start(exp, runs_dir)` creates the run folder here (so its id is known at once), takes its
-lock, marks it "starting", and runs `python -m engine.cli train --into RUN` in a new session:
-no controlling terminal, so closing the terminal (SIGHUP) or the app does not reach it. The
-lock's descriptor is handed to that process (`--lock-fd`) and closed here, so the new process
-owns the folder from its first second, and the launcher (the app, say) holds nothing once it
-returns. `resume(run_dir, epochs)` does the same for `train --resume`; a second resume of
+lock, writes its first record ("starting", through the same RunWriter), and runs `python -m
+engine.cli train --into RUN` in a new session: no controlling terminal, so closing the
+terminal (SIGHUP) or the app does not reach it. The lock's descriptor is handed to that
+process (`--lock-fd`, RunWriter.hand_over) and closed here, so the new process owns the
+folder from its first second and is its one writer: the launcher (the app, say) writes
+nothing after the process starts, and holds nothing once it returns. Only a process that
+could not be started is recorded here (failed, or a resumed run as it was). `resume(run_dir, epochs)` does the same for `train --resume`; a second resume of
 the same run finds the lock taken and is refused. The process's standard error
 (TensorFlow's native logs, a crash) goes to RUN/process.txt.
 """
@@ -50,10 +52,11 @@ def start(exp: Experiment, runs_dir: str | os.PathLike[str], epochs: int | None 
     writer = RunWriter.create(runs_dir, exp)
     created = time.strftime("%Y-%m-%dT%H:%M:%S")
     meta = {"kerminal_run": F.FORMAT, "name": exp.name, "preset": exp.preset, "created": created, "status": Status.STARTING, "message": "", "epochs": 0, "target": int(epochs or exp.fit.epochs)}
+    args = ["--into", str(writer.path), *(["--epochs", str(epochs)] if epochs else [])]
     try:
         writer.metrics(meta, pid=0)  # the started process writes its own pid
-        _hand_over(writer, ["--into", str(writer.path), *(["--epochs", str(epochs)] if epochs else [])])
-    except (OSError, RunError) as exc:
+        writer.hand_over(lambda fd: _spawn(args, writer.path, fd))
+    except (OSError, RunError) as exc:  # nothing was started: this writer still owns the run
         err = exc if isinstance(exc, RunError) else F.disk_error(exc, writer.path / F.METRICS)
         with contextlib.suppress(OSError):  # a full disk: the error itself says why
             writer.metrics({**meta, "status": Status.FAILED, "message": str(err)})
@@ -74,19 +77,14 @@ def resume(run_dir: str | os.PathLike[str], epochs: int | None = None, force: bo
         raise RunError(f"Run {path.name} is {status} right now.", f"Add epochs to it with `kerminal more {path.name} N`, or wait for it to end.")
     writer = RunWriter.take(path, force=force)
     before = {"status": status, "message": meta.get("message", "")}
+    args = ["--resume", str(path), "--handed-over", *(["--epochs", str(epochs)] if epochs else [])]
     try:
         writer.metrics({**meta, "status": Status.STARTING, "before": before, "target": int(meta.get("epochs", 0) or 0) + int(epochs or 0)}, pid=0)
-        _hand_over(writer, ["--resume", str(path), "--handed-over", *(["--epochs", str(epochs)] if epochs else [])])
-    except (OSError, RunError) as exc:
+        writer.hand_over(lambda fd: _spawn(args, path, fd))
+    except (OSError, RunError) as exc:  # nothing was started: put the run back as it was
         with contextlib.suppress(OSError):
             writer.metrics({**meta, **before})
         writer.close()
         raise exc if isinstance(exc, RunError) else F.disk_error(exc, path / F.METRICS) from None
     return path
 
-
-def _hand_over(writer: RunWriter, args: list[str]) -> None:
-    """Start the process with the run's lock, then let go of it here."""
-    assert writer.lock is not None
-    _spawn(args, writer.path, writer.lock.fd)
-    writer.lock.release()

@@ -22,9 +22,9 @@ from engine.errors import RunError
 from engine.runs import events as ev
 from engine.runs import folder as F
 from engine.runs.damage import check_meta
+from engine.runs.eta import Eta
 from engine.runs.status import ENDED, GONE, Status
 
-ETA_MIN_STEPS = 5  # before this many steps of the first epoch, the ETA is only "estimating"
 TERMINAL_STATUS = {ev.Finished: Status.FINISHED, ev.Stopped: Status.STOPPED, ev.Failed: Status.FAILED}
 
 
@@ -49,9 +49,8 @@ class Progress:
     phase: str = ""  # what a starting run is doing (metrics.json's "phase"), before its first batch
     message: str = ""
     samples_per_s: float = 0.0
-    eta_s: float | None = None  # None: not meaningful yet ("estimating…")
-    _epoch_t0: float = 0.0
-    _steps_at_t0: int = 0
+    eta_s: float | None = None  # None: not meaningful yet ("estimating…"); see eta.py
+    _eta: Eta = field(default_factory=Eta, repr=False)
 
     @property
     def live(self) -> bool:
@@ -68,11 +67,11 @@ class Progress:
             self.started, self.target, self.epochs = event, event.epochs, event.initial_epoch
             self.status, self.end, self.message = Status.RUNNING, None, ""
             self.steps, self.epoch, self.step, self.trace = event.steps_per_epoch, 0, 0, {}
-            self.eta_s = None
-            self._epoch_t0, self._steps_at_t0 = now, 0
+            self.eta_s, self._eta = None, Eta()
+            self._eta.start_epoch(now)
         elif isinstance(event, ev.BatchEnd):
             if self.epoch != event.epoch:
-                self._epoch_t0, self._steps_at_t0, self.trace = now, 0, {}
+                self.trace = {}
             self.epoch, self.step, self.steps = event.epoch, event.step, event.steps
             x = self.x
             for name, value in event.metrics.items():
@@ -80,14 +79,14 @@ class Progress:
                     xs, ys = self.trace.setdefault(name, ([], []))
                     xs.append(x)
                     ys.append(float(value))
-            self._estimate(now)
+            self.eta_s = self._eta.seconds_left(now, self.epoch, self.step, self.steps, self.target)
         elif isinstance(event, ev.EpochEnd):
             F.set_epoch(self.history, event.epoch, event.metrics)
             self.last_epoch, self.epochs, self.target = event, event.epoch, event.epochs
             self.epoch, self.step, self.trace = event.epoch, self.steps, {}
             self.samples_per_s = event.samples_per_s
-            self.eta_s = event.eta_s if event.epoch < event.epochs else 0.0
-            self._epoch_t0, self._steps_at_t0 = now, 0
+            left = self._eta.epoch_ended(event.duration_s, event.epochs - event.epoch, now)
+            self.eta_s = left if event.epoch < event.epochs else 0.0
             if event.probes:
                 self.probes, self.probes_epoch = event.probes, event.epoch
         elif isinstance(event, ev.Steered):
@@ -102,19 +101,6 @@ class Progress:
         elif isinstance(event, ev.TERMINAL):
             self.end, self.status, self.epochs = event, TERMINAL_STATUS[type(event)], event.epochs
             self.message, self.trace, self.eta_s = event.message if hasattr(event, "message") else "", {}, 0.0
-
-    def _estimate(self, now: float) -> None:
-        """ETA from this epoch's pace once ETA_MIN_STEPS steps ran (the first steps trace and
-        compile), or from the last whole epoch."""
-        elapsed = now - self._epoch_t0
-        done = self.step - self._steps_at_t0
-        left_steps = (self.target - self.epoch) * self.steps + (self.steps - self.step)
-        if done >= ETA_MIN_STEPS and elapsed > 0:
-            self.eta_s = left_steps * elapsed / done
-        elif self.last_epoch is not None and self.steps:
-            self.eta_s = left_steps * self.last_epoch.duration_s / self.steps
-        else:
-            self.eta_s = None
 
 
 class RunWatcher:

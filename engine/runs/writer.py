@@ -1,8 +1,10 @@
 """RunWriter: the one writer of a run folder.
 
 Only the process that holds the run's lock (lock.py) writes its folder: a launcher creates
-the folder, takes the lock and hands it to the process it starts, which then owns the
-folder until it exits. Every write goes through this class, under one thread lock, because
+the folder, takes the lock, writes the first record and hands the lock to the process it
+starts (`hand_over`), which then owns the folder until it exits; the launcher's writer
+refuses every write after that. No other module writes metrics.json
+(tests/engine/test_one_writer.py holds the code to this). Every write goes through this class, under one thread lock, because
 three threads of the training process write: the training loop (events, epochs,
 checkpoints), the steering thread (acknowledgements) and the heartbeat thread.
 
@@ -24,13 +26,18 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine.experiment import Experiment, atomic_write_text
+from engine.progress import complete, step_of
 from engine.runs import events as ev
 from engine.runs import folder as F
 from engine.runs import safe
 from engine.runs.lock import RunLock
 
+PHASE_S = 0.5  # a starting run's progress ("reading files n/total") reaches metrics.json at most this often
+
 
 class RunWriter:
+    clock = staticmethod(time.monotonic)  # when phases were written (a test gives its own)
+
     def __init__(self, path: str | os.PathLike[str], lock: RunLock | None = None) -> None:
         self.path = Path(path)
         self.lock = lock
@@ -41,6 +48,8 @@ class RunWriter:
         self.on_gone: Callable[[], None] | None = None
         self._pulse: threading.Thread | None = None
         self._quiet = threading.Event()
+        self._phase_written = 0.0  # the clock when a phase was last written at once
+        self.handed_over = False  # a launcher started the run's process: it writes, not this one
 
     @classmethod
     def create(cls, root: str | os.PathLike[str], exp: Experiment, now: float | None = None) -> RunWriter:
@@ -84,6 +93,22 @@ class RunWriter:
             writer.metrics(meta)  # this process's pid, and a first heartbeat
         writer.start_heartbeat()
         return writer
+
+    def hand_over(self, start: Callable[[int], object]) -> None:
+        """Give the run to the process that `start` starts with the lock's descriptor (see
+        launch.py): from then on that process is the folder's one writer and this writer
+        refuses to write. If `start` raises, nothing was started and this writer still owns
+        the run (to say why it failed)."""
+        if self.lock is None or not self.lock.held:
+            raise RuntimeError("only the holder of a run's lock can hand the run over")
+        start(self.lock.fd)
+        self.handed_over = True
+        with contextlib.suppress(OSError):  # the descriptor is the started process's now
+            self.close()
+
+    def _check_owner(self) -> None:
+        if self.handed_over:
+            raise RuntimeError(f"run {self.path.name} was handed to the process a launcher started: only that process writes it")
 
     def open_channel(self) -> Path:
         """The steering channel (commands/), readable and writable by the run's owner only;
@@ -134,6 +159,7 @@ class RunWriter:
         """Append an event to events.jsonl (and, unless a batch, a line to log.txt). A failed
         write (a full disk) is kept in `unlogged` and said in the run's end message: the
         listener still hears the event and metrics.json stays the truth."""
+        self._check_owner()
         line = json.dumps(ev.to_dict(event)) + "\n"
         with self._lock:
             if self.gone:
@@ -151,6 +177,7 @@ class RunWriter:
     def metrics(self, data: dict[str, Any], pid: int | None = None) -> None:
         """Write metrics.json atomically (OSError on a full disk), stamped with the pid of the
         process that owns the run and a heartbeat."""
+        self._check_owner()
         with self._lock:
             self._meta = {**data, "pid": pid if pid is not None else os.getpid(), "host": F.HOST, "heartbeat": time.time()}
             if not self.gone:
@@ -160,7 +187,7 @@ class RunWriter:
         """Refresh the heartbeat (and a live status: running <-> paused). Never raises: a
         missed heartbeat only makes a reader wait for the next one."""
         with self._lock:
-            if self.gone or not self._meta or self._meta.get("status") not in F.LIVE:
+            if self.gone or self.handed_over or not self._meta or self._meta.get("status") not in F.LIVE:
                 return
             if status is not None:
                 self._meta["status"] = status
@@ -169,11 +196,18 @@ class RunWriter:
                 F.write_json_atomic(self.path / F.METRICS, self._meta, make_parents=False)
 
     def phase(self, doing: str) -> None:
-        """Say in metrics.json what a starting run is doing ("loading data", "building the
-        model", "vectorizing 25,000 texts"), so a watcher shows progress, not silence."""
+        """Say in metrics.json what a starting run is doing ("reading files 12,000/25,000",
+        "adapting the vectorizer"), so a watcher shows progress, not silence. A new step is
+        written at once, its counts at most every PHASE_S (else the next heartbeat does)."""
+        now = self.clock()
         with self._lock:
-            if self._meta:
-                self._meta["phase"] = doing
+            if not self._meta:
+                return
+            new_step = step_of(str(self._meta.get("phase", ""))) != step_of(doing) or complete(doing)
+            self._meta["phase"] = doing
+            if not new_step and now - self._phase_written < PHASE_S:
+                return
+            self._phase_written = now
         self.beat()
 
     # ---- how the data was read -----------------------------------------------------------
@@ -198,6 +232,7 @@ class RunWriter:
         return tmp.name
 
     def history(self, history: dict[str, list[float]], epochs: int) -> None:
+        self._check_owner()
         with self._lock:
             if not self.gone:
                 F.write_history(self.path, history, epochs)

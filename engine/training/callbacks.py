@@ -26,6 +26,7 @@ import keras
 
 from engine.runs import events as ev
 from engine.runs import folder as F
+from engine.runs.eta import Eta
 from engine.training.state import RunState
 from engine.training.stops import StopAtBatch
 
@@ -190,7 +191,7 @@ class ProbeScorer(keras.callbacks.Callback):
 
 class ProgressReporter(keras.callbacks.Callback):
     """BatchEnd at most once per `interval` seconds (none when negative), and EpochEnd with
-    the epoch's time (pauses left out), samples/s and an ETA."""
+    the epoch's time (pauses left out), samples/s and the ETA (engine/runs/eta.py)."""
 
     def __init__(self, state: RunState, interval: float, steps: int, samples: int, batch_size: int) -> None:
         super().__init__()
@@ -198,7 +199,7 @@ class ProgressReporter(keras.callbacks.Callback):
         self.interval = float(interval)
         self.steps, self.samples, self.batch_size = steps, samples, batch_size
         self._t0 = self._t_last = self._next = 0.0
-        self._durations: list[float] = []
+        self.eta = Eta()
 
     def on_epoch_begin(self, epoch, logs=None):
         self.state.control.take_paused_seconds()
@@ -220,9 +221,7 @@ class ProgressReporter(keras.callbacks.Callback):
         duration = max(end - self._t0 - paused, 1e-9)
         train_time = max(self._t_last - self._t0 - paused, 1e-9)
         seen = min(state.step * self.batch_size, self.samples)
-        self._durations.append(duration)
-        recent = self._durations[-3:] if len(self._durations) < 2 else self._durations[1:][-3:]  # the first epoch traces
-        eta = sum(recent) / len(recent) * max(state.target - (epoch + 1), 0)
+        eta = self.eta.epoch_ended(duration, state.target - (epoch + 1)) or 0.0
         metrics = {k: float(v) for k, v in (logs or {}).items()}
         state.emit(ev.EpochEnd(epoch + 1, state.target, metrics, duration, seen / train_time, state.step, state.best_epoch == epoch + 1, eta, list(state.probes), state.learning_rate))
 

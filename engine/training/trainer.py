@@ -32,6 +32,7 @@ from engine import memory, text_cap
 from engine.dataset import Dataset
 from engine.errors import KerminalError, TrainingError
 from engine.experiment import Experiment
+from engine.progress import Counter, OnPhase, silent
 from engine.runs import events as ev
 from engine.runs import folder as runs
 from engine.runs.status import Status
@@ -139,13 +140,15 @@ class Trainer:
         run_dir: str | os.PathLike[str] | None = None,
         steer: bool = True,
         writer: RunWriter | None = None,
+        on_phase: OnPhase | None = None,
     ) -> None:
         """`model`: an already built (and compiled) string-input model to train instead of
         building one from the experiment; `callbacks`: extra Keras callbacks, put first;
         `run_dir`: an existing run folder to continue (see `from_run`), or one a launcher
         prepared; `steer`: read the folder's command channel and beat the heartbeat while
         training (see steering.py); `writer`: the run folder's writer when this process
-        already holds the run's lock (a continuation, a launched process)."""
+        already holds the run's lock (a continuation, a launched process); `on_phase`: told what
+        the run does before its first batch ("vectorizing texts 5,000/25,000")."""
         self.exp = exp.copy()
         self.dataset = dataset
         self.runs_dir = Path(runs_dir)
@@ -157,6 +160,7 @@ class Trainer:
         self.run_dir: Path | None = Path(run_dir) if run_dir is not None else None
         self.steer = steer
         self.writer: RunWriter | None = writer
+        self.on_phase = on_phase
         self.state = RunState(writer=None, control=self.control, emit=self._emit, monitor=self.exp.fit.monitor)  # type: ignore[arg-type]  # the writer comes with the folder (_open_folder), before anything is recorded
         self.events: list[Any] = []
         self._created = ""
@@ -184,28 +188,35 @@ class Trainer:
         handed_over: bool = False,
         writer: RunWriter | None = None,
         force: bool = False,
+        on_phase: OnPhase | None = None,
     ) -> Trainer:
         """A Trainer that continues a saved run (from last.keras, history kept) on `run()`.
         It takes the run's lock first (RunError when another process trains the run, or the
         folder is not the caller's; root acts on another user's run only with `force`);
         `writer`: the lock is already this process's (a launcher handed it over, see
-        launch.py). `handed_over`: the folder says "starting" for this very process."""
+        launch.py). `handed_over`: the folder says "starting" for this very process. The
+        data is loaded here when `dataset` is None (once: the Trainer keeps it)."""
         store = RunStore(Path(run_path).parent)
         path = store.path_of(run_path)
         taken = writer is None
         if writer is None:
             writer = RunWriter.take(path, force=force)
+        def say(doing: str) -> None:  # the folder says it only while "starting" (writer.beat)
+            writer.phase(doing)
+            (on_phase or silent)(doing)
+
         try:
+            say("loading the saved model")
             run = store.load(path, which="last", locked=True)
             if dataset is None:
                 from engine.data import load_dataset
 
-                dataset = load_dataset(run.experiment)
+                dataset = load_dataset(run.experiment, say)
         except BaseException:
             if taken:
                 writer.close()
             raise
-        t = cls(run.experiment, dataset, run.path.parent, listener, control, batch_interval, model=run.model, run_dir=run.path, writer=writer)
+        t = cls(run.experiment, dataset, run.path.parent, listener, control, batch_interval, model=run.model, run_dir=run.path, writer=writer, on_phase=on_phase)
         meta = runs.read_meta(run.path) or {}
         t._created = str(meta.get("created", ""))
         t.history = runs.read_history(run.path)
@@ -293,6 +304,7 @@ class Trainer:
         import keras
 
         from engine import layers
+        from engine.layers.validate import raise_invalid, validate_experiment
 
         check_dataset(self.dataset)
         exp = self.exp
@@ -300,17 +312,21 @@ class Trainer:
         # (engine/text_cap.py): one 50 MB review would otherwise ask for tens of GB.
         self.dataset, cut = text_cap.cap_dataset(self.dataset, exp.vectorize)
         ds = self.dataset
-        self._phase("building the model")
+        self._phase("checking the layer stack")
+        # The run's one validation of its stack: the memory check, the build and the loss read it.
+        report = validate_experiment(exp, ds)
+        if not report.ok or report.loss is None:
+            raise_invalid(report)
         if self.model is None:
-            check_memory(exp, ds)  # before TensorFlow allocates weights that cannot fit
+            check_memory(exp, ds, params=report.total)  # before TensorFlow allocates weights that cannot fit
             keras.utils.set_random_seed(exp.fit.seed)
             try:
-                self.model = layers.build(exp, ds)
+                self.model = layers.build(exp, ds, validated=report, on_phase=self._phase)
             except KerminalError:
                 raise
             except Exception as exc:
                 raise TrainingError(f"The model could not be built: {_first_line(exc)}", "Check the layer stack in the Layers pane or with `kerminal inspect`.") from None
-        plan = self._plan = layers.loss_plan(exp, ds.num_classes)
+        plan = self._plan = report.loss
         y = encode_labels(ds.train.labels, plan.labels, ds.num_classes)
         yv = encode_labels(ds.validation.labels, plan.labels, ds.num_classes) if len(ds.validation) else None
         parts = numeric.split_model(self.model)
@@ -320,10 +336,10 @@ class Trainer:
             self.pipeline = f"texts tokenized in every batch (their ids would take {numeric.format_bytes(need)} of {numeric.format_bytes(free)} free memory)"
             parts = None
         if parts is not None:
-            self._phase(f"vectorizing {rows:,} texts")
+            tick = Counter(self._phase, "vectorizing texts", rows)
             try:
-                x = numeric.vectorize(parts, ds.train.texts)
-                val = (numeric.vectorize(parts, ds.validation.texts), yv) if yv is not None else None
+                x = numeric.vectorize(parts, ds.train.texts, tick=tick)
+                val = (numeric.vectorize(parts, ds.validation.texts, tick=tick, start=len(ds.train)), yv) if yv is not None else None
             except Exception as exc:
                 raise vectorize_failure(exc) from None
             self._fit_model = parts.stack
@@ -344,10 +360,12 @@ class Trainer:
         return self._data
 
     def _phase(self, doing: str) -> None:
-        """What this run is doing before its first batch, for its watchers (a launched run
-        already holds its folder; an in-process one has none yet)."""
+        """What this run is doing before its first batch: for its watchers (a launched run
+        already holds its folder; an in-process one has none yet) and its `on_phase`."""
         if self.writer is not None and self.writer.lock is not None and self.writer.lock.held:
             self.writer.phase(doing)
+        if self.on_phase is not None:
+            self.on_phase(doing)
 
     def _compile_fit_model(self, epochs: int, xla: bool | str | None = None) -> None:
         """Compile the numeric stack (once, again only when the XLA choice changes) with the

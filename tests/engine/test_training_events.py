@@ -42,7 +42,7 @@ def test_from_dict_rejects_unknown_events():
 def test_epoch_line_has_metrics_duration_and_eta():
     line = ev.describe(ev.EpochEnd(2, 5, {"loss": 0.25, "val_accuracy": 0.9}, 1.5, 1000.0, 10, False, 75.0))
     assert "epoch 2/5" in line and "loss 0.2500" in line and "val_accuracy 0.9000" in line
-    assert "1.5s" in line and "eta 1m15s" in line
+    assert "1.5s" in line and "ETA 1m15s" in line
 
 
 def test_pause_blocks_until_resume():

@@ -485,7 +485,7 @@ def _status_line(p: Any, width: int = 1000) -> str:
 
 
 def _status_variants(p: Any) -> list[str]:
-    from engine.training import format_duration
+    from engine.runs import format_eta
 
     if p.status == Status.STARTING:
         doing = p.phase or "loading data, building the model"
@@ -495,11 +495,11 @@ def _status_variants(p: Any) -> list[str]:
     if p.status == Status.RUNNING:
         if not p.epoch:
             return [f"epoch {p.epochs + 1}/{p.target} · building the model…", f"ep {p.epochs + 1}/{p.target} · building…"]
-        eta = "ETA estimating…" if p.eta_s is None else f"ETA {format_duration(p.eta_s)}"
+        eta = format_eta(p.eta_s)
         rate = f"{p.samples_per_s:,.0f}" if p.samples_per_s else ""
         where, short = f"epoch {p.epoch}/{p.target} · step {p.step}/{p.steps}", f"ep {p.epoch}/{p.target} · {p.step}/{p.steps}"
         out = [f"{where} · {eta} · {rate} samples/s", f"{where} · {eta} · {rate}/s", f"{short} · {eta} · {rate}/s"] if rate else []
-        eta_short = "ETA …" if p.eta_s is None else eta
+        eta_short = format_eta(p.eta_s, short=True)
         out += [f"{where} · {eta}", f"{short} · {eta_short}" + (f" · {rate}/s" if rate else ""), f"{short} · {eta_short}"]
         return out
     if p.status in (Status.FINISHED, Status.STOPPED):
