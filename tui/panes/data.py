@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Select, Static
 
-from engine import SETTINGS, Experiment, Setting
+from engine import SETTINGS, Dataset, Experiment, Setting
 from tui.dialogs import Field, FilePicker, FormDialog, push_form
 from tui.errors import error_text
 from tui.forms import AUTO, TRISTATE, apply_spec_form, form_problem, spec_fields
@@ -249,7 +249,7 @@ class DataPane(Pane):
 
     # ---- hooks ---------------------------------------------------------------------------
     def experiment_changed(self) -> None:
-        exp = self.kapp.experiment
+        exp = self.host.experiment
         d, v = exp.data, exp.vectorize
         bits = [f"[b]{d.source}[/b]"]
         if d.path:
@@ -272,16 +272,16 @@ class DataPane(Pane):
         self.query_one("#data-summary", Static).update(f"Source: {' · '.join(bits)}\nVectorizer: {vec}")
 
     def dataset_changed(self) -> None:
-        app = self.kapp
-        ds = app.dataset
+        host = self.host
+        ds = host.dataset
         stats_box = self.query_one("#data-stats", Static)
         table = self.query_one("#data-preview", DataTable)
-        if app.data_loading:
-            stats_box.update(f"Loading {app.experiment.data.source}…")
+        if host.data_loading:
+            stats_box.update(f"Loading {host.experiment.data.source}…")
             return
-        if app.data_error:
+        if host.data_error:
             table.clear()
-            stats_box.update(Text.assemble(("Could not load the data\n", "bold red"), (app.data_error, "red"), "\n\nPress o to change the source."))
+            stats_box.update(Text.assemble(("Could not load the data\n", "bold red"), (host.data_error, "red"), "\n\nPress o to change the source."))
             self.query_one("#data-vectorizer", Static).update("")
             self.query_one(Histogram).set_values([])
             return
@@ -291,10 +291,10 @@ class DataPane(Pane):
         for text, label in zip(ds.train.texts[:PREVIEW_ROWS], ds.train.labels[:PREVIEW_ROWS], strict=True):
             one_line = " ".join(text.split())
             table.add_row(ds.class_names[int(label)], one_line[:200])
-        stats_box.update(self._stats_renderable())
-        chars = app.experiment.vectorize.kind == "chars" or ds.symbols
+        stats_box.update(self._stats_renderable(ds))
+        chars = host.experiment.vectorize.kind == "chars" or ds.symbols
         self.lengths = token_lengths(ds.train.texts, chars)
-        self.query_one(Histogram).set_values(self.lengths, mark=app.experiment.vectorize.length, unit="characters" if chars else "words")
+        self.query_one(Histogram).set_values(self.lengths, mark=host.experiment.vectorize.length, unit="characters" if chars else "words")
         self.example_index = 0
         self.show_vectorizer()
 
@@ -302,9 +302,9 @@ class DataPane(Pane):
         self.show_vectorizer()
 
     # ---- rendering -----------------------------------------------------------------------
-    def _stats_renderable(self) -> Table:
-        app = self.kapp
-        ds, stats = app.dataset, app.stats
+    def _stats_renderable(self, ds: Dataset) -> Table:
+        host = self.host
+        stats = host.stats
         splits = [name for name, split in ds.splits().items() if len(split)]
         table = Table(title=f"{ds.name}: {ds.num_classes} classes ({ds.task})", title_justify="left", expand=False, box=None, padding=(0, 1))
         table.add_column("class")
@@ -324,11 +324,11 @@ class DataPane(Pane):
         grid.add_row(table)
         lines = Text()
         if stats is not None:
-            v = app.experiment.vectorize
+            v = host.experiment.vectorize
             lines.append(f"{stats.unit}/example: p50 {stats.length_p50:,} · p90 {stats.length_p90:,}\n  p99 {stats.length_p99:,} · max {stats.length_max:,}\n")
             # Short lines: at 80 columns this column is 38 wide, and a wrapped line pushed
             # the out-of-vocabulary rate below the fold.
-            if _LENGTH.applies(app.experiment.data.source, v.kind):  # n-grams have no length
+            if _LENGTH.applies(host.experiment.data.source, v.kind):  # n-grams have no length
                 lines.append(f"length {v.length:,} cuts {stats.truncated_rate:.1%} of examples\n")
             lines.append(f"vocabulary: {stats.vocab_size:,} distinct {stats.unit}")
             if stats.unit == "words":
@@ -341,16 +341,16 @@ class DataPane(Pane):
 
     def show_vectorizer(self) -> None:
         box = self.query_one("#data-vectorizer", Static)
-        app = self.kapp
-        if app.dataset is None or not len(app.dataset.train):
+        host = self.host
+        if host.dataset is None or not len(host.dataset.train):
             box.update("")
             return
-        if app.tf_state != "ready":
+        if host.tf_state != "ready":
             box.update("[dim]The vectorizer's view of an example appears when TensorFlow is ready.[/dim]")
             return
         box.update("[dim]Vectorizing an example…[/dim]")
-        index = self.example_index % len(app.dataset.train)
-        self._vectorize(app.experiment.copy(), app.dataset, index, app.data_generation)
+        index = self.example_index % len(host.dataset.train)
+        self._vectorize(host.experiment.copy(), host.dataset, index, host.data_generation)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="vectorize", description="vectorize one example")
     def _vectorize(self, exp: Experiment, ds: Any, index: int, generation: int) -> None:
@@ -391,7 +391,7 @@ class DataPane(Pane):
         self.post_message(VectorizerView(generation, lines))
 
     def on_vectorizer_view(self, message: VectorizerView) -> None:
-        if message.generation != self.kapp.data_generation:
+        if message.generation != self.host.data_generation:
             return
         box = self.query_one("#data-vectorizer", Static)
         if message.error:
@@ -405,9 +405,9 @@ class DataPane(Pane):
         so that `o` shows it at once; its file reads happen in a worker once it is up."""
         def done(values: dict[str, Any] | None) -> None:
             if values is not None:
-                self.kapp.set_experiment(DataDialog.apply(self.kapp.experiment, values), "change the data source")
+                self.host.set_experiment(DataDialog.apply(self.host.experiment, values), "change the data source")
 
-        exp = self.kapp.experiment
+        exp = self.host.experiment
         if self.app.is_screen_installed(DATA_DIALOG):
             dialog = self.app.get_screen(DATA_DIALOG)
             assert isinstance(dialog, DataDialog)
@@ -417,7 +417,7 @@ class DataPane(Pane):
         self.app.push_screen(DATA_DIALOG, done)
 
     def action_browse(self) -> None:
-        exp = self.kapp.experiment
+        exp = self.host.experiment
         folders = exp.data.source in ("folder", "per-class")
         start = exp.resolve(exp.data.path) if exp.data.path else exp.base_dir
 
@@ -430,16 +430,16 @@ class DataPane(Pane):
                 new.data.source = "folder" if path.is_dir() else "csv"
             if new.data.source == "csv":
                 new.data.text = new.data.label = ""
-            self.kapp.set_experiment(new, f"data path {path.name}")
+            self.host.set_experiment(new, f"data path {path.name}")
 
         self.app.push_screen(FilePicker("Choose the data file or folder", start, folders=folders, suffixes=() if folders else TABLE_SUFFIXES), chosen)
 
     def action_vectorizer(self) -> None:
-        exp = self.kapp.experiment
+        exp = self.host.experiment
 
         def done(values: dict[str, Any] | None) -> None:
             if values is not None:
-                self.kapp.set_experiment(apply_spec_form(exp, VECTORIZE_PATHS, values), "change the vectorizer")
+                self.host.set_experiment(apply_spec_form(exp, VECTORIZE_PATHS, values), "change the vectorizer")
 
         push_form(self.app, "vectorizer", "Vectorizer", vectorize_fields(exp), done, check=lambda values: form_problem(exp, VECTORIZE_PATHS, values))
 
@@ -448,4 +448,4 @@ class DataPane(Pane):
         self.show_vectorizer()
 
     def action_reload(self) -> None:
-        self.kapp.reload_data()
+        self.host.reload_data()

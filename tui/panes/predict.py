@@ -80,7 +80,7 @@ class PredictPane(Pane):
     def use_run(self, run_id: str, which: str = "best") -> None:
         self.loading, self.loading_source = True, f"run {run_id} ({which})"
         self._model_line(f"Model: loading run {run_id} ({which})…")
-        self._load_run(str(self.kapp.runs_dir), run_id, which)
+        self._load_run(str(self.host.runs_dir), run_id, which)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="predictor", description="load a run")
     def _load_run(self, runs_dir: str, run_id: str, which: str) -> None:
@@ -147,6 +147,7 @@ class PredictPane(Pane):
             self.notify(message.error, title="Predict", severity="error", timeout=8)
             return
         p = message.prediction
+        assert p is not None  # no error: a prediction
         self.predictions.append(p)
         confidence = p.probabilities.get(p.label, 0.0)
         latency = f"\n{p.latency_ms:.1f} ms" if self.show_latency else ""
@@ -169,12 +170,12 @@ class PredictPane(Pane):
         from engine.training import RunStore
 
         try:
-            runs = [r for r in RunStore(self.kapp.runs_dir).list() if r.status != Status.DAMAGED]  # nothing to predict with
+            runs = [r for r in RunStore(self.host.runs_dir).list() if r.status != Status.DAMAGED]  # nothing to predict with
         except Exception as exc:
             self.notify(str(exc), title="Runs", severity="error")
             return
         if not runs:
-            self.notify(f"No saved runs in {self.kapp.runs_dir}.", title="Predict")
+            self.notify(f"No saved runs in {self.host.runs_dir}.", title="Predict")
             return
         options = []
         for r in runs:

@@ -20,11 +20,10 @@ from textual.widgets import DataTable, Static
 from engine import KerminalError
 from engine.runs import LIVE, Status
 from tui.dialogs import ConfirmDialog, TextPrompt
-from tui.messages import EvaluationReady
+from tui.messages import EvaluationReady, FollowRun, PredictWithRun
 from tui.panes.base import Pane
-from tui.panes.train import split_metrics
 from tui.plain import plain, printable
-from tui.widgets.curves import CurvePlot
+from tui.widgets.curves import CurvePlot, split_metrics
 
 LIVE_S = 2.0  # live runs' rows are refreshed this often
 
@@ -115,7 +114,7 @@ class RunsPane(Pane):
     def action_refresh(self) -> None:
         from engine.training import RunStore
 
-        root = self.kapp.runs_dir
+        root = self.host.runs_dir
         try:
             self.runs = RunStore(root).list()
         except Exception as exc:
@@ -155,7 +154,7 @@ class RunsPane(Pane):
         """Columns the table has (before its first layout: the pane's share of the terminal)."""
         width = self.table.size.width
         if width <= 0:
-            width = self.app.size.width if self.kapp.pair is None else self.app.size.width // 2
+            width = self.app.size.width if self.host.pair is None else self.app.size.width // 2
         return width
 
     def on_resize(self) -> None:
@@ -232,20 +231,14 @@ class RunsPane(Pane):
         if run is None:
             self.notify("No run selected.", title="Runs")
             return
-        from tui.panes.train import TrainPane
-
-        self.app.query_one(TrainPane).follow(run.path)
-        self.kapp.action_show_pane("train")
+        self.app.post_message(FollowRun(run.path))
 
     def action_predict(self) -> None:
         run = self.selected()
         if run is None:
             self.notify("No run selected.", title="Runs")
             return
-        from tui.panes.predict import PredictPane
-
-        self.app.query_one(PredictPane).use_run(run.id)
-        self.kapp.action_show_pane("predict")
+        self.app.post_message(PredictWithRun(run.id))
 
     def action_open_experiment(self) -> None:
         run = self.selected()
@@ -256,8 +249,8 @@ class RunsPane(Pane):
 
         # No pane switch here: when a dialog asked first, Textual gives focus back to this
         # table as the dialog closes, which would switch back.
-        self.kapp.keep_work(
-            lambda: self.kapp.open_experiment(run.path / EXPERIMENT, as_file=False, what=f"run {run.id}'s experiment"),
+        self.host.keep_work(
+            lambda: self.host.open_experiment(run.path / EXPERIMENT, as_file=False, what=f"run {run.id}'s experiment"),
             f"opening run {run.id}'s experiment",
         )
 
@@ -268,7 +261,7 @@ class RunsPane(Pane):
             return
         self._show_eval(plain(f"Evaluating {run.id}… (loads TensorFlow, the model and the data)"))
         self.evaluating = run.id  # for a failure's message (worker_failed)
-        self._evaluate(str(self.kapp.runs_dir), run.id)
+        self._evaluate(str(self.host.runs_dir), run.id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="evaluate", description="evaluate a run")
     def _evaluate(self, runs_dir: str, run_id: str) -> None:
@@ -368,7 +361,7 @@ class RunsPane(Pane):
     def _delete(self, run_id: str, stop: bool) -> None:
         from engine.training import RunStore
 
-        RunStore(self.kapp.runs_dir).delete(run_id, stop=stop)
+        RunStore(self.host.runs_dir).delete(run_id, stop=stop)
         self.app.call_from_thread(self.notify, f"Deleted run {run_id}.", title="Runs")
         self.app.call_from_thread(self.action_refresh)
 

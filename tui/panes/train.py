@@ -28,9 +28,10 @@ from engine import Experiment, KerminalError
 from engine.runs import GONE, LIVE, Status
 from tui.dialogs import Field, TextPrompt, push_form
 from tui.forms import apply_spec_form, form_problem, spec_fields
+from tui.messages import RunsChanged, RunTrained
 from tui.panes.base import Pane
 from tui.plain import plain, printable
-from tui.widgets.curves import CurvePlot
+from tui.widgets.curves import CurvePlot, split_metrics
 from tui.widgets.probbars import bars
 
 POLL_S = 0.25  # the followed run's events.jsonl is read this often (only its new bytes)
@@ -51,14 +52,6 @@ def fit_fields(exp: Experiment) -> list[Field]:
     return spec_fields(exp, FIT_PATHS)
 
 
-def split_metrics(names: list[str]) -> tuple[list[str], list[str]]:
-    """(loss keys, other-metric keys), training before validation: ['loss','val_loss'], ['accuracy','val_accuracy']."""
-    loss = [n for n in names if n in ("loss", "val_loss")]
-    other = [n for n in names if n not in loss and not n.startswith("val_")]
-    first = other[:1]
-    return loss, [*first, *(f"val_{m}" for m in first if f"val_{m}" in names)]
-
-
 class TrainPane(Pane):
     DEFAULT_FOCUS = "#train-log"
     BINDINGS = [
@@ -76,6 +69,7 @@ class TrainPane(Pane):
         self.watcher: Any = None  # the RunWatcher of the followed run (None: none yet)
         self.started_here: dict[Path, int] = {}  # runs this app started: folder -> process id
         self.epoch_lines = 0  # lines written to the log for finished epochs (tests read it)
+        self.samples_per_second = 0.0  # the followed run's figure for its last finished epoch
         self._seen_live = False  # the followed run was live while followed (its end loads its model)
         self._last_status = ""  # the followed run's status as last handled
         self._dirty = False  # new points for the curves
@@ -171,7 +165,7 @@ class TrainPane(Pane):
             self._show_probes(None)
 
     def _show_settings(self) -> None:
-        exp = self.kapp.experiment
+        exp = self.host.experiment
         f = exp.fit
         es = f"early stop {f.early_stopping.patience}" + (" (restore best)" if f.early_stopping.restore_best else "") if f.early_stopping.patience else "no early stop"
         text = f"epochs {f.epochs} · batch {f.batch_size} · val {exp.data.split.validation:g} · seed {f.seed} · {f.monitor} · {es}"
@@ -184,9 +178,9 @@ class TrainPane(Pane):
         self.query_one("#train-settings", Static).update(line)
 
     def dataset_changed(self) -> None:
-        if self._pending_start and not self.kapp.data_loading:
+        if self._pending_start and not self.host.data_loading:
             self._pending_start = False
-            if self.kapp.dataset is None:
+            if self.host.dataset is None:
                 self._status("idle: the data did not load (see the Data pane)")
             else:
                 self.action_train()
@@ -196,31 +190,31 @@ class TrainPane(Pane):
         """Start a new run of the current experiment in its own process and follow it."""
         from engine.runs import start_run
 
-        app = self.kapp
+        host = self.host
         if self.training:
             self.notify(f"Already training run {self.watcher.id}: x stops it, m adds epochs.", title="Train")
             return
-        if app.data_loading:
+        if host.data_loading:
             self._pending_start = True
             self._status("waiting for the data to load…")
             self.notify("Training starts when the data has loaded.", title="Train")
             return
-        if app.dataset is None:
-            self.notify(app.data_error or "No data loaded.", title="Train", severity="error")
+        if host.dataset is None:
+            self.notify(host.data_error or "No data loaded.", title="Train", severity="error")
             return
-        report, error = app.validate()
-        if error or (report is not None and not report.ok):
-            message = error or "; ".join(report.errors[:3])
+        report, error = host.validate()
+        if report is None or not report.ok:  # no report: `error` says why
+            message = error if report is None else "; ".join(report.errors[:3])
             self.notify(f"The layer stack does not validate: {message}", title="Train", severity="error", timeout=8)
             return
         try:
-            path = start_run(app.experiment.copy(), app.runs_dir)
+            path = start_run(host.experiment.copy(), host.runs_dir)
         except (KerminalError, OSError) as exc:
             self.notify(f"Could not start the run: {exc}", title="Train", severity="error", timeout=10)
             return
         self.started_here[path] = self._pid(path)
         self.follow(path)
-        app.runs_changed()
+        self.app.post_message(RunsChanged())
 
     def action_more(self) -> None:
         """The followed run trains fit.epochs more: a live run is told to (`more`), an ended
@@ -231,7 +225,7 @@ class TrainPane(Pane):
         if w is None:
             self.notify("No run to continue yet: press t to train one (or Enter on a run in Runs).", title="Train")
             return
-        n = self.kapp.experiment.fit.epochs
+        n = self.host.experiment.fit.epochs
         if w.progress.live:
             self._post("more", n, f"{n} more epoch(s)")
             return
@@ -247,7 +241,7 @@ class TrainPane(Pane):
         self._log(plain(f"continuing run {w.id} for {n} more epoch(s)…", style="dim"))
         self.refresh_bindings()
         self._show_settings()
-        self.kapp.runs_changed()
+        self.app.post_message(RunsChanged())
 
     def action_stop(self) -> None:
         if self._post("stop", None, "stop at the end of this batch"):
@@ -289,19 +283,19 @@ class TrainPane(Pane):
         return True
 
     def action_fit_settings(self) -> None:
-        exp = self.kapp.experiment
+        exp = self.host.experiment
 
         def done(values: dict[str, Any] | None) -> None:
             if values is None:
                 return
             new = apply_spec_form(exp, FIT_PATHS, values)
             if new != exp:
-                self.kapp.set_experiment(new, "fit settings")
+                self.host.set_experiment(new, "fit settings")
 
         push_form(self.app, "fit-settings", "Training settings", fit_fields(exp), done, check=lambda values: form_problem(exp, FIT_PATHS, values))
 
     def action_probes(self) -> None:
-        exp = self.kapp.experiment
+        exp = self.host.experiment
         probes = list(exp.probes) + [""] * (MAX_PROBES - len(exp.probes))
         fields = [Field(f"probe{i + 1}", "str", p, "", help="a sentence (or grammar string) to re-score after each epoch", label=f"probe {i + 1}") for i, p in enumerate(probes[:MAX_PROBES])]
 
@@ -311,7 +305,7 @@ class TrainPane(Pane):
             new = exp.copy()
             new.probes = [v for v in (values[f.name] for f in fields) if v]
             if new.probes != exp.probes:
-                self.kapp.set_experiment(new, "probe sentences")
+                self.host.set_experiment(new, "probe sentences")
 
         push_form(self.app, "probes", "Probe sentences", fields, done, note="Pinned sentences are scored after every epoch, so you see the model learn.")
 
@@ -338,7 +332,7 @@ class TrainPane(Pane):
             elif isinstance(event, EpochEnd):
                 self._log(_describe(event))
                 self.epoch_lines += 1
-                self.kapp.samples_per_second = float(event.samples_per_s)
+                self.samples_per_second = float(event.samples_per_s)
                 self._dirty = True
                 if event.probes:
                     self._show_probes(event.probes, event.epoch)
@@ -377,8 +371,8 @@ class TrainPane(Pane):
         if isinstance(end, Failed):
             self.notify(end.message, title="Training failed", severity="error", timeout=10)
         elif end is not None and end.epochs:
-            self.kapp.model_trained(self.watcher.path)
-        self.kapp.runs_changed()
+            self.app.post_message(RunTrained(self.watcher.path))
+        self.app.post_message(RunsChanged())
 
     def _reap(self) -> None:
         """Collect the runs this app started that have exited (else they stay zombies, which
@@ -461,7 +455,7 @@ class TrainPane(Pane):
 
     def _show_probes(self, probes: list[tuple[str, dict[str, float]]] | None, epoch: int | None = None) -> None:
         box = self.query_one("#train-probes", Static)
-        exp = self.kapp.experiment
+        exp = self.host.experiment
         if probes is None:
             if exp.probes:
                 box.update(Text("Probes (scored after each epoch):\n" + "\n".join(f"· {p}" for p in exp.probes), style="dim"))
