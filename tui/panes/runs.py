@@ -22,6 +22,7 @@ from engine.runs import LIVE, Status
 from tui.dialogs import ConfirmDialog, TextPrompt
 from tui.messages import EvaluationReady, FollowRun, PredictWithRun
 from tui.panes.base import Pane
+from tui.panes.runs_columns import column_widths, cut, damage_reason, epochs_cell
 from tui.plain import plain, printable
 from tui.widgets.curves import CurvePlot, split_metrics
 
@@ -129,7 +130,7 @@ class RunsPane(Pane):
         for r in self.runs:
             best = "" if r.best_value is None else f"{'' if one else r.monitor + ' '}{r.best_value:.4f} (ep {r.best_epoch})"
             data = damage_reason(r) if r.status == Status.DAMAGED else r.data  # a damaged run says why in the row
-            cells = {"id": r.id, "status": r.status, "epochs": _epochs(r), "best": best, "data": data, "preset": r.preset or r.name, "date": r.created.replace("T", " ")[:16]}
+            cells = {"id": r.id, "status": r.status, "epochs": epochs_cell(r), "best": best, "data": data, "preset": r.preset or r.name, "date": r.created.replace("T", " ")[:16]}
             rows.append({key: printable(value) for key, value in cells.items()})  # widths of what is shown
         headers = {"id": "run", "status": "status", "epochs": "epochs", "best": f"best {one}".strip(), "data": "data", "preset": "preset", "date": "date"}
         self._widths_for = self._table_width()
@@ -139,7 +140,7 @@ class RunsPane(Pane):
             table.add_column(headers[key], key=key, width=width)
         for r, row in zip(self.runs, rows, strict=True):
             # Text cells: a DataTable reads a str cell as markup (a run named [/] would crash it).
-            table.add_row(*[Text(_cut(row[key], widths[key])) for key in widths], key=r.id)
+            table.add_row(*[Text(cut(row[key], widths[key])) for key in widths], key=r.id)
         if self.runs:
             table.move_cursor(row=min(max(keep, 0), len(self.runs) - 1))
         count = f"{len(self.runs)} run(s)" if self.runs else "no runs yet: train one in the Train pane (3)"
@@ -176,7 +177,7 @@ class RunsPane(Pane):
             if (new.status, new.epochs, new.target) != (r.status, r.epochs, r.target):
                 self.runs[i] = new
                 self.table.update_cell(r.id, "status", plain(new.status))  # always shown, wide enough for any status
-                self.table.update_cell(r.id, "epochs", plain(_epochs(new)))
+                self.table.update_cell(r.id, "epochs", plain(epochs_cell(new)))
 
     def _show_eval(self, content: Any) -> None:
         """The evaluation box's content; an empty box takes no row (the plots have it)."""
@@ -364,54 +365,3 @@ class RunsPane(Pane):
         RunStore(self.host.runs_dir).delete(run_id, stop=stop)
         self.app.call_from_thread(self.notify, f"Deleted run {run_id}.", title="Runs")
         self.app.call_from_thread(self.action_refresh)
-
-
-# The Runs table's columns: the ones always whole (status, epochs, best), and the text
-# columns, cut with an ellipsis to what is left, in the order they are given room.
-WHOLE = ("status", "epochs", "best")
-TEXT = ("id", "data", "preset", "date")
-TEXT_MIN = {"id": 14, "data": 8, "preset": 8, "date": 16}
-DATA_WANT = 24
-
-
-def column_widths(headers: dict[str, str], rows: list[dict[str, str]], width: int) -> dict[str, int]:
-    """{column: width} in display order for a table `width` columns wide: status, epochs and
-    best at their full width; the run id, data, preset and date share what is left (each cut,
-    never below its minimum; the date, then the preset, then the data go when even that does
-    not fit)."""
-    natural = {k: max([len(headers[k]), *(len(r[k]) for r in rows)]) for k in headers}
-    natural["status"] = max(natural["status"], len(Status.INTERRUPTED))  # a live row's status may grow
-    room = width - 2  # the vertical scrollbar
-    whole = {k: natural[k] for k in WHOLE}
-    room -= sum(w + 2 for w in whole.values())  # each cell has a column of padding either side
-    # What each text column needs: its minimum, and the data summary whole up to DATA_WANT
-    # (it tells runs apart); the date goes first, then the preset, when that does not fit.
-    need = {k: min(natural[k], DATA_WANT if k == "data" else TEXT_MIN[k]) for k in TEXT}
-    text = list(TEXT)
-    while len(text) > 1 and sum(need[k] + 2 for k in text) > room:
-        text.pop()
-    room -= 2 * len(text)
-    given = {k: min(natural[k], TEXT_MIN[k]) for k in text}
-    left = room - sum(given.values())
-    for k in ("data", "id", "preset", "date"):  # what is left, in this order
-        if k in given and left > 0:
-            grow = min(natural[k] - given[k], left)
-            given[k] += grow
-            left -= grow
-    order = ["id", "status", "epochs", "best", "data", "preset", "date"]
-    merged = {**whole, **given}
-    return {k: max(merged[k], 1) for k in order if k in merged}
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-
-
-def damage_reason(r: Any) -> str:
-    """A damaged run's reason without its folder's path (the row names the run)."""
-    return r.message.removeprefix(f"{r.path}/").removeprefix(f"{r.path}")
-
-
-def _epochs(r: Any) -> str:
-    """Epochs done, and of how many while the run is live ("7/20")."""
-    return f"{r.epochs}/{r.target}" if r.status in LIVE and r.target else str(r.epochs)
