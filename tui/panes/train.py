@@ -9,11 +9,14 @@ fresh watcher reads the run's whole events.jsonl, so the history, curves and pro
 there. The progress line is redrawn only when its text changes and the curves at most once
 every CURVES_S seconds (short epochs would otherwise flood the terminal); the end of a run
 draws at once.
+
+Over 400 lines by a little: the keys, the timer and the drawing all work on the followed
+run's state (its watcher and what was last drawn), so they stay one class; what it writes is
+in train_text.py and the processes it started in tui/following.py.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -25,14 +28,15 @@ from textual.containers import Horizontal
 from textual.widgets import ProgressBar, RichLog, Static
 
 from engine import Experiment, KerminalError
-from engine.runs import GONE, LIVE, Status
+from engine.runs import GONE, Status
 from tui.dialogs import Field, TextPrompt, push_form
+from tui.following import StartedRuns, is_live
 from tui.forms import apply_spec_form, form_problem, spec_fields
 from tui.messages import RunsChanged, RunTrained
 from tui.panes.base import Pane
+from tui.panes.train_text import describe, probes_text, status_line
 from tui.plain import plain, printable
 from tui.widgets.curves import CurvePlot, split_metrics
-from tui.widgets.probbars import bars
 
 POLL_S = 0.25  # the followed run's events.jsonl is read this often (only its new bytes)
 # The curves are redrawn at most this often: epochs of under a second (vectorize once and
@@ -67,7 +71,7 @@ class TrainPane(Pane):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.watcher: Any = None  # the RunWatcher of the followed run (None: none yet)
-        self.started_here: dict[Path, int] = {}  # runs this app started: folder -> process id
+        self.started_here = StartedRuns()  # runs this app started (their processes)
         self.epoch_lines = 0  # lines written to the log for finished epochs (tests read it)
         self.samples_per_second = 0.0  # the followed run's figure for its last finished epoch
         self._seen_live = False  # the followed run was live while followed (its end loads its model)
@@ -118,21 +122,9 @@ class TrainPane(Pane):
 
     def live_runs(self) -> list[Path]:
         """The followed run and the runs this app started, those still live."""
-        from engine.runs import read_info
-
-        paths = dict.fromkeys([*([self.watcher.path] if self.watcher is not None else []), *self.started_here])
-        out = []
-        for path in paths:
-            if self.watcher is not None and path == self.watcher.path:
-                live = self.training
-            else:
-                try:
-                    live = read_info(path).status in LIVE
-                except (KerminalError, OSError):
-                    live = False
-            if live:
-                out.append(path)
-        return out
+        followed = self.watcher.path if self.watcher is not None else None
+        paths = dict.fromkeys([*([followed] if followed is not None else []), *self.started_here])
+        return [path for path in paths if (self.training if path == followed else is_live(path))]
 
     def follow(self, path: Path) -> None:
         """Show the run in `path` (live or not) and steer it with the keys: a fresh watcher
@@ -212,7 +204,7 @@ class TrainPane(Pane):
         except (KerminalError, OSError) as exc:
             self.notify(f"Could not start the run: {exc}", title="Train", severity="error", timeout=10)
             return
-        self.started_here[path] = self._pid(path)
+        self.started_here.add(path)
         self.follow(path)
         self.app.post_message(RunsChanged())
 
@@ -237,7 +229,7 @@ class TrainPane(Pane):
         p = w.progress
         p.status, p.end, p.message = Status.STARTING, None, ""
         self._seen_live, self._last_status = True, Status.STARTING
-        self.started_here[w.path] = self._pid(w.path)
+        self.started_here.add(w.path)
         self._log(plain(f"continuing run {w.id} for {n} more epoch(s)…", style="dim"))
         self.refresh_bindings()
         self._show_settings()
@@ -317,7 +309,7 @@ class TrainPane(Pane):
         w = self.watcher
         if w is None:
             return
-        self._reap()
+        self.started_here.reap()
         found = w.poll()
         p = w.progress
         ended = False
@@ -328,19 +320,19 @@ class TrainPane(Pane):
             if isinstance(event, Started):
                 for plot in self.query(CurvePlot):
                     plot.epochs = event.epochs
-                self._log(_describe(event))
+                self._log(describe(event))
             elif isinstance(event, EpochEnd):
-                self._log(_describe(event))
+                self._log(describe(event))
                 self.epoch_lines += 1
                 self.samples_per_second = float(event.samples_per_s)
                 self._dirty = True
                 if event.probes:
                     self._show_probes(event.probes, event.epoch)
             elif isinstance(event, Steered):
-                self._log(Text(_describe(event), style="cyan" if event.ok else "yellow"))
+                self._log(Text(describe(event), style="cyan" if event.ok else "yellow"))
             else:  # Finished, Stopped, Failed
                 ended = True
-                self._log(Text(_describe(event), style="bold red" if isinstance(event, Failed) else "bold green"))
+                self._log(Text(describe(event), style="bold red" if isinstance(event, Failed) else "bold green"))
         if p.live:
             self._seen_live = True
         if p.status != self._last_status:
@@ -374,28 +366,6 @@ class TrainPane(Pane):
             self.app.post_message(RunTrained(self.watcher.path))
         self.app.post_message(RunsChanged())
 
-    def _reap(self) -> None:
-        """Collect the runs this app started that have exited (else they stay zombies, which
-        look alive to a liveness check by pid)."""
-        for path, pid in list(self.started_here.items()):
-            if pid <= 0:
-                continue
-            try:
-                done, _ = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                done = pid
-            if done:
-                self.started_here[path] = 0
-
-    @staticmethod
-    def _pid(path: Path) -> int:
-        from engine.runs import read_meta
-
-        try:
-            return int((read_meta(path) or {}).get("pid") or 0)
-        except (TypeError, ValueError):
-            return 0
-
     # ---- drawing -------------------------------------------------------------------------
     def _log(self, content: str | Text) -> None:
         """Write a line to the log, wrapped to the log's width; while the pane is hidden (its
@@ -421,7 +391,7 @@ class TrainPane(Pane):
         elif round(100 * done / total) != round(100 * (bar.progress or 0) / total):
             bar.update(progress=done)  # only when the drawn percentage moves
         box = self.query_one("#train-status", Static)
-        self._status(_status_line(p, box.content_size.width or 1000))
+        self._status(status_line(p, box.content_size.width or 1000))
 
     def _replot(self, both: bool = False) -> None:
         """Redraw the curves. While a run trains, one plot per call, alternating (each costs
@@ -454,62 +424,4 @@ class TrainPane(Pane):
                 plot.replot()
 
     def _show_probes(self, probes: list[tuple[str, dict[str, float]]] | None, epoch: int | None = None) -> None:
-        box = self.query_one("#train-probes", Static)
-        exp = self.host.experiment
-        if probes is None:
-            if exp.probes:
-                box.update(Text("Probes (scored after each epoch):\n" + "\n".join(f"· {p}" for p in exp.probes), style="dim"))
-            else:
-                box.update(Text("No probe sentences: press b to pin some.", style="dim"))
-            return
-        text = Text(f"Probes after epoch {epoch}:\n", style="bold")
-        for sentence, probabilities in probes:
-            best = max(probabilities, key=lambda name: probabilities[name]) if probabilities else None
-            text.append(f"{sentence[:60]}\n")
-            text.append(bars(probabilities, 16, best))
-            text.append("\n")
-        box.update(text)
-
-
-def _status_line(p: Any, width: int = 1000) -> str:
-    """The progress line: the longest wording that fits `width` columns (at 80 columns the
-    short ones, never a cut number)."""
-    variants = _status_variants(p)
-    return next((v for v in variants if len(v) <= width), variants[-1])
-
-
-def _status_variants(p: Any) -> list[str]:
-    from engine.training import format_duration
-
-    if p.status == Status.STARTING:
-        doing = p.phase or "loading data, building the model"
-        return [f"starting ({doing})…", f"starting: {doing}…", "starting…"]
-    if p.status == Status.PAUSED:
-        return [f"paused at epoch {p.epoch} step {p.step}/{p.steps} · space resumes", f"paused · ep {p.epoch} {p.step}/{p.steps} · space resumes", f"paused · ep {p.epoch} {p.step}/{p.steps}"]
-    if p.status == Status.RUNNING:
-        if not p.epoch:
-            return [f"epoch {p.epochs + 1}/{p.target} · building the model…", f"ep {p.epochs + 1}/{p.target} · building…"]
-        eta = "ETA estimating…" if p.eta_s is None else f"ETA {format_duration(p.eta_s)}"
-        rate = f"{p.samples_per_s:,.0f}" if p.samples_per_s else ""
-        where, short = f"epoch {p.epoch}/{p.target} · step {p.step}/{p.steps}", f"ep {p.epoch}/{p.target} · {p.step}/{p.steps}"
-        out = [f"{where} · {eta} · {rate} samples/s", f"{where} · {eta} · {rate}/s", f"{short} · {eta} · {rate}/s"] if rate else []
-        eta_short = "ETA …" if p.eta_s is None else eta
-        out += [f"{where} · {eta}", f"{short} · {eta_short}" + (f" · {rate}/s" if rate else ""), f"{short} · {eta_short}"]
-        return out
-    if p.status in (Status.FINISHED, Status.STOPPED):
-        return [f"{p.status} after {p.epochs} epoch{'s' if p.epochs != 1 else ''} · m continues it"]
-    if p.status == Status.FAILED:
-        return ["failed: see the log"]
-    if p.status == Status.NOT_RESPONDING:
-        where = f"epoch {p.epoch} step {p.step}/{p.steps}"
-        return [f"not responding at {where}: no heartbeat (stopped, or its machine paused) · x stops it when it wakes", f"not responding · ep {p.epoch} {p.step}/{p.steps} · no heartbeat", "not responding (no heartbeat)"]
-    if p.status == Status.INTERRUPTED:
-        n = f"{p.epochs} epoch{'s' if p.epochs != 1 else ''}"
-        return [f"interrupted after {n}: its process is gone · m continues it", f"interrupted after {n} (process gone) · m continues", f"interrupted after {n} · m continues"]
-    return [f"{p.status}: {p.message}"]
-
-
-def _describe(event: Any) -> str:
-    from engine.training import describe
-
-    return describe(event)
+        self.query_one("#train-probes", Static).update(probes_text(probes, epoch, self.host.experiment.probes))
