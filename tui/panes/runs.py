@@ -7,7 +7,7 @@ epochs are re-read every LIVE_S seconds (its metrics.json only)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
@@ -18,7 +18,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from engine import KerminalError
-from engine.runs import LIVE, Status
+from engine.runs import LIVE, RunInfo, Status
 from tui.dialogs import ConfirmDialog, TextPrompt
 from tui.messages import EvaluationReady, FollowRun, PredictWithRun
 from tui.panes.base import Pane
@@ -26,10 +26,13 @@ from tui.panes.runs_columns import column_widths, cut, damage_reason, epochs_cel
 from tui.plain import plain, printable
 from tui.widgets.curves import CurvePlot, split_metrics
 
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.training import Evaluation
+
 LIVE_S = 2.0  # live runs' rows are refreshed this often
 
 
-def evaluation_renderable(evaluation: Any) -> Table:
+def evaluation_renderable(evaluation: Evaluation) -> Table:
     """Confusion matrix, per-class table and the most confidently misclassified examples."""
     names = list(evaluation.class_names)
     grid = Table.grid(padding=(0, 0))
@@ -61,8 +64,8 @@ def evaluation_renderable(evaluation: Any) -> Table:
     wrong = Table(title="most confidently misclassified", title_justify="left", box=None, padding=(0, 1))
     for col in ("p", "true", "predicted", "text"):
         wrong.add_column(col)
-    for m in evaluation.misclassified[:8]:
-        wrong.add_row(f"{m.confidence:.3f}", plain(m.true[:12]), plain(m.predicted[:12]), plain(" ".join(m.text.split())[:70]))
+    for w in evaluation.misclassified[:8]:
+        wrong.add_row(f"{w.confidence:.3f}", plain(w.true[:12]), plain(w.predicted[:12]), plain(" ".join(w.text.split())[:70]))
     grid.add_row(wrong)
     return grid
 
@@ -82,8 +85,8 @@ class RunsPane(Pane):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.runs: list[Any] = []
-        self.evaluation: Any = None
+        self.runs: list[RunInfo] = []
+        self.evaluation: Evaluation | None = None
         self._widths_for = 0  # the table width the columns were last fitted to
 
     def compose(self) -> ComposeResult:
@@ -106,7 +109,7 @@ class RunsPane(Pane):
     def table(self) -> DataTable:
         return self.query_one("#runs-table", DataTable)
 
-    def selected(self) -> Any:
+    def selected(self) -> RunInfo | None:
         if not self.runs:
             return None
         return self.runs[min(max(self.table.cursor_row, 0), len(self.runs) - 1)]
@@ -336,9 +339,10 @@ class RunsPane(Pane):
             self._show_eval(plain(f"Could not evaluate {message.run_id}: {message.error}", style="red"))
             self.notify(message.error, title="Evaluate", severity="error", timeout=8)
             return
-        self.evaluation = message.evaluation
+        evaluation = self.evaluation = message.evaluation
+        assert evaluation is not None  # no error: an evaluation
         self.query_one("#runs-curves").display = False  # the evaluation takes the room (c shows the curves again)
-        self._show_eval(evaluation_renderable(message.evaluation))
+        self._show_eval(evaluation_renderable(evaluation))
 
     def action_delete(self) -> None:
         run = self.selected()
