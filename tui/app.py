@@ -1,10 +1,13 @@
 """The kerminal app: one App, five panes (Data, Layers, Train, Predict, Runs).
 
-The app holds a `Workspace` (engine.workspace: the experiment being edited, its file,
-undo/redo, the dirty flag) and the UI's own state: the loaded dataset and the TensorFlow state; panes read them and call the app's methods to change them (messages go
-up, method calls go down). Slow work (importing TensorFlow, loading data, training,
-predicting, evaluating) runs in thread workers that post messages; widgets change only in
-message handlers, on the UI thread.
+The app is built in layers, one module each: `tui.keys` (bound keys act in the order typed),
+`tui.files` (the experiment's Workspace: open, save, undo), and this module: the panes and
+the UI's own state (the loaded dataset, the TensorFlow state, the status line). Panes see
+the app as `tui.host.PaneHost` and call it to change the experiment; what one pane has for
+another is a message (tui.messages) the app hands down (messages go up, method calls go
+down). Slow work (importing TensorFlow, loading data, training, predicting, evaluating)
+runs in thread workers that post messages; widgets change only in message handlers, on the
+UI thread.
 
 `make_app(experiment, runs_dir, load_tensorflow, pane)` builds the app for `run(argv)`, the
 tests and the benchmarks alike. What a benchmark can read or drive:
@@ -19,29 +22,28 @@ tests and the benchmarks alike. What a benchmark can read or drive:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import gc
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
-from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Input, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from engine import Experiment, KerminalError, printable, redirect_native_stderr, restore_native_stderr
-from engine.workspace import KEEP, Workspace
+from engine.workspace import Workspace
 from tui.bindings import APP_BINDINGS
 from tui.commands import KerminalCommands
-from tui.dialogs import ConfirmDialog, FilePicker, TextPrompt
+from tui.dialogs import ConfirmDialog
 from tui.errors import error_text
-from tui.messages import DatasetReady, TensorFlowReady
+from tui.host import PaneHost
+from tui.layout import Panes
+from tui.loading import LoadingApp
+from tui.messages import FollowRun, PredictWithRun, RunsChanged, RunTrained
 from tui.panes.base import Pane
 from tui.panes.predict import PredictPane
 from tui.panes.runs import RunsPane
@@ -49,27 +51,8 @@ from tui.panes.tabs import PANES
 from tui.panes.train import TrainPane
 from tui.widgets.footer import KerminalFooter
 
-# A terminal at least WIDE columns across shows two panes side by side (F6 toggles it): the
-# active one and its companion, each laid out as in 80 columns.
-WIDE = 160
-COMPANIONS = {"data": "layers", "layers": "data", "train": "predict", "predict": "train", "runs": "predict"}
 
-class Panes(TabbedContent):
-    """The panes as tabs; a new size may show one pane or two (App.arrange_panes)."""
-
-    def on_resize(self) -> None:
-        # The app's own Resize is consumed by Textual before a handler here would see it;
-        # this widget spans the terminal, so its Resize is the terminal's.
-        if isinstance(self.app, KerminalApp):
-            self.app.arrange_panes()
-
-
-
-UNDO_LIMIT = 100  # changes Ctrl+Z can take back (the Workspace keeps them)
-HOLD_LIMIT_S = 30.0  # longest that typed keys wait for a screen being built (2 s lost keys under load)
-
-
-class KerminalApp(App):
+class KerminalApp(LoadingApp):
     """kerminal: build, train and use Keras text classifiers from the keyboard."""
 
     CSS_PATH = "app.tcss"
@@ -87,144 +70,22 @@ class KerminalApp(App):
         load_tensorflow: bool = True,
         pane: str = "data",
     ) -> None:
-        super().__init__()
-        self.initial_pane = pane
-        self.side_by_side = True  # two panes at once when the terminal is WIDE (F6)
-        self.pair: tuple[str, str] | None = None  # the two panes shown side by side now
-        self.started_at = time.perf_counter()
-        self.first_screen_s: float | None = None  # benchmark hook: seconds to the first screen
         if experiment is None:
             from engine.layers import default_experiment
 
             experiment = default_experiment()
-        self.workspace = Workspace(experiment, experiment_path or None, undo_limit=UNDO_LIMIT)
+        super().__init__(experiment, experiment_path)
+        self.initial_pane = pane
+        self.started_at = time.perf_counter()
+        self.first_screen_s: float | None = None  # benchmark hook: seconds to the first screen
         if runs_dir is None:
             from engine.runs import runs_dir_default  # the CLI's rule: $KERMINAL_RUNS_DIR, else ./runs
 
             runs_dir = runs_dir_default()
         self.runs_dir = Path(runs_dir)
         self.load_tensorflow = load_tensorflow
-        # The dataset of the current data config; `data_generation` counts reloads so that a
-        # late answer for an old config is ignored.
-        self.dataset: Any = None
-        self.stats: Any = None
-        self.data_error = ""
-        self.data_generation = 0
-        self.data_loading = False
-        self.tf_state = "not loaded"  # not loaded | loading | ready | failed
-        self.tf_seconds: float | None = None
-        self.samples_per_second: float = 0.0  # benchmark hook: the followed run's last epoch figure
         self.last_screenshot: Path | None = None
-        self._probes_check: tuple[list[str], list[str]] | None = None  # (old classes, probes) to check
         self._toasts: dict[tuple[str, str], float] = {}  # (title, message) -> shown until (monotonic)
-        self._held_keys: list[events.Key] = []  # keys waiting their turn (see on_event)
-        self._release_task: asyncio.Task | None = None
-        self._settling = False  # a key's action just ran: what it scheduled goes first
-
-    # ---- keys in the order typed ---------------------------------------------------------
-    # Textual forwards a key to the focused widget's queue; a key the widget does not take
-    # (Backspace or Enter in an Input, `o` in a table) comes back up to the app, which runs
-    # its binding then: after keys typed later, which went straight to the widget (a path
-    # typed fast lost letters where its Backspaces landed late), or to the screen they left.
-    # So a bound key waits until the focused widget has handled what came before it, and
-    # then acts; the keys behind it wait until its action is done (a dialog mounted, a
-    # deferred focus moved) and go on in order.
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            if self._held_keys or self._settling or self._screen_opening():
-                self._hold(event)
-                return
-            if self._bound(event):
-                target = self.focused or self.screen
-                if target.message_queue_size:  # keys sent to it are still on their way
-                    self._hold(event)  # acts once the focused widget has caught up
-                    return
-                await self._act(event)
-                # What the action scheduled (a deferred focus, a screen's mounting) comes
-                # before the keys typed after it.
-                self._settling = True
-                self.call_later(self._settled)
-                return
-        await super().on_event(event)
-
-    def _settled(self) -> None:
-        self._settling = False
-        if self._held_keys and self._release_task is None:
-            self._release_task = asyncio.create_task(self._release_keys())
-
-    async def _act(self, key: events.Key) -> None:
-        self.app_focus = True  # as Textual's own key handling does
-        if not await self._check_bindings(key.key, priority=True) and not await self._check_bindings(key.key):
-            (self.focused or self.screen)._forward_event(key)  # a binding that declined: Textual's way
-
-    def _screen_opening(self) -> bool:
-        return len(self.screen_stack) > 1 and not self.screen.is_mounted
-
-    def _bound(self, key: events.Key) -> bool:
-        """Whether a binding (not the focused widget itself) handles `key`."""
-        chain = self.screen._binding_chain
-        if any(b.priority for _, bindings in chain for b in bindings.key_to_bindings.get(key.key, ())):
-            return True
-        target = self.focused
-        if target is not None and (target.check_consume_key(key.key, key.character) or not (type(target)._on_key is Widget._on_key or isinstance(target, Input))):
-            return False  # the widget takes it (an Input its printable keys), or may: Textual's way
-        return any(not b.priority for _, bindings in self.screen._modal_binding_chain for b in bindings.key_to_bindings.get(key.key, ()))
-
-    def _hold(self, key: events.Key) -> None:
-        self._held_keys.append(key)
-        if self._release_task is None and not self._settling:
-            self._release_task = asyncio.create_task(self._release_keys())
-
-    async def _release_keys(self) -> None:
-        """Wait for the screen being built and for the focused widget to handle the keys
-        sent to it (however slow a loaded machine makes them; but never for ever: after
-        HOLD_LIMIT_S keys go where Textual sends them); then the app takes the held keys,
-        in order, in its own queue (see `_replay`)."""
-        deadline = time.monotonic() + HOLD_LIMIT_S
-        screen = self.screen
-        while self._screen_opening() and self.screen is screen and time.monotonic() < deadline:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(screen._mounted_event.wait(), 0.5)
-        target = self.focused or self.screen
-        caught_up = asyncio.Event()
-        if target.call_later(caught_up.set):  # runs after the keys already in its queue
-            while not caught_up.is_set() and target.is_attached and time.monotonic() < deadline:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(caught_up.wait(), 0.5)
-        self.call_later(self._replay)
-
-    async def _replay(self) -> None:
-        """Held keys, in order: forwarded ones up to the next bound one; that one acts if
-        the focused widget has had everything before it, else after it has; what follows
-        an action waits again (the action may open a screen or move the focus later)."""
-        self._release_task = None
-        forwarded = False
-        while self._held_keys and not self._screen_opening():
-            key = self._held_keys[0]
-            if self._bound(key):
-                if forwarded:
-                    break  # the widget first handles the keys just forwarded to it
-                self._held_keys.pop(0)
-                await self._act(key)
-                break
-            self._held_keys.pop(0)
-            await super().on_event(key)
-            forwarded = True
-        if self._held_keys:
-            self._release_task = asyncio.create_task(self._release_keys())
-
-    # ---- the workspace, as panes and tests read it ----------------------------------------
-    @property
-    def experiment(self) -> Experiment:
-        return self.workspace.experiment
-
-    @property
-    def experiment_path(self) -> Path | None:
-        return self.workspace.path
-
-    @property
-    def dirty(self) -> bool:
-        return self.workspace.dirty
 
     # ---- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -288,34 +149,20 @@ class KerminalApp(App):
         # that lands as the app closes (its panes already removed) found none and raised.
         pane = next((n for n in event.widget.ancestors_with_self if isinstance(n, TabPane)), None)
         tabs = next((n for n in event.widget.ancestors if isinstance(n, Panes)), None)
-        if pane is not None and tabs is not None and pane.id and pane.id != tabs.active and self.pair and pane.id in self.pair:
+        if pane is not None and tabs is not None and pane.id and pane.id != tabs.active and tabs.pair and pane.id in tabs.pair:
             tabs.active = pane.id
 
     def arrange_panes(self) -> None:
-        """Show the active pane alone, or (a WIDE terminal, side by side on) with its
-        companion: the pair stays put while the active pane is one of its two."""
-        tabs = self.screen_stack[0].query_one(Panes)  # also while a dialog is on top
-        switcher = tabs.query_one(ContentSwitcher)
-        active = tabs.active
-        wide = self.size.width >= WIDE
-        if wide and self.side_by_side and active:
-            if not self.pair or active not in self.pair:
-                self.pair = (active, COMPANIONS[active])
-        else:
-            self.pair = None
-        shown = [p.id for p in switcher.children if p.id == active or (self.pair and p.id in self.pair)]
-        with self.batch_update():
-            switcher.set_class(self.pair is not None, "-paired")
-            switcher.set_class(wide and self.pair is None, "-roomy")
-            for pane in switcher.children:
-                pane.display = pane.id in shown
-                pane.set_class(len(shown) == 2 and pane.id == shown[1], "-right")
+        self.screen_stack[0].query_one(Panes).show_panes()  # also while a dialog is on top
+
+    @property
+    def pair(self) -> tuple[str, str] | None:
+        """The two panes shown side by side now (None: one pane)."""
+        tabs = self.screen_stack[0].query(Panes) if self.screen_stack else None
+        return tabs.first().pair if tabs else None
 
     def action_toggle_side_by_side(self) -> None:
-        self.side_by_side = not self.side_by_side
-        self.arrange_panes()
-        if self.size.width < WIDE:
-            self.notify(f"Side by side needs a terminal of {WIDE} columns or more (this one has {self.size.width}); it is now {'on' if self.side_by_side else 'off'}.", title="Layout")
+        self.screen_stack[0].query_one(Panes).toggle_side_by_side()
 
     @property
     def active_pane(self) -> Pane:
@@ -347,40 +194,6 @@ class KerminalApp(App):
             tf = "TF on demand"
         self.query_one("#status-tf", Static).update(tf)
 
-    # ---- TensorFlow in the background ----------------------------------------------------
-    def start_tensorflow(self) -> None:
-        if self.tf_state in ("loading", "ready"):
-            return
-        self.tf_state = "loading"
-        self.update_status()
-        self._import_tensorflow()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="tensorflow", description="import TensorFlow")
-    def _import_tensorflow(self) -> None:
-        t0 = time.perf_counter()
-        try:
-            from engine.layers import import_keras
-
-            import_keras()
-        except Exception as exc:  # an import failure must not take the app down
-            self.post_message(TensorFlowReady(time.perf_counter() - t0, error_text(exc)))
-            return
-        # TensorFlow leaves millions of long-lived objects; a full garbage collection that
-        # walks them all stalls the screen for a few hundred ms. Freeze them out of it.
-        gc.freeze()
-        self.post_message(TensorFlowReady(time.perf_counter() - t0))
-
-    def on_tensor_flow_ready(self, message: TensorFlowReady) -> None:
-        self.tf_seconds = message.seconds
-        if message.error:
-            self.tf_state = "failed"
-            self.notify(f"TensorFlow could not load: {message.error}", severity="error", timeout=10)
-        else:
-            self.tf_state = "ready"
-        self.update_status()
-        for pane in self.panes():
-            pane.tensorflow_ready()
-
     # ---- workers that fail -------------------------------------------------------------
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -399,214 +212,48 @@ class KerminalApp(App):
         what = worker.description if worker.description and "(" not in worker.description else worker.name.strip("_")
         self.notify(message, title=f"Could not {what}", severity="error", timeout=10)
 
-    # ---- data ----------------------------------------------------------------------------
-    def reload_data(self) -> None:
-        self.data_generation += 1
-        self.data_loading = True
-        self.update_status()
-        self._load_data(self.experiment.copy(), self.data_generation)
+    # ---- hooks of the layers below: the panes are told ---------------------------------
+    def dataset_changed(self) -> None:
         for pane in self.panes():
             pane.dataset_changed()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="data", description="load the dataset")
-    def _load_data(self, exp: Experiment, generation: int) -> None:
-        from engine.data import dataset_stats, load_dataset
-
-        try:
-            ds = load_dataset(exp)
-            stats = dataset_stats(ds, exp.vectorize)
-        except Exception as exc:
-            self.post_message(DatasetReady(generation, error=error_text(exc)))
-            return
-        self.post_message(DatasetReady(generation, ds, stats))
-
-    def on_dataset_ready(self, message: DatasetReady) -> None:
-        if message.generation != self.data_generation:
-            return  # an answer for a data config that has changed since
-        self.data_loading = False
-        self.dataset, self.stats, self.data_error = message.dataset, message.stats, message.error
-        if message.error:
-            self.notify(message.error, title="Data", severity="error", timeout=8)
-        self._check_probes()
-        self.update_status()
+    def tensorflow_changed(self) -> None:
         for pane in self.panes():
-            pane.dataset_changed()
+            pane.tensorflow_ready()
 
-    def _check_probes(self) -> None:
-        """Probe sentences kept through a change of data whose classes differ were written for
-        other classes (a spam model probed with a news headline): clear them, undoably, and
-        say so."""
-        check, self._probes_check = self._probes_check, None
-        if check is None or self.dataset is None:
-            return
-        old_classes, probes = check
-        new_classes = list(self.dataset.class_names)
-        if new_classes == old_classes or self.experiment.probes != probes:
-            return
-
-        def names(classes: list[str]) -> str:
-            return ", ".join(classes[:4]) + (f" +{len(classes) - 4}" if len(classes) > 4 else "")
-
-        new = self.experiment.copy()
-        new.probes = []
-        self.set_experiment(new, "clear the probes (the classes changed)")
-        n = len(probes)
-        some = f"the {n} probe sentence{'s' if n != 1 else ''} for the old ones {'were' if n != 1 else 'was'} cleared"
-        self.notify(f"The classes changed ({names(old_classes)} → {names(new_classes)}): {some}. Ctrl+Z brings {'them' if n != 1 else 'it'} back.", title="Probes", timeout=10)
-
-    def refresh_stats(self) -> None:
-        """Vectorizer settings changed: recompute the stats (OOV rate) without reloading."""
-        if self.data_loading or self.dataset is None:
-            self.reload_data()
-            return
-        self.data_generation += 1
-        self._compute_stats(self.dataset, self.experiment.copy(), self.data_generation)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="data", description="dataset statistics")
-    def _compute_stats(self, ds: Any, exp: Experiment, generation: int) -> None:
-        from engine.data import dataset_stats
-
-        try:
-            stats = dataset_stats(ds, exp.vectorize)
-        except Exception as exc:
-            self.post_message(DatasetReady(generation, error=error_text(exc)))
-            return
-        self.post_message(DatasetReady(generation, ds, stats))
-
-    # ---- validation ----------------------------------------------------------------------
-    def validate(self) -> tuple[Any, str]:
-        """The stack's validation Report for the current experiment and data, or an error."""
-        from engine.layers import validate_experiment
-
-        try:
-            return validate_experiment(self.experiment, self.dataset), ""
-        except Exception as exc:
-            return None, error_text(exc)
-
-    # ---- the experiment, with undo -------------------------------------------------------
-    def set_experiment(self, exp: Experiment, reason: str, *, undoable: bool = True, path: Path | None | bool = True, dirty: bool = True) -> None:
-        """Replace the experiment (a copy edited by a pane); reload data if its data changed.
-        `path`: the file it now belongs to (None: no file yet); True keeps the current one.
-        `dirty=False`: nothing of the user's is unsaved in it (a whole preset)."""
-        old = self.workspace.edit(exp, reason, undoable=undoable, path=KEEP if path is True else path, dirty=dirty)
-        self._experiment_replaced(old)
-
-    def _experiment_replaced(self, old: Experiment) -> None:
-        exp = self.experiment
-        if exp.data != old.data:
-            if exp.probes and exp.probes == old.probes and self.dataset is not None:
-                # Probes written for the old data: checked once the new data says its classes.
-                self._probes_check = (list(self.dataset.class_names), list(exp.probes))
-            self.reload_data()
-        elif exp.vectorize != old.vectorize:
-            self.refresh_stats()
+    def experiment_replaced(self, old: Experiment) -> None:
+        super().experiment_replaced(old)  # the data reloaded, or its statistics
         for pane in self.panes():
             pane.experiment_changed()
         self.update_status()
 
-    def action_undo(self) -> None:
-        old = self.experiment
-        step = self.workspace.undo()
-        if step is None:
-            self.notify("Nothing to undo.")
-            return
-        self._experiment_replaced(old)
-        self.notify(f"Undid: {step.reason}")
+    # ---- what one pane has for another (tui.messages): handed down -----------------------
+    @on(FollowRun)
+    def _follow_run(self, message: FollowRun) -> None:
+        self.query_one(TrainPane).follow(message.path)
+        self.action_show_pane("train")
 
-    def action_redo(self) -> None:
-        old = self.experiment
-        step = self.workspace.redo()
-        if step is None:
-            self.notify("Nothing to redo.")
-            return
-        self._experiment_replaced(old)
-        self.notify(f"Redid: {step.reason}")
+    @on(PredictWithRun)
+    def _predict_with_run(self, message: PredictWithRun) -> None:
+        self.query_one(PredictPane).use_run(message.run_id, message.which)
+        if message.show:
+            self.action_show_pane("predict")
 
-    # ---- files ---------------------------------------------------------------------------
-    def save_to(self, path: Path) -> bool:
-        try:
-            self.workspace.save(path)
-        except (OSError, KerminalError) as exc:
-            self.notify(f"Could not save {path}: {error_text(exc)}", title="Save", severity="error")
-            return False
-        self.update_status()
-        self.notify(f"Saved {path}", title="Save")
-        return True
-
-    def action_save(self) -> None:
-        if self.experiment_path is None:
-            self.action_save_as()
-        else:
-            self.save_to(self.experiment_path)
-
-    def action_save_as(self, then: Callable[[], Any] | None = None) -> None:
-        """Ask for a path and save there; `then` runs once the file is written."""
-        default = str(self.experiment_path or Path.cwd() / f"{self.experiment.name or 'experiment'}.toml")
-
-        def chosen(value: str | None) -> None:
-            if value and self.save_to(Path(value).expanduser()) and then is not None:
-                then()
-
-        self.push_screen(TextPrompt("Save the experiment as", default, "path/to/experiment.toml", "Enter saves · Esc cancels"), chosen)
-
-    def keep_work(self, then: Callable[[], Any], doing: str, discard: str = "Discard changes") -> None:
-        """Run `then` (which replaces or drops the experiment) at once when nothing is
-        unsaved; else ask first: save (then go on), discard (go on), or cancel (nothing)."""
-        if not self.dirty:
-            then()
-            return
-
-        def chosen(choice: str | None) -> None:
-            if choice == "save":
-                if self.experiment_path is None:
-                    self.action_save_as(then=then)
-                elif self.save_to(self.experiment_path):
-                    then()
-            elif choice == "discard":
-                then()
-
-        self.push_screen(
-            ConfirmDialog(
-                f"The experiment has unsaved changes. Save it before {doing}?",
-                [("save", "Save"), ("discard", discard), ("cancel", "Cancel")],
-            ),
-            chosen,
-        )
-
-    def action_open(self) -> None:
-        def chosen(path: Path | None) -> None:
-            if path is not None:
-                self.open_experiment(path)
-
-        def pick() -> None:
-            start = self.experiment_path.parent if self.experiment_path else Path.cwd()
-            self.push_screen(FilePicker("Open an experiment file", start, suffixes=(".toml",)), chosen)
-
-        self.keep_work(pick, "opening another file")
-
-    def open_experiment(self, path: Path, *, as_file: bool = True, what: str = "") -> bool:
-        """Open an experiment file (undoable: Ctrl+Z gives back the experiment and its file).
-        `as_file=False` opens a copy that belongs to no file yet (a run's experiment: Ctrl+S
-        then asks where, so the run folder is never written to)."""
-        what = what or path.name
-        old = self.experiment
-        try:
-            self.workspace.open(path, as_file=as_file, reason=f"open {what}")
-        except (OSError, KerminalError) as exc:
-            self.notify(error_text(exc), title="Open", severity="error", timeout=10)
-            return False
-        self._experiment_replaced(old)
-        self.notify(f"Opened {what if what != path.name else path}", title="Open")
-        return True
-
-    # ---- training results -------------------------------------------------------------
-    def model_trained(self, run_dir: Path) -> None:
+    @on(RunTrained)
+    def _run_trained(self, message: RunTrained) -> None:
         """A run the Train pane followed finished (or stopped): predict with its last model."""
-        run = run_dir.name if run_dir.parent.resolve() == self.runs_dir.resolve() else str(run_dir)
+        path = message.path
+        run = path.name if path.parent.resolve() == self.runs_dir.resolve() else str(path)
         self.query_one(PredictPane).use_run(run, "last")
 
-    def runs_changed(self) -> None:
+    @on(RunsChanged)
+    def _runs_changed(self) -> None:
         self.query_one(RunsPane).action_refresh()
+
+    @property
+    def samples_per_second(self) -> float:
+        """Benchmark hook: the followed run's figure for its last finished epoch."""
+        return self.query_one(TrainPane).samples_per_second
 
     # ---- screenshots -------------------------------------------------------------------
     def screenshot_dir(self) -> Path:
@@ -698,6 +345,10 @@ def make_app(
         path = Path(experiment)
         experiment = Workspace.open_file(path).experiment
     return KerminalApp(experiment, experiment_path=path, runs_dir=runs_dir, load_tensorflow=load_tensorflow, pane=pane)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    _HOST: type[PaneHost] = KerminalApp  # the app is what the panes expect of it: mypy checks
 
 
 def run(argv: list[str]) -> int:

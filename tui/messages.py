@@ -1,15 +1,29 @@
-"""Messages the app's workers post to the screen.
+"""The app's messages, with typed payloads.
 
-Workers run in threads and never touch widgets; they post one of these (``post_message`` is
-thread-safe) and the handlers update the widgets.
+Workers run in threads and never touch widgets; they post a result message
+(``post_message`` is thread-safe) and its handler updates the widgets. A pane that has
+something for another pane posts a request to the app (``self.app.post_message``, straight
+to the app's queue, so it is handled before keys typed after it), and the app hands it down
+to the pane it is for: no pane calls or queries another.
+
+The engine types are imported for the type checker only (importing engine.training would
+cost the app's start-up nothing it needs then).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine import Dataset
+    from engine.data import DatasetStats
+    from engine.training import Evaluation, Prediction, Predictor
+
+# ---- results of workers ----------------------------------------------------------------
 
 
 @dataclass
@@ -25,8 +39,8 @@ class DatasetReady(Message):
     """The experiment's dataset loaded (or failed: `error` names the problem)."""
 
     generation: int
-    dataset: Any = None
-    stats: Any = None
+    dataset: Dataset | None = None
+    stats: DatasetStats | None = None
     error: str = ""
 
 
@@ -42,7 +56,7 @@ class VectorizerView(Message):
 @dataclass
 class PredictionReady(Message):
     text: str
-    prediction: Any = None
+    prediction: Prediction | None = None
     error: str = ""
 
 
@@ -50,26 +64,46 @@ class PredictionReady(Message):
 class PredictorReady(Message):
     """A Predictor is ready (from the model just trained or a saved run)."""
 
-    predictor: Any = None
+    predictor: Predictor | None = None
     source: str = ""
-    error: str = ""
-
-
-@dataclass
-class RunsListed(Message):
-    runs: list[Any] = field(default_factory=list)
     error: str = ""
 
 
 @dataclass
 class EvaluationReady(Message):
     run_id: str
-    evaluation: Any = None
+    evaluation: Evaluation | None = None
     error: str = ""
+
+
+# ---- from one pane, for another (the app hands them down) -------------------------------
 
 
 @dataclass
-class RunHistory(Message):
+class FollowRun(Message):
+    """Follow the run in `path` in the Train pane, and show that pane (Runs: Enter)."""
+
+    path: Path
+
+
+@dataclass
+class PredictWithRun(Message):
+    """Predict with a saved run's `which` model ("best" or "last") in the Predict pane;
+    `show` shows that pane too (Runs: p)."""
+
     run_id: str
-    history: dict[str, list[float]] = field(default_factory=dict)
-    error: str = ""
+    which: str = "best"
+    show: bool = True
+
+
+@dataclass
+class RunTrained(Message):
+    """The run the Train pane followed ended having trained (finished or stopped): the
+    Predict pane predicts with its last model."""
+
+    path: Path
+
+
+@dataclass
+class RunsChanged(Message):
+    """A run was started, continued or ended: the Runs pane lists the runs again."""

@@ -1,5 +1,5 @@
 """Keys typed at full speed right after the key that opens a field reach it, all of them,
-in order: the held-keys replay (tui/app.py) must neither lose nor reorder one."""
+in order: the held-keys replay (tui/keys.py) must neither lose nor reorder one."""
 
 from __future__ import annotations
 

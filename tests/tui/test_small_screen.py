@@ -30,7 +30,7 @@ from tui.panes.data import DATA_DIALOG, DataDialog
 from tui.panes.layers import _cut
 from tui.panes.runs import evaluation_renderable
 from tui.panes.tabs import PANES
-from tui.panes.train import _status_line
+from tui.panes.train_text import status_line
 from tui.widgets.curves import CurvePlot, Histogram, length_bins
 
 CLASSES = [f"topic-{name}" for name in (
@@ -146,13 +146,13 @@ async def test_status_line_keeps_the_tensorflow_state_whole_at_80(runs_dir):
 
 def test_progress_line_shortens_without_cutting_numbers():
     p = SimpleNamespace(status="running", epoch=12, target=100, step=1234, steps=1250, eta_s=365.0, samples_per_s=12345.6, epochs=11, message="")
-    long = _status_line(p)
+    long = status_line(p)
     assert "12,346 samples/s" in long
     for width in (80, 55, 45, 38):
-        line = _status_line(p, width)
+        line = status_line(p, width)
         assert len(line) <= width or width < 30, (width, line)
         assert "12/100" in line and "1234/1250" in line and "6m05s" in line
-    assert "12,346" in _status_line(p, 45)
+    assert "12,346" in status_line(p, 45)
 
 
 def test_layer_settings_cut_after_a_whole_setting():

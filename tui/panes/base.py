@@ -1,27 +1,29 @@
-"""What every pane shares: hooks the app calls when its state changes."""
+"""What every pane shares: hooks the app calls when its state changes, and `host`, the app
+as a pane may use it (tui.host.PaneHost)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import cast
 
 from textual import on
 from textual.containers import Vertical
 from textual.worker import Worker, WorkerState
 
-if TYPE_CHECKING:  # pragma: no cover
-    from tui.app import KerminalApp
+from tui.host import PaneHost
 
 
 class Pane(Vertical):
     """A pane of the app. The app calls the hooks below (method calls go down); a pane
-    changes the experiment only through `app.set_experiment` (so undo sees every change)."""
+    changes the experiment only through `host.set_experiment` (so undo sees every change),
+    and tells other panes things with messages posted to the app (tui.messages)."""
 
     DEFAULT_FOCUS = ""  # a selector for the widget that takes focus when the pane is shown
     IS_PANE = True  # how widgets that panes import (the footer) tell a pane, without importing this
 
     @property
-    def kapp(self) -> KerminalApp:
-        return self.app  # type: ignore[return-value]
+    def host(self) -> PaneHost:
+        """The app, as what a pane needs of it (typed by the Protocol, not the app's class)."""
+        return cast(PaneHost, self.app)
 
     def focus_default(self) -> None:
         if self.DEFAULT_FOCUS:
@@ -38,10 +40,10 @@ class Pane(Vertical):
         """The experiment was edited, undone, opened or replaced by a preset."""
 
     def dataset_changed(self) -> None:
-        """The dataset started loading, finished loading or failed (see app.dataset)."""
+        """The dataset started loading, finished loading or failed (see host.dataset)."""
 
     def tensorflow_ready(self) -> None:
-        """TensorFlow finished importing (or failed: app.tf_state)."""
+        """TensorFlow finished importing (or failed: host.tf_state)."""
 
     def worker_failed(self, worker: Worker, message: str) -> bool:
         """A worker this pane started raised; `message` says the error for the user (see

@@ -18,21 +18,18 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Select, Static
+from textual.widgets import DataTable, Static
 
-from engine import SETTINGS, Experiment, Setting
-from tui.dialogs import Field, FilePicker, FormDialog, push_form
+from engine import SETTINGS, Dataset, Experiment, Setting
+from tui.dialogs import Field, FilePicker, push_form
 from tui.errors import error_text
-from tui.forms import AUTO, TRISTATE, apply_spec_form, form_problem, spec_fields
+from tui.forms import apply_spec_form, form_problem, spec_fields
 from tui.messages import VectorizerView
 from tui.panes.base import Pane
+from tui.panes.data_source import DATA_DIALOG, TABLE_SUFFIXES, DataDialog
 from tui.widgets.curves import Histogram
 
 PREVIEW_ROWS = 12
-# "" lists files without an extension too (the UCI SMS file is `SMSSpamCollection`).
-TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".json", ".parquet", ".pq", ".txt", "")
-TABLE_FIELDS = ("format", "header", "quotes")
-DATA_DIALOG = "data-source"  # the installed Data source dialog's screen name
 _LENGTH: Setting = next(s for s in SETTINGS if s.path == "vectorize.length")
 
 
@@ -59,154 +56,6 @@ def _stat(stats: Any, name: str, default: Any = None) -> Any:
     if isinstance(stats, dict):
         return stats.get(name, default)
     return getattr(stats, name, default)
-
-
-# The Data source dialog's settings, in the file's order; each shows only for the sources
-# it applies to, and one that does not apply to the chosen source is reset to its default.
-DATA_PATHS = tuple(s.path for s in SETTINGS if s.path.startswith("data."))
-
-
-def data_fields(exp: Experiment) -> list[Field]:
-    """The Data source dialog's fields, with `exp`'s values."""
-    return spec_fields(exp, DATA_PATHS)
-
-
-class DataDialog(FormDialog):
-    """The data source and its options; the column pickers fill in from the table's header,
-    with the guessed text and label columns preselected."""
-
-    BINDINGS = [*FormDialog.BINDINGS, Binding("ctrl+b", "browse", "Browse…")]
-
-    def __init__(self, exp: Experiment) -> None:
-        self.exp = exp
-        fields = data_fields(exp)
-        super().__init__("Data source", fields, note="Ctrl+B browses for the path", check=self._check)
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self._columns_of_experiment()
-
-    def load(self, exp: Experiment) -> None:
-        """Show `exp`'s data settings in this dialog, built before (the Data pane keeps one
-        installed, so `o` opens it at once); the columns are read again, in a worker."""
-        self.exp = exp
-        self.reload(data_fields(exp))
-        self._columns_of_experiment()
-
-    def _columns_of_experiment(self) -> None:
-        self._columns_path: Path | None = None  # the file whose columns the pickers offer
-        self._columns_key: Any = None
-        for name in ("text", "label"):
-            select = self.field_widget(name)
-            select.set_options(self._column_options([self.exp.data.text if name == "text" else self.exp.data.label]))
-            select.value = (self.exp.data.text if name == "text" else self.exp.data.label) or ""
-        self._read_columns()
-
-    @staticmethod
-    def _column_options(columns: list[str | int], samples: dict[str | int, str] | None = None) -> list[tuple[str, str | int]]:
-        """(guess), then each column: its name, or its position and a sample value."""
-        samples = samples or {}
-        return [("(guess)", ""), *[(f"{c}: {samples[c]}" if c in samples else str(c), c) for c in columns if c != ""]]
-
-    def field_changed(self, name: str) -> None:
-        if name in ("path", "source", *TABLE_FIELDS):
-            self._read_columns()
-
-    def _table_path(self) -> Path | None:
-        source = self.field_widget("source").value
-        raw = self.field_widget("path").value.strip()
-        if source != "csv" or not raw:
-            return None
-        path = self.exp.resolve(raw)
-        return path if path.is_file() else None  # any extension: the format is sniffed
-
-    def _table_settings(self) -> tuple[str, bool | None, bool | None]:
-        """data.format, data.header and data.quotes as the form has them now."""
-        back = {v: k for k, v in TRISTATE.items()}
-        fmt = self.field_widget("format").value
-        return ("" if fmt in (AUTO, Select.BLANK) else fmt), back.get(self.field_widget("header").value), back.get(self.field_widget("quotes").value)
-
-    def _read_columns(self) -> None:
-        """Offer the columns of the file the form names now: another file (or none) first
-        drops the old file's columns, then a worker reads the new ones."""
-        path = self._table_path()
-        settings = self._table_settings()
-        if (path, settings) == self._columns_key:
-            return
-        self._columns_key = (path, settings)
-        if path != self._columns_path and self._columns_path is not None:
-            self._set_columns([], None, None)
-        self._columns_path = path
-        if path is not None:
-            self._columns_worker(path, *settings)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="columns")
-    def _columns_worker(self, path: Path, fmt: str, header: bool | None, quotes: bool | None) -> None:
-        from engine.data import guess_label_column, guess_text_column, positional, read_table
-
-        try:
-            frame, _notes = read_table(path, fmt, header, quotes)
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Data", severity="warning")
-            return
-        text = guess_text_column(frame)
-        label, _n = guess_label_column(frame, exclude=(text,) if text is not None else ())
-        samples = {}
-        if positional(frame):  # no header: show a value of each numbered column
-            for c in frame.columns:
-                values = frame[c].dropna()
-                value = " ".join(str(values.iloc[0]).split()) if len(values) else ""
-                samples[c] = value[:40] + "…" if len(value) > 40 else value
-        self.app.call_from_thread(self._set_columns, list(frame.columns), text, label, samples)
-
-    def _set_columns(self, columns: list[str | int], text: str | int | None, label: str | int | None, samples: dict[str | int, str] | None = None) -> None:
-        for name, guess in (("text", text), ("label", label)):
-            f = next(f for f in self.fields if f.name == name)
-            select: Select = self.field_widget(name)
-            if not columns:  # no file (yet): only (guess)
-                select.set_options(self._column_options([]))
-                select.value = ""
-                f.choices = ("",)
-                f.help = f.help.split(" [")[0]
-                self.query_one(f"#field-{name}-box .field-help", Static).update(f.help)
-                continue
-            current = select.value if select.value in columns else (guess if guess is not None else "")
-            select.set_options(self._column_options(columns, samples))
-            select.value = current
-            f = next(f for f in self.fields if f.name == name)
-            f.choices = ("", *columns)
-            f.help = f"{f.help.split(' [')[0]} [guessed: {'none' if guess is None else guess}]"
-            self.query_one(f"#field-{name}-box .field-help", Static).update(f.help)
-
-    def raw_value(self, f: Field) -> Any:
-        value = super().raw_value(f)
-        if f.kind == "choice" and f.name in ("text", "label"):
-            return "" if value is Select.BLANK else value
-        return value
-
-    def _check(self, values: dict[str, Any]) -> str:
-        source = values["source"]
-        if source in ("csv", "per-class", "folder") and not values.get("path"):
-            return f"The {source} source needs a path (Ctrl+B browses)."
-        if source == "per-class" and not values.get("files"):
-            return "per-class needs files: class=file pairs."
-        return form_problem(self.exp, DATA_PATHS, values, reset=True)
-
-    def action_browse(self) -> None:
-        source = self.field_widget("source").value
-        folders = source in ("folder", "per-class")
-        raw = self.field_widget("path").value.strip()
-        start = self.exp.resolve(raw) if raw else self.exp.base_dir
-
-        def chosen(path: Path | None) -> None:
-            if path is not None:
-                self.field_widget("path").value = str(path)
-
-        self.app.push_screen(FilePicker("Choose the data " + ("folder" if folders else "file"), start, folders=folders, suffixes=() if folders else TABLE_SUFFIXES), chosen)
-
-    @staticmethod
-    def apply(exp: Experiment, values: dict[str, Any]) -> Experiment:
-        return apply_spec_form(exp, DATA_PATHS, values, reset=True)
 
 
 # The vectorizer dialog's settings, in order; each shows only for the kinds it applies to.
@@ -249,7 +98,7 @@ class DataPane(Pane):
 
     # ---- hooks ---------------------------------------------------------------------------
     def experiment_changed(self) -> None:
-        exp = self.kapp.experiment
+        exp = self.host.experiment
         d, v = exp.data, exp.vectorize
         bits = [f"[b]{d.source}[/b]"]
         if d.path:
@@ -272,16 +121,16 @@ class DataPane(Pane):
         self.query_one("#data-summary", Static).update(f"Source: {' · '.join(bits)}\nVectorizer: {vec}")
 
     def dataset_changed(self) -> None:
-        app = self.kapp
-        ds = app.dataset
+        host = self.host
+        ds = host.dataset
         stats_box = self.query_one("#data-stats", Static)
         table = self.query_one("#data-preview", DataTable)
-        if app.data_loading:
-            stats_box.update(f"Loading {app.experiment.data.source}…")
+        if host.data_loading:
+            stats_box.update(f"Loading {host.experiment.data.source}…")
             return
-        if app.data_error:
+        if host.data_error:
             table.clear()
-            stats_box.update(Text.assemble(("Could not load the data\n", "bold red"), (app.data_error, "red"), "\n\nPress o to change the source."))
+            stats_box.update(Text.assemble(("Could not load the data\n", "bold red"), (host.data_error, "red"), "\n\nPress o to change the source."))
             self.query_one("#data-vectorizer", Static).update("")
             self.query_one(Histogram).set_values([])
             return
@@ -291,10 +140,10 @@ class DataPane(Pane):
         for text, label in zip(ds.train.texts[:PREVIEW_ROWS], ds.train.labels[:PREVIEW_ROWS], strict=True):
             one_line = " ".join(text.split())
             table.add_row(ds.class_names[int(label)], one_line[:200])
-        stats_box.update(self._stats_renderable())
-        chars = app.experiment.vectorize.kind == "chars" or ds.symbols
+        stats_box.update(self._stats_renderable(ds))
+        chars = host.experiment.vectorize.kind == "chars" or ds.symbols
         self.lengths = token_lengths(ds.train.texts, chars)
-        self.query_one(Histogram).set_values(self.lengths, mark=app.experiment.vectorize.length, unit="characters" if chars else "words")
+        self.query_one(Histogram).set_values(self.lengths, mark=host.experiment.vectorize.length, unit="characters" if chars else "words")
         self.example_index = 0
         self.show_vectorizer()
 
@@ -302,9 +151,9 @@ class DataPane(Pane):
         self.show_vectorizer()
 
     # ---- rendering -----------------------------------------------------------------------
-    def _stats_renderable(self) -> Table:
-        app = self.kapp
-        ds, stats = app.dataset, app.stats
+    def _stats_renderable(self, ds: Dataset) -> Table:
+        host = self.host
+        stats = host.stats
         splits = [name for name, split in ds.splits().items() if len(split)]
         table = Table(title=f"{ds.name}: {ds.num_classes} classes ({ds.task})", title_justify="left", expand=False, box=None, padding=(0, 1))
         table.add_column("class")
@@ -324,11 +173,11 @@ class DataPane(Pane):
         grid.add_row(table)
         lines = Text()
         if stats is not None:
-            v = app.experiment.vectorize
+            v = host.experiment.vectorize
             lines.append(f"{stats.unit}/example: p50 {stats.length_p50:,} · p90 {stats.length_p90:,}\n  p99 {stats.length_p99:,} · max {stats.length_max:,}\n")
             # Short lines: at 80 columns this column is 38 wide, and a wrapped line pushed
             # the out-of-vocabulary rate below the fold.
-            if _LENGTH.applies(app.experiment.data.source, v.kind):  # n-grams have no length
+            if _LENGTH.applies(host.experiment.data.source, v.kind):  # n-grams have no length
                 lines.append(f"length {v.length:,} cuts {stats.truncated_rate:.1%} of examples\n")
             lines.append(f"vocabulary: {stats.vocab_size:,} distinct {stats.unit}")
             if stats.unit == "words":
@@ -341,16 +190,16 @@ class DataPane(Pane):
 
     def show_vectorizer(self) -> None:
         box = self.query_one("#data-vectorizer", Static)
-        app = self.kapp
-        if app.dataset is None or not len(app.dataset.train):
+        host = self.host
+        if host.dataset is None or not len(host.dataset.train):
             box.update("")
             return
-        if app.tf_state != "ready":
+        if host.tf_state != "ready":
             box.update("[dim]The vectorizer's view of an example appears when TensorFlow is ready.[/dim]")
             return
         box.update("[dim]Vectorizing an example…[/dim]")
-        index = self.example_index % len(app.dataset.train)
-        self._vectorize(app.experiment.copy(), app.dataset, index, app.data_generation)
+        index = self.example_index % len(host.dataset.train)
+        self._vectorize(host.experiment.copy(), host.dataset, index, host.data_generation)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="vectorize", description="vectorize one example")
     def _vectorize(self, exp: Experiment, ds: Any, index: int, generation: int) -> None:
@@ -391,7 +240,7 @@ class DataPane(Pane):
         self.post_message(VectorizerView(generation, lines))
 
     def on_vectorizer_view(self, message: VectorizerView) -> None:
-        if message.generation != self.kapp.data_generation:
+        if message.generation != self.host.data_generation:
             return
         box = self.query_one("#data-vectorizer", Static)
         if message.error:
@@ -405,9 +254,9 @@ class DataPane(Pane):
         so that `o` shows it at once; its file reads happen in a worker once it is up."""
         def done(values: dict[str, Any] | None) -> None:
             if values is not None:
-                self.kapp.set_experiment(DataDialog.apply(self.kapp.experiment, values), "change the data source")
+                self.host.set_experiment(DataDialog.apply(self.host.experiment, values), "change the data source")
 
-        exp = self.kapp.experiment
+        exp = self.host.experiment
         if self.app.is_screen_installed(DATA_DIALOG):
             dialog = self.app.get_screen(DATA_DIALOG)
             assert isinstance(dialog, DataDialog)
@@ -417,7 +266,7 @@ class DataPane(Pane):
         self.app.push_screen(DATA_DIALOG, done)
 
     def action_browse(self) -> None:
-        exp = self.kapp.experiment
+        exp = self.host.experiment
         folders = exp.data.source in ("folder", "per-class")
         start = exp.resolve(exp.data.path) if exp.data.path else exp.base_dir
 
@@ -430,16 +279,16 @@ class DataPane(Pane):
                 new.data.source = "folder" if path.is_dir() else "csv"
             if new.data.source == "csv":
                 new.data.text = new.data.label = ""
-            self.kapp.set_experiment(new, f"data path {path.name}")
+            self.host.set_experiment(new, f"data path {path.name}")
 
         self.app.push_screen(FilePicker("Choose the data file or folder", start, folders=folders, suffixes=() if folders else TABLE_SUFFIXES), chosen)
 
     def action_vectorizer(self) -> None:
-        exp = self.kapp.experiment
+        exp = self.host.experiment
 
         def done(values: dict[str, Any] | None) -> None:
             if values is not None:
-                self.kapp.set_experiment(apply_spec_form(exp, VECTORIZE_PATHS, values), "change the vectorizer")
+                self.host.set_experiment(apply_spec_form(exp, VECTORIZE_PATHS, values), "change the vectorizer")
 
         push_form(self.app, "vectorizer", "Vectorizer", vectorize_fields(exp), done, check=lambda values: form_problem(exp, VECTORIZE_PATHS, values))
 
@@ -448,4 +297,4 @@ class DataPane(Pane):
         self.show_vectorizer()
 
     def action_reload(self) -> None:
-        self.kapp.reload_data()
+        self.host.reload_data()

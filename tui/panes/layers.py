@@ -2,7 +2,7 @@
 
 Keys add, insert, delete, move, duplicate and edit layers (the edit form shows every
 parameter with its default, range or choices and help, and refuses bad values in place), load
-a preset, and change the compile settings. Every edit goes through `app.set_experiment`, so
+a preset, and change the compile settings. Every edit goes through `host.set_experiment`, so
 undo/redo (Ctrl+Z / Ctrl+Y) sees it.
 """
 
@@ -24,6 +24,7 @@ from engine.layers import layer_info, layer_types
 from tui.dialogs import ChoiceDialog, ConfirmDialog, Field, FormDialog
 from tui.forms import apply_spec_form, form_problem, spec_fields
 from tui.panes.base import Pane
+from tui.panes.layer_editor import LayerEditor
 
 
 def _shape(shape: Any) -> str:
@@ -42,75 +43,6 @@ def _cut(text: str, width: int) -> str:
     if comma >= width // 3:
         return head[: comma + 1] + " …" if comma + 3 <= width else head[:comma] + "…"
     return head + "…"
-
-
-def param_fields(type: str, params: dict[str, Any]) -> list[Field]:
-    """The edit form of a layer: one Field per registry parameter."""
-    fields = []
-    for p in layer_info(type).params:
-        kind = {"activation": "choice", "layer": "toml"}.get(p.kind, p.kind)
-        if p.kind == "layer":
-            kind = "toml"
-        value = params.get(p.name)
-        if kind in ("choice", "bool") and value is None:
-            value = p.default
-        rng = p.range_text() if kind not in ("choice",) else ""
-        help = p.help + (f"  range {rng}" if rng and kind in ("int", "float") else "")
-        fields.append(
-            Field(
-                p.name,
-                kind,
-                value,
-                p.default,
-                choices=p.choices if kind == "choice" else (),
-                min=None,  # the registry's check_param judges ranges (some are half-open)
-                max=None,
-                help=help,
-                optional=True,
-            )
-        )
-    return fields
-
-
-class LayerEditor(FormDialog):
-    """Every parameter of one layer; a bad value is refused in place (check_param)."""
-
-    def __init__(self, spec: LayerSpec, index: int) -> None:
-        self.spec = spec
-        info = layer_info(spec.type)
-        unknown = [k for k in spec.params if info.param(k) is None]
-        note = info.help
-        if unknown:
-            note += f"\nUnknown parameters kept as they are: {', '.join(unknown)}"
-        super().__init__(f"Layer {index}: {spec.type}", param_fields(spec.type, spec.params), note=note)
-
-    def validate_field(self, f: Field) -> tuple[Any, str]:
-        from engine.layers import check_param
-
-        value, error = super().validate_field(f)
-        if not error and value is not None:
-            message = check_param(self.spec.type, f.name, value)
-            if message:
-                error = message
-                box = self.query_one(f"#field-{f.name}-error", Static)
-                box.update(message)
-                box.display = True
-                self.field_widget(f.name).set_class(True, "-invalid")
-        return value, error
-
-    def new_params(self, values: dict[str, Any]) -> dict[str, Any]:
-        """Parameters to write: those set in the file before, and those changed from the default."""
-        out: dict[str, Any] = {}
-        for f in self.fields:
-            value = values.get(f.name)
-            if value is None:
-                continue
-            if f.name in self.spec.params or value != f.default:
-                out[f.name] = value
-        for k, v in self.spec.params.items():  # unknown ones stay (validation reports them)
-            if k not in out and all(f.name != k for f in self.fields):
-                out[k] = v
-        return out
 
 
 COMPILE_PATHS = ("compile.optimizer", "compile.learning_rate", "compile.loss", "compile.metrics")
@@ -168,7 +100,7 @@ class LayersPane(Pane):
     @property
     def cursor(self) -> int:
         """0-based index of the selected layer (0 when the stack is empty)."""
-        layers = self.kapp.experiment.layers
+        layers = self.host.experiment.layers
         return min(max(self.table.cursor_row, 0), max(len(layers) - 1, 0))
 
     # ---- hooks ---------------------------------------------------------------------------
@@ -179,9 +111,9 @@ class LayersPane(Pane):
         self.refresh_table()
 
     def refresh_table(self, select: int | None = None) -> None:
-        app = self.kapp
-        exp = app.experiment
-        report, error = app.validate()
+        host = self.host
+        exp = host.experiment
+        report, error = host.validate()
         table = self.table
         keep = self.table.cursor_row if select is None else select
         table.clear()
@@ -196,7 +128,7 @@ class LayersPane(Pane):
                 cells.append((str(i + 1), spec.type, ", ".join(f"{k}={v}" for k, v in spec.params.items()), "?", "?", ""))
         # The settings column gets what the others leave (each column has 2 of padding; 2
         # more for the scrollbar), and its text is cut after a whole setting.
-        width = table.size.width or (self.app.size.width if self.kapp.pair is None else self.app.size.width // 2)
+        width = table.size.width or (self.app.size.width if self.host.pair is None else self.app.size.width // 2)
         others = sum(max([len(h), *(len(str(c[j])) for c in cells)]) + 2 for j, h in ((0, "#"), (1, "layer"), (3, "output"), (4, "params"), (5, " ")))
         room = max(14, width - others - 2 - 2)
         for i, c in enumerate(cells):
@@ -209,7 +141,7 @@ class LayersPane(Pane):
         self._update_help()
 
     def _update_summary(self, report: Any, error: str) -> None:
-        exp = self.kapp.experiment
+        exp = self.host.experiment
         c = exp.compile
         lr = f"lr {c.learning_rate:g}" if c.learning_rate is not None else "default lr"
         text = Text()
@@ -258,7 +190,7 @@ class LayersPane(Pane):
         self.query_one("#layers-messages", Static).update(text)
 
     def _update_help(self) -> None:
-        exp = self.kapp.experiment
+        exp = self.host.experiment
         if not exp.layers:
             self.query_one("#layers-help", Static).update("The stack is empty: press a to add a layer or p for a preset.")
             return
@@ -290,13 +222,13 @@ class LayersPane(Pane):
 
     # ---- editing -------------------------------------------------------------------------
     def _change(self, layers: list[LayerSpec], reason: str, select: int) -> None:
-        new = self.kapp.experiment.copy()
+        new = self.host.experiment.copy()
         new.layers = layers
-        self.kapp.set_experiment(new, reason)
+        self.host.set_experiment(new, reason)
         self.refresh_table(select)
 
     def _layers(self) -> list[LayerSpec]:
-        return self.kapp.experiment.copy().layers
+        return self.host.experiment.copy().layers
 
     def _pick_type(self, then: Any) -> None:
         options = [(t, Text.assemble((f"{t:<24}", "bold"), (layer_info(t).help, "dim"))) for t in layer_types()]
@@ -316,7 +248,7 @@ class LayersPane(Pane):
         self._pick_type(chosen)
 
     def action_add(self) -> None:
-        self._add_at(self.cursor + 1 if self.kapp.experiment.layers else 0)
+        self._add_at(self.cursor + 1 if self.host.experiment.layers else 0)
 
     def action_insert(self) -> None:
         self._add_at(self.cursor)
@@ -348,13 +280,13 @@ class LayersPane(Pane):
         self._change(layers, f"move {layers[j].type}", j)
 
     def action_edit(self) -> None:
-        if not self.kapp.experiment.layers:
+        if not self.host.experiment.layers:
             self.action_add()
             return
         self.edit_layer(self.cursor)
 
     def edit_layer(self, i: int) -> None:
-        spec = self.kapp.experiment.layers[i]
+        spec = self.host.experiment.layers[i]
         try:
             layer_info(spec.type)
         except Exception as exc:
@@ -394,9 +326,9 @@ class LayersPane(Pane):
 
         def part_chosen(name: str, part: str | None) -> None:
             if part in ("whole", "model"):
-                self.kapp.keep_work(partial(self.load_preset, name, whole=part == "whole"), f"loading preset {name}")
+                self.host.keep_work(partial(self.load_preset, name, whole=part == "whole"), f"loading preset {name}")
 
-        self.app.push_screen(ChoiceDialog("Load a preset (Ctrl+Z undoes)", options, self.kapp.experiment.preset or None), chosen)
+        self.app.push_screen(ChoiceDialog("Load a preset (Ctrl+Z undoes)", options, self.host.experiment.preset or None), chosen)
 
     def load_preset(self, name: str, whole: bool = True) -> None:
         """The whole preset (a new experiment, in no file yet), or only its model and training
@@ -409,22 +341,22 @@ class LayersPane(Pane):
             self.notify(str(exc), title="Presets", severity="error")
             return
         if whole:
-            self.kapp.set_experiment(exp, f"preset {name}", path=None, dirty=False)  # nothing of the user's is in it yet
+            self.host.set_experiment(exp, f"preset {name}", path=None, dirty=False)  # nothing of the user's is in it yet
         else:
-            old = self.kapp.experiment
+            old = self.host.experiment
             exp.name, exp.data, exp.probes, exp.base_dir = old.name, copy.deepcopy(old.data), list(old.probes), old.base_dir
-            self.kapp.set_experiment(exp, f"preset {name} (layers and training)")
+            self.host.set_experiment(exp, f"preset {name} (layers and training)")
         self.refresh_table(0)
         self.notify(f"Loaded preset {name}{'' if whole else ' (layers and training only)'}.", title="Presets")
 
     def action_compile(self) -> None:
-        exp = self.kapp.experiment
+        exp = self.host.experiment
 
         def done(values: dict[str, Any] | None) -> None:
             if values is None:
                 return
             new = apply_spec_form(exp, COMPILE_PATHS, values)
             if new.compile != exp.compile:
-                self.kapp.set_experiment(new, "compile settings")
+                self.host.set_experiment(new, "compile settings")
 
         self.app.push_screen(FormDialog("Compile settings", compile_fields(exp), check=lambda values: form_problem(exp, COMPILE_PATHS, values)), done)

@@ -5,7 +5,7 @@ saved run's best or last model (Ctrl+R); the model line says which one answers."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -20,6 +20,9 @@ from tui.messages import PredictionReady, PredictorReady
 from tui.panes.base import Pane
 from tui.plain import plain, printable
 from tui.widgets.probbars import ProbabilityBars
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.training import Prediction, Predictor
 
 # History cells are cut to these widths so that a row fits 80 columns (text, label, p, ms).
 TEXT_WIDTH = 40
@@ -42,11 +45,11 @@ class PredictPane(Pane):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.predictor: Any = None
+        self.predictor: Predictor | None = None
         self.source = ""
         self.loading = False
         self.loading_source = ""  # the model being loaded, for a failure's message
-        self.predictions: list[Any] = []
+        self.predictions: list[Prediction] = []
         self.show_latency = True  # the snapshot tests turn this off (latency varies)
 
     def compose(self) -> ComposeResult:
@@ -80,7 +83,7 @@ class PredictPane(Pane):
     def use_run(self, run_id: str, which: str = "best") -> None:
         self.loading, self.loading_source = True, f"run {run_id} ({which})"
         self._model_line(f"Model: loading run {run_id} ({which})…")
-        self._load_run(str(self.kapp.runs_dir), run_id, which)
+        self._load_run(str(self.host.runs_dir), run_id, which)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="predictor", description="load a run")
     def _load_run(self, runs_dir: str, run_id: str, which: str) -> None:
@@ -98,8 +101,10 @@ class PredictPane(Pane):
             self._model_line(plain(f"Model: {message.source} could not be loaded: {message.error}", style="red"))
             self.notify(message.error, title="Predict", severity="error", timeout=8)
             return
-        self.predictor, self.source = message.predictor, message.source
-        classes = list(self.predictor.class_names)
+        predictor = self.predictor = message.predictor
+        assert predictor is not None  # no error: a predictor
+        self.source = message.source
+        classes = list(predictor.class_names)
         names = ", ".join(classes) if len(classes) <= 4 else f"{len(classes)}: {', '.join(classes[:3])}, …"
         self._model_line(Text.assemble("Model: ", (printable(message.source), "bold"), printable(f" · classes {names} · Ctrl+R another run")))
 
@@ -127,7 +132,7 @@ class PredictPane(Pane):
         self.query_one("#predict-label", Static).update(text)
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="predict", description="predict")
-    def _predict(self, predictor: Any, text: str) -> None:
+    def _predict(self, predictor: Predictor, text: str) -> None:
         self.post_message(PredictionReady(text, predictor.predict(text)))  # an error goes to worker_failed
 
     def worker_failed(self, worker: Any, message: str) -> bool:
@@ -147,6 +152,7 @@ class PredictPane(Pane):
             self.notify(message.error, title="Predict", severity="error", timeout=8)
             return
         p = message.prediction
+        assert p is not None  # no error: a prediction
         self.predictions.append(p)
         confidence = p.probabilities.get(p.label, 0.0)
         latency = f"\n{p.latency_ms:.1f} ms" if self.show_latency else ""
@@ -169,12 +175,12 @@ class PredictPane(Pane):
         from engine.training import RunStore
 
         try:
-            runs = [r for r in RunStore(self.kapp.runs_dir).list() if r.status != Status.DAMAGED]  # nothing to predict with
+            runs = [r for r in RunStore(self.host.runs_dir).list() if r.status != Status.DAMAGED]  # nothing to predict with
         except Exception as exc:
             self.notify(str(exc), title="Runs", severity="error")
             return
         if not runs:
-            self.notify(f"No saved runs in {self.kapp.runs_dir}.", title="Predict")
+            self.notify(f"No saved runs in {self.host.runs_dir}.", title="Predict")
             return
         options = []
         for r in runs:

@@ -7,7 +7,7 @@ epochs are re-read every LIVE_S seconds (its metrics.json only)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
@@ -18,18 +18,21 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from engine import KerminalError
-from engine.runs import LIVE, Status
+from engine.runs import LIVE, RunInfo, Status
 from tui.dialogs import ConfirmDialog, TextPrompt
-from tui.messages import EvaluationReady
+from tui.messages import EvaluationReady, FollowRun, PredictWithRun
 from tui.panes.base import Pane
-from tui.panes.train import split_metrics
+from tui.panes.runs_columns import column_widths, cut, damage_reason, epochs_cell
 from tui.plain import plain, printable
-from tui.widgets.curves import CurvePlot
+from tui.widgets.curves import CurvePlot, split_metrics
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.training import Evaluation
 
 LIVE_S = 2.0  # live runs' rows are refreshed this often
 
 
-def evaluation_renderable(evaluation: Any) -> Table:
+def evaluation_renderable(evaluation: Evaluation) -> Table:
     """Confusion matrix, per-class table and the most confidently misclassified examples."""
     names = list(evaluation.class_names)
     grid = Table.grid(padding=(0, 0))
@@ -61,8 +64,8 @@ def evaluation_renderable(evaluation: Any) -> Table:
     wrong = Table(title="most confidently misclassified", title_justify="left", box=None, padding=(0, 1))
     for col in ("p", "true", "predicted", "text"):
         wrong.add_column(col)
-    for m in evaluation.misclassified[:8]:
-        wrong.add_row(f"{m.confidence:.3f}", plain(m.true[:12]), plain(m.predicted[:12]), plain(" ".join(m.text.split())[:70]))
+    for w in evaluation.misclassified[:8]:
+        wrong.add_row(f"{w.confidence:.3f}", plain(w.true[:12]), plain(w.predicted[:12]), plain(" ".join(w.text.split())[:70]))
     grid.add_row(wrong)
     return grid
 
@@ -82,8 +85,8 @@ class RunsPane(Pane):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.runs: list[Any] = []
-        self.evaluation: Any = None
+        self.runs: list[RunInfo] = []
+        self.evaluation: Evaluation | None = None
         self._widths_for = 0  # the table width the columns were last fitted to
 
     def compose(self) -> ComposeResult:
@@ -106,7 +109,7 @@ class RunsPane(Pane):
     def table(self) -> DataTable:
         return self.query_one("#runs-table", DataTable)
 
-    def selected(self) -> Any:
+    def selected(self) -> RunInfo | None:
         if not self.runs:
             return None
         return self.runs[min(max(self.table.cursor_row, 0), len(self.runs) - 1)]
@@ -115,7 +118,7 @@ class RunsPane(Pane):
     def action_refresh(self) -> None:
         from engine.training import RunStore
 
-        root = self.kapp.runs_dir
+        root = self.host.runs_dir
         try:
             self.runs = RunStore(root).list()
         except Exception as exc:
@@ -130,7 +133,7 @@ class RunsPane(Pane):
         for r in self.runs:
             best = "" if r.best_value is None else f"{'' if one else r.monitor + ' '}{r.best_value:.4f} (ep {r.best_epoch})"
             data = damage_reason(r) if r.status == Status.DAMAGED else r.data  # a damaged run says why in the row
-            cells = {"id": r.id, "status": r.status, "epochs": _epochs(r), "best": best, "data": data, "preset": r.preset or r.name, "date": r.created.replace("T", " ")[:16]}
+            cells = {"id": r.id, "status": r.status, "epochs": epochs_cell(r), "best": best, "data": data, "preset": r.preset or r.name, "date": r.created.replace("T", " ")[:16]}
             rows.append({key: printable(value) for key, value in cells.items()})  # widths of what is shown
         headers = {"id": "run", "status": "status", "epochs": "epochs", "best": f"best {one}".strip(), "data": "data", "preset": "preset", "date": "date"}
         self._widths_for = self._table_width()
@@ -140,7 +143,7 @@ class RunsPane(Pane):
             table.add_column(headers[key], key=key, width=width)
         for r, row in zip(self.runs, rows, strict=True):
             # Text cells: a DataTable reads a str cell as markup (a run named [/] would crash it).
-            table.add_row(*[Text(_cut(row[key], widths[key])) for key in widths], key=r.id)
+            table.add_row(*[Text(cut(row[key], widths[key])) for key in widths], key=r.id)
         if self.runs:
             table.move_cursor(row=min(max(keep, 0), len(self.runs) - 1))
         count = f"{len(self.runs)} run(s)" if self.runs else "no runs yet: train one in the Train pane (3)"
@@ -155,7 +158,7 @@ class RunsPane(Pane):
         """Columns the table has (before its first layout: the pane's share of the terminal)."""
         width = self.table.size.width
         if width <= 0:
-            width = self.app.size.width if self.kapp.pair is None else self.app.size.width // 2
+            width = self.app.size.width if self.host.pair is None else self.app.size.width // 2
         return width
 
     def on_resize(self) -> None:
@@ -177,7 +180,7 @@ class RunsPane(Pane):
             if (new.status, new.epochs, new.target) != (r.status, r.epochs, r.target):
                 self.runs[i] = new
                 self.table.update_cell(r.id, "status", plain(new.status))  # always shown, wide enough for any status
-                self.table.update_cell(r.id, "epochs", plain(_epochs(new)))
+                self.table.update_cell(r.id, "epochs", plain(epochs_cell(new)))
 
     def _show_eval(self, content: Any) -> None:
         """The evaluation box's content; an empty box takes no row (the plots have it)."""
@@ -232,20 +235,14 @@ class RunsPane(Pane):
         if run is None:
             self.notify("No run selected.", title="Runs")
             return
-        from tui.panes.train import TrainPane
-
-        self.app.query_one(TrainPane).follow(run.path)
-        self.kapp.action_show_pane("train")
+        self.app.post_message(FollowRun(run.path))
 
     def action_predict(self) -> None:
         run = self.selected()
         if run is None:
             self.notify("No run selected.", title="Runs")
             return
-        from tui.panes.predict import PredictPane
-
-        self.app.query_one(PredictPane).use_run(run.id)
-        self.kapp.action_show_pane("predict")
+        self.app.post_message(PredictWithRun(run.id))
 
     def action_open_experiment(self) -> None:
         run = self.selected()
@@ -256,8 +253,8 @@ class RunsPane(Pane):
 
         # No pane switch here: when a dialog asked first, Textual gives focus back to this
         # table as the dialog closes, which would switch back.
-        self.kapp.keep_work(
-            lambda: self.kapp.open_experiment(run.path / EXPERIMENT, as_file=False, what=f"run {run.id}'s experiment"),
+        self.host.keep_work(
+            lambda: self.host.open_experiment(run.path / EXPERIMENT, as_file=False, what=f"run {run.id}'s experiment"),
             f"opening run {run.id}'s experiment",
         )
 
@@ -268,7 +265,7 @@ class RunsPane(Pane):
             return
         self._show_eval(plain(f"Evaluating {run.id}… (loads TensorFlow, the model and the data)"))
         self.evaluating = run.id  # for a failure's message (worker_failed)
-        self._evaluate(str(self.kapp.runs_dir), run.id)
+        self._evaluate(str(self.host.runs_dir), run.id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="evaluate", description="evaluate a run")
     def _evaluate(self, runs_dir: str, run_id: str) -> None:
@@ -342,9 +339,10 @@ class RunsPane(Pane):
             self._show_eval(plain(f"Could not evaluate {message.run_id}: {message.error}", style="red"))
             self.notify(message.error, title="Evaluate", severity="error", timeout=8)
             return
-        self.evaluation = message.evaluation
+        evaluation = self.evaluation = message.evaluation
+        assert evaluation is not None  # no error: an evaluation
         self.query_one("#runs-curves").display = False  # the evaluation takes the room (c shows the curves again)
-        self._show_eval(evaluation_renderable(message.evaluation))
+        self._show_eval(evaluation_renderable(evaluation))
 
     def action_delete(self) -> None:
         run = self.selected()
@@ -368,57 +366,6 @@ class RunsPane(Pane):
     def _delete(self, run_id: str, stop: bool) -> None:
         from engine.training import RunStore
 
-        RunStore(self.kapp.runs_dir).delete(run_id, stop=stop)
+        RunStore(self.host.runs_dir).delete(run_id, stop=stop)
         self.app.call_from_thread(self.notify, f"Deleted run {run_id}.", title="Runs")
         self.app.call_from_thread(self.action_refresh)
-
-
-# The Runs table's columns: the ones always whole (status, epochs, best), and the text
-# columns, cut with an ellipsis to what is left, in the order they are given room.
-WHOLE = ("status", "epochs", "best")
-TEXT = ("id", "data", "preset", "date")
-TEXT_MIN = {"id": 14, "data": 8, "preset": 8, "date": 16}
-DATA_WANT = 24
-
-
-def column_widths(headers: dict[str, str], rows: list[dict[str, str]], width: int) -> dict[str, int]:
-    """{column: width} in display order for a table `width` columns wide: status, epochs and
-    best at their full width; the run id, data, preset and date share what is left (each cut,
-    never below its minimum; the date, then the preset, then the data go when even that does
-    not fit)."""
-    natural = {k: max([len(headers[k]), *(len(r[k]) for r in rows)]) for k in headers}
-    natural["status"] = max(natural["status"], len(Status.INTERRUPTED))  # a live row's status may grow
-    room = width - 2  # the vertical scrollbar
-    whole = {k: natural[k] for k in WHOLE}
-    room -= sum(w + 2 for w in whole.values())  # each cell has a column of padding either side
-    # What each text column needs: its minimum, and the data summary whole up to DATA_WANT
-    # (it tells runs apart); the date goes first, then the preset, when that does not fit.
-    need = {k: min(natural[k], DATA_WANT if k == "data" else TEXT_MIN[k]) for k in TEXT}
-    text = list(TEXT)
-    while len(text) > 1 and sum(need[k] + 2 for k in text) > room:
-        text.pop()
-    room -= 2 * len(text)
-    given = {k: min(natural[k], TEXT_MIN[k]) for k in text}
-    left = room - sum(given.values())
-    for k in ("data", "id", "preset", "date"):  # what is left, in this order
-        if k in given and left > 0:
-            grow = min(natural[k] - given[k], left)
-            given[k] += grow
-            left -= grow
-    order = ["id", "status", "epochs", "best", "data", "preset", "date"]
-    merged = {**whole, **given}
-    return {k: max(merged[k], 1) for k in order if k in merged}
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-
-
-def damage_reason(r: Any) -> str:
-    """A damaged run's reason without its folder's path (the row names the run)."""
-    return r.message.removeprefix(f"{r.path}/").removeprefix(f"{r.path}")
-
-
-def _epochs(r: Any) -> str:
-    """Epochs done, and of how many while the run is live ("7/20")."""
-    return f"{r.epochs}/{r.target}" if r.status in LIVE and r.target else str(r.epochs)

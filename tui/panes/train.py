@@ -9,11 +9,14 @@ fresh watcher reads the run's whole events.jsonl, so the history, curves and pro
 there. The progress line is redrawn only when its text changes and the curves at most once
 every CURVES_S seconds (short epochs would otherwise flood the terminal); the end of a run
 draws at once.
+
+Over 400 lines by a little: the keys, the timer and the drawing all work on the followed
+run's state (its watcher and what was last drawn), so they stay one class; what it writes is
+in train_text.py and the processes it started in tui/following.py.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -25,13 +28,15 @@ from textual.containers import Horizontal
 from textual.widgets import ProgressBar, RichLog, Static
 
 from engine import Experiment, KerminalError
-from engine.runs import GONE, LIVE, Status
+from engine.runs import GONE, Status
 from tui.dialogs import Field, TextPrompt, push_form
+from tui.following import StartedRuns, is_live
 from tui.forms import apply_spec_form, form_problem, spec_fields
+from tui.messages import RunsChanged, RunTrained
 from tui.panes.base import Pane
+from tui.panes.train_text import describe, probes_text, status_line
 from tui.plain import plain, printable
-from tui.widgets.curves import CurvePlot
-from tui.widgets.probbars import bars
+from tui.widgets.curves import CurvePlot, split_metrics
 
 POLL_S = 0.25  # the followed run's events.jsonl is read this often (only its new bytes)
 # The curves are redrawn at most this often: epochs of under a second (vectorize once and
@@ -51,14 +56,6 @@ def fit_fields(exp: Experiment) -> list[Field]:
     return spec_fields(exp, FIT_PATHS)
 
 
-def split_metrics(names: list[str]) -> tuple[list[str], list[str]]:
-    """(loss keys, other-metric keys), training before validation: ['loss','val_loss'], ['accuracy','val_accuracy']."""
-    loss = [n for n in names if n in ("loss", "val_loss")]
-    other = [n for n in names if n not in loss and not n.startswith("val_")]
-    first = other[:1]
-    return loss, [*first, *(f"val_{m}" for m in first if f"val_{m}" in names)]
-
-
 class TrainPane(Pane):
     DEFAULT_FOCUS = "#train-log"
     BINDINGS = [
@@ -74,8 +71,9 @@ class TrainPane(Pane):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.watcher: Any = None  # the RunWatcher of the followed run (None: none yet)
-        self.started_here: dict[Path, int] = {}  # runs this app started: folder -> process id
+        self.started_here = StartedRuns()  # runs this app started (their processes)
         self.epoch_lines = 0  # lines written to the log for finished epochs (tests read it)
+        self.samples_per_second = 0.0  # the followed run's figure for its last finished epoch
         self._seen_live = False  # the followed run was live while followed (its end loads its model)
         self._last_status = ""  # the followed run's status as last handled
         self._dirty = False  # new points for the curves
@@ -124,21 +122,9 @@ class TrainPane(Pane):
 
     def live_runs(self) -> list[Path]:
         """The followed run and the runs this app started, those still live."""
-        from engine.runs import read_info
-
-        paths = dict.fromkeys([*([self.watcher.path] if self.watcher is not None else []), *self.started_here])
-        out = []
-        for path in paths:
-            if self.watcher is not None and path == self.watcher.path:
-                live = self.training
-            else:
-                try:
-                    live = read_info(path).status in LIVE
-                except (KerminalError, OSError):
-                    live = False
-            if live:
-                out.append(path)
-        return out
+        followed = self.watcher.path if self.watcher is not None else None
+        paths = dict.fromkeys([*([followed] if followed is not None else []), *self.started_here])
+        return [path for path in paths if (self.training if path == followed else is_live(path))]
 
     def follow(self, path: Path) -> None:
         """Show the run in `path` (live or not) and steer it with the keys: a fresh watcher
@@ -171,7 +157,7 @@ class TrainPane(Pane):
             self._show_probes(None)
 
     def _show_settings(self) -> None:
-        exp = self.kapp.experiment
+        exp = self.host.experiment
         f = exp.fit
         es = f"early stop {f.early_stopping.patience}" + (" (restore best)" if f.early_stopping.restore_best else "") if f.early_stopping.patience else "no early stop"
         text = f"epochs {f.epochs} · batch {f.batch_size} · val {exp.data.split.validation:g} · seed {f.seed} · {f.monitor} · {es}"
@@ -184,9 +170,9 @@ class TrainPane(Pane):
         self.query_one("#train-settings", Static).update(line)
 
     def dataset_changed(self) -> None:
-        if self._pending_start and not self.kapp.data_loading:
+        if self._pending_start and not self.host.data_loading:
             self._pending_start = False
-            if self.kapp.dataset is None:
+            if self.host.dataset is None:
                 self._status("idle: the data did not load (see the Data pane)")
             else:
                 self.action_train()
@@ -196,31 +182,31 @@ class TrainPane(Pane):
         """Start a new run of the current experiment in its own process and follow it."""
         from engine.runs import start_run
 
-        app = self.kapp
+        host = self.host
         if self.training:
             self.notify(f"Already training run {self.watcher.id}: x stops it, m adds epochs.", title="Train")
             return
-        if app.data_loading:
+        if host.data_loading:
             self._pending_start = True
             self._status("waiting for the data to load…")
             self.notify("Training starts when the data has loaded.", title="Train")
             return
-        if app.dataset is None:
-            self.notify(app.data_error or "No data loaded.", title="Train", severity="error")
+        if host.dataset is None:
+            self.notify(host.data_error or "No data loaded.", title="Train", severity="error")
             return
-        report, error = app.validate()
-        if error or (report is not None and not report.ok):
-            message = error or "; ".join(report.errors[:3])
+        report, error = host.validate()
+        if report is None or not report.ok:  # no report: `error` says why
+            message = error if report is None else "; ".join(report.errors[:3])
             self.notify(f"The layer stack does not validate: {message}", title="Train", severity="error", timeout=8)
             return
         try:
-            path = start_run(app.experiment.copy(), app.runs_dir)
+            path = start_run(host.experiment.copy(), host.runs_dir)
         except (KerminalError, OSError) as exc:
             self.notify(f"Could not start the run: {exc}", title="Train", severity="error", timeout=10)
             return
-        self.started_here[path] = self._pid(path)
+        self.started_here.add(path)
         self.follow(path)
-        app.runs_changed()
+        self.app.post_message(RunsChanged())
 
     def action_more(self) -> None:
         """The followed run trains fit.epochs more: a live run is told to (`more`), an ended
@@ -231,7 +217,7 @@ class TrainPane(Pane):
         if w is None:
             self.notify("No run to continue yet: press t to train one (or Enter on a run in Runs).", title="Train")
             return
-        n = self.kapp.experiment.fit.epochs
+        n = self.host.experiment.fit.epochs
         if w.progress.live:
             self._post("more", n, f"{n} more epoch(s)")
             return
@@ -243,11 +229,11 @@ class TrainPane(Pane):
         p = w.progress
         p.status, p.end, p.message = Status.STARTING, None, ""
         self._seen_live, self._last_status = True, Status.STARTING
-        self.started_here[w.path] = self._pid(w.path)
+        self.started_here.add(w.path)
         self._log(plain(f"continuing run {w.id} for {n} more epoch(s)…", style="dim"))
         self.refresh_bindings()
         self._show_settings()
-        self.kapp.runs_changed()
+        self.app.post_message(RunsChanged())
 
     def action_stop(self) -> None:
         if self._post("stop", None, "stop at the end of this batch"):
@@ -289,19 +275,19 @@ class TrainPane(Pane):
         return True
 
     def action_fit_settings(self) -> None:
-        exp = self.kapp.experiment
+        exp = self.host.experiment
 
         def done(values: dict[str, Any] | None) -> None:
             if values is None:
                 return
             new = apply_spec_form(exp, FIT_PATHS, values)
             if new != exp:
-                self.kapp.set_experiment(new, "fit settings")
+                self.host.set_experiment(new, "fit settings")
 
         push_form(self.app, "fit-settings", "Training settings", fit_fields(exp), done, check=lambda values: form_problem(exp, FIT_PATHS, values))
 
     def action_probes(self) -> None:
-        exp = self.kapp.experiment
+        exp = self.host.experiment
         probes = list(exp.probes) + [""] * (MAX_PROBES - len(exp.probes))
         fields = [Field(f"probe{i + 1}", "str", p, "", help="a sentence (or grammar string) to re-score after each epoch", label=f"probe {i + 1}") for i, p in enumerate(probes[:MAX_PROBES])]
 
@@ -311,7 +297,7 @@ class TrainPane(Pane):
             new = exp.copy()
             new.probes = [v for v in (values[f.name] for f in fields) if v]
             if new.probes != exp.probes:
-                self.kapp.set_experiment(new, "probe sentences")
+                self.host.set_experiment(new, "probe sentences")
 
         push_form(self.app, "probes", "Probe sentences", fields, done, note="Pinned sentences are scored after every epoch, so you see the model learn.")
 
@@ -323,7 +309,7 @@ class TrainPane(Pane):
         w = self.watcher
         if w is None:
             return
-        self._reap()
+        self.started_here.reap()
         found = w.poll()
         p = w.progress
         ended = False
@@ -334,19 +320,19 @@ class TrainPane(Pane):
             if isinstance(event, Started):
                 for plot in self.query(CurvePlot):
                     plot.epochs = event.epochs
-                self._log(_describe(event))
+                self._log(describe(event))
             elif isinstance(event, EpochEnd):
-                self._log(_describe(event))
+                self._log(describe(event))
                 self.epoch_lines += 1
-                self.kapp.samples_per_second = float(event.samples_per_s)
+                self.samples_per_second = float(event.samples_per_s)
                 self._dirty = True
                 if event.probes:
                     self._show_probes(event.probes, event.epoch)
             elif isinstance(event, Steered):
-                self._log(Text(_describe(event), style="cyan" if event.ok else "yellow"))
+                self._log(Text(describe(event), style="cyan" if event.ok else "yellow"))
             else:  # Finished, Stopped, Failed
                 ended = True
-                self._log(Text(_describe(event), style="bold red" if isinstance(event, Failed) else "bold green"))
+                self._log(Text(describe(event), style="bold red" if isinstance(event, Failed) else "bold green"))
         if p.live:
             self._seen_live = True
         if p.status != self._last_status:
@@ -377,30 +363,8 @@ class TrainPane(Pane):
         if isinstance(end, Failed):
             self.notify(end.message, title="Training failed", severity="error", timeout=10)
         elif end is not None and end.epochs:
-            self.kapp.model_trained(self.watcher.path)
-        self.kapp.runs_changed()
-
-    def _reap(self) -> None:
-        """Collect the runs this app started that have exited (else they stay zombies, which
-        look alive to a liveness check by pid)."""
-        for path, pid in list(self.started_here.items()):
-            if pid <= 0:
-                continue
-            try:
-                done, _ = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                done = pid
-            if done:
-                self.started_here[path] = 0
-
-    @staticmethod
-    def _pid(path: Path) -> int:
-        from engine.runs import read_meta
-
-        try:
-            return int((read_meta(path) or {}).get("pid") or 0)
-        except (TypeError, ValueError):
-            return 0
+            self.app.post_message(RunTrained(self.watcher.path))
+        self.app.post_message(RunsChanged())
 
     # ---- drawing -------------------------------------------------------------------------
     def _log(self, content: str | Text) -> None:
@@ -427,7 +391,7 @@ class TrainPane(Pane):
         elif round(100 * done / total) != round(100 * (bar.progress or 0) / total):
             bar.update(progress=done)  # only when the drawn percentage moves
         box = self.query_one("#train-status", Static)
-        self._status(_status_line(p, box.content_size.width or 1000))
+        self._status(status_line(p, box.content_size.width or 1000))
 
     def _replot(self, both: bool = False) -> None:
         """Redraw the curves. While a run trains, one plot per call, alternating (each costs
@@ -460,62 +424,4 @@ class TrainPane(Pane):
                 plot.replot()
 
     def _show_probes(self, probes: list[tuple[str, dict[str, float]]] | None, epoch: int | None = None) -> None:
-        box = self.query_one("#train-probes", Static)
-        exp = self.kapp.experiment
-        if probes is None:
-            if exp.probes:
-                box.update(Text("Probes (scored after each epoch):\n" + "\n".join(f"· {p}" for p in exp.probes), style="dim"))
-            else:
-                box.update(Text("No probe sentences: press b to pin some.", style="dim"))
-            return
-        text = Text(f"Probes after epoch {epoch}:\n", style="bold")
-        for sentence, probabilities in probes:
-            best = max(probabilities, key=lambda name: probabilities[name]) if probabilities else None
-            text.append(f"{sentence[:60]}\n")
-            text.append(bars(probabilities, 16, best))
-            text.append("\n")
-        box.update(text)
-
-
-def _status_line(p: Any, width: int = 1000) -> str:
-    """The progress line: the longest wording that fits `width` columns (at 80 columns the
-    short ones, never a cut number)."""
-    variants = _status_variants(p)
-    return next((v for v in variants if len(v) <= width), variants[-1])
-
-
-def _status_variants(p: Any) -> list[str]:
-    from engine.runs import format_eta
-
-    if p.status == Status.STARTING:
-        doing = p.phase or "loading data, building the model"
-        return [f"starting ({doing})…", f"starting: {doing}…", "starting…"]
-    if p.status == Status.PAUSED:
-        return [f"paused at epoch {p.epoch} step {p.step}/{p.steps} · space resumes", f"paused · ep {p.epoch} {p.step}/{p.steps} · space resumes", f"paused · ep {p.epoch} {p.step}/{p.steps}"]
-    if p.status == Status.RUNNING:
-        if not p.epoch:
-            return [f"epoch {p.epochs + 1}/{p.target} · building the model…", f"ep {p.epochs + 1}/{p.target} · building…"]
-        eta = format_eta(p.eta_s)
-        rate = f"{p.samples_per_s:,.0f}" if p.samples_per_s else ""
-        where, short = f"epoch {p.epoch}/{p.target} · step {p.step}/{p.steps}", f"ep {p.epoch}/{p.target} · {p.step}/{p.steps}"
-        out = [f"{where} · {eta} · {rate} samples/s", f"{where} · {eta} · {rate}/s", f"{short} · {eta} · {rate}/s"] if rate else []
-        eta_short = format_eta(p.eta_s, short=True)
-        out += [f"{where} · {eta}", f"{short} · {eta_short}" + (f" · {rate}/s" if rate else ""), f"{short} · {eta_short}"]
-        return out
-    if p.status in (Status.FINISHED, Status.STOPPED):
-        return [f"{p.status} after {p.epochs} epoch{'s' if p.epochs != 1 else ''} · m continues it"]
-    if p.status == Status.FAILED:
-        return ["failed: see the log"]
-    if p.status == Status.NOT_RESPONDING:
-        where = f"epoch {p.epoch} step {p.step}/{p.steps}"
-        return [f"not responding at {where}: no heartbeat (stopped, or its machine paused) · x stops it when it wakes", f"not responding · ep {p.epoch} {p.step}/{p.steps} · no heartbeat", "not responding (no heartbeat)"]
-    if p.status == Status.INTERRUPTED:
-        n = f"{p.epochs} epoch{'s' if p.epochs != 1 else ''}"
-        return [f"interrupted after {n}: its process is gone · m continues it", f"interrupted after {n} (process gone) · m continues", f"interrupted after {n} · m continues"]
-    return [f"{p.status}: {p.message}"]
-
-
-def _describe(event: Any) -> str:
-    from engine.training import describe
-
-    return describe(event)
+        self.query_one("#train-probes", Static).update(probes_text(probes, epoch, self.host.experiment.probes))

@@ -37,6 +37,15 @@ LR_COLOUR = (245, 130, 48)  # plotext's "orange": the learning-rate changes' ver
 SHORT = {"validation": "val", "batches": "batch", "lr change": "lr"}
 
 
+def split_metrics(names: list[str]) -> tuple[list[str], list[str]]:
+    """What the two plots show of a run's metrics: (loss keys, other-metric keys), training
+    before validation: ['loss','val_loss'], ['accuracy','val_accuracy']."""
+    loss = [n for n in names if n in ("loss", "val_loss")]
+    other = [n for n in names if n not in loss and not n.startswith("val_")]
+    first = other[:1]
+    return loss, [*first, *(f"val_{m}" for m in first if f"val_{m}" in names)]
+
+
 class CurvePlot(PlotextPlot):
     """One metric over epochs: training and validation, plus a smoothed trace of the current
     epoch's batches (x = epoch - 1 + step / steps), and vertical lines at `marks` (the

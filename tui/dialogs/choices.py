@@ -1,0 +1,102 @@
+"""Small modal dialogs: a question with buttons, one line of text, a choice from a list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.plain import plain
+
+
+class ConfirmDialog(ModalScreen[str]):
+    """A question with buttons; returns the chosen button's id ("cancel" on Escape)."""
+
+    BINDINGS = [Binding("escape", "choose('cancel')", "Cancel")]
+
+    def __init__(self, question: str, choices: Sequence[tuple[str, str]] = (("yes", "Yes"), ("cancel", "Cancel"))) -> None:
+        super().__init__()
+        self.question = question
+        self.choices = list(choices)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(plain(self.question), classes="dialog-text")  # run ids in it are shown as they are
+            with Horizontal(classes="dialog-buttons"):
+                for i, (key, label) in enumerate(self.choices):
+                    yield Button(label, id=f"choice-{key}", variant="primary" if i == 0 else "default", compact=True)
+
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(str(event.button.id).removeprefix("choice-"))
+
+    def action_choose(self, key: str) -> None:
+        self.dismiss(key)
+
+
+class TextPrompt(ModalScreen[str | None]):
+    """One line of text; Enter returns it, Escape returns None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, value: str = "", placeholder: str = "", help: str = "") -> None:
+        super().__init__()
+        self.title_text, self.value, self.placeholder, self.help = title, value, placeholder, help
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(plain(self.title_text), classes="dialog-title")
+            yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
+            if self.help:
+                yield Static(self.help, classes="help")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChoiceDialog(ModalScreen[str | None]):
+    """Pick one of a list (Enter); Escape returns None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, options: Iterable[tuple[str, str | Text]], selected: str | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.options = list(options)
+        self.selected = selected
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-wide"):
+            yield Label(plain(self.title_text), classes="dialog-title")
+            yield OptionList(*[Option(plain(prompt), id=key) for key, prompt in self.options], id="choices")
+            yield Static("Enter choose · Esc cancel", classes="help")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        if self.selected is not None:
+            try:
+                options.highlighted = options.get_option_index(self.selected)
+            except Exception:  # an unknown id: keep the first highlighted
+                options.highlighted = 0
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
