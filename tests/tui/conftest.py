@@ -57,6 +57,24 @@ async def settle(app: KerminalApp, pilot) -> None:
     await pilot.pause()
 
 
+async def quiet(pilot, timeout: float = 30.0) -> None:
+    """Wait until the screen stops changing: no worker running and two renders in a row the
+    same. A widget finishes some work when it next idles (a DataTable sizes its columns to
+    rows just added), which one pause does not wait for on a busy machine."""
+    app = pilot.app
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        now = app.export_screenshot()
+        if now == last and not any(w.is_running for w in app.workers):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the screen was still changing after {timeout:.0f} s")
+        last = now
+
+
 async def wait_until(pilot, condition, timeout: float = 60.0, what: str = "condition") -> None:
     t0 = time.monotonic()
     while not condition():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
-from tests.tui.conftest import tiny_experiment
+from tests.tui.conftest import quiet, tiny_experiment
 from tui.app import make_app
 
 PANES = ["data", "layers", "train", "predict", "runs"]
@@ -19,10 +19,9 @@ def test_pane_snapshot(snap_compare, runs_dir, pane, size):
     app = make_app(tiny_experiment(), runs_dir=runs_dir, load_tensorflow=False, pane=pane)
 
     async def ready(pilot) -> None:
-        await pilot.app.workers.wait_for_complete()
         for box in pilot.app.query(Input):
             box.cursor_blink = False
-        await pilot.pause()
+        await quiet(pilot)
 
     assert snap_compare(app, run_before=ready, terminal_size=size)
 
@@ -32,12 +31,10 @@ def test_pane_snapshot(snap_compare, runs_dir, pane, size):
 async def _long_ready(pilot) -> None:
     app = pilot.app
 
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
+    await quiet(pilot)
     for box in app.query(Input):
         box.cursor_blink = False
-    await pilot.pause(0.2)
+    await quiet(pilot)
 
 
 def _long_app(runs_dir, pane: str = "data"):
@@ -128,6 +125,6 @@ def test_dialog_80x24_long_values(snap_compare, runs_dir, dialog):
             if str(box.value).startswith("/"):
                 box.value = "/home/ana/experiments/" + box.value.rsplit("/", 1)[-1]
                 box.cursor_position = len(box.value)
-        await pilot.pause()
+        await quiet(pilot)
 
     assert snap_compare(app, run_before=ready, terminal_size=(80, 24))
