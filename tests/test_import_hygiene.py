@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,6 +25,7 @@ def engine_modules() -> list[str]:
     return names
 
 
+@pytest.mark.slow
 def test_engine_modules_import_no_ui():
     code = (
         "import importlib, sys\n"

@@ -44,6 +44,7 @@ def test_epoch_rates_skip_the_first_and_the_cut_epoch():
     assert bench_app.epoch_rates(evs) == [2000.0, 4000.0]
 
 
+@pytest.mark.slow
 def test_first_screen_of_the_real_app(tmp_path):
     exp = bench_app.write_experiment(tmp_path, bench_app.MODELS["SimpleRNN"], 200, 1)
     (seconds,) = bench_app.first_screen(exp, tmp_path, 1)

@@ -8,11 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench import bench_e2e, imdb_like, run
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_the_stand_in_corpus_has_imdb_statistics(tmp_path):
     texts, labels = imdb_like.reviews(600, seed=1)
     lengths = [len(t.split()) for t in texts]
@@ -35,6 +38,7 @@ def test_kerminal_reads_the_stand_in_as_the_bench_configures_it(tmp_path):
     assert ds.class_names == ["negative", "positive"]
 
 
+@pytest.mark.slow
 def test_the_plain_script_runs_and_reports(tmp_path):
     csv_path = imdb_like.write_csv(tmp_path / "r.csv", rows=120)
     out = subprocess.run(

@@ -65,6 +65,7 @@ def test_collect_keeps_rows_and_marks_failures(tmp_path):
     assert run.summary(rows) == "goals: 1 met, 1 missed; 3 module(s) FAILED"
 
 
+@pytest.mark.slow
 def test_timeout_is_a_failure(tmp_path):
     pkg = tmp_path / "slowbench"
     pkg.mkdir()
@@ -74,6 +75,7 @@ def test_timeout_is_a_failure(tmp_path):
     assert res["status"] == "failed" and res["error"] == "timed out after 3 s"
 
 
+@pytest.mark.slow
 def test_main_prints_table_and_writes_json(tmp_path):
     pkg = _fake_package(tmp_path)
     out = tmp_path / "res.json"

@@ -101,6 +101,7 @@ def _cleanup(pids: list[int]) -> None:
                 pass
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/environ").is_file(), reason="needs /proc")
 @pytest.mark.parametrize(("sig", "group"), [(signal.SIGTERM, False), (signal.SIGINT, True)], ids=["SIGTERM to bench", "Ctrl+C to its group"])
 def test_stopping_bench_ends_every_process_it_started(tmp_path, sig, group):
@@ -131,6 +132,7 @@ def test_stopping_bench_ends_every_process_it_started(tmp_path, sig, group):
         _cleanup(started)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/environ").is_file(), reason="needs /proc")
 def test_a_module_past_its_limit_leaves_nothing_running(tmp_path, monkeypatch):
     pkg, pids_dir = _fake(tmp_path)

@@ -83,6 +83,7 @@ def assert_error_object(obj: dict, kind: str) -> None:
 # ---- finding 8: invalid UTF-8 on predict's standard input -------------------------------------
 
 
+@pytest.mark.slow
 def test_predict_stdin_with_invalid_utf8_predicts_the_valid_lines_and_names_the_bad_ones(run_dir, capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", Stdin(b"BTXSE\nBP\xffVE\nBPVVE\n\xe9t\xe9\n"))
     assert main(["predict", str(run_dir)]) == 1
@@ -287,6 +288,7 @@ def test_every_command_json_error_is_one_error_object(argv, kind, tmp_path, caps
     assert err.startswith(f"kerminal {argv[0]}: ")  # people still read stderr
 
 
+@pytest.mark.slow
 def test_train_into_a_closed_pipe_stops_cleanly_and_keeps_the_run(tmp_path):
     """`kerminal train x.toml --json | head -1`: the run is stopped (not failed) at a batch end,
     what it finished is kept, and the exit is the quiet 141."""

@@ -62,6 +62,7 @@ def write_experiment(tmp_path: Path, epochs: int = 2, batch_size: int = 32, laye
     return path
 
 
+@pytest.mark.slow
 def test_round_trip_train_runs_predict_eval(tmp_path, capsys):
     runs_dir = tmp_path / "runs"
     exp = write_experiment(tmp_path)
@@ -106,6 +107,7 @@ def test_round_trip_train_runs_predict_eval(tmp_path, capsys):
     assert report["samples"] == 4 and report["split"] == "more.csv"
 
 
+@pytest.mark.slow
 def test_predict_reads_stdin_lines(tmp_path, capsys, monkeypatch):
     import io
 
@@ -143,6 +145,7 @@ def test_help_exits_0(command, capsys):
     assert "usage: kerminal " + command in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_at_a_batch_end_saves_and_exits_130(tmp_path, capsys):
     exp = write_experiment(tmp_path, epochs=500, batch_size=4)
     runs_dir = tmp_path / "runs"

@@ -121,6 +121,7 @@ def test_keras_file_missing_offline_names_the_file(tmp_path, monkeypatch):
     assert "keras.datasets.imdb.load_data()" in err.value.fix and "imdb_word_index.json" in err.value.fix
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)  # the probe gives up after PROBE_TIMEOUT_S; a hang would be the bug
 def test_keras_file_missing_and_host_silent_fails_fast(tmp_path, monkeypatch):
     import socket

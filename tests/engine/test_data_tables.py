@@ -313,6 +313,7 @@ def test_mostly_numeric_text_column_warns_with_the_share(tmp_path):
 MESSAGE = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\t"), min_size=1, max_size=40).filter(lambda m: m.strip() and not m.endswith("\r"))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(pairs=st.lists(st.tuples(st.sampled_from(["ham", "spam"]), MESSAGE), min_size=1, max_size=30))
 def test_uci_style_round_trip(tmp_path, pairs):

@@ -75,6 +75,7 @@ def imported_modules(source: str) -> set[str]:
     return out
 
 
+@pytest.mark.slow
 def test_the_script_is_plain_keras_without_kerminal(ngram_run, tmp_path):
     out = export_script(ngram_run.run_dir, tmp_path / "train.py")
     text = out.read_text()
@@ -140,6 +141,7 @@ def test_onnx_without_its_packages_names_them(ngram_run, tmp_path, monkeypatch):
     assert "tf2onnx and onnx" in info.value.problem and "pip install tf2onnx onnx" in info.value.fix
 
 
+@pytest.mark.slow
 def test_saved_model_serves_raw_strings(ngram_run, tmp_path):
     import tensorflow as tf
 

@@ -45,6 +45,7 @@ def test_invalid_stack_raises_layer_error_not_tf():
         build(exp([S("Embedding", output_dim=4), S("Lstm", units=4), S("Dense", units=1, activation="sigmoid")]), tiny())
 
 
+@pytest.mark.slow
 def test_build_logits_model_predicts_probabilities_on_raw_strings():
     e = exp([S("Embedding", output_dim=4, mask_zero=True), S("Bidirectional", layer={"type": "GRU", "units": 3}), S("Dense", units=1)], padding="post")
     ds = tiny()
@@ -71,6 +72,7 @@ def test_build_multiclass_softmax_sparse_and_probability_model_is_identity():
     model.fit(strings(TEXTS), ds.train.labels, epochs=1, verbose=0)
 
 
+@pytest.mark.slow
 def test_named_categorical_loss_wants_onehot_labels():
     e = exp([S("Embedding", output_dim=4), S("SimpleRNN", units=3), S("Dense", units=2, activation="relu"), S("Activation", activation="softmax")], loss="categorical_crossentropy")
     plan = loss_plan(e, 2)

@@ -102,6 +102,7 @@ def test_train_refuses_a_stack_that_cannot_fit_before_tensorflow_allocates(tmp_p
     assert trainer.model is None  # refused before anything was built
 
 
+@pytest.mark.slow
 def test_train_goes_on_when_free_memory_cannot_be_read(tmp_path, monkeypatch):
     from engine.training import Trainer
 

@@ -149,6 +149,7 @@ def small(name: str) -> Experiment:
     return exp
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["imdb-ngram", "imdb-transformer"])
 def test_presets_train_on_small_data_and_save_string_in_models(tmp_path, name):
     from engine.data import load_dataset

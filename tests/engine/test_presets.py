@@ -97,6 +97,7 @@ def _dataset_for(exp):
     return Dataset("tiny", ["neg", "pos"], Split(texts, np.array([0, 1, 1, 0])))
 
 
+@pytest.mark.slow
 def test_every_preset_builds_with_the_validated_count():
     for name in preset_names():
         exp = get_preset(name)

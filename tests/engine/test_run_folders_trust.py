@@ -204,6 +204,7 @@ def test_liveness_reads_the_lock_and_the_heartbeat(tmp_path, holder):
     assert F.live_status(starting, w.path) == "failed"  # a run whose process died before it started
 
 
+@pytest.mark.slow
 def test_a_stalled_run_is_not_responding_never_resumed_never_repaired_and_can_be_killed(tmp_path, holder):
     w = live_run(tmp_path, heartbeat_age=F.HEARTBEAT_STALE_S + 5, epochs=1, pending={})
     (w.path / ".best.2.tmp.keras").write_bytes(b"being written")  # the stalled process's next checkpoint
@@ -292,6 +293,7 @@ def test_delete_with_stop_stops_then_deletes_and_a_removed_folder_stops_its_run(
 # ---- finding 6: best means saved ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_failed_save_never_names_an_unsaved_epoch_best_and_a_resume_agrees(tmp_path, monkeypatch):
     import errno
 

@@ -42,6 +42,7 @@ def shown_steps(terminal: Terminal) -> list[str]:
     return steps
 
 
+@pytest.mark.slow
 def test_a_run_validates_its_stack_once_and_loads_its_data_once_new_or_resumed(tmp_path, monkeypatch):
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)

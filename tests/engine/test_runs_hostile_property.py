@@ -60,6 +60,7 @@ folders = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 @settings(max_examples=150, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
 @given(files=folders)

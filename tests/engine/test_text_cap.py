@@ -31,6 +31,7 @@ def _ids(config: VectorizeConfig, texts: list[str]) -> np.ndarray:
     return np.concatenate([np.asarray(model(tf.constant([[t]]))) for t in texts])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind, truncation", [("words", "post"), ("words", "pre"), ("chars", "post"), ("chars", "pre")])
 def test_the_ids_of_a_10_mb_text_are_those_of_its_capped_characters(kind, truncation):
     config = VectorizeConfig(kind=kind, max_tokens=50, length=30, padding="post", truncation=truncation, alphabet="abcdefghijklmnopqrstuvwxyz " if kind == "chars" else "")
@@ -71,6 +72,7 @@ def _experiment() -> Experiment:
     )
 
 
+@pytest.mark.slow
 def test_a_tiny_train_with_one_very_long_review_finishes_and_says_it_was_cut(tmp_path):
     from engine.runs import events
     from engine.training import Predictor, Trainer

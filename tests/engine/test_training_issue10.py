@@ -28,6 +28,7 @@ from tests.engine.test_training_trainer import Recorder, reber_dataset, reber_ex
 
 
 # ---- finding 3: a stop mid-epoch is a partial epoch, not a row -------------------------------
+@pytest.mark.slow
 def test_stop_mid_epoch_is_not_recorded_as_an_epoch(tmp_path):
     control = TrainControl()
     rec = Recorder()
@@ -55,6 +56,7 @@ def test_stop_mid_epoch_is_not_recorded_as_an_epoch(tmp_path):
 
 
 # ---- finding 4: a NaN epoch is never kept ----------------------------------------------------
+@pytest.mark.slow
 def test_a_diverging_run_keeps_no_nan_model(tmp_path):
     from dataclasses import replace
 
@@ -69,6 +71,7 @@ def test_a_diverging_run_keeps_no_nan_model(tmp_path):
             load_model_file(trainer.run_dir / name)  # finite, or it would raise
 
 
+@pytest.mark.slow
 def test_predict_and_eval_refuse_a_model_with_nan_weights(tmp_path, capsys):
     result = Trainer(reber_experiment(), reber_dataset(), tmp_path).run()
     model = load_model_file(result.run_dir / R.LAST)
@@ -125,6 +128,7 @@ def pooled_experiment(name: str, data: str, max_tokens: int, length: int, output
 
 
 # ---- findings 6 and 7: a symlinked data file, any experiment name ----------------------------
+@pytest.mark.slow
 def test_symlinked_data_and_a_unicode_name_train_and_evaluate(tmp_path, capsys):
     from engine.experiment import load
 
@@ -145,6 +149,7 @@ def test_symlinked_data_and_a_unicode_name_train_and_evaluate(tmp_path, capsys):
     assert "accuracy" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["_draft", "😀"])
 def test_names_keras_refuses_still_train(tmp_path, name):
     exp = reber_experiment()
@@ -154,6 +159,7 @@ def test_names_keras_refuses_still_train(tmp_path, name):
 
 
 # ---- findings 8 and 9: a full disk, messages -------------------------------------------------
+@pytest.mark.slow
 def test_a_full_disk_while_saving_is_a_clear_error_that_keeps_the_finished_epochs(tmp_path, monkeypatch):
     calls = {"n": 0}
     real = R.write_history
@@ -175,6 +181,7 @@ def test_a_full_disk_while_saving_is_a_clear_error_that_keeps_the_finished_epoch
     assert RunStore(tmp_path).load(trainer.run_dir, which="last").model is not None
 
 
+@pytest.mark.slow
 def test_a_full_disk_inside_keras_save_names_the_epoch(tmp_path, monkeypatch):
     import keras
 
@@ -221,6 +228,7 @@ def test_errors_inside_keras_get_a_fix_that_fits(tmp_path):
         assert "Check the layer stack and the data" not in str(err)
 
 
+@pytest.mark.slow
 def test_a_truncated_model_file_says_damaged(tmp_path):
     result = Trainer(reber_experiment(), reber_dataset(), tmp_path).run()
     last = result.run_dir / R.LAST
@@ -271,6 +279,7 @@ def test_max_tokens_20000_on_reviews_with_every_line_separator_predicts(tmp_path
     assert out.count('"label"') == 2
 
 
+@pytest.mark.slow
 def test_a_full_disk_for_the_event_log_is_said_in_the_failure(tmp_path, monkeypatch):
     """events.jsonl and log.txt that cannot be written do not stop a run silently: the run's
     end message says so, and metrics.json still records the finished epochs."""

@@ -57,6 +57,7 @@ def test_a_model_that_is_not_a_kerminal_chain_is_not_split():
     assert numeric.split_model(keras.Model(inputs, keras.layers.Dense(1)(inputs))) is None
 
 
+@pytest.mark.slow
 def test_training_the_stack_trains_the_saved_string_model(tmp_path):
     from engine.training import Predictor, RunStore, Trainer
 
@@ -73,6 +74,7 @@ def test_training_the_stack_trains_the_saved_string_model(tmp_path):
     np.testing.assert_allclose(predictor.probabilities(texts), live.probabilities(texts), rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_a_continued_run_keeps_the_optimizer_state(tmp_path):
     from engine.training import Trainer
 
@@ -85,6 +87,7 @@ def test_a_continued_run_keeps_the_optimizer_state(tmp_path):
     assert again.epochs_done == 2
 
 
+@pytest.mark.slow
 def test_a_corpus_too_large_to_cache_trains_on_strings_and_says_why(tmp_path, monkeypatch):
     from engine.runs import events
     from engine.training import Trainer
@@ -107,6 +110,7 @@ def test_xla_choice(setting, rows, expected, monkeypatch):
         assert numeric.use_xla(setting, rows, 100, 3) == "auto"  # Keras's own choice on a GPU
 
 
+@pytest.mark.slow
 def test_xla_on_trains_and_says_so(tmp_path):
     from engine.runs import events
     from engine.training import Trainer
@@ -117,6 +121,7 @@ def test_xla_on_trains_and_says_so(tmp_path):
     assert result.status == "finished" and "XLA on" in started[0].pipeline
 
 
+@pytest.mark.slow
 def test_a_stack_xla_cannot_compile_falls_back_to_plain_graphs_once(tmp_path):
     from engine.training import Trainer
 

@@ -69,6 +69,7 @@ odd_char = st.one_of(st.sampled_from(ODD), st.characters(exclude_categories=("Cs
 text = st.one_of(st.text(odd_char, max_size=30), st.text(st.characters(exclude_categories=("Cs",)), min_size=300, max_size=600))
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts=st.lists(text, min_size=1, max_size=6), kind=st.sampled_from(["words", "words", "chars"]))
 def test_any_unicode_text_fits_saves_loads_and_predicts_the_same(texts, kind):

@@ -80,6 +80,7 @@ def test_tiny_gru_learns_reber_strings(tmp_path):
     assert last.samples_per_s > 0 and last.duration_s > 0
 
 
+@pytest.mark.slow
 def test_run_folder_layout_and_continuation(tmp_path):
     rec = Recorder()
     trainer = Trainer(reber_experiment(), reber_dataset(), tmp_path, rec)
@@ -115,6 +116,7 @@ def test_run_folder_layout_and_continuation(tmp_path):
     assert len((run_dir / R.HISTORY).read_text().strip().splitlines()) == 1 + 4
 
 
+@pytest.mark.slow
 def test_same_seed_gives_same_first_epoch_loss(tmp_path):
     ds = reber_dataset(200)
     a = Trainer(reber_experiment(seed=7), ds, tmp_path).run()
@@ -125,6 +127,7 @@ def test_same_seed_gives_same_first_epoch_loss(tmp_path):
     assert c.history["loss"][0] != pytest.approx(a.history["loss"][0], rel=1e-6)
 
 
+@pytest.mark.slow
 def test_stop_from_another_thread_keeps_history(tmp_path):
     control = TrainControl()
     epoch_done = threading.Event()
@@ -151,6 +154,7 @@ def test_stop_from_another_thread_keeps_history(tmp_path):
     assert (result.run_dir / R.LAST).is_file()
 
 
+@pytest.mark.slow
 def test_pause_blocks_and_resume_continues(tmp_path):
     control = TrainControl()
     batches: list[tuple[int, int]] = []
@@ -179,6 +183,7 @@ def test_pause_blocks_and_resume_continues(tmp_path):
     assert durations[0] < 5  # the pause is not counted in the epoch's time
 
 
+@pytest.mark.slow
 def test_save_load_predict_same_probabilities(tmp_path):
     ds = reber_dataset(test=60)
     exp = reber_experiment(epochs=2)
@@ -240,6 +245,7 @@ def test_unknown_monitor_is_refused(tmp_path):
         Trainer(exp, reber_dataset(), tmp_path).run()
 
 
+@pytest.mark.slow
 def test_nan_loss_stops_says_so_and_keeps_the_last_good_model(tmp_path, capsys):
     rec = Recorder()
     ds = reber_dataset()
@@ -292,6 +298,7 @@ def test_missing_incomplete_and_foreign_runs_are_clear_errors(tmp_path):
     assert (foreign / R.LAST).read_bytes() == b"not a zip file"  # nothing is touched
 
 
+@pytest.mark.slow
 def test_delete_removes_only_runs(tmp_path):
     trainer = Trainer(reber_experiment(), reber_dataset(120), tmp_path)
     run_dir = trainer.run().run_dir
@@ -304,6 +311,7 @@ def test_delete_removes_only_runs(tmp_path):
     assert not run_dir.exists() and isinstance(RunError("x"), KerminalError)
 
 
+@pytest.mark.slow
 def test_early_stopping_from_the_experiment_ends_the_run(tmp_path):
     exp = reber_experiment(epochs=10, lr=1e-12)  # weights cannot move: val_loss never improves
     exp.fit.early_stopping.patience = 1
@@ -331,6 +339,7 @@ def three_class_dataset() -> Dataset:
     return Dataset("colours", ["red", "green", "blue"], Split(texts[:200], y[:200]), Split(texts[200:], y[200:]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "head, loss",
     [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, OptionList, Select, Static, TabbedContent
 
 from engine.experiment import LayerSpec, load
@@ -38,6 +39,7 @@ async def open_table_file(app, pilot, path: str) -> DataDialog:
     return dialog
 
 
+@pytest.mark.slow
 async def test_opens_on_data_and_number_keys_switch_panes(app_factory):
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -59,6 +61,7 @@ async def test_opens_on_data_and_number_keys_switch_panes(app_factory):
         assert app.first_screen_s is not None and app.first_screen_s > 0
 
 
+@pytest.mark.slow
 async def test_layer_editing_validates_undo_redo(app_factory):
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -156,6 +159,7 @@ async def test_layer_editing_validates_undo_redo(app_factory):
         assert "✗" in text_of(app.query_one("#layers-help", Static)) + text_of(app.query_one("#layers-messages", Static))
 
 
+@pytest.mark.slow
 async def test_compile_settings_dialog(app_factory):
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -176,6 +180,7 @@ async def test_compile_settings_dialog(app_factory):
         assert "adam lr 0.01" in text_of(app.query_one("#layers-summary", Static))
 
 
+@pytest.mark.slow
 async def test_data_source_reber_and_bad_csv_path(app_factory, tmp_path):
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -216,6 +221,7 @@ async def test_data_source_reber_and_bad_csv_path(app_factory, tmp_path):
         assert app.experiment.data.source == "reber" and app.dataset is not None
 
 
+@pytest.mark.slow
 async def test_folder_source_merges_its_own_test_split_on_request(app_factory, runs_dir):
     # aclImdb's layout: train/ and test/ with one subfolder per class (10 + 10 files each)
     for split in ("train", "test"):
@@ -266,6 +272,7 @@ async def test_folder_source_merges_its_own_test_split_on_request(app_factory, r
         assert all(" of test" in t for t in ds.validation.texts)
 
 
+@pytest.mark.slow
 async def test_csv_column_pickers_preselect_guesses(app_factory, runs_dir):
     Path("news.csv").write_text("id,title,topic\n" + "".join(f"{i},some longer headline number {i},{'a' if i % 2 else 'b'}\n" for i in range(40)), encoding="utf-8")
     app = app_factory()
@@ -279,6 +286,7 @@ async def test_csv_column_pickers_preselect_guesses(app_factory, runs_dir):
         assert app.dataset is not None and sorted(app.dataset.class_names) == ["a", "b"]
 
 
+@pytest.mark.slow
 async def test_vectorizer_dialog_and_browse(app_factory):
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -307,6 +315,7 @@ async def test_vectorizer_dialog_and_browse(app_factory):
         assert not isinstance(app.screen, FilePicker)
 
 
+@pytest.mark.slow
 async def test_fit_settings_and_probes(app_factory):
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -336,6 +345,7 @@ async def test_fit_settings_and_probes(app_factory):
         assert not app.pane("train").training
 
 
+@pytest.mark.slow
 async def test_save_open_and_quit_offers_to_save(app_factory, runs_dir):
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -391,6 +401,7 @@ async def test_save_open_and_quit_offers_to_save(app_factory, runs_dir):
     assert len(load("exp.toml").layers) == 3
 
 
+@pytest.mark.slow
 async def test_help_screen_lists_every_binding_and_palette_has_commands(app_factory):
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -421,6 +432,7 @@ async def test_help_screen_lists_every_binding_and_palette_has_commands(app_fact
         assert app.screen.__class__.__name__ == "CommandPalette"
 
 
+@pytest.mark.slow
 async def test_runs_pane_empty_and_predict_without_model(app_factory):
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -441,6 +453,7 @@ async def test_runs_pane_empty_and_predict_without_model(app_factory):
         assert app.focused is app.query_one("#predict-history")
 
 
+@pytest.mark.slow
 async def test_wide_terminal_shows_two_panes_side_by_side(app_factory):
     app = app_factory()
     async with app.run_test(size=(180, 40)) as pilot:
@@ -475,6 +488,7 @@ async def test_wide_terminal_shows_two_panes_side_by_side(app_factory):
         assert app.pair == ("layers", "data") and data.display
 
 
+@pytest.mark.slow
 async def test_narrow_terminal_shows_one_pane_and_says_why_side_by_side_waits(app_factory):
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -497,6 +511,7 @@ async def test_narrow_terminal_shows_one_pane_and_says_why_side_by_side_waits(ap
         assert app.pair is None and not app.query_one("#layers").display
 
 
+@pytest.mark.slow
 async def test_bidirectional_wrapped_layer_is_edited_as_a_table(app_factory):
     exp = tiny_experiment_with([LayerSpec("Embedding", {"output_dim": 8}), LayerSpec("Bidirectional", {"layer": {"type": "LSTM", "units": 4}}), LayerSpec("Dense", {"units": 1, "activation": "sigmoid"})])
     app = app_factory(exp)
@@ -534,6 +549,7 @@ def test_run_with_a_bad_experiment_file_says_so(tmp_path, capsys):
     assert "No experiment file" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 async def test_export_offers_only_what_the_run_allows(app_factory, runs_dir):
     """A folder-source run has no script export: the dialog offers SavedModel and says why."""
     from engine.experiment import save

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Select
 
 from tests.engine.real_files import write_uci_sms
@@ -12,6 +13,7 @@ from tests.tui.conftest import settle, wait_until
 from tests.tui.test_app import open_data_dialog, open_table_file
 
 
+@pytest.mark.slow
 async def test_uci_file_without_header_offers_columns_by_position(app_factory, runs_dir):
     write_uci_sms(Path("."), ham=40, spam=12)
     app = app_factory()
@@ -37,6 +39,7 @@ async def test_uci_file_without_header_offers_columns_by_position(app_factory, r
         assert 'text = 2' in app.experiment.to_toml() and "header" not in app.experiment.to_toml()
 
 
+@pytest.mark.slow
 async def test_format_and_header_choices_are_kept(app_factory, runs_dir):
     write_uci_sms(Path("."), ham=20, spam=8, name="sms.data")
     app = app_factory()

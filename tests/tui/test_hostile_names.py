@@ -4,6 +4,7 @@ no raw control character on the screen."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, Static
 
 from tests.engine.hand_made_runs import hand_made_run
@@ -13,6 +14,7 @@ HOSTILE = "20260101-000000-\x1b]0;owned\x07\nfake"
 MARKUP = "20260101-000001-[bold]x[red]"  # a folder name cannot hold the / of [/]: the run's name does
 
 
+@pytest.mark.slow
 async def test_hostile_run_names_show_literally_in_the_runs_pane(app_factory, runs_dir):
     hand_made_run(runs_dir, HOSTILE, "[/]")
     hand_made_run(runs_dir, MARKUP, "[bold red]name")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from engine.experiment import Experiment, load, save
@@ -58,6 +59,7 @@ async def open_via_picker(app, pilot, path: str) -> None:
 # ---- KERMINAL_RUNS_DIR (finding 6) -------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_app_uses_kerminal_runs_dir_for_runs_pane_and_ctrl_r(runs_dir, tmp_path, monkeypatch):
     elsewhere = tmp_path / "elsewhere"
     write_run(elsewhere, "20240501-100000-tiny", with_data("sample"))
@@ -82,6 +84,7 @@ async def test_app_uses_kerminal_runs_dir_for_runs_pane_and_ctrl_r(runs_dir, tmp
 # ---- Ctrl+O asks; undo restores the file too (finding 11) --------------------------------
 
 
+@pytest.mark.slow
 async def test_ctrl_o_asks_first_and_undo_of_an_open_restores_the_file(runs_dir):
     a, b = tiny_experiment(), tiny_experiment()
     a.name, b.name = "a", "b"
@@ -139,6 +142,7 @@ async def test_ctrl_o_asks_first_and_undo_of_an_open_restores_the_file(runs_dir)
         assert Path("b.toml").read_text(encoding="utf-8") == b_text
 
 
+@pytest.mark.slow
 async def test_ctrl_o_save_of_a_never_saved_experiment_asks_for_a_path_then_opens(app_factory):
     save(tiny_experiment(), Path("other.toml"))
     app = app_factory()
@@ -176,6 +180,7 @@ async def choose_preset(app, pilot, name: str, part: str) -> None:
     await pilot.pause()
 
 
+@pytest.mark.slow
 async def test_preset_layers_and_training_only_keeps_the_data_settings(runs_dir):
     exp = tiny_experiment()
     exp.data.source, exp.data.size, exp.data.limit = "reber", 300, 120
@@ -194,6 +199,7 @@ async def test_preset_layers_and_training_only_keeps_the_data_settings(runs_dir)
         assert app.experiment.layers == exp.layers
 
 
+@pytest.mark.slow
 async def test_whole_preset_asks_about_unsaved_changes_and_undo_restores_the_file(runs_dir):
     exp = tiny_experiment()
     exp.data.source, exp.data.size = "reber", 300
@@ -235,6 +241,7 @@ def test_run_info_names_the_data_source(tmp_path):
     assert data_summary(tmp_path / "absent.toml") == ""
 
 
+@pytest.mark.slow
 async def test_runs_pane_shows_each_runs_data_and_opens_a_runs_experiment(app_factory, runs_dir):
     write_run(runs_dir, "20240501-100000-sms", with_data("csv", "/data/SMSSpamCollection"))
     run_dir = write_run(runs_dir, "20240502-100000-imdb", with_data("folder", "/data/aclImdb"))
@@ -279,6 +286,7 @@ class StandInPredictor:
         return Prediction(text, pos if p > 0.5 else neg, {neg: 1 - p, pos: p}, 1.5)
 
 
+@pytest.mark.slow
 async def test_predict_clears_input_refuses_empty_text_and_names_the_model(app_factory):
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -33,6 +33,7 @@ def field_of(app, selector: str | None) -> Input:
     return app.screen.query_one(selector, Input)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["press", "burst"])
 @pytest.mark.parametrize("kind", list(FIELDS))
 async def test_a_path_typed_at_full_speed_arrives_whole_and_in_order(app_factory, kind, how):
@@ -62,6 +63,7 @@ async def test_a_path_typed_at_full_speed_arrives_whole_and_in_order(app_factory
             raise AssertionError(f"{kind}: typed {EXPECTED!r}, the field holds {got!r}") from None
 
 
+@pytest.mark.slow
 async def test_panes_switched_at_full_speed_leave_the_focus_in_the_last(app_factory):
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:

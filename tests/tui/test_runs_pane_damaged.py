@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
 from textual.widgets import DataTable, Static
 
 from engine.runs import folder as F
@@ -14,6 +15,7 @@ from tests.engine.test_runs_damaged import GOOD, make_run
 from tests.tui.conftest import settle, text_of, wait_until
 
 
+@pytest.mark.slow
 async def test_the_runs_pane_lists_damaged_runs_with_their_reason_and_never_empties(app_factory, runs_dir):
     make_run(runs_dir, "20260101-000000-good")
     bad = make_run(runs_dir, "20260102-000000-bad", text=json.dumps({**GOOD, "epochs": "x"}))

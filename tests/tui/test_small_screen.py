@@ -198,6 +198,7 @@ async def test_data_histogram_marks_the_sequence_length(app_factory):
         assert "words per example" in built and "length 24" in built
 
 
+@pytest.mark.slow
 async def test_keys_typed_while_a_screen_opens_reach_it(app_factory):
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -215,6 +216,7 @@ async def test_keys_typed_while_a_screen_opens_reach_it(app_factory):
         assert not isinstance(app.screen, DataDialog)
 
 
+@pytest.mark.slow
 async def test_data_dialog_is_built_once_and_shows_the_current_settings(app_factory):
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -241,6 +243,7 @@ def write_table(path: Path, header: list[str]) -> None:
             w.writerow([f"a longer text of row {i} with words", "yes" if i % 2 else "no"][: len(header)])
 
 
+@pytest.mark.slow
 async def test_data_dialog_offers_the_columns_of_the_file_it_names(app_factory):
     write_table(Path("a.csv"), ["review", "sentiment"])
     write_table(Path("b.csv"), ["message", "spam"])
@@ -265,6 +268,7 @@ async def test_data_dialog_offers_the_columns_of_the_file_it_names(app_factory):
         await pilot.press("escape")
 
 
+@pytest.mark.slow
 async def test_probes_are_cleared_undoably_when_the_classes_change(app_factory):
     exp = tiny_experiment()
     exp.probes = ["a great film", "a dull film"]
@@ -378,6 +382,7 @@ async def plot_heights(runs_dir: Path, pane: str, size: tuple[int, int]) -> list
     return out
 
 
+@pytest.mark.slow
 async def test_plots_take_the_free_height_with_the_legend_outside_the_data(runs_dir):
     for pane in ("train", "runs"):
         small = await plot_heights(runs_dir, pane, (80, 24))
@@ -407,6 +412,7 @@ def test_caption_names_each_series_in_its_colour_and_shortens_to_fit():
 # The layer editor's activation list is 12 rows: at the bottom of the dialog's hint line it
 # covered the hint; above the fields nothing can (a list opens below its field, and is
 # pushed up only as far as the screen's bottom needs: at most 12 rows, to row 12 at 80x24).
+@pytest.mark.slow
 @pytest.mark.parametrize(("pane", "keys", "field"), [("layers", ["down", "down", "e"], "activation"), ("train", ["f"], "monitor"), ("data", ["v"], "padding")])
 async def test_an_open_select_leaves_the_form_hint_visible(app_factory, pane, keys, field):
     app = app_factory()
@@ -438,6 +444,7 @@ async def test_an_open_select_leaves_the_form_hint_visible(app_factory, pane, ke
 # ---- the form dialogs are built once and refilled (issue 14: each opens at once) ---------
 
 
+@pytest.mark.slow
 async def test_fit_probe_and_vectorizer_dialogs_are_reused_with_current_values(app_factory):
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:

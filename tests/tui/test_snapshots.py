@@ -13,6 +13,7 @@ PANES = ["data", "layers", "train", "predict", "runs"]
 SIZES = [(80, 24), (160, 48)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("pane", PANES)
 def test_pane_snapshot(snap_compare, runs_dir, pane, size):
@@ -58,6 +59,7 @@ LONG_SCENES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scene", list(LONG_SCENES))
 def test_pane_80x24_long_values(snap_compare, runs_dir, scene):
     pane, steps = LONG_SCENES[scene]
@@ -109,6 +111,7 @@ DIALOGS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dialog", list(DIALOGS))
 def test_dialog_80x24_long_values(snap_compare, runs_dir, dialog):
     pane, keys = DIALOGS[dialog]

@@ -35,6 +35,7 @@ async def open_dialog(app, pilot, pane: str, key: str) -> FormDialog:
     return app.screen
 
 
+@pytest.mark.slow
 async def test_every_setting_has_a_field_where_it_applies(app_factory):
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -53,6 +54,7 @@ async def test_every_setting_has_a_field_where_it_applies(app_factory):
             await pilot.pause()
 
 
+@pytest.mark.slow
 async def test_ngram_settings_show_for_ngrams_only_and_apply(app_factory):
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
