@@ -9,6 +9,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from engine.cli import main
 from tests.engine.test_cli_training import write_experiment
 
