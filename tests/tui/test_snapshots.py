@@ -33,7 +33,7 @@ async def _long_ready(pilot) -> None:
     app = pilot.app
 
     await quiet(pilot)
-    for box in app.query(Input):
+    for box in [*app.query(Input), *app.screen.query(Input)]:  # a dialog is a screen of its own
         box.cursor_blink = False
     await quiet(pilot)
 
@@ -125,6 +125,7 @@ def test_dialog_80x24_long_values(snap_compare, runs_dir, dialog):
         await _long_ready(pilot)
         # The temporary folder's absolute path varies: a fixed, real-looking one instead.
         for box in pilot.app.screen.query(Input):
+            box.cursor_blink = False
             if str(box.value).startswith("/"):
                 box.value = "/home/ana/experiments/" + box.value.rsplit("/", 1)[-1]
                 box.cursor_position = len(box.value)
