@@ -106,7 +106,8 @@ def _recorded_source(path: Path, reads: list[Any] | None) -> TableSource | None:
 def _table_source(exp: Experiment, reads: list[Any] | None = None) -> TableSource:
     """The run's table as its loader read it (the record), else read again as kerminal's
     loader reads it, and the columns it used."""
-    from engine.data.tables import column, guess_label_column, guess_text_column, read_table_format
+    from engine.data.table_columns import column, guess_label_column, guess_text_column
+    from engine.data.table_read import read_table_format
 
     d = exp.data
     path = exp.resolve(d.path)
@@ -124,7 +125,8 @@ def _table_source(exp: Experiment, reads: list[Any] | None = None) -> TableSourc
 
 def _class_file_source(exp: Experiment, path: Path, reads: list[Any] | None) -> TableSource:
     """One per-class file as its loader read it (the record), else read again."""
-    from engine.data.tables import column, guess_text_column, read_table_format
+    from engine.data.table_columns import column, guess_text_column
+    from engine.data.table_read import read_table_format
 
     recorded = _recorded_source(path, reads)
     if recorded is not None:
