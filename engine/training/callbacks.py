@@ -24,6 +24,7 @@ from typing import Any
 
 import keras
 
+from engine.experiment import Experiment
 from engine.runs import events as ev
 from engine.runs import folder as F
 from engine.runs.eta import Eta
@@ -32,6 +33,16 @@ from engine.training.stops import StopAtBatch
 
 # Metrics where larger is better (as Keras's ModelCheckpoint mode="auto" reads them).
 MAXIMIZED = ("accuracy", "acc", "auc", "precision", "recall")
+
+
+def run_callbacks(state: RunState, model: keras.Model, exp: Experiment, class_names: list[str], batch_interval: float, steps: int, rows: int) -> tuple[list[keras.callbacks.Callback], keras.callbacks.EarlyStopping | None]:
+    """kerminal's callbacks for one run, in the order above: Keras's EarlyStopping first when
+    fit.early_stopping.patience asks for it (returned too: the Trainer asks it whether it
+    stopped), then the four of this module."""
+    es = exp.fit.early_stopping
+    early = keras.callbacks.EarlyStopping(monitor=state.monitor, patience=es.patience, restore_best_weights=es.restore_best) if es.patience else None
+    ours = [BatchGuard(state, steps), Checkpointer(state, model), ProbeScorer(state, model, class_names, exp), ProgressReporter(state, batch_interval, steps, rows, exp.fit.batch_size)]
+    return ([early] if early is not None else []) + ours, early
 
 
 def improved(monitor: str, value: float | None, best: float | None) -> bool:

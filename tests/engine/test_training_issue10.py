@@ -22,7 +22,7 @@ from engine.errors import RunError, TrainingError
 from engine.runs import folder as R
 from engine.runs.store import load_model_file
 from engine.training import EpochEnd, RunStore, Stopped, TrainControl, Trainer
-from engine.training.trainer import keras_failure
+from engine.training.failures import keras_failure
 from tests.engine.test_cli_training import write_experiment
 from tests.engine.test_training_trainer import Recorder, reber_dataset, reber_experiment
 
