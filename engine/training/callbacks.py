@@ -27,6 +27,7 @@ import keras
 from engine.experiment import Experiment
 from engine.runs import events as ev
 from engine.runs import folder as F
+from engine.runs import saving
 from engine.runs.eta import Eta
 from engine.training.state import RunState
 from engine.training.stops import StopAtBatch
@@ -114,7 +115,7 @@ class BatchGuard(keras.callbacks.Callback):
 
 
 class Checkpointer(keras.callbacks.Callback):
-    """Each epoch: commit it as folder.py describes (checkpoints of the string model to
+    """Each epoch: commit it as saving.py describes (checkpoints of the string model to
     temporary names, best.keras when the monitored metric improved, history.csv,
     metrics.json, then the renames). A NaN epoch never becomes best or last."""
 
@@ -147,14 +148,14 @@ class Checkpointer(keras.callbacks.Callback):
         except BaseException:
             state.best_value, state.best_epoch, state.last_good_epoch = before
             raise
-        F.crash_point("committed")
+        saving.crash_point("committed")
         state.writer.commit(pending)
 
     def on_train_end(self, logs=None):
         # EarlyStopping (placed before this callback) may have restored the best weights.
         state = self.state
         if state.restores_best and state.nan_at is None and state.last_good_epoch:
-            F.save_model_atomic(self.string_model, state.writer.path / F.LAST, state.epochs_done)
+            saving.save_model_atomic(self.string_model, state.writer.path / F.LAST, state.epochs_done)
 
 
 class ProbeScorer(keras.callbacks.Callback):

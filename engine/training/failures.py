@@ -8,7 +8,7 @@ from pathlib import Path
 
 from engine import memory
 from engine.errors import TrainingError
-from engine.runs import folder as runs
+from engine.runs import saving
 
 
 def first_line(exc: BaseException) -> str:
@@ -24,7 +24,7 @@ def keras_failure(exc: BaseException, epoch: int, run_dir: Path | None) -> Train
     kept = "finished epochs are kept in the run folder."
     if isinstance(exc, OSError) and exc.errno is not None:
         where = Path(exc.filename) if getattr(exc, "filename", None) else (run_dir or Path("."))
-        return runs.disk_error(exc, where, epoch)
+        return saving.disk_error(exc, where, epoch)
     if memory.is_out_of_memory(exc):
         return TrainingError(memory.out_of_memory_problem(exc, f"in epoch {epoch}"), f"Lower fit.batch_size (or vectorize.length, vectorize.max_tokens, the layers' units or output_dim); {kept}")
     if name in ("InvalidArgumentError", "ValueError") and ("shape" in first.lower() or "incompatible" in first.lower() or "dimension" in first.lower()):

@@ -12,7 +12,7 @@ from typing import Any
 from engine.dataset import Dataset
 from engine.experiment import Experiment
 from engine.progress import OnPhase, silent
-from engine.runs import folder as runs
+from engine.runs import reader, saving
 from engine.runs.status import Status
 from engine.runs.store import Run, RunStore
 from engine.runs.writer import RunWriter
@@ -49,8 +49,8 @@ def load_saved_run(run_path: str | os.PathLike[str], dataset: Dataset | None, wr
 
 def restore_state(state: RunState, path: Path) -> str:
     """Put a saved run's history, epochs, best and status into `state`; when it was created."""
-    meta = runs.read_meta(path) or {}
-    state.history = runs.read_history(path)
+    meta = reader.read_meta(path) or {}
+    state.history = reader.read_history(path)
     state.epochs_done = int(meta.get("epochs", 0))
     state.last_good_epoch = int(meta.get("last_good_epoch", state.epochs_done))
     best = meta.get("best") or {}
@@ -68,9 +68,9 @@ def open_run_folder(runs_dir: Path, run_dir: Path | None, writer: RunWriter | No
     if writer is None:
         writer = RunWriter.take(run_dir)
     writer.hold()  # a later run() of this Trainer takes the lock again
-    runs.recover(run_dir, locked=True)  # a continued run: finish or undo a save cut short by a kill
+    saving.recover(run_dir, locked=True)  # a continued run: finish or undo a save cut short by a kill
     writer.open_channel()
-    return writer, created or str((runs.read_meta(run_dir) or {}).get("created", "")) or time.strftime("%Y-%m-%dT%H:%M:%S")
+    return writer, created or str((reader.read_meta(run_dir) or {}).get("created", "")) or time.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def run_facts(exp: Experiment, ds: Dataset, created: str) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from engine.experiment import Experiment
 from engine.progress import OnPhase
 from engine.runs import events as ev
 from engine.runs import folder as runs
+from engine.runs import saving
 from engine.runs.status import Status
 from engine.runs.writer import RunWriter
 from engine.training import numeric
@@ -299,7 +300,7 @@ class Trainer:
         try:
             state.record()
         except OSError as exc:
-            raise self._fail(runs.disk_error(exc, run_dir / runs.METRICS), record=False) from None
+            raise self._fail(saving.disk_error(exc, run_dir / runs.METRICS), record=False) from None
 
         bs = self.exp.fit.batch_size
         steps = max(1, math.ceil(len(x) / bs))
@@ -349,7 +350,7 @@ class Trainer:
                 # Temporary files of an epoch that did not commit; on a full disk recover()
                 # runs again when the run is continued or loaded.
                 with contextlib.suppress(OSError):
-                    runs.recover(run_dir, locked=True)
+                    saving.recover(run_dir, locked=True)
                 if interactive:
                     keras.config.enable_interactive_logging()
             return self._finish(partial, early_stopped, steps, es_cfg.patience, initial)
