@@ -165,7 +165,7 @@ def test_a_full_disk_while_saving_is_a_clear_error_that_keeps_the_finished_epoch
             raise OSError(errno.ENOSPC, "No space left on device")
         real(path, history, epochs)
 
-    monkeypatch.setattr(R, "write_history", full_on_second)
+    monkeypatch.setattr(saving, "write_history", full_on_second)
     trainer = Trainer(reber_experiment(epochs=3), reber_dataset(), tmp_path)
     with pytest.raises(TrainingError, match=r"No space left on device while saving epoch 2 to .*--runs-dir") as info:
         trainer.run()
@@ -290,7 +290,7 @@ def test_a_full_disk_for_the_event_log_is_said_in_the_failure(tmp_path, monkeypa
     trainer.run()
     monkeypatch.setattr(safe, "open_append", open_)
     state["full"] = True
-    monkeypatch.setattr(R, "write_history", lambda *a: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")))
+    monkeypatch.setattr(saving, "write_history", lambda *a: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")))
     with pytest.raises(TrainingError, match="No space left on device"):
         trainer.run(epochs=1)
     assert "events.jsonl/log.txt could not be written" in failed[-1].message
