@@ -62,7 +62,7 @@ def elsewhere(raw: dict[str, Any], now: float | None = None) -> bool:
     return str(raw.get("status", "")) in RECORDED_LIVE and raw.get("host") not in (None, HOST) and fresh
 
 
-def _alive(pid: Any) -> bool:
+def _alive(pid: object) -> bool:
     if not isinstance(pid, int) or isinstance(pid, bool) or not 0 < pid < 2**31:
         return True  # unknown (or nonsense): trust the file
     try:

@@ -12,12 +12,15 @@ import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import RunError
 from engine.runs.folder import EVENTS, EXPERIMENT, FORMAT, HISTORY, METRICS, PROCESS_LOG, finite
 from engine.runs.liveness import live_status
 from engine.runs.status import Status
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.runs.events import Event
 
 
 def read_meta(path: str | os.PathLike[str]) -> dict[str, Any] | None:
@@ -32,7 +35,7 @@ def read_meta(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     return raw if isinstance(raw, dict) else None
 
 
-def read_events(path: str | os.PathLike[str], start: int = 0) -> tuple[list[Any], int]:
+def read_events(path: str | os.PathLike[str], start: int = 0) -> tuple[list[Event], int]:
     """The events in a run folder's events.jsonl from byte offset `start`, and the offset to
     pass next time (a watcher polls with it). A partly written last line is left for later.
     At most safe.EVENTS_CHUNK bytes are read per call (a 200 MB log is followed in steps, in

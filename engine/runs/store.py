@@ -9,7 +9,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from engine.errors import ExperimentError, RunError
 from engine.experiment import Experiment
@@ -32,7 +32,7 @@ class Run:
     path: Path
     info: RunInfo
     experiment: Experiment
-    model: Any  # keras.Model
+    model: keras.Model
     which: str  # "best" or "last"
 
     @property

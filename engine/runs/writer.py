@@ -23,7 +23,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from engine.experiment import Experiment, atomic_write_text
 from engine.progress import complete, step_of
@@ -31,6 +31,9 @@ from engine.runs import events as ev
 from engine.runs import folder as F
 from engine.runs import liveness, reader, safe, saving
 from engine.runs.lock import RunLock
+
+if TYPE_CHECKING:  # pragma: no cover
+    import keras
 
 PHASE_S = 0.5  # a starting run's progress ("reading files n/total") reaches metrics.json at most this often
 
@@ -224,7 +227,7 @@ class RunWriter:
                 saving.write_json_atomic(path, read_as, make_parents=False)
 
     # ---- an epoch's commit -------------------------------------------------------------------
-    def checkpoint(self, model: Any, name: str, epoch: int) -> str:
+    def checkpoint(self, model: keras.Model, name: str, epoch: int) -> str:
         """Save `model` under the temporary name of `name` (best.keras/last.keras) for
         `epoch`; return that name, for metrics.json's `pending`."""
         tmp = self.path / F.temp_name(name, epoch)

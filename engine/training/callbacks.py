@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 import keras
 
@@ -31,6 +31,9 @@ from engine.runs import saving
 from engine.runs.eta import Eta
 from engine.training.state import RunState
 from engine.training.stops import StopAtBatch
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.training.predictor import Predictor
 
 # Metrics where larger is better (as Keras's ModelCheckpoint mode="auto" reads them).
 MAXIMIZED = ("accuracy", "acc", "auc", "precision", "recall")
@@ -56,7 +59,7 @@ def improved(monitor: str, value: float | None, best: float | None) -> bool:
     return value > best if base in MAXIMIZED else value < best
 
 
-def current_learning_rate(optimizer: Any) -> float | None:
+def current_learning_rate(optimizer: keras.optimizers.Optimizer) -> float | None:
     try:
         return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
     except Exception:  # a schedule object, or no optimizer yet
@@ -119,7 +122,7 @@ class Checkpointer(keras.callbacks.Callback):
     temporary names, best.keras when the monitored metric improved, history.csv,
     metrics.json, then the renames). A NaN epoch never becomes best or last."""
 
-    def __init__(self, state: RunState, string_model: Any) -> None:
+    def __init__(self, state: RunState, string_model: keras.Model) -> None:
         super().__init__()
         self.state = state
         self.string_model = string_model  # fit trains the numeric stack, which shares its weights
@@ -163,12 +166,12 @@ class ProbeScorer(keras.callbacks.Callback):
     watcher (the app, `kerminal watch`) sees the model learn. The predictor (a traced
     function) is built in a side thread while the first epoch trains."""
 
-    def __init__(self, state: RunState, string_model: Any, class_names: list[str], exp: Any) -> None:
+    def __init__(self, state: RunState, string_model: keras.Model, class_names: list[str], exp: Experiment) -> None:
         super().__init__()
         self.state = state
         self.texts = list(exp.probes)
         self._args = (string_model, list(class_names), exp)
-        self._predictor: Any = None
+        self._predictor: Predictor | None = None
         self._error = ""
         self._builder: threading.Thread | None = None
 

@@ -24,12 +24,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from engine.layers.report import LossPlan
 
-# x, y and the validation pair as model.fit takes them: x is a tf.string tensor of the texts
-# or an array of their ids (a Keras input either way).
-FitData = tuple[Any, np.ndarray, tuple[Any, np.ndarray] | None]
+# A model input as Keras takes it: a tf.string tensor of the texts, or an array of their ids.
+KerasInput = Any
+Validation = tuple[KerasInput, np.ndarray] | None
+FitData = tuple[KerasInput, np.ndarray, Validation]  # x, y and the validation pair
 
 
-def encode_inputs(texts: Sequence[str]) -> Any:
+def encode_inputs(texts: Sequence[str]) -> KerasInput:
     """Texts as the string model's input: a (n, 1) string tensor (Keras 3's numpy adapter
     rejects object and str arrays, so the object array goes through tf.constant)."""
     import tensorflow as tf

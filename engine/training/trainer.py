@@ -24,7 +24,9 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
 
 from engine import text_cap
 from engine.dataset import Dataset
@@ -40,11 +42,16 @@ from engine.training import numeric
 from engine.training.checks import check_dataset, resolve_monitor
 from engine.training.control import TrainControl
 from engine.training.failures import keras_failure
-from engine.training.prepare import FitData, build_model, compile_fit_model, fit_inputs
+from engine.training.prepare import FitData, KerasInput, Validation, build_model, compile_fit_model, fit_inputs
 from engine.training.run_folder import load_saved_run, open_run_folder, restore_state, run_facts
 from engine.training.state import RunState
 from engine.training.stops import StopAtBatch
 from engine.training.verify import rewind, verify_saved
+
+if TYPE_CHECKING:  # pragma: no cover
+    import keras
+
+    from engine.layers.report import LossPlan
 
 
 @dataclass
@@ -59,7 +66,7 @@ class RunResult:
     best_epoch: int
     message: str = ""
     early_stopped: bool = False
-    events: list[Any] = field(default_factory=list, repr=False)
+    events: list[ev.Event] = field(default_factory=list, repr=False)
 
 
 def _shared(name: str) -> property:
@@ -86,8 +93,8 @@ class Trainer:
         control: TrainControl | None = None,
         batch_interval: float = 0.25,
         *,
-        model: Any = None,
-        callbacks: Sequence[Any] = (),
+        model: keras.Model | None = None,
+        callbacks: Sequence[keras.callbacks.Callback] = (),
         run_dir: str | os.PathLike[str] | None = None,
         steer: bool = True,
         writer: RunWriter | None = None,
@@ -113,14 +120,14 @@ class Trainer:
         self.writer: RunWriter | None = writer
         self.on_phase = on_phase
         self.state = RunState(writer=None, control=self.control, emit=self._emit, monitor=self.exp.fit.monitor)  # type: ignore[arg-type]  # the writer comes with the folder (_open_folder), before anything is recorded
-        self.events: list[Any] = []
+        self.events: list[ev.Event] = []
         self._created = ""
-        self._data: tuple[Any, Any, tuple[Any, Any] | None] | None = None  # x, y, validation: Keras inputs
+        self._data: FitData | None = None
         # What model.fit trains: the numeric stack sharing the string model's weights (texts
         # vectorized once, see numeric.py), or the string model itself when it cannot split.
-        self._fit_model: Any = None
+        self._fit_model: keras.Model = None
         self._xla: bool | str | None = None  # the jit_compile the fit model was compiled with
-        self._plan: Any = None
+        self._plan: LossPlan | None = None
         self.pipeline = ""
 
     @property
@@ -153,7 +160,7 @@ class Trainer:
         return t
 
     # ---- events -----------------------------------------------------------------------------
-    def _emit(self, event: Any, log: bool = True) -> None:
+    def _emit(self, event: ev.Event, log: bool = True) -> None:
         """Called from the training thread, and from the steering thread (Steered)."""
         if self.writer is not None and log:
             self.writer.event(event)
@@ -247,7 +254,7 @@ class Trainer:
         return self.run_dir
 
 
-    def _fit(self, x: Any, y: Any, val: Any, callbacks: list[Any], initial: int) -> None:
+    def _fit(self, x: KerasInput, y: np.ndarray, val: Validation, callbacks: list[keras.callbacks.Callback], initial: int) -> None:
         """model.fit up to the state's target; XLA cannot compile every op a stack may hold,
         so a failure before the first step of this call falls back to plain graphs, once."""
         bs = self.exp.fit.batch_size
