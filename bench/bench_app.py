@@ -402,7 +402,7 @@ def child_fit(exp_path: Path, epochs: int) -> None:
     from engine.experiment import load
     from engine.layers import build, loss_plan
     from engine.training import numeric
-    from engine.training.trainer import encode_labels
+    from engine.training.prepare import encode_labels
 
     exp = load(exp_path)
     ds = load_dataset(exp)

@@ -163,7 +163,7 @@ def save_time(ds, runs_dir: str) -> dict[str, Any]:
     from pathlib import Path
 
     from engine import layers
-    from engine.runs import folder as runs
+    from engine.runs import saving
     from engine.runs.store import load_model_file
 
     exp = make_experiment({"type": "LSTM", "units": 32}, "save", tokens=20000)
@@ -172,7 +172,7 @@ def save_time(ds, runs_dir: str) -> dict[str, Any]:
     times = []
     for _ in range(5):
         t0 = time.perf_counter()
-        runs.save_model_atomic(model, path)
+        saving.save_model_atomic(model, path)
         times.append(time.perf_counter() - t0)
     load = common.time_calls(lambda: load_model_file(path), repeat=3)
     return common.row(

@@ -87,12 +87,17 @@ class VectorizeConfig:
     output_mode: str = "tf_idf"  # ngrams: tf_idf | multi_hot | count
 
 
+# A layer's parameters by name, as the experiment file gives them (TOML values: numbers,
+# strings, booleans, a wrapped layer's table) or as the registry resolved them.
+LayerParams = dict[str, Any]
+
+
 @dataclass
 class LayerSpec:
     """One layer: its Keras class name and the parameters set in the file, in file order."""
 
     type: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: LayerParams = field(default_factory=dict)
 
 
 @dataclass

@@ -32,12 +32,18 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from engine.errors import KerminalError
 from engine.experiment import Experiment
 from engine.export_data import data_code
 from engine.runs.status import Status
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.data.table_format import TableRead
+    from engine.layers.report import LossPlan, Report
+    from engine.runs.reader import RunInfo
+    from engine.vectorize import InputSpec
 
 FORMATS = ("saved_model", "onnx")
 SCRIPT_SOURCES = ("sample", "csv", "per-class")
@@ -51,7 +57,7 @@ class ExportError(KerminalError):
 # Checks shared by both exports
 
 
-def _exportable_run(run_path: str | os.PathLike[str]) -> tuple[Path, Any]:
+def _exportable_run(run_path: str | os.PathLike[str]) -> tuple[Path, RunInfo]:
     """The run folder and its RunInfo, if it finished at least one finite epoch."""
     from engine.training import RunStore
 
@@ -124,7 +130,7 @@ def _check_parses(text: str, run: Path) -> None:
         ) from None
 
 
-def recorded_reads(run: Path) -> list[Any] | None:
+def recorded_reads(run: Path) -> list[TableRead] | None:
     """How the run's loader read its tables (engine.data.table_format.TableRead), from the
     run folder's record; None when it has none (a run by an older kerminal, a source without
     tables). The folder is hostile input: a record that is a link, a FIFO, over its cap, not
@@ -200,7 +206,7 @@ def _reason(exc: KerminalError) -> str:
     return f"{exc.problem} {exc.fix}".strip()
 
 
-def script_text(exp: Experiment, class_names: list[str], source_run: Path | None = None, reads: list[Any] | None = None) -> str:
+def script_text(exp: Experiment, class_names: list[str], source_run: Path | None = None, reads: list[TableRead] | None = None) -> str:
     """The plain Keras script for an experiment (no TensorFlow needed to write it). `reads`:
     how the run's loader read its tables (`recorded_reads`); None resolves that again from
     the files as they are now (and the script says so)."""
@@ -244,7 +250,7 @@ is JSON: the parameter count, the epochs run and the validation accuracy.
     ])
 
 
-def _imports(report: Any) -> str:
+def _imports(report: Report) -> str:
     return """import io
 import json
 
@@ -304,7 +310,7 @@ x_train, x_val = as_ids(train_texts), as_ids(val_texts)
 INPUT_SHAPE, INPUT_DTYPE = (LENGTH,), "int32"'''
 
 
-def _attention_code(report: Any) -> str:
+def _attention_code(report: Report) -> str:
     from engine import keras_layers
 
     out = ["# ---- the attention layers (plain Keras layers) ------------------------------"]
@@ -316,7 +322,7 @@ def _attention_code(report: Any) -> str:
     return "\n\n\n".join(out)
 
 
-def _model_code(exp: Experiment, report: Any, spec: Any, plan: Any) -> str:
+def _model_code(exp: Experiment, report: Report, spec: InputSpec, plan: LossPlan) -> str:
     from engine.layers.build import model_name, stack_calls
 
     # The same calls build makes, printed: one description, two uses.
@@ -350,7 +356,7 @@ model.compile(
 model.summary()'''
 
 
-def _train_code(exp: Experiment, plan: Any) -> str:
+def _train_code(exp: Experiment, plan: LossPlan) -> str:
     f = exp.fit
     es = f.early_stopping
     encode = {"binary": "labels.astype('float32').reshape(-1, 1)", "sparse": "labels", "onehot": "np.eye(len(CLASS_NAMES), dtype='float32')[labels]"}[plan.labels]

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import inspect
 import os
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from engine.data import sample_path
 from engine.data import split as split_module
+from engine.data.table_format import TableFormat, TableRead
 from engine.experiment import Experiment
 
 
-def data_code(exp: Experiment, class_names: list[str], reads: list[Any] | None) -> str:
+def data_code(exp: Experiment, class_names: list[str], reads: list[TableRead] | None) -> str:
     """The script's data part: load_rows() reads the source as the run's loader did (`reads`:
     the run's record of its tables, else resolved again), then the seeded stratified split."""
     d = exp.data
@@ -88,14 +89,14 @@ class TableSource:
     columns it used."""
 
     path: Path
-    how: Any  # engine.data.table_format.TableFormat
-    text: Any  # a column name, or a 1-based position when the table has no header row
-    label: Any  # None for a per-class file
+    how: TableFormat
+    text: Hashable  # a column name, or a 1-based position when the table has no header row
+    label: Hashable | None  # None for a per-class file
     numbered: bool  # no header row: columns are numbered from 1
     recorded: bool = True  # from the run's record (False: resolved at export time)
 
 
-def _recorded_source(path: Path, reads: list[Any] | None) -> TableSource | None:
+def _recorded_source(path: Path, reads: list[TableRead] | None) -> TableSource | None:
     """The run's record of how `path` was read; None when it has none for that file."""
     for r in reads or ():
         if os.path.abspath(r.file) == os.path.abspath(path):  # the run folder's copy has it absolute
@@ -103,10 +104,11 @@ def _recorded_source(path: Path, reads: list[Any] | None) -> TableSource | None:
     return None
 
 
-def _table_source(exp: Experiment, reads: list[Any] | None = None) -> TableSource:
+def _table_source(exp: Experiment, reads: list[TableRead] | None = None) -> TableSource:
     """The run's table as its loader read it (the record), else read again as kerminal's
     loader reads it, and the columns it used."""
-    from engine.data.tables import column, guess_label_column, guess_text_column, read_table_format
+    from engine.data.table_columns import column, guess_label_column, guess_text_column
+    from engine.data.table_read import read_table_format
 
     d = exp.data
     path = exp.resolve(d.path)
@@ -122,9 +124,10 @@ def _table_source(exp: Experiment, reads: list[Any] | None = None) -> TableSourc
     return TableSource(path=path, how=how, text=text, label=label, numbered=numbered, recorded=False)
 
 
-def _class_file_source(exp: Experiment, path: Path, reads: list[Any] | None) -> TableSource:
+def _class_file_source(exp: Experiment, path: Path, reads: list[TableRead] | None) -> TableSource:
     """One per-class file as its loader read it (the record), else read again."""
-    from engine.data.tables import column, guess_text_column, read_table_format
+    from engine.data.table_columns import column, guess_text_column
+    from engine.data.table_read import read_table_format
 
     recorded = _recorded_source(path, reads)
     if recorded is not None:
@@ -158,13 +161,13 @@ def _frame_read(t: TableSource) -> str:
     return read if t.recorded else f"{_UNRECORDED}\n{read}"
 
 
-def _table_read(exp: Experiment, reads: list[Any] | None = None) -> str:
+def _table_read(exp: Experiment, reads: list[TableRead] | None = None) -> str:
     """pandas code that reads the run's table as kerminal did, with the columns it used."""
     t = _table_source(exp, reads)
     return _frame_read(t) + f"\ntexts, labels = frame[{t.text!r}].fillna(''), class_of(frame[{t.label!r}].fillna(''))"
 
 
-def _per_class_read(exp: Experiment, reads: list[Any] | None) -> str:
+def _per_class_read(exp: Experiment, reads: list[TableRead] | None) -> str:
     """pandas code that reads each class's file as kerminal did; its rows are that class."""
     out = ["texts, labels = [], []"]
     for i, rel in enumerate(exp.data.files.values()):

@@ -10,12 +10,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.config import BY_PATH
 from engine.dataset import Dataset
 from engine.errors import KerminalError, LayerError, TrainingError
 from engine.experiment import Experiment
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.layers.report import Report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +35,7 @@ def layer_section(exp: Experiment, dataset: Dataset) -> tuple[str, dict[str, Any
     return layers.format_table(report), report.to_dict()
 
 
-def train_problems(exp: Experiment, dataset: Dataset, report: Any = None) -> list[KerminalError]:
+def train_problems(exp: Experiment, dataset: Dataset, report: Report | None = None) -> list[KerminalError]:
     """Everything `kerminal train` would refuse before building the model, in its order:
     the data, the layer stack (every error, not only the first), fit.monitor."""
     from engine.layers import validate_experiment

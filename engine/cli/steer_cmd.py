@@ -35,9 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from engine.errors import RunError
-    from engine.runs import RunStore, commands
+    from engine.runs import RunStore, commands, liveness, reader
     from engine.runs import events as ev
-    from engine.runs import folder as F
 
     path = RunStore(args.runs_dir).path_of(args.run)
     if getattr(args, "kill", False):
@@ -45,12 +44,12 @@ def run(args: argparse.Namespace) -> int:
         line = f"run {path.name}: ended its process {pid}; its finished epochs are kept. Continue it with `kerminal train --resume {path.name}`."
         print(json.dumps({"run": path.name, "command": "kill", "pid": pid}) if args.json else line)
         return 0
-    meta = F.read_meta(path) or {}
-    asleep = F.live_status(meta, path) == F.NOT_RESPONDING
+    meta = reader.read_meta(path) or {}
+    asleep = liveness.live_status(meta, path) == liveness.NOT_RESPONDING
     answer = commands.send(path, args.steer, getattr(args, "value", None), wait=2.0 if asleep else WAIT_S, force=args.force)
     if answer is None:
         if asleep:
-            line = f"sent {args.steer} to run {path.name}, which is not responding (no heartbeat for over {F.HEARTBEAT_STALE_S:.0f} s: stopped, swapped out or its machine paused); it acts when the process wakes."
+            line = f"sent {args.steer} to run {path.name}, which is not responding (no heartbeat for over {liveness.HEARTBEAT_STALE_S:.0f} s: stopped, swapped out or its machine paused); it acts when the process wakes."
             fix = f" `kerminal stop {path.name} --kill` ends it now." if args.steer == "stop" else ""
             print(json.dumps({"run": path.name, "command": args.steer, "answered": False, "responding": False}) if args.json else line + fix)
             return 0

@@ -193,11 +193,11 @@ def _detach(args: argparse.Namespace) -> int:
 def _give_back(writer, exc) -> None:
     """A detached continuation that could not start: the run goes back to how it was, with
     the reason in its log (written while this process still holds the run's lock)."""
-    from engine.runs import folder as F
+    from engine.runs import reader
     from engine.runs.events import Failed
 
     path = writer.path
-    meta = F.read_meta(path) or {}
+    meta = reader.read_meta(path) or {}
     before = meta.get("before") or {}
     writer.event(Failed(str(path), int(meta.get("epochs", 0) or 0), f"could not continue: {exc}"))
     with contextlib.suppress(OSError):  # a full disk: the Failed event above still says why
@@ -215,6 +215,7 @@ def _train_into(args: argparse.Namespace) -> int:
     from engine.errors import KerminalError
     from engine.experiment import load
     from engine.runs import folder as F
+    from engine.runs import reader
     from engine.runs.events import Failed
     from engine.runs.writer import RunWriter
     from engine.training.control import TrainControl
@@ -230,11 +231,11 @@ def _train_into(args: argparse.Namespace) -> int:
         trainer = Trainer(exp, load_dataset(exp, writer.phase), path.parent, None, control, batch_interval=0.5, run_dir=path, writer=writer)
         result = _run_with_signals(trainer, args.epochs, control)
     except KerminalError as exc:
-        if not (path / F.EVENTS).is_file() or (F.read_meta(path) or {}).get("status") == Status.STARTING:
+        if not (path / F.EVENTS).is_file() or (reader.read_meta(path) or {}).get("status") == Status.STARTING:
             with contextlib.suppress(KerminalError):  # taken meanwhile: that process writes
                 writer.hold()
             writer.event(Failed(str(path), 0, str(exc)))
-            meta = F.read_meta(path) or {"kerminal_run": F.FORMAT}
+            meta = reader.read_meta(path) or {"kerminal_run": F.FORMAT}
             with contextlib.suppress(OSError):  # a full disk: the Failed event says why
                 writer.metrics({**meta, "status": Status.FAILED, "message": str(exc)})
         raise

@@ -36,7 +36,7 @@ def dataset_stats(ds: Dataset, vcfg: VectorizeConfig | None = None) -> DatasetSt
 
 
 # Reading tables (pandas), for a UI that shows a file's columns: loaded on first use.
-_TABLES = ("guess_label_column", "guess_text_column", "positional", "read_table")
+_COLUMNS = ("guess_label_column", "guess_text_column", "positional")
 
 
 def __getattr__(name: str) -> Any:
@@ -44,10 +44,14 @@ def __getattr__(name: str) -> Any:
         from engine.data.stats import DatasetStats
 
         return DatasetStats
-    if name in _TABLES:
-        from engine.data import tables
+    if name in _COLUMNS:
+        from engine.data import table_columns
 
-        return getattr(tables, name)
+        return getattr(table_columns, name)
+    if name == "read_table":
+        from engine.data.table_read import read_table
+
+        return read_table
     raise AttributeError(f"module 'engine.data' has no attribute {name!r}")
 
 

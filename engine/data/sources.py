@@ -25,7 +25,7 @@ REBER_DEFAULT_SIZE = 2000
 
 
 def load_sample(exp: Experiment) -> Raw:
-    from engine.data.tables import read_table
+    from engine.data.table_read import read_table
 
     frame, notes = read_table(sample_path())
     ids, names = encode_labels(frame["label"], "sample.csv")

@@ -1,5 +1,5 @@
 """How a table file was read, as a value: `TableFormat` (the format, delimiter, header and
-quoting that engine.data.tables resolved) and `TableRead` (that, plus the file and the
+quoting that engine.data.table_read resolved) and `TableRead` (that, plus the file and the
 columns the loader used). A run records its tables' reads in its folder (`record`), so an
 export reads the data as the run did, not as the file's sniffing says today.
 

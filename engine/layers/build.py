@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from engine.config import LayerParams
 from engine.errors import LayerError
 from engine.experiment import CompileConfig, Experiment
 from engine.layers.registry import KerasCall, layer_call
@@ -35,7 +36,7 @@ def make_layer(call: KerasCall) -> keras.layers.Layer:
     return cls(**{k: make_layer(v) if isinstance(v, KerasCall) else v for k, v in call.kwargs.items()})
 
 
-def keras_layer(type: str, p: dict[str, Any], name: str | None = None, vocab_size: int = 0, cudnn: bool = True) -> keras.layers.Layer:
+def keras_layer(type: str, p: LayerParams, name: str | None = None, vocab_size: int = 0, cudnn: bool = True) -> keras.layers.Layer:
     """One Keras layer from resolved parameters (registry defaults filled in)."""
     return make_layer(layer_call(type, p, name, vocab_size, cudnn))
 

@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.config import LayerParams
 from engine.layers import shapes
 
 # Activations Keras 3 knows by name (keras.activations.get); "linear" = none (logits).
@@ -84,7 +85,7 @@ class LayerInfo:
                 return p
         return None
 
-    def defaults(self) -> dict[str, Any]:
+    def defaults(self) -> LayerParams:
         return {p.name: p.default for p in self.params}
 
 
@@ -322,7 +323,7 @@ def _check_wrapped(value: Any) -> str | None:
     return None
 
 
-def resolve(type: str, params: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def resolve(type: str, params: LayerParams) -> tuple[LayerParams, list[str]]:
     """Defaults filled in under the given values; plus one message per bad parameter.
 
     Bad values are replaced by their defaults in the returned dict, so shape inference can go
@@ -376,7 +377,7 @@ def _literal(value: Any) -> str:
     raise ValueError(f"{value!r} has no Python literal")
 
 
-def layer_call(type: str, p: dict[str, Any], name: str | None = None, vocab_size: int = 0, cudnn: bool = True) -> KerasCall:
+def layer_call(type: str, p: LayerParams, name: str | None = None, vocab_size: int = 0, cudnn: bool = True) -> KerasCall:
     """The Keras call for a layer from its resolved params (`resolve`): each param is the
     keyword of the same name; 0 becomes the vocabulary size or None where the param says so;
     use_cudnn=False where validation found a mask cuDNN cannot take."""

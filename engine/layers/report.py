@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from engine.config import LayerParams
+
 
 @dataclass
 class Row:
@@ -22,7 +24,7 @@ class Row:
     non_trainable: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    resolved: dict[str, Any] = field(default_factory=dict, repr=False)  # params with defaults filled in
+    resolved: LayerParams = field(default_factory=dict, repr=False)  # params with defaults filled in
     cudnn: bool = True  # False: a recurrent layer that gets a pre-padded mask (built with use_cudnn=False)
 
     @property

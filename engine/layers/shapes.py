@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Callable, Mapping
 
+from engine.config import LayerParams
 from engine.layers.report import Row, shape_text
 from engine.vectorize import InputSpec
 
@@ -41,9 +42,9 @@ class Flow:
 
 
 # A layer type's rule: (row, resolved params, flow, input shape) -> None.
-ShapeRule = Callable[[Row, dict[str, Any], Flow, Shape], None]
+ShapeRule = Callable[[Row, LayerParams, Flow, Shape], None]
 # Warnings from the params alone, given even where the input shape is unknown.
-ParamCheck = Callable[[Row, dict[str, Any]], None]
+ParamCheck = Callable[[Row, LayerParams], None]
 
 
 def _set(row: Row, flow: Flow, shape: Shape, trainable: int, non_trainable: int = 0, keeps_ids: bool = False) -> None:
@@ -56,7 +57,7 @@ def _set(row: Row, flow: Flow, shape: Shape, trainable: int, non_trainable: int 
         flow.ids = False
 
 
-def recurrent_core(p: dict[str, Any]) -> dict[str, Any] | None:
+def recurrent_core(p: LayerParams) -> LayerParams | None:
     """The params of the recurrent layer in resolved params `p` (itself, or the layer a
     Bidirectional wraps); None if `p` is not a recurrent layer's."""
     inner = p.get("layer", p)
@@ -103,7 +104,7 @@ def _sequence(row: Row, flow: Flow, shape: Shape, recover: bool = False) -> tupl
 # Word ids to vectors
 
 
-def _embedding(row: Row, p: dict[str, Any], flow: Flow, shape: Shape, positions: bool) -> None:
+def _embedding(row: Row, p: LayerParams, flow: Flow, shape: Shape, positions: bool) -> None:
     spec = flow.spec
     if not flow.ids or len(shape) != 1:
         if spec.kind == "ngrams" and row.index == 1:
@@ -132,11 +133,11 @@ def _embedding(row: Row, p: dict[str, Any], flow: Flow, shape: Shape, positions:
     flow.mask_from = row.index if p["mask_zero"] else 0
 
 
-def embedding(row: Row, p: dict[str, Any], flow: Flow, shape: Shape) -> None:
+def embedding(row: Row, p: LayerParams, flow: Flow, shape: Shape) -> None:
     _embedding(row, p, flow, shape, positions=False)
 
 
-def positional_embedding(row: Row, p: dict[str, Any], flow: Flow, shape: Shape) -> None:
+def positional_embedding(row: Row, p: LayerParams, flow: Flow, shape: Shape) -> None:
     """An Embedding plus one learned vector per position (TokenAndPositionEmbedding)."""
     _embedding(row, p, flow, shape, positions=True)
 
@@ -153,12 +154,12 @@ class Recurrent:
     gates: int
     cudnn: bool
 
-    def cell_params(self, p: dict[str, Any], feat: int) -> int:
+    def cell_params(self, p: LayerParams, feat: int) -> int:
         u = p["units"]
         biases = 2 if p.get("reset_after") else 1  # GRU's reset_after: a second bias per gate
         return self.gates * (feat * u + u * u + biases * u)
 
-    def check(self, row: Row, p: dict[str, Any]) -> None:
+    def check(self, row: Row, p: LayerParams) -> None:
         if not self.cudnn:
             return
         lost = []
@@ -174,7 +175,7 @@ class Recurrent:
                 "Fix: keep activation=\"tanh\", recurrent_dropout=0 (and reset_after=true), and use Dropout layers instead."
             )
 
-    def __call__(self, row: Row, p: dict[str, Any], flow: Flow, shape: Shape) -> None:
+    def __call__(self, row: Row, p: LayerParams, flow: Flow, shape: Shape) -> None:
         _recurrent(row, self, p, flow, shape)
 
 
@@ -185,14 +186,14 @@ class Bidirectional:
 
     wraps: Mapping[str, Recurrent]
 
-    def check(self, row: Row, p: dict[str, Any]) -> None:
+    def check(self, row: Row, p: LayerParams) -> None:
         self.wraps[p["layer"]["type"]].check(row, p["layer"])
 
-    def __call__(self, row: Row, p: dict[str, Any], flow: Flow, shape: Shape) -> None:
+    def __call__(self, row: Row, p: LayerParams, flow: Flow, shape: Shape) -> None:
         _recurrent(row, self.wraps[p["layer"]["type"]], p["layer"], flow, shape, merge_mode=p["merge_mode"])
 
 
-def _recurrent(row: Row, cell: Recurrent, inner: dict[str, Any], flow: Flow, shape: Shape, merge_mode: str = "") -> None:
+def _recurrent(row: Row, cell: Recurrent, inner: LayerParams, flow: Flow, shape: Shape, merge_mode: str = "") -> None:
     """`inner`: the recurrent layer's params; `merge_mode` set = wrapped by Bidirectional."""
     seq = _sequence(row, flow, shape, recover=True)
     if seq is None:
@@ -228,7 +229,7 @@ def _recurrent(row: Row, cell: Recurrent, inner: dict[str, Any], flow: Flow, sha
 # Convolution and pooling over steps
 
 
-def conv1d(row: Row, p: dict[str, Any], flow: Flow, shape: Shape) -> None:
+def conv1d(row: Row, p: LayerParams, flow: Flow, shape: Shape) -> None:
     if (seq := _sequence(row, flow, shape)) is None:
         return
     steps, feat = seq
@@ -244,7 +245,7 @@ def conv1d(row: Row, p: dict[str, Any], flow: Flow, shape: Shape) -> None:
     _set(row, flow, (out, p["filters"]), p["kernel_size"] * feat * p["filters"] + p["filters"])
 
 
-def max_pooling(row: Row, p: dict[str, Any], flow: Flow, shape: Shape) -> None:
+def max_pooling(row: Row, p: LayerParams, flow: Flow, shape: Shape) -> None:
     if (seq := _sequence(row, flow, shape)) is None:
         return
     steps, feat = seq
@@ -260,7 +261,7 @@ def max_pooling(row: Row, p: dict[str, Any], flow: Flow, shape: Shape) -> None:
     _set(row, flow, (out, feat), 0)
 
 
-def global_pooling(row: Row, p: dict[str, Any], flow: Flow, shape: Shape) -> None:
+def global_pooling(row: Row, p: LayerParams, flow: Flow, shape: Shape) -> None:
     """One vector per text: reduces the sequence and ends its mask."""
     if (seq := _sequence(row, flow, shape, recover=True)) is not None:
         _set(row, flow, (seq[1],), 0)
@@ -272,32 +273,32 @@ def global_pooling(row: Row, p: dict[str, Any], flow: Flow, shape: Shape) -> Non
 # Per-step and per-vector layers
 
 
-def dense(row: Row, p: dict[str, Any], flow: Flow, shape: Shape) -> None:
+def dense(row: Row, p: LayerParams, flow: Flow, shape: Shape) -> None:
     if flow.ids:
         row.warnings.append("gets raw word ids and treats them as numbers. Fix: put an Embedding before it.")
     _set(row, flow, (*shape[:-1], p["units"]), shape[-1] * p["units"] + p["units"])
 
 
-def elementwise(row: Row, p: dict[str, Any], flow: Flow, shape: Shape) -> None:
+def elementwise(row: Row, p: LayerParams, flow: Flow, shape: Shape) -> None:
     """Same shape, no weights; word ids stay ids (Dropout, Activation)."""
     _set(row, flow, shape, 0, keeps_ids=True)
 
 
-def spatial_dropout(row: Row, p: dict[str, Any], flow: Flow, shape: Shape) -> None:
+def spatial_dropout(row: Row, p: LayerParams, flow: Flow, shape: Shape) -> None:
     if _sequence(row, flow, shape, recover=True) is not None:
         _set(row, flow, shape, 0)  # the input's shape, even a vector (the error says so above)
 
 
-def layer_norm(row: Row, p: dict[str, Any], flow: Flow, shape: Shape) -> None:
+def layer_norm(row: Row, p: LayerParams, flow: Flow, shape: Shape) -> None:
     _set(row, flow, shape, 2 * shape[-1])  # scale and offset per feature
 
 
-def batch_norm(row: Row, p: dict[str, Any], flow: Flow, shape: Shape) -> None:
+def batch_norm(row: Row, p: LayerParams, flow: Flow, shape: Shape) -> None:
     # scale and offset are trained; the running mean and variance are not
     _set(row, flow, shape, 2 * shape[-1], non_trainable=2 * shape[-1])
 
 
-def flatten(row: Row, p: dict[str, Any], flow: Flow, shape: Shape) -> None:
+def flatten(row: Row, p: LayerParams, flow: Flow, shape: Shape) -> None:
     if len(shape) >= 2:
         flow.reducer = row
     _set(row, flow, (math.prod(shape),), 0)
@@ -307,7 +308,7 @@ def flatten(row: Row, p: dict[str, Any], flow: Flow, shape: Shape) -> None:
 # Attention
 
 
-def transformer_encoder(row: Row, p: dict[str, Any], flow: Flow, shape: Shape) -> None:
+def transformer_encoder(row: Row, p: LayerParams, flow: Flow, shape: Shape) -> None:
     """A post-norm encoder block: MultiHeadAttention(num_heads, key_dim) with query, key, value
     and output projections (biases on), two LayerNormalizations and the feed-forward pair."""
     known = len(row.errors)

@@ -10,14 +10,18 @@ stack, the classifier head, the loss and the metrics are checked. The Report is 
 from __future__ import annotations
 
 import difflib
-from typing import Any, NoReturn, Sequence
+from typing import TYPE_CHECKING, NoReturn, Sequence
 
 from engine import memory
+from engine.config import LayerParams
 from engine.experiment import CompileConfig, Experiment, LayerSpec
 from engine.layers.registry import LAYERS, resolve, unknown_type_message
 from engine.layers.report import LossPlan, Report, Row
 from engine.layers.shapes import Flow, recurrent_core
 from engine.vectorize import InputSpec, input_spec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.dataset import Dataset
 
 LOSSES = ("auto", "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy")
 METRICS = ("accuracy", "acc", "auc", "precision", "recall")
@@ -63,7 +67,7 @@ def _spec_for(exp: Experiment, train_texts: Sequence[str] = ()) -> InputSpec:
     return spec
 
 
-def validate_experiment(exp: Experiment, dataset: Any = None) -> Report:
+def validate_experiment(exp: Experiment, dataset: Dataset | None = None) -> Report:
     """Validate an experiment's stack: input from its vectorizer (and the data, if loaded),
     classes from the dataset (2 without one)."""
     texts = dataset.train.texts if dataset is not None else ()
@@ -78,7 +82,7 @@ def validate_experiment(exp: Experiment, dataset: Any = None) -> Report:
     return report
 
 
-def _summary(type: str, p: dict[str, Any]) -> str:
+def _summary(type: str, p: LayerParams) -> str:
     """The key settings, e.g. "units=32, return_sequences": what each param declares shown,
     the others where they differ from the default; a wrapped layer as LSTM(units=64)."""
     parts = []

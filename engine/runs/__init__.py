@@ -4,8 +4,10 @@ A run is a process that owns its folder; the folder is the whole protocol betwee
 training process and whoever watches or steers it (the app, `kerminal watch`, `kerminal
 stop`). TF-free until a model is loaded.
 
-- folder: the layout (file names), crash-consistent commit and `recover`, the readers
-  (`read_info` -> RunInfo, `read_history`, `read_events`)
+- folder: the layout (file names, the runs folder, a new run's folder)
+- saving: crash-consistent writes, the epoch's commit and `recover` after a kill
+- reader: the readers (`read_meta`, `read_info` -> RunInfo, `read_history`, `read_events`)
+- liveness: whether a process still owns a run (`live_status`: its lock and heartbeat)
 - damage: what makes a run "damaged" (metrics.json values of the wrong kind, run files
   that are links or FIFOs), checked before anything reads them
 - events: the typed events of events.jsonl (Started, BatchEnd, EpochEnd, Steered, ...)
@@ -26,9 +28,11 @@ from engine.runs.commands import post as post_command
 from engine.runs.commands import send as send_command
 from engine.runs.eta import Eta, format_eta
 from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Steered, Stopped
-from engine.runs.folder import EXPERIMENT, LIVE, NOT_RESPONDING, RunInfo, data_summary, read_events, read_history, read_info, read_meta, runs_dir_default
+from engine.runs.folder import EXPERIMENT, LIVE, runs_dir_default
 from engine.runs.launch import resume as resume_run
 from engine.runs.launch import start as start_run
+from engine.runs.liveness import NOT_RESPONDING
+from engine.runs.reader import RunInfo, data_summary, read_events, read_history, read_info, read_meta
 from engine.runs.status import ENDED, GONE, Status
 from engine.runs.store import Run, RunStore, load_model_file
 from engine.runs.watcher import Progress, RunWatcher

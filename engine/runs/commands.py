@@ -25,7 +25,7 @@ from typing import Any
 from engine.errors import RunError
 from engine.runs import events as ev
 from engine.runs import folder as F
-from engine.runs import safe
+from engine.runs import liveness, reader, safe
 from engine.runs.status import Status
 
 NAMES = ("stop", "pause", "resume", "lr", "more")
@@ -87,10 +87,10 @@ def post(run_dir: str | os.PathLike[str], command: str, value: Any = None, force
     if not path.is_dir():
         raise RunError(f"{path} is not a kerminal run (no such folder).", "Pass a run folder or id that `kerminal runs` lists.")
     folder = safe.check_own_dir(path, force=force)
-    meta = F.read_meta(path)
+    meta = reader.read_meta(path)
     if meta is None:
         raise RunError(f"{path} is not a kerminal run (no readable {F.METRICS}).", "Pass a run folder or id that `kerminal runs` lists.")
-    status = F.live_status(meta, path)
+    status = liveness.live_status(meta, path)
     if status not in F.LIVE:
         epochs = int(meta.get("epochs", 0) or 0) if isinstance(meta.get("epochs", 0), int) else 0
         fix = f"Continue it with `kerminal train --resume {path.name} --epochs N`." if status != Status.FAILED else "Fix the cause in its message and train again."
@@ -133,9 +133,9 @@ def kill(run_dir: str | os.PathLike[str], force: bool = False) -> int:
 
     path = Path(run_dir)
     safe.check_own_dir(path, force=force)
-    meta = F.read_meta(path) or {}
+    meta = reader.read_meta(path) or {}
     pid = meta.get("pid")
-    if meta.get("host") not in (None, F.HOST):
+    if meta.get("host") not in (None, liveness.HOST):
         raise RunError(f"Run {path.name} trains on {meta.get('host')}, not on this machine.", f"Run `kerminal stop {path.name} --kill` there.")
     if not held(path) or not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
         raise RunError(f"Run {path.name} has no live process to end.", "`kerminal runs` shows its status.")
@@ -157,19 +157,19 @@ def send(run_dir: str | os.PathLike[str], command: str, value: Any = None, wait:
     deadline = time.monotonic() + wait
     next_check = time.monotonic() + 1.0
     while True:
-        found, offset = F.read_events(path, offset)
+        found, offset = reader.read_events(path, offset)
         for event in found:
             if isinstance(event, ev.Steered) and event.id == cid:
                 return event
         now = time.monotonic()
         if now >= next_check:
             next_check = now + 1.0
-            meta = F.read_meta(path)
-            status = F.live_status(meta, path) if meta else Status.MISSING
+            meta = reader.read_meta(path)
+            status = liveness.live_status(meta, path) if meta else Status.MISSING
             if status not in F.LIVE:
                 with contextlib.suppress(OSError):  # taken meanwhile, or the folder is gone
                     (path / F.COMMANDS / f"{cid}.json").unlink()
-                found, offset = F.read_events(path, offset)  # its last sweep may have answered
+                found, offset = reader.read_events(path, offset)  # its last sweep may have answered
                 for event in found:
                     if isinstance(event, ev.Steered) and event.id == cid:
                         return event

@@ -127,13 +127,13 @@ def _number(value: Any, label: str, file: Path) -> None:
         raise damaged(file, f"has {label!r} that is not a finite number ({_short(value)})")
 
 
-def _short(value: Any) -> str:
+def _short(value: object) -> str:
     if isinstance(value, int) and abs(value) > 10**12:
         return f"a {len(str(abs(value)))}-digit number" if abs(value) < 10**4000 else "a huge number"
     return repr(value)[:40]
 
 
-def _kind(value: Any) -> str:
+def _kind(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -24,7 +24,7 @@ from pathlib import Path
 from engine.errors import RunError
 from engine.experiment import Experiment
 from engine.runs import folder as F
-from engine.runs import safe
+from engine.runs import liveness, reader, safe, saving
 from engine.runs.status import Status
 from engine.runs.writer import RunWriter
 
@@ -57,7 +57,7 @@ def start(exp: Experiment, runs_dir: str | os.PathLike[str], epochs: int | None 
         writer.metrics(meta, pid=0)  # the started process writes its own pid
         writer.hand_over(lambda fd: _spawn(args, writer.path, fd))
     except (OSError, RunError) as exc:  # nothing was started: this writer still owns the run
-        err = exc if isinstance(exc, RunError) else F.disk_error(exc, writer.path / F.METRICS)
+        err = exc if isinstance(exc, RunError) else saving.disk_error(exc, writer.path / F.METRICS)
         with contextlib.suppress(OSError):  # a full disk: the error itself says why
             writer.metrics({**meta, "status": Status.FAILED, "message": str(err)})
         writer.close()
@@ -69,10 +69,10 @@ def resume(run_dir: str | os.PathLike[str], epochs: int | None = None, force: bo
     """Continue a saved run in a detached process; returns its folder at once. RunError when
     the run is live (another process trains it, or holds its lock) or not the caller's."""
     path = Path(run_dir)
-    meta = F.read_meta(path)
+    meta = reader.read_meta(path)
     if meta is None:
         raise RunError(f"{path} is not a kerminal run (no readable {F.METRICS}).", "Pass a run folder or id that `kerminal runs` lists.")
-    status = F.live_status(meta, path)
+    status = liveness.live_status(meta, path)
     if status in F.LIVE:
         raise RunError(f"Run {path.name} is {status} right now.", f"Add epochs to it with `kerminal more {path.name} N`, or wait for it to end.")
     writer = RunWriter.take(path, force=force)
@@ -85,6 +85,6 @@ def resume(run_dir: str | os.PathLike[str], epochs: int | None = None, force: bo
         with contextlib.suppress(OSError):
             writer.metrics({**meta, **before})
         writer.close()
-        raise exc if isinstance(exc, RunError) else F.disk_error(exc, path / F.METRICS) from None
+        raise exc if isinstance(exc, RunError) else saving.disk_error(exc, path / F.METRICS) from None
     return path
 

@@ -9,13 +9,15 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from engine.errors import ExperimentError, RunError
 from engine.experiment import Experiment
 from engine.runs import safe
 from engine.runs.damage import DAMAGED, DamagedRun, check_files, damaged
-from engine.runs.folder import BEST, EVENTS, EXPERIMENT, HISTORY, LAST, LIVE, METRICS, RunInfo, missing_files, read_info, recover
+from engine.runs.folder import BEST, EVENTS, EXPERIMENT, HISTORY, LAST, LIVE, METRICS, missing_files
+from engine.runs.reader import RunInfo, read_info
+from engine.runs.saving import recover
 
 RUN_FILES = (METRICS, EXPERIMENT, HISTORY, EVENTS, BEST, LAST)  # a reader opens these: plain files only
 
@@ -30,7 +32,7 @@ class Run:
     path: Path
     info: RunInfo
     experiment: Experiment
-    model: Any  # keras.Model
+    model: keras.Model
     which: str  # "best" or "last"
 
     @property
@@ -221,8 +223,9 @@ class RunStore:
         `wait` seconds. The folder is deleted under the run's lock, so no `--resume` can
         start in it meanwhile."""
         from engine.runs import commands
-        from engine.runs.folder import NOT_RESPONDING, live_status, read_meta
+        from engine.runs.liveness import NOT_RESPONDING, live_status
         from engine.runs.lock import RunBusy, RunLock
+        from engine.runs.reader import read_meta
         from engine.runs.safe import check_own_dir
 
         path = self.path_of(id_or_path)

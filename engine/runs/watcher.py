@@ -21,6 +21,7 @@ from typing import Any
 from engine.errors import RunError
 from engine.runs import events as ev
 from engine.runs import folder as F
+from engine.runs import liveness, reader, saving
 from engine.runs.damage import check_meta
 from engine.runs.eta import Eta
 from engine.runs.status import ENDED, GONE, Status
@@ -81,7 +82,7 @@ class Progress:
                     ys.append(float(value))
             self.eta_s = self._eta.seconds_left(now, self.epoch, self.step, self.steps, self.target)
         elif isinstance(event, ev.EpochEnd):
-            F.set_epoch(self.history, event.epoch, event.metrics)
+            saving.set_epoch(self.history, event.epoch, event.metrics)
             self.last_epoch, self.epochs, self.target = event, event.epoch, event.epochs
             self.epoch, self.step, self.trace = event.epoch, self.steps, {}
             self.samples_per_s = event.samples_per_s
@@ -127,7 +128,7 @@ class RunWatcher:
             return []
         start = self.offset
         try:
-            read, self.offset = F.read_events(self.path, self.offset)
+            read, self.offset = reader.read_events(self.path, self.offset)
             # more already written than one read takes (a long log): poll again at once
             self.behind = self.offset > start and (self.path / F.EVENTS).stat().st_size > self.offset
         except OSError:
@@ -150,7 +151,7 @@ class RunWatcher:
         if event.epoch <= have + 1:
             return []
         try:
-            history = F.read_history(self.path)
+            history = reader.read_history(self.path)
         except OSError:
             return []
         lost: list[ev.Event] = []
@@ -170,7 +171,7 @@ class RunWatcher:
         except OSError:
             return  # not written yet (a run starting)
         if mtime != self._meta_mtime:
-            meta = F.read_meta(self.path)
+            meta = reader.read_meta(self.path)
             if meta is None:
                 return
             try:
@@ -180,13 +181,13 @@ class RunWatcher:
             self._meta_mtime, self.meta = mtime, meta
         if not self.meta:
             return
-        status = F.live_status(self.meta, self.path)
+        status = liveness.live_status(self.meta, self.path)
         p.target = max(p.target, int(self.meta.get("target", 0) or 0))
         p.phase = str(self.meta.get("phase", "") or "")[:80]
-        if status == F.NOT_RESPONDING and p.end is None:
-            if p.status != F.NOT_RESPONDING:
-                p.message = f"the training process is not responding (no heartbeat for over {F.HEARTBEAT_STALE_S:.0f} s: stopped, swapped out, or its machine paused); it still holds the run, which goes on when it wakes."
-            p.status = F.NOT_RESPONDING
+        if status == liveness.NOT_RESPONDING and p.end is None:
+            if p.status != liveness.NOT_RESPONDING:
+                p.message = f"the training process is not responding (no heartbeat for over {liveness.HEARTBEAT_STALE_S:.0f} s: stopped, swapped out, or its machine paused); it still holds the run, which goes on when it wakes."
+            p.status = liveness.NOT_RESPONDING
         elif status == Status.INTERRUPTED and p.end is None:
             if p.status != Status.INTERRUPTED:
                 p.message = "the training process is gone (killed, or its machine went down); the finished epochs are kept."

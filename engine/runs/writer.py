@@ -12,7 +12,7 @@ A writer writes only into a real folder its user owns (safe.check_own_dir), appe
 O_NOFOLLOW, replaces files by rename (never through a link) and never creates the folder
 again: a run whose folder was deleted stops writing and is told (`on_gone`) so that it stops.
 
-The order of an epoch's commit is in folder.py's docstring; this class only performs it.
+The order of an epoch's commit is in saving.py's docstring; this class only performs it.
 """
 
 from __future__ import annotations
@@ -23,14 +23,17 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from engine.experiment import Experiment, atomic_write_text
 from engine.progress import complete, step_of
 from engine.runs import events as ev
 from engine.runs import folder as F
-from engine.runs import safe
+from engine.runs import liveness, reader, safe, saving
 from engine.runs.lock import RunLock
+
+if TYPE_CHECKING:  # pragma: no cover
+    import keras
 
 PHASE_S = 0.5  # a starting run's progress ("reading files n/total") reaches metrics.json at most this often
 
@@ -61,7 +64,7 @@ class RunWriter:
             atomic_write_text(path / F.EXPERIMENT, F.experiment_as_trained(exp).to_toml(), make_parents=False)
         except OSError as exc:
             writer.close()
-            raise F.disk_error(exc, path / F.EXPERIMENT) from None
+            raise saving.disk_error(exc, path / F.EXPERIMENT) from None
         writer.open_channel()
         return writer
 
@@ -72,12 +75,12 @@ class RunWriter:
         from engine.runs.lock import RunBusy
 
         safe.check_own_dir(path, force=force)
-        meta = F.read_meta(path) or {}
+        meta = reader.read_meta(path) or {}
         # A held lock is refused by acquire() below; this also catches a run that trains on
         # another machine (its heartbeat) and one by an older kerminal, without a lock file.
-        status = F.live_status(meta, path)
+        status = liveness.live_status(meta, path)
         if status in F.LIVE:
-            where = f" on {meta.get('host')}" if F.elsewhere(meta) else ""
+            where = f" on {meta.get('host')}" if liveness.elsewhere(meta) else ""
             raise RunBusy(f"Run {Path(path).name} is being trained right now by another process{where} ({status}).", f"Wait for it to end, or stop it with `kerminal stop {Path(path).name}`.")
         writer = cls(path, RunLock.acquire(path, force=force))
         writer._meta = meta
@@ -88,7 +91,7 @@ class RunWriter:
         """The writer of a process a launcher started with the run's lock as `fd`: it owns
         the folder from its first second (the heartbeat starts now, data loading included)."""
         writer = cls(path, RunLock.inherit(path, fd))
-        meta = F.read_meta(path) or {}
+        meta = reader.read_meta(path) or {}
         if meta:
             writer.metrics(meta)  # this process's pid, and a first heartbeat
         writer.start_heartbeat()
@@ -132,7 +135,7 @@ class RunWriter:
         self._pulse.start()
 
     def _beat_loop(self) -> None:
-        while not self._quiet.wait(F.HEARTBEAT_S):
+        while not self._quiet.wait(liveness.HEARTBEAT_S):
             if self.lock is not None and self.lock.gone and not self.gone:
                 self.gone = True
                 if self.on_gone is not None:
@@ -179,9 +182,9 @@ class RunWriter:
         process that owns the run and a heartbeat."""
         self._check_owner()
         with self._lock:
-            self._meta = {**data, "pid": pid if pid is not None else os.getpid(), "host": F.HOST, "heartbeat": time.time()}
+            self._meta = {**data, "pid": pid if pid is not None else os.getpid(), "host": liveness.HOST, "heartbeat": time.time()}
             if not self.gone:
-                F.write_json_atomic(self.path / F.METRICS, self._meta, make_parents=False)
+                saving.write_json_atomic(self.path / F.METRICS, self._meta, make_parents=False)
 
     def beat(self, status: str | None = None) -> None:
         """Refresh the heartbeat (and a live status: running <-> paused). Never raises: a
@@ -193,7 +196,7 @@ class RunWriter:
                 self._meta["status"] = status
             self._meta["heartbeat"] = time.time()
             with contextlib.suppress(OSError):  # see the docstring: the next beat tries again
-                F.write_json_atomic(self.path / F.METRICS, self._meta, make_parents=False)
+                saving.write_json_atomic(self.path / F.METRICS, self._meta, make_parents=False)
 
     def phase(self, doing: str) -> None:
         """Say in metrics.json what a starting run is doing ("reading files 12,000/25,000",
@@ -221,21 +224,21 @@ class RunWriter:
             if self.gone or not read_as or os.path.lexists(path):
                 return
             with contextlib.suppress(OSError):
-                F.write_json_atomic(path, read_as, make_parents=False)
+                saving.write_json_atomic(path, read_as, make_parents=False)
 
     # ---- an epoch's commit -------------------------------------------------------------------
-    def checkpoint(self, model: Any, name: str, epoch: int) -> str:
+    def checkpoint(self, model: keras.Model, name: str, epoch: int) -> str:
         """Save `model` under the temporary name of `name` (best.keras/last.keras) for
         `epoch`; return that name, for metrics.json's `pending`."""
         tmp = self.path / F.temp_name(name, epoch)
-        F.save_model(model, tmp, epoch)
+        saving.save_model(model, tmp, epoch)
         return tmp.name
 
     def history(self, history: dict[str, list[float]], epochs: int) -> None:
         self._check_owner()
         with self._lock:
             if not self.gone:
-                F.write_history(self.path, history, epochs)
+                saving.write_history(self.path, history, epochs)
 
     def commit(self, pending: dict[str, str]) -> None:
-        F.commit(self.path, pending)
+        saving.commit(self.path, pending)

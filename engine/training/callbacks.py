@@ -20,18 +20,33 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 import keras
 
+from engine.experiment import Experiment
 from engine.runs import events as ev
 from engine.runs import folder as F
+from engine.runs import saving
 from engine.runs.eta import Eta
 from engine.training.state import RunState
 from engine.training.stops import StopAtBatch
 
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.training.predictor import Predictor
+
 # Metrics where larger is better (as Keras's ModelCheckpoint mode="auto" reads them).
 MAXIMIZED = ("accuracy", "acc", "auc", "precision", "recall")
+
+
+def run_callbacks(state: RunState, model: keras.Model, exp: Experiment, class_names: list[str], batch_interval: float, steps: int, rows: int) -> tuple[list[keras.callbacks.Callback], keras.callbacks.EarlyStopping | None]:
+    """kerminal's callbacks for one run, in the order above: Keras's EarlyStopping first when
+    fit.early_stopping.patience asks for it (returned too: the Trainer asks it whether it
+    stopped), then the four of this module."""
+    es = exp.fit.early_stopping
+    early = keras.callbacks.EarlyStopping(monitor=state.monitor, patience=es.patience, restore_best_weights=es.restore_best) if es.patience else None
+    ours = [BatchGuard(state, steps), Checkpointer(state, model), ProbeScorer(state, model, class_names, exp), ProgressReporter(state, batch_interval, steps, rows, exp.fit.batch_size)]
+    return ([early] if early is not None else []) + ours, early
 
 
 def improved(monitor: str, value: float | None, best: float | None) -> bool:
@@ -44,7 +59,7 @@ def improved(monitor: str, value: float | None, best: float | None) -> bool:
     return value > best if base in MAXIMIZED else value < best
 
 
-def current_learning_rate(optimizer: Any) -> float | None:
+def current_learning_rate(optimizer: keras.optimizers.Optimizer) -> float | None:
     try:
         return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
     except Exception:  # a schedule object, or no optimizer yet
@@ -103,11 +118,11 @@ class BatchGuard(keras.callbacks.Callback):
 
 
 class Checkpointer(keras.callbacks.Callback):
-    """Each epoch: commit it as folder.py describes (checkpoints of the string model to
+    """Each epoch: commit it as saving.py describes (checkpoints of the string model to
     temporary names, best.keras when the monitored metric improved, history.csv,
     metrics.json, then the renames). A NaN epoch never becomes best or last."""
 
-    def __init__(self, state: RunState, string_model: Any) -> None:
+    def __init__(self, state: RunState, string_model: keras.Model) -> None:
         super().__init__()
         self.state = state
         self.string_model = string_model  # fit trains the numeric stack, which shares its weights
@@ -136,14 +151,14 @@ class Checkpointer(keras.callbacks.Callback):
         except BaseException:
             state.best_value, state.best_epoch, state.last_good_epoch = before
             raise
-        F.crash_point("committed")
+        saving.crash_point("committed")
         state.writer.commit(pending)
 
     def on_train_end(self, logs=None):
         # EarlyStopping (placed before this callback) may have restored the best weights.
         state = self.state
         if state.restores_best and state.nan_at is None and state.last_good_epoch:
-            F.save_model_atomic(self.string_model, state.writer.path / F.LAST, state.epochs_done)
+            saving.save_model_atomic(self.string_model, state.writer.path / F.LAST, state.epochs_done)
 
 
 class ProbeScorer(keras.callbacks.Callback):
@@ -151,12 +166,12 @@ class ProbeScorer(keras.callbacks.Callback):
     watcher (the app, `kerminal watch`) sees the model learn. The predictor (a traced
     function) is built in a side thread while the first epoch trains."""
 
-    def __init__(self, state: RunState, string_model: Any, class_names: list[str], exp: Any) -> None:
+    def __init__(self, state: RunState, string_model: keras.Model, class_names: list[str], exp: Experiment) -> None:
         super().__init__()
         self.state = state
         self.texts = list(exp.probes)
         self._args = (string_model, list(class_names), exp)
-        self._predictor: Any = None
+        self._predictor: Predictor | None = None
         self._error = ""
         self._builder: threading.Thread | None = None
 

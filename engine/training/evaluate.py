@@ -7,12 +7,19 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from engine.dataset import Dataset, Split
 from engine.errors import DataError, RunError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import keras
+    
+    from engine.experiment import Experiment
+    from engine.runs.store import Run
+    from engine.training.predictor import Predictor
 
 EPSILON = 1e-7
 
@@ -102,7 +109,7 @@ def metrics_from_probabilities(probs: np.ndarray, labels: np.ndarray, class_name
     return Evaluation(loss, float((pred == labels).mean()), confusion.tolist(), per_class, mis, [str(c) for c in class_names], n, split)
 
 
-def evaluate(model_or_run: Any, split_or_dataset: Split | Dataset, class_names: Sequence[str] | None = None, exp: Any = None, top: int = 10) -> Evaluation:
+def evaluate(model_or_run: keras.Model | Predictor | Run | str | os.PathLike[str], split_or_dataset: Split | Dataset, class_names: Sequence[str] | None = None, exp: Experiment | None = None, top: int = 10) -> Evaluation:
     """Evaluate a keras Model, a Predictor, a loaded Run, or a run folder path on a Split or
     a Dataset (its test split; its validation split when it has no test rows)."""
     from engine.runs import Run

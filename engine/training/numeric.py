@@ -35,8 +35,8 @@ MEMORY_SHARE = 0.5
 class NumericModel:
     """The string model's two halves: texts -> ids, and ids -> outputs (shared weights)."""
 
-    vectorizer: Any  # keras.Model: (batch, 1) strings -> (batch, length) ids
-    stack: Any  # keras.Model: ids -> the string model's outputs, the same layer objects
+    vectorizer: keras.Model  # (batch, 1) strings -> (batch, length) ids
+    stack: keras.Model  # ids -> the string model's outputs, the same layer objects
     length: int
     _fn: Any = None  # the vectorizer as one traced tf.function, shared by every vectorize()
 

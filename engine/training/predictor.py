@@ -12,12 +12,18 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from engine import text_cap
 from engine.errors import PredictError, RunError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import keras
+    
+    from engine.experiment import Experiment
+    from engine.runs.store import Run
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,7 @@ class Prediction:
 
 
 class Predictor:
-    def __init__(self, model: Any, class_names: Sequence[str], exp: Any = None, warm_up: bool = True) -> None:
+    def __init__(self, model: keras.Model, class_names: Sequence[str], exp: Experiment | None = None, warm_up: bool = True) -> None:
         """`model`: a string-input Keras model; `exp`: its Experiment (to know whether the
         stack ends in logits; without it the model's outputs are taken as probabilities)."""
         import tensorflow as tf
@@ -66,7 +72,7 @@ class Predictor:
             self._fn(tf.constant([["warm up"]]))
 
     @classmethod
-    def from_run(cls, run: Any, which: str = "best", runs_dir: str | os.PathLike[str] = "runs") -> Predictor:
+    def from_run(cls, run: Run | str | os.PathLike[str], which: str = "best", runs_dir: str | os.PathLike[str] = "runs") -> Predictor:
         """From a run folder (a path, or an id under `runs_dir`) or a loaded `Run`."""
         from engine.runs.store import Run, RunStore
 

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from engine.runs import events as ev
 from engine.runs import folder as F
+from engine.runs import saving
 from engine.runs.status import Status
 from engine.runs.writer import RunWriter
 from engine.training.control import TrainControl
@@ -72,15 +73,15 @@ class RunState:
         """history.csv, then metrics.json (the commit); on a full disk the state is rolled
         back and the error names the file."""
         before = ({k: list(v) for k, v in self.history.items()}, self.epochs_done)
-        F.set_epoch(self.history, epoch, logs)
+        saving.set_epoch(self.history, epoch, logs)
         self.epochs_done = epoch
         try:
             self.writer.history(self.history, epoch)
-            F.crash_point("history_written")
+            saving.crash_point("history_written")
             self.record(pending=pending)
         except OSError as exc:
             self.history, self.epochs_done = before
-            raise F.disk_error(exc, self.writer.path / F.METRICS, epoch) from None
+            raise saving.disk_error(exc, self.writer.path / F.METRICS, epoch) from None
 
     def extend(self, n: int) -> int | None:
         """`more` (from the steering thread): train n epochs beyond the current target;

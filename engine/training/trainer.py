@@ -24,25 +24,34 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from engine import memory, text_cap
+from engine import text_cap
 from engine.dataset import Dataset
 from engine.errors import KerminalError, TrainingError
 from engine.experiment import Experiment
-from engine.progress import Counter, OnPhase, silent
+from engine.progress import OnPhase
 from engine.runs import events as ev
 from engine.runs import folder as runs
+from engine.runs import saving
 from engine.runs.status import Status
-from engine.runs.store import RunStore, load_model_file
 from engine.runs.writer import RunWriter
 from engine.training import numeric
-from engine.training.checks import check_dataset, check_memory, resolve_monitor  # noqa: F401  (check_dataset: public here too)
+from engine.training.checks import check_dataset, resolve_monitor
 from engine.training.control import TrainControl
+from engine.training.failures import keras_failure
+from engine.training.prepare import FitData, KerasInput, Validation, build_model, compile_fit_model, fit_inputs
+from engine.training.run_folder import load_saved_run, open_run_folder, restore_state, run_facts
 from engine.training.state import RunState
 from engine.training.stops import StopAtBatch
+from engine.training.verify import rewind, verify_saved
+
+if TYPE_CHECKING:  # pragma: no cover
+    import keras
+
+    from engine.layers.report import LossPlan
 
 
 @dataclass
@@ -57,58 +66,7 @@ class RunResult:
     best_epoch: int
     message: str = ""
     early_stopped: bool = False
-    events: list[Any] = field(default_factory=list, repr=False)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    line = text.splitlines()[0] if text else type(exc).__name__
-    return line[:300]
-
-
-def keras_failure(exc: BaseException, epoch: int, run_dir: Path | None) -> TrainingError:
-    """An error raised inside Keras/TensorFlow as a TrainingError whose fix fits the cause."""
-    first = _first_line(exc)
-    name = type(exc).__name__
-    kept = "finished epochs are kept in the run folder."
-    if isinstance(exc, OSError) and exc.errno is not None:
-        where = Path(exc.filename) if getattr(exc, "filename", None) else (run_dir or Path("."))
-        return runs.disk_error(exc, where, epoch)
-    if memory.is_out_of_memory(exc):
-        return TrainingError(memory.out_of_memory_problem(exc, f"in epoch {epoch}"), f"Lower fit.batch_size (or vectorize.length, vectorize.max_tokens, the layers' units or output_dim); {kept}")
-    if name in ("InvalidArgumentError", "ValueError") and ("shape" in first.lower() or "incompatible" in first.lower() or "dimension" in first.lower()):
-        return TrainingError(f"The layer stack does not fit the data in epoch {epoch}: {first}", f"Check the layer stack (Layers pane, or `kerminal inspect`); {kept}")
-    if name == "InvalidArgumentError" and ("indices" in first or "out of range" in first):
-        return TrainingError(f"A layer got an id it cannot take in epoch {epoch}: {first}", f"Set the Embedding's input_dim to 0 (follow the vectorizer) or above vectorize.max_tokens; {kept}")
-    return TrainingError(f"Keras stopped in epoch {epoch} with {name}: {first}", f"If it repeats, report it with the experiment file; {kept}")
-
-
-def vectorize_failure(exc: BaseException) -> TrainingError:
-    """An error while the texts are vectorized (before the first epoch) as a TrainingError."""
-    if memory.is_out_of_memory(exc):
-        return TrainingError(memory.out_of_memory_problem(exc, "while vectorizing the texts"), "Lower vectorize.length (or vectorize.max_tokens); no epoch was trained.")
-    return TrainingError(f"The texts could not be vectorized: {_first_line(exc)}", "Check vectorize in the experiment file; report it with the file if it repeats.")
-
-
-def encode_inputs(texts: Sequence[str]) -> Any:
-    """Texts as the string model's input: a (n, 1) string tensor (Keras 3's numpy adapter
-    rejects object and str arrays, so the object array goes through tf.constant)."""
-    import tensorflow as tf
-
-    return tf.constant(np.asarray(list(texts), dtype=object).reshape(-1, 1), dtype=tf.string)
-
-
-def encode_labels(labels: np.ndarray, kind: str, num_classes: int) -> np.ndarray:
-    """Integer labels as the loss needs them: 'binary' floats (n, 1), 'sparse' ints (n,),
-    'onehot' floats (n, num_classes)."""
-    labels = np.asarray(labels, dtype=np.int64)
-    if kind == "binary":
-        return labels.astype("float32").reshape(-1, 1)
-    if kind == "sparse":
-        return labels
-    if kind == "onehot":
-        return np.eye(num_classes, dtype="float32")[labels]
-    raise TrainingError(f"Unknown label encoding {kind!r}.", "Use 'binary', 'sparse' or 'onehot'.")
+    events: list[ev.Event] = field(default_factory=list, repr=False)
 
 
 def _shared(name: str) -> property:
@@ -135,8 +93,8 @@ class Trainer:
         control: TrainControl | None = None,
         batch_interval: float = 0.25,
         *,
-        model: Any = None,
-        callbacks: Sequence[Any] = (),
+        model: keras.Model | None = None,
+        callbacks: Sequence[keras.callbacks.Callback] = (),
         run_dir: str | os.PathLike[str] | None = None,
         steer: bool = True,
         writer: RunWriter | None = None,
@@ -162,14 +120,14 @@ class Trainer:
         self.writer: RunWriter | None = writer
         self.on_phase = on_phase
         self.state = RunState(writer=None, control=self.control, emit=self._emit, monitor=self.exp.fit.monitor)  # type: ignore[arg-type]  # the writer comes with the folder (_open_folder), before anything is recorded
-        self.events: list[Any] = []
+        self.events: list[ev.Event] = []
         self._created = ""
-        self._data: tuple[Any, Any, tuple[Any, Any] | None] | None = None  # x, y, validation: Keras inputs
+        self._data: FitData | None = None
         # What model.fit trains: the numeric stack sharing the string model's weights (texts
         # vectorized once, see numeric.py), or the string model itself when it cannot split.
-        self._fit_model: Any = None
+        self._fit_model: keras.Model = None
         self._xla: bool | str | None = None  # the jit_compile the fit model was compiled with
-        self._plan: Any = None
+        self._plan: LossPlan | None = None
         self.pipeline = ""
 
     @property
@@ -196,40 +154,13 @@ class Trainer:
         `writer`: the lock is already this process's (a launcher handed it over, see
         launch.py). `handed_over`: the folder says "starting" for this very process. The
         data is loaded here when `dataset` is None (once: the Trainer keeps it)."""
-        store = RunStore(Path(run_path).parent)
-        path = store.path_of(run_path)
-        taken = writer is None
-        if writer is None:
-            writer = RunWriter.take(path, force=force)
-        def say(doing: str) -> None:  # the folder says it only while "starting" (writer.beat)
-            writer.phase(doing)
-            (on_phase or silent)(doing)
-
-        try:
-            say("loading the saved model")
-            run = store.load(path, which="last", locked=True)
-            if dataset is None:
-                from engine.data import load_dataset
-
-                dataset = load_dataset(run.experiment, say)
-        except BaseException:
-            if taken:
-                writer.close()
-            raise
+        run, dataset, writer = load_saved_run(run_path, dataset, writer, force, on_phase)
         t = cls(run.experiment, dataset, run.path.parent, listener, control, batch_interval, model=run.model, run_dir=run.path, writer=writer, on_phase=on_phase)
-        meta = runs.read_meta(run.path) or {}
-        t._created = str(meta.get("created", ""))
-        t.history = runs.read_history(run.path)
-        t.epochs_done = int(meta.get("epochs", 0))
-        t.last_good_epoch = int(meta.get("last_good_epoch", t.epochs_done))
-        best = meta.get("best") or {}
-        t.best_value = best.get("value")
-        t.best_epoch = int(best.get("epoch") or 0)
-        t.status = str(meta.get("status", Status.STOPPED))
+        t._created = restore_state(t.state, run.path)
         return t
 
     # ---- events -----------------------------------------------------------------------------
-    def _emit(self, event: Any, log: bool = True) -> None:
+    def _emit(self, event: ev.Event, log: bool = True) -> None:
         """Called from the training thread, and from the steering thread (Steered)."""
         if self.writer is not None and log:
             self.writer.event(event)
@@ -256,9 +187,6 @@ class Trainer:
         self._emit(event, log=record)
         return exc
 
-    def _last_metrics(self) -> dict[str, float]:
-        return self.state.last_metrics()
-
     @property
     def _folder(self) -> Path:
         """The run folder, once _open_folder has made or taken it."""
@@ -269,94 +197,24 @@ class Trainer:
     def _rewind(self) -> bool:
         """After a stop mid-epoch: put the weights of the last kept epoch back, so that
         continuing this Trainer starts from what the run folder holds. True if it did."""
-        last = self._folder / runs.LAST
-        if self.last_good_epoch and last.is_file():
-            try:
-                self.model.load_weights(last)
-                return True
-            except Exception:  # the partial weights stay; the folder is still right
-                return False
-        return False
+        return bool(self.last_good_epoch) and rewind(self._folder, self.model)
 
     def _verify_saved(self, compare_last: bool = True) -> None:
         """Prove the saved models load (safe mode) and that last.keras predicts what the
         model in memory predicts, before the run is reported finished."""
-        texts = list(self.dataset.train.texts[:2]) or ["a"]
-        for name in (runs.LAST, runs.BEST):
-            path = self._folder / name
-            if not path.is_file():
-                continue
-            try:
-                loaded = load_model_file(path)
-                got = np.asarray(loaded(encode_inputs(texts), training=False))
-            except KerminalError as exc:
-                raise TrainingError(f"The saved model does not load back: {exc.problem}", "Report this with the run folder; the data may hold text Keras cannot save. The epochs are recorded in history.csv.") from None
-            except Exception as exc:
-                raise TrainingError(f"The saved model {path} does not predict after loading: {_first_line(exc)}", "Report this with the run folder; the epochs are recorded in history.csv.") from None
-            if compare_last and name == runs.LAST and self.last_good_epoch == self.epochs_done and not self.restores_best:
-                want = np.asarray(self.model(encode_inputs(texts), training=False))
-                if not np.allclose(got, want, rtol=1e-4, atol=1e-5):
-                    raise TrainingError(f"{path} loads but predicts differently from the trained model ({got.ravel()[:2]} vs {want.ravel()[:2]}).", "Report this with the run folder; train again meanwhile.")
+        same = compare_last and self.last_good_epoch == self.epochs_done and not self.restores_best
+        verify_saved(self._folder, self.model, list(self.dataset.train.texts[:2]) or ["a"], same)
 
     # ---- the run ----------------------------------------------------------------------------
-    def _prepare(self) -> tuple[Any, Any, tuple[Any, Any] | None]:
+    def _prepare(self) -> FitData:
         """Check the data, build the model (seeded), encode the arrays. Raises KerminalError."""
-        import keras
-
-        from engine import layers
-        from engine.layers.validate import raise_invalid, validate_experiment
-
         check_dataset(self.dataset)
-        exp = self.exp
         # Every text cut to the vectorizer's character cap before it is adapted or vectorized
         # (engine/text_cap.py): one 50 MB review would otherwise ask for tens of GB.
-        self.dataset, cut = text_cap.cap_dataset(self.dataset, exp.vectorize)
-        ds = self.dataset
-        self._phase("checking the layer stack")
-        # The run's one validation of its stack: the memory check, the build and the loss read it.
-        report = validate_experiment(exp, ds)
-        if not report.ok or report.loss is None:
-            raise_invalid(report)
-        if self.model is None:
-            check_memory(exp, ds, params=report.total)  # before TensorFlow allocates weights that cannot fit
-            keras.utils.set_random_seed(exp.fit.seed)
-            try:
-                self.model = layers.build(exp, ds, validated=report, on_phase=self._phase)
-            except KerminalError:
-                raise
-            except Exception as exc:
-                raise TrainingError(f"The model could not be built: {_first_line(exc)}", "Check the layer stack in the Layers pane or with `kerminal inspect`.") from None
-        plan = self._plan = report.loss
-        y = encode_labels(ds.train.labels, plan.labels, ds.num_classes)
-        yv = encode_labels(ds.validation.labels, plan.labels, ds.num_classes) if len(ds.validation) else None
-        parts = numeric.split_model(self.model)
-        rows = len(ds.train) + len(ds.validation)
-        if parts is not None and not numeric.fits_in_memory(rows, parts.length):
-            need, free = numeric.cache_bytes(rows, parts.length), numeric.free_memory_bytes() or 0
-            self.pipeline = f"texts tokenized in every batch (their ids would take {numeric.format_bytes(need)} of {numeric.format_bytes(free)} free memory)"
-            parts = None
-        if parts is not None:
-            tick = Counter(self._phase, "vectorizing texts", rows)
-            try:
-                x = numeric.vectorize(parts, ds.train.texts, tick=tick)
-                val = (numeric.vectorize(parts, ds.validation.texts, tick=tick, start=len(ds.train)), yv) if yv is not None else None
-            except Exception as exc:
-                raise vectorize_failure(exc) from None
-            self._fit_model = parts.stack
-            self.pipeline = f"texts vectorized once ({numeric.format_bytes(numeric.cache_bytes(rows, parts.length))} of ids)"
-        else:
-            x = encode_inputs(ds.train.texts)
-            val = (encode_inputs(ds.validation.texts), yv) if yv is not None else None
-            self._fit_model = self.model
-            if not self.pipeline and exp.vectorize.kind == "ngrams":
-                # A bag of n-grams is max_tokens floats per text: cached for 25,000 reviews and
-                # 20,000 n-grams that would be 2 GB, so TextVectorization runs in every batch.
-                self.pipeline = f"texts turned into bags of {exp.vectorize.max_tokens:,} n-grams in every batch (cached, they would take {numeric.format_bytes(4 * rows * exp.vectorize.max_tokens)})"
-            self.pipeline = self.pipeline or "texts tokenized in every batch (the model does not start with kerminal's vectorizer)"
-        if cut:
-            self.pipeline += "; " + text_cap.cut_note(cut, exp.vectorize)
-        self._data = (x, y, val)
-        self.monitor = resolve_monitor(exp, has_validation=val is not None)
+        self.dataset, cut = text_cap.cap_dataset(self.dataset, self.exp.vectorize)
+        self.model, self._plan = build_model(self.exp, self.dataset, self.model, self._phase)
+        self._data, self._fit_model, self.pipeline = fit_inputs(self.exp, self.dataset, self.model, self._plan, cut, self._phase)
+        self.monitor = resolve_monitor(self.exp, has_validation=self._data[2] is not None)
         return self._data
 
     def _phase(self, doing: str) -> None:
@@ -368,60 +226,35 @@ class Trainer:
             self.on_phase(doing)
 
     def _compile_fit_model(self, epochs: int, xla: bool | str | None = None) -> None:
-        """Compile the numeric stack (once, again only when the XLA choice changes) with the
-        string model's own optimizer object, so both hold one optimizer state and last.keras
-        saves it. The string model itself keeps its compile (TextVectorization cannot be
-        XLA-compiled)."""
-        from engine.layers.build import make_loss, make_metrics, make_optimizer
-
+        """Compile the numeric stack (once, again only when the XLA choice changes); see
+        prepare.compile_fit_model."""
         if self._fit_model is self.model:
             return
+        if self._data is None or self._plan is None:
+            raise RuntimeError("the fit model is compiled before the data is prepared")
         if xla is None:
-            if self._data is None:
-                raise RuntimeError("the fit model is compiled before the data is prepared")
             xla = numeric.use_xla(self.exp.fit.xla, len(self.dataset.train), int(self._data[0].shape[1]), epochs)
         if self._xla == xla:
             return
-        plan = self._plan
-        optimizer = getattr(self.model, "optimizer", None) or make_optimizer(self.exp.compile)
-        loss = getattr(self.model, "loss", None) or make_loss(plan)
-        if getattr(self.model, "optimizer", None) is not optimizer:
-            self.model.compile(optimizer=optimizer, loss=loss, metrics=make_metrics(self.exp.compile.metrics, plan))
-        self._fit_model.compile(optimizer=optimizer, loss=loss, metrics=make_metrics(self.exp.compile.metrics, plan), jit_compile=xla)
+        compile_fit_model(self.model, self._fit_model, self.exp, self._plan, xla)
         self._xla = xla
+
 
     def _open_folder(self) -> Path:
         """Create the run folder (or take over the one given), fill in the run's facts; the folder."""
+        self.writer, self._created = open_run_folder(self.runs_dir, self.run_dir, self.writer, self.exp, self._created)
         if self.run_dir is None:
-            self.writer = RunWriter.create(self.runs_dir, self.exp)
             self.run_dir = self.writer.path
-            self._created = time.strftime("%Y-%m-%dT%H:%M:%S")
-        else:
-            if self.writer is None:
-                self.writer = RunWriter.take(self.run_dir)
-            self.writer.hold()  # a later run() of this Trainer takes the lock again
-            runs.recover(self.run_dir, locked=True)  # a continued run: finish or undo a save cut short by a kill
-            self.writer.open_channel()
-            self._created = self._created or str((runs.read_meta(self.run_dir) or {}).get("created", "")) or time.strftime("%Y-%m-%dT%H:%M:%S")
         # A deleted folder (`kerminal runs --delete --stop`, rm -rf) stops the run at its next batch.
         self.writer.on_gone = lambda: self.control.stop("the run folder was deleted; stopped at the end of a batch, nothing more is saved.")
         self.writer.start_heartbeat()
-        ds = self.dataset
-        self.writer.data_format(ds.read_as)  # how the data was read, for an export
+        self.writer.data_format(self.dataset.read_as)  # how the data was read, for an export
         self.state.writer = self.writer
-        self.state.info = {
-            "name": self.exp.name,
-            "preset": self.exp.preset,
-            "created": self._created,
-            "class_names": list(ds.class_names),
-            "task": ds.task,
-            "samples": {"train": len(ds.train), "validation": len(ds.validation), "test": len(ds.test)},
-            "batch_size": self.exp.fit.batch_size,
-            "seed": self.exp.fit.seed,
-        }
+        self.state.info = run_facts(self.exp, self.dataset, self._created)
         return self.run_dir
 
-    def _fit(self, x: Any, y: Any, val: Any, callbacks: list[Any], initial: int) -> None:
+
+    def _fit(self, x: KerasInput, y: np.ndarray, val: Validation, callbacks: list[keras.callbacks.Callback], initial: int) -> None:
         """model.fit up to the state's target; XLA cannot compile every op a stack may hold,
         so a failure before the first step of this call falls back to plain graphs, once."""
         bs = self.exp.fit.batch_size
@@ -449,7 +282,7 @@ class Trainer:
     def _run(self, epochs: int | None) -> RunResult:
         import keras
 
-        from engine.training.callbacks import BatchGuard, Checkpointer, ProbeScorer, ProgressReporter
+        from engine.training.callbacks import run_callbacks
 
         n = int(epochs if epochs is not None else self.exp.fit.epochs)
         if n < 1:
@@ -474,23 +307,14 @@ class Trainer:
         try:
             state.record()
         except OSError as exc:
-            raise self._fail(runs.disk_error(exc, run_dir / runs.METRICS), record=False) from None
+            raise self._fail(saving.disk_error(exc, run_dir / runs.METRICS), record=False) from None
 
         bs = self.exp.fit.batch_size
         steps = max(1, math.ceil(len(x) / bs))
         es_cfg = self.exp.fit.early_stopping
         self.restores_best = bool(es_cfg.patience and es_cfg.restore_best)
-        early = None
-        callbacks = [*self.extra_callbacks]
-        if es_cfg.patience:
-            early = keras.callbacks.EarlyStopping(monitor=self.monitor, patience=es_cfg.patience, restore_best_weights=es_cfg.restore_best)
-            callbacks.append(early)
-        callbacks += [
-            BatchGuard(state, steps),
-            Checkpointer(state, self.model),
-            ProbeScorer(state, self.model, list(self.dataset.class_names), self.exp),
-            ProgressReporter(state, self.batch_interval, steps, len(x), bs),
-        ]
+        own, early = run_callbacks(state, self.model, self.exp, list(self.dataset.class_names), self.batch_interval, steps, len(x))
+        callbacks = [*self.extra_callbacks, *own]
 
         self._compile_fit_model(n)
         pipeline = self.pipeline + ("; XLA on" if self._xla is True else "")
@@ -525,7 +349,7 @@ class Trainer:
             except KeyboardInterrupt:  # no SIGINT handler (the CLI installs one): keep the record true
                 self.status = Status.STOPPED
                 state.record("interrupted (KeyboardInterrupt).")
-                self._emit(ev.Stopped(str(self.run_dir), self.epochs_done, self._last_metrics(), "interrupted (KeyboardInterrupt)."))
+                self._emit(ev.Stopped(str(self.run_dir), self.epochs_done, self.state.last_metrics(), "interrupted (KeyboardInterrupt)."))
                 raise
             except Exception as exc:
                 raise self._fail(keras_failure(exc, self.epochs_done + 1, self.run_dir)) from None
@@ -533,7 +357,7 @@ class Trainer:
                 # Temporary files of an epoch that did not commit; on a full disk recover()
                 # runs again when the run is continued or loaded.
                 with contextlib.suppress(OSError):
-                    runs.recover(run_dir, locked=True)
+                    saving.recover(run_dir, locked=True)
                 if interactive:
                     keras.config.enable_interactive_logging()
             return self._finish(partial, early_stopped, steps, es_cfg.patience, initial)
@@ -543,7 +367,7 @@ class Trainer:
 
     def _finish(self, partial: StopAtBatch | None, early_stopped: bool, steps: int, patience: int, initial: int = 0) -> RunResult:
         state = self.state
-        metrics = self._last_metrics()
+        metrics = self.state.last_metrics()
         if state.nan_at is not None:
             self._rewind()  # the weights of the last good epoch, not NaN ones
             e, s = state.nan_at

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from engine.data import load_dataset
-from engine.data.tables import TableFormat, read_table_format
+from engine.data.table_format import TableFormat
+from engine.data.table_read import read_table_format
 from engine.experiment import save
 from engine.export import export_options, script_text
 from engine.layers.presets import get_preset

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.cli import main
-from engine.data.tables import TableFormat
+from engine.data.table_format import TableFormat
 from engine.errors import RunError
 from engine.export import export_script, script_text
 from engine.export_data import TableSource

@@ -111,7 +111,7 @@ def test_train_goes_on_when_free_memory_cannot_be_read(tmp_path, monkeypatch):
 
 
 def test_tensorflow_out_of_memory_reads_as_a_training_error_with_a_fix():
-    from engine.training.trainer import keras_failure, vectorize_failure
+    from engine.training.failures import keras_failure, vectorize_failure
 
     err = keras_failure(ResourceExhaustedError(TF_OOM), 2, None)
     assert isinstance(err, TrainingError)

@@ -13,7 +13,7 @@ from engine.errors import RunError
 from engine.experiment import loads
 from engine.runs import events as ev
 from engine.runs import folder as F
-from engine.runs import launch, lock
+from engine.runs import launch, lock, reader
 from engine.runs.status import Status
 from engine.runs.writer import RunWriter
 
@@ -77,7 +77,7 @@ def test_a_resumed_run_is_handed_over_the_same_way(tmp_path, monkeypatch):
     monkeypatch.setattr(launch, "_spawn", FakeSpawn())
     path = launch.start(experiment(tmp_path), tmp_path / "runs")
     writer = RunWriter.take(path)  # as the started process would end it
-    writer.metrics({**F.read_meta(path), "status": Status.STOPPED, "epochs": 1})
+    writer.metrics({**reader.read_meta(path), "status": Status.STOPPED, "epochs": 1})
     writer.close()
     spawn = FakeSpawn()
     monkeypatch.setattr(launch, "_spawn", spawn)
@@ -92,7 +92,7 @@ def test_a_process_that_could_not_start_is_recorded_by_the_launcher(tmp_path, mo
     with pytest.raises(RunError, match="no more processes"):
         launch.start(experiment(tmp_path), tmp_path / "runs")
     path = next((tmp_path / "runs").iterdir())
-    meta = F.read_meta(path)
+    meta = reader.read_meta(path)
     assert meta["status"] == Status.FAILED and "no more processes" in meta["message"]
     assert lock.held(path) is False
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import RunError
-from engine.runs import RunStore, commands, launch, read_info
+from engine.runs import RunStore, commands, launch, liveness, read_info, reader, saving
 from engine.runs import events as ev
 from engine.runs import folder as F
 from engine.runs.lock import RunBusy, RunLock, held
@@ -65,8 +65,8 @@ def holder():
 def live_run(tmp_path: Path, heartbeat_age: float = 0.0, **extra) -> RunWriter:
     """A hand-written run folder that says "running", with a lock file (as kerminal writes)."""
     w = fake_run(tmp_path, pid=os.getpid())
-    meta = {**F.read_meta(w.path), "heartbeat": time.time() - heartbeat_age, **extra}
-    F.write_json_atomic(w.path / F.METRICS, meta)
+    meta = {**reader.read_meta(w.path), "heartbeat": time.time() - heartbeat_age, **extra}
+    saving.write_json_atomic(w.path / F.METRICS, meta)
     (w.path / "lock").touch()
     return w
 
@@ -189,24 +189,24 @@ def test_a_run_is_taken_by_one_process_at_a_time(tmp_path, holder):
 
 def test_liveness_reads_the_lock_and_the_heartbeat(tmp_path, holder):
     w = live_run(tmp_path)
-    meta = F.read_meta(w.path)
-    stale = meta["heartbeat"] + F.HEARTBEAT_STALE_S + 1
-    assert F.live_status(meta, w.path) == "interrupted"  # a lock file nobody holds: the process is gone
+    meta = reader.read_meta(w.path)
+    stale = meta["heartbeat"] + liveness.HEARTBEAT_STALE_S + 1
+    assert liveness.live_status(meta, w.path) == "interrupted"  # a lock file nobody holds: the process is gone
     h = holder(w.path)
-    assert F.live_status(meta, w.path) == "running"
-    assert F.live_status(meta, w.path, now=stale) == "not responding"  # alive but silent: never "gone"
+    assert liveness.live_status(meta, w.path) == "running"
+    assert liveness.live_status(meta, w.path, now=stale) == "not responding"  # alive but silent: never "gone"
     h.stop()
     away = {**meta, "host": "another-machine"}
-    assert F.live_status(away, w.path) == "running"  # its lock may not reach here: trust the heartbeat
-    assert F.live_status(away, w.path, now=stale) == "interrupted"
-    assert F.elsewhere(away) and not F.elsewhere(meta)
+    assert liveness.live_status(away, w.path) == "running"  # its lock may not reach here: trust the heartbeat
+    assert liveness.live_status(away, w.path, now=stale) == "interrupted"
+    assert liveness.elsewhere(away) and not liveness.elsewhere(meta)
     starting = {**meta, "status": "starting", "epochs": 0}
-    assert F.live_status(starting, w.path) == "failed"  # a run whose process died before it started
+    assert liveness.live_status(starting, w.path) == "failed"  # a run whose process died before it started
 
 
 @pytest.mark.slow
 def test_a_stalled_run_is_not_responding_never_resumed_never_repaired_and_can_be_killed(tmp_path, holder):
-    w = live_run(tmp_path, heartbeat_age=F.HEARTBEAT_STALE_S + 5, epochs=1, pending={})
+    w = live_run(tmp_path, heartbeat_age=liveness.HEARTBEAT_STALE_S + 5, epochs=1, pending={})
     (w.path / ".best.2.tmp.keras").write_bytes(b"being written")  # the stalled process's next checkpoint
     h = holder(w.path)
     info = read_info(w.path)
@@ -216,11 +216,11 @@ def test_a_stalled_run_is_not_responding_never_resumed_never_repaired_and_can_be
     watcher = RunWatcher(w.path)
     watcher.poll()
     assert watcher.progress.status == "not responding" and "gone" not in watcher.progress.message and watcher.progress.live
-    F.recover(w.path)  # what `predict` does before loading: it must not touch a held folder
+    saving.recover(w.path)  # what `predict` does before loading: it must not touch a held folder
     assert (w.path / ".best.2.tmp.keras").read_bytes() == b"being written"
     resume = subprocess.run([*KERMINAL, "train", "--resume", str(w.path)], capture_output=True, text=True, timeout=120)
     assert resume.returncode == 1 and "being trained right now" in resume.stderr
-    F.write_json_atomic(w.path / F.METRICS, {**F.read_meta(w.path), "pid": h.proc.pid})
+    saving.write_json_atomic(w.path / F.METRICS, {**reader.read_meta(w.path), "pid": h.proc.pid})
     stop = subprocess.run([*KERMINAL, "stop", str(w.path)], capture_output=True, text=True, timeout=60)
     assert stop.returncode == 0 and "not responding" in stop.stdout and "--kill" in stop.stdout
     kill = subprocess.run([*KERMINAL, "stop", str(w.path), "--kill"], capture_output=True, text=True, timeout=60)
@@ -274,7 +274,7 @@ def test_delete_with_stop_stops_then_deletes_and_a_removed_folder_stops_its_run(
     # rm -rf under a live run: it notices, stops at its next batch, and never makes the folder again
     run = detach(exp, runs)
     wait_for(lambda: epochs_done(run) >= 1, what="the first epoch")
-    pid = F.read_meta(run)["pid"]
+    pid = reader.read_meta(run)["pid"]
     shutil.rmtree(run)
 
     def ended() -> bool:
@@ -319,12 +319,12 @@ def test_a_failed_save_never_names_an_unsaved_epoch_best_and_a_resume_agrees(tmp
     trainer = Trainer(exp, reber_dataset(), tmp_path)
     with pytest.raises(TrainingError, match="No space left on device while saving epoch 2"):
         trainer.run()
-    meta = F.read_meta(trainer.run_dir)
+    meta = reader.read_meta(trainer.run_dir)
     assert meta["epochs"] == 1 and meta["best"]["epoch"] == 1 and meta["last_good_epoch"] == 1
     monkeypatch.setattr(keras.Model, "save", real)
     resumed = Trainer.from_run(trainer.run_dir)
     resumed.run(epochs=1)
-    meta = F.read_meta(trainer.run_dir)
+    meta = reader.read_meta(trainer.run_dir)
     store = RunStore(tmp_path)
     best, last = store.load(trainer.run_dir, "best").model, store.load(trainer.run_dir, "last").model
     same = all(np.array_equal(a, b) for a, b in zip(best.get_weights(), last.get_weights(), strict=True))
@@ -394,14 +394,14 @@ def test_a_launched_process_beats_from_its_first_second_and_says_what_it_does(tm
 
     launcher = RunWriter.create(tmp_path, Experiment(name="slow-loader"))
     launcher.metrics({"kerminal_run": F.FORMAT, "name": "slow-loader", "status": "starting", "epochs": 0, "target": 3}, pid=0)
-    meta = F.read_meta(launcher.path)
-    F.write_json_atomic(launcher.path / F.METRICS, {**meta, "heartbeat": meta["heartbeat"] - 100})  # long before
+    meta = reader.read_meta(launcher.path)
+    saving.write_json_atomic(launcher.path / F.METRICS, {**meta, "heartbeat": meta["heartbeat"] - 100})  # long before
     child = RunWriter.inherit(launcher.path, os.dup(launcher.lock.fd))
     launcher.lock.release()  # the launcher lets go; the lock stays with the child's descriptor
     try:
         child.phase("loading data")
-        meta = F.read_meta(launcher.path)
-        assert meta["pid"] == os.getpid() and time.time() - meta["heartbeat"] < F.HEARTBEAT_STALE_S
+        meta = reader.read_meta(launcher.path)
+        assert meta["pid"] == os.getpid() and time.time() - meta["heartbeat"] < liveness.HEARTBEAT_STALE_S
         assert read_info(launcher.path).status == "starting" and held(launcher.path)
         watcher = RunWatcher(launcher.path)
         watcher.poll()

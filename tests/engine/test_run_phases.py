@@ -15,6 +15,7 @@ from engine.data.tables import load_csv, load_per_class
 from engine.experiment import loads
 from engine.progress import Counter, complete, step_of
 from engine.runs import folder as F
+from engine.runs import reader
 from engine.runs.status import Status
 from engine.runs.writer import RunWriter
 
@@ -114,7 +115,7 @@ def test_the_writer_writes_a_new_step_at_once_and_counts_at_most_twice_a_second(
     writer.phase("vectorizing texts 3/3")
     assert written() == "vectorizing texts 3/3"  # a finished count is never held back
     writer.beat()
-    info = F.read_info(writer.path)
+    info = reader.read_info(writer.path)
     assert info.status == Status.STARTING and info.phase == "vectorizing texts 3/3"
     assert "starting (vectorizing texts 3/3)" in format_table([info])
 
@@ -122,8 +123,8 @@ def test_the_writer_writes_a_new_step_at_once_and_counts_at_most_twice_a_second(
 def test_a_run_that_is_not_starting_has_no_phase_to_show(tmp_path):
     writer = starting_writer(tmp_path)
     writer.phase("building the model")
-    writer.metrics({**F.read_meta(writer.path), "status": Status.RUNNING})
-    info = F.read_info(writer.path)
+    writer.metrics({**reader.read_meta(writer.path), "status": Status.RUNNING})
+    info = reader.read_info(writer.path)
     assert info.status == Status.RUNNING and info.phase == ""
     assert "building" not in format_table([info])
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import RunError
-from engine.runs import RunWatcher, commands, read_info
+from engine.runs import RunWatcher, commands, liveness, read_info, reader
 from engine.runs import events as ev
 from engine.runs import folder as F
 from engine.runs.writer import RunWriter
@@ -130,10 +130,10 @@ def test_a_dead_process_is_interrupted_and_a_stale_heartbeat_too(tmp_path):
     watcher.poll()
     assert watcher.progress.status == "interrupted" and "gone" in watcher.progress.message
     assert read_info(w.path).status == "interrupted"
-    meta = F.read_meta(w.path)
+    meta = reader.read_meta(w.path)
     meta["pid"] = os.getpid()
-    assert F.live_status(meta) == "running"
-    assert F.live_status(meta, now=meta["heartbeat"] + F.HEARTBEAT_STALE_S + 1) == "interrupted"
+    assert liveness.live_status(meta) == "running"
+    assert liveness.live_status(meta, now=meta["heartbeat"] + liveness.HEARTBEAT_STALE_S + 1) == "interrupted"
 
 
 def test_a_run_folder_deleted_under_the_watcher_is_said_not_raised(tmp_path):
@@ -237,7 +237,7 @@ def wait_for(predicate, timeout: float = 120.0, what: str = "") -> None:
 
 
 def epochs_done(path: Path) -> int:
-    return int((F.read_meta(path) or {}).get("epochs", 0) or 0)
+    return int((reader.read_meta(path) or {}).get("epochs", 0) or 0)
 
 
 @pytest.mark.slow
@@ -299,7 +299,7 @@ def test_a_run_killed_while_watched_is_interrupted_and_resumes_detached(tmp_path
     run = detach(exp, tmp_path / "runs")
     watch = subprocess.Popen([*KERMINAL, "watch", str(run)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for(lambda: epochs_done(run) >= 2, what="two epochs")
-    os.kill(int(F.read_meta(run)["pid"]), signal.SIGKILL)
+    os.kill(int(reader.read_meta(run)["pid"]), signal.SIGKILL)
     t0 = time.time()
     out, err = watch.communicate(timeout=30)
     assert time.time() - t0 < 20 and watch.returncode == 1  # noticed at its next liveness check (1 s), with room for a busy machine

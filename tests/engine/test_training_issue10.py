@@ -20,9 +20,10 @@ import pytest
 from engine.cli import main
 from engine.errors import RunError, TrainingError
 from engine.runs import folder as R
+from engine.runs import reader, saving
 from engine.runs.store import load_model_file
 from engine.training import EpochEnd, RunStore, Stopped, TrainControl, Trainer
-from engine.training.trainer import keras_failure
+from engine.training.failures import keras_failure
 from tests.engine.test_cli_training import write_experiment
 from tests.engine.test_training_trainer import Recorder, reber_dataset, reber_experiment
 
@@ -48,7 +49,7 @@ def test_stop_mid_epoch_is_not_recorded_as_an_epoch(tmp_path):
     assert re.search(r"Stopped at step [34] of 40 in epoch 2", log)
     assert len((result.run_dir / R.HISTORY).read_text().strip().splitlines()) == 1 + 1
     meta = json.loads((result.run_dir / R.METRICS).read_text())
-    assert meta["epochs"] == 1 and meta["best"]["epoch"] == 1 and len(R.read_history(result.run_dir)["loss"]) == 1
+    assert meta["epochs"] == 1 and meta["best"]["epoch"] == 1 and len(reader.read_history(result.run_dir)["loss"]) == 1
     assert not list(result.run_dir.glob(R.TEMP_GLOB))
     # the model in memory is the saved epoch 1 again: continuing numbers epoch 2 right
     assert trainer.run(epochs=1).epochs == 2
@@ -99,7 +100,7 @@ def test_a_kill_inside_a_save_leaves_a_consistent_run_that_resumes(tmp_path, poi
     assert list(run_dir.glob(R.TEMP_GLOB)), "the kill left a temporary file"
     info = RunStore(runs_dir).info(run_dir)
     assert info.status == "interrupted" and info.epochs == kept
-    assert len(R.read_history(run_dir)["loss"]) == kept  # rows beyond metrics.json are ignored
+    assert len(reader.read_history(run_dir)["loss"]) == kept  # rows beyond metrics.json are ignored
     run = RunStore(runs_dir).load(run_dir, which="last")  # recovers: no temp file, history trimmed
     assert run.model is not None and not list(run_dir.glob(R.TEMP_GLOB))
     assert len((run_dir / R.HISTORY).read_text().strip().splitlines()) == 1 + kept
@@ -162,7 +163,7 @@ def test_names_keras_refuses_still_train(tmp_path, name):
 @pytest.mark.slow
 def test_a_full_disk_while_saving_is_a_clear_error_that_keeps_the_finished_epochs(tmp_path, monkeypatch):
     calls = {"n": 0}
-    real = R.write_history
+    real = saving.write_history
 
     def full_on_second(path, history, epochs):
         calls["n"] += 1
@@ -170,7 +171,7 @@ def test_a_full_disk_while_saving_is_a_clear_error_that_keeps_the_finished_epoch
             raise OSError(errno.ENOSPC, "No space left on device")
         real(path, history, epochs)
 
-    monkeypatch.setattr(R, "write_history", full_on_second)
+    monkeypatch.setattr(saving, "write_history", full_on_second)
     trainer = Trainer(reber_experiment(epochs=3), reber_dataset(), tmp_path)
     with pytest.raises(TrainingError, match=r"No space left on device while saving epoch 2 to .*--runs-dir") as info:
         trainer.run()
@@ -298,7 +299,7 @@ def test_a_full_disk_for_the_event_log_is_said_in_the_failure(tmp_path, monkeypa
     trainer.run()
     monkeypatch.setattr(safe, "open_append", open_)
     state["full"] = True
-    monkeypatch.setattr(R, "write_history", lambda *a: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")))
+    monkeypatch.setattr(saving, "write_history", lambda *a: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")))
     with pytest.raises(TrainingError, match="No space left on device"):
         trainer.run(epochs=1)
     assert "events.jsonl/log.txt could not be written" in failed[-1].message

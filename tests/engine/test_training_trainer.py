@@ -15,6 +15,7 @@ from engine.dataset import Dataset, Split
 from engine.errors import KerminalError, LayerError, RunError, TrainingError
 from engine.experiment import CompileConfig, Experiment, FitConfig, LayerSpec, VectorizeConfig
 from engine.runs import folder as R
+from engine.runs import reader, saving
 from engine.training import (
     BatchEnd,
     EpochEnd,
@@ -299,7 +300,7 @@ def test_missing_incomplete_and_foreign_runs_are_clear_errors(tmp_path):
     with pytest.raises(RunError, match="not a kerminal run"):
         store.load(foreign)
     (foreign / R.EXPERIMENT).write_text('name = "x"\n')
-    R.write_json_atomic(foreign / R.METRICS, {"kerminal_run": 1, "class_names": ["a", "b"]})
+    saving.write_json_atomic(foreign / R.METRICS, {"kerminal_run": 1, "class_names": ["a", "b"]})
     with pytest.raises(RunError, match="not a kerminal model"):
         store.load(foreign)
     (foreign / R.LAST).write_bytes(b"not a zip file")
@@ -331,10 +332,10 @@ def test_early_stopping_from_the_experiment_ends_the_run(tmp_path):
     result = Trainer(exp, reber_dataset(160), tmp_path, rec).run()
     assert result.status == "finished" and result.early_stopped and result.epochs == 2
     assert isinstance(rec.events[-1], Finished) and "early stopping" in rec.events[-1].message
-    assert R.read_history(result.run_dir)["val_loss"] == pytest.approx(result.history["val_loss"])
-    events, offset = R.read_events(result.run_dir)
+    assert reader.read_history(result.run_dir)["val_loss"] == pytest.approx(result.history["val_loss"])
+    events, offset = reader.read_events(result.run_dir)
     assert [type(e) for e in events if not isinstance(e, BatchEnd)] == [Started, EpochEnd, EpochEnd, Finished]
-    more, again = R.read_events(result.run_dir, offset)  # a watcher polling from where it was
+    more, again = reader.read_events(result.run_dir, offset)  # a watcher polling from where it was
     assert more == [] and again == offset
 
 

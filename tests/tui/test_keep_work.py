@@ -16,7 +16,7 @@ import pytest
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from engine.experiment import Experiment, load, save
-from engine.runs.folder import data_summary, read_info
+from engine.runs.reader import data_summary, read_info
 from engine.training.predictor import Prediction
 from tests.tui.conftest import answer_prompt, settle, text_of, tiny_experiment
 from tui.app import make_app
