@@ -35,6 +35,7 @@ from engine.experiment import Experiment
 from engine.progress import Counter, OnPhase, silent
 from engine.runs import events as ev
 from engine.runs import folder as runs
+from engine.runs.labels import true_preset
 from engine.runs.status import Status
 from engine.runs.store import RunStore, load_model_file
 from engine.runs.writer import RunWriter
@@ -411,7 +412,7 @@ class Trainer:
         self.state.writer = self.writer
         self.state.info = {
             "name": self.exp.name,
-            "preset": self.exp.preset,
+            "preset": true_preset(self.exp.to_dict()),  # only while the layers are still the preset's
             "created": self._created,
             "class_names": list(ds.class_names),
             "task": ds.task,
