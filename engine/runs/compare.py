@@ -269,8 +269,9 @@ def layer_rows(r: RunSide) -> list[_Layer] | None:
 
 
 def layer_diff(runs: Sequence[RunSide]) -> list[LayerChange]:
-    """Each run's layers against the first run's: added, removed, changed (same type,
-    other parameters). Layers are matched by type in order, as a text diff matches lines."""
+    """Each run's layers against the first run's: added, removed, or changed (same type,
+    other settings). As a text diff matches lines: identical layers first, then, between
+    them, layers of the same type in order."""
     base = layer_rows(runs[0])
     out: list[LayerChange] = []
     if base is None:
@@ -279,17 +280,21 @@ def layer_diff(runs: Sequence[RunSide]) -> list[LayerChange]:
         rows = layer_rows(r)
         if rows is None:
             continue
-        matcher = difflib.SequenceMatcher(a=[x.type for x in base], b=[x.type for x in rows], autojunk=False)
-        for op, a0, a1, b0, b1 in matcher.get_opcodes():
-            pairs = list(zip(base[a0:a1], rows[b0:b1], strict=False)) if op in ("equal", "replace") else []
-            for x, y in pairs:
-                if x.type != y.type:
-                    out.append(LayerChange(r.id, "removed", before=x.text, params_before=x.params))
-                    out.append(LayerChange(r.id, "added", after=y.text, params_after=y.params))
-                elif (x.summary, x.params) != (y.summary, y.params):
-                    out.append(LayerChange(r.id, "changed", x.text, y.text, x.params, y.params))
-            out += [LayerChange(r.id, "removed", before=x.text, params_before=x.params) for x in base[a0 + len(pairs) : a1]]
-            out += [LayerChange(r.id, "added", after=y.text, params_after=y.params) for y in rows[b0 + len(pairs) : b1]]
+        same = difflib.SequenceMatcher(a=[(x.type, x.summary) for x in base], b=[(y.type, y.summary) for y in rows], autojunk=False)
+        for op, a0, a1, b0, b1 in same.get_opcodes():
+            if op != "equal":
+                out += _by_type(r.id, base[a0:a1], rows[b0:b1])
+    return out
+
+
+def _by_type(run: str, old: list[_Layer], new: list[_Layer]) -> list[LayerChange]:
+    out = []
+    matcher = difflib.SequenceMatcher(a=[x.type for x in old], b=[y.type for y in new], autojunk=False)
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        pairs = list(zip(old[a0:a1], new[b0:b1], strict=False)) if op == "equal" else []
+        out += [LayerChange(run, "changed", x.text, y.text, x.params, y.params) for x, y in pairs]
+        out += [LayerChange(run, "removed", before=x.text, params_before=x.params) for x in old[a0 + len(pairs) : a1]]
+        out += [LayerChange(run, "added", after=y.text, params_after=y.params) for y in new[b0 + len(pairs) : b1]]
     return out
 
 
