@@ -1,7 +1,7 @@
 """`kerminal compare RUN RUN... [--json | --csv] [--examples N] [--plot FILE.svg|.png]`:
 the settings that differ among runs, each run's best metrics and training time, the layers
 that changed, and how often the first run and each other one disagree on the validation
-examples (engine.runs.compare; `--no-disagree` skips loading the models).
+examples (engine.runs.compare, engine.training.disagree; `--no-disagree` skips loading the models).
 
 Runs are named A, B, C ... in the order given; the first is the one the others are set
 against (layers, disagreements). --json prints one JSON object; --csv one row per setting,
@@ -47,7 +47,11 @@ def run(args: argparse.Namespace) -> int:
         if not quiet and sys.stderr.isatty():
             print(f"\r\x1b[K{doing}", end="", file=sys.stderr, flush=True)
 
-    result = compare(args.runs, args.runs_dir, disagree=not args.no_disagree, examples=max(args.examples, 20 if args.json else 0), on_phase=phase)
+    result = compare(args.runs, args.runs_dir)
+    if not args.no_disagree:
+        from engine.training.disagree import add_disagreements
+
+        add_disagreements(result, examples=max(args.examples, 20 if args.json else 0), on_phase=phase)
     if not quiet and sys.stderr.isatty():
         print("\r\x1b[K", end="", file=sys.stderr, flush=True)
     if args.plot:

@@ -101,10 +101,10 @@ def _panel(metric: str, lines: list[tuple[int, list[float]]], x0: int, y0: int) 
 
 def _png(path: Path, runs: Series) -> Path:
     try:
-        import matplotlib
+        import matplotlib  # type: ignore[import-not-found,unused-ignore]  # optional: not a dependency
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         raise KerminalError(f"--plot {path}: a .png needs matplotlib, which is not installed.", "Install it (pip install matplotlib), or write an SVG: --plot plot.svg.") from None
     metrics = _metrics(runs) or ["(no epochs)"]

@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     store = RunStore(args.runs_dir)
     path = store.path_of(args.run)
+    store.info(path)  # a kerminal run (RunError naming the folder otherwise)
     if args.label == "rename":
         label = labels.rename(path, args.name, force=args.force)
     elif args.label == "tag":

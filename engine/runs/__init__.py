@@ -20,7 +20,8 @@ stop`). TF-free until a model is loaded.
 - lock: the run lock (one process trains a run), held from creation to exit
 - labels: a run's user name, note and tags (label.json), its derived name and true preset
 - compare: `compare(runs)` -> Comparison (settings that differ, best metrics, layer diff);
-  disagree: the examples two runs on the same data disagree on (cached per run)
+  settings_diff: the table of settings that differ, by declared path (the examples two
+  runs disagree on are engine.training.disagree's: it predicts)
 - safe: reading and writing a folder someone else may have made (no links, FIFOs, huge files)
 """
 

@@ -1,20 +1,18 @@
 """Comparing runs: the settings that differ, each run's best metrics and training time, the
-layers that changed, and (engine.runs.disagree) the examples two runs disagree on.
+layers that changed (the examples two runs disagree on: engine.training.disagree).
 
 `compare(runs)` reads each run's folder as a reader must (engine.runs.safe: caps, no
 links): metrics.json, history.csv, events.jsonl and experiment.toml. A run whose
 experiment cannot be read gets a note and is left out of the settings and layer diffs; the
 rest still compares. The settings are every declared path (engine.spec.paths()) and each
 layer's type and parameters by position (`layers.N.type`, `layers.N.PARAM`), so a setting
-added to the declarations shows here with no change. TF-free unless disagreements are asked
-for (they load both models).
+added to the declarations shows here with no change. TF-free; the examples two runs disagree
+on are engine.training.disagree's (it loads the models).
 """
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import json
 import math
 import os
 from dataclasses import asdict, dataclass, field
@@ -23,10 +21,8 @@ from typing import Any, Sequence
 
 from engine.errors import KerminalError, RunError
 from engine.experiment import Experiment
-from engine.progress import OnPhase, silent
-from engine.runs.folder import EXPERIMENT, RunInfo, read_events, read_history, read_info
-
-MISSING = None  # a setting a run does not have (no such layer, an unreadable experiment)
+from engine.runs.folder import EXPERIMENT, RunInfo, read_events, read_history
+from engine.runs.settings_diff import SettingDiff, settings_diff
 
 
 @dataclass(frozen=True)
@@ -59,12 +55,6 @@ class RunSide:
 
 
 @dataclass
-class SettingDiff:
-    path: str
-    values: list[Any]  # one per run, in the runs' order (MISSING where a run has none)
-
-
-@dataclass
 class LayerChange:
     """A layer of `run` against the first run: added, removed, or changed (same type)."""
 
@@ -81,7 +71,7 @@ class Comparison:
     runs: list[RunSide]
     settings: list[SettingDiff] = field(default_factory=list)
     layers: list[LayerChange] = field(default_factory=list)
-    disagreements: list[Any] = field(default_factory=list)  # engine.runs.disagree.Disagreement
+    disagreements: list[Any] = field(default_factory=list)  # engine.training.disagree.Disagreement
     notes: list[str] = field(default_factory=list)
 
     def metrics(self) -> list[str]:
@@ -98,10 +88,10 @@ class Comparison:
         })
 
 
-def compare(runs: Sequence[RunInfo | str | os.PathLike[str]], runs_dir: str | os.PathLike[str] = "runs", disagree: bool = False, examples: int = 20, on_phase: OnPhase = silent) -> Comparison:
+def compare(runs: Sequence[RunInfo | str | os.PathLike[str]], runs_dir: str | os.PathLike[str] = "runs") -> Comparison:
     """Compare two or more runs (RunInfo, folders, or ids under `runs_dir`). RunError for
-    fewer than two or a folder that is not a run (naming it and the fix). `disagree`: also
-    the examples the first run and each other run disagree on (loads the models)."""
+    fewer than two or a folder that is not a run (naming it and the fix). The examples they
+    disagree on: engine.training.disagree.add_disagreements (it loads the models)."""
     from engine.runs.store import RunStore
 
     if len(runs) < 2:
@@ -120,12 +110,6 @@ def compare(runs: Sequence[RunInfo | str | os.PathLike[str]], runs_dir: str | os
             out.notes.append(f"{r.id} has no finished epochs: it has no best metrics yet.")
     out.settings = settings_diff([r.experiment for r in out.runs])
     out.layers = layer_diff(out.runs)
-    if disagree:
-        from engine.runs.disagree import disagreement
-
-        first = out.runs[0]
-        for other in out.runs[1:]:
-            out.disagreements.append(disagreement(first, other, examples=examples, on_phase=on_phase))
     return out
 
 
@@ -187,59 +171,6 @@ def training_time(path: Path) -> float | None:
             break
         offset = after
     return sum(durations.values()) if durations else None
-
-
-# ---------------------------------------------------------------------------------------
-# Settings
-
-
-def setting_paths(exps: Sequence[Experiment | None]) -> list[str]:
-    """Every declared path, then `layers.N.type` and each layer's parameters by position."""
-    from engine import spec
-    from engine.layers.registry import layer_info
-
-    out = list(spec.paths())
-    depth = max((len(e.layers) for e in exps if e is not None), default=0)
-    for n in range(1, depth + 1):
-        out.append(f"layers.{n}.type")
-        params: dict[str, None] = {}
-        for e in exps:
-            if e is not None and len(e.layers) >= n:
-                with contextlib.suppress(KerminalError):  # an unknown type: its parameters as written
-                    params.update((p.name, None) for p in layer_info(e.layers[n - 1].type).params)
-                params.update((k, None) for k in e.layers[n - 1].params)
-        out += [f"layers.{n}.{p}" for p in params]
-    return out
-
-
-def value_at(exp: Experiment | None, path: str) -> Any:
-    """The value at `path` as plain JSON (MISSING when the run has no such setting)."""
-    from engine import spec
-
-    if exp is None:
-        return MISSING
-    try:
-        value = spec.get(exp, path)
-    except KerminalError:
-        if not path.startswith("layers."):
-            raise
-        n, name = path.split(".")[1:]
-        layers = exp.layers
-        if int(n) <= len(layers) and name in layers[int(n) - 1].params:  # an unknown type: as written
-            return layers[int(n) - 1].params[name]
-        return MISSING
-    return json.loads(json.dumps(value, default=str))
-
-
-def settings_diff(exps: Sequence[Experiment | None]) -> list[SettingDiff]:
-    """The settings whose value differs among the runs whose experiment could be read."""
-    out = []
-    for path in setting_paths(exps):
-        values = [value_at(e, path) for e in exps]
-        seen = {json.dumps(v, sort_keys=True) for v, e in zip(values, exps, strict=True) if e is not None}
-        if len(seen) > 1:
-            out.append(SettingDiff(path, values))
-    return out
 
 
 # ---------------------------------------------------------------------------------------

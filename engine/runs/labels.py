@@ -73,15 +73,14 @@ def _tag(value: Any) -> str:
 
 
 def write_label(path: str | os.PathLike[str], label: Label, force: bool = False) -> Label:
-    """Write RUN/label.json atomically, into a real run folder of the caller's (root:
-    `force`); RunError naming the problem otherwise. Returns the label as written."""
+    """Write RUN/label.json atomically, into a real folder of the caller's (root: `force`);
+    RunError naming the problem otherwise. The caller has checked that it is a run
+    (engine.runs.read_info: this module sits below the folder readers). Returns the label
+    as written."""
     from engine.experiment import atomic_write_text
-    from engine.runs.folder import METRICS
 
     path = Path(path)
     safe.check_own_dir(path, force=force)
-    if not (path / METRICS).is_file():
-        raise RunError(f"{path} is not a kerminal run: it has no {METRICS}.", "Pass a run folder that `kerminal runs` lists.")
     clean = Label(_text(label.name, NAME_MAX), _text(label.note, NOTE_MAX), list(dict.fromkeys(t for t in map(_tag, label.tags) if t))[:TAGS_MAX])
     atomic_write_text(path / LABEL, json.dumps(clean.to_dict(), ensure_ascii=False, indent=2) + "\n", make_parents=False)
     return clean

@@ -14,8 +14,9 @@ import pytest
 from engine.cli import main
 from engine.errors import KerminalError, RunError
 from engine.experiment import load, save
-from engine.runs import compare, disagree, read_info
+from engine.runs import compare, read_info
 from engine.runs import folder as F
+from engine.training import disagree
 from tests.engine.hand_made_runs import hand_made_run
 
 
@@ -217,13 +218,13 @@ def test_two_trained_runs_disagree_and_cache(tmp_path):
         exp.compile.learning_rate = lr
         runs.append(train(exp, tmp_path).run_dir)
     seen: list[str] = []
-    result = compare(runs, disagree=True, on_phase=seen.append)
+    result = disagree.add_disagreements(compare(runs), on_phase=seen.append)
     d = result.disagreements[0]
     assert d.reason == "" and d.total > 0 and d.split == "validation"
     assert [s.path for s in result.settings] == ["compile.learning_rate"]
     assert any("predicting" in s for s in seen)
     assert all((Path(r) / disagree.CACHE_NPY).is_file() for r in runs)
     seen.clear()
-    again = compare(runs, disagree=True, on_phase=seen.append).disagreements[0]
+    again = disagree.add_disagreements(compare(runs), on_phase=seen.append).disagreements[0]
     assert (again.a_only, again.b_only) == (d.a_only, d.b_only)
     assert not any("predicting" in s for s in seen)  # from the cache

@@ -8,7 +8,8 @@ its own folder (predictions.npy and predictions.json, the key: the model file's 
 size and a digest of the texts), written only into a folder the caller owns, so a second
 comparison costs no TensorFlow time. Everything that stops a comparison of examples (other
 data, a model that does not load) is a `reason` on the result, never an exception: the rest
-of the comparison stands.
+of the comparison stands. Here, not in engine.runs, because it predicts (engine.training's
+Predictor); `add_disagreements` fills a Comparison's `disagreements`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from engine.runs import safe
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
-    from engine.runs.compare import RunSide
+    from engine.runs.compare import Comparison, RunSide
 
 CACHE_NPY = "predictions.npy"
 CACHE_KEY = "predictions.json"
@@ -67,7 +68,7 @@ class Disagreement:
 
 def same_data(a: RunSide, b: RunSide) -> str:
     """Why two runs' examples cannot be compared ("" when they can)."""
-    from engine.runs.compare import setting_paths, value_at
+    from engine.runs.settings_diff import setting_paths, value_at
 
     for r in (a, b):
         if r.experiment is None:
@@ -118,9 +119,9 @@ def disagreement(a: RunSide, b: RunSide, examples: int = 20, on_phase: OnPhase =
     out.total, out.a_only, out.b_only = int(len(y)), int(a_only.sum()), int(b_only.sum())
     names = a.class_names
     rows = []
-    for i in np.flatnonzero(a_only | b_only):
-        wrong = pb[i, yb[i]] if a_only[i] else pa[i, ya[i]]  # how sure the wrong run was
-        rows.append((float(wrong), int(i)))
+    for k in np.flatnonzero(a_only | b_only):
+        wrong = pb[k, yb[k]] if a_only[k] else pa[k, ya[k]]  # how sure the wrong run was
+        rows.append((float(wrong), int(k)))
     rows.sort(key=lambda t: (-t[0], t[1]))
     for _, i in rows[: max(0, examples)]:
         out.examples.append(Example(
@@ -129,6 +130,13 @@ def disagreement(a: RunSide, b: RunSide, examples: int = 20, on_phase: OnPhase =
             right="a" if a_only[i] else "b",
         ))
     return out
+
+
+def add_disagreements(result: Comparison, examples: int = 20, on_phase: OnPhase = silent) -> Comparison:
+    """The first run against each other run of a comparison (in place; returned too)."""
+    first = result.runs[0]
+    result.disagreements = [disagreement(first, other, examples, on_phase) for other in result.runs[1:]]
+    return result
 
 
 def predictions(r: RunSide, texts: Sequence[str], on_phase: OnPhase = silent) -> np.ndarray:
