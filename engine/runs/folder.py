@@ -401,7 +401,7 @@ def read_info(path: Path) -> RunInfo:
         id=path.name,
         path=path,
         name=label.name or derived_name(exp_raw) or str(raw.get("name", "")),
-        preset=true_preset(exp_raw) if exp_raw else str(raw.get("preset", "")),
+        preset=true_preset({**exp_raw, "preset": raw.get("preset")}),  # the recorded one, while the layers are its
         created=str(raw.get("created", "")),
         status=status,
         epochs=int(raw.get("epochs", 0)),

@@ -80,6 +80,9 @@ def test_writing_refuses_a_link_to_a_run_and_a_folder_that_is_not_one(run_dir, t
 
 
 def test_preset_is_shown_only_while_the_layers_are_the_presets(run_dir):
+    assert read_info(run_dir).preset == ""  # none recorded
+    meta = json.loads((run_dir / F.METRICS).read_text(encoding="utf-8"))
+    (run_dir / F.METRICS).write_text(json.dumps({**meta, "preset": "imdb-ngram"}), encoding="utf-8")
     assert read_info(run_dir).preset == "imdb-ngram"
     exp = load(run_dir / F.EXPERIMENT)
     exp.layers[0].params["units"] = 33
