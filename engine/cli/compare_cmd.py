@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_disagree:
         from engine.training.disagree import add_disagreements
 
-        add_disagreements(result, examples=max(args.examples, 20 if args.json else 0), on_phase=phase)
+        add_disagreements(result, examples=args.examples, on_phase=phase)
     if not quiet and sys.stderr.isatty():
         print("\r\x1b[K", end="", file=sys.stderr, flush=True)
     if args.plot:
@@ -59,10 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
         write_plot(args.plot, [(f"{letter(i)} {r.name or r.id}", r.history) for i, r in enumerate(result.runs)])
     if args.json:
-        d = result.to_dict()
-        for dis in d["disagreements"]:
-            dis["examples"] = dis["examples"][: args.examples]
-        print(json.dumps(d))
+        print(json.dumps(result.to_dict()))
     elif args.csv:
         csv.writer(sys.stdout, lineterminator="\n").writerows(csv_rows(result))
     else:

@@ -222,6 +222,7 @@ def test_two_trained_runs_disagree_and_cache(tmp_path):
     d = result.disagreements[0]
     assert d.reason == "" and d.total > 0 and d.split == "validation"
     assert [s.path for s in result.settings] == ["compile.learning_rate"]
+    assert read_info(runs[0]).preset == "imdb-ngram"  # recorded by the run: its layers are the preset's
     assert any("predicting" in s for s in seen)
     assert all((Path(r) / disagree.CACHE_NPY).is_file() for r in runs)
     seen.clear()
