@@ -1,4 +1,4 @@
-"""The headless command line: `kerminal inspect|presets|settings|train|predict|eval|runs|export`.
+"""The headless command line: `kerminal inspect|presets|settings|train|predict|eval|runs|compare|export`, ...
 
 Each subcommand lives in its own module with `add_arguments(parser)` and `run(args) -> int`;
 modules are imported only when their command runs, so `--help` is instant. No UI import.
@@ -28,7 +28,7 @@ from engine.errors import KerminalError
 from engine.terminal_text import printable
 
 # Commands that run TensorFlow: their native log lines go to a file, not the terminal.
-USES_TENSORFLOW = {"train", "predict", "eval", "export"}
+USES_TENSORFLOW = {"train", "predict", "eval", "export", "compare"}
 
 # command -> (module, one-line help)
 COMMANDS = {
@@ -45,6 +45,10 @@ COMMANDS = {
     "resume": ("engine.cli.steer_cmd", "resume a paused run"),
     "lr": ("engine.cli.steer_cmd", "change a live run's learning rate from its next batch"),
     "more": ("engine.cli.steer_cmd", "add N epochs to a live run"),
+    "compare": ("engine.cli.compare_cmd", "compare runs: the settings that differ, best metrics, layers, the examples they disagree on"),
+    "rename": ("engine.cli.label_cmd", "give a run a name of your own"),
+    "tag": ("engine.cli.label_cmd", "add tags to a run (or --remove them)"),
+    "note": ("engine.cli.label_cmd", "attach a note to a run"),
     "export": ("engine.cli.export_cmd", "write a run as a plain Keras script, or as a SavedModel for serving"),
 }
 

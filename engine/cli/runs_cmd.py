@@ -19,14 +19,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def format_table(infos) -> str:
-    rows: list[tuple[str, ...]] = [("run", "date", "status", "epochs", "best", "preset")]
+    rows: list[tuple[str, ...]] = [("run", "name", "date", "status", "epochs", "best", "preset")]
     for r in infos:
         best = f"{r.monitor} {r.best_value:.4f} (epoch {r.best_epoch})" if r.best_value is not None else "-"
         date = r.created.replace("T", " ")[:16] or "-"
         # Every cell from the folder goes through printable: a folder name with a newline or
         # an ESC sequence must not add rows or reach the terminal.
         status = f"{r.status} ({r.phase})" if r.phase else r.status  # a starting run: what it is doing
-        rows.append(tuple(printable(c) for c in (r.id, date, status, str(r.epochs), best, r.preset or "-")))
+        rows.append(tuple(printable(c) for c in (r.id, r.name[:48] or "-", date, status, str(r.epochs), best, r.preset or "-")))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 

@@ -20,15 +20,21 @@ stop`). TF-free until a model is loaded.
 - status: Status, a run's state typed once, with its LIVE, ENDED and GONE sets
 - eta: Eta, the one ETA estimator (the run's EpochEnd and every watcher), and format_eta
 - lock: the run lock (one process trains a run), held from creation to exit
+- labels: a run's user name, note and tags (label.json), its derived name and true preset
+- compare: `compare(runs)` -> Comparison (settings that differ, best metrics, layer diff);
+  settings_diff: the table of settings that differ, by declared path (the examples two
+  runs disagree on are engine.training.disagree's: it predicts)
 - safe: reading and writing a folder someone else may have made (no links, FIFOs, huge files)
 """
 
 from engine.runs import events
 from engine.runs.commands import post as post_command
 from engine.runs.commands import send as send_command
+from engine.runs.compare import Comparison, compare
 from engine.runs.eta import Eta, format_eta
 from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Steered, Stopped
 from engine.runs.folder import EXPERIMENT, LIVE, runs_dir_default
+from engine.runs.labels import Label, read_label
 from engine.runs.launch import resume as resume_run
 from engine.runs.launch import start as start_run
 from engine.runs.liveness import NOT_RESPONDING
@@ -50,6 +56,8 @@ __all__ = [
     "Event",
     "Failed",
     "Finished",
+    "Comparison",
+    "Label",
     "Progress",
     "Run",
     "RunInfo",
@@ -58,6 +66,7 @@ __all__ = [
     "Started",
     "Steered",
     "Stopped",
+    "compare",
     "data_summary",
     "events",
     "format_eta",
@@ -66,6 +75,7 @@ __all__ = [
     "read_events",
     "read_history",
     "read_info",
+    "read_label",
     "read_meta",
     "resume_run",
     "runs_dir_default",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import RunError
 from engine.runs.folder import EVENTS, EXPERIMENT, FORMAT, HISTORY, METRICS, PROCESS_LOG, finite
+from engine.runs.labels import derived_name, read_label, true_preset
 from engine.runs.liveness import live_status
 from engine.runs.status import Status
 
@@ -117,6 +118,11 @@ class RunInfo:
     metrics: dict[str, float] = field(default_factory=dict)  # the last epoch's
     class_names: list[str] = field(default_factory=list)
     data: str = ""  # the data source in a few words ("csv SMSSpamCollection"), from experiment.toml
+    # `name` is what the user called it (label.json), else a name derived from its experiment
+    # ("SMSSpamCollection · LSTM(32) · lr 1e-3"), else the experiment's own name.
+    note: str = ""
+    tags: list[str] = field(default_factory=list)
+    experiment_name: str = ""  # the experiment file's `name`, as recorded
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -149,11 +155,13 @@ def read_info(path: Path) -> RunInfo:
     raw = check_meta(raw, mpath)
     best = raw.get("best") or {}
     status = live_status(raw, path)
+    exp_raw = _experiment_raw(path / EXPERIMENT)
+    label = read_label(path)
     return RunInfo(
         id=path.name,
         path=path,
-        name=str(raw.get("name", "")),
-        preset=str(raw.get("preset", "")),
+        name=label.name or derived_name(exp_raw) or str(raw.get("name", "")),
+        preset=true_preset({**exp_raw, "preset": raw.get("preset")}),  # the recorded one, while the layers are its
         created=str(raw.get("created", "")),
         status=status,
         epochs=int(raw.get("epochs", 0)),
@@ -165,7 +173,10 @@ def read_info(path: Path) -> RunInfo:
         best_epoch=int(best.get("epoch") or 0),
         metrics={k: (math.nan if v is None else float(v)) for k, v in (raw.get("metrics") or {}).items()},
         class_names=[str(c) for c in raw.get("class_names", [])],
-        data=data_summary(path / EXPERIMENT),
+        data=_data_summary(exp_raw),
+        note=label.note,
+        tags=label.tags,
+        experiment_name=str(raw.get("name", "")),
     )
 
 
@@ -180,14 +191,23 @@ def data_summary(path: Path) -> str:
     """A run's data source in a few words ("csv SMSSpamCollection", "sample", "keras imdb"),
     read leniently from its experiment.toml: "" when it cannot be read (a listing never fails;
     a link, a FIFO or an oversized file is not read at all)."""
+    return _data_summary(_experiment_raw(path))
+
+
+def _experiment_raw(path: Path) -> dict[str, Any]:
+    """experiment.toml as parsed TOML, leniently: {} when it cannot be read."""
     import tomllib
 
     from engine.runs import safe
 
     try:
-        data = tomllib.loads(safe.read_text(path)).get("data") or {}
+        return tomllib.loads(safe.read_text(path))
     except (OSError, ValueError, RecursionError):  # UnicodeDecodeError, TOMLDecodeError are ValueErrors
-        return ""
+        return {}
+
+
+def _data_summary(raw: dict[str, Any]) -> str:
+    data = raw.get("data") or {}
     if not isinstance(data, dict):
         return ""
     source = str(data.get("source", "sample"))[:40]

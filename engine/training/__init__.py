@@ -6,17 +6,20 @@
 - RunStore(root): list(), load(id_or_path), delete(id); the run folder layout is in runs.py
 - Predictor(model, class_names, exp) / Predictor.from_run(path): predict(text), predict_many
 - evaluate(model_or_run, split_or_dataset) -> Evaluation
+- disagreement(a, b) / add_disagreements(comparison): the validation examples two runs disagree on
 """
 
 from engine.runs import Run, RunInfo, RunStore
 from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Steered, Stopped, describe, format_duration
 from engine.training.control import TrainControl
+from engine.training.disagree import Disagreement, add_disagreements, disagreement
 from engine.training.evaluate import Evaluation, Misclassified, evaluate
 from engine.training.predictor import Prediction, Predictor
 from engine.training.trainer import RunResult, Trainer
 
 __all__ = [
     "BatchEnd",
+    "Disagreement",
     "EpochEnd",
     "Evaluation",
     "Event",
@@ -34,7 +37,9 @@ __all__ = [
     "Stopped",
     "TrainControl",
     "Trainer",
+    "add_disagreements",
     "describe",
+    "disagreement",
     "format_duration",
     "evaluate",
 ]

@@ -13,6 +13,7 @@ from engine.dataset import Dataset
 from engine.experiment import Experiment
 from engine.progress import OnPhase, silent
 from engine.runs import reader, saving
+from engine.runs.labels import true_preset
 from engine.runs.status import Status
 from engine.runs.store import Run, RunStore
 from engine.runs.writer import RunWriter
@@ -77,7 +78,7 @@ def run_facts(exp: Experiment, ds: Dataset, created: str) -> dict[str, Any]:
     """What metrics.json says of the run whatever its progress (RunState.info)."""
     return {
         "name": exp.name,
-        "preset": exp.preset,
+        "preset": true_preset(exp.to_dict()),  # only while the layers are still the preset's
         "created": created,
         "class_names": list(ds.class_names),
         "task": ds.task,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Static
 
+from engine.runs import labels
 from tests.engine.hand_made_runs import hand_made_run
 from tests.tui.conftest import settle, text_of
 
@@ -16,8 +17,10 @@ MARKUP = "20260101-000001-[bold]x[red]"  # a folder name cannot hold the / of [/
 
 @pytest.mark.slow
 async def test_hostile_run_names_show_literally_in_the_runs_pane(app_factory, runs_dir):
-    hand_made_run(runs_dir, HOSTILE, "[/]")
-    hand_made_run(runs_dir, MARKUP, "[bold red]name")
+    # A run's name is the user's (label.json) or derived from its experiment: the hostile
+    # one is given as a user's name.
+    labels.rename(hand_made_run(runs_dir, HOSTILE, "x"), "[/]")
+    labels.rename(hand_made_run(runs_dir, MARKUP, "x"), "[bold red]name")
     app = app_factory()
     async with app.run_test(size=(140, 30)) as pilot:
         await settle(app, pilot)

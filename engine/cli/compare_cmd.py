@@ -1,0 +1,159 @@
+"""`kerminal compare RUN RUN... [--json | --csv] [--examples N] [--plot FILE.svg|.png]`:
+the settings that differ among runs, each run's best metrics and training time, the layers
+that changed, and how often the first run and each other one disagree on the validation
+examples (engine.runs.compare, engine.training.disagree; `--no-disagree` skips loading the models).
+
+Runs are named A, B, C ... in the order given; the first is the one the others are set
+against (layers, disagreements). --json prints one JSON object; --csv one row per setting,
+metric and count (section, key, then one column per run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from typing import Any
+
+from engine.runs.folder import runs_dir_default
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("runs", metavar="RUN", nargs="+", help="two or more run folders, or run ids under --runs-dir")
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
+    out.add_argument("--csv", action="store_true", help="print it as CSV: section, key, one column per run")
+    parser.add_argument("--examples", type=int, default=0, metavar="N", help="print up to N examples the runs disagree on, most confident first")
+    parser.add_argument("--no-disagree", action="store_true", help="do not load the models to compare their answers (no TensorFlow: instant)")
+    parser.add_argument("--plot", metavar="FILE", help="write the runs' curves, one line per run and one panel per metric, to FILE.svg (or .png with matplotlib)")
+    parser.add_argument("--runs-dir", metavar="D", default=runs_dir_default(), help="where to look up a run id (default: ./runs, or $KERMINAL_RUNS_DIR)")
+
+
+def letter(i: int) -> str:
+    return chr(ord("A") + i) if i < 26 else f"R{i + 1}"
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.runs.compare import compare
+
+    if args.examples < 0:
+        from engine.cli import UsageError
+
+        raise UsageError(f"--examples {args.examples}: the number of examples must be 0 or more.", "Give a number such as --examples 10.")
+    quiet = args.json or args.csv
+
+    def phase(doing: str) -> None:
+        if not quiet and sys.stderr.isatty():
+            print(f"\r\x1b[K{doing}", end="", file=sys.stderr, flush=True)
+
+    result = compare(args.runs, args.runs_dir)
+    if not args.no_disagree:
+        from engine.training.disagree import add_disagreements
+
+        add_disagreements(result, examples=args.examples, on_phase=phase)
+    if not quiet and sys.stderr.isatty():
+        print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+    if args.plot:
+        from engine.cli.compare_plot import write_plot
+
+        write_plot(args.plot, [(f"{letter(i)} {r.name or r.id}", r.history) for i, r in enumerate(result.runs)])
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    elif args.csv:
+        csv.writer(sys.stdout, lineterminator="\n").writerows(csv_rows(result))
+    else:
+        print(format_text(result, args.examples))
+    if args.plot and not args.json:
+        print(f"wrote {args.plot}", file=sys.stderr if args.csv else sys.stdout)
+    return 0
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        from engine.runs.labels import short_float
+
+        return short_float(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def csv_rows(result) -> list[list[str]]:
+    rows = [["section", "key", *(r.id for r in result.runs)]]
+    rows.append(["run", "name", *(r.name for r in result.runs)])
+    rows.append(["run", "epochs", *(str(r.epochs) for r in result.runs)])
+    rows.append(["run", "time_s", *("" if r.time_s is None else f"{r.time_s:.1f}" for r in result.runs)])
+    for s in result.settings:
+        rows.append(["setting", s.path, *("" if v is None else _cell(v) for v in s.values)])
+    for m in result.metrics():
+        rows.append(["best", m, *(f"{r.best[m].value:.6g}" if m in r.best else "" for r in result.runs)])
+        rows.append(["best_epoch", m, *(str(r.best[m].epoch) if m in r.best else "" for r in result.runs)])
+    ids = [r.id for r in result.runs]
+    for d in result.disagreements:
+        # each run's column: the examples it got right and the other run wrong
+        pair = f"{d.a} vs {d.b}"
+        if d.reason:
+            rows.append(["disagree_reason", pair, *(d.reason if i in (d.a, d.b) else "" for i in ids)])
+            continue
+        rows.append(["disagree_total", pair, *(str(d.total) if i in (d.a, d.b) else "" for i in ids)])
+        rows.append(["disagree_right_only", pair, *({d.a: str(d.a_only), d.b: str(d.b_only)}.get(i, "") for i in ids)])
+    return rows
+
+
+def _table(rows: list[list[str]], indent: str = "  ") -> str:
+    from engine.terminal_text import printable
+
+    rows = [[printable(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join(indent + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+
+
+def format_text(result, examples: int = 0) -> str:
+    from engine.runs.eta import format_duration
+    from engine.terminal_text import printable
+
+    names = {r.id: letter(i) for i, r in enumerate(result.runs)}
+    heads = [names[r.id] for r in result.runs]
+    out = ["runs:", _table([[names[r.id], r.id, r.name or "-", r.status, f"{r.epochs} epochs", format_duration(r.time_s) if r.time_s is not None else "-"] for r in result.runs])]
+    out.append("")
+    if result.settings:
+        out.append("settings that differ:")
+        out.append(_table([["setting", *heads]] + [[s.path, *(_cell(v) for v in s.values)] for s in result.settings]))
+    else:
+        out.append("settings that differ: none")
+    metrics = result.metrics()
+    out.append("")
+    if metrics:
+        out.append("best (epoch):")
+        out.append(_table([["metric", *heads]] + [[m, *(f"{r.best[m].value:.4f} ({r.best[m].epoch})" if m in r.best else "-" for r in result.runs)] for m in metrics]))
+    else:
+        out.append("best: no run has a finished epoch")
+    if len(result.runs) > 1:
+        out.append("")
+        if result.layers:
+            out.append(f"layers against {heads[0]}:")
+            for c in result.layers:
+                what = {"added": f"+ {c.after} ({_params(c.params_after)})", "removed": f"- {c.before} ({_params(c.params_before)})"}.get(c.kind, f"~ {c.before} ({_params(c.params_before)}) -> {c.after} ({_params(c.params_after)})")
+                out.append(f"  {names[c.run]}: {printable(what)}")
+        else:
+            out.append("layers: the same in every run")
+    for d in result.disagreements:
+        out.append("")
+        a, b = names[d.a], names[d.b]
+        if d.reason:
+            out.append(f"disagreement {a} vs {b}: not compared: {printable(d.reason)}")
+            continue
+        out.append(f"disagreement {a} vs {b} on {d.total:,} {d.split} examples: {a} right and {b} wrong {d.a_only:,}, {b} right and {a} wrong {d.b_only:,}")
+        for e in d.examples[:examples]:
+            out.append(f"  [{e.label}] {a}: {e.a_label} {e.a_prob:.2f}  {b}: {e.b_label} {e.b_prob:.2f}  {printable(e.text[:160])}")
+    if result.notes:
+        out.append("")
+        out += [f"note: {printable(n)}" for n in result.notes]
+    return "\n".join(out)
+
+
+def _params(n: int | None) -> str:
+    return "? params" if n is None else f"{n:,} params"
