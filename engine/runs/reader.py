@@ -207,6 +207,8 @@ def _experiment_raw(path: Path) -> dict[str, Any]:
 
 
 def _data_summary(raw: dict[str, Any]) -> str:
+    if not raw:  # unreadable: the source is unknown, not the default
+        return ""
     data = raw.get("data") or {}
     if not isinstance(data, dict):
         return ""

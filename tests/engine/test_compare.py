@@ -14,14 +14,14 @@ import pytest
 from engine.cli import main
 from engine.errors import KerminalError, RunError
 from engine.experiment import load, save
-from engine.runs import compare, read_info
+from engine.runs import compare, read_info, saving
 from engine.runs import folder as F
 from engine.training import disagree
 from tests.engine.hand_made_runs import hand_made_run
 
 
 def _history(path: Path, loss: list[float], acc: list[float]) -> None:
-    F.write_history(path, {"loss": loss, "val_accuracy": acc}, len(loss))
+    saving.write_history(path, {"loss": loss, "val_accuracy": acc}, len(loss))
     meta = json.loads((path / F.METRICS).read_text(encoding="utf-8"))
     meta["epochs"] = len(loss)
     (path / F.METRICS).write_text(json.dumps(meta), encoding="utf-8")
