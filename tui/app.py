@@ -7,7 +7,8 @@ the app as `tui.host.PaneHost` and call it to change the experiment; what one pa
 another is a message (tui.messages) the app hands down (messages go up, method calls go
 down). Slow work (importing TensorFlow, loading data, training, predicting, evaluating)
 runs in thread workers that post messages; widgets change only in message handlers, on the
-UI thread.
+UI thread. A little over 400 lines: the toasts' bookkeeping (notify, _trim_toasts) stays
+here because it overrides App.notify; what a toast may say is tui/notices.py.
 
 `make_app(experiment, runs_dir, load_tensorflow, pane)` builds the app for `run(argv)`, the
 tests and the benchmarks alike. What a benchmark can read or drive:
