@@ -7,7 +7,8 @@ the app as `tui.host.PaneHost` and call it to change the experiment; what one pa
 another is a message (tui.messages) the app hands down (messages go up, method calls go
 down). Slow work (importing TensorFlow, loading data, training, predicting, evaluating)
 runs in thread workers that post messages; widgets change only in message handlers, on the
-UI thread.
+UI thread. A little over 400 lines: the toasts' bookkeeping (notify, _trim_toasts) stays
+here because it overrides App.notify; what a toast may say is tui/notices.py.
 
 `make_app(experiment, runs_dir, load_tensorflow, pane)` builds the app for `run(argv)`, the
 tests and the benchmarks alike. What a benchmark can read or drive:
@@ -43,12 +44,14 @@ from tui.errors import error_text
 from tui.host import PaneHost
 from tui.layout import Panes
 from tui.loading import LoadingApp
-from tui.messages import FollowRun, PredictWithRun, RunsChanged, RunTrained
+from tui.messages import FollowRun, MoreEpochs, PredictWithRun, RunsChanged, RunTrained
+from tui.notices import TOAST_TEXT, NoticeLog, Toast, ToastsShown, toast_text
 from tui.panes.base import Pane
 from tui.panes.predict import PredictPane
 from tui.panes.runs import RunsPane
 from tui.panes.tabs import PANES
 from tui.panes.train import TrainPane
+from tui.shorten import with_path
 from tui.widgets.footer import KerminalFooter
 
 
@@ -86,6 +89,9 @@ class KerminalApp(LoadingApp):
         self.load_tensorflow = load_tensorflow
         self.last_screenshot: Path | None = None
         self._toasts: dict[tuple[str, str], float] = {}  # (title, message) -> shown until (monotonic)
+        self.notices = NoticeLog()  # every message, whole (the Messages screen, F7)
+        self._shown = ToastsShown()  # the toasts on screen (at most notices.SHOWN)
+        self._trimming = False  # a _trim_toasts is on its way
 
     # ---- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -233,6 +239,14 @@ class KerminalApp(LoadingApp):
         self.query_one(TrainPane).follow(message.path)
         self.action_show_pane("train")
 
+    @on(MoreEpochs)
+    def _more_epochs(self, message: MoreEpochs) -> None:
+        train = self.query_one(TrainPane)
+        if train.watcher is None or train.watcher.path.resolve() != message.path.resolve():
+            train.follow(message.path)
+        self.action_show_pane("train")
+        train.action_more()
+
     @on(PredictWithRun)
     def _predict_with_run(self, message: PredictWithRun) -> None:
         self.query_one(PredictPane).use_run(message.run_id, message.which)
@@ -270,10 +284,11 @@ class KerminalApp(LoadingApp):
             folder.mkdir(parents=True, exist_ok=True)
             saved = self.save_screenshot(name, str(folder))
         except OSError as exc:
-            self.notify(f"Could not save a screenshot in {folder}: {exc.strerror or exc}. Set KERMINAL_SCREENSHOTS to a writable folder.", title="Screenshot", severity="error", timeout=10)
+            why = exc.strerror or exc
+            self.notify(with_path(f"Could not save a screenshot in {{path}}: {why}. Set KERMINAL_SCREENSHOTS to a writable folder.", folder, TOAST_TEXT), title="Screenshot", severity="error", timeout=10)
             return None
         self.last_screenshot = Path(saved)
-        self.notify(f"Saved {saved}", title="Screenshot")
+        self.notify(with_path("Saved {path}", saved, TOAST_TEXT), title="Screenshot")
         return saved
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
@@ -284,14 +299,41 @@ class KerminalApp(LoadingApp):
         """One toast per event: a message already on screen (same title and text) is not
         shown a second time. Toasts carry run ids, paths and error messages, so they are
         always text, never markup (`markup` is ignored: a widget's notify passes True), with
-        control characters escaped."""
-        message, title = printable(str(message)), printable(str(title))
+        control characters escaped. Every message goes to the log (F7) whole; one longer
+        than a toast shows (tui.notices) is a one-line toast pointing there."""
+        message = "\n".join(printable(line) for line in str(message).splitlines())  # its lines kept: the log shows them
+        title = printable(str(title))
         key, now = (title, message), time.monotonic()
         if self._toasts.get(key, 0.0) > now:
             return
         self._toasts = {k: until for k, until in self._toasts.items() if until > now}
-        self._toasts[key] = now + (self.NOTIFICATION_TIMEOUT if timeout is None else timeout)
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        until = self._toasts[key] = now + (self.NOTIFICATION_TIMEOUT if timeout is None else timeout)
+        self.notices.add(title, message, severity)
+        shown, _long = toast_text(message)
+        super().notify(shown, title=title, severity=severity, timeout=timeout, markup=False)
+        if self._shown.add(Toast(title, shown, severity, until), now) and not self._trimming:
+            self._trimming = True  # more toasts than fit: the oldest go (they are in the log)
+            self.call_after_refresh(self._trim_toasts, self._shown.added)
+
+    def _trim_toasts(self, added: int) -> None:
+        """Clear the toasts and show the newest notices.SHOWN again, once every toast sent
+        before is on screen (Textual adds a toast when its message is handled: a clear any
+        sooner would leave the ones still on their way)."""
+        if added != self._shown.added:  # more were sent since: after them
+            self.call_after_refresh(self._trim_toasts, self._shown.added)
+            return
+        self._trimming = False
+        now = time.monotonic()
+        self.clear_notifications()
+        for toast in self._shown.trim(now):
+            super().notify(toast.text, title=toast.title, severity=toast.severity, timeout=max(toast.until - now, 0.1), markup=False)  # type: ignore[arg-type]
+
+    def action_messages(self) -> None:
+        """The log of messages: every notification, whole, newest last."""
+        from tui.notices import MessagesScreen
+
+        if not isinstance(self.screen, MessagesScreen):
+            self.push_screen(MessagesScreen(self.notices))
 
     # ---- help and quit -------------------------------------------------------------------
     def action_help(self) -> None:

@@ -12,6 +12,7 @@ APP_BINDINGS: list[BindingType] = [
     Binding("4,f4", "show_pane('predict')", "Predict", show=False, tooltip="Show the Predict pane."),
     Binding("5,f5", "show_pane('runs')", "Runs", show=False, tooltip="Show the Runs pane."),
     Binding("f6", "toggle_side_by_side", "Side by side", show=False, tooltip="In a terminal of 160 columns or more: two panes side by side, or one pane using the whole width."),
+    Binding("f7", "messages", "Messages", show=False, tooltip="Every message the app gave, whole (a toast too long for its corner points here)."),
     Binding("question_mark", "help", "Help", key_display="?", tooltip="List every key binding."),
     Binding("ctrl+s", "save", "Save", tooltip="Save the experiment file."),
     Binding("ctrl+o", "open", "Open", tooltip="Open an experiment file."),

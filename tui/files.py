@@ -18,6 +18,8 @@ from engine.workspace import KEEP, Workspace
 from tui.dialogs import ConfirmDialog, FilePicker, TextPrompt
 from tui.errors import error_text
 from tui.keys import KeysInOrderApp
+from tui.notices import TOAST_TEXT
+from tui.shorten import with_path
 
 UNDO_LIMIT = 100  # changes Ctrl+Z can take back (the Workspace keeps them)
 
@@ -80,10 +82,10 @@ class ExperimentFileApp(KeysInOrderApp):
         try:
             self.workspace.save(path)
         except (OSError, KerminalError) as exc:
-            self.notify(f"Could not save {path}: {error_text(exc)}", title="Save", severity="error")
+            self.notify(with_path(f"Could not save {{path}}: {error_text(exc)}", path, TOAST_TEXT), title="Save", severity="error")
             return False
         self.update_status()
-        self.notify(f"Saved {path}", title="Save")
+        self.notify(with_path("Saved {path}", path, TOAST_TEXT), title="Save")
         return True
 
     def action_save(self) -> None:
@@ -149,5 +151,5 @@ class ExperimentFileApp(KeysInOrderApp):
             self.notify(error_text(exc), title="Open", severity="error", timeout=10)
             return False
         self.experiment_replaced(old)
-        self.notify(f"Opened {what if what != path.name else path}", title="Open")
+        self.notify(f"Opened {what}" if what != path.name else with_path("Opened {path}", path, TOAST_TEXT), title="Open")
         return True

@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Label, Static
 
 from tui.commands import all_commands, key_label
+from tui.panes.tabs import PANES
 
 
 def bindings_table() -> Table:
@@ -25,6 +26,23 @@ def bindings_table() -> Table:
     table.add_row("Tab / ⇧Tab", "anywhere", "Focus", "Move between widgets (and form fields).")
     table.add_row("^p", "anywhere", "Commands", "The command palette: every action by name.")
     return table
+
+
+def key_table() -> str:
+    """The keys of each pane as a Markdown table (the README's app section holds it; a test
+    checks they agree): one row per key, one column per pane, the footer's word for what the
+    key does there; a key that means different things in different panes is marked."""
+    panes = [(pane_id, title) for pane_id, title, _cls in PANES]
+    meanings: dict[str, dict[str, str]] = {}
+    for c in all_commands():
+        if c.pane:
+            meanings.setdefault(key_label(c.key), {})[c.pane] = c.title.split(": ", 1)[-1]
+    lines = ["| key | " + " | ".join(title for _id, title in panes) + " |", "|---" * (len(panes) + 1) + "|"]
+    for key, where in meanings.items():
+        differs = len(set(where.values())) > 1
+        cells = [where.get(pane_id, "") for pane_id, _title in panes]
+        lines.append(f"| `{key}`{' ≠' if differs else ''} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 class HelpScreen(Screen[None]):

@@ -87,6 +87,14 @@ class FollowRun(Message):
 
 
 @dataclass
+class MoreEpochs(Message):
+    """Ask how many more epochs the run in `path` trains, following it in the Train pane
+    (Runs: m); the Train pane asks and sends."""
+
+    path: Path
+
+
+@dataclass
 class PredictWithRun(Message):
     """Predict with a saved run's `which` model ("best" or "last") in the Predict pane;
     `show` shows that pane too (Runs: p)."""

@@ -121,6 +121,19 @@ async def answer_prompt(pilot, value: str) -> None:
     await pilot.pause()
 
 
+async def answer_number(pilot, value: int) -> None:
+    """A NumberPrompt is on top (`m`: how many more epochs): type `value`, press Enter."""
+    from textual.widgets import Input
+
+    from tui.dialogs import NumberPrompt
+
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, NumberPrompt)
+    pilot.app.screen.query_one(Input).value = str(value)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 @contextlib.asynccontextmanager
 async def training(app_factory, epochs: int = 500, size: tuple[int, int] = (100, 30)):
     """The app on a tiny experiment of `epochs` epochs (batch 8), `3` `t` pressed and the

@@ -417,7 +417,7 @@ async def test_help_screen_lists_every_binding_and_palette_has_commands(app_fact
         assert not isinstance(app.screen, HelpScreen)
 
         titles = [c.title for c in all_commands()]
-        for needed in ("Layers: Add", "Train: Train", "Train: Stop", "Predict: Use run…", "Runs: Evaluate", "Data: Source…", "Undo", "Save"):
+        for needed in ("Layers: Add", "Train: Train", "Train: Stop run", "Predict: Use run…", "Runs: Evaluate", "Data: Source…", "Undo", "Save"):
             assert needed in titles
         # run a pane command through the palette's provider
         provider = KerminalCommands(app.screen)

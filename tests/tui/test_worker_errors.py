@@ -20,7 +20,7 @@ async def test_a_failing_run_load_is_said_on_the_model_line(app_factory):
         assert "run no-such-run (best) could not be loaded" in line
         assert "Traceback" not in line
         assert app.is_running
-        assert any("no-such-run" in n.message for n in app._notifications)
+        assert any("no-such-run" in n.message for n in app.notices.notices)  # whole in the log (F7): too long for a toast
 
 
 async def test_a_worker_no_pane_answers_for_is_notified_by_the_app(app_factory):

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, OptionList, RichLog, TabbedContent
 
-from tests.tui.conftest import answer_prompt, settle, text_of, tiny_experiment, training, wait_until
+from tests.tui.conftest import answer_number, answer_prompt, settle, text_of, tiny_experiment, training, wait_until
 from tui.app import make_app
-from tui.dialogs import ChoiceDialog, ConfirmDialog, TextPrompt
+from tui.dialogs import AgainDialog, ChoiceDialog, ConfirmDialog, TextPrompt
 
 
 def log_text(app) -> str:
@@ -155,13 +155,16 @@ async def test_keys_steer_the_live_run_and_its_answers_show_in_the_log(app_facto
         assert not any(isinstance(s, TextPrompt) for s in app.screen_stack)
         assert train.training
         target = train.progress.target
-        app.experiment.fit.epochs = 2
-        await pilot.press("m")
+        await pilot.press("m")  # asks how many (the run's own count first)
+        await answer_number(pilot, 2)
         await wait_until(pilot, lambda: "more: training to epoch" in log_text(app) and train.progress.target == target + 2, 30, "more epochs")
         await pilot.press("t")  # one followed run at a time: t says why it does nothing
         await pilot.pause()
         assert len(list(Path("runs").iterdir())) == 1
         await pilot.press("x")
+        await pilot.pause()
+        if isinstance(app.screen, AgainDialog):  # its epoch ran over STOP_ASK_S (a loaded machine): x again stops
+            await pilot.press("x")
         await wait_until(pilot, lambda: not train.training, 60, "the stop")
         assert "stop: stopping at the end" in log_text(app)
         assert "stopped after" in log_text(app)
@@ -169,6 +172,7 @@ async def test_keys_steer_the_live_run_and_its_answers_show_in_the_log(app_facto
         assert "stopped after" in str(app.query_one("#train-status").content)
         # m on a run that has ended continues it in a new process, still followed
         await pilot.press("m")
+        await answer_number(pilot, 1)
         await wait_until(pilot, lambda: not train.training and "continuing to epoch" in log_text(app), 90, "the continued run")
         assert train.progress.status == "finished"
         assert len(app.pane("runs").runs) == 1

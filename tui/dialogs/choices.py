@@ -1,11 +1,13 @@
-"""Small modal dialogs: a question with buttons, one line of text, a choice from a list."""
+"""Small modal dialogs: a question with buttons (AgainDialog: the same key again answers it),
+one line of text, a whole number, a choice from a list."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -42,6 +44,55 @@ class ConfirmDialog(ModalScreen[str]):
 
     def action_choose(self, key: str) -> None:
         self.dismiss(key)
+
+
+class AgainDialog(ConfirmDialog):
+    """A ConfirmDialog that the key which opened it, pressed again within `within_s`
+    seconds, answers with `choice` (`x` then `x` stops a run without reading the question)."""
+
+    def __init__(self, question: str, choices: Sequence[tuple[str, str]], key: str, choice: str, within_s: float) -> None:
+        super().__init__(question, choices)
+        self.again_key, self.again_choice, self.within_s = key, choice, within_s
+        self.opened = time.monotonic()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == self.again_key and time.monotonic() - self.opened <= self.within_s:
+            event.stop()
+            self.dismiss(self.again_choice)
+
+
+class NumberPrompt(ModalScreen[int | None]):
+    """A whole number from `minimum` to `maximum`; Enter returns it, Escape returns None.
+    A value out of range or not a number is said under the field, and the dialog stays."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, value: int, minimum: int = 1, maximum: int = 100_000, help: str = "") -> None:
+        super().__init__()
+        self.title_text, self.value, self.minimum, self.maximum, self.help = title, value, minimum, maximum, help
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(plain(self.title_text), classes="dialog-title")
+            yield Input(str(self.value), type="integer", id="prompt-input")
+            yield Static("", id="prompt-problem", classes="error")
+            if self.help:
+                yield Static(self.help, classes="help")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        number = int(text) if text.lstrip("-").isdigit() else None
+        if number is None or not self.minimum <= number <= self.maximum:
+            self.query_one("#prompt-problem", Static).update(f"A whole number from {self.minimum} to {self.maximum:,}.")
+            return
+        self.dismiss(number)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class TextPrompt(ModalScreen[str | None]):

@@ -17,8 +17,10 @@ from textual.widgets import DataTable, Input, Static
 from engine.runs import Status
 from tui.dialogs import ChoiceDialog
 from tui.messages import PredictionReady, PredictorReady
+from tui.notices import TOAST_TEXT
 from tui.panes.base import Pane
 from tui.plain import plain, printable
+from tui.shorten import with_path
 from tui.widgets.probbars import ProbabilityBars
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -180,7 +182,7 @@ class PredictPane(Pane):
             self.notify(str(exc), title="Runs", severity="error")
             return
         if not runs:
-            self.notify(f"No saved runs in {self.host.runs_dir}.", title="Predict")
+            self.notify(with_path("No saved runs in {path}.", self.host.runs_dir, TOAST_TEXT), title="Predict")
             return
         options = []
         for r in runs:

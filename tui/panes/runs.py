@@ -20,10 +20,12 @@ from textual.widgets import DataTable, Static
 from engine import KerminalError
 from engine.runs import LIVE, RunInfo, Status
 from tui.dialogs import ConfirmDialog, TextPrompt
-from tui.messages import EvaluationReady, FollowRun, PredictWithRun
+from tui.messages import EvaluationReady, FollowRun, MoreEpochs, PredictWithRun
+from tui.notices import TOAST_TEXT
 from tui.panes.base import Pane
 from tui.panes.runs_columns import column_widths, cut, damage_reason, epochs_cell
 from tui.plain import plain, printable
+from tui.shorten import with_path
 from tui.widgets.curves import CurvePlot, split_metrics
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,6 +82,7 @@ class RunsPane(Pane):
         Binding("o", "open_experiment", "Open", tooltip="Edit the selected run's experiment (asks about unsaved changes first)."),
         Binding("x", "export", "Export…", tooltip="Export the selected run: a plain Keras training script, or a SavedModel for serving."),
         Binding("d", "delete", "Delete", tooltip="Delete the selected run (asks first)."),
+        Binding("m", "more", "More epochs…", tooltip="Train the selected run more epochs: asks how many (its own count first), then follows it in the Train pane."),
         Binding("r", "refresh", "Refresh", tooltip="List the runs again."),
     ]
 
@@ -237,6 +240,14 @@ class RunsPane(Pane):
             return
         self.app.post_message(FollowRun(run.path))
 
+    def action_more(self) -> None:
+        """Ask how many more epochs the selected run trains (the Train pane asks and follows it)."""
+        run = self.selected()
+        if run is None:
+            self.notify("No run selected.", title="Runs")
+            return
+        self.app.post_message(MoreEpochs(run.path))
+
     def action_predict(self) -> None:
         run = self.selected()
         if run is None:
@@ -320,7 +331,7 @@ class RunsPane(Pane):
         from engine import export_saved_model, export_script
 
         written = export_script(run_path, out) if kind == "script" else export_saved_model(run_path, out)
-        self.app.call_from_thread(self.notify, f"Wrote {written}", title="Export")
+        self.app.call_from_thread(self.notify, with_path("Wrote {path}", written, TOAST_TEXT), title="Export")
 
     def worker_failed(self, worker: Any, message: str) -> bool:
         if worker.group == "delete":

@@ -10,9 +10,10 @@ there. The progress line is redrawn only when its text changes and the curves at
 every CURVES_S seconds (short epochs would otherwise flood the terminal); the end of a run
 draws at once.
 
-Over 400 lines by a little: the keys, the timer and the drawing all work on the followed
-run's state (its watcher and what was last drawn), so they stay one class; what it writes is
-in train_text.py and the processes it started in tui/following.py.
+Over 400 lines (about 490): the keys, the timer and the drawing all work on the followed
+run's state (its watcher, what was last drawn, when its epoch began), so they stay one
+class; what it writes is in train_text.py and the processes it started in tui/following.py.
+The questions m and x ask (issue 20) would be the next thing to move out.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from textual.widgets import ProgressBar, RichLog, Static
 
 from engine import Experiment, KerminalError
 from engine.runs import GONE, Status
-from tui.dialogs import Field, TextPrompt, push_form
+from tui.dialogs import AgainDialog, Field, NumberPrompt, TextPrompt, push_form
 from tui.following import StartedRuns, is_live
 from tui.forms import apply_spec_form, form_problem, spec_fields
 from tui.messages import RunsChanged, RunTrained
@@ -45,6 +46,8 @@ POLL_S = 0.25  # the followed run's events.jsonl is read this often (only its ne
 CURVES_S = 2.0
 PROGRESS_S = 0.5  # the progress bar and status line, at most this often (the ETA moves every tick)
 MAX_PROBES = 5
+STOP_ASK_S = 5.0  # a stop asks first once the partial epoch it would lose ran this long
+AGAIN_S = 2.0  # x pressed again within this long stops without reading the question
 
 
 # The fit settings dialog's settings, in order (the validation fraction too: it is the one
@@ -60,8 +63,8 @@ class TrainPane(Pane):
     DEFAULT_FOCUS = "#train-log"
     BINDINGS = [
         Binding("t", "train", "Train", tooltip="Train a new run (its own process) with the current experiment."),
-        Binding("m", "more", "More epochs", tooltip="Add the configured number of epochs to the followed run (continues it when it has ended)."),
-        Binding("x", "stop", "Stop", tooltip="Stop the followed run at the end of its current batch (the run is saved)."),
+        Binding("m", "more", "More epochs…", tooltip="Train the followed run more epochs: asks how many (its own count first); continues it when it has ended."),
+        Binding("x", "stop", "Stop run", tooltip="Stop the followed run at the end of its batch (saved; a partial epoch is lost): asks first when that epoch ran over a few seconds, x x stops at once."),
         Binding("space", "pause", "Pause/Resume", tooltip="Pause or resume the followed run between batches."),
         Binding("l", "learning_rate", "Learning rate…", tooltip="Change the followed run's learning rate from its next batch."),
         Binding("f", "fit_settings", "Settings…", tooltip="Epochs, batch size, validation fraction, seed, XLA, early stopping."),
@@ -83,6 +86,9 @@ class TrainPane(Pane):
         self._pending_start = False  # t pressed while the data was loading
         self._status_text = ""
         self._log_width: int | None = None  # the log's width when last shown
+        # time.monotonic() when the followed run's epoch in progress began, as this pane saw
+        # it; None when not known (a run followed mid-epoch: a stop then asks)
+        self._epoch_began: float | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="train-settings", classes="summary")
@@ -133,6 +139,7 @@ class TrainPane(Pane):
 
         self.watcher = RunWatcher(path)
         self.epoch_lines, self._seen_live, self._last_status = 0, False, ""
+        self._epoch_began = None
         self.query_one("#train-log", RichLog).clear()
         self._log(plain(f"following run {path.name} ({path})", style="bold"))
         for plot in self.query(CurvePlot):
@@ -208,18 +215,41 @@ class TrainPane(Pane):
         self.follow(path)
         self.app.post_message(RunsChanged())
 
-    def action_more(self) -> None:
-        """The followed run trains fit.epochs more: a live run is told to (`more`), an ended
-        one is continued in a new process (`resume_run`) and still followed."""
-        from engine.runs import resume_run
+    def own_epochs(self) -> int:
+        """The followed run's own epoch count: what its last start (or continuation) trained;
+        the experiment's fit.epochs only when the run has not said (no Started yet)."""
+        started = self.progress.started if self.progress is not None else None
+        if started is not None and started.epochs > started.initial_epoch:
+            return int(started.epochs - started.initial_epoch)
+        return int(self.host.experiment.fit.epochs)
 
+    def action_more(self) -> None:
+        """Ask how many more epochs (the run's own count first), then the followed run
+        trains them: a live run is told to (`more`), an ended one is continued in a new
+        process (`resume_run`) and still followed. Esc sends nothing."""
         w = self.watcher
         if w is None:
             self.notify("No run to continue yet: press t to train one (or Enter on a run in Runs).", title="Train")
             return
-        n = self.host.experiment.fit.epochs
+        run_id = w.id
+
+        def chosen(n: int | None) -> None:
+            if n is not None:
+                self.more(n, run_id)
+
+        verb = "train" if w.progress.live else "continue"
+        self.app.push_screen(NumberPrompt(f"How many more epochs should run {run_id} {verb}?", self.own_epochs(), help="Enter sends · Esc cancels (nothing is sent)"), chosen)
+
+    def more(self, n: int, run_id: str) -> None:
+        """The followed run (if it is still `run_id`) trains `n` more epochs."""
+        from engine.runs import resume_run
+
+        w = self.watcher
+        if w is None or w.id != run_id:
+            self.notify("The run this was meant for is no longer followed; nothing was sent.", title="Train")
+            return
         if w.progress.live:
-            self._post("more", n, f"{n} more epoch(s)")
+            self._post("more", n, f"{n} more epoch(s)", run_id)
             return
         try:
             resume_run(w.path, n)
@@ -235,8 +265,34 @@ class TrainPane(Pane):
         self._show_settings()
         self.app.post_message(RunsChanged())
 
+    def partial_epoch_s(self) -> float | None:
+        """Seconds the followed run's epoch in progress has run (what a stop loses); 0 between
+        epochs, None when not known (followed mid-epoch)."""
+        p = self.progress
+        if p is None or not p.live or not (p.epoch > p.epochs and p.step > 0):
+            return 0.0
+        return None if self._epoch_began is None else time.monotonic() - self._epoch_began
+
     def action_stop(self) -> None:
-        if self._post("stop", None, "stop at the end of this batch"):
+        """Stop the followed run at the end of its batch; when that loses a partial epoch
+        older than STOP_ASK_S (or of unknown age), ask first (x again within AGAIN_S: stop)."""
+        age = self.partial_epoch_s()
+        if age is not None and age <= STOP_ASK_S:
+            self._stop()
+            return
+        run_id = self.watcher.id
+        p = self.progress
+        ran = f"{age:.0f} s" if age is not None else "an unknown time"
+        question = f"Stop run {run_id}? Its epoch {p.epoch} has run {ran} ({p.step}/{p.steps} steps) and is lost; the {p.epochs} whole epoch(s) are kept. (x again: stop)"
+
+        def chosen(choice: str | None) -> None:
+            if choice == "stop":
+                self._stop(run_id)
+
+        self.app.push_screen(AgainDialog(question, [("stop", "Stop"), ("cancel", "Keep training")], "x", "stop", AGAIN_S), chosen)
+
+    def _stop(self, run_id: str | None = None) -> None:
+        if self._post("stop", None, "stop at the end of this batch", run_id):
             self._status("stopping at the end of this batch…")
 
     def action_pause(self) -> None:
@@ -310,10 +366,13 @@ class TrainPane(Pane):
         if w is None:
             return
         self.started_here.reap()
+        backlog = self._epoch_began is None and not self._seen_live  # the first read of a run's events
         found = w.poll()
         p = w.progress
         ended = False
         for event in found:
+            if isinstance(event, (Started, EpochEnd)):
+                self._epoch_began = time.monotonic()
             if isinstance(event, BatchEnd):
                 self._dirty = True
                 continue
@@ -333,6 +392,8 @@ class TrainPane(Pane):
             else:  # Finished, Stopped, Failed
                 ended = True
                 self._log(Text(describe(event), style="bold red" if isinstance(event, Failed) else "bold green"))
+        if backlog and found and p.epoch > p.epochs and p.step > 0:
+            self._epoch_began = None  # followed mid-epoch: when it began is not known
         if p.live:
             self._seen_live = True
         if p.status != self._last_status:
