@@ -16,6 +16,8 @@ stop`). TF-free until a model is loaded.
 - watcher: RunWatcher folds a folder's events into Progress (the app and `kerminal watch`)
 - launch: `start_run` / `resume_run` start a training as its own detached process
 - status: Status, a run's state typed once, with its LIVE, ENDED and GONE sets
+- query: RunIndex (a folder's runs as cached summaries), parse_filter, sort_runs,
+  differing_paths: many runs at once (`kerminal runs --filter`, the Runs pane)
 - eta: Eta, the one ETA estimator (the run's EpochEnd and every watcher), and format_eta
 - lock: the run lock (one process trains a run), held from creation to exit
 - safe: reading and writing a folder someone else may have made (no links, FIFOs, huge files)
@@ -29,6 +31,7 @@ from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Star
 from engine.runs.folder import EXPERIMENT, LIVE, NOT_RESPONDING, RunInfo, data_summary, read_events, read_history, read_info, read_meta, runs_dir_default
 from engine.runs.launch import resume as resume_run
 from engine.runs.launch import start as start_run
+from engine.runs.query import QueryError, RunIndex, Summary, differing_paths, format_value, higher_is_better, parse_filter, sort_runs
 from engine.runs.status import ENDED, GONE, Status
 from engine.runs.store import Run, RunStore, load_model_file
 from engine.runs.watcher import Progress, RunWatcher
@@ -47,6 +50,8 @@ __all__ = [
     "Failed",
     "Finished",
     "Progress",
+    "QueryError",
+    "RunIndex",
     "Run",
     "RunInfo",
     "RunStore",
@@ -54,10 +59,15 @@ __all__ = [
     "Started",
     "Steered",
     "Stopped",
+    "Summary",
     "data_summary",
+    "differing_paths",
     "events",
     "format_eta",
+    "format_value",
+    "higher_is_better",
     "load_model_file",
+    "parse_filter",
     "post_command",
     "read_events",
     "read_history",
@@ -66,5 +76,6 @@ __all__ = [
     "resume_run",
     "runs_dir_default",
     "send_command",
+    "sort_runs",
     "start_run",
 ]

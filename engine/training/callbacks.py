@@ -27,11 +27,10 @@ import keras
 from engine.runs import events as ev
 from engine.runs import folder as F
 from engine.runs.eta import Eta
+from engine.runs.query import MAXIMIZED
 from engine.training.state import RunState
 from engine.training.stops import StopAtBatch
 
-# Metrics where larger is better (as Keras's ModelCheckpoint mode="auto" reads them).
-MAXIMIZED = ("accuracy", "acc", "auc", "precision", "recall")
 
 
 def improved(monitor: str, value: float | None, best: float | None) -> bool:
