@@ -9,7 +9,7 @@ import json
 import sys
 
 from engine.runs.folder import runs_dir_default
-from engine.runs.query import Filter, QueryError, RunIndex, check_field, Summary, differing_paths, format_value, parse_filter, sort_runs
+from engine.runs.query import Filter, QueryError, RunIndex, Summary, check_field, differing_paths, format_value, parse_filter, sort_runs
 from engine.runs.status import Status
 from engine.terminal_text import printable
 

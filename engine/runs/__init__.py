@@ -31,7 +31,7 @@ from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Star
 from engine.runs.folder import EXPERIMENT, LIVE, NOT_RESPONDING, RunInfo, data_summary, read_events, read_history, read_info, read_meta, runs_dir_default
 from engine.runs.launch import resume as resume_run
 from engine.runs.launch import start as start_run
-from engine.runs.query import QueryError, RunIndex, Summary, differing_paths, format_value, higher_is_better, parse_filter, sort_runs
+from engine.runs.query import Filter, QueryError, RunIndex, Summary, differing_paths, format_value, higher_is_better, parse_filter, sort_runs
 from engine.runs.status import ENDED, GONE, Status
 from engine.runs.store import Run, RunStore, load_model_file
 from engine.runs.watcher import Progress, RunWatcher
@@ -48,6 +48,7 @@ __all__ = [
     "Eta",
     "Event",
     "Failed",
+    "Filter",
     "Finished",
     "Progress",
     "QueryError",

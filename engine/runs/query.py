@@ -79,6 +79,11 @@ class Summary:
         return self._experiment
 
     @property
+    def experiment_read(self) -> bool:
+        """Whether the experiment was read already (asking for it costs no file read)."""
+        return self._why is not None
+
+    @property
     def why(self) -> str:
         """Why the run's experiment cannot be read ("" when it can)."""
         _ = self.experiment

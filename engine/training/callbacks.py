@@ -32,7 +32,6 @@ from engine.training.state import RunState
 from engine.training.stops import StopAtBatch
 
 
-
 def improved(monitor: str, value: float | None, best: float | None) -> bool:
     """Whether `value` of `monitor` beats `best` (None: nothing to beat yet)."""
     if value is None or not math.isfinite(value):

@@ -13,7 +13,8 @@ import time
 import pytest
 
 from engine.cli import main
-from engine.runs import RunIndex, differing_paths, folder as F, parse_filter, sort_runs
+from engine.runs import RunIndex, differing_paths, parse_filter, sort_runs
+from engine.runs import folder as F
 from engine.runs.query import QueryError, Summary
 from tests.engine.many_runs import many_run, many_runs
 
