@@ -404,7 +404,9 @@ def sort_key(name: str) -> Callable[[Summary], tuple[int, Any]]:
     run without the value after every run with one, whichever the direction: see sort_runs)."""
 
     def key(s: Summary) -> tuple[int, Any]:
-        v = s.value(name)
+        # By date: the folder name, which starts with the creation time (a damaged run, its
+        # metrics.json unread, keeps its place as in every listing).
+        v = s.id if name == "date" else s.value(name)
         if v is None or (isinstance(v, float) and not math.isfinite(v)):
             return (2, 0)
         if isinstance(v, (int, float)) and not isinstance(v, bool):
