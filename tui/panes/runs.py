@@ -6,7 +6,10 @@ the most confidently misclassified examples), o opens its experiment, d deletes 
 confirmation. Many at once: Space marks a run (A all shown, Esc clears; `marked` holds their
 ids), s sorts (or Enter on a header), / filters (engine.runs.query's expressions; a bad one
 is explained under the line). A new run gets the cursor. While a listed run is live, its
-status and epochs are re-read every LIVE_S seconds (its metrics.json only)."""
+status and epochs are re-read every LIVE_S seconds (its metrics.json only).
+
+A little over 400 lines: the listing, the marks, the sort and the filter all act on the one
+table's rows; export and delete are in runs_actions, the evaluation view in runs_evaluation."""
 
 from __future__ import annotations
 
