@@ -18,6 +18,8 @@ stop`). TF-free until a model is loaded.
 - watcher: RunWatcher folds a folder's events into Progress (the app and `kerminal watch`)
 - launch: `start_run` / `resume_run` start a training as its own detached process
 - status: Status, a run's state typed once, with its LIVE, ENDED and GONE sets
+- query: RunIndex (a folder's runs as cached summaries), parse_filter, sort_runs,
+  differing_paths: many runs at once (`kerminal runs --filter`, the Runs pane)
 - eta: Eta, the one ETA estimator (the run's EpochEnd and every watcher), and format_eta
 - lock: the run lock (one process trains a run), held from creation to exit
 - labels: a run's user name, note and tags (label.json), its derived name and true preset
@@ -38,6 +40,7 @@ from engine.runs.labels import Label, read_label
 from engine.runs.launch import resume as resume_run
 from engine.runs.launch import start as start_run
 from engine.runs.liveness import NOT_RESPONDING
+from engine.runs.query import Filter, QueryError, RunIndex, Summary, differing_paths, format_value, higher_is_better, parse_filter, sort_runs
 from engine.runs.reader import RunInfo, data_summary, read_events, read_history, read_info, read_meta
 from engine.runs.status import ENDED, GONE, Status
 from engine.runs.store import Run, RunStore, load_model_file
@@ -55,10 +58,13 @@ __all__ = [
     "Eta",
     "Event",
     "Failed",
+    "Filter",
     "Finished",
     "Comparison",
     "Label",
     "Progress",
+    "QueryError",
+    "RunIndex",
     "Run",
     "RunInfo",
     "RunStore",
@@ -66,11 +72,16 @@ __all__ = [
     "Started",
     "Steered",
     "Stopped",
+    "Summary",
     "compare",
     "data_summary",
+    "differing_paths",
     "events",
     "format_eta",
+    "format_value",
+    "higher_is_better",
     "load_model_file",
+    "parse_filter",
     "post_command",
     "read_events",
     "read_history",
@@ -80,5 +91,6 @@ __all__ = [
     "resume_run",
     "runs_dir_default",
     "send_command",
+    "sort_runs",
     "start_run",
 ]

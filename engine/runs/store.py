@@ -150,6 +150,21 @@ def read_experiment(file: Path) -> Experiment:
         raise damaged(file, "is nested too deeply to be an experiment") from None
 
 
+def listed_info(child: Path) -> RunInfo | None:
+    """How a listing shows the folder `child`: its RunInfo, a "damaged" RunInfo saying why
+    it cannot be read, or None when it is not a kerminal run."""
+    if not child.is_dir() or not os.path.lexists(child / METRICS):
+        return None
+    try:
+        if child.is_symlink():
+            raise damaged(child, "is a symbolic link, not a run folder")
+        return read_info(child)
+    except DamagedRun as exc:
+        return RunInfo(id=child.name, path=child, status=DAMAGED, message=str(exc))
+    except RunError:
+        return None
+
+
 class RunStore:
     """The runs under one folder (default ./runs)."""
 
@@ -173,19 +188,8 @@ class RunStore:
         a run that cannot be read is listed with status "damaged" and `message` saying why."""
         if not self.root.is_dir():
             return []
-        out = []
-        for child in self.root.iterdir():
-            if not child.is_dir() or not os.path.lexists(child / METRICS):
-                continue
-            try:
-                if child.is_symlink():
-                    raise damaged(child, "is a symbolic link, not a run folder")
-                out.append(read_info(child))
-            except DamagedRun as exc:
-                out.append(RunInfo(id=child.name, path=child, status=DAMAGED, message=str(exc)))
-            except RunError:
-                continue
-        return sorted(out, key=lambda r: r.id, reverse=True)
+        listed = (listed_info(child) for child in self.root.iterdir())
+        return sorted((info for info in listed if info is not None), key=lambda r: r.id, reverse=True)
 
     def info(self, id_or_path: str | os.PathLike[str]) -> RunInfo:
         return read_info(self.path_of(id_or_path))

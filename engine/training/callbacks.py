@@ -29,14 +29,12 @@ from engine.runs import events as ev
 from engine.runs import folder as F
 from engine.runs import saving
 from engine.runs.eta import Eta
+from engine.runs.query import MAXIMIZED
 from engine.training.state import RunState
 from engine.training.stops import StopAtBatch
 
 if TYPE_CHECKING:  # pragma: no cover
     from engine.training.predictor import Predictor
-
-# Metrics where larger is better (as Keras's ModelCheckpoint mode="auto" reads them).
-MAXIMIZED = ("accuracy", "acc", "auc", "precision", "recall")
 
 
 def run_callbacks(state: RunState, model: keras.Model, exp: Experiment, class_names: list[str], batch_interval: float, steps: int, rows: int) -> tuple[list[keras.callbacks.Callback], keras.callbacks.EarlyStopping | None]:

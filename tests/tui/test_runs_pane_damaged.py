@@ -32,7 +32,7 @@ async def test_the_runs_pane_lists_damaged_runs_with_their_reason_and_never_empt
         assert "3 run(s), 1 damaged" in text_of(app.query_one("#runs-summary", Static))
         table = app.query_one("#runs-table", DataTable)
         assert "damaged" in [str(c) for c in table.get_row(bad.name)]
-        assert str(table.get_row("20260103-000000-fifo")[1]) == "finished"  # its experiment.toml a FIFO: listed, not hung
+        assert str(table.get_cell("20260103-000000-fifo", "status")) == "finished"  # its experiment.toml a FIFO: listed, not hung
         table.move_cursor(row=1)  # newest first: fifo, bad, good
         await pilot.pause()
         assert "is damaged" in text_of(app.query_one("#runs-eval", Static)) and "epochs" in text_of(app.query_one("#runs-eval", Static))

@@ -116,7 +116,7 @@ async def test_runs_table_shows_status_epochs_and_best_whole_at_80(runs_dir):
         await wait_until(pilot, lambda: table.row_count == len(ids), 10, "the runs listed")
         await pilot.pause()  # laid out
         keys = [c.key.value for c in table.ordered_columns]
-        assert keys[:4] == ["id", "status", "epochs", "best"]
+        assert keys[:5] == ["mark", "id", "status", "epochs", "best"]  # the mark column first (issue 20)
         assert table.virtual_size.width <= table.scrollable_content_region.width + 2  # no column past the edge
         for run_id, status, epochs in zip(ids, ("finished", "stopped", "failed"), ("12", "13", "14"), strict=True):
             row = table.get_row(run_id)

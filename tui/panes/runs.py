@@ -1,78 +1,47 @@
 """The Runs pane: saved and live runs (status, date, preset, data source, epochs, best
-validation metric); Enter follows one in the Train pane (its whole history; a live run is
-steered there), p predicts with one, c shows its curves, e evaluates it (confusion matrix,
-per-class precision/recall, the most confidently misclassified examples), o opens its
-experiment, d deletes it after confirmation. While a listed run is live, its status and
-epochs are re-read every LIVE_S seconds (its metrics.json only)."""
+validation metric, and a column for each setting that differs among the runs shown); Enter
+follows one in the Train pane (its whole history; a live run is steered there), p predicts
+with one, c shows its curves, e evaluates it (confusion matrix, per-class precision/recall,
+the most confidently misclassified examples), o opens its experiment, d deletes it after
+confirmation. Many at once: Space marks a run (A all shown, Esc clears; `marked` holds their
+ids), s sorts (or Enter on a header), / filters (engine.runs.query's expressions; a bad one
+is explained under the line). A new run gets the cursor. While a listed run is live, its
+status and epochs are re-read every LIVE_S seconds (its metrics.json only).
+
+A little over 400 lines: the listing, the marks, the sort and the filter all act on the one
+table's rows; export and delete are in runs_actions, the evaluation view in runs_evaluation."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from engine import KerminalError
-from engine.runs import LIVE, RunInfo, Status
-from tui.dialogs import ConfirmDialog, TextPrompt
+from engine.runs import LIVE, Filter, QueryError, RunIndex, RunInfo, Status, Summary, differing_paths, higher_is_better, parse_filter, sort_runs
 from tui.messages import EvaluationReady, FollowRun, MoreEpochs, PredictWithRun
-from tui.notices import TOAST_TEXT
 from tui.panes.base import Pane
-from tui.panes.runs_columns import column_widths, cut, damage_reason, epochs_cell
-from tui.plain import plain, printable
-from tui.shorten import with_path
+from tui.panes.runs_actions import RunActions
+from tui.panes.runs_columns import MARK_SIGN, column_widths, cut, epochs_cell, table_cells
+from tui.panes.runs_evaluation import evaluation_renderable
+from tui.plain import plain
 from tui.widgets.curves import CurvePlot, split_metrics
 
 if TYPE_CHECKING:  # pragma: no cover
     from engine.training import Evaluation
 
 LIVE_S = 2.0  # live runs' rows are refreshed this often
+# The columns a header selection sorts by, and the field each sorts (given the one monitor).
+SORTABLE = {"best": lambda one: f"best.{one}" if one else "", "epochs": lambda one: "epochs", "date": lambda one: "date", "id": lambda one: "id", "status": lambda one: "status"}
 
 
-def evaluation_renderable(evaluation: Evaluation) -> Table:
-    """Confusion matrix, per-class table and the most confidently misclassified examples."""
-    names = list(evaluation.class_names)
-    grid = Table.grid(padding=(0, 0))
-    grid.add_row(Text(f"{evaluation.split} split: {evaluation.samples} examples · loss {evaluation.loss:.4f} · accuracy {evaluation.accuracy:.4f} · macro F1 {evaluation.macro_f1:.4f} · c: curves", style="bold"))
-    # Many or long class names: the columns are numbered (the rows say which number is
-    # which class), so 20 classes fit 80 columns.
-    numbered = len(names) > 4 or any(len(n) > 8 for n in names)
-    width = max((len(str(v)) for row in evaluation.confusion for v in row), default=1)
-    cm = Table(title="confusion (rows: true, columns: predicted" + (", by number)" if numbered else ")"), title_justify="left", box=None, padding=(0, 1) if width > 2 or not numbered else (0, 0, 0, 1))
-    cm.add_column("true\\pred")  # a header of its own: a blank one lost its width on screen
-    for i, n in enumerate(names, 1):
-        cm.add_column(str(i) if numbered else plain(n[:12]), justify="right")
-    for i, (n, row) in enumerate(zip(names, evaluation.confusion, strict=True), 1):
-        cm.add_row(plain(f"{i:>2} {n[:9]}" if numbered else n[:12]), *[str(v) for v in row])
-    parts = [cm]
-    pc = Table(title="per class", title_justify="left", box=None, padding=(0, 1))
-    for col in ("class", "precision", "recall", "f1", "support"):
-        pc.add_column(col, justify="left" if col == "class" else "right")
-    for i, (n, m) in enumerate(evaluation.per_class.items(), 1):
-        pc.add_row(plain(f"{i:>2} {n[:24]}" if numbered else n[:16]), f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{int(m['support'])}")
-    parts.append(pc)
-    if len(names) <= 4:  # both narrow: side by side, so the view fits 80x24
-        pair = Table.grid(padding=(0, 2))
-        pair.add_row(*parts)
-        grid.add_row(pair)
-    else:
-        for part in parts:
-            grid.add_row(part)
-    wrong = Table(title="most confidently misclassified", title_justify="left", box=None, padding=(0, 1))
-    for col in ("p", "true", "predicted", "text"):
-        wrong.add_column(col)
-    for w in evaluation.misclassified[:8]:
-        wrong.add_row(f"{w.confidence:.3f}", plain(w.true[:12]), plain(w.predicted[:12]), plain(" ".join(w.text.split())[:70]))
-    grid.add_row(wrong)
-    return grid
-
-
-class RunsPane(Pane):
+class RunsPane(Pane, RunActions):
     DEFAULT_FOCUS = "#runs-table"
     BINDINGS = [
         Binding("enter", "attach", "Follow", tooltip="Follow the selected run in the Train pane: its whole history, and its keys steer a live run."),
@@ -84,16 +53,37 @@ class RunsPane(Pane):
         Binding("d", "delete", "Delete", tooltip="Delete the selected run (asks first)."),
         Binding("m", "more", "More epochs…", tooltip="Train the selected run more epochs: asks how many (its own count first), then follows it in the Train pane."),
         Binding("r", "refresh", "Refresh", tooltip="List the runs again."),
+        Binding("space", "mark", "Mark", show=False, tooltip="Mark or unmark the selected run (marked runs are compared together)."),
+        Binding("A", "mark_all", "Mark all", show=False, tooltip="Mark every run shown."),
+        Binding("escape", "escape", "Clear marks", show=False, tooltip="Clear the marks (in the filter line: close it)."),
+        Binding("s", "sort", "Sort", show=False, tooltip="Sort by the next field: date, each metric's best value, epochs, training time (Enter on a header sorts by that column)."),
+        Binding("slash", "filter", "Filter", key_display="/", show=False, tooltip="Filter the runs: e.g. compile.learning_rate<0.01 vectorize.kind=ngrams best.val_accuracy>0.85 status=finished"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.runs: list[RunInfo] = []
+        self.runs: list[RunInfo] = []  # the rows, in order
         self.evaluation: Evaluation | None = None
         self._widths_for = 0  # the table width the columns were last fitted to
+        self.index: RunIndex | None = None
+        self.summaries: list[Summary] = []  # every run listed
+        self.shown: list[Summary] = []  # those the filter lets through, sorted
+        self.marked: list[str] = []  # marked run ids, in the order they were marked
+        self.run_filter = Filter()
+        self.sort_field, self.sort_desc = "date", True
+        self.monitor = ""  # the one monitor of every run shown ("" when they differ)
+        self._columns: dict[str, str] = {}  # column key -> the field it sorts by
+        self._newest = ""
+        self._differing: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # (run ids shown, the settings that differ)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="runs-summary", classes="summary")
+        line = Input(placeholder="filter, e.g. compile.learning_rate<0.01 best.val_accuracy>0.85 (Enter: apply, empty: all)", id="runs-filter")
+        line.display = False
+        yield line
+        error = Static("", id="runs-filter-error")
+        error.display = False
+        yield error
         with Horizontal(id="runs-body", classes="pane-body"):
             yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="runs-detail"):
@@ -119,43 +109,190 @@ class RunsPane(Pane):
 
     # ---- listing -------------------------------------------------------------------------
     def action_refresh(self) -> None:
-        from engine.training import RunStore
-
+        """Read the runs folder again (each run from the cache unless its metrics.json
+        changed) and show it with the sort, the filter and the marks kept."""
         root = self.host.runs_dir
+        if self.index is None or self.index.root != Path(root):
+            self.index = RunIndex(root)
         try:
-            self.runs = RunStore(root).list()
+            self.summaries = self.index.list()
         except Exception as exc:
-            self.runs = []
+            self.summaries = []
             self.notify(str(exc), title="Runs", severity="error")
+        listed = {s.id for s in self.summaries}
+        self.marked = [m for m in self.marked if m in listed]  # a deleted run is no longer marked
+        newest = max(listed, default="")
+        follow = newest if self._newest and newest > self._newest else ""  # a new run: the cursor goes to it
+        self._newest = newest
+        self._show(follow)
+
+    def _show(self, cursor_to: str = "") -> None:
+        """Fill the table with the runs the filter lets through, in the sort's order; the
+        settings that differ among them get columns of their own (as many as fit)."""
+        shown = self.run_filter.apply(self.summaries) if self.run_filter else list(self.summaries)
+        self.shown = sort_runs(shown, self.sort_field, self.sort_desc)
+        self.runs = [s.info for s in self.shown]
+        ids_shown = tuple(sorted(s.id for s in self.shown))  # a new order keeps the columns
+        extra: tuple[str, ...] = ()
+        if self._differing[0] == ids_shown:
+            extra = self._differing[1]
+        elif any(not s.experiment_read for s in self.shown):
+            self._read_experiments(list(self.shown))  # the columns come when they are read
+        else:
+            extra = tuple(differing_paths(self.shown))
+            self._differing = (ids_shown, extra)
         table = self.table
-        keep = table.cursor_row
+        was = self.selected() if table.row_count else None
+        keep = was.id if was is not None else ""
         # One monitor for all runs goes in the header, so each cell stays short.
         monitors = {r.monitor for r in self.runs if r.best_value is not None}
-        one = monitors.pop() if len(monitors) == 1 else ""
-        rows = []
-        for r in self.runs:
-            best = "" if r.best_value is None else f"{'' if one else r.monitor + ' '}{r.best_value:.4f} (ep {r.best_epoch})"
-            data = damage_reason(r) if r.status == Status.DAMAGED else r.data  # a damaged run says why in the row
-            cells = {"id": r.id, "status": r.status, "epochs": epochs_cell(r), "best": best, "data": data, "preset": r.preset or r.name, "date": r.created.replace("T", " ")[:16]}
-            rows.append({key: printable(value) for key, value in cells.items()})  # widths of what is shown
-        headers = {"id": "run", "status": "status", "epochs": "epochs", "best": f"best {one}".strip(), "data": "data", "preset": "preset", "date": "date"}
+        one = self.monitor = monitors.pop() if len(monitors) == 1 else ""
+        headers, rows = table_cells(self.shown, extra, set(self.marked), one)
+        for key, field in SORTABLE.items():
+            if self.sort_field == field(one) and key in headers:
+                headers[key] += " ↓" if self.sort_desc else " ↑"
         self._widths_for = self._table_width()
-        widths = column_widths(headers, rows, self._widths_for)
+        widths = column_widths(headers, rows, self._widths_for, extra)
+        self._columns = {key: self._sort_field_of(key, one) for key in widths}
         table.clear(columns=True)
         for key, width in widths.items():
             table.add_column(headers[key], key=key, width=width)
         for r, row in zip(self.runs, rows, strict=True):
             # Text cells: a DataTable reads a str cell as markup (a run named [/] would crash it).
             table.add_row(*[Text(cut(row[key], widths[key])) for key in widths], key=r.id)
+        ids = [r.id for r in self.runs]
         if self.runs:
-            table.move_cursor(row=min(max(keep, 0), len(self.runs) - 1))
-        count = f"{len(self.runs)} run(s)" if self.runs else "no runs yet: train one in the Train pane (3)"
-        damaged = sum(r.status == Status.DAMAGED for r in self.runs)
-        if damaged:
-            count += f", {damaged} damaged (highlight one to see why)"
-        self.query_one("#runs-summary", Static).update(plain(f"Runs in {root}: {count}"))
+            target = cursor_to if cursor_to in ids else keep
+            table.move_cursor(row=ids.index(target) if target in ids else 0)
+        self._summary()
         if not self.runs:
             self._clear_detail()
+
+    def _summary(self) -> None:
+        root = self.host.runs_dir
+        count = f"{len(self.summaries)} run(s)" if self.summaries else "no runs yet: train one in the Train pane (3)"
+        damaged = sum(s.info.status == Status.DAMAGED for s in self.summaries)
+        if damaged:
+            count += f", {damaged} damaged (highlight one to see why)"
+        unknown = sum(s.experiment_read and bool(s.why) and s.info.status != Status.DAMAGED for s in self.summaries)
+        if unknown:
+            count += f", {unknown} with an unreadable experiment"
+        parts = [f"Runs in {root}: {count}"]
+        if self.run_filter:
+            parts.append(f"{len(self.shown)} match {self.run_filter.expr}")
+        if self.sort_field != "date" or not self.sort_desc:
+            parts.append(f"by {self.sort_field} {'↓' if self.sort_desc else '↑'}")
+        if self.marked:
+            parts.append(f"{len(self.marked)} marked")
+        elif len(self.summaries) > 1 and not self.run_filter:
+            parts.append("Space marks · / filters · s sorts")
+        self.query_one("#runs-summary", Static).update(plain(" · ".join(parts)))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="runs-experiments", description="read the runs' experiments")
+    def _read_experiments(self, summaries: list[Summary]) -> None:
+        """Read each run's experiment.toml (a few ms each: hundreds take a second), then show
+        the settings that differ."""
+        for summary in summaries:
+            _ = summary.experiment
+        differ = tuple(differing_paths(summaries))  # 500 runs: a fifth of a second, off the UI thread
+        self.app.call_from_thread(self._differ_ready, tuple(sorted(s.id for s in summaries)), differ)
+
+    def _differ_ready(self, key: tuple[str, ...], paths: tuple[str, ...]) -> None:
+        self._differing = (key, paths)
+        self._show()
+
+    # ---- many at once: marks, sort, filter ------------------------------------------------
+    def action_mark(self) -> None:
+        """Mark or unmark the selected run, then go to the next row."""
+        run = self.selected()
+        if run is None:
+            return
+        if run.id in self.marked:
+            self.marked.remove(run.id)
+        else:
+            self.marked.append(run.id)
+        self.table.update_cell(run.id, "mark", Text(MARK_SIGN if run.id in self.marked else ""))
+        self.table.action_cursor_down()
+        self._summary()
+
+    def action_mark_all(self) -> None:
+        self.marked += [r.id for r in self.runs if r.id not in self.marked]
+        for r in self.runs:
+            self.table.update_cell(r.id, "mark", Text(MARK_SIGN))
+        self._summary()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "escape":  # otherwise Esc keeps the meaning it has around the pane
+            return bool(self.marked) or self._filter_line().has_focus
+        return True
+
+    def action_escape(self) -> None:
+        line = self._filter_line()
+        if line.has_focus:  # close the line; the filter applied stays
+            line.value = self.run_filter.expr
+            line.display = bool(self.run_filter)
+            self.query_one("#runs-filter-error").display = False
+            self.table.focus()
+            return
+        self.marked.clear()
+        for r in self.runs:
+            self.table.update_cell(r.id, "mark", Text(""))
+        self._summary()
+
+    def sort_fields(self) -> list[str]:
+        """What `s` cycles through: the date, each metric's best (the monitor first), epochs,
+        training time."""
+        metrics = sorted({m for s in self.summaries for m in s.best}, key=lambda m: (m != self.monitor, not m.startswith("val_"), m))
+        return ["date", *(f"best.{m}" for m in metrics), "epochs", "time"]
+
+    def action_sort(self) -> None:
+        fields = self.sort_fields()
+        following = fields[(fields.index(self.sort_field) + 1) % len(fields)] if self.sort_field in fields else fields[0]
+        self.sort_by(following)
+
+    def sort_by(self, field: str, desc: bool | None = None) -> None:
+        """Sort the rows by `field` (the best run first for a metric, the newest, longest,
+        most epochs first otherwise, unless `desc` says)."""
+        self.sort_field = field
+        if desc is None:
+            desc = higher_is_better(field[5:]) if field.startswith("best.") else field in ("date", "epochs", "time")
+        self.sort_desc = desc
+        self._show()
+
+    def _sort_field_of(self, key: str, one: str) -> str:
+        if key in SORTABLE:
+            return SORTABLE[key](one)
+        return "" if key in ("mark", "data", "preset") else key  # a differing setting: its path
+
+    @on(DataTable.HeaderSelected, "#runs-table")
+    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+        field = self._columns.get(str(event.column_key.value), "")
+        if field:
+            self.sort_by(field, not self.sort_desc if field == self.sort_field else None)
+
+    def _filter_line(self) -> Input:
+        return self.query_one("#runs-filter", Input)
+
+    def action_filter(self) -> None:
+        line = self._filter_line()
+        line.display = True
+        line.focus()
+
+    @on(Input.Submitted, "#runs-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        error = self.query_one("#runs-filter-error", Static)
+        try:
+            self.run_filter = parse_filter(event.value.strip(), metrics={m for s in self.summaries for m in s.best})
+        except QueryError as exc:  # said under the line, which keeps the focus
+            fix = exc.fix if len(exc.fix) < 100 else exc.fix.split("? ")[0] + "?" if exc.fix.startswith("Did you mean") else "Fields: name, status, epochs, date, time, best.METRIC, a setting's path (`kerminal settings`)."
+            # The caret under the line's own text (both have one column of padding).
+            error.update(Text(f"{' ' * exc.column}^ {exc.problem}\n{fix}", style="red"))
+            error.display = True
+            return
+        error.display = False
+        self._filter_line().display = bool(self.run_filter)
+        self.table.focus()
+        self._show()
 
     def _table_width(self) -> int:
         """Columns the table has (before its first layout: the pane's share of the terminal)."""
@@ -231,6 +368,9 @@ class RunsPane(Pane):
             if keys and plot_id == "#runs-acc":
                 plot.title = keys[0]
             plot.replot()
+        summary = next((s for s in self.shown if s.id == run.id), None)
+        if summary is not None and summary.experiment_read and summary.why:  # its settings cells show "?"
+            self._show_eval(plain(f"Run {run.id}'s settings are not known: {summary.why}", style="yellow"))
 
     def action_attach(self) -> None:
         """Follow the selected run in the Train pane and show that pane."""
@@ -288,51 +428,6 @@ class RunsPane(Pane):
         evaluation = evaluate(run, dataset)
         self.post_message(EvaluationReady(run_id, evaluation))
 
-    def action_export(self) -> None:
-        """Ask what to export and where, then write it in a worker (a SavedModel loads
-        TensorFlow and the model)."""
-        run = self.selected()
-        if run is None:
-            self.notify("No run selected.", title="Runs")
-            return
-        from pathlib import Path
-
-        from engine import export_options
-
-        # Offer only what this run allows; say why the rest is left out.
-        options = {o.kind: o for o in export_options(run.path) if o.kind in ("script", "saved_model")}
-        allowed = [k for k, o in options.items() if o.allowed]
-        if not allowed:
-            self.notify(options["script"].reason, title="Export", severity="warning", timeout=10)
-            return
-
-        def where(kind: str | None) -> None:
-            if kind not in ("script", "saved_model"):
-                return
-            default = str(Path.cwd() / (f"{run.id}.py" if kind == "script" else f"{run.id}-saved_model"))
-            what = "a training script (.py)" if kind == "script" else "a SavedModel folder (new or empty)"
-
-            def chosen(path: str | None) -> None:
-                if path:
-                    self.notify(f"Exporting run {run.id}…", title="Export")
-                    self._export(run.path, kind, str(Path(path).expanduser()))
-
-            self.app.push_screen(TextPrompt(f"Export run {run.id} as {what}", default, "path", "Enter writes it · Esc cancels"), chosen)
-
-        offers = {"script": "a plain Keras training script (no kerminal needed to run it)", "saved_model": "a SavedModel for serving (string in, probabilities out)"}
-        question = f"Export run {run.id} as {' or as '.join(offers[k] for k in allowed)}?"
-        if not options["script"].allowed:
-            question += f"\nNo script: {options['script'].reason}"
-        buttons = [(k, {"script": "Script", "saved_model": "SavedModel"}[k]) for k in allowed]
-        self.app.push_screen(ConfirmDialog(question, [*buttons, ("cancel", "Cancel")]), where)
-
-    @work(thread=True, exclusive=False, exit_on_error=False, group="export", description="export a run")
-    def _export(self, run_path: Any, kind: str, out: str) -> None:
-        from engine import export_saved_model, export_script
-
-        written = export_script(run_path, out) if kind == "script" else export_saved_model(run_path, out)
-        self.app.call_from_thread(self.notify, with_path("Wrote {path}", written, TOAST_TEXT), title="Export")
-
     def worker_failed(self, worker: Any, message: str) -> bool:
         if worker.group == "delete":
             self.notify(message, title="Delete failed", severity="error", timeout=10)
@@ -354,29 +449,3 @@ class RunsPane(Pane):
         assert evaluation is not None  # no error: an evaluation
         self.query_one("#runs-curves").display = False  # the evaluation takes the room (c shows the curves again)
         self._show_eval(evaluation_renderable(evaluation))
-
-    def action_delete(self) -> None:
-        run = self.selected()
-        if run is None:
-            self.notify("No run selected.", title="Runs")
-            return
-        live = run.status in LIVE
-
-        def chosen(choice: str | None) -> None:
-            if choice in ("delete", "stop"):
-                self.notify(f"Stopping run {run.id}, then deleting it…" if live else f"Deleting run {run.id}…", title="Runs")
-                self._delete(run.id, live)
-
-        if live:
-            question = f"Run {run.id} is {run.status}: stop it at the end of its batch, then delete its folder ({run.path})? This cannot be undone."
-            self.app.push_screen(ConfirmDialog(question, [("stop", "Stop and delete"), ("cancel", "Cancel")]), chosen)
-        else:
-            self.app.push_screen(ConfirmDialog(f"Delete run {run.id} ({run.path})? This cannot be undone.", [("delete", "Delete"), ("cancel", "Cancel")]), chosen)
-
-    @work(thread=True, exclusive=False, exit_on_error=False, group="delete", description="delete a run")
-    def _delete(self, run_id: str, stop: bool) -> None:
-        from engine.training import RunStore
-
-        RunStore(self.host.runs_dir).delete(run_id, stop=stop)
-        self.app.call_from_thread(self.notify, f"Deleted run {run_id}.", title="Runs")
-        self.app.call_from_thread(self.action_refresh)

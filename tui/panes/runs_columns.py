@@ -5,46 +5,61 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.runs import LIVE, Status
+from engine.runs import LIVE, Status, format_value
+from tui.plain import printable
 
 if TYPE_CHECKING:  # pragma: no cover
-    from engine.runs import RunInfo
+    from engine.runs import RunInfo, Summary
 
-# The Runs table's columns: the ones always whole (status, epochs, best), and the text
-# columns, cut with an ellipsis to what is left, in the order they are given room.
+# The Runs table's columns: the mark, the ones always whole (status, epochs, best), and the
+# text columns, cut with an ellipsis to what is left, in the order they are given room: the
+# run id, the settings that differ among the runs shown (`extra`), then data, preset, date.
+MARK = "mark"
+MARK_SIGN = "✓"
 WHOLE = ("status", "epochs", "best")
 TEXT = ("id", "data", "preset", "date")
 TEXT_MIN = {"id": 14, "data": 8, "preset": 8, "date": 16}
 DATA_WANT = 24
+SETTING_MAX = 12  # a differing setting's column at most (a layer's type is cut)
 
 
-def column_widths(headers: dict[str, str], rows: list[dict[str, str]], width: int) -> dict[str, int]:
-    """{column: width} in display order for a table `width` columns wide: status, epochs and
-    best at their full width; the run id, data, preset and date share what is left (each cut,
-    never below its minimum; the date, then the preset, then the data go when even that does
-    not fit)."""
+def column_widths(headers: dict[str, str], rows: list[dict[str, str]], width: int, extra: tuple[str, ...] = ()) -> dict[str, int]:
+    """{column: width} in display order for a table `width` columns wide: the mark, status,
+    epochs and best at their full width; the run id, the `extra` columns (settings that
+    differ), data, preset and date share what is left (each cut, never below its minimum;
+    from the date back, those that do not fit go)."""
     natural = {k: max([len(headers[k]), *(len(r[k]) for r in rows)]) for k in headers}
     natural["status"] = max(natural["status"], len(Status.INTERRUPTED))  # a live row's status may grow
     room = width - 2  # the vertical scrollbar
-    whole = {k: natural[k] for k in WHOLE}
+    whole = {k: natural[k] for k in (MARK, *WHOLE)}
     room -= sum(w + 2 for w in whole.values())  # each cell has a column of padding either side
     # What each text column needs: its minimum, and the data summary whole up to DATA_WANT
-    # (it tells runs apart); the date goes first, then the preset, when that does not fit.
-    need = {k: min(natural[k], DATA_WANT if k == "data" else TEXT_MIN[k]) for k in TEXT}
-    text = list(TEXT)
+    # (it tells runs apart); from the date back, columns go when that does not fit.
+    minimum = {**TEXT_MIN, **{k: min(natural[k], SETTING_MAX) for k in extra}}
+    text = ["id", *extra, "data", "preset", "date"]
+    need = {k: min(natural[k], DATA_WANT if k == "data" else minimum[k]) for k in text}
     while len(text) > 1 and sum(need[k] + 2 for k in text) > room:
         text.pop()
     room -= 2 * len(text)
-    given = {k: min(natural[k], TEXT_MIN[k]) for k in text}
+    given = {k: min(natural[k], minimum[k]) for k in text}
     left = room - sum(given.values())
     for k in ("data", "id", "preset", "date"):  # what is left, in this order
         if k in given and left > 0:
             grow = min(natural[k] - given[k], left)
             given[k] += grow
             left -= grow
-    order = ["id", "status", "epochs", "best", "data", "preset", "date"]
+    order = [MARK, "id", "status", "epochs", "best", *extra, "data", "preset", "date"]
     merged = {**whole, **given}
     return {k: max(merged[k], 1) for k in order if k in merged}
+
+
+def setting_header(path: str) -> str:
+    """A differing setting's column header: its last name ("learning_rate"), a layer's
+    parameter with its position ("L2 units")."""
+    parts = path.split(".")
+    if parts[0] == "layers" and len(parts) == 3:
+        return f"L{parts[1]} {parts[2]}"
+    return parts[-1]
 
 
 def cut(text: str, width: int) -> str:
@@ -59,3 +74,19 @@ def damage_reason(r: RunInfo) -> str:
 def epochs_cell(r: RunInfo) -> str:
     """Epochs done, and of how many while the run is live ("7/20")."""
     return f"{r.epochs}/{r.target}" if r.status in LIVE and r.target else str(r.epochs)
+
+
+def table_cells(shown: list[Summary], extra: tuple[str, ...], marked: set[str], one: str) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The headers and each row's cells (printable, uncut) of the Runs table: `extra` are the
+    settings that differ, `one` the monitor every run shares ("" when they differ)."""
+    rows = []
+    for summary in shown:
+        r = summary.info
+        best = "" if r.best_value is None else f"{'' if one else r.monitor + ' '}{r.best_value:.4f} (ep {r.best_epoch})"
+        data = damage_reason(r) if r.status == Status.DAMAGED else f"? {summary.why}" if extra and summary.why else r.data  # an unreadable run says why in the row
+        cells = {MARK: MARK_SIGN if r.id in marked else "", "id": r.id, "status": r.status, "epochs": epochs_cell(r), "best": best, "data": data, "preset": r.preset or r.name, "date": r.created.replace("T", " ")[:16]}
+        cells.update({path: "?" if summary.experiment is None else format_value(summary.value(path)) for path in extra})
+        rows.append({key: printable(value) for key, value in cells.items()})  # widths of what is shown
+    headers = {MARK: MARK_SIGN, "id": "run", "status": "status", "epochs": "epochs", "best": f"best {one}".strip(), "data": "data", "preset": "preset", "date": "date"}
+    headers.update({path: setting_header(path) for path in extra})
+    return headers, rows
