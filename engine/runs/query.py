@@ -39,7 +39,7 @@ from engine.runs.status import LIVE, Status
 # Metrics where larger is better (as Keras's ModelCheckpoint mode="auto" reads them).
 MAXIMIZED = ("accuracy", "acc", "auc", "precision", "recall")
 # A run's own fields a filter or a sort may name, besides settings paths and best.METRIC.
-RUN_FIELDS = ("name", "id", "status", "epochs", "date", "time", "data", "preset")
+RUN_FIELDS = ("name", "experiment", "tags", "note", "id", "status", "epochs", "date", "time", "data", "preset")
 OPS = ("<=", ">=", "!=", "=", "<", ">", "~")
 # Not compared between runs: what names the run, not what it trains.
 NOT_SETTINGS = ("name", "description", "preset", "version")
@@ -117,7 +117,7 @@ class Summary:
 
     def _own(self, name: str) -> Any:
         r = self.info
-        own: dict[str, Any] = {"name": r.name, "id": r.id, "status": r.status, "epochs": r.epochs, "date": r.created.replace("T", " "), "time": self.seconds, "data": r.data, "preset": r.preset}
+        own: dict[str, Any] = {"name": r.name, "experiment": r.experiment_name, "tags": " ".join(r.tags), "note": r.note, "id": r.id, "status": r.status, "epochs": r.epochs, "date": r.created.replace("T", " "), "time": self.seconds, "data": r.data, "preset": r.preset}
         return own[name]
 
 

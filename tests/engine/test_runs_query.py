@@ -39,7 +39,7 @@ def test_terms_over_settings_metrics_and_run_fields_are_anded(runs):
     expr = "compile.learning_rate<0.01 vectorize.kind=ngrams best.val_accuracy>0.85 status=finished"
     assert ids(parse_filter(expr).apply(listed)) == ["000001"]
     assert ids(parse_filter("vectorize.kind!=ngrams").apply(listed)) == ["000002"]
-    assert ids(parse_filter("name~RUN3").apply(listed)) == ["000003"]  # ~ contains, any case
+    assert ids(parse_filter("experiment~RUN3").apply(listed)) == ["000003"]  # ~ contains, any case
     assert ids(parse_filter("layers.1.type=Embedding layers.1.output_dim>=8").apply(listed)) == ["000002"]
     assert ids(parse_filter("layers.3.units=1").apply(listed)) == ["000002"]  # no third layer: no match
     assert ids(parse_filter('status="failed"').apply(listed)) == ["000004"]
@@ -174,3 +174,17 @@ def test_cli_bad_filter_points_at_the_column(runs, capsys):
     assert json.loads(captured.out)["column"] == 0 and "'epochs'" in captured.err
     assert main(["runs", "--runs-dir", str(runs), "--filter", "name=nothing"]) == 0
     assert "match" in capsys.readouterr().out
+
+
+def test_names_tags_and_notes_the_user_gave_are_filterable(runs):
+    from engine.runs import labels
+
+    [run2] = [p for p in runs.iterdir() if "000002" in p.name]
+    labels.rename(run2, "words baseline")
+    labels.tag(run2, ["baseline", "good"])
+    labels.set_note(run2, "the one to beat")
+    listed = RunIndex(runs).list()
+    assert ids(parse_filter("name~baseline").apply(listed)) == ["000002"]
+    assert ids(parse_filter("tags~good").apply(listed)) == ["000002"]
+    assert ids(parse_filter('note~"to beat"').apply(listed)) == ["000002"]
+    assert ids(parse_filter("tags~good experiment=run3").apply(listed)) == []
