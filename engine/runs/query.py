@@ -117,7 +117,10 @@ class Summary:
 
     def _own(self, name: str) -> Any:
         r = self.info
-        own: dict[str, Any] = {"name": r.name, "experiment": r.experiment_name, "tags": " ".join(r.tags), "note": r.note, "id": r.id, "status": r.status, "epochs": r.epochs, "date": r.created.replace("T", " "), "time": self.seconds, "data": r.data, "preset": r.preset}
+        own: dict[str, Any] = {
+            "name": r.name, "experiment": r.experiment_name, "tags": " ".join(r.tags), "note": r.note, "id": r.id, "status": r.status,
+            "epochs": r.epochs, "date": r.created.replace("T", " "), "time": self.seconds, "data": r.data, "preset": r.preset,
+        }
         return own[name]
 
 
