@@ -30,6 +30,7 @@ stop`). TF-free until a model is loaded.
 """
 
 from engine.runs import events
+from engine.runs.best import higher_is_better
 from engine.runs.commands import post as post_command
 from engine.runs.commands import send as send_command
 from engine.runs.compare import Comparison, compare
@@ -40,7 +41,7 @@ from engine.runs.labels import Label, read_label
 from engine.runs.launch import resume as resume_run
 from engine.runs.launch import start as start_run
 from engine.runs.liveness import NOT_RESPONDING
-from engine.runs.query import Filter, QueryError, RunIndex, Summary, differing_paths, format_value, higher_is_better, parse_filter, sort_runs
+from engine.runs.query import Filter, QueryError, RunIndex, Summary, differing_paths, format_value, parse_filter, sort_runs
 from engine.runs.reader import RunInfo, data_summary, read_events, read_history, read_info, read_meta
 from engine.runs.status import ENDED, GONE, Status
 from engine.runs.store import Run, RunStore, load_model_file

@@ -13,7 +13,6 @@ on are engine.training.disagree's (it loads the models).
 from __future__ import annotations
 
 import difflib
-import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,15 +20,10 @@ from typing import Any, Sequence
 
 from engine.errors import KerminalError, RunError
 from engine.experiment import Experiment
-from engine.runs.folder import EXPERIMENT
+from engine.runs.best import Best, best_metrics
+from engine.runs.folder import EXPERIMENT, finite
 from engine.runs.reader import RunInfo, read_events, read_history
 from engine.runs.settings_diff import SettingDiff, settings_diff
-
-
-@dataclass(frozen=True)
-class Best:
-    value: float
-    epoch: int  # 1-based
 
 
 @dataclass
@@ -80,7 +74,7 @@ class Comparison:
         return list(dict.fromkeys(m for r in self.runs for m in r.best))
 
     def to_dict(self) -> dict[str, Any]:
-        return _finite({
+        return finite({
             "runs": [r.to_dict() for r in self.runs],
             "settings": [{"path": s.path, "values": s.values} for s in self.settings],
             "layers": [asdict(c) for c in self.layers],
@@ -132,25 +126,6 @@ def _read(fn: Any, path: Path, default: Any) -> Any:
         return fn(path)
     except OSError:
         return default
-
-
-def lower_is_better(metric: str) -> bool:
-    """A loss (or an error) is best when lowest; accuracy, AUC, precision, recall when highest."""
-    return "loss" in metric or "error" in metric
-
-
-def best_metrics(history: dict[str, list[float]]) -> dict[str, Best]:
-    """Each metric's best value over the epochs (NaN epochs left out) and its epoch."""
-    out = {}
-    for metric, values in history.items():
-        finite = [(v, i) for i, v in enumerate(values, 1) if isinstance(v, float) and math.isfinite(v)]
-        if finite:
-            if lower_is_better(metric):  # ties: the earliest epoch
-                value, epoch = min(finite, key=lambda p: (p[0], p[1]))
-            else:
-                value, epoch = max(finite, key=lambda p: (p[0], -p[1]))
-            out[metric] = Best(value, epoch)
-    return out
 
 
 def training_time(path: Path) -> float | None:
@@ -228,13 +203,3 @@ def _by_type(run: str, old: list[_Layer], new: list[_Layer]) -> list[LayerChange
         out += [LayerChange(run, "removed", before=x.text, params_before=x.params) for x in old[a0 + len(pairs) : a1]]
         out += [LayerChange(run, "added", after=y.text, params_after=y.params) for y in new[b0 + len(pairs) : b1]]
     return out
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value

@@ -32,22 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ExperimentError, KerminalError
+from engine.runs.best import best_metrics, higher_is_better
 from engine.runs.folder import EXPERIMENT, METRICS
 from engine.runs.reader import RunInfo, read_history, read_meta
 from engine.runs.status import LIVE, Status
 
-# Metrics where larger is better (as Keras's ModelCheckpoint mode="auto" reads them).
-MAXIMIZED = ("accuracy", "acc", "auc", "precision", "recall")
 # A run's own fields a filter or a sort may name, besides settings paths and best.METRIC.
 RUN_FIELDS = ("name", "experiment", "tags", "note", "id", "status", "epochs", "date", "time", "data", "preset")
 OPS = ("<=", ">=", "!=", "=", "<", ">", "~")
-# Not compared between runs: what names the run, not what it trains.
-NOT_SETTINGS = ("name", "description", "preset", "version")
-
-
-def higher_is_better(metric: str) -> bool:
-    base = metric[4:] if metric.startswith("val_") else metric
-    return base in MAXIMIZED
 
 
 class QueryError(ExperimentError):
@@ -134,12 +126,8 @@ def summarize(info: RunInfo) -> Summary:
         history = read_history(info.path)
     except (OSError, ValueError):
         history = {}
-    for metric, column in history.items():
-        finite = [(v, i) for i, v in enumerate(column, 1) if math.isfinite(v)]
-        if finite:
-            pick = max if higher_is_better(metric) else min
-            value, epoch = pick(finite, key=lambda p: p[0])
-            out.best[metric], out.best_epoch[metric] = value, epoch
+    for metric, best in best_metrics(history).items():
+        out.best[metric], out.best_epoch[metric] = best.value, best.epoch
     out.seconds = _seconds((read_meta(info.path) or {}), info.created)
     return out
 
@@ -436,38 +424,13 @@ def best_first(metric: str) -> bool:
     return higher_is_better(metric)
 
 
-def setting_paths(exp: Any) -> list[str]:
-    """The settings paths that apply to `exp` (names and notes left out), then each layer's
-    type and the parameters its file sets, by position."""
-    from engine import spec
-
-    out = [p for p in spec.paths() if p not in NOT_SETTINGS and spec.applies(exp, p)]
-    for i, layer in enumerate(exp.layers, 1):
-        out += [f"layers.{i}.type", *(f"layers.{i}.{k}" for k in layer.params)]
-    return out
-
-
 def differing_paths(summaries: Iterable[Summary]) -> list[str]:
-    """The settings paths whose values differ among the runs (those whose experiment can be
-    read), in the file's order and then by layer; a path one run lacks differs."""
-    runs = [s for s in summaries if s.experiment is not None]
-    if len(runs) < 2:
-        return []
-    order: dict[str, None] = {}
-    for s in runs:
-        order.update(dict.fromkeys(setting_paths(s.experiment)))
-    paths = sorted(order, key=_path_order)
-    return [p for p in paths if len({repr(s.value(p)) for s in runs}) > 1]
+    """The settings paths whose values differ among the runs whose experiment can be read
+    (engine.runs.settings_diff, as `kerminal compare` lists them)."""
+    from engine.runs.settings_diff import settings_diff
 
-
-def _path_order(path: str) -> tuple[int, int, str]:
-    from engine import spec
-
-    known = spec.paths()
-    if path in known:
-        return (0, known.index(path), "")
-    parts = path.split(".")
-    return (1, int(parts[1]), "" if parts[2] == "type" else parts[2])
+    exps = [s.experiment for s in summaries if s.experiment is not None]
+    return [d.path for d in settings_diff(exps)] if len(exps) > 1 else []
 
 
 def format_value(value: Any) -> str:

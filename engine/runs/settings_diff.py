@@ -14,6 +14,8 @@ from engine.errors import KerminalError
 from engine.experiment import Experiment
 
 MISSING = None  # a setting a run does not have (no such layer, an unreadable experiment)
+# Not compared between runs: what names the run, not what it trains.
+NOT_SETTINGS = ("name", "description", "preset", "version")
 
 
 @dataclass
@@ -23,11 +25,12 @@ class SettingDiff:
 
 
 def setting_paths(exps: Sequence[Experiment | None]) -> list[str]:
-    """Every declared path, then `layers.N.type` and each layer's parameters by position."""
+    """Every declared path that applies to one of the runs at least (names and notes left
+    out), then `layers.N.type` and each layer's parameters by position."""
     from engine import spec
     from engine.layers.registry import layer_info
 
-    out = list(spec.paths())
+    out = [p for p in spec.paths() if p not in NOT_SETTINGS and any(e is not None and spec.applies(e, p) for e in exps)]
     depth = max((len(e.layers) for e in exps if e is not None), default=0)
     for n in range(1, depth + 1):
         out.append(f"layers.{n}.type")

@@ -28,8 +28,8 @@ from engine.experiment import Experiment
 from engine.runs import events as ev
 from engine.runs import folder as F
 from engine.runs import saving
+from engine.runs.best import MAXIMIZED
 from engine.runs.eta import Eta
-from engine.runs.query import MAXIMIZED
 from engine.training.state import RunState
 from engine.training.stops import StopAtBatch
 
