@@ -20,6 +20,9 @@ script before writing it and raises RunError if it does not parse.
 
 Both refuse a run that failed, is still training, or has no finite epoch (KerminalError with
 the fix). TensorFlow is imported only by `export_saved_model`.
+
+A little over 400 lines: the script is one template, best read top to bottom as the
+user will read what it writes; its data part is export_data.py.
 """
 
 from __future__ import annotations

@@ -14,6 +14,10 @@ Bad input raises a KerminalError (after a Failed event): a dataset with one clas
 training rows, a stack that does not validate (LayerError with the validation message), a
 NaN loss (TrainingError; last.keras keeps the last good epoch), or an error inside Keras
 (TrainingError with its first line, never a traceback).
+
+A little over 400 lines: what stays here is the run's one sequence (open the folder,
+prepare, the fit loop that `more` extends, verify, close); its steps are in prepare.py,
+run_folder.py, verify.py and failures.py.
 """
 
 from __future__ import annotations
