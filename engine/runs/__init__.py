@@ -32,7 +32,7 @@ stop`). TF-free until a model is loaded.
 from engine.runs import events
 from engine.runs.commands import post as post_command
 from engine.runs.commands import send as send_command
-from engine.runs.compare import Comparison, compare
+from engine.runs.compare import PALETTE, Comparison, compare
 from engine.runs.eta import Eta, format_eta
 from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Steered, Stopped
 from engine.runs.folder import EXPERIMENT, LIVE, runs_dir_default
@@ -53,6 +53,7 @@ __all__ = [
     "Status",
     "LIVE",
     "NOT_RESPONDING",
+    "PALETTE",
     "BatchEnd",
     "EpochEnd",
     "Eta",
