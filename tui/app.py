@@ -250,11 +250,11 @@ class KerminalApp(LoadingApp):
     @on(CompareRuns)
     def _compare_runs(self, message: CompareRuns) -> None:
         """The compare view of the marked runs (a run deleted meanwhile: said, nothing opens)."""
-        from engine.runs import compare
+        from engine import runs  # the package: grimp reads `from engine.runs import compare` as its module
         from tui.compare import CompareScreen
 
         try:
-            comparison = compare(message.run_ids, self.runs_dir)
+            comparison = runs.compare(message.run_ids, self.runs_dir)
         except (KerminalError, OSError) as exc:
             self.notify(error_text(exc), title="Compare", severity="error")
             return

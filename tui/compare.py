@@ -155,7 +155,7 @@ class CompareScreen(Screen[None]):
         self._fill_settings()
         self.query_one("#compare-layers", Static).update(self._layers_text())
         self._draw()
-        self.query_one("#compare-runs", DataTable).focus()
+        self.query_one("#compare-runs", DataTable).focus(scroll_visible=False)  # the legend and plots stay in view
         self._start_disagreement()
 
     def style_of(self, run_id: str) -> tuple[str, str]:

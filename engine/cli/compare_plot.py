@@ -15,6 +15,7 @@ from pathlib import Path
 
 from engine.errors import KerminalError
 from engine.runs.compare import PALETTE
+
 DASHES = ("", "6 3", "2 2", "8 3 2 3")
 PANEL_W, PANEL_H, MARGIN = 420, 260, 48
 
