@@ -172,3 +172,19 @@ def test_compare_view_snapshot(snap_compare, runs_dir, size):
         await quiet(pilot)
 
     assert snap_compare(app, run_before=ready, terminal_size=size)
+
+
+def test_the_disagreements_read_both_ways_most_confident_first():
+    from engine.training import Disagreement
+    from engine.training.disagree import Example
+    from tui.compare import disagreement_text
+
+    d = Disagreement("run-a", "run-b", split="validation", total=200, a_only=7, b_only=3, examples=[
+        Example("free entry\nto win", "spam", "spam", 0.91, "ham", 0.97, right="a"),
+        Example("see you at 5", "ham", "spam", 0.8, "ham", 0.6, right="b"),
+    ])
+    shown = disagreement_text(d).plain
+    assert "On 200 validation examples: 7 right by run-a only, 3 right by run-b only." in shown
+    assert shown.index("free entry to win") < shown.index("see you at 5")  # the texts in the given order, on one line
+    assert "run-a: spam 0.91 · run-b: ham 0.97 · right: run-a" in shown
+    assert "cannot be compared: their classes differ" in disagreement_text(Disagreement("a", "b", reason="their classes differ.")).plain
