@@ -44,7 +44,7 @@ from tui.errors import error_text
 from tui.host import PaneHost
 from tui.layout import Panes
 from tui.loading import LoadingApp
-from tui.messages import FollowRun, MoreEpochs, PredictWithRun, RunsChanged, RunTrained
+from tui.messages import CompareRuns, FollowRun, MoreEpochs, PredictWithRun, RunsChanged, RunTrained
 from tui.notices import TOAST_TEXT, NoticeLog, Toast, ToastsShown, toast_text
 from tui.panes.base import Pane
 from tui.panes.predict import PredictPane
@@ -246,6 +246,19 @@ class KerminalApp(LoadingApp):
             train.follow(message.path)
         self.action_show_pane("train")
         train.action_more()
+
+    @on(CompareRuns)
+    def _compare_runs(self, message: CompareRuns) -> None:
+        """The compare view of the marked runs (a run deleted meanwhile: said, nothing opens)."""
+        from engine import runs  # the package: grimp reads `from engine.runs import compare` as its module
+        from tui.compare import CompareScreen
+
+        try:
+            comparison = runs.compare(message.run_ids, self.runs_dir)
+        except (KerminalError, OSError) as exc:
+            self.notify(error_text(exc), title="Compare", severity="error")
+            return
+        self.push_screen(CompareScreen(comparison))
 
     @on(PredictWithRun)
     def _predict_with_run(self, message: PredictWithRun) -> None:

@@ -95,6 +95,13 @@ class MoreEpochs(Message):
 
 
 @dataclass
+class CompareRuns(Message):
+    """Open the compare view of the runs `run_ids` (two or more, in the order marked; Runs: c)."""
+
+    run_ids: list[str]
+
+
+@dataclass
 class PredictWithRun(Message):
     """Predict with a saved run's `which` model ("best" or "last") in the Predict pane;
     `show` shows that pane too (Runs: p)."""

@@ -2,8 +2,9 @@
 
 plotext (the app's plotting library) saves only text and HTML, and the engine never imports
 it, so an SVG is written here from the points, by hand; a .png needs matplotlib, used when
-it is installed. One colour and one dash pattern per run (Okabe-Ito, safe for colour-blind
-readers; the dashes tell runs apart in grey print too), the same order in every panel.
+it is installed. One colour (engine.runs.compare.PALETTE: the app's compare view's too) and
+one dash pattern per run (the dashes tell runs apart in grey print too), the same order in
+every panel.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from html import escape
 from pathlib import Path
 
 from engine.errors import KerminalError
+from engine.runs.compare import PALETTE
 
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 DASHES = ("", "6 3", "2 2", "8 3 2 3")
 PANEL_W, PANEL_H, MARGIN = 420, 260, 48
 

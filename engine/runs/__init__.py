@@ -33,7 +33,7 @@ from engine.runs import events
 from engine.runs.best import higher_is_better
 from engine.runs.commands import post as post_command
 from engine.runs.commands import send as send_command
-from engine.runs.compare import Comparison, compare
+from engine.runs.compare import PALETTE, Comparison, compare
 from engine.runs.eta import Eta, format_eta
 from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Steered, Stopped
 from engine.runs.folder import EXPERIMENT, LIVE, runs_dir_default
@@ -54,6 +54,7 @@ __all__ = [
     "Status",
     "LIVE",
     "NOT_RESPONDING",
+    "PALETTE",
     "BatchEnd",
     "EpochEnd",
     "Eta",

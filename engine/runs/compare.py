@@ -25,6 +25,10 @@ from engine.runs.folder import EXPERIMENT, finite
 from engine.runs.reader import RunInfo, read_events, read_history
 from engine.runs.settings_diff import SettingDiff, settings_diff
 
+# Each compared run's colour, in order (Okabe-Ito: told apart by colour-blind readers too);
+# the plot `kerminal compare --plot` writes and the app's compare view both take theirs here.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+
 
 @dataclass
 class RunSide:

@@ -1,7 +1,8 @@
 """The Runs pane: saved and live runs (status, date, preset, data source, epochs, best
 validation metric, and a column for each setting that differs among the runs shown); Enter
 follows one in the Train pane (its whole history; a live run is steered there), p predicts
-with one, c shows its curves, e evaluates it (confusion matrix, per-class precision/recall,
+with one, c compares the marked runs (two or more; tui.compare) or shows the selected one's
+curves, e evaluates it (confusion matrix, per-class precision/recall,
 the most confidently misclassified examples), o opens its experiment, d deletes it after
 confirmation. Many at once: Space marks a run (A all shown, Esc clears; `marked` holds their
 ids), s sorts (or Enter on a header), / filters (engine.runs.query's expressions; a bad one
@@ -25,7 +26,7 @@ from textual.widgets import DataTable, Input, Static
 
 from engine import KerminalError
 from engine.runs import LIVE, Filter, QueryError, RunIndex, RunInfo, Status, Summary, differing_paths, higher_is_better, parse_filter, sort_runs
-from tui.messages import EvaluationReady, FollowRun, MoreEpochs, PredictWithRun
+from tui.messages import CompareRuns, EvaluationReady, FollowRun, MoreEpochs, PredictWithRun
 from tui.panes.base import Pane
 from tui.panes.runs_actions import RunActions
 from tui.panes.runs_columns import MARK_SIGN, column_widths, cut, epochs_cell, table_cells
@@ -47,7 +48,7 @@ class RunsPane(Pane, RunActions):
         Binding("enter", "attach", "Follow", tooltip="Follow the selected run in the Train pane: its whole history, and its keys steer a live run."),
         Binding("p", "predict", "Predict with", tooltip="Use the selected run in the Predict pane."),
         Binding("e", "evaluate", "Evaluate", tooltip="Evaluate the selected run on its test (or validation) split."),
-        Binding("c", "curves", "Curves", tooltip="Show the selected run's training curves."),
+        Binding("c", "compare", "Compare/Curves", tooltip="Compare the marked runs (two or more marked); with fewer, show the selected run's training curves."),
         Binding("o", "open_experiment", "Open", tooltip="Edit the selected run's experiment (asks about unsaved changes first)."),
         Binding("x", "export", "Export…", tooltip="Export the selected run: a plain Keras training script, or a SavedModel for serving."),
         Binding("d", "delete", "Delete", tooltip="Delete the selected run (asks first)."),
@@ -344,6 +345,13 @@ class RunsPane(Pane, RunActions):
         self.action_attach()
 
     # ---- actions -------------------------------------------------------------------------
+    def action_compare(self) -> None:
+        """Two or more marked: the compare view (the app opens it); fewer: the curves."""
+        if len(self.marked) >= 2:
+            self.app.post_message(CompareRuns(list(self.marked)))
+        else:
+            self.action_curves()
+
     def action_curves(self) -> None:
         run = self.selected()
         if run is None:
