@@ -496,7 +496,7 @@ async def test_narrow_terminal_shows_one_pane_and_says_why_side_by_side_waits(ap
         assert app.pair is None and not app.query_one("#layers").display
         await pilot.press("f6")
         await pilot.pause()
-        assert app.pair is None and "160 columns" in " ".join(str(n.message) for n in app._notifications)
+        assert app.pair is None and "160 columns" in " ".join(str(n.message) for n in app.notices.notices)
         # widening the terminal brings the second pane; narrowing it with a dialog open, back to one
         await pilot.press("f6")
         await pilot.resize_terminal(180, 40)

@@ -140,5 +140,5 @@ async def test_export_from_the_runs_pane_writes_a_script_and_says_where(app_fact
         await pilot.pause()
         await pilot.click("#choice-script")
         await answer_prompt(pilot, str(tmp_path / "no" / "such" / "folder" / "x.py"))
-        await wait_until(pilot, lambda: any("Export failed" in (n.title or "") for n in app._notifications), 60, "the failure")
+        await wait_until(pilot, lambda: any("Export failed" in (n.title or "") for n in app.notices.notices), 60, "the failure")
         assert app.is_running

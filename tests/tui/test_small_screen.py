@@ -282,7 +282,7 @@ async def test_probes_are_cleared_undoably_when_the_classes_change(app_factory):
         await settle(app, pilot)
         await pilot.pause()
         assert app.experiment.probes == []
-        assert any("probe sentences for the old ones were cleared" in n.message for n in app._notifications)
+        assert any("probe sentences for the old ones were cleared" in n.message for n in app.notices.notices)
         await pilot.press("ctrl+z")
         await settle(app, pilot)
         assert app.experiment.probes == ["a great film", "a dull film"] and app.experiment.data.source == "reber"

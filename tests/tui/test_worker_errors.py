@@ -35,8 +35,8 @@ async def test_a_worker_no_pane_answers_for_is_notified_by_the_app(app_factory):
             raise ZeroDivisionError("odd")
 
         boom(pane)
-        await wait_until(pilot, lambda: any("odd" in n.message for n in app._notifications), what="the notification")
-        note = next(n for n in app._notifications if "odd" in n.message)
+        await wait_until(pilot, lambda: any("odd" in n.message for n in app.notices.notices), what="the notification")
+        note = next(n for n in app.notices.notices if "odd" in n.message)
         assert note.message == "ZeroDivisionError: odd" and note.title == "Could not do something odd"
         assert note.severity == "error" and app.is_running
 

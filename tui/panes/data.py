@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -136,10 +137,14 @@ class DataPane(Pane):
             return
         if ds is None:
             return
-        table.clear()
-        for text, label in zip(ds.train.texts[:PREVIEW_ROWS], ds.train.labels[:PREVIEW_ROWS], strict=True):
-            one_line = " ".join(text.split())
-            table.add_row(ds.class_names[int(label)], one_line[:200])
+        rows = [(ds.class_names[int(label)], " ".join(text.split())[:200]) for text, label in zip(ds.train.texts[:PREVIEW_ROWS], ds.train.labels[:PREVIEW_ROWS], strict=True)]
+        # Widths given, not measured: a DataTable measures new rows when it next idles, and on
+        # a busy machine its columns were seen left at the headers' width ("posit", "An i").
+        table.clear(columns=True)
+        table.add_column("label", width=max([len("label"), *(cell_len(c) for c, _ in rows)]))
+        table.add_column("text", width=max([len("text"), *(cell_len(t) for _, t in rows)]))
+        for row in rows:
+            table.add_row(*row)
         stats_box.update(self._stats_renderable(ds))
         chars = host.experiment.vectorize.kind == "chars" or ds.symbols
         self.lengths = token_lengths(ds.train.texts, chars)

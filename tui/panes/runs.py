@@ -29,7 +29,7 @@ from engine.runs import LIVE, Filter, QueryError, RunIndex, RunInfo, Status, Sum
 from tui.messages import CompareRuns, EvaluationReady, FollowRun, MoreEpochs, PredictWithRun
 from tui.panes.base import Pane
 from tui.panes.runs_actions import RunActions
-from tui.panes.runs_columns import MARK_SIGN, column_widths, cut, epochs_cell, table_cells
+from tui.panes.runs_columns import MARK_SIGN, column_widths, cut, epochs_cell, setting_columns, table_cells
 from tui.panes.runs_evaluation import evaluation_renderable
 from tui.plain import plain
 from tui.widgets.curves import CurvePlot, split_metrics
@@ -140,7 +140,7 @@ class RunsPane(Pane, RunActions):
         elif any(not s.experiment_read for s in self.shown):
             self._read_experiments(list(self.shown))  # the columns come when they are read
         else:
-            extra = tuple(differing_paths(self.shown))
+            extra = setting_columns(differing_paths(self.shown))
             self._differing = (ids_shown, extra)
         table = self.table
         was = self.selected() if table.row_count else None
@@ -195,7 +195,7 @@ class RunsPane(Pane, RunActions):
         the settings that differ."""
         for summary in summaries:
             _ = summary.experiment
-        differ = tuple(differing_paths(summaries))  # 500 runs: a fifth of a second, off the UI thread
+        differ = setting_columns(differing_paths(summaries))  # 500 runs: a fifth of a second, off the UI thread
         self.app.call_from_thread(self._differ_ready, tuple(sorted(s.id for s in summaries)), differ)
 
     def _differ_ready(self, key: tuple[str, ...], paths: tuple[str, ...]) -> None:

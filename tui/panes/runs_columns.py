@@ -53,6 +53,15 @@ def column_widths(headers: dict[str, str], rows: list[dict[str, str]], width: in
     return {k: max(merged[k], 1) for k in order if k in merged}
 
 
+# What the data column already says of a run ("csv SMSSpamCollection"): not a column again.
+SHOWN_BY_DATA = ("data.source", "data.path", "data.name", "data.files")
+
+
+def setting_columns(paths: list[str]) -> tuple[str, ...]:
+    """The differing settings that get columns of their own."""
+    return tuple(p for p in paths if p not in SHOWN_BY_DATA)
+
+
 def setting_header(path: str) -> str:
     """A differing setting's column header: its last name ("learning_rate"), a layer's
     parameter with its position ("L2 units")."""
