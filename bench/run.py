@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import faulthandler
 import json
 import os
 import signal
@@ -299,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = load_previous(args.compare) if args.compare else None
 
     t0 = time.perf_counter()
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1` prints where it is
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _raise_interrupted)
     try:

@@ -7,6 +7,7 @@ is stopped once all of them are up; none of them may be left."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -120,7 +121,15 @@ def test_stopping_bench_ends_every_process_it_started(tmp_path, sig, group):
             os.killpg(bench.pid, sig)
         else:
             bench.send_signal(sig)
-        _, err = bench.communicate(timeout=60)
+        try:
+            _, err = bench.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            bench.send_signal(signal.SIGUSR1)  # its stack, for the failure's message
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                bench.communicate(timeout=5)
+            bench.kill()
+            _, err = bench.communicate()
+            pytest.fail(f"bench did not end within 90 s of {sig.name}; where it was:\n{err}")
         assert bench.returncode == 128 + sig, err
         assert f"stopped by {sig.name}" in err
         # the runner waits for them before it exits; the deadline only bounds a failure
