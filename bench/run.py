@@ -301,6 +301,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1` prints where it is
+    # Ctrl+C stops the runner even when it was started with SIGINT ignored, as a shell's
+    # background job (and all it starts: pytest, CI) is; Python then leaves SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _raise_interrupted)
     try:
