@@ -20,15 +20,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class RunActions(Widget):
-    @property
-    def host(self) -> PaneHost:
-        raise NotImplementedError  # Pane's
+    if TYPE_CHECKING:  # what the pane it is mixed into gives it (Pane, RunsPane)
 
-    def selected(self) -> RunInfo | None:
-        raise NotImplementedError  # RunsPane's
+        @property
+        def host(self) -> PaneHost: ...
 
-    def action_refresh(self) -> None:
-        raise NotImplementedError  # RunsPane's
+        def selected(self) -> RunInfo | None: ...
+
+        def action_refresh(self) -> None: ...
 
     def action_export(self) -> None:
         """Ask what to export and where, then write it in a worker (a SavedModel loads
