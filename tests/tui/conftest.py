@@ -51,9 +51,25 @@ def app_factory(runs_dir: Path):
     return factory
 
 
+async def workers_done(app: KerminalApp, timeout: float = 120.0) -> None:
+    """Wait for every worker to end. A worker cancelled meanwhile (an exclusive one that a
+    newer one replaced: a form's preview after each change) makes Textual's wait raise
+    WorkerCancelled; the newer one is waited for instead."""
+    from textual.worker import WorkerCancelled
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            if time.monotonic() > deadline:
+                raise
+
+
 async def settle(app: KerminalApp, pilot) -> None:
     """Wait for the workers started so far (data loading, ...) and the screen updates."""
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await pilot.pause()
 
 
@@ -65,7 +81,7 @@ async def quiet(pilot, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     last = None
     while True:
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         now = app.export_screenshot()
         if now == last and not any(w.is_running for w in app.workers):
