@@ -95,9 +95,22 @@ async def wait_until(pilot, condition, timeout: float = 60.0, what: str = "condi
     t0 = time.monotonic()
     while not condition():
         if time.monotonic() - t0 > timeout:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out waiting for {what}\n{app_state(pilot.app)}")
         await pilot.pause(0.1)
         await asyncio.sleep(0)
+
+
+def app_state(app) -> str:
+    """What a failed wait needs to be understood afterwards (CI's logs are all there is):
+    the screens, the focus, the keys held back, the workers and the messages shown."""
+    lines = [f"screens: {[type(s).__name__ for s in app.screen_stack]}", f"focused: {app.focused!r}"]
+    with contextlib.suppress(Exception):
+        lines.append(f"pane: {app.query_one('TabbedContent').active}")
+    lines.append(f"held keys: {[k.key for k in getattr(app, '_held_keys', [])]}")
+    lines.append(f"workers: {[(w.name, w.state.name) for w in app.workers]}")
+    with contextlib.suppress(Exception):
+        lines.append(f"messages: {[(n.title, n.message[:200]) for n in app.notices.notices]}")
+    return "\n".join(lines)
 
 
 def text_of(widget) -> str:

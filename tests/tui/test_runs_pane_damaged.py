@@ -38,7 +38,7 @@ async def test_the_runs_pane_lists_damaged_runs_with_their_reason_and_never_empt
         assert "is damaged" in text_of(app.query_one("#runs-eval", Static)) and "epochs" in text_of(app.query_one("#runs-eval", Static))
         table.move_cursor(row=0)
         await pilot.press("enter")  # follow the run whose events hold junk lines
-        await wait_until(pilot, lambda: app.query_one("TabbedContent").active == "train")
+        await wait_until(pilot, lambda: app.query_one("TabbedContent").active == "train", what="Enter on the run to show the Train pane")
         await wait_until(pilot, lambda: app.pane("train").history == {"loss": [0.5]}, 20, "the good epoch, past the junk lines")
         await pilot.press("5", "r")
         await pilot.pause()
