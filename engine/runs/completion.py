@@ -4,7 +4,7 @@ path, layers.N.PARAM of the layers the runs have), and after its operator the va
 setting's declared choices, true/false, the statuses, else the values the runs hold.
 
 `complete(text, summaries)` returns whole lines that start with `text`, the likeliest
-first; the UI shows the first inline and the rest as a hint (terms(): the last term's part).
+first; the UI shows the first inline and the others from term_start() on, as a hint.
 """
 
 from __future__ import annotations
@@ -24,8 +24,11 @@ LIMIT = 50  # candidates at most (a hint line shows a few)
 
 
 def term_start(text: str) -> int:
-    """Where the last term of `text` starts (len(text) after a space: a new term)."""
-    return len(text) - len(re.split(r"\s", text)[-1])
+    """Where the part being completed starts: the last term's value after its operator, or
+    the last term itself (len(text) after a space: a new term)."""
+    start = len(text) - len(re.split(r"\s", text)[-1])
+    m = _TERM.fullmatch(text[start:])
+    return start + m.start(3) if m else start
 
 
 def complete(text: str, summaries: Iterable[Summary], lazy: bool = False) -> list[str]:
@@ -33,7 +36,7 @@ def complete(text: str, summaries: Iterable[Summary], lazy: bool = False) -> lis
     is nothing to add: an empty term, an open quote, a field that names nothing). `lazy`:
     take settings' values only from runs whose experiment was read already (a keystroke
     never reads 500 files)."""
-    start = term_start(text)
+    start = len(text) - len(re.split(r"\s", text)[-1])
     head, term = text[:start], text[start:]
     if not term or term.count('"') % 2:
         return []

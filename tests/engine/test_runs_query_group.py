@@ -76,7 +76,7 @@ def test_completion_offers_paths_then_the_declared_or_held_values(runs):
     assert complete("data.split.merge_test=", listed) == ["data.split.merge_test=true", "data.split.merge_test=false"]
     assert "layers.1.output_dim" in complete("layers.1.", listed)  # the runs' own layers, from the registry
     assert complete("", listed) == complete("x=1 ", listed) == complete("nothing.here=", listed) == complete("best.val_loss<", listed) == []
-    assert term_start("status=finished vectorize.k") == 16
+    assert term_start("status=finished vectorize.k") == 16 and term_start("status=finished vectorize.kind=w") == 31
 
 
 def test_completion_quotes_values_with_spaces_and_lazy_reads_nothing(runs):
