@@ -1,5 +1,6 @@
-"""`kerminal runs [--runs-dir D] [--sort FIELD [--desc]] [--filter EXPR] [--json | --csv]
-[--delete ID]`: list (or delete) saved runs; the filter and the sort are engine.runs.query's."""
+"""`kerminal runs [--runs-dir D] [--sort FIELD [--desc]] [--filter EXPR] [--group PATH]
+[--json | --csv] [--delete ID]`: list (or delete) saved runs; the filter and the sort are
+engine.runs.query's, the grouping engine.runs.grouping's (as the Runs pane's `g`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import sys
 
 from engine.runs.folder import runs_dir_default
+from engine.runs.grouping import Group, check_group, group_runs
 from engine.runs.query import Filter, QueryError, RunIndex, Summary, check_field, differing_paths, format_value, parse_filter, sort_runs
 from engine.runs.status import Status
 from engine.terminal_text import printable
@@ -19,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sort", metavar="FIELD", help="order by best.METRIC, epochs, time, date, name, status or a setting's path (lowest first)")
     parser.add_argument("--desc", action="store_true", help="with --sort: highest first")
     parser.add_argument("--filter", metavar="EXPR", default="", help="only the runs where every term holds: e.g. 'compile.learning_rate<0.01 vectorize.kind=ngrams best.val_accuracy>0.85 status=finished' (= != < <= > >= ~)")
+    parser.add_argument("--group", metavar="PATH", help="group the runs by a setting's path, layers.N.PARAM, status, tags, name, experiment, data or preset (a heading per value; --json and --csv give each run its group)")
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="one JSON object per run")
     out.add_argument("--csv", action="store_true", help="CSV: one row per run, each metric's best and the settings that differ among the runs")
@@ -27,9 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="as root, delete a run that belongs to another user")
 
 
-def format_table(infos, extra: dict[str, list[str]] | None = None) -> str:
+def format_table(infos, extra: dict[str, list[str]] | None = None, headings: dict[int, str] | None = None) -> str:
     """The listing; `extra`: more columns, {header: one cell per run} (the sort's field,
-    the filter's settings)."""
+    the filter's settings); `headings`: {row: a line before that run's row} (the groups)."""
     extra = extra or {}
     rows: list[tuple[str, ...]] = [("run", "name", "date", "status", "epochs", "best", "preset", *extra)]
     for n, r in enumerate(infos):
@@ -40,7 +43,10 @@ def format_table(infos, extra: dict[str, list[str]] | None = None) -> str:
         status = f"{r.status} ({r.phase})" if r.phase else r.status  # a starting run: what it is doing
         rows.append(tuple(printable(c) for c in (r.id, r.name[:48] or "-", date, status, str(r.epochs), best, r.preset or "-", *(cells[n] for cells in extra.values()))))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    for n in sorted(headings or {}, reverse=True):  # from the end, so each row number still holds
+        lines[n + 1 : n + 1] = [*([""] if n else []), printable((headings or {})[n])]
+    return "\n".join(lines)
 
 
 def damaged_notes(infos) -> str:
@@ -68,16 +74,17 @@ def as_dict(r: Summary) -> dict:
     return {**r.info.to_dict(), "best_metrics": best, "seconds": r.seconds}
 
 
-def write_csv(runs: list[Summary], out) -> None:
+def write_csv(runs: list[Summary], out, groups: dict[str, str] | None = None) -> None:
     """One row per run: its fields, each metric's best value, then the settings that differ
-    among the runs (a run whose experiment cannot be read: those cells empty)."""
+    among the runs (a run whose experiment cannot be read: those cells empty); `groups`:
+    {run id: its group's value}, a first column "group"."""
     metrics = sorted({m for r in runs for m in r.best})
     settings = differing_paths(runs)
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(["run", "name", "date", "status", "epochs", "seconds", *(f"best.{m}" for m in metrics), *settings])
+    w.writerow([*(["group"] if groups is not None else []), "run", "name", "date", "status", "epochs", "seconds", *(f"best.{m}" for m in metrics), *settings])
     for r in runs:
         i = r.info
-        cells = [i.id, i.name, i.created, i.status, i.epochs, "" if r.seconds is None else f"{r.seconds:g}"]
+        cells = [*([groups.get(i.id, "")] if groups is not None else []), i.id, i.name, i.created, i.status, i.epochs, "" if r.seconds is None else f"{r.seconds:g}"]
         cells += [f"{r.best[m]:.6g}" if m in r.best else "" for m in metrics]
         cells += ["" if r.experiment is None else format_value(r.value(p)) for p in settings]
         w.writerow([printable(str(c)) for c in cells])  # a folder name may hold anything
@@ -91,6 +98,25 @@ def _bad_filter(exc: QueryError, as_json: bool, flag: str = "--filter") -> int:
     if as_json:
         print(json.dumps({**error_object(exc), "column": exc.column}))
     return EXIT_BAD_INPUT
+
+
+def _headings(groups: list[Group], path: str | None, sort: str | None) -> dict[int, str]:
+    """{row: the group's heading} before each group's first run: the best of the sort's
+    metric, or of the monitor the runs share."""
+    if not path:
+        return {}
+    monitors = {r.info.monitor for g in groups for r in g.runs if r.info.monitor}
+    metric = sort[5:] if sort and sort.startswith("best.") else monitors.pop() if len(monitors) == 1 else ""
+    out, row = {}, 0
+    for g in groups:
+        out[row] = g.heading(path, metric)
+        row += len(g.runs)
+    return out
+
+
+def _json_value(value):
+    """A group's value as JSON holds it (a layer parameter may be anything)."""
+    return value if value is None or isinstance(value, (bool, int, float, str)) else format_value(value)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -115,18 +141,28 @@ def run(args: argparse.Namespace) -> int:
         except QueryError as exc:
             return _bad_filter(exc, args.json, "--sort")
         runs = sort_runs(runs, args.sort, desc=args.desc)
+    groups: list[Group] = []
+    if args.group:
+        try:
+            check_group(args.group, metrics={m for r in runs for m in r.best})
+        except QueryError as exc:
+            return _bad_filter(exc, args.json, "--group")
+        groups = group_runs(runs, args.group)
+        runs = [r for g in groups for r in g.runs]
+    group_of = {r.id: g for g in groups for r in g.runs}
     infos = [r.info for r in runs]
     if args.json:
         for r in runs:
-            print(json.dumps(as_dict(r)))
+            group = {"group": {"by": args.group, "value": _json_value(group_of[r.id].value)}} if args.group else {}
+            print(json.dumps({**as_dict(r), **group}))
     elif args.csv:
-        write_csv(runs, sys.stdout)
+        write_csv(runs, sys.stdout, {r.id: group_of[r.id].text for r in runs} if args.group else None)
     elif not infos and args.filter.strip():
         print(f"no runs in {store.root} match {args.filter!r}")
     elif not infos:
         print(f"no runs in {store.root} (train one with `kerminal train EXPERIMENT.toml`)")
     else:
-        print(format_table(infos, shown_fields(runs, args.sort, wanted)))
+        print(format_table(infos, shown_fields(runs, args.sort, wanted), _headings(groups, args.group, args.sort)))
         notes = damaged_notes(infos)
         if notes:
             print("\ndamaged (not readable; `kerminal runs --delete ID` removes one):\n" + notes)

@@ -20,6 +20,8 @@ stop`). TF-free until a model is loaded.
 - status: Status, a run's state typed once, with its LIVE, ENDED and GONE sets
 - query: RunIndex (a folder's runs as cached summaries), parse_filter, sort_runs,
   differing_paths: many runs at once (`kerminal runs --filter`, the Runs pane)
+- grouping: group_runs(summaries, path) -> [Group(value, runs)] (`kerminal runs --group`,
+  `g` in the Runs pane); completion: complete(text, summaries), a filter line's completions
 - eta: Eta, the one ETA estimator (the run's EpochEnd and every watcher), and format_eta
 - lock: the run lock (one process trains a run), held from creation to exit
 - labels: a run's user name, note and tags (label.json), its derived name and true preset
@@ -34,10 +36,13 @@ from engine.runs.best import higher_is_better
 from engine.runs.commands import post as post_command
 from engine.runs.commands import send as send_command
 from engine.runs.compare import PALETTE, Comparison, compare
+from engine.runs.completion import complete, term_start
 from engine.runs.eta import Eta, format_eta
 from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Steered, Stopped
 from engine.runs.folder import EXPERIMENT, LIVE, runs_dir_default
-from engine.runs.labels import Label, read_label
+from engine.runs.grouping import Group, check_group, group_fields, group_runs
+from engine.runs.labels import Label, read_label, set_note, set_tags
+from engine.runs.labels import rename as rename_run
 from engine.runs.launch import resume as resume_run
 from engine.runs.launch import start as start_run
 from engine.runs.liveness import NOT_RESPONDING
@@ -62,6 +67,7 @@ __all__ = [
     "Failed",
     "Filter",
     "Finished",
+    "Group",
     "Comparison",
     "Label",
     "Progress",
@@ -75,9 +81,13 @@ __all__ = [
     "Steered",
     "Stopped",
     "Summary",
+    "check_group",
     "compare",
+    "complete",
     "data_summary",
     "differing_paths",
+    "group_fields",
+    "group_runs",
     "events",
     "format_eta",
     "format_value",
@@ -90,9 +100,13 @@ __all__ = [
     "read_info",
     "read_label",
     "read_meta",
+    "rename_run",
     "resume_run",
     "runs_dir_default",
     "send_command",
+    "set_note",
+    "set_tags",
     "sort_runs",
     "start_run",
+    "term_start",
 ]

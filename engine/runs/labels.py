@@ -119,6 +119,16 @@ def tag(path: str | os.PathLike[str], tags: list[str], remove: bool = False, for
     return write_label(path, label, force)
 
 
+def set_tags(path: str | os.PathLike[str], tags: list[str], force: bool = False) -> Label:
+    """Replace a run's tags with `tags` (none: no tags; the Runs pane's `t` edits them all)."""
+    wanted = list(dict.fromkeys(t for t in map(_tag, tags) if t))
+    if len(wanted) > TAGS_MAX:
+        raise RunError(f"A run has at most {TAGS_MAX} tags; {len(wanted)} were given.", "Keep the ones that tell runs apart; a note holds the rest.")
+    label = read_label(path)
+    label.tags = wanted
+    return write_label(path, label, force)
+
+
 # ---------------------------------------------------------------------------------------
 # What a run is called when the user said nothing
 

@@ -75,13 +75,15 @@ async def test_s_cycles_the_sort_and_a_header_sorts_by_its_column(runs_dir):
             column = next(k for k in table.columns if k.value == key)
             table.post_message(DataTable.HeaderSelected(table, column, 0, table.columns[column].label))
 
-        header("id")
+        # The names derived from each run's experiment: "sample · Dense(1) · lr 0.01" (run 3),
+        # "... lr 3e-4" (runs 4 and 1: a tie keeps the listing's order), "sample · Embedding ..." (2).
+        header("name")
         await pilot.pause()
-        assert pane.sort_field == "id" and not pane.sort_desc and shown(pane) == ["000001", "000002", "000003", "000004"]
-        assert "run ↑" in str(table.columns[next(k for k in table.columns if k.value == "id")].label)
-        header("id")  # the field it sorts by already: the other way round
+        assert pane.sort_field == "name" and not pane.sort_desc and shown(pane) == ["000003", "000004", "000001", "000002"]
+        assert "name ↑" in str(table.columns[next(k for k in table.columns if k.value == "name")].label)
+        header("name")  # the field it sorts by already: the other way round
         await pilot.pause()
-        assert pane.sort_desc and shown(pane) == ["000004", "000003", "000002", "000001"]
+        assert pane.sort_desc and shown(pane) == ["000002", "000004", "000001", "000003"]
         await pilot.press("slash", *"vectorize.kind=ngrams", "enter")  # only the learning rate differs: its column fits
         header("compile.learning_rate")
         await pilot.pause()
@@ -124,7 +126,7 @@ async def test_the_settings_that_differ_get_columns_and_the_best_stays_whole_at_
         table = app.query_one("#runs-table", DataTable)
         await wait_until(pilot, lambda: "vectorize.kind" in [c.key.value for c in table.ordered_columns], 10, "the differing columns")
         keys = [c.key.value for c in table.ordered_columns]
-        assert keys[:5] == ["mark", "id", "status", "epochs", "best"]
+        assert keys[:5] == ["mark", "name", "status", "epochs", "best"]  # the name, not the id (issue 20)
         assert table.virtual_size.width <= table.scrollable_content_region.width + 2  # nothing past the edge
         await pilot.press("slash", *"vectorize.kind=ngrams", "enter")
         keys = [c.key.value for c in table.ordered_columns]

@@ -116,14 +116,16 @@ async def test_runs_table_shows_status_epochs_and_best_whole_at_80(runs_dir):
         await wait_until(pilot, lambda: table.row_count == len(ids), 10, "the runs listed")
         await pilot.pause()  # laid out
         keys = [c.key.value for c in table.ordered_columns]
-        assert keys[:5] == ["mark", "id", "status", "epochs", "best"]  # the mark column first (issue 20)
+        assert keys[:5] == ["mark", "name", "status", "epochs", "best"]  # the mark column first, then the name, not the id (issue 20)
         assert table.virtual_size.width <= table.scrollable_content_region.width + 2  # no column past the edge
         for run_id, status, epochs in zip(ids, ("finished", "stopped", "failed"), ("12", "13", "14"), strict=True):
             row = table.get_row(run_id)
             cells = {k: str(getattr(c, "plain", c)) for k, c in zip(keys, row, strict=True)}  # cells may be rich Text
             assert cells["status"] == status and cells["epochs"] == epochs
             assert cells["best"].startswith("0.2500 (ep ")
-            assert cells["id"].endswith("…") and run_id.startswith(cells["id"][:-1])  # the id is what gets cut
+            assert "id" not in cells  # the id is in the detail line, the name tells them apart
+            name = app.pane("runs")._by_id[run_id].name
+            assert cells["name"] == name or (cells["name"].endswith("…") and name.startswith(cells["name"][:-1]))  # cut, if at all, at the end
         x = 0
         for column in table.ordered_columns:
             x += column.get_render_width(table)

@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -100,14 +101,15 @@ class TextPrompt(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, value: str = "", placeholder: str = "", help: str = "") -> None:
+    def __init__(self, title: str, value: str = "", placeholder: str = "", help: str = "", suggester: Suggester | None = None) -> None:
         super().__init__()
         self.title_text, self.value, self.placeholder, self.help = title, value, placeholder, help
+        self.suggester = suggester  # completions shown inline (Right takes one)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(plain(self.title_text), classes="dialog-title")
-            yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Input(self.value, placeholder=self.placeholder, id="prompt-input", suggester=self.suggester)
             if self.help:
                 yield Static(self.help, classes="help")
 

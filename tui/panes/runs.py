@@ -1,16 +1,20 @@
-"""The Runs pane: saved and live runs (status, date, preset, data source, epochs, best
-validation metric, and a column for each setting that differs among the runs shown); Enter
+"""The Runs pane: saved and live runs (name, status, epochs, best validation metric, a column
+for each setting that differs among the runs shown, data source, preset, date, id; the id,
+tags and note of the selected run on the line under the table); Enter
 follows one in the Train pane (its whole history; a live run is steered there), p predicts
 with one, c compares the marked runs (two or more; tui.compare) or shows the selected one's
 curves, e evaluates it (confusion matrix, per-class precision/recall,
 the most confidently misclassified examples), o opens its experiment, d deletes it after
 confirmation. Many at once: Space marks a run (A all shown, Esc clears; `marked` holds their
 ids), s sorts (or Enter on a header), / filters (engine.runs.query's expressions; a bad one
-is explained under the line). A new run gets the cursor. While a listed run is live, its
+is explained under the line; Tab completes), g groups, n/t/N rename, tag and note. A new
+run gets the cursor. While a listed run is live, its
 status and epochs are re-read every LIVE_S seconds (its metrics.json only).
 
-A little over 400 lines: the listing, the marks, the sort and the filter all act on the one
-table's rows; export and delete are in runs_actions, the evaluation view in runs_evaluation."""
+A little over 400 lines: the listing, the marks and the sort all act on the one table's rows
+(which hold the group headings too); the filter line is in runs_filter, the grouping in
+runs_grouping, the labels' keys in runs_labels, the actions on one run in runs_actions, the
+evaluation view in runs_evaluation."""
 
 from __future__ import annotations
 
@@ -22,15 +26,18 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from engine import KerminalError
-from engine.runs import LIVE, Filter, QueryError, RunIndex, RunInfo, Status, Summary, differing_paths, higher_is_better, parse_filter, sort_runs
-from tui.messages import CompareRuns, EvaluationReady, FollowRun, MoreEpochs, PredictWithRun
+from engine.runs import LIVE, Filter, Group, RunIndex, RunInfo, Status, Summary, differing_paths, group_runs, higher_is_better, sort_runs
+from tui.messages import CompareRuns, EvaluationReady
 from tui.panes.base import Pane
 from tui.panes.runs_actions import RunActions
-from tui.panes.runs_columns import MARK_SIGN, column_widths, cut, epochs_cell, setting_columns, table_cells
+from tui.panes.runs_columns import MARK_SIGN, column_widths, cut, epochs_cell, group_cells, setting_columns, table_cells
 from tui.panes.runs_evaluation import evaluation_renderable
+from tui.panes.runs_filter import RunFilter
+from tui.panes.runs_grouping import GROUP_ROW, RunGrouping
+from tui.panes.runs_labels import RunLabels
 from tui.plain import plain
 from tui.widgets.curves import CurvePlot, split_metrics
 
@@ -39,10 +46,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 LIVE_S = 2.0  # live runs' rows are refreshed this often
 # The columns a header selection sorts by, and the field each sorts (given the one monitor).
-SORTABLE = {"best": lambda one: f"best.{one}" if one else "", "epochs": lambda one: "epochs", "date": lambda one: "date", "id": lambda one: "id", "status": lambda one: "status"}
+SORTABLE = {"best": lambda one: f"best.{one}" if one else "", "name": lambda one: "name", "epochs": lambda one: "epochs", "date": lambda one: "date", "id": lambda one: "id", "status": lambda one: "status"}
 
 
-class RunsPane(Pane, RunActions):
+class RunsPane(Pane, RunActions, RunFilter, RunGrouping, RunLabels):
     DEFAULT_FOCUS = "#runs-table"
     BINDINGS = [
         Binding("enter", "attach", "Follow", tooltip="Follow the selected run in the Train pane: its whole history, and its keys steer a live run."),
@@ -58,7 +65,11 @@ class RunsPane(Pane, RunActions):
         Binding("A", "mark_all", "Mark all", show=False, tooltip="Mark every run shown."),
         Binding("escape", "escape", "Clear marks", show=False, tooltip="Clear the marks (in the filter line: close it)."),
         Binding("s", "sort", "Sort", show=False, tooltip="Sort by the next field: date, each metric's best value, epochs, training time (Enter on a header sorts by that column)."),
-        Binding("slash", "filter", "Filter", key_display="/", show=False, tooltip="Filter the runs: e.g. compile.learning_rate<0.01 vectorize.kind=ngrams best.val_accuracy>0.85 status=finished"),
+        Binding("slash", "filter", "Filter", key_display="/", show=False, tooltip="Filter the runs: e.g. compile.learning_rate<0.01 vectorize.kind=ngrams best.val_accuracy>0.85 status=finished (Tab completes paths and values)"),
+        Binding("g", "group", "Group…", show=False, tooltip="Group the runs by a setting's path, status, tags, ...: a heading row per value with its best (g again ungroups)."),
+        Binding("n", "rename", "Rename…", show=False, tooltip="Rename the selected run (empty: the name derived from its experiment)."),
+        Binding("t", "tags", "Tags…", show=False, tooltip="Edit the selected run's tags (space-separated words)."),
+        Binding("N", "note", "Note…", show=False, tooltip="Edit the selected run's note."),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -72,6 +83,10 @@ class RunsPane(Pane, RunActions):
         self.marked: list[str] = []  # marked run ids, in the order they were marked
         self.run_filter = Filter()
         self.sort_field, self.sort_desc = "date", True
+        self.group_by = ""  # the path the runs are grouped by ("": not grouped)
+        self.groups: list[Group] = []
+        self._row_ids: list[str] = []  # each table row's run id (a group heading: GROUP_ROW + its number)
+        self._by_id: dict[str, RunInfo] = {}
         self.monitor = ""  # the one monitor of every run shown ("" when they differ)
         self._columns: dict[str, str] = {}  # column key -> the field it sorts by
         self._newest = ""
@@ -79,15 +94,16 @@ class RunsPane(Pane, RunActions):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="runs-summary", classes="summary")
-        line = Input(placeholder="filter, e.g. compile.learning_rate<0.01 best.val_accuracy>0.85 (Enter: apply, empty: all)", id="runs-filter")
-        line.display = False
-        yield line
+        yield self.filter_line()
         error = Static("", id="runs-filter-error")
         error.display = False
         yield error
         with Horizontal(id="runs-body", classes="pane-body"):
             yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="runs-detail"):
+                which = Static("", id="runs-which")  # the selected run's id, tags and note (one line)
+                which.display = False
+                yield which
                 with Horizontal(id="runs-curves"):
                     yield CurvePlot("loss", id="runs-loss")
                     yield CurvePlot("accuracy", id="runs-acc")
@@ -104,9 +120,10 @@ class RunsPane(Pane, RunActions):
         return self.query_one("#runs-table", DataTable)
 
     def selected(self) -> RunInfo | None:
-        if not self.runs:
+        """The run at the cursor (None on a group's heading row)."""
+        if not self._row_ids:
             return None
-        return self.runs[min(max(self.table.cursor_row, 0), len(self.runs) - 1)]
+        return self._by_id.get(self._row_ids[min(max(self.table.cursor_row, 0), len(self._row_ids) - 1)])
 
     # ---- listing -------------------------------------------------------------------------
     def action_refresh(self) -> None:
@@ -132,7 +149,11 @@ class RunsPane(Pane, RunActions):
         settings that differ among them get columns of their own (as many as fit)."""
         shown = self.run_filter.apply(self.summaries) if self.run_filter else list(self.summaries)
         self.shown = sort_runs(shown, self.sort_field, self.sort_desc)
+        self.groups = group_runs(self.shown, self.group_by) if self.group_by else []
+        if self.groups:  # each group keeps the sort's order
+            self.shown = [s for g in self.groups for s in g.runs]
         self.runs = [s.info for s in self.shown]
+        self._by_id = {r.id: r for r in self.runs}
         ids_shown = tuple(sorted(s.id for s in self.shown))  # a new order keeps the columns
         extra: tuple[str, ...] = ()
         if self._differing[0] == ids_shown:
@@ -142,6 +163,7 @@ class RunsPane(Pane, RunActions):
         else:
             extra = setting_columns(differing_paths(self.shown))
             self._differing = (ids_shown, extra)
+        extra = tuple(p for p in extra if p != self.group_by)  # the group's heading says it
         table = self.table
         was = self.selected() if table.row_count else None
         keep = was.id if was is not None else ""
@@ -158,16 +180,25 @@ class RunsPane(Pane, RunActions):
         table.clear(columns=True)
         for key, width in widths.items():
             table.add_column(headers[key], key=key, width=width)
+        starts = self._group_starts()
+        metric = self.sort_field[5:] if self.sort_field.startswith("best.") else one
+        self._row_ids = []
         for r, row in zip(self.runs, rows, strict=True):
+            if r.id in starts:  # a group's heading row first
+                n = starts[r.id]
+                cells = group_cells(self.groups[n], self.group_by, widths, metric, one)
+                table.add_row(*[Text(cells[key], style="bold") for key in widths], key=f"{GROUP_ROW}{n}")
+                self._row_ids.append(f"{GROUP_ROW}{n}")
             # Text cells: a DataTable reads a str cell as markup (a run named [/] would crash it).
             table.add_row(*[Text(cut(row[key], widths[key])) for key in widths], key=r.id)
-        ids = [r.id for r in self.runs]
+            self._row_ids.append(r.id)
         if self.runs:
-            target = cursor_to if cursor_to in ids else keep
-            table.move_cursor(row=ids.index(target) if target in ids else 0)
+            target = cursor_to if cursor_to in self._by_id else keep if keep in self._by_id else self.runs[0].id
+            table.move_cursor(row=self._row_ids.index(target))
         self._summary()
         if not self.runs:
             self._clear_detail()
+            self._which("")
 
     def _summary(self) -> None:
         root = self.host.runs_dir
@@ -183,9 +214,11 @@ class RunsPane(Pane, RunActions):
             parts.append(f"{len(self.shown)} match {self.run_filter.expr}")
         if self.sort_field != "date" or not self.sort_desc:
             parts.append(f"by {self.sort_field} {'↓' if self.sort_desc else '↑'}")
+        if self.group_by:
+            parts.append(f"{len(self.groups)} group(s) by {self.group_by} (g ungroups)")
         if self.marked:
             parts.append(f"{len(self.marked)} marked")
-        elif len(self.summaries) > 1 and not self.run_filter:
+        elif len(self.summaries) > 1 and not self.run_filter and not self.group_by:
             parts.append("Space marks · / filters · s sorts")
         self.query_one("#runs-summary", Static).update(plain(" · ".join(parts)))
 
@@ -204,15 +237,19 @@ class RunsPane(Pane, RunActions):
 
     # ---- many at once: marks, sort, filter ------------------------------------------------
     def action_mark(self) -> None:
-        """Mark or unmark the selected run, then go to the next row."""
-        run = self.selected()
-        if run is None:
+        """Mark or unmark the selected run (on a group's heading: every run of the group,
+        or none when all are marked already), then go to the next row."""
+        run, group = self.selected(), self.selected_group()
+        ids = [run.id] if run is not None else [s.id for s in group.runs] if group is not None else []
+        if not ids:
             return
-        if run.id in self.marked:
-            self.marked.remove(run.id)
-        else:
-            self.marked.append(run.id)
-        self.table.update_cell(run.id, "mark", Text(MARK_SIGN if run.id in self.marked else ""))
+        unmark = all(i in self.marked for i in ids)
+        for i in ids:
+            if unmark:
+                self.marked.remove(i)
+            elif i not in self.marked:
+                self.marked.append(i)
+            self.table.update_cell(i, "mark", Text("" if unmark else MARK_SIGN))
         self.table.action_cursor_down()
         self._summary()
 
@@ -271,30 +308,6 @@ class RunsPane(Pane, RunActions):
         if field:
             self.sort_by(field, not self.sort_desc if field == self.sort_field else None)
 
-    def _filter_line(self) -> Input:
-        return self.query_one("#runs-filter", Input)
-
-    def action_filter(self) -> None:
-        line = self._filter_line()
-        line.display = True
-        line.focus()
-
-    @on(Input.Submitted, "#runs-filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        error = self.query_one("#runs-filter-error", Static)
-        try:
-            self.run_filter = parse_filter(event.value.strip(), metrics={m for s in self.summaries for m in s.best})
-        except QueryError as exc:  # said under the line, which keeps the focus
-            fix = exc.fix if len(exc.fix) < 100 else exc.fix.split("? ")[0] + "?" if exc.fix.startswith("Did you mean") else "Fields: name, status, epochs, date, time, best.METRIC, a setting's path (`kerminal settings`)."
-            # The caret under the line's own text (both have one column of padding).
-            error.update(Text(f"{' ' * exc.column}^ {exc.problem}\n{fix}", style="red"))
-            error.display = True
-            return
-        error.display = False
-        self._filter_line().display = bool(self.run_filter)
-        self.table.focus()
-        self._show()
-
     def _table_width(self) -> int:
         """Columns the table has (before its first layout: the pane's share of the terminal)."""
         width = self.table.size.width
@@ -319,7 +332,7 @@ class RunsPane(Pane, RunActions):
             except (KerminalError, OSError):  # deleted meanwhile: the next full refresh drops it
                 continue
             if (new.status, new.epochs, new.target) != (r.status, r.epochs, r.target):
-                self.runs[i] = new
+                self.runs[i] = self._by_id[r.id] = new
                 self.table.update_cell(r.id, "status", plain(new.status))  # always shown, wide enough for any status
                 self.table.update_cell(r.id, "epochs", plain(epochs_cell(new)))
 
@@ -338,7 +351,25 @@ class RunsPane(Pane, RunActions):
     def _highlighted(self) -> None:
         self.evaluation = None
         self._show_eval("")
+        run, group = self.selected(), self.selected_group()
+        if run is not None:  # the id the table may have no room for, and the user's labels
+            tags = " ".join(f"#{t}" for t in run.tags)
+            self._which(" · ".join(p for p in (f"run {run.id}", tags, run.note) if p))
+        elif group is not None:
+            metric = self.sort_field[5:] if self.sort_field.startswith("best.") else self.monitor
+            self._which(f"{group.heading(self.group_by, metric)} · Space marks them all")
+        if group is not None:
+            self._clear_detail()
+            return
         self.action_curves()
+
+    def _which(self, text: str) -> None:
+        """The line under the table: one line, cut with an ellipsis; none when empty."""
+        line = plain(text)
+        line.no_wrap, line.overflow = True, "ellipsis"
+        which = self.query_one("#runs-which", Static)
+        which.update(line)
+        which.display = bool(text)
 
     @on(DataTable.RowSelected, "#runs-table")
     def _selected(self) -> None:
@@ -379,43 +410,6 @@ class RunsPane(Pane, RunActions):
         summary = next((s for s in self.shown if s.id == run.id), None)
         if summary is not None and summary.experiment_read and summary.why:  # its settings cells show "?"
             self._show_eval(plain(f"Run {run.id}'s settings are not known: {summary.why}", style="yellow"))
-
-    def action_attach(self) -> None:
-        """Follow the selected run in the Train pane and show that pane."""
-        run = self.selected()
-        if run is None:
-            self.notify("No run selected.", title="Runs")
-            return
-        self.app.post_message(FollowRun(run.path))
-
-    def action_more(self) -> None:
-        """Ask how many more epochs the selected run trains (the Train pane asks and follows it)."""
-        run = self.selected()
-        if run is None:
-            self.notify("No run selected.", title="Runs")
-            return
-        self.app.post_message(MoreEpochs(run.path))
-
-    def action_predict(self) -> None:
-        run = self.selected()
-        if run is None:
-            self.notify("No run selected.", title="Runs")
-            return
-        self.app.post_message(PredictWithRun(run.id))
-
-    def action_open_experiment(self) -> None:
-        run = self.selected()
-        if run is None:
-            self.notify("No run selected.", title="Runs")
-            return
-        from engine.runs import EXPERIMENT
-
-        # No pane switch here: when a dialog asked first, Textual gives focus back to this
-        # table as the dialog closes, which would switch back.
-        self.host.keep_work(
-            lambda: self.host.open_experiment(run.path / EXPERIMENT, as_file=False, what=f"run {run.id}'s experiment"),
-            f"opening run {run.id}'s experiment",
-        )
 
     def action_evaluate(self) -> None:
         run = self.selected()

@@ -1,6 +1,7 @@
-"""The Runs pane's actions on one run that ask first: export it (a training script or a
-SavedModel, written in a worker) and delete it (a live run is stopped first). A mixin of
-RunsPane, which gives it `selected()` and `action_refresh()`."""
+"""The Runs pane's actions on one run: follow it, predict with it, train it more epochs and
+open its experiment (each a message to the app or a pane), and those that ask first: export
+it (a training script or a SavedModel, written in a worker) and delete it (a live run is
+stopped first). A mixin of RunsPane, which gives it `selected()` and `action_refresh()`."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.widget import Widget
 
-from engine.runs import LIVE
+from engine.runs import EXPERIMENT, LIVE
 from tui.dialogs import ConfirmDialog, TextPrompt
+from tui.messages import FollowRun, MoreEpochs, PredictWithRun
 from tui.notices import TOAST_TEXT
 from tui.shorten import with_path
 
@@ -28,6 +30,41 @@ class RunActions(Widget):
         def selected(self) -> RunInfo | None: ...
 
         def action_refresh(self) -> None: ...
+
+    def action_attach(self) -> None:
+        """Follow the selected run in the Train pane and show that pane."""
+        run = self.selected()
+        if run is None:
+            self.notify("No run selected.", title="Runs")
+            return
+        self.app.post_message(FollowRun(run.path))
+
+    def action_more(self) -> None:
+        """Ask how many more epochs the selected run trains (the Train pane asks and follows it)."""
+        run = self.selected()
+        if run is None:
+            self.notify("No run selected.", title="Runs")
+            return
+        self.app.post_message(MoreEpochs(run.path))
+
+    def action_predict(self) -> None:
+        run = self.selected()
+        if run is None:
+            self.notify("No run selected.", title="Runs")
+            return
+        self.app.post_message(PredictWithRun(run.id))
+
+    def action_open_experiment(self) -> None:
+        run = self.selected()
+        if run is None:
+            self.notify("No run selected.", title="Runs")
+            return
+        # No pane switch here: when a dialog asked first, Textual gives focus back to this
+        # table as the dialog closes, which would switch back.
+        self.host.keep_work(
+            lambda: self.host.open_experiment(run.path / EXPERIMENT, as_file=False, what=f"run {run.id}'s experiment"),
+            f"opening run {run.id}'s experiment",
+        )
 
     def action_export(self) -> None:
         """Ask what to export and where, then write it in a worker (a SavedModel loads

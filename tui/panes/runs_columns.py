@@ -1,5 +1,6 @@
 """The Runs table's cells and column widths: what fits a pane 80 columns wide (or half a
-wide terminal), the run id, data, preset and date cut with an ellipsis, never a number."""
+wide terminal), the run's name, data, preset, date and id cut with an ellipsis, never a
+number; and a group's heading row (`g`)."""
 
 from __future__ import annotations
 
@@ -9,46 +10,50 @@ from engine.runs import LIVE, Status, format_value
 from tui.plain import printable
 
 if TYPE_CHECKING:  # pragma: no cover
-    from engine.runs import RunInfo, Summary
+    from engine.runs import Group, RunInfo, Summary
 
 # The Runs table's columns: the mark, the ones always whole (status, epochs, best), and the
 # text columns, cut with an ellipsis to what is left, in the order they are given room: the
-# run id, the settings that differ among the runs shown (`extra`), then data, preset, date.
+# run's name (what tells runs apart: the user's or one derived from its experiment), the
+# settings that differ among the runs shown (`extra`), then data, preset, date and the id
+# (which the detail line under the table always shows whole).
 MARK = "mark"
 MARK_SIGN = "✓"
+GROUP_SIGN = "▾"
 WHOLE = ("status", "epochs", "best")
-TEXT = ("id", "data", "preset", "date")
-TEXT_MIN = {"id": 14, "data": 8, "preset": 8, "date": 16}
+TEXT = ("name", "data", "preset", "date", "id")
+TEXT_MIN = {"name": 14, "data": 8, "preset": 8, "date": 16, "id": 14}
+GROW = ("name", "data", "preset", "date", "id")  # who gets what is left, in this order
 DATA_WANT = 24
 SETTING_MAX = 12  # a differing setting's column at most (a layer's type is cut)
 
 
 def column_widths(headers: dict[str, str], rows: list[dict[str, str]], width: int, extra: tuple[str, ...] = ()) -> dict[str, int]:
     """{column: width} in display order for a table `width` columns wide: the mark, status,
-    epochs and best at their full width; the run id, the `extra` columns (settings that
-    differ), data, preset and date share what is left (each cut, never below its minimum;
-    from the date back, those that do not fit go)."""
+    epochs and best at their full width; the name, the `extra` columns (settings that
+    differ), data, preset, date and id share what is left (each cut, never below its
+    minimum; from the id back, those that do not fit go)."""
     natural = {k: max([len(headers[k]), *(len(r[k]) for r in rows)]) for k in headers}
     natural["status"] = max(natural["status"], len(Status.INTERRUPTED))  # a live row's status may grow
     room = width - 2  # the vertical scrollbar
     whole = {k: natural[k] for k in (MARK, *WHOLE)}
     room -= sum(w + 2 for w in whole.values())  # each cell has a column of padding either side
     # What each text column needs: its minimum, and the data summary whole up to DATA_WANT
-    # (it tells runs apart); from the date back, columns go when that does not fit.
+    # (it tells runs apart); from the id back, columns go when that does not fit.
     minimum = {**TEXT_MIN, **{k: min(natural[k], SETTING_MAX) for k in extra}}
-    text = ["id", *extra, "data", "preset", "date"]
+    text = ["name", *extra, "data", "preset", "date", "id"]
     need = {k: min(natural[k], DATA_WANT if k == "data" else minimum[k]) for k in text}
     while len(text) > 1 and sum(need[k] + 2 for k in text) > room:
         text.pop()
     room -= 2 * len(text)
     given = {k: min(natural[k], minimum[k]) for k in text}
     left = room - sum(given.values())
-    for k in ("data", "id", "preset", "date"):  # what is left, in this order
+    for k in GROW:  # what is left, in this order
         if k in given and left > 0:
             grow = min(natural[k] - given[k], left)
             given[k] += grow
             left -= grow
-    order = [MARK, "id", "status", "epochs", "best", *extra, "data", "preset", "date"]
+    order = [MARK, "name", "status", "epochs", "best", *extra, "data", "preset", "date", "id"]
     merged = {**whole, **given}
     return {k: max(merged[k], 1) for k in order if k in merged}
 
@@ -93,9 +98,22 @@ def table_cells(shown: list[Summary], extra: tuple[str, ...], marked: set[str], 
         r = summary.info
         best = "" if r.best_value is None else f"{'' if one else r.monitor + ' '}{r.best_value:.4f} (ep {r.best_epoch})"
         data = damage_reason(r) if r.status == Status.DAMAGED else f"? {summary.why}" if extra and summary.why else r.data  # an unreadable run says why in the row
-        cells = {MARK: MARK_SIGN if r.id in marked else "", "id": r.id, "status": r.status, "epochs": epochs_cell(r), "best": best, "data": data, "preset": r.preset or r.name, "date": r.created.replace("T", " ")[:16]}
+        cells = {MARK: MARK_SIGN if r.id in marked else "", "name": r.name or r.id, "status": r.status, "epochs": epochs_cell(r), "best": best, "data": data, "preset": r.preset, "date": r.created.replace("T", " ")[:16], "id": r.id}
         cells.update({path: "?" if summary.experiment is None else format_value(summary.value(path)) for path in extra})
         rows.append({key: printable(value) for key, value in cells.items()})  # widths of what is shown
-    headers = {MARK: MARK_SIGN, "id": "run", "status": "status", "epochs": "epochs", "best": f"best {one}".strip(), "data": "data", "preset": "preset", "date": "date"}
+    headers = {MARK: MARK_SIGN, "name": "name", "status": "status", "epochs": "epochs", "best": f"best {one}".strip(), "data": "data", "preset": "preset", "date": "date", "id": "run"}
     headers.update({path: setting_header(path) for path in extra})
     return headers, rows
+
+
+def group_cells(group: Group, path: str, widths: dict[str, int], metric: str, one: str) -> dict[str, str]:
+    """A group's heading row, cut to `widths`: its value in the name column (with the
+    setting's short name when that fits), the number of runs under status, the group's best
+    `metric` under best (named unless it is the column's `one` monitor)."""
+    name = f"{GROUP_SIGN} {setting_header(path)} = {group.text}"
+    if len(name) > widths.get("name", 0):
+        name = f"{GROUP_SIGN} {group.text}"
+    best = group.best(metric) if metric else None
+    count = len(group.runs)
+    cells = {"name": name, "status": f"{count} run{'s' if count != 1 else ''}", "best": "" if best is None else f"{'' if metric == one else metric + ' '}{best[0]:.4f}"}
+    return {key: cut(printable(cells.get(key, "")), width) for key, width in widths.items()}
