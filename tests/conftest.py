@@ -36,6 +36,14 @@ import pytest  # noqa: E402  (after the environment is set for TensorFlow)
 
 
 @pytest.fixture(autouse=True)
+def _own_state_dir(tmp_path_factory, monkeypatch):
+    """The app's remembered state (engine.workspace.recent: the experiment open last) in a
+    folder of the test's own: no test reads or writes the user's ~/.local/state, and no
+    test reopens what another one left. Subprocesses (a real app in tmux) inherit it."""
+    monkeypatch.setenv("KERMINAL_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+
+
+@pytest.fixture(autouse=True)
 def _no_run_outlives_its_test(request):
     """A test that fails half-way (a paused detached run, say) must not leave its training
     process behind to slow every later test and benchmark."""

@@ -7,11 +7,13 @@ the app as `tui.host.PaneHost` and call it to change the experiment; what one pa
 another is a message (tui.messages) the app hands down (messages go up, method calls go
 down). Slow work (importing TensorFlow, loading data, training, predicting, evaluating)
 runs in thread workers that post messages; widgets change only in message handlers, on the
-UI thread. A little over 400 lines: the toasts' bookkeeping (notify, _trim_toasts) stays
-here because it overrides App.notify; what a toast may say is tui/notices.py.
+UI thread. About 450 lines: the toasts' bookkeeping (notify, _trim_toasts) stays here
+because it overrides App.notify (what a toast may say is tui/notices.py), and the start's
+"coming back" (the experiment reopened, the live run followed) because it is the app's own.
 
-`make_app(experiment, runs_dir, load_tensorflow, pane)` builds the app for `run(argv)`, the
-tests and the benchmarks alike. What a benchmark can read or drive:
+`make_app(experiment, runs_dir, load_tensorflow, pane, reopen_last, remember)` builds the
+app for `run(argv)`, the tests and the benchmarks alike (only `run` remembers the open
+experiment and, without a file named, reopens the last one: engine.workspace.recent). What a benchmark can read or drive:
 - `app.first_screen_s`: seconds from constructing the app to its first drawn screen;
 - `app.tf_state` / `app.tf_seconds`: the background TensorFlow import and its duration;
 - `app.pane("train").action_train()` (or the key `t` on the Train pane) starts a run (its
@@ -44,7 +46,7 @@ from tui.errors import error_text
 from tui.host import PaneHost
 from tui.layout import Panes
 from tui.loading import LoadingApp
-from tui.messages import CompareRuns, FollowRun, MoreEpochs, PredictWithRun, RunsChanged, RunTrained
+from tui.messages import CompareRuns, FollowRun, LiveRunsFound, MoreEpochs, PredictWithRun, RunsChanged, RunTrained
 from tui.notices import TOAST_TEXT, NoticeLog, Toast, ToastsShown, toast_text
 from tui.panes.base import Pane
 from tui.panes.predict import PredictPane
@@ -72,12 +74,18 @@ class KerminalApp(LoadingApp):
         runs_dir: str | Path | None = None,
         load_tensorflow: bool = True,
         pane: str = "data",
+        dirty: bool = False,
+        remember: bool = False,
+        start_notice: tuple[str, bool] = ("", False),
     ) -> None:
         if experiment is None:
             from engine.layers import default_experiment
 
             experiment = default_experiment()
         super().__init__(experiment, experiment_path)
+        self.workspace.dirty = dirty  # unsaved changes reopened from the recovery copy
+        self.remember_state = remember
+        self.start_notice = start_notice  # (what reopening said, whether it failed)
         self.initial_pane = pane
         self.started_at = time.perf_counter()
         self.first_screen_s: float | None = None  # benchmark hook: seconds to the first screen
@@ -113,6 +121,11 @@ class KerminalApp(LoadingApp):
             self.start_tensorflow()
         self.focus_pane(self.initial_pane)
         self.arrange_panes()
+        notice, failed = self.start_notice
+        if notice:
+            self.notify(notice, title="Reopened" if not failed else "Could not reopen", severity="warning" if failed else "information", timeout=8)
+        self.remember()
+        self.find_live_runs(self.runs_dir)
 
     def _first_screen(self) -> None:
         self.first_screen_s = time.perf_counter() - self.started_at
@@ -238,6 +251,18 @@ class KerminalApp(LoadingApp):
     def _follow_run(self, message: FollowRun) -> None:
         self.query_one(TrainPane).follow(message.path)
         self.action_show_pane("train")
+
+    @on(LiveRunsFound)
+    def _live_runs_found(self, message: LiveRunsFound) -> None:
+        """At start: the newest live run that answers is followed in Train, and said."""
+        from tui.following import live_at_start
+
+        train = self.query_one(TrainPane)
+        found = live_at_start(message.runs)
+        if found.follow is not None and train.watcher is None:  # not when a run was followed meanwhile
+            train.follow(found.follow)
+        if found.notice:
+            self.notify(found.notice, title="Live runs", severity="warning" if found.warning else "information", timeout=10)
 
     @on(MoreEpochs)
     def _more_epochs(self, message: MoreEpochs) -> None:
@@ -391,15 +416,24 @@ def make_app(
     runs_dir: str | Path | None = None,
     load_tensorflow: bool = True,
     pane: str = "data",
+    reopen_last: bool = False,
+    remember: bool = False,
 ) -> KerminalApp:
     """The app on an experiment (an Experiment, a file, or None for the default experiment),
     saving runs in `runs_dir`, importing TensorFlow in the background at once when
-    `load_tensorflow` (else when first needed), showing `pane` first."""
-    path = None
+    `load_tensorflow` (else when first needed), showing `pane` first. `reopen_last` with no
+    experiment: the one open last (engine.workspace.reopen), unsaved changes included;
+    `remember`: every change of the open experiment is written for the next start to reopen."""
+    path, dirty, notice = None, False, ("", False)
     if isinstance(experiment, (str, Path)):
         path = Path(experiment)
         experiment = Workspace.open_file(path).experiment
-    return KerminalApp(experiment, experiment_path=path, runs_dir=runs_dir, load_tensorflow=load_tensorflow, pane=pane)
+    elif experiment is None and reopen_last:
+        from engine.workspace import reopen
+
+        last = reopen()
+        experiment, path, dirty, notice = last.experiment, last.path, last.dirty, (last.notice, last.failed)
+    return KerminalApp(experiment, experiment_path=path, runs_dir=runs_dir, load_tensorflow=load_tensorflow, pane=pane, dirty=dirty, remember=remember, start_notice=notice)
 
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -408,11 +442,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="kerminal", description="The kerminal app. Headless commands: kerminal --help.")
-    parser.add_argument("experiment", nargs="?", help="an experiment file (.toml); default: the sample data and default model")
+    parser.add_argument("experiment", nargs="?", help="an experiment file (.toml); default: the one open last (its unsaved changes too), else the sample data and default model")
     parser.add_argument("--runs-dir", default=None, help="where runs are saved and listed (default: $KERMINAL_RUNS_DIR, else ./runs)")
     args = parser.parse_args(argv)
     try:
-        app = make_app(args.experiment, runs_dir=args.runs_dir)
+        app = make_app(args.experiment, runs_dir=args.runs_dir, reopen_last=True, remember=True)
     except KerminalError as exc:
         print(f"kerminal: {exc}")
         return 1

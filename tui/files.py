@@ -5,13 +5,23 @@ question asked before unsaved work is replaced (`keep_work`).
 undo history, the dirty flag) and the file actions bound to Ctrl+O, Ctrl+S, Ctrl+N, Ctrl+Z
 and Ctrl+Y. What a replaced experiment means for the rest of the app (data to reload, panes
 to redraw) is the subclass's `experiment_replaced`.
+
+With `remember_state` (the real program, not the tests or benchmarks) every change of the
+experiment, its file or its unsaved state is written to engine.workspace.recent's state, so
+`kerminal` with no arguments reopens it, unsaved changes included, after an SSH drop. The
+write runs in a thread (it syncs the file to disk); a newer change supersedes a write
+still waiting, so the last one written is the newest.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from textual import work
 
 from engine import Experiment, KerminalError
 from engine.workspace import KEEP, Workspace
@@ -30,6 +40,36 @@ class ExperimentFileApp(KeysInOrderApp):
     def __init__(self, experiment: Experiment, experiment_path: str | Path | None = None) -> None:
         super().__init__()
         self.workspace = Workspace(experiment, experiment_path or None, undo_limit=UNDO_LIMIT)
+        self.remember_state = False  # write the state `kerminal` reopens (set by the real program)
+        self._remembered = 0  # changes to remember, counted: a write that is not the newest is skipped
+        self._remember_lock = threading.Lock()
+        self._remember_failed = False  # said once: a state folder that cannot be written stays so
+
+    # ---- what `kerminal` reopens ------------------------------------------------------------
+    def remember(self) -> None:
+        """Write the state `kerminal` with no arguments reopens (when remember_state)."""
+        if not self.remember_state:
+            return
+        self._remembered += 1
+        ws = self.workspace
+        self._write_state(self._remembered, ws.experiment, ws.path, ws.dirty)
+
+    @work(thread=True, exit_on_error=False, group="state", description="remember the open experiment")
+    def _write_state(self, generation: int, experiment: Experiment, path: Path | None, dirty: bool) -> None:
+        from engine.workspace import remember, state_dir
+
+        with self._remember_lock:
+            if generation != self._remembered:
+                return  # a newer change is on its way: it writes
+            try:
+                remember(experiment, path, dirty)
+            except OSError as exc:
+                if not self._remember_failed:
+                    self._remember_failed = True
+                    why = exc.strerror or str(exc)
+                    message = with_path(f"Could not remember the open experiment in {{path}} ({why}): `kerminal` will not reopen it. Set KERMINAL_STATE_DIR to a writable folder.", state_dir(), TOAST_TEXT)
+                    with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+                        self.call_from_thread(self.notify, message, title="State", severity="warning", timeout=10)
 
     # ---- hooks for the app ---------------------------------------------------------------
     def experiment_replaced(self, old: Experiment) -> None:
@@ -58,6 +98,7 @@ class ExperimentFileApp(KeysInOrderApp):
         `dirty=False`: nothing of the user's is unsaved in it (a whole preset)."""
         old = self.workspace.edit(exp, reason, undoable=undoable, path=KEEP if path is True else path, dirty=dirty)
         self.experiment_replaced(old)
+        self.remember()
 
     def action_undo(self) -> None:
         old = self.experiment
@@ -66,6 +107,7 @@ class ExperimentFileApp(KeysInOrderApp):
             self.notify("Nothing to undo.")
             return
         self.experiment_replaced(old)
+        self.remember()
         self.notify(f"Undid: {step.reason}")
 
     def action_redo(self) -> None:
@@ -75,6 +117,7 @@ class ExperimentFileApp(KeysInOrderApp):
             self.notify("Nothing to redo.")
             return
         self.experiment_replaced(old)
+        self.remember()
         self.notify(f"Redid: {step.reason}")
 
     # ---- files ---------------------------------------------------------------------------
@@ -85,6 +128,7 @@ class ExperimentFileApp(KeysInOrderApp):
             self.notify(with_path(f"Could not save {{path}}: {error_text(exc)}", path, TOAST_TEXT), title="Save", severity="error")
             return False
         self.update_status()
+        self.remember()
         self.notify(with_path("Saved {path}", path, TOAST_TEXT), title="Save")
         return True
 
@@ -151,5 +195,6 @@ class ExperimentFileApp(KeysInOrderApp):
             self.notify(error_text(exc), title="Open", severity="error", timeout=10)
             return False
         self.experiment_replaced(old)
+        self.remember()
         self.notify(f"Opened {what}" if what != path.name else with_path("Opened {path}", path, TOAST_TEXT), title="Open")
         return True

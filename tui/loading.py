@@ -1,7 +1,7 @@
-"""The app's background loads: the experiment's dataset (and its statistics) and TensorFlow,
-each in a thread worker that posts a message (tui.messages), and the state the panes read
-of them (tui.host.PaneHost: dataset, stats, data_error, data_loading, data_generation,
-tf_state).
+"""The app's background loads: the experiment's dataset (and its statistics), TensorFlow
+and, at start, the runs folder's live runs, each in a thread worker that posts a message
+(tui.messages), and the state the panes read of them (tui.host.PaneHost: dataset, stats,
+data_error, data_loading, data_generation, tf_state).
 
 `LoadingApp` reloads the data when the experiment's data settings change, recomputes only
 the statistics when its vectorizer does, and clears probe sentences written for classes the
@@ -21,7 +21,7 @@ from textual import work
 from engine import Dataset, Experiment
 from tui.errors import error_text
 from tui.files import ExperimentFileApp
-from tui.messages import DatasetReady, TensorFlowReady
+from tui.messages import DatasetReady, LiveRunsFound, TensorFlowReady
 
 if TYPE_CHECKING:  # pragma: no cover
     from engine.data import DatasetStats
@@ -61,6 +61,15 @@ class LoadingApp(ExperimentFileApp):
             self.reload_data()
         elif exp.vectorize != old.vectorize:
             self.refresh_stats()
+
+    # ---- the live runs, at start ----------------------------------------------------------
+    @work(thread=True, exit_on_error=False, group="runs", description="look for live runs")
+    def find_live_runs(self, runs_dir: Path) -> None:
+        """Every run of `runs_dir` read once (each metrics.json, and each live one's lock),
+        off the UI thread: a folder of hundreds of runs takes a moment."""
+        from engine.runs import LIVE, RunStore
+
+        self.post_message(LiveRunsFound([info for info in RunStore(runs_dir).list() if info.status in LIVE]))
 
     # ---- TensorFlow in the background ----------------------------------------------------
     def start_tensorflow(self) -> None:

@@ -21,6 +21,7 @@ from textual.message import Message
 if TYPE_CHECKING:  # pragma: no cover
     from engine import Dataset
     from engine.data import DatasetStats
+    from engine.runs import RunInfo
     from engine.training import Evaluation, Prediction, Predictor
 
 # ---- results of workers ----------------------------------------------------------------
@@ -42,6 +43,14 @@ class DatasetReady(Message):
     dataset: Dataset | None = None
     stats: DatasetStats | None = None
     error: str = ""
+
+
+@dataclass
+class LiveRunsFound(Message):
+    """The runs folder's runs as the app found them at start (newest first), for the live
+    ones among them (tui.following.live_at_start)."""
+
+    runs: list[RunInfo] = field(default_factory=list)
 
 
 @dataclass

@@ -49,7 +49,7 @@ from engine.runs.liveness import NOT_RESPONDING
 from engine.runs.query import Filter, QueryError, RunIndex, Summary, differing_paths, format_value, parse_filter, sort_runs
 from engine.runs.reader import RunInfo, data_summary, read_events, read_history, read_info, read_meta
 from engine.runs.status import ENDED, GONE, Status
-from engine.runs.store import Run, RunStore, load_model_file
+from engine.runs.store import Run, RunStore, load_model_file, read_experiment
 from engine.runs.watcher import Progress, RunWatcher
 
 __all__ = [
@@ -96,6 +96,7 @@ __all__ = [
     "parse_filter",
     "post_command",
     "read_events",
+    "read_experiment",
     "read_history",
     "read_info",
     "read_label",

@@ -32,7 +32,10 @@ def tmux(*args: str) -> str:
 
 
 def start_app(session: str, cwd: Path, runs: Path, exp_file: Path) -> None:
-    env = f"KERMINAL_RUNS_DIR={shlex.quote(str(runs))} PYTHONPATH={shlex.quote(str(ROOT))}"
+    # The state folder too: a tmux server started earlier gives the session its own
+    # environment, not this test's (tests/conftest.py sets KERMINAL_STATE_DIR per test).
+    state = shlex.quote(os.environ["KERMINAL_STATE_DIR"])
+    env = f"KERMINAL_RUNS_DIR={shlex.quote(str(runs))} KERMINAL_STATE_DIR={state} PYTHONPATH={shlex.quote(str(ROOT))}"
     command = f"cd {shlex.quote(str(cwd))} && {env} {shlex.quote(sys.executable)} -m tui.entry {shlex.quote(str(exp_file))}"
     tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", command)
 

@@ -10,7 +10,10 @@ there. The progress line is redrawn only when its text changes and the curves at
 every CURVES_S seconds (short epochs would otherwise flood the terminal); the end of a run
 draws at once.
 
-Over 400 lines (about 490): the keys, the timer and the drawing all work on the followed
+The header shows the followed run's own settings (its experiment.toml, read once per run),
+never the open experiment's, which only `t` trains; with no run followed, the open one's.
+
+Over 400 lines (about 510): the keys, the timer and the drawing all work on the followed
 run's state (its watcher, what was last drawn, when its epoch began), so they stay one
 class; what it writes is in train_text.py and the processes it started in tui/following.py.
 The questions m and x ask (issue 20) would be the next thing to move out.
@@ -35,7 +38,7 @@ from tui.following import StartedRuns, is_live
 from tui.forms import apply_spec_form, form_problem, spec_fields
 from tui.messages import RunsChanged, RunTrained
 from tui.panes.base import Pane
-from tui.panes.train_text import describe, probes_text, status_line
+from tui.panes.train_text import describe, probes_text, settings_text, status_line
 from tui.plain import plain, printable
 from tui.widgets.curves import CurvePlot, split_metrics
 
@@ -89,6 +92,8 @@ class TrainPane(Pane):
         # time.monotonic() when the followed run's epoch in progress began, as this pane saw
         # it; None when not known (a run followed mid-epoch: a stop then asks)
         self._epoch_began: float | None = None
+        # the followed run's own experiment, read once per run: (its folder, it or None, why not)
+        self._run_experiment: tuple[Path, Experiment | None, str] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="train-settings", classes="summary")
@@ -138,6 +143,7 @@ class TrainPane(Pane):
         from engine.runs import RunWatcher
 
         self.watcher = RunWatcher(path)
+        self._run_experiment = None  # read again: a run continued since may differ
         self.epoch_lines, self._seen_live, self._last_status = 0, False, ""
         self._epoch_began = None
         self.query_one("#train-log", RichLog).clear()
@@ -149,7 +155,23 @@ class TrainPane(Pane):
         self.query_one("#train-progress", ProgressBar).update(total=1, progress=0)
         self._show_probes(None)
         self._status("reading the run…")
+        self._show_settings()
         self._tick()
+
+    def followed_experiment(self) -> tuple[Experiment | None, str]:
+        """The experiment the header shows: the followed run's own (its experiment.toml; None
+        and why when it cannot be read), else the open one."""
+        from engine.runs import EXPERIMENT, read_experiment
+
+        w = self.watcher
+        if w is None:
+            return self.host.experiment, ""
+        if self._run_experiment is None or self._run_experiment[0] != w.path:
+            try:
+                self._run_experiment = (w.path, read_experiment(w.path / EXPERIMENT), "")
+            except (KerminalError, OSError) as exc:
+                self._run_experiment = (w.path, None, str(exc))
+        return self._run_experiment[1], self._run_experiment[2]
 
     # ---- bindings enabled by state -------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -164,14 +186,10 @@ class TrainPane(Pane):
             self._show_probes(None)
 
     def _show_settings(self) -> None:
-        exp = self.host.experiment
-        f = exp.fit
-        es = f"early stop {f.early_stopping.patience}" + (" (restore best)" if f.early_stopping.restore_best else "") if f.early_stopping.patience else "no early stop"
-        text = f"epochs {f.epochs} · batch {f.batch_size} · val {exp.data.split.validation:g} · seed {f.seed} · {f.monitor} · {es}"
-        if exp.probes:
-            text += f" · {len(exp.probes)} probe(s)"
+        exp, why = self.followed_experiment()
+        text = settings_text(exp) if exp is not None else printable(f"its settings cannot be read: {why}")
         if self.watcher is not None:
-            line = Text.assemble((printable(f"run {self.watcher.id} {self.progress.status}"), "bold"), " │ t: ", text)
+            line = Text.assemble((printable(f"run {self.watcher.id} {self.progress.status}"), "bold"), " │ ", text)
         else:
             line = Text(text)
         self.query_one("#train-settings", Static).update(line)
@@ -221,7 +239,8 @@ class TrainPane(Pane):
         started = self.progress.started if self.progress is not None else None
         if started is not None and started.epochs > started.initial_epoch:
             return int(started.epochs - started.initial_epoch)
-        return int(self.host.experiment.fit.epochs)
+        exp = self.followed_experiment()[0] or self.host.experiment
+        return int(exp.fit.epochs)
 
     def action_more(self) -> None:
         """Ask how many more epochs (the run's own count first), then the followed run
@@ -339,6 +358,7 @@ class TrainPane(Pane):
             new = apply_spec_form(exp, FIT_PATHS, values)
             if new != exp:
                 self.host.set_experiment(new, "fit settings")
+                self._changed_open_experiment()
 
         push_form(self.app, "fit-settings", "Training settings", fit_fields(exp), done, check=lambda values: form_problem(exp, FIT_PATHS, values))
 
@@ -354,8 +374,15 @@ class TrainPane(Pane):
             new.probes = [v for v in (values[f.name] for f in fields) if v]
             if new.probes != exp.probes:
                 self.host.set_experiment(new, "probe sentences")
+                self._changed_open_experiment()
 
         push_form(self.app, "probes", "Probe sentences", fields, done, note="Pinned sentences are scored after every epoch, so you see the model learn.")
+
+    def _changed_open_experiment(self) -> None:
+        """f and b change the open experiment (what t trains), never the followed run: the
+        header, which shows the run's own settings, says nothing of it, so this does."""
+        if self.watcher is not None:
+            self.notify(f"Changed in the open experiment: t trains with it. The header shows run {self.watcher.id}'s own settings.", title="Train")
 
     # ---- following the run: the timer ---------------------------------------------------
     def _tick(self) -> None:
@@ -485,4 +512,5 @@ class TrainPane(Pane):
                 plot.replot()
 
     def _show_probes(self, probes: list[tuple[str, dict[str, float]]] | None, epoch: int | None = None) -> None:
-        self.query_one("#train-probes", Static).update(probes_text(probes, epoch, self.host.experiment.probes))
+        exp = self.followed_experiment()[0]
+        self.query_one("#train-probes", Static).update(probes_text(probes, epoch, exp.probes if exp is not None else []))

@@ -1,6 +1,7 @@
-"""What the Train pane writes: its status line (what the followed run is doing, in the
-longest wording that fits the room: at 80 columns the short ones, never a cut number), the
-log's line for each event, and the probe sentences' scores."""
+"""What the Train pane writes: its settings line (the followed run's own experiment, else
+the open one's), its status line (what the followed run is doing, in the longest wording
+that fits the room: at 80 columns the short ones, never a cut number), the log's line for
+each event, and the probe sentences' scores."""
 
 from __future__ import annotations
 
@@ -12,7 +13,19 @@ from engine.runs import Event, Status
 from tui.widgets.probbars import bars
 
 if TYPE_CHECKING:  # pragma: no cover
+    from engine import Experiment
     from engine.runs import Progress
+
+
+def settings_text(exp: Experiment) -> str:
+    """An experiment's training settings in one line: epochs, batch, validation, seed,
+    monitor, early stopping, probes."""
+    f = exp.fit
+    es = f"early stop {f.early_stopping.patience}" + (" (restore best)" if f.early_stopping.restore_best else "") if f.early_stopping.patience else "no early stop"
+    text = f"epochs {f.epochs} · batch {f.batch_size} · val {exp.data.split.validation:g} · seed {f.seed} · {f.monitor} · {es}"
+    if exp.probes:
+        text += f" · {len(exp.probes)} probe(s)"
+    return text
 
 
 def status_line(p: Progress, width: int = 1000) -> str:

@@ -10,6 +10,8 @@ goes through `edit` (so undo sees it), and the rules live here once:
   still find the same data from the new folder (the one copy of that rule, shared with the
   run folder's experiment.toml through `Experiment.rebased`).
 
+The experiment open last, reopened by `kerminal` with no arguments, is recent.py's.
+
 TF-free and UI-free: errors are raised (OSError, KerminalError), never shown.
 """
 
@@ -20,6 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.experiment import Experiment, load, save
+from engine.workspace.recent import Recent, Reopened, read_recent, remember, reopen, state_dir
+
+__all__ = ["KEEP", "UNDO_LIMIT", "Recent", "Reopened", "Step", "Workspace", "read_recent", "remember", "reopen", "state_dir"]
 
 UNDO_LIMIT = 100
 
