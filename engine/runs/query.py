@@ -14,8 +14,9 @@ no term on it.
 RunIndex lists a runs folder and keeps each run's summary until its metrics.json changes
 (a live run is read again every time: its lock, not its file, says whether it still lives).
 
-A little over 400 lines: the summaries, the filter's grammar with its typing by the
-declarations, and the sort and diff over the same values are one piece, read together.
+About 480 lines: the summaries, the filter's grammar with its typing by the
+declarations, and the sort and diff over the same values are one piece, read together (the
+cache file the index reads is index_cache.py).
 """
 
 from __future__ import annotations
