@@ -11,8 +11,9 @@ or one of the run's own fields (RUN_FIELDS). A run without the value (no such la
 setting its data or vectorizer does not use, an experiment.toml that cannot be read) matches
 no term on it.
 
-RunIndex lists a runs folder and keeps each run's summary until its metrics.json changes
-(a live run is read again every time: its lock, not its file, says whether it still lives).
+RunIndex lists a runs folder and keeps each run's summary until a file it was read from
+changes, in memory and, for ended runs, in the folder's cache file (index_cache); a live run
+is read again every time: its lock, not its file, says whether it still lives.
 
 About 480 lines: the summaries, the filter's grammar with its typing by the
 declarations, and the sort and diff over the same values are one piece, read together (the
