@@ -23,6 +23,7 @@ The terminal is read by a thread that timestamps every chunk; escape sequences a
 before looking for text.
 
     python -m bench.bench_app [--quick]
+    python -m bench.bench_app --busy [--presses 15] [--run-nice N]   (bench/busy_keys.py)
 """
 
 from __future__ import annotations
@@ -508,11 +509,19 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.bench_app")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--ui-only", action="store_true", help="only the idle key-to-screen rows (dialog, pane switch, help)")
+    ap.add_argument("--busy", action="store_true", help="only keys while a run trains beside one busy process per core (bench/busy_keys.py)")
+    ap.add_argument("--presses", type=int, default=15, help="--busy: presses of each key")
+    ap.add_argument("--run-nice", type=int, default=None, help="--busy: start the run this many steps below the app (default: kerminal's own)")
     ap.add_argument("--child-fit", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--epochs", type=int, default=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child_fit:
         child_fit(args.child_fit, args.epochs)
+        return 0
+    if args.busy:
+        from bench import busy_keys
+
+        common.print_rows(busy_keys.rows(args.presses, args.run_nice))
         return 0
     common.print_rows(run(args.quick, args.ui_only))
     return 0

@@ -11,11 +11,13 @@ or one of the run's own fields (RUN_FIELDS). A run without the value (no such la
 setting its data or vectorizer does not use, an experiment.toml that cannot be read) matches
 no term on it.
 
-RunIndex lists a runs folder and keeps each run's summary until its metrics.json changes
-(a live run is read again every time: its lock, not its file, says whether it still lives).
+RunIndex lists a runs folder and keeps each run's summary until a file it was read from
+changes, in memory and, for ended runs, in the folder's cache file (index_cache); a live run
+is read again every time: its lock, not its file, says whether it still lives.
 
-A little over 400 lines: the summaries, the filter's grammar with its typing by the
-declarations, and the sort and diff over the same values are one piece, read together.
+About 480 lines: the summaries, the filter's grammar with its typing by the
+declarations, and the sort and diff over the same values are one piece, read together (the
+cache file the index reads is index_cache.py).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import difflib
 import math
 import os
 import re
+import stat
 import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,10 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ExperimentError, KerminalError
+from engine.runs import index_cache
 from engine.runs.best import best_metrics, higher_is_better
-from engine.runs.folder import EXPERIMENT, METRICS
+from engine.runs.folder import EXPERIMENT
+from engine.runs.index_cache import Stamp
 from engine.runs.reader import RunInfo, read_history, read_meta
-from engine.runs.status import LIVE, Status
+from engine.runs.status import LIVE, RECORDED_LIVE, Status
 
 # A run's own fields a filter or a sort may name, besides settings paths and best.METRIC.
 RUN_FIELDS = ("name", "experiment", "tags", "note", "id", "status", "epochs", "date", "time", "data", "preset")
@@ -116,19 +121,21 @@ class Summary:
         return own[name]
 
 
-def summarize(info: RunInfo) -> Summary:
+def summarize(info: RunInfo, meta: dict[str, Any] | None = None) -> Summary:
     """A run's summary: its history read for the best values (its experiment is read when
-    first asked for)."""
+    first asked for). `meta`: metrics.json as already read for `info`."""
     out = Summary(info)
     if info.status == Status.DAMAGED:
         return out
+    if meta is None:
+        meta = read_meta(info.path) or {}
     try:
-        history = read_history(info.path)
+        history = read_history(info.path, meta)
     except (OSError, ValueError):
         history = {}
     for metric, best in best_metrics(history).items():
         out.best[metric], out.best_epoch[metric] = best.value, best.epoch
-    out.seconds = _seconds((read_meta(info.path) or {}), info.created)
+    out.seconds = _seconds(meta, info.created)
     return out
 
 
@@ -153,35 +160,67 @@ def _seconds(meta: dict[str, Any], created: str) -> float | None:
 
 
 class RunIndex:
-    """The runs of one folder as summaries, newest first, each read again only when its
-    metrics.json changed (or it is live)."""
+    """The runs of one folder as summaries, newest first, each read again only when a file
+    it was read from changed (or it is live). Ended runs' summaries persist in the folder's
+    cache file (index_cache), so a new process lists 500 runs without reading them."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], persist: bool = True) -> None:
         self.root = Path(root)
-        self._cache: dict[Path, tuple[tuple[int, int, int], Summary]] = {}
+        self.persist = persist
+        self._cache: dict[Path, tuple[Stamp, Summary]] = {}
+        self._loaded = False  # the cache file was read (once per index)
+        self._lock_read: set[Path] = set()  # runs whose status came from their lock: never persisted
 
     def list(self) -> list[Summary]:
-        from engine.runs.store import listed_info
+        from engine.runs.store import listed_info_meta
 
         if not self.root.is_dir():
             self._cache.clear()
             return []
-        out: dict[Path, tuple[tuple[int, int, int], Summary]] = {}
+        stored = index_cache.load(self.root) if self.persist and not self._loaded else {}
+        self._loaded = True
+        out: dict[Path, tuple[Stamp, Summary]] = {}
+        fresh = False
         for child in self.root.iterdir():
+            if child.name == index_cache.INDEX:
+                continue
             try:
-                st = os.lstat(child / METRICS)
+                link = stat.S_ISLNK(os.lstat(child).st_mode)  # listed as damaged, never from a cache
+                stamp = () if link else index_cache.stamp(child)
             except OSError:
                 continue
-            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+            if stamp is None:  # no metrics.json: not a run
+                continue
             hit = self._cache.get(child)
-            if hit is not None and hit[0] == stamp and hit[1].info.status not in LIVE and not child.is_symlink():
+            if stamp and hit is not None and hit[0] == stamp and hit[1].info.status not in LIVE:
                 out[child] = hit
                 continue
-            info = listed_info(child)
-            if info is not None:
-                out[child] = (stamp, summarize(info))
+            got = index_cache.read_entry(child, stamp, stored[child.name]) if stamp and child.name in stored else None
+            if got is not None:
+                out[child] = (stamp, Summary(*got))
+                continue
+            listed = listed_info_meta(child)
+            if listed is not None:
+                out[child] = (stamp, summarize(*listed))
+                fresh = fresh or listed[0].status not in LIVE
+                if listed[1].get("status") in RECORDED_LIVE:
+                    self._lock_read.add(child)
+                else:
+                    self._lock_read.discard(child)
+        gone = any(Path(self.root, name) not in out for name in stored) if stored else len(out) < len(self._cache)
+        if self.persist and (fresh or gone):
+            self._save(out)
         self._cache = out
         return sorted((s for _, s in out.values()), key=lambda s: s.id, reverse=True)
+
+    def _save(self, listed: dict[Path, tuple[Stamp, Summary]]) -> None:
+        """The ended runs' summaries into the folder's cache file (live and damaged runs
+        are read every time)."""
+        keep = {}
+        for path, (stamp, s) in listed.items():
+            if stamp and s.info.status not in LIVE and s.info.status != Status.DAMAGED and path not in self._lock_read:
+                keep[path.name] = index_cache.entry(stamp, s.info, s.best, s.best_epoch, s.seconds)
+        index_cache.save(self.root, keep)
 
 
 # ---- filter -------------------------------------------------------------------------------

@@ -68,11 +68,12 @@ def read_events(path: str | os.PathLike[str], start: int = 0) -> tuple[list[Even
     return out, start + end
 
 
-def read_history(path: str | os.PathLike[str]) -> dict[str, list[float]]:
+def read_history(path: str | os.PathLike[str], meta: dict[str, Any] | None = None) -> dict[str, list[float]]:
     """Per-epoch metrics of a run folder (from history.csv), as many epochs as metrics.json
     says are done (rows beyond them, left by a kill, are ignored). Cells that are not numbers
     read as NaN; rows after a malformed one are left out. Raises only OSError (UnsafeFile
-    when history.csv is not a plain file or is over safe.HISTORY_CAP)."""
+    when history.csv is not a plain file or is over safe.HISTORY_CAP). `meta`: metrics.json
+    as the caller read it already (a listing reads each file once)."""
     import csv
     import io
     import itertools
@@ -83,7 +84,7 @@ def read_history(path: str | os.PathLike[str]) -> dict[str, list[float]]:
         text = safe.read_bytes(Path(path) / HISTORY, safe.HISTORY_CAP).decode("utf-8", errors="replace")
     except FileNotFoundError:
         return {}
-    epochs = (read_meta(path) or {}).get("epochs")
+    epochs = (meta if meta is not None else read_meta(path) or {}).get("epochs")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         epochs = None
     out: dict[str, list[float]] = {}
@@ -134,6 +135,11 @@ def read_info(path: Path) -> RunInfo:
     """RunInfo from a run folder's metrics.json; RunError if it is not a kerminal run, and
     DamagedRun (a RunError naming the file and the problem) if it is one that cannot be
     read: metrics.json a link, a FIFO, over its cap, not JSON, or a value of the wrong kind."""
+    return read_info_meta(path)[0]
+
+
+def read_info_meta(path: Path) -> tuple[RunInfo, dict[str, Any]]:
+    """read_info, and metrics.json as checked (a listing reads the file once)."""
     from engine.runs import safe
     from engine.runs.damage import check_meta, damaged
 
@@ -157,7 +163,7 @@ def read_info(path: Path) -> RunInfo:
     status = live_status(raw, path)
     exp_raw = _experiment_raw(path / EXPERIMENT)
     label = read_label(path)
-    return RunInfo(
+    info = RunInfo(
         id=path.name,
         path=path,
         name=label.name or derived_name(exp_raw) or str(raw.get("name", "")),
@@ -178,6 +184,7 @@ def read_info(path: Path) -> RunInfo:
         tags=label.tags,
         experiment_name=str(raw.get("name", "")),
     )
+    return info, raw
 
 
 def _never_started(raw: dict[str, Any], status: str) -> str:

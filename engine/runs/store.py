@@ -9,14 +9,14 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import ExperimentError, RunError
 from engine.experiment import Experiment
 from engine.runs import safe
 from engine.runs.damage import DAMAGED, DamagedRun, check_files, damaged
 from engine.runs.folder import BEST, EVENTS, EXPERIMENT, HISTORY, LAST, LIVE, METRICS, missing_files
-from engine.runs.reader import RunInfo, read_info
+from engine.runs.reader import RunInfo, read_info, read_info_meta
 from engine.runs.saving import recover
 
 RUN_FILES = (METRICS, EXPERIMENT, HISTORY, EVENTS, BEST, LAST)  # a reader opens these: plain files only
@@ -153,14 +153,20 @@ def read_experiment(file: Path) -> Experiment:
 def listed_info(child: Path) -> RunInfo | None:
     """How a listing shows the folder `child`: its RunInfo, a "damaged" RunInfo saying why
     it cannot be read, or None when it is not a kerminal run."""
+    got = listed_info_meta(child)
+    return got[0] if got is not None else None
+
+
+def listed_info_meta(child: Path) -> tuple[RunInfo, dict[str, Any]] | None:
+    """listed_info, and metrics.json as read for it ({} for a damaged run)."""
     if not child.is_dir() or not os.path.lexists(child / METRICS):
         return None
     try:
         if child.is_symlink():
             raise damaged(child, "is a symbolic link, not a run folder")
-        return read_info(child)
+        return read_info_meta(child)
     except DamagedRun as exc:
-        return RunInfo(id=child.name, path=child, status=DAMAGED, message=str(exc))
+        return RunInfo(id=child.name, path=child, status=DAMAGED, message=str(exc)), {}
     except RunError:
         return None
 

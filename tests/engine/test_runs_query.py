@@ -126,8 +126,8 @@ def test_the_listing_reads_a_run_again_only_when_its_metrics_json_changed(runs, 
     index = RunIndex(runs)
     index.list()
     read = []
-    real = store.listed_info
-    monkeypatch.setattr(store, "listed_info", lambda child: read.append(child.name) or real(child))
+    real = store.listed_info_meta
+    monkeypatch.setattr(store, "listed_info_meta", lambda child: read.append(child.name) or real(child))
     assert len(index.list()) == 4 and read == []
     meta = runs / "20260101-000003-r" / F.METRICS
     meta.write_text(meta.read_text().replace('"epochs": 3', '"epochs": 2'))

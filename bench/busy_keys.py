@@ -1,0 +1,109 @@
+"""Keys while a run trains on a busy machine (issue 20; `python -m bench.bench_app --busy`):
+one busy process per core (a Python loop, at the app's priority) beside a run started in the
+app, and the app's key-to-screen latency meanwhile: `?` until the help screen's title is
+written, and pane switches (`2` until the Layers pane's 'Total params', `1` until the Data
+pane's 'Vectorizer:'), at 80x24. The run is started with the keys `3` `t` and measured once
+it trains (its first BatchEnd); `--run-nice N` starts it N steps below the app instead of
+kerminal's own choice (engine.runs.launch.RUN_NICE; 0: the app's priority, as before).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import common
+
+BUSY = "while True: pass"
+
+
+def busy_processes(count: int) -> list[subprocess.Popen[bytes]]:
+    return [subprocess.Popen([sys.executable, "-c", BUSY], stdin=subprocess.DEVNULL, start_new_session=True) for _ in range(count)]
+
+
+def wait_output(app: Any, start: int, timeout: float = 30.0) -> None:
+    """Until the app wrote something after byte `start` (the screen under the help redrawn)."""
+    deadline = time.perf_counter() + timeout
+    while app.size <= start and time.perf_counter() < deadline:
+        time.sleep(0.01)
+
+
+def measure(presses: int, run_nice: int | None) -> dict[str, Any]:
+    from bench.bench_app import HELP_TITLE, MODELS, PtyProgram, kerminal_argv, read_events, wait_events, write_experiment
+
+    out: dict[str, Any] = {"help": [], "pane": [], "cores": os.cpu_count() or 1}
+    env = dict(common.python_env())
+    if run_nice is not None:
+        env["KERMINAL_RUN_NICE"] = str(run_nice)
+    with tempfile.TemporaryDirectory(prefix="kerminal-bench-busy-") as tmp:
+        folder = Path(tmp)
+        exp = write_experiment(folder, MODELS["LSTM"], 16000, 1000)
+        runs = folder / "runs"
+        busy = busy_processes(out["cores"])
+        app = PtyProgram(kerminal_argv(str(exp), "--runs-dir", str(runs)), cwd=folder, cols=80, rows=24, env=env)
+
+        def timed(key: str, needle: str) -> float:
+            start = app.size
+            t = app.send(key)
+            return app.wait_for(needle, start, timeout=30) - t
+
+        try:
+            app.wait_for("TF ready", timeout=300)
+            app.wait_for("2 classes", timeout=120)
+            app.send("3")
+            time.sleep(0.5)
+            app.send("t")
+            wait_events(runs, lambda evs: any(e["event"] == "BatchEnd" for e in evs), 600, app)
+            out["load_at_start"] = os.getloadavg()[0]
+            for _ in range(presses):
+                out["help"].append(timed("?", HELP_TITLE))
+                time.sleep(0.15)
+                closed = app.size
+                app.send("\x1b")
+                wait_output(app, closed)  # Esc and the next key in one read would be Alt+2
+                time.sleep(0.3)
+                out["pane"].append(timed("2", "Total params"))
+                time.sleep(0.15)
+                out["pane"].append(timed("1", "Vectorizer:"))
+                time.sleep(0.3)
+            out["load_at_end"] = os.getloadavg()[0]
+            out["epochs_meanwhile"] = sum(e["event"] == "EpochEnd" for e in read_events(runs))
+            app.send("3")
+            time.sleep(0.5)
+            app.send("x")
+            time.sleep(0.2)
+            app.send("x")  # x x: stop without the question
+            with contextlib.suppress(TimeoutError, RuntimeError):
+                wait_events(runs, lambda evs: any(e["event"] in ("Stopped", "Finished", "Failed") for e in evs), 120, app)
+        finally:
+            app.close()
+            for p in busy:
+                p.kill()
+                p.wait()
+            for meta in runs.glob("*/metrics.json"):  # a run the stop did not reach: ended here
+                with contextlib.suppress(OSError, ValueError, TypeError):
+                    pid = json.loads(meta.read_text()).get("pid")
+                    if isinstance(pid, int) and pid > 0:
+                        os.kill(pid, signal.SIGKILL)
+    return out
+
+
+def rows(presses: int, run_nice: int | None) -> list[dict[str, Any]]:
+    res = measure(presses, run_nice)
+    nice = "kerminal's default" if run_nice is None else f"KERMINAL_RUN_NICE={run_nice}"
+    where = f"{res['cores']} busy process(es) (one per core) beside an LSTM run started in the app ({nice}); load {res['load_at_start']:.1f}-{res['load_at_end']:.1f}; {res['epochs_meanwhile']} epoch(s) ended by the end"
+    out = []
+    for key, what, how in (("help", "key-to-screen (?) while a run trains, busy machine", "`?` -> help title written; Esc between"),
+                           ("pane", "pane switch (2 / 1) while a run trains, busy machine", "`2` -> 'Total params', `1` -> 'Vectorizer:' written")):
+        ms = [x * 1000 for x in res[key]]
+        out.append(common.row(f"{what}, p50", "ms", common.percentile(ms, 50), None, "", f"pty 80x24, {len(ms)} presses; {how}; {where}"))
+        out.append(common.row(f"{what}, p95", "ms", common.percentile(ms, 95), None, "kerminal < 150 ms", f"{len(ms)} presses; max {max(ms, default=float('nan')):.0f} ms"))
+    return out
