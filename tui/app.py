@@ -338,7 +338,7 @@ class KerminalApp(LoadingApp):
         shown a second time. Toasts carry run ids, paths and error messages, so they are
         always text, never markup (`markup` is ignored: a widget's notify passes True), with
         control characters escaped. Every message goes to the log (F7) whole; one longer
-        than a toast shows (tui.notices) is a one-line toast pointing there."""
+        than a toast shows (tui.notices) is toasted as its first line and a pointer there."""
         message = "\n".join(printable(line) for line in str(message).splitlines())  # its lines kept: the log shows them
         title = printable(str(title))
         key, now = (title, message), time.monotonic()

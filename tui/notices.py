@@ -3,7 +3,8 @@ screen: F7 or the palette's "Messages"), and its toast is small enough for 80×2
 
 A toast is TOAST_WIDTH columns (app.tcss) and shows at most TOAST_LINES lines of message
 under its title; a longer message (a 20-line error once covered the whole Data pane) is
-shown whole only in the log, and its toast is one line that points there. At most SHOWN
+shown whole only in the log, and its toast is its first line, cut, and a line that points
+there. At most SHOWN
 toasts are on screen: toasts stacked past a third of the screen once hid the newest. Paths
 in messages are fitted with tui.shorten to TOAST_TEXT.
 """
@@ -27,7 +28,7 @@ TOAST_TEXT = TOAST_WIDTH - 3  # less its left border and its padding
 TOAST_LINES = 3  # message lines a toast shows; a longer message goes to the log
 SHOWN = 2  # toasts on screen at once (2 x 4 rows: a third of 24); a third replaces the oldest
 KEPT = 500  # messages the log keeps (the oldest go first)
-POINTER = "Too long for here: F7 shows it whole."
+POINTER = "F7 shows the whole message."
 STYLES = {"error": "bold red", "warning": "bold yellow", "information": "bold green"}
 
 
@@ -50,11 +51,18 @@ def toast_lines(message: str, width: int = TOAST_TEXT) -> list[str]:
 
 
 def toast_text(message: str) -> tuple[str, bool]:
-    """What the toast says, and whether the message was too long for it (then the toast
-    points at the log, where it is whole)."""
+    """What the toast says, and whether the message was too long for it: then its first
+    line, cut to fit, above a line that points at the log, where it is whole (a pointer
+    alone left the user guessing which message it was)."""
     if len(toast_lines(message)) <= TOAST_LINES:
         return message, False
-    return POINTER, True
+    first = " ".join(next((line for line in message.splitlines() if line.strip()), "").split())
+    room = TOAST_LINES - len(toast_lines(POINTER))
+    head = toast_lines(first)
+    if len(head) > room:
+        head = head[:room]
+        head[-1] = head[-1][: TOAST_TEXT - 1].rstrip() + "…"
+    return "\n".join([*head, POINTER]), True
 
 
 class NoticeLog:

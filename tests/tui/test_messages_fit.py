@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.widgets import RichLog
 
 from tests.tui.conftest import settle
-from tui.notices import POINTER, SHOWN, TOAST_TEXT, MessagesScreen, toast_lines
+from tui.notices import POINTER, SHOWN, TOAST_LINES, TOAST_TEXT, MessagesScreen, toast_lines
 from tui.shorten import fit_path, with_path
 
 LONG = "/home/someone/projects/text-classifiers/2026/experiments/sms-lstm.toml"
@@ -38,8 +38,9 @@ async def test_a_long_error_goes_to_the_messages_screen_with_a_one_line_toast(ap
         app.notify(error, title="Could not train", severity="error", timeout=30)
         await pilot.pause()
         (toast,) = toasts(app)
-        assert str(toast._notification.message) == POINTER and len(toast_lines(POINTER)) == 1
-        assert toast.region.height <= 2 and toast.region.area <= 80 * 24 / 3
+        shown = str(toast._notification.message)
+        assert shown.startswith("line 0: the stack") and shown.endswith(POINTER) and len(toast_lines(shown)) <= TOAST_LINES
+        assert toast.region.height <= TOAST_LINES + 1 and toast.region.area <= 80 * 24 / 3
         assert app.notices.notices[-1].message == error  # whole, its lines kept
         await pilot.press("f7")
         await pilot.pause()
@@ -77,3 +78,12 @@ async def test_saved_names_the_file_by_its_end(app_factory, tmp_path):
         said = app.notices.notices[-1].message
         assert said.endswith("/experiments/sms-lstm.toml") and said.startswith("Saved …/") and len(said) <= TOAST_TEXT
         assert Path(folder / "sms-lstm.toml").is_file()
+
+
+def test_a_long_message_s_toast_is_its_first_line_cut_and_the_pointer():
+    from tui.notices import toast_text
+
+    text, long = toast_text("The model does not validate: " + "layer 3 wants 3-D input " * 20 + "\nmore\nand more\nand more")
+    assert long and text.startswith("The model does not validate:") and text.endswith(POINTER)
+    assert len(toast_lines(text)) <= TOAST_LINES and "…" in text
+    assert toast_text("short") == ("short", False)
