@@ -26,6 +26,8 @@ stop`). TF-free until a model is loaded.
 - compare: `compare(runs)` -> Comparison (settings that differ, best metrics, layer diff);
   settings_diff: the table of settings that differ, by declared path (the examples two
   runs disagree on are engine.training.disagree's: it predicts)
+- curves: the compared runs' curves as drawn (x by epoch or training time, EMA, log y),
+  one rule for the compare view and `kerminal compare --plot`
 - safe: reading and writing a folder someone else may have made (no links, FIFOs, huge files)
 """
 
@@ -34,6 +36,7 @@ from engine.runs.best import higher_is_better
 from engine.runs.commands import post as post_command
 from engine.runs.commands import send as send_command
 from engine.runs.compare import PALETTE, Comparison, compare
+from engine.runs.curves import SMOOTHING, CurveOptions, XAxis, curve_points, curve_title, log_refusal, x_axis
 from engine.runs.eta import Eta, format_eta
 from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Steered, Stopped
 from engine.runs.folder import EXPERIMENT, LIVE, runs_dir_default
@@ -55,6 +58,7 @@ __all__ = [
     "LIVE",
     "NOT_RESPONDING",
     "PALETTE",
+    "SMOOTHING",
     "BatchEnd",
     "EpochEnd",
     "Eta",
@@ -63,6 +67,8 @@ __all__ = [
     "Filter",
     "Finished",
     "Comparison",
+    "CurveOptions",
+    "XAxis",
     "Label",
     "Progress",
     "QueryError",
@@ -76,6 +82,8 @@ __all__ = [
     "Stopped",
     "Summary",
     "compare",
+    "curve_points",
+    "curve_title",
     "data_summary",
     "differing_paths",
     "events",
@@ -83,6 +91,7 @@ __all__ = [
     "format_value",
     "higher_is_better",
     "load_model_file",
+    "log_refusal",
     "parse_filter",
     "post_command",
     "read_events",
@@ -95,4 +104,5 @@ __all__ = [
     "send_command",
     "sort_runs",
     "start_run",
+    "x_axis",
 ]

@@ -202,9 +202,9 @@ def test_plot_svg(two, tmp_path):
     assert svg.startswith("<svg") and svg.count("<polyline") == 4  # 2 runs x 2 metrics
     assert read_info(a).name in svg
     with pytest.raises(KerminalError, match="svg"):
-        from engine.cli.compare_plot import write_plot
+        from engine.cli.compare_plot import Picture, write_plot
 
-        write_plot(str(tmp_path / "x.gif"), [])
+        write_plot(str(tmp_path / "x.gif"), Picture([]))
 
 
 @pytest.mark.slow
