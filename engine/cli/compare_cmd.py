@@ -3,7 +3,7 @@
 metrics and training time, the layers that changed, how often the first run and each other
 one disagree on the validation examples (engine.runs.compare, engine.training.disagree;
 `--no-disagree` skips loading the models), and with --probes the probe sentences scored by
-every run side by side (engine.training.probe_table). The plot's options are the compare
+every run side by side (engine.training.probe_answers). The plot's options are the compare
 view's (engine.runs.curves).
 
 Runs are named A, B, C ... in the order given; the first is the one the others are set
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         add_disagreements(result, examples=args.examples, on_phase=phase)
     table = None
     if args.probes or args.probe:
-        from engine.training.probe_table import probe_sentences, probe_table
+        from engine.training.probe_answers import probe_sentences, probe_table
 
         table = probe_table(result.runs, probe_sentences(result.runs, args.probe), on_phase=phase)
     if not quiet and sys.stderr.isatty():

@@ -12,10 +12,9 @@ every panel.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
 from engine.errors import KerminalError
@@ -41,9 +40,10 @@ class Picture:
     log_y: bool = False
 
 
-def picture(labels: list[str], runs: Sequence[RunSide], options: CurveOptions = CurveOptions()) -> tuple[Picture, XAxis]:
+def picture(labels: list[str], runs: Sequence[RunSide], options: CurveOptions | None = None) -> tuple[Picture, XAxis]:
     """The runs' curves as `options` asks (KerminalError when log y cannot draw them), and
     the x axis used (its `note` says why time was asked for and epochs are drawn)."""
+    options = options or CurveOptions()
     metrics = list(dict.fromkeys(m for r in runs for m in r.history))
     if options.log_y:
         refusal = log_refusal(runs, metrics)

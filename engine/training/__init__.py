@@ -16,7 +16,7 @@ from engine.training.control import TrainControl
 from engine.training.disagree import Disagreement, add_disagreements, disagreement
 from engine.training.evaluate import Evaluation, Misclassified, evaluate
 from engine.training.predictor import Prediction, Predictor
-from engine.training.probe_table import ProbeAnswer, ProbeTable, probe_sentences, probe_table
+from engine.training.probe_answers import ProbeAnswer, ProbeTable, probe_sentences, probe_table
 from engine.training.trainer import RunResult, Trainer
 
 __all__ = [

@@ -1,5 +1,5 @@
 """engine.runs.curves (x by epoch or training time, EMA smoothing, log y), the probe table
-(engine.training.probe_table) and their `kerminal compare` flags: --plot with --x time,
+(engine.training.probe_answers) and their `kerminal compare` flags: --plot with --x time,
 --smooth, --log-y; --probes in text and JSON."""
 
 from __future__ import annotations
