@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import math
 import types
 import typing
@@ -374,10 +375,17 @@ def _range(key: str, value: float, low: float | None, high: float | None) -> Non
 _TYPE_WORDS = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list", dict: "a table"}
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    # Evaluating a dataclass's string annotations compiles each one: most of the time of
+    # reading an experiment.toml (the compare view reads ten before its first frame).
+    return typing.get_type_hints(cls)
+
+
 def load_table(cls: type, raw: Any, where: str) -> Any:
     if not isinstance(raw, dict):
         raise ExperimentError(f"{where}: expected a table, got {_describe(raw)}.", f"Write it as [{where}].")
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     names = [f.name for f in dataclasses.fields(cls) if f.name != "base_dir"]
     values: dict[str, Any] = {}
     for key, value in raw.items():

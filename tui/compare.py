@@ -87,7 +87,7 @@ class CompareScreen(Screen[None]):
     # ---- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         c = self.comparison
-        yield Static(plain(f"Comparing {len(c.runs)} runs · p pins · t epoch/time · s smoothing · l log y · 1-5 panes · Esc closes"), id="compare-title")
+        yield Static(plain(f"Comparing {len(c.runs)} runs · p pin · t time · s smooth · l log y · Esc closes"), id="compare-title")
         with VerticalScroll(id="compare-body"):
             yield Static("", id="compare-legend")
             with Grid(id="compare-plots"):
