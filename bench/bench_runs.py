@@ -14,13 +14,20 @@ frame is drawn (Textual's start, the pane's share, and the experiments worker th
 for the interpreter meanwhile), `r`, and a page-down in the 500-row table until it is drawn
 (the cost is the highlighted run's detail, the same for 40 rows). Medians of `--repeat`.
 
-    python -m bench.bench_runs [--runs 500] [--repeat 5] [--no-pane]
+And the compare view (issue 20: under 200 ms): in the app at 160x48 on the Runs pane with
+`--compare` runs, all marked (`A`), the time from `c` to the compare view's first frame
+painted (the comparison read, the view made, laid out and drawn), in a fresh app each time
+(a first open: no cache warm), wall clock and the app thread's CPU time, and the load average
+of the machine beside it.
+
+    python -m bench.bench_runs [--runs 500] [--repeat 5] [--no-pane] [--compare 10]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -107,16 +114,64 @@ async def pane_times(root: Path, count: int) -> dict[str, float]:
     return out
 
 
+def compare_first_frame(count: int, size: tuple[int, int] = (160, 48)) -> tuple[float, float]:
+    """(wall s, app thread CPU s) from `c` to the compare view's first painted frame."""
+    return asyncio.run(_compare_first_frame(count, size))
+
+
+async def _compare_first_frame(count: int, size: tuple[int, int]) -> tuple[float, float]:
+    from engine.experiment import Experiment
+    from tests.engine.many_runs import many_runs
+    from tui.app import make_app
+    from tui.compare import CompareScreen
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "runs"
+        many_runs(root, count)
+        app = make_app(Experiment(name="bench"), runs_dir=root, load_tensorflow=False, pane="runs")
+        painted: list[tuple[float, float]] = []
+        display = app._display  # the frame written to the terminal: the one moment a user sees
+
+        def spy(screen, renderable) -> None:
+            if isinstance(screen, CompareScreen) and renderable is not None and not painted:
+                painted.append((time.perf_counter(), time.thread_time()))
+            display(screen, renderable)
+
+        app._display = spy  # type: ignore[method-assign]
+        async with app.run_test(size=size) as pilot:
+            deadline = time.monotonic() + 60
+            while len(app.pane("runs").runs) < count or any(w.is_running for w in app.workers):  # type: ignore[attr-defined]
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the Runs pane did not list the runs in 60 s")
+                await pilot.pause(0.05)
+            await pilot.press("A")
+            await pilot.pause()
+            t0, c0 = time.perf_counter(), time.thread_time()
+            await pilot.press("c")
+            while not painted:
+                if time.perf_counter() - t0 > 30:
+                    raise RuntimeError("the compare view drew nothing in 30 s")
+                await asyncio.sleep(0.001)
+            return painted[0][0] - t0, painted[0][1] - c0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-pane", action="store_true", help="only the listing, not the Runs pane under the pilot")
+    parser.add_argument("--compare", type=int, default=10, metavar="N", help="runs marked for the compare view's first frame (0: skip)")
     args = parser.parse_args(argv)
     rounds = [measure(args.runs, not args.no_pane) for _ in range(args.repeat)]
     print(f"{args.runs} runs, median of {args.repeat}:")
     for key in rounds[0]:
         print(f"  {key:32} {statistics.median(r[key] for r in rounds) * 1000:8.1f} ms")
+    if args.compare:
+        load = os.getloadavg()[0]
+        frames = [compare_first_frame(args.compare) for _ in range(args.repeat)]
+        print(f"compare view, {args.compare} runs, first frame (160x48, median of {args.repeat}; load average {load:.1f} on {os.cpu_count()} cores before):")
+        print(f"  {'wall':32} {statistics.median(w for w, _ in frames) * 1000:8.1f} ms (best {min(w for w, _ in frames) * 1000:.1f})")
+        print(f"  {'app thread CPU':32} {statistics.median(c for _, c in frames) * 1000:8.1f} ms")
     return 0
 
 

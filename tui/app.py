@@ -277,13 +277,15 @@ class KerminalApp(LoadingApp):
         """The compare view of the marked runs (a run deleted meanwhile: said, nothing opens)."""
         from engine import runs  # the package: grimp reads `from engine.runs import compare` as its module
         from tui.compare import CompareScreen
+        from tui.heap import freeze_once
 
+        freeze_once()  # a full collection of the app's objects no longer falls in the view's first frame
         try:
             comparison = runs.compare(message.run_ids, self.runs_dir)
         except (KerminalError, OSError) as exc:
             self.notify(error_text(exc), title="Compare", severity="error")
             return
-        self.push_screen(CompareScreen(comparison))
+        self.push_screen(CompareScreen(comparison, probes=self.experiment.probes))
 
     @on(PredictWithRun)
     def _predict_with_run(self, message: PredictWithRun) -> None:

@@ -1,138 +1,93 @@
 """The compare view (Runs: `c` with two or more runs marked): a Screen over the app.
 
 What it shows of an engine.runs.Comparison: one plot per metric with every drawn run
-overlaid, a legend (each run's colour and marker, name and best epoch), a table of the runs
-(best value and epoch of each metric, training time; the cursor picks the run `p` pins on
-top), the settings that differ (one column per run), the layer diff, and, for exactly two
-runs, the examples they disagree on (engine.training.disagreement, in a thread worker: it
-may load TensorFlow, the data and both models; the view answers keys meanwhile).
+overlaid (tui.compare_plots; x by epoch or training time `t`, smoothing `s`, log y `l`, by
+engine.runs.curves' rule, `kerminal compare --plot`'s too), a legend (each run's colour and
+marker, name and best epoch), a table of the runs (the raw best value and epoch of each
+metric, training time; the cursor picks the run `p` pins on top), the settings that differ
+(one column per run), the layer diff, the probe sentences scored by every run, and, for
+exactly two runs, the examples they disagree on. The probes and the disagreements are thread
+workers (they may load TensorFlow, the data and the models; the view answers keys meanwhile).
 
-A run keeps its colour and marker for the whole session (`colours_of(app)`: given in the
-order runs are first compared), from engine.runs.PALETTE, which `kerminal compare --plot`
-uses too. At most MAX_DRAWN runs are drawn (the first marked, and the pinned one); the
-legend says which when more are marked.
+Speed: the first frame has the title, the legend, the plots and the runs table; the
+settings, the layers, the probes and the disagreements are filled after it (ten runs'
+settings table alone cost as much as the plots). The keys 1-5 close the view and show that
+pane; Esc or q closes it.
+
+At most MAX_DRAWN runs are drawn (the first marked, and the pinned one); the legend says
+which when more are marked. Texts and styles: tui.compare_text.
 """
 
 from __future__ import annotations
 
-import weakref
-from typing import TYPE_CHECKING, Any
+import time
+from typing import TYPE_CHECKING, ClassVar, Sequence
 
 from rich.text import Text
 from textual import work
-from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.containers import Grid, VerticalScroll
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Label, Static
-from textual_plotext import PlotextPlot
 
-from engine import printable
-from engine.runs import PALETTE, Comparison
+from engine.runs import PALETTE, SMOOTHING, Comparison, CurveOptions, curve_points, curve_title, log_refusal, x_axis
+from tui.bindings import APP_BINDINGS
+from tui.compare_plots import CompareCurves
+from tui.compare_text import colours_of, disagreement_text, layers_text, legend, metric_order, probe_notes, probe_row, short, style, value_text
 from tui.plain import plain
 
 if TYPE_CHECKING:  # pragma: no cover
     from engine.runs.compare import RunSide
-    from engine.training import Disagreement
+    from engine.training import Disagreement, ProbeTable
 
-# A marker per run besides its colour (terminals with few colours, colour-blind readers):
-# with the palette's 8 colours, 8 markers tell 64 runs apart.
-MARKERS = ("•", "+", "x", "o", "*", "#", "@", "%")
 MAX_DRAWN = len(PALETTE)  # more lines than colours in one plot cannot be told apart
 EXAMPLES = 10  # the disagreeing texts shown
-NAME_MAX = 28
 
-_COLOURS: weakref.WeakKeyDictionary[App[Any], dict[str, int]] = weakref.WeakKeyDictionary()
+# The app's own pane keys (one declaration, tui.bindings), answered here: close, then show.
+PANE_KEYS = [b for b in APP_BINDINGS if isinstance(b, Binding) and b.action.startswith("show_pane(")]
 
-
-def colours_of(app: App[Any]) -> dict[str, int]:
-    """The app's run id -> style index, kept for the session."""
-    return _COLOURS.setdefault(app, {})
-
-
-def style(index: int) -> tuple[str, str]:
-    """(hex colour, marker) of style `index`: colours first, then the next marker."""
-    return PALETTE[index % len(PALETTE)], MARKERS[(index // len(PALETTE) + index) % len(MARKERS)]
-
-
-def rgb(colour: str) -> tuple[int, int, int]:
-    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
-
-
-def metric_order(metrics: list[str]) -> list[str]:
-    """loss, val_loss, then each other metric and its val_ twin."""
-    bases = list(dict.fromkeys(m[4:] if m.startswith("val_") else m for m in metrics))
-    bases.sort(key=lambda m: m != "loss")
-    return [m for b in bases for m in (b, f"val_{b}") if m in metrics]
-
-
-def best_epoch_metric(r: RunSide) -> str:
-    return next((m for m in ("val_loss", "loss") if m in r.best), next(iter(r.best), ""))
-
-
-def short(name: str) -> str:
-    name = printable(name)
-    return name if len(name) <= NAME_MAX else name[: NAME_MAX - 1] + "…"
-
-
-class CompareCurves(PlotextPlot):
-    """One metric, every drawn run's values by epoch in its colour and marker."""
-
-    DEFAULT_CSS = "CompareCurves { height: 11; }"
-
-    def __init__(self, metric: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.metric = metric
-        self.lines: list[tuple[list[float], str, str]] = []  # (values, hex colour, marker), drawn in order
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.replot())
-        self.replot()
-
-    def replot(self) -> None:
-        plt = self.plt
-        plt.clear_figure()
-        plt.title(self.metric)
-        longest = 0
-        for values, colour, marker in self.lines:
-            xs = [e for e, v in enumerate(values, 1) if v == v]  # NaN epochs left out
-            ys = [v for v in values if v == v]
-            if xs:
-                plt.plot(xs, ys, marker=marker, color=rgb(colour))
-                longest = max(longest, xs[-1])
-        if longest > 1:
-            step = max(1, -(-(longest - 1) // 5))
-            plt.xticks(list(range(1, longest + 1, step)))
-        self.refresh()
+__all__ = ["MAX_DRAWN", "CompareCurves", "CompareScreen", "disagreement_text", "style"]
 
 
 class CompareScreen(Screen[None]):
     """Two or more runs side by side (see the module's docstring)."""
 
-    BINDINGS = [
-        Binding("escape", "close", "Close"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Close"),
         Binding("p", "pin", "Pin on top", tooltip="Draw the selected run (the runs table's cursor) last, on top of the others; p again unpins."),
+        Binding("t", "x_axis", "Epoch/time", tooltip="Draw the curves by epoch or by training time (each epoch's time added up, pauses left out)."),
+        Binding("s", "smooth", "Smoothing", tooltip=f"Smooth the curves: off, then an exponential moving average of weight {', '.join(f'{w:g}' for w in SMOOTHING[1:])}; the table's best values stay raw."),
+        Binding("l", "log_y", "Log y", tooltip="A log scale for y (refused when a value is 0 or below)."),
+        *PANE_KEYS,
     ]
     DEFAULT_CSS = """
     CompareScreen #compare-title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
-    CompareScreen #compare-body { height: 1fr; padding: 0 1; }
+    CompareScreen #compare-body { height: 1fr; padding: 0 1; scrollbar-gutter: stable; }
     CompareScreen #compare-plots { grid-size: 2; grid-gutter: 0 1; height: auto; grid-rows: 11; }
     CompareScreen .compare-head { margin-top: 1; text-style: bold; }
+    CompareScreen #compare-below { height: auto; }
     CompareScreen DataTable { height: auto; max-height: 16; }
     """
 
-    def __init__(self, comparison: Comparison) -> None:
+    def __init__(self, comparison: Comparison, probes: Sequence[str] = ()) -> None:
         super().__init__()
         self.comparison = comparison
+        self.probes = list(probes)  # the open experiment's probe sentences (the runs' own follow)
         self.pinned = ""  # run id drawn on top ("" none)
+        self.options = CurveOptions()
+        self.axis = x_axis([])
         self.disagreement: Disagreement | None = None
+        self.probe_table: ProbeTable | None = None
         self.phase = ""  # what the disagreement worker is doing
+        self.first_frame: float | None = None  # perf_counter() when the first frame was drawn
+        self.ready = False  # everything below the first frame is made too
 
     # ---- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         c = self.comparison
-        yield Static(plain(f"Comparing {len(c.runs)} runs · ↑/↓ selects a run, p pins it on top · Esc closes"), id="compare-title")
+        yield Static(plain(f"Comparing {len(c.runs)} runs · p pin · t time · s smooth · l log y · Esc closes"), id="compare-title")
         with VerticalScroll(id="compare-body"):
             yield Static("", id="compare-legend")
             with Grid(id="compare-plots"):
@@ -140,23 +95,38 @@ class CompareScreen(Screen[None]):
                     yield CompareCurves(metric, classes="compare-plot")
             yield Label("Runs: best value (epoch) of each metric, training time", classes="compare-head")
             yield DataTable(id="compare-runs", cursor_type="row", zebra_stripes=True)
-            yield Label("Settings that differ", classes="compare-head")
-            yield DataTable(id="compare-settings", cursor_type="row", zebra_stripes=True)
-            yield Label("Layers", classes="compare-head")
-            yield Static("", id="compare-layers")
-            yield Label("Disagreements", classes="compare-head")
-            yield Static("", id="compare-disagree")
+            yield Vertical(id="compare-below")  # filled after the first frame
+
+    def _below(self) -> list[Widget]:
+        return [
+            Label("Settings that differ", classes="compare-head"),
+            DataTable(id="compare-settings", cursor_type="row", zebra_stripes=True),
+            Label("Layers", classes="compare-head"),
+            Static(layers_text(self.comparison), id="compare-layers"),
+            Label("Probes", classes="compare-head"),
+            Static("", id="compare-probes-note"),
+            DataTable(id="compare-probes", cursor_type="row", zebra_stripes=True),
+            Label("Disagreements", classes="compare-head"),
+            Static("", id="compare-disagree"),
+        ]
 
     def on_mount(self) -> None:
         colours = colours_of(self.app)
         for r in self.comparison.runs:
             colours.setdefault(r.id, len(colours))
         self._fill_runs()
-        self._fill_settings()
-        self.query_one("#compare-layers", Static).update(self._layers_text())
         self._draw()
         self.query_one("#compare-runs", DataTable).focus(scroll_visible=False)  # the legend and plots stay in view
+        self.call_after_refresh(self._after_first_frame)
+
+    async def _after_first_frame(self) -> None:
+        """What is below the fold: made once the plots and the runs table are on screen."""
+        self.first_frame = time.perf_counter()
+        await self.query_one("#compare-below", Vertical).mount_all(self._below())
+        self._fill_settings()
+        self._start_probes()
         self._start_disagreement()
+        self.ready = True
 
     def style_of(self, run_id: str) -> tuple[str, str]:
         return style(colours_of(self.app).get(run_id, 0))
@@ -171,27 +141,13 @@ class CompareScreen(Screen[None]):
 
     def _draw(self) -> None:
         drawn = self.drawn()
-        for plot in self.query(CompareCurves):
-            plot.lines = [(r.history.get(plot.metric, []), *self.style_of(r.id)) for r in drawn]
-            plot.replot()
-        self.query_one("#compare-legend", Static).update(self._legend(drawn))
-
-    def _legend(self, drawn: list[RunSide]) -> Text:
-        text = Text()
-        for r in drawn:
-            colour, marker = self.style_of(r.id)
-            metric = best_epoch_metric(r)
-            best = f"best epoch {r.best[metric].epoch} ({metric})" if metric else "no epochs"
-            if text:
-                text.append("   ")
-            text.append(f"{marker}━", style=f"bold {colour}")
-            text.append(f" {short(r.name)} ", style="bold" if r.id == self.pinned else "")
-            text.append(f"{r.id} · {best}" + (" · pinned" if r.id == self.pinned else ""), style="dim" if r.id != self.pinned else "")
-        left = [r for r in self.comparison.runs if r not in drawn]
-        if left:
-            ids = ", ".join(r.id for r in left[:6]) + (f" and {len(left) - 6} more" if len(left) > 6 else "")
-            text.append(f"\nDrawn: {len(drawn)} of {len(self.comparison.runs)} (the first marked; p pins another). Not drawn: {ids}.", style="yellow")
-        return text
+        o = self.options
+        self.axis = axis = x_axis(drawn, o.x)
+        with self.app.batch_update():
+            for plot in self.query(CompareCurves):
+                lines = [(*curve_points(r, plot.metric, axis, o.smooth), *self.style_of(r.id)) for r in drawn]
+                plot.show(lines, curve_title(plot.metric, o), axis.label, o.log_y)
+            self.query_one("#compare-legend", Static).update(legend(drawn, self.comparison.runs, self.style_of, self.pinned, axis.note))
 
     def _fill_runs(self) -> None:
         table = self.query_one("#compare-runs", DataTable)
@@ -204,8 +160,8 @@ class CompareScreen(Screen[None]):
         for r in self.comparison.runs:
             colour, marker = self.style_of(r.id)
             cells = [Text(f"{r.best[m].value:.4g} ({r.best[m].epoch})") if m in r.best else Text("–") for m in metrics]
-            time = Text("–") if r.time_s is None else Text(f"{r.time_s:.1f} s" if r.time_s < 120 else f"{r.time_s / 60:.1f} min")
-            table.add_row(Text(marker, style=f"bold {colour}"), Text(f"{short(r.name)} {r.id}"), *cells, time, key=r.id)
+            time_s = Text("–") if r.time_s is None else Text(f"{r.time_s:.1f} s" if r.time_s < 120 else f"{r.time_s / 60:.1f} min")
+            table.add_row(Text(marker, style=f"bold {colour}"), Text(f"{short(r.name)} {r.id}"), *cells, time_s, key=r.id)
 
     def _fill_settings(self) -> None:
         table = self.query_one("#compare-settings", DataTable)
@@ -213,32 +169,19 @@ class CompareScreen(Screen[None]):
         table.add_column("setting", key="path")
         for r in runs:
             table.add_column(Text(r.id[-12:], style=self.style_of(r.id)[0]), key=r.id)
-        for s in self.comparison.settings:
-            table.add_row(Text(s.path), *[plain(_value(v)) for v in s.values])
+        table.add_rows([Text(s.path), *[plain(value_text(v)) for v in s.values]] for s in self.comparison.settings)
         if not self.comparison.settings:
             table.add_row(Text("(every setting is the same)"), *[Text("") for _ in runs])
-
-    def _layers_text(self) -> Text:
-        c = self.comparison
-        text = Text()
-        for note in c.notes:
-            text.append(note + "\n", style="yellow")
-        if not c.layers:
-            text.append(f"The layers are the same as {c.runs[0].id}'s." if not any(r.problem for r in c.runs) else "No layer diff.")
-            return text
-        text.append(f"Against {c.runs[0].id}:\n", style="dim")
-        for ch in c.layers:
-            params = ""
-            if ch.params_before is not None or ch.params_after is not None:
-                params = f"  params {_count(ch.params_before)} → {_count(ch.params_after)}"
-            what = {"added": f"+ {ch.after}", "removed": f"- {ch.before}", "changed": f"~ {ch.before} → {ch.after}"}[ch.kind]
-            text.append(f"{ch.run}: ", style="bold")
-            text.append(what + params + "\n", style={"added": "green", "removed": "red"}.get(ch.kind, ""))
-        return text
 
     # ---- keys ------------------------------------------------------------------------------
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_show_pane(self, pane_id: str) -> None:
+        """1-5 (the app's keys): close the view, then show that pane."""
+        app = self.app
+        self.dismiss(None)
+        app.call_later(app.run_action, f"show_pane({pane_id!r})")
 
     def action_pin(self) -> None:
         table = self.query_one("#compare-runs", DataTable)
@@ -246,6 +189,67 @@ class CompareScreen(Screen[None]):
         run = runs[min(max(table.cursor_row, 0), len(runs) - 1)]
         self.pinned = "" if self.pinned == run.id else run.id
         self._draw()
+
+    def action_x_axis(self) -> None:
+        self.options = CurveOptions("time" if self.options.x == "epoch" else "epoch", self.options.smooth, self.options.log_y)
+        self._draw()
+        if self.axis.note:
+            self.notify(self.axis.note, title="Compare", severity="warning")
+
+    def action_smooth(self) -> None:
+        weights = list(SMOOTHING)
+        following = weights[(weights.index(self.options.smooth) + 1) % len(weights)] if self.options.smooth in weights else 0.0
+        self.options = CurveOptions(self.options.x, following, self.options.log_y)
+        self._draw()
+
+    def action_log_y(self) -> None:
+        if not self.options.log_y:
+            refusal = log_refusal(self.drawn(), [p.metric for p in self.query(CompareCurves)])
+            if refusal:
+                self.notify(refusal, title="Log y", severity="warning")
+                return
+        self.options = CurveOptions(self.options.x, self.options.smooth, not self.options.log_y)
+        self._draw()
+
+    # ---- probes (a worker: loads each run's model unless its answers are cached) -------------
+    def _start_probes(self) -> None:
+        from engine.training import probe_sentences
+
+        sentences = probe_sentences(self.comparison.runs, self.probes)
+        note = self.query_one("#compare-probes-note", Static)
+        if not sentences:
+            note.update(plain("No probe sentences: neither the open experiment nor these runs have any (Train: b adds some).", style="dim"))
+            self.query_one("#compare-probes", DataTable).display = False
+            return
+        note.update(plain(f"Scoring {len(sentences)} probe sentence(s) with {len(self.comparison.runs)} runs…", style="dim"))
+        self._score_probes(self.comparison.runs, sentences)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="compare-probes", description="the probe sentences scored by every compared run")
+    def _score_probes(self, runs: list[RunSide], sentences: list[str]) -> None:
+        from engine.training import probe_table
+
+        try:
+            table = probe_table(runs, sentences, on_phase=lambda doing: self.app.call_from_thread(self._probe_progress, doing))
+        except Exception as exc:  # shown in the section; the rest of the view stands
+            self.app.call_from_thread(self._probe_progress, f"could not score them: {type(exc).__name__}: {exc}")
+            return
+        self.app.call_from_thread(self._probes_scored, table)
+
+    def _probe_progress(self, doing: str) -> None:
+        if self.probe_table is None and self.is_attached:
+            self.query_one("#compare-probes-note", Static).update(plain(f"Probes: {doing}", style="dim"))
+
+    def _probes_scored(self, table: ProbeTable) -> None:
+        self.probe_table = table
+        if not self.is_attached:
+            return
+        self.query_one("#compare-probes-note", Static).update(probe_notes(table))
+        grid = self.query_one("#compare-probes", DataTable)
+        grid.clear(columns=True)
+        grid.add_column("probe", key="probe")
+        for r in self.comparison.runs:
+            grid.add_column(Text(r.id[-12:], style=self.style_of(r.id)[0]), key=r.id)
+        grid.add_rows(probe_row(table, i) for i in range(len(table.sentences)))
 
     # ---- disagreements (a worker: may load TensorFlow, the data and both models) -----------
     def _start_disagreement(self) -> None:
@@ -280,28 +284,3 @@ class CompareScreen(Screen[None]):
         self.disagreement = result
         if self.is_attached:
             self.query_one("#compare-disagree", Static).update(disagreement_text(result))
-
-
-def disagreement_text(d: Disagreement) -> Text:
-    if d.reason:
-        return plain(f"The examples cannot be compared: {d.reason}", style="yellow")
-    text = Text()
-    text.append(f"On {d.total} {d.split} examples: {d.a_only} right by {d.a} only, {d.b_only} right by {d.b} only.\n")
-    if not d.examples:
-        text.append("They answer every example alike." if not (d.a_only or d.b_only) else "")
-        return text
-    text.append("Most confident disagreements first:\n", style="dim")
-    for e in d.examples:
-        winner = d.a if e.right == "a" else d.b
-        text.append(f"[{e.label}] ", style="bold")
-        text.append(f"{d.a}: {e.a_label} {e.a_prob:.2f} · {d.b}: {e.b_label} {e.b_prob:.2f} · right: {winner}\n", style="dim")
-        text.append("  " + " ".join(e.text.split())[:300] + "\n")
-    return text
-
-
-def _value(v: object) -> str:
-    return "–" if v is None else str(v)
-
-
-def _count(n: int | None) -> str:
-    return "?" if n is None else f"{n:,}"

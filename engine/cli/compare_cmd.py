@@ -1,7 +1,10 @@
-"""`kerminal compare RUN RUN... [--json | --csv] [--examples N] [--plot FILE.svg|.png]`:
-the settings that differ among runs, each run's best metrics and training time, the layers
-that changed, and how often the first run and each other one disagree on the validation
-examples (engine.runs.compare, engine.training.disagree; `--no-disagree` skips loading the models).
+"""`kerminal compare RUN RUN... [--json | --csv] [--examples N] [--probes] [--plot FILE.svg|.png
+[--x time] [--smooth W] [--log-y]]`: the settings that differ among runs, each run's best
+metrics and training time, the layers that changed, how often the first run and each other
+one disagree on the validation examples (engine.runs.compare, engine.training.disagree;
+`--no-disagree` skips loading the models), and with --probes the probe sentences scored by
+every run side by side (engine.training.probe_answers). The plot's options are the compare
+view's (engine.runs.curves).
 
 Runs are named A, B, C ... in the order given; the first is the one the others are set
 against (layers, disagreements). --json prints one JSON object; --csv one row per setting,
@@ -16,6 +19,7 @@ import json
 import sys
 from typing import Any
 
+from engine.runs.curves import X_KINDS
 from engine.runs.folder import runs_dir_default
 
 
@@ -27,6 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--examples", type=int, default=0, metavar="N", help="print up to N examples the runs disagree on, most confident first")
     parser.add_argument("--no-disagree", action="store_true", help="do not load the models to compare their answers (no TensorFlow: instant)")
     parser.add_argument("--plot", metavar="FILE", help="write the runs' curves, one line per run and one panel per metric, to FILE.svg (or .png with matplotlib)")
+    parser.add_argument("--x", choices=X_KINDS, default="epoch", help="the plot's x axis: epoch, or time (each epoch's training time, added up; runs with no times fall back to epochs)")
+    parser.add_argument("--smooth", type=float, default=0.0, metavar="W", help="smooth the plotted lines with an exponential moving average of weight W (0 <= W < 1, e.g. 0.6; the best values stay raw)")
+    parser.add_argument("--log-y", action="store_true", help="plot y on a log scale (refused when a value is 0 or below)")
+    parser.add_argument("--probes", action="store_true", help="score the runs' probe sentences (and each --probe) with every run's best model, side by side")
+    parser.add_argument("--probe", action="append", default=[], metavar="TEXT", help="a sentence to score with every run (implies --probes; may be given again)")
     parser.add_argument("--runs-dir", metavar="D", default=runs_dir_default(), help="where to look up a run id (default: ./runs, or $KERMINAL_RUNS_DIR)")
 
 
@@ -41,6 +50,10 @@ def run(args: argparse.Namespace) -> int:
         from engine.cli import UsageError
 
         raise UsageError(f"--examples {args.examples}: the number of examples must be 0 or more.", "Give a number such as --examples 10.")
+    if not 0.0 <= args.smooth < 1.0:
+        from engine.cli import UsageError
+
+        raise UsageError(f"--smooth {args.smooth:g}: the weight must be 0 or more and below 1.", "Give a weight such as --smooth 0.6 (0: no smoothing).")
     quiet = args.json or args.csv
 
     def phase(doing: str) -> None:
@@ -52,21 +65,59 @@ def run(args: argparse.Namespace) -> int:
         from engine.training.disagree import add_disagreements
 
         add_disagreements(result, examples=args.examples, on_phase=phase)
+    table = None
+    if args.probes or args.probe:
+        from engine.training.probe_answers import probe_sentences, probe_table
+
+        table = probe_table(result.runs, probe_sentences(result.runs, args.probe), on_phase=phase)
     if not quiet and sys.stderr.isatty():
         print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+    note = ""
     if args.plot:
-        from engine.cli.compare_plot import write_plot
+        from engine.cli.compare_plot import picture, write_plot
+        from engine.runs.curves import CurveOptions
 
-        write_plot(args.plot, [(f"{letter(i)} {r.name or r.id}", r.history) for i, r in enumerate(result.runs)])
+        pic, axis = picture([f"{letter(i)} {r.name or r.id}" for i, r in enumerate(result.runs)], result.runs, CurveOptions(args.x, args.smooth, args.log_y))
+        write_plot(args.plot, pic)
+        note = axis.note
     if args.json:
-        print(json.dumps(result.to_dict()))
+        out = result.to_dict()
+        if table is not None:
+            out["probes"] = table.to_dict()
+        print(json.dumps(out))
     elif args.csv:
-        csv.writer(sys.stdout, lineterminator="\n").writerows(csv_rows(result))
+        csv.writer(sys.stdout, lineterminator="\n").writerows(csv_rows(result) + (probe_rows(table, result) if table is not None else []))
     else:
         print(format_text(result, args.examples))
+        if table is not None:
+            print("\n" + format_probes(table, result))
     if args.plot and not args.json:
-        print(f"wrote {args.plot}", file=sys.stderr if args.csv else sys.stdout)
+        print(f"wrote {args.plot}" + (f" ({note})" if note else ""), file=sys.stderr if args.csv else sys.stdout)
     return 0
+
+
+def _answer(table, run_id: str, i: int) -> str:
+    answers = table.answers.get(run_id)
+    return f"{answers[i].label} {answers[i].prob:.2f}" if answers else "-"
+
+
+def probe_rows(table, result) -> list[list[str]]:
+    """CSV: one row per sentence (section probe), each run's answer and its probability."""
+    return [["probe", s, *(_answer(table, r.id, i) for r in result.runs)] for i, s in enumerate(table.sentences)]
+
+
+def format_probes(table, result) -> str:
+    from engine.terminal_text import printable
+
+    names = {r.id: letter(i) for i, r in enumerate(result.runs)}
+    if not table.sentences:
+        return "probes: none (the runs' experiments have no probe sentences; --probe TEXT scores one)"
+    out = ["probes (each run's answer and its probability):"]
+    if table.classes_note:
+        out.append(f"  {printable(table.classes_note)}")
+    out.append(_table([["probe", *names.values()]] + [[s[:60], *(_answer(table, r.id, i) for r in result.runs)] for i, s in enumerate(table.sentences)]))
+    out += [f"  {names[i]} cannot answer: {printable(why)}" for i, why in table.problems.items()]
+    return "\n".join(out)
 
 
 def _cell(value: Any) -> str:

@@ -28,6 +28,8 @@ stop`). TF-free until a model is loaded.
 - compare: `compare(runs)` -> Comparison (settings that differ, best metrics, layer diff);
   settings_diff: the table of settings that differ, by declared path (the examples two
   runs disagree on are engine.training.disagree's: it predicts)
+- curves: the compared runs' curves as drawn (x by epoch or training time, EMA, log y),
+  one rule for the compare view and `kerminal compare --plot`
 - safe: reading and writing a folder someone else may have made (no links, FIFOs, huge files)
 """
 
@@ -37,6 +39,7 @@ from engine.runs.commands import post as post_command
 from engine.runs.commands import send as send_command
 from engine.runs.compare import PALETTE, Comparison, compare
 from engine.runs.completion import complete, term_start
+from engine.runs.curves import SMOOTHING, CurveOptions, XAxis, curve_points, curve_title, log_refusal, x_axis
 from engine.runs.eta import Eta, format_eta
 from engine.runs.events import BatchEnd, EpochEnd, Event, Failed, Finished, Started, Steered, Stopped
 from engine.runs.folder import EXPERIMENT, LIVE, runs_dir_default
@@ -60,6 +63,7 @@ __all__ = [
     "LIVE",
     "NOT_RESPONDING",
     "PALETTE",
+    "SMOOTHING",
     "BatchEnd",
     "EpochEnd",
     "Eta",
@@ -69,6 +73,8 @@ __all__ = [
     "Finished",
     "Group",
     "Comparison",
+    "CurveOptions",
+    "XAxis",
     "Label",
     "Progress",
     "QueryError",
@@ -84,6 +90,8 @@ __all__ = [
     "check_group",
     "compare",
     "complete",
+    "curve_points",
+    "curve_title",
     "data_summary",
     "differing_paths",
     "group_fields",
@@ -93,6 +101,7 @@ __all__ = [
     "format_value",
     "higher_is_better",
     "load_model_file",
+    "log_refusal",
     "parse_filter",
     "post_command",
     "read_events",
@@ -110,4 +119,5 @@ __all__ = [
     "sort_runs",
     "start_run",
     "term_start",
+    "x_axis",
 ]

@@ -42,6 +42,7 @@ class RunSide:
     best: dict[str, Best] = field(default_factory=dict)  # metric -> its best value and epoch
     time_s: float | None = None  # the epochs' training time, pauses left out
     history: dict[str, list[float]] = field(default_factory=dict)
+    durations: dict[int, float] = field(default_factory=dict)  # epoch -> its training time (s), from events.jsonl
     class_names: list[str] = field(default_factory=list)
     experiment: Experiment | None = field(default=None, repr=False)
     problem: str = ""  # why the experiment could not be read
@@ -117,7 +118,9 @@ def side(info: RunInfo) -> RunSide:
     from engine.runs.store import read_experiment
 
     history = _read(read_history, info.path, {})
-    r = RunSide(info.id, info.path, info.name, info.status, info.epochs, best_metrics(history), training_time(info.path), history, list(info.class_names))
+    durations = epoch_durations(info.path)
+    time_s = sum(durations.values()) if durations else None
+    r = RunSide(info.id, info.path, info.name, info.status, info.epochs, best_metrics(history), time_s, history, durations, list(info.class_names))
     try:
         r.experiment = read_experiment(info.path / EXPERIMENT)
     except (KerminalError, OSError) as exc:
@@ -132,10 +135,10 @@ def _read(fn: Any, path: Path, default: Any) -> Any:
         return default
 
 
-def training_time(path: Path) -> float | None:
-    """The sum of the epochs' durations from events.jsonl (an epoch done again after a
-    kill counts once); None when no epoch ended."""
-    from engine.runs.events import EpochEnd
+def epoch_durations(path: Path) -> dict[int, float]:
+    """Each epoch's training time (s) from events.jsonl, pauses left out (an epoch done
+    again after a kill: its last time)."""
+    from engine.runs.events import EpochEnd, EpochFromHistory
 
     durations: dict[int, float] = {}
     offset = 0
@@ -145,12 +148,12 @@ def training_time(path: Path) -> float | None:
         except OSError:
             break
         for e in events:
-            if isinstance(e, EpochEnd):
+            if isinstance(e, EpochEnd) and not isinstance(e, EpochFromHistory):
                 durations[e.epoch] = e.duration_s
         if after == offset:
             break
         offset = after
-    return sum(durations.values()) if durations else None
+    return durations
 
 
 # ---------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 - Predictor(model, class_names, exp) / Predictor.from_run(path): predict(text), predict_many
 - evaluate(model_or_run, split_or_dataset) -> Evaluation
 - disagreement(a, b) / add_disagreements(comparison): the validation examples two runs disagree on
+- probe_table(runs, sentences): the probe sentences scored by every compared run, side by side
 """
 
 from engine.runs import Run, RunInfo, RunStore
@@ -15,6 +16,7 @@ from engine.training.control import TrainControl
 from engine.training.disagree import Disagreement, add_disagreements, disagreement
 from engine.training.evaluate import Evaluation, Misclassified, evaluate
 from engine.training.predictor import Prediction, Predictor
+from engine.training.probe_answers import ProbeAnswer, ProbeTable, probe_sentences, probe_table
 from engine.training.trainer import RunResult, Trainer
 
 __all__ = [
@@ -28,6 +30,8 @@ __all__ = [
     "Misclassified",
     "Prediction",
     "Predictor",
+    "ProbeAnswer",
+    "ProbeTable",
     "Run",
     "RunInfo",
     "RunResult",
@@ -42,4 +46,6 @@ __all__ = [
     "disagreement",
     "format_duration",
     "evaluate",
+    "probe_sentences",
+    "probe_table",
 ]

@@ -139,14 +139,15 @@ def add_disagreements(result: Comparison, examples: int = 20, on_phase: OnPhase 
     return result
 
 
-def predictions(r: RunSide, texts: Sequence[str], on_phase: OnPhase = silent) -> np.ndarray:
+def predictions(r: RunSide, texts: Sequence[str], on_phase: OnPhase = silent, cache: tuple[str, str] = (CACHE_NPY, CACHE_KEY)) -> np.ndarray:
     """(n, classes) probabilities of run `r`'s best model on `texts`, from its cache when
-    the model file and the texts are the ones cached."""
+    the model file and the texts are the ones cached. `cache`: the two files (numbers, key)
+    in the run's folder: the validation rows and the probe sentences are cached apart."""
     from engine.runs.folder import BEST, LAST
 
     model = next((n for n in (BEST, LAST) if (r.path / n).is_file()), BEST)
     key = cache_key(r.path / model, texts)
-    cached = read_cache(r.path, key, len(texts), len(r.class_names))
+    cached = read_cache(r.path, key, len(texts), len(r.class_names), cache)
     if cached is not None:
         on_phase(f"read {r.id}'s cached predictions")
         return cached
@@ -164,7 +165,7 @@ def predictions(r: RunSide, texts: Sequence[str], on_phase: OnPhase = silent) ->
     import numpy as np
 
     probs = np.concatenate(parts, axis=0).astype("float32") if parts else np.zeros((0, len(r.class_names)), "float32")
-    write_cache(r.path, key, probs)
+    write_cache(r.path, key, probs, cache)
     return probs
 
 
@@ -182,15 +183,15 @@ def cache_key(model: Path, texts: Sequence[str]) -> dict[str, Any]:
     return {"model": model.name, "mtime_ns": stamp[0], "size": stamp[1], "texts": digest.hexdigest(), "n": len(texts)}
 
 
-def read_cache(path: Path, key: dict[str, Any], n: int, classes: int) -> np.ndarray | None:
+def read_cache(path: Path, key: dict[str, Any], n: int, classes: int, cache: tuple[str, str] = (CACHE_NPY, CACHE_KEY)) -> np.ndarray | None:
     """The cached probabilities when their key is `key` and their shape (n, classes); None
     otherwise (missing, stale, damaged, a link, too big)."""
     import numpy as np
 
     try:
-        if json.loads(safe.read_text(path / CACHE_KEY, 64 * 1024)) != key:
+        if json.loads(safe.read_text(path / cache[1], 64 * 1024)) != key:
             return None
-        data = safe.read_bytes(path / CACHE_NPY, n * max(classes, 1) * 4 + 4096)
+        data = safe.read_bytes(path / cache[0], n * max(classes, 1) * 4 + 4096)
         probs = np.load(io.BytesIO(data), allow_pickle=False)
     except (OSError, ValueError, RecursionError):
         return None
@@ -199,7 +200,7 @@ def read_cache(path: Path, key: dict[str, Any], n: int, classes: int) -> np.ndar
     return probs
 
 
-def write_cache(path: Path, key: dict[str, Any], probs: np.ndarray) -> None:
+def write_cache(path: Path, key: dict[str, Any], probs: np.ndarray, cache: tuple[str, str] = (CACHE_NPY, CACHE_KEY)) -> None:
     """Cache the probabilities in the run folder, only when the folder is the caller's (a
     shared runs folder's other users' runs are read, never written); quietly not at all
     when it cannot be written."""
@@ -211,14 +212,14 @@ def write_cache(path: Path, key: dict[str, Any], probs: np.ndarray) -> None:
         safe.check_own_dir(path)
         buf = io.BytesIO()
         np.save(buf, probs, allow_pickle=False)
-        fd, tmp = tempfile.mkstemp(dir=path, prefix=f".{CACHE_NPY}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path, prefix=f".{cache[0]}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(buf.getvalue())
-            os.replace(tmp, path / CACHE_NPY)
+            os.replace(tmp, path / cache[0])
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        atomic_write_text(path / CACHE_KEY, json.dumps(key) + "\n", make_parents=False)
+        atomic_write_text(path / cache[1], json.dumps(key) + "\n", make_parents=False)
     except (KerminalError, OSError):
         return

@@ -202,9 +202,9 @@ def test_plot_svg(two, tmp_path):
     assert svg.startswith("<svg") and svg.count("<polyline") == 4  # 2 runs x 2 metrics
     assert read_info(a).name in svg
     with pytest.raises(KerminalError, match="svg"):
-        from engine.cli.compare_plot import write_plot
+        from engine.cli.compare_plot import Picture, write_plot
 
-        write_plot(str(tmp_path / "x.gif"), [])
+        write_plot(str(tmp_path / "x.gif"), Picture([]))
 
 
 @pytest.mark.slow
@@ -228,4 +228,11 @@ def test_two_trained_runs_disagree_and_cache(tmp_path):
     seen.clear()
     again = disagree.add_disagreements(compare(runs), on_phase=seen.append).disagreements[0]
     assert (again.a_only, again.b_only) == (d.a_only, d.b_only)
+    from engine.training import probe_table  # the probes: each run's model, its own cache beside the predictions'
+
+    sides = compare(runs).runs
+    table = probe_table(sides, ["a wonderful, moving film", "dull and awful"])
+    assert table.problems == {} and all(len(table.answers[r.id]) == 2 for r in sides)
+    assert all((Path(r) / "probes.npy").is_file() and (Path(r) / disagree.CACHE_NPY).is_file() for r in runs)
+    assert probe_table(sides, table.sentences).answers == table.answers  # from the cache
     assert not any("predicting" in s for s in seen)  # from the cache

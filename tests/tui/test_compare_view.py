@@ -29,7 +29,7 @@ def app_on_runs(runs_dir):
 async def mark_and_compare(app, pilot, count: int) -> CompareScreen:
     await settle(app, pilot)
     await pilot.press(*["space"] * count, "c")
-    await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen), 10, "the compare view")
+    await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.ready, 10, "the compare view")
     await pilot.pause()
     assert isinstance(app.screen, CompareScreen)
     return app.screen
@@ -67,7 +67,7 @@ async def test_compare_view_of_two_runs(runs_dir, monkeypatch):
         ids = [r.id for r in runs]
         plots = {p.metric: p for p in screen.query(CompareCurves)}
         assert list(plots) == ["loss", "val_loss", "accuracy", "val_accuracy"]
-        assert [line[1:] for line in plots["loss"].lines] == [style(0), style(1)]  # a colour and a marker each
+        assert [line[2:] for line in plots["loss"].lines] == [style(0), style(1)]  # a colour and a marker each
         assert style(0)[1] != style(1)[1]
         legend = text_of(screen.query_one("#compare-legend", Static))
         assert all(i in legend for i in ids) and "best epoch 3 (val_loss)" in legend
@@ -120,7 +120,7 @@ async def test_fifty_marked_the_legend_says_which_are_drawn(runs_dir):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await pilot.press("A", "c")
-        await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen), 20, "the compare view")
+        await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.ready, 20, "the compare view")
         screen = app.screen
         assert isinstance(screen, CompareScreen)
         assert len(screen.drawn()) == MAX_DRAWN
@@ -168,7 +168,7 @@ def test_compare_view_snapshot(snap_compare, runs_dir, size):
     async def ready(pilot) -> None:
         await settle(pilot.app, pilot)
         await pilot.press("space", "space", "space", "c")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, CompareScreen), 10, "the compare view")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, CompareScreen) and pilot.app.screen.ready, 10, "the compare view")
         await quiet(pilot)
 
     assert snap_compare(app, run_before=ready, terminal_size=size)
