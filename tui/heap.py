@@ -6,7 +6,8 @@ ms on a busy machine, and it fell in the middle of opening the compare view almo
 time (issue 20: the view must draw in under 200 ms). `freeze_once()` collects the young
 generations and moves every object alive then out of the collector's sight (gc.freeze), so
 later full collections scan only what is newer. Once per process: objects frozen are never
-collected, so garbage frozen by a second call would stay.
+collected, so garbage frozen by a second call would stay. TensorFlow's import (tui.loading)
+freezes what it made the same way, once, with `freeze()`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,16 @@ import gc
 _frozen = False
 
 
+def freeze() -> None:
+    """Every object alive now out of the collector's sight (the young garbage collected
+    first, cheaply: frozen, it would never be freed)."""
+    gc.collect(1)
+    gc.freeze()
+
+
 def freeze_once() -> None:
     global _frozen
     if _frozen:
         return
     _frozen = True
-    gc.collect(1)  # the young garbage first (cheap): frozen, it would never be freed
-    gc.freeze()
+    freeze()

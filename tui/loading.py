@@ -11,7 +11,6 @@ new data no longer has (undoably). What the app shows of it is the subclass's
 
 from __future__ import annotations
 
-import gc
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from engine import Dataset, Experiment
+from tui import heap
 from tui.errors import error_text
 from tui.files import ExperimentFileApp
 from tui.messages import DatasetReady, LiveRunsFound, TensorFlowReady
@@ -91,7 +91,7 @@ class LoadingApp(ExperimentFileApp):
             return
         # TensorFlow leaves millions of long-lived objects; a full garbage collection that
         # walks them all stalls the screen for a few hundred ms. Freeze them out of it.
-        gc.freeze()
+        heap.freeze()
         self.post_message(TensorFlowReady(time.perf_counter() - t0))
 
     def on_tensor_flow_ready(self, message: TensorFlowReady) -> None:
