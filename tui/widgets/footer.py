@@ -20,6 +20,8 @@ PALETTE_WIDTH = 14  # " ^p palette " and its border
 
 
 class KerminalFooter(Footer):
+    _shown: list[tuple[str, str, str, str, bool, str, str]] = []  # what compose yielded last
+
     def on_resize(self) -> None:
         if self.is_attached and self._bindings_ready:
             self.call_after_refresh(self.recompose)
@@ -56,9 +58,12 @@ class KerminalFooter(Footer):
         rows.sort(key=lambda r: (r[0], r[1]))
         return [(b, e, t) for _r, _o, b, e, t in rows]
 
-    def compose(self) -> ComposeResult:
+    def items(self) -> list[tuple[str, str, str, str, bool, str, str]]:
+        """(key, key display, description, action, disabled, tooltip, classes) of each key
+        shown, in order."""
         if not self._bindings_ready:
-            return
+            return []
+        out = []
         room = (self.size.width or self.app.size.width) - PALETTE_WIDTH
         for binding, enabled, tooltip in self.ranked():
             display = self.app.get_key_display(binding)
@@ -66,9 +71,27 @@ class KerminalFooter(Footer):
             if width > room:
                 continue  # a shorter one further on may still fit
             room -= width
-            yield FooterKey(binding.key, display, binding.description, binding.action, disabled=not enabled, tooltip=tooltip).data_bind(compact=Footer.compact)
+            out.append((binding.key, display, binding.description, binding.action, not enabled, tooltip, ""))
         if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
             palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
             if palette is not None:  # a screen may hide the palette's key
-                _node, binding, enabled, tooltip = palette
-                yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description, binding.action, classes="-command-palette", disabled=not enabled, tooltip=binding.tooltip or binding.description)
+                _node, binding, enabled, _tooltip = palette
+                out.append((binding.key, self.app.get_key_display(binding), binding.description, binding.action, not enabled, binding.tooltip or binding.description, "-command-palette"))
+        return out
+
+    async def recompose(self) -> None:
+        # Textual rebuilds the footer on every change of the screen's bindings (a focus
+        # move, a pane's state): a fifth of the app's time while keys are typed beside a
+        # training run. The same keys shown: nothing to rebuild.
+        shown = self.items()
+        if shown and shown == self._shown:
+            return
+        await super().recompose()
+
+    def compose(self) -> ComposeResult:
+        self._shown = self.items()
+        for key, display, description, action, disabled, tooltip, classes in self._shown:
+            if classes:
+                yield FooterKey(key, display, description, action, classes=classes, disabled=disabled, tooltip=tooltip)
+            else:
+                yield FooterKey(key, display, description, action, disabled=disabled, tooltip=tooltip).data_bind(compact=Footer.compact)
