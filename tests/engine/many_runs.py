@@ -39,3 +39,17 @@ def many_run(root: Path, i: int, val_accuracy: float | None = None, kind: str | 
 
 def many_runs(root: Path, count: int) -> list[Path]:
     return [many_run(root, i) for i in range(count)]
+
+
+def four_runs(root: Path) -> Path:
+    """The query tests' runs folder: three ended runs and a failed one, on two vectorizers and
+    three learning rates."""
+    many_run(root, 1, val_accuracy=0.9, kind="ngrams", lr=3e-4)
+    many_run(root, 2, val_accuracy=0.8, kind="words", lr=1e-3)
+    many_run(root, 3, val_accuracy=0.86, kind="ngrams", lr=1e-2)
+    many_run(root, 4, val_accuracy=0.7, kind="ngrams", lr=3e-4, status="failed")
+    return root
+
+
+def short_ids(summaries) -> list[str]:
+    return [s.id[-8:-2] for s in summaries]  # "000001" ...

@@ -15,22 +15,16 @@ import pytest
 from engine.cli import main
 from engine.runs import RunIndex, differing_paths, parse_filter, sort_runs
 from engine.runs import folder as F
-from engine.runs.query import QueryError, Summary
-from tests.engine.many_runs import many_run, many_runs
+from engine.runs.query import QueryError
+from tests.engine.many_runs import four_runs, many_run, many_runs, short_ids
 
 
 @pytest.fixture
 def runs(tmp_path):
-    root = tmp_path / "runs"
-    many_run(root, 1, val_accuracy=0.9, kind="ngrams", lr=3e-4)
-    many_run(root, 2, val_accuracy=0.8, kind="words", lr=1e-3)
-    many_run(root, 3, val_accuracy=0.86, kind="ngrams", lr=1e-2)
-    many_run(root, 4, val_accuracy=0.7, kind="ngrams", lr=3e-4, status="failed")
-    return root
+    return four_runs(tmp_path / "runs")
 
 
-def ids(summaries: list[Summary]) -> list[str]:
-    return [s.id[-8:-2] for s in summaries]  # "000001" ...
+ids = short_ids
 
 
 def test_terms_over_settings_metrics_and_run_fields_are_anded(runs):

@@ -11,22 +11,16 @@ import pytest
 
 from engine.cli import main
 from engine.runs import RunIndex, check_group, complete, group_fields, group_runs, labels, term_start
-from engine.runs.query import QueryError, Summary
-from tests.engine.many_runs import many_run
+from engine.runs.query import QueryError
+from tests.engine.many_runs import four_runs, short_ids
 
 
 @pytest.fixture
 def runs(tmp_path):
-    root = tmp_path / "runs"
-    many_run(root, 1, val_accuracy=0.9, kind="ngrams", lr=3e-4)
-    many_run(root, 2, val_accuracy=0.8, kind="words", lr=1e-3)
-    many_run(root, 3, val_accuracy=0.86, kind="ngrams", lr=1e-2)
-    many_run(root, 4, val_accuracy=0.7, kind="ngrams", lr=3e-4, status="failed")
-    return root
+    return four_runs(tmp_path / "runs")
 
 
-def ids(summaries: list[Summary]) -> list[str]:
-    return [s.id[-8:-2] for s in summaries]
+ids = short_ids
 
 
 def test_groups_come_in_numeric_order_and_keep_the_runs_order(runs):
