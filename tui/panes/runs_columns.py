@@ -48,9 +48,13 @@ def column_widths(headers: dict[str, str], rows: list[dict[str, str]], width: in
     room -= 2 * len(text)
     given = {k: min(natural[k], minimum[k]) for k in text}
     left = room - sum(given.values())
-    for k in GROW:  # what is left, in this order
+    # Runs on different data: their data summaries whole (up to DATA_WANT) before the names
+    # grow (at 80 columns the names took it all and left "folder …"); then the rest in order.
+    wants = [("data", DATA_WANT)] if len({r["data"] for r in rows}) > 1 else []
+    for k, cap in [*wants, *((k, natural[k]) for k in GROW)]:
         if k in given and left > 0:
-            grow = min(natural[k] - given[k], left)
+            grow = max(min(cap, natural[k]) - given[k], 0)
+            grow = min(grow, left)
             given[k] += grow
             left -= grow
     order = [MARK, "name", "status", "epochs", "best", *extra, "data", "preset", "date", "id"]
