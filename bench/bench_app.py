@@ -86,6 +86,12 @@ class PtyProgram:
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
+    def wait_output(self, start: int, timeout: float = 30.0) -> None:
+        """Until the program wrote something after byte `start`."""
+        deadline = time.perf_counter() + timeout
+        while self.size <= start and time.perf_counter() < deadline:
+            time.sleep(0.01)
+
     def _read(self) -> None:
         while True:
             try:
@@ -370,7 +376,9 @@ def train_in_app(exp_path: Path, folder: Path, epochs: int, probes: int) -> dict
             t_key = app.send("?")
             out["latencies"].append(app.wait_for(HELP_TITLE, start, timeout=10) - t_key)
             time.sleep(0.15)
+            closed = app.size
             app.send("\x1b")
+            app.wait_output(closed)  # Esc and the next key in one read would be Alt+x
             time.sleep(0.35)
         app.send("x")
         evs = wait_events(runs, lambda evs: any(e["event"] in ("Finished", "Stopped", "Failed") for e in evs), 120, app)

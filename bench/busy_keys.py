@@ -29,13 +29,6 @@ def busy_processes(count: int) -> list[subprocess.Popen[bytes]]:
     return [subprocess.Popen([sys.executable, "-c", BUSY], stdin=subprocess.DEVNULL, start_new_session=True) for _ in range(count)]
 
 
-def wait_output(app: Any, start: int, timeout: float = 30.0) -> None:
-    """Until the app wrote something after byte `start` (the screen under the help redrawn)."""
-    deadline = time.perf_counter() + timeout
-    while app.size <= start and time.perf_counter() < deadline:
-        time.sleep(0.01)
-
-
 def measure(presses: int, run_nice: int | None) -> dict[str, Any]:
     from bench.bench_app import HELP_TITLE, MODELS, PtyProgram, kerminal_argv, read_events, wait_events, write_experiment
 
@@ -68,7 +61,7 @@ def measure(presses: int, run_nice: int | None) -> dict[str, Any]:
                 time.sleep(0.15)
                 closed = app.size
                 app.send("\x1b")
-                wait_output(app, closed)  # Esc and the next key in one read would be Alt+2
+                app.wait_output(closed)  # Esc and the next key in one read would be Alt+2
                 time.sleep(0.3)
                 out["pane"].append(timed("2", "Total params"))
                 time.sleep(0.15)
