@@ -86,6 +86,12 @@ class PtyProgram:
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
+    def press_until(self, key: str, needle: str, timeout: float = 10.0) -> float:
+        """Seconds from sending `key` until `needle` is written after it."""
+        start = self.size
+        t = self.send(key)
+        return self.wait_for(needle, start, timeout=timeout) - t
+
     def wait_output(self, start: int, timeout: float = 30.0) -> None:
         """Until the program wrote something after byte `start`."""
         deadline = time.perf_counter() + timeout
@@ -262,9 +268,7 @@ def ui_latencies(exp_path: Path, folder: Path, presses: int) -> dict[str, list[f
     out: dict[str, list[float]] = {"dialog": [], "pane": [], "help": []}
 
     def timed(key: str, needle: str) -> float:
-        start = app.size
-        t = app.send(key)
-        return app.wait_for(needle, start, timeout=10) - t
+        return app.press_until(key, needle, 10)
 
     try:
         app.wait_for("TF ready", timeout=120)

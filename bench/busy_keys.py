@@ -44,9 +44,7 @@ def measure(presses: int, run_nice: int | None) -> dict[str, Any]:
         app = PtyProgram(kerminal_argv(str(exp), "--runs-dir", str(runs)), cwd=folder, cols=80, rows=24, env=env)
 
         def timed(key: str, needle: str) -> float:
-            start = app.size
-            t = app.send(key)
-            return app.wait_for(needle, start, timeout=30) - t
+            return app.press_until(key, needle, 30)
 
         try:
             app.wait_for("TF ready", timeout=300)

@@ -125,6 +125,13 @@ class RunsPane(Pane, RunActions, RunFilter, RunGrouping, RunLabels):
             return None
         return self._by_id.get(self._row_ids[min(max(self.table.cursor_row, 0), len(self._row_ids) - 1)])
 
+    def chosen(self) -> RunInfo | None:
+        """The run a key acts on; with none selected, says so (the key does nothing)."""
+        run = self.selected()
+        if run is None:
+            self.notify("No run selected.", title="Runs")
+        return run
+
     # ---- listing -------------------------------------------------------------------------
     def action_refresh(self) -> None:
         """Read the runs folder again (each run from the cache unless its metrics.json
@@ -412,9 +419,8 @@ class RunsPane(Pane, RunActions, RunFilter, RunGrouping, RunLabels):
             self._show_eval(plain(f"Run {run.id}'s settings are not known: {summary.why}", style="yellow"))
 
     def action_evaluate(self) -> None:
-        run = self.selected()
+        run = self.chosen()
         if run is None:
-            self.notify("No run selected.", title="Runs")
             return
         self._show_eval(plain(f"Evaluating {run.id}… (loads TensorFlow, the model and the data)"))
         self.evaluating = run.id  # for a failure's message (worker_failed)

@@ -29,35 +29,33 @@ class RunActions(Widget):
 
         def selected(self) -> RunInfo | None: ...
 
+        def chosen(self) -> RunInfo | None: ...
+
         def action_refresh(self) -> None: ...
 
     def action_attach(self) -> None:
         """Follow the selected run in the Train pane and show that pane."""
-        run = self.selected()
+        run = self.chosen()
         if run is None:
-            self.notify("No run selected.", title="Runs")
             return
         self.app.post_message(FollowRun(run.path))
 
     def action_more(self) -> None:
         """Ask how many more epochs the selected run trains (the Train pane asks and follows it)."""
-        run = self.selected()
+        run = self.chosen()
         if run is None:
-            self.notify("No run selected.", title="Runs")
             return
         self.app.post_message(MoreEpochs(run.path))
 
     def action_predict(self) -> None:
-        run = self.selected()
+        run = self.chosen()
         if run is None:
-            self.notify("No run selected.", title="Runs")
             return
         self.app.post_message(PredictWithRun(run.id))
 
     def action_open_experiment(self) -> None:
-        run = self.selected()
+        run = self.chosen()
         if run is None:
-            self.notify("No run selected.", title="Runs")
             return
         # No pane switch here: when a dialog asked first, Textual gives focus back to this
         # table as the dialog closes, which would switch back.
@@ -69,9 +67,8 @@ class RunActions(Widget):
     def action_export(self) -> None:
         """Ask what to export and where, then write it in a worker (a SavedModel loads
         TensorFlow and the model)."""
-        run = self.selected()
+        run = self.chosen()
         if run is None:
-            self.notify("No run selected.", title="Runs")
             return
         from pathlib import Path
 
@@ -112,9 +109,8 @@ class RunActions(Widget):
         self.app.call_from_thread(self.notify, with_path("Wrote {path}", written, TOAST_TEXT), title="Export")
 
     def action_delete(self) -> None:
-        run = self.selected()
+        run = self.chosen()
         if run is None:
-            self.notify("No run selected.", title="Runs")
             return
         live = run.status in LIVE
 

@@ -25,6 +25,8 @@ class RunLabels(Widget):
 
         def selected(self) -> RunInfo | None: ...
 
+        def chosen(self) -> RunInfo | None: ...
+
         def _show(self, cursor_to: str = "") -> None: ...
 
     def action_rename(self) -> None:
@@ -38,9 +40,8 @@ class RunLabels(Widget):
 
     def _ask(self, title: str, now: Callable[[RunInfo], str], placeholder: str, write: Callable[[RunInfo, str], object]) -> None:
         """Ask with the run's current value in the line; Enter writes it, Esc leaves it."""
-        run = self.selected()
+        run = self.chosen()
         if run is None:
-            self.notify("No run selected.", title="Runs")
             return
 
         def answered(text: str | None) -> None:
