@@ -81,17 +81,56 @@ class KerminalFooter(Footer):
 
     async def recompose(self) -> None:
         # Textual rebuilds the footer on every change of the screen's bindings (a focus
-        # move, a pane's state): a fifth of the app's time while keys are typed beside a
-        # training run. The same keys shown: nothing to rebuild.
+        # move, a pane switch): removing and mounting a dozen keys styled each one anew, a
+        # third of a pane switch's time. The same keys shown: nothing to do; other keys:
+        # the mounted ones are rewritten in place and only the difference in their number
+        # is mounted or removed.
         shown = self.items()
         if shown and shown == self._shown:
             return
-        await super().recompose()
+        if not self.is_attached or not self._shown or not shown:
+            await super().recompose()
+            return
+        await self._rewrite(shown)
+
+    async def _rewrite(self, shown: list[tuple[str, str, str, str, bool, str, str]]) -> None:
+        keys = [k for k in self.query_children(FooterKey) if not k.has_class("-command-palette")]
+        palette = [k for k in self.query_children(FooterKey) if k.has_class("-command-palette")]
+        wanted = [item for item in shown if not item[6]]
+        wanted_palette = [item for item in shown if item[6]]
+        if len(palette) != len(wanted_palette):  # the palette's key came or went: rare
+            await super().recompose()
+            return
+        self._shown = shown
+        with self.app.batch_update():
+            for widget, item in zip(keys, wanted, strict=False):
+                _rewrite_key(widget, item)
+            for widget, item in zip(palette, wanted_palette, strict=True):
+                _rewrite_key(widget, item)
+            if len(keys) > len(wanted):
+                await self.remove_children(keys[len(wanted) :])
+            elif len(wanted) > len(keys):
+                new = [self._key(*item) for item in wanted[len(keys) :]]
+                await self.mount_all(new, before=palette[0] if palette else None)
+
+    def _key(self, key: str, display: str, description: str, action: str, disabled: bool, tooltip: str, classes: str) -> FooterKey:
+        if classes:
+            return FooterKey(key, display, description, action, classes=classes, disabled=disabled, tooltip=tooltip)
+        return FooterKey(key, display, description, action, disabled=disabled, tooltip=tooltip).data_bind(compact=Footer.compact)
 
     def compose(self) -> ComposeResult:
         self._shown = self.items()
-        for key, display, description, action, disabled, tooltip, classes in self._shown:
-            if classes:
-                yield FooterKey(key, display, description, action, classes=classes, disabled=disabled, tooltip=tooltip)
-            else:
-                yield FooterKey(key, display, description, action, disabled=disabled, tooltip=tooltip).data_bind(compact=Footer.compact)
+        for item in self._shown:
+            yield self._key(*item)
+
+
+def _rewrite_key(widget: FooterKey, item: tuple[str, str, str, str, bool, str, str]) -> None:
+    """A mounted key made to show another binding: its text, action, dimming and tooltip."""
+    key, display, description, action, disabled, tooltip, _classes = item
+    changed = (widget.key_display, widget.description) != (display, description)
+    widget.key, widget.key_display, widget.description, widget.action = key, display, description, action
+    widget._disabled = disabled
+    widget.set_class(disabled, "-disabled")
+    widget.tooltip = tooltip or None
+    if changed:
+        widget.refresh(layout=True)  # its width follows its text
