@@ -18,10 +18,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from tui.dialogs.fields import Field, OnOff, parse_field, toml_text, widget_id
+from tui.dialogs.styled import StyledOnce
 from tui.plain import plain
 
 
-class FormDialog(ModalScreen[dict[str, Any] | None]):
+class FormDialog(StyledOnce, ModalScreen[dict[str, Any] | None]):
     """Edit a list of Fields. Ctrl+S (or Enter in a field) applies; Escape cancels.
 
     Returns {name: value} (None for an empty optional field) only when every value is valid;

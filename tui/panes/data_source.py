@@ -50,12 +50,25 @@ class DataDialog(FormDialog):
         """Show `exp`'s data settings in this dialog, built before (the Data pane keeps one
         installed, so `o` opens it at once); the columns are read again, in a worker."""
         self.exp = exp
-        self.reload(data_fields(exp))
-        self._columns_of_experiment()
+        fields = data_fields(exp)
+        # The pickers keep the columns they offer now (reload would put back the one
+        # column the experiment names): when the form names the same unchanged file, they
+        # are right as they are, and setting a Select's options restyles it, the most of
+        # what opening the dialog cost.
+        shown = {f.name: f for f in self.fields}
+        for f in fields:
+            if f.name in ("text", "label") and f.name in shown:
+                f.choices, f.help = shown[f.name].choices, shown[f.name].help
+        self.reload(fields)
+        if self._columns_key is None or self._table_key() != self._columns_key:
+            self._columns_of_experiment()
+
+    _columns_path: Path | None = None  # the file whose columns the pickers offer
+    _columns_key: Any = None  # _table_key() of the columns offered
 
     def _columns_of_experiment(self) -> None:
-        self._columns_path: Path | None = None  # the file whose columns the pickers offer
-        self._columns_key: Any = None
+        self._columns_path = None
+        self._columns_key = None
         for name in ("text", "label"):
             select = self.field_widget(name)
             select.set_options(self._column_options([self.exp.data.text if name == "text" else self.exp.data.label]))
@@ -86,19 +99,29 @@ class DataDialog(FormDialog):
         fmt = self.field_widget("format").value
         return ("" if fmt in (AUTO, Select.BLANK) else fmt), back.get(self.field_widget("header").value), back.get(self.field_widget("quotes").value)
 
+    def _table_key(self) -> tuple[Any, ...]:
+        """The file the form names now, how it is read, and its size and age: the columns
+        offered hold while it is the same."""
+        path = self._table_path()
+        try:
+            stat = (path.stat().st_size, path.stat().st_mtime_ns) if path is not None else None
+        except OSError:
+            stat = None
+        return (path, self._table_settings(), stat)
+
     def _read_columns(self) -> None:
         """Offer the columns of the file the form names now: another file (or none) first
         drops the old file's columns, then a worker reads the new ones."""
-        path = self._table_path()
-        settings = self._table_settings()
-        if (path, settings) == self._columns_key:
+        key = self._table_key()
+        if key == self._columns_key:
             return
-        self._columns_key = (path, settings)
+        self._columns_key = key
+        path = key[0]
         if path != self._columns_path and self._columns_path is not None:
             self._set_columns([], None, None)
         self._columns_path = path
         if path is not None:
-            self._columns_worker(path, *settings)
+            self._columns_worker(path, *key[1])
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="columns")
     def _columns_worker(self, path: Path, fmt: str, header: bool | None, quotes: bool | None) -> None:
