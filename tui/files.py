@@ -62,7 +62,7 @@ class ExperimentFileApp(KeysInOrderApp):
             if generation != self._remembered:
                 return  # a newer change is on its way: it writes
             try:
-                remember(experiment, path, dirty)
+                remember(experiment, path, dirty, runs_dir=self.runs_dir)
             except OSError as exc:
                 if not self._remember_failed:
                     self._remember_failed = True
