@@ -37,6 +37,8 @@ UNDO_LIMIT = 100  # changes Ctrl+Z can take back (the Workspace keeps them)
 class ExperimentFileApp(KeysInOrderApp):
     """An App that edits one experiment, with its file and undo."""
 
+    runs_dir: Path  # the app's runs folder (set by the app): what `kerminal` reopens is kept per runs folder
+
     def __init__(self, experiment: Experiment, experiment_path: str | Path | None = None) -> None:
         super().__init__()
         self.workspace = Workspace(experiment, experiment_path or None, undo_limit=UNDO_LIMIT)
