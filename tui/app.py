@@ -433,7 +433,7 @@ def make_app(
     elif experiment is None and reopen_last:
         from engine.workspace import reopen
 
-        last = reopen()
+        last = reopen(runs_dir=runs_dir)  # None: the app's default runs folder, as KerminalApp takes it
         experiment, path, dirty, notice = last.experiment, last.path, last.dirty, (last.notice, last.failed)
     return KerminalApp(experiment, experiment_path=path, runs_dir=runs_dir, load_tensorflow=load_tensorflow, pane=pane, dirty=dirty, remember=remember, start_notice=notice)
 

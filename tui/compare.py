@@ -35,7 +35,7 @@ from textual.widgets import DataTable, Label, Static
 from engine.runs import PALETTE, SMOOTHING, Comparison, CurveOptions, curve_points, curve_title, log_refusal, x_axis
 from tui.bindings import APP_BINDINGS
 from tui.compare_plots import CompareCurves
-from tui.compare_text import colours_of, disagreement_text, layers_text, legend, metric_order, probe_notes, probe_row, short, style, value_text
+from tui.compare_text import NAME_MAX, NAME_WIDE, WIDE, colours_of, disagreement_text, layers_text, legend, metric_order, probe_notes, probe_row, short_names, style, value_text
 from tui.plain import plain
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -139,6 +139,10 @@ class CompareScreen(Screen[None]):
         others = [r for r in runs if r.id != self.pinned][: MAX_DRAWN - len(pinned)]
         return others + pinned
 
+    def name_width(self) -> int:
+        """A run's name in the legend and the runs table: longer on a wide screen."""
+        return NAME_WIDE if self.app.size.width >= WIDE else NAME_MAX
+
     def _draw(self) -> None:
         drawn = self.drawn()
         o = self.options
@@ -147,7 +151,7 @@ class CompareScreen(Screen[None]):
             for plot in self.query(CompareCurves):
                 lines = [(*curve_points(r, plot.metric, axis, o.smooth), *self.style_of(r.id)) for r in drawn]
                 plot.show(lines, curve_title(plot.metric, o), axis.label, o.log_y)
-            self.query_one("#compare-legend", Static).update(legend(drawn, self.comparison.runs, self.style_of, self.pinned, axis.note))
+            self.query_one("#compare-legend", Static).update(legend(drawn, self.comparison.runs, self.style_of, self.pinned, axis.note, self.name_width(), self.app.size.width - 4))
 
     def _fill_runs(self) -> None:
         table = self.query_one("#compare-runs", DataTable)
@@ -157,11 +161,12 @@ class CompareScreen(Screen[None]):
         for m in metrics:
             table.add_column(m, key=m)
         table.add_column("time", key="time")
+        names = short_names(self.comparison.runs, self.name_width())
         for r in self.comparison.runs:
             colour, marker = self.style_of(r.id)
             cells = [Text(f"{r.best[m].value:.4g} ({r.best[m].epoch})") if m in r.best else Text("–") for m in metrics]
             time_s = Text("–") if r.time_s is None else Text(f"{r.time_s:.1f} s" if r.time_s < 120 else f"{r.time_s / 60:.1f} min")
-            table.add_row(Text(marker, style=f"bold {colour}"), Text(f"{short(r.name)} {r.id}"), *cells, time_s, key=r.id)
+            table.add_row(Text(marker, style=f"bold {colour}"), Text(f"{names[r.id]} {r.id}"), *cells, time_s, key=r.id)
 
     def _fill_settings(self) -> None:
         table = self.query_one("#compare-settings", DataTable)

@@ -15,7 +15,7 @@ from rich.text import Text
 from textual.app import App
 
 from engine import printable
-from engine.runs import PALETTE
+from engine.runs import PALETTE, tell_apart
 from tui.plain import plain
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,7 +26,9 @@ if TYPE_CHECKING:  # pragma: no cover
 # A marker per run besides its colour (terminals with few colours, colour-blind readers):
 # with the palette's 8 colours, 8 markers tell 64 runs apart.
 MARKERS = ("•", "+", "x", "o", "*", "#", "@", "%")
-NAME_MAX = 28
+NAME_MAX = 28  # a run's name in the legend and the runs table at 80 columns
+NAME_WIDE = 48  # ... from WIDE columns on
+WIDE = 120
 SENTENCE_MAX = 40  # characters of a probe sentence in its table
 
 _COLOURS: weakref.WeakKeyDictionary[App[Any], dict[str, int]] = weakref.WeakKeyDictionary()
@@ -58,19 +60,36 @@ def short(name: str, width: int = NAME_MAX) -> str:
     return name if len(name) <= width else name[: width - 1] + "…"
 
 
-def legend(drawn: Sequence[RunSide], every: Sequence[RunSide], style_of: Any, pinned: str, note: str = "") -> Text:
-    """Each drawn run's marker in its colour, name, id and best epoch; the runs not drawn;
-    `note` (why the x axis is not the one asked for) last."""
+def short_names(runs: Sequence[RunSide], width: int = NAME_MAX) -> dict[str, str]:
+    """Run id -> its name cut to `width`, keeping what tells it from the others' (the parts
+    of the name they all share go first: engine.runs.tell_apart)."""
+    return dict(zip([r.id for r in runs], tell_apart([printable(r.name) for r in runs], width), strict=True))
+
+
+def legend(drawn: Sequence[RunSide], every: Sequence[RunSide], style_of: Any, pinned: str, note: str = "", width: int = NAME_MAX, line: int = 0) -> Text:
+    """Each drawn run's marker in its colour, name (cut to `width` among `every`'s), id and
+    best epoch, a new line when the next would not fit `line` columns (0: no limit) rather
+    than broken in two; the runs not drawn; `note` (why the x axis is not the one asked
+    for) last."""
+    names = short_names(every, width)
     text = Text()
+    used = 0  # columns of the legend's current line
     for r in drawn:
         colour, marker = style_of(r.id)
         metric = best_epoch_metric(r)
         best = f"best epoch {r.best[metric].epoch} ({metric})" if metric else "no epochs"
-        if text:
+        entry = Text()
+        entry.append(f"{marker}━", style=f"bold {colour}")
+        entry.append(f" {names.get(r.id) or short(r.name, width)} ", style="bold" if r.id == pinned else "")
+        entry.append(f"{r.id} · {best}" + (" · pinned" if r.id == pinned else ""), style="dim" if r.id != pinned else "")
+        if used and line and used + 3 + entry.cell_len > line:
+            text.append("\n")
+            used = 0
+        elif used:
             text.append("   ")
-        text.append(f"{marker}━", style=f"bold {colour}")
-        text.append(f" {short(r.name)} ", style="bold" if r.id == pinned else "")
-        text.append(f"{r.id} · {best}" + (" · pinned" if r.id == pinned else ""), style="dim" if r.id != pinned else "")
+            used += 3
+        text.append_text(entry)
+        used += entry.cell_len
     left = [r for r in every if r not in drawn]
     if left:
         ids = ", ".join(r.id for r in left[:6]) + (f" and {len(left) - 6} more" if len(left) > 6 else "")

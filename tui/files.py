@@ -37,6 +37,8 @@ UNDO_LIMIT = 100  # changes Ctrl+Z can take back (the Workspace keeps them)
 class ExperimentFileApp(KeysInOrderApp):
     """An App that edits one experiment, with its file and undo."""
 
+    runs_dir: Path  # the app's runs folder (set by the app): what `kerminal` reopens is kept per runs folder
+
     def __init__(self, experiment: Experiment, experiment_path: str | Path | None = None) -> None:
         super().__init__()
         self.workspace = Workspace(experiment, experiment_path or None, undo_limit=UNDO_LIMIT)
@@ -62,7 +64,7 @@ class ExperimentFileApp(KeysInOrderApp):
             if generation != self._remembered:
                 return  # a newer change is on its way: it writes
             try:
-                remember(experiment, path, dirty)
+                remember(experiment, path, dirty, runs_dir=self.runs_dir)
             except OSError as exc:
                 if not self._remember_failed:
                     self._remember_failed = True

@@ -74,10 +74,13 @@ def run(args: argparse.Namespace) -> int:
         print("\r\x1b[K", end="", file=sys.stderr, flush=True)
     note = ""
     if args.plot:
-        from engine.cli.compare_plot import picture, write_plot
+        from engine.cli.compare_plot import LABEL_MAX, picture, write_plot
         from engine.runs.curves import CurveOptions
+        from engine.runs.short_names import tell_apart
+        from engine.terminal_text import printable
 
-        pic, axis = picture([f"{letter(i)} {r.name or r.id}" for i, r in enumerate(result.runs)], result.runs, CurveOptions(args.x, args.smooth, args.log_y))
+        names = tell_apart([printable(r.name or r.id) for r in result.runs], LABEL_MAX)
+        pic, axis = picture([f"{letter(i)} {name}" for i, name in enumerate(names)], result.runs, CurveOptions(args.x, args.smooth, args.log_y))
         write_plot(args.plot, pic)
         note = axis.note
     if args.json:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DASHES = ("", "6 3", "2 2", "8 3 2 3")
 PANEL_W, PANEL_H, MARGIN = 420, 260, 48
+LABEL_MAX = 88  # a run's name in the legend (engine.runs.tell_apart cuts it, keeping what differs)
 
 Line = tuple[list[float], list[float]]  # xs, ys: finite points as drawn
 
@@ -89,7 +90,7 @@ def svg(pic: Picture) -> str:
         colour, dash = _style(i)
         y = top + 18 * i + 9
         out.append(f'<line x1="{MARGIN}" y1="{y}" x2="{MARGIN + 28}" y2="{y}" stroke="{colour}" stroke-width="2" stroke-dasharray="{dash}"/>')
-        out.append(f'<text x="{MARGIN + 36}" y="{y + 4}">{escape(label[:90])}</text>')
+        out.append(f'<text x="{MARGIN + 36}" y="{y + 4}">{escape(label)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 

@@ -24,7 +24,8 @@ stop`). TF-free until a model is loaded.
   `g` in the Runs pane); completion: complete(text, summaries), a filter line's completions
 - eta: Eta, the one ETA estimator (the run's EpochEnd and every watcher), and format_eta
 - lock: the run lock (one process trains a run), held from creation to exit
-- labels: a run's user name, note and tags (label.json), its derived name and true preset
+- labels: a run's user name, note and tags (label.json), its derived name and true preset;
+  short_names: tell_apart(names, width), names cut keeping what differs among them
 - compare: `compare(runs)` -> Comparison (settings that differ, best metrics, layer diff);
   settings_diff: the table of settings that differ, by declared path (the examples two
   runs disagree on are engine.training.disagree's: it predicts)
@@ -51,6 +52,7 @@ from engine.runs.launch import start as start_run
 from engine.runs.liveness import NOT_RESPONDING
 from engine.runs.query import Filter, QueryError, RunIndex, Summary, differing_paths, format_value, parse_filter, sort_runs
 from engine.runs.reader import RunInfo, data_summary, read_events, read_history, read_info, read_meta
+from engine.runs.short_names import tell_apart
 from engine.runs.status import ENDED, GONE, Status
 from engine.runs.store import Run, RunStore, load_model_file, read_experiment
 from engine.runs.watcher import Progress, RunWatcher
@@ -117,6 +119,7 @@ __all__ = [
     "set_note",
     "set_tags",
     "sort_runs",
+    "tell_apart",
     "start_run",
     "term_start",
     "x_axis",

@@ -45,6 +45,7 @@ from engine.runs.status import LIVE, RECORDED_LIVE, Status
 # A run's own fields a filter or a sort may name, besides settings paths and best.METRIC.
 RUN_FIELDS = ("name", "experiment", "tags", "note", "id", "status", "epochs", "date", "time", "data", "preset")
 OPS = ("<=", ">=", "!=", "=", "<", ">", "~")
+EXPERIMENT_AT = index_cache.STAMPED.index(EXPERIMENT)  # experiment.toml's place in a Stamp
 
 
 class QueryError(ExperimentError):
@@ -78,6 +79,11 @@ class Summary:
         if self._why is None:
             self._experiment, self._why = _read_experiment(self.info)
         return self._experiment
+
+    def keep_experiment(self, old: Summary) -> None:
+        """Take `old`'s experiment as read, if it was (its experiment.toml is unchanged)."""
+        if old.experiment_read and not self.experiment_read:
+            self._experiment, self._why = old._experiment, old._why
 
     @property
     def experiment_read(self) -> bool:
@@ -202,6 +208,8 @@ class RunIndex:
             listed = listed_info_meta(child)
             if listed is not None:
                 out[child] = (stamp, summarize(*listed))
+                if hit is not None and stamp and hit[0] and hit[0][EXPERIMENT_AT] == stamp[EXPERIMENT_AT]:
+                    out[child][1].keep_experiment(hit[1])  # an epoch ended: the experiment is as it was
                 fresh = fresh or listed[0].status not in LIVE
                 if listed[1].get("status") in RECORDED_LIVE:
                     self._lock_read.add(child)

@@ -22,6 +22,7 @@ import json
 import os
 import threading
 import time
+import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -35,6 +36,7 @@ from engine.runs.lock import RunLock
 if TYPE_CHECKING:  # pragma: no cover
     import keras
 
+EXPERIMENT_CAP = 1 << 20  # a run's experiment.toml is never near this
 PHASE_S = 0.5  # a starting run's progress ("reading files n/total") reaches metrics.json at most this often
 
 
@@ -212,6 +214,30 @@ class RunWriter:
                 return
             self._phase_written = now
         self.beat()
+
+    # ---- the run's experiment ---------------------------------------------------------------
+    def record_target(self, epochs: int) -> None:
+        """Record the epoch the run now trains to (`more`, a continuation) as fit.epochs in its
+        experiment.toml, atomically, so the header and `kerminal runs` say it. Never raises:
+        an experiment this version cannot read, or one the new count would make unreadable
+        (over fit.epochs' bound), is left as it is; metrics.json's target stays the truth."""
+        from engine.errors import KerminalError
+        from engine.experiment import from_dict
+
+        self._check_owner()
+        with self._lock:
+            if self.gone:
+                return
+            path = self.path / F.EXPERIMENT
+            try:
+                raw = tomllib.loads(safe.read_text(path, EXPERIMENT_CAP))
+                fit = raw.setdefault("fit", {})
+                if not isinstance(fit, dict) or fit.get("epochs") == epochs:
+                    return
+                fit["epochs"] = int(epochs)
+                atomic_write_text(path, from_dict(raw, self.path).to_toml(), make_parents=False)
+            except (OSError, ValueError, KerminalError):  # TOMLDecodeError is a ValueError
+                return
 
     # ---- how the data was read -----------------------------------------------------------
     def data_format(self, read_as: dict[str, Any]) -> None:

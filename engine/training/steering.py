@@ -80,6 +80,7 @@ class Steering:
             if target is None:
                 answer(False, f"the run is already ending ({state.epochs_done} epochs); continue it with `kerminal train --resume`.")
             else:
+                state.writer.record_target(target)  # the run's experiment.toml says it too
                 answer(True, f"training to epoch {target} (was {before}).")
 
     def close(self, status: str) -> None:

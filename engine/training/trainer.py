@@ -312,6 +312,7 @@ class Trainer:
             state.record()
         except OSError as exc:
             raise self._fail(saving.disk_error(exc, run_dir / runs.METRICS), record=False) from None
+        state.writer.record_target(state.target)  # a continuation, or --epochs: the run's experiment.toml says it
 
         bs = self.exp.fit.batch_size
         steps = max(1, math.ceil(len(x) / bs))

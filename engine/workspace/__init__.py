@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.experiment import Experiment, load, save
-from engine.workspace.recent import Recent, Reopened, read_recent, remember, reopen, state_dir
+from engine.workspace.recent import Recent, Reopened, read_recent, remember, reopen, state_dir, state_file
 
-__all__ = ["KEEP", "UNDO_LIMIT", "Recent", "Reopened", "Step", "Workspace", "read_recent", "remember", "reopen", "state_dir"]
+__all__ = ["KEEP", "UNDO_LIMIT", "Recent", "Reopened", "Step", "Workspace", "read_recent", "remember", "reopen", "state_dir", "state_file"]
 
 UNDO_LIMIT = 100
 

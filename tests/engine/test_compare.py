@@ -207,6 +207,19 @@ def test_plot_svg(two, tmp_path):
         write_plot(str(tmp_path / "x.gif"), Picture([]))
 
 
+def test_plot_legend_names_too_long_keep_what_differs(two, tmp_path):
+    from engine.runs import rename_run
+
+    a, b = two
+    tail = " · ".join(["imdb-dev-10k-with-a-long-folder-name", "Bidirectional(LSTM(64))", "batch 32 · seed 7 · val 0.2"])
+    rename_run(a, f"{tail} · lr 1e-3")
+    rename_run(b, f"{tail} · lr 3e-3")
+    out = tmp_path / "curves.svg"
+    assert main(["compare", str(a), str(b), "--no-disagree", "--plot", str(out)]) == 0
+    svg = out.read_text(encoding="utf-8")
+    assert "lr 1e-3</text>" in svg and "lr 3e-3</text>" in svg
+
+
 @pytest.mark.slow
 def test_two_trained_runs_disagree_and_cache(tmp_path):
     from tests.engine.test_export import small, train

@@ -138,3 +138,22 @@ def test_a_run_whose_lock_says_it_is_gone_is_not_persisted(runs, reads):
     (run / "lock").write_bytes(b"")
     assert [s.info.status for s in RunIndex(runs).list() if s.id == run.name] == ["interrupted"]
     assert run.name not in json.loads((runs / index_cache.INDEX).read_text())["runs"]
+
+
+@pytest.mark.parametrize("changed", [F.METRICS, F.EXPERIMENT])
+def test_a_run_read_again_keeps_its_experiment_while_experiment_toml_is_unchanged(runs, changed, monkeypatch):
+    """An epoch ended (metrics.json changed): the run's summary is new, its experiment is the
+    one already read; `more` changed experiment.toml: it is read again (on first use)."""
+    from engine.runs import query
+
+    index = RunIndex(runs)
+    for s in index.list():
+        assert s.experiment is not None
+    parsed: list[str] = []
+    real = query._read_experiment
+    monkeypatch.setattr(query, "_read_experiment", lambda info: parsed.append(info.id) or real(info))
+    run = runs / "20260101-000002-r"
+    bump(run / changed)
+    listed = {s.id: s for s in index.list()}
+    assert listed[run.name].experiment_read is (changed == F.METRICS)
+    assert listed[run.name].experiment is not None and parsed == ([] if changed == F.METRICS else [run.name])

@@ -148,3 +148,24 @@ def test_a_key_means_one_thing_in_a_pane_and_the_readme_has_the_table():
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     assert key_table() in readme, 'the README\'s key table is out of date: python -c "from tui.help import key_table; print(key_table())"'
     assert "| `x` ≠ |" in key_table()  # x stops in Train and exports in Runs: marked
+
+
+async def test_after_m_the_header_shows_the_epochs_the_run_trains_to(app_factory, runs_dir):
+    from engine.runs import events as ev
+    from engine.runs.writer import RunWriter
+    from tests.tui.conftest import text_of, wait_until
+
+    path = make_run(runs_dir, "20260101-000000-more")
+    RunWriter(path).record_target(4)  # as the run's first start recorded it
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        app.pane("train").follow(path)
+        header = app.query_one("#train-settings")
+        await wait_until(pilot, lambda: "epochs 4 " in text_of(header), 5, "the run's own epochs")
+        # the run answers `more 3`: its writer recorded the new target, then the answer
+        RunWriter(path).record_target(7)
+        with open(path / "events.jsonl", "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(ev.to_dict(ev.Steered("c1", "more", 3, True, "training to epoch 7 (was 4)."))) + "\n")
+        await wait_until(pilot, lambda: "epochs 7 " in text_of(header), 5, "the new target in the header")

@@ -19,8 +19,7 @@ from engine.experiment import Experiment, load, save
 from engine.runs import folder as F
 from engine.runs.lock import RunLock
 from engine.runs.writer import RunWriter
-from engine.workspace import state_dir
-from engine.workspace.recent import RECENT
+from engine.workspace import state_dir, state_file
 from tests.tui.conftest import settle, text_of, tiny_experiment, wait_until
 from tui.app import make_app
 
@@ -101,13 +100,13 @@ async def test_a_file_gone_since_falls_back_to_the_default_and_says_which(runs_d
 
 async def test_a_corrupt_state_file_is_a_notice_not_a_crash(runs_dir):
     state_dir().mkdir(parents=True, exist_ok=True)
-    (state_dir() / RECENT).write_text("{half a json", encoding="utf-8")
+    state_file(runs_dir).write_text("{half a json", encoding="utf-8")
     app = start(runs_dir)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert app.is_running and app.experiment_path is None
-        assert f"Ignored {state_dir() / RECENT}" in notices(app)
-    assert json.loads((state_dir() / RECENT).read_text(encoding="utf-8"))["experiment"] is None  # written again, whole
+        assert f"Ignored {state_file(runs_dir)}" in notices(app)
+    assert json.loads(state_file(runs_dir).read_text(encoding="utf-8"))["experiment"] is None  # written again, whole
 
 
 async def test_an_explicit_file_wins_over_the_state(runs_dir):
@@ -127,7 +126,7 @@ async def test_tests_and_benchmarks_neither_read_nor_write_the_state(runs_dir):
     app = make_app("a.toml", runs_dir=runs_dir, load_tensorflow=False)  # what app_factory and bench build
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-    assert not (state_dir() / RECENT).exists()
+    assert not state_file(runs_dir).exists() and not list(state_dir().glob("*"))
 
 
 # ---- a live run at start ------------------------------------------------------------------

@@ -188,3 +188,20 @@ def test_the_disagreements_read_both_ways_most_confident_first():
     assert shown.index("free entry to win") < shown.index("see you at 5")  # the texts in the given order, on one line
     assert "run-a: spam 0.91 · run-b: ham 0.97 · right: run-a" in shown
     assert "cannot be compared: their classes differ" in disagreement_text(Disagreement("a", "b", reason="their classes differ.")).plain
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_legend_keeps_what_tells_runs_apart(runs_dir, size):
+    from engine.runs import rename_run
+
+    names = ["imdb-dev-10k · Dense(32) · lr 1e-3", "imdb-dev-10k · Dense(32) · lr 3e-3"]
+    for i, name in enumerate(names, 1):
+        rename_run(many_run(runs_dir, i, kind="ngrams"), name)
+    app = app_on_runs(runs_dir)
+    async with app.run_test(size=size) as pilot:
+        screen = await mark_and_compare(app, pilot, 2)
+        legend = text_of(screen.query_one("#compare-legend", Static))
+        rows = [str(screen.query_one("#compare-runs", DataTable).get_row_at(i)[1]) for i in range(2)]
+        for lr in ("lr 1e-3", "lr 3e-3"):
+            assert lr in legend and any(lr in row for row in rows)
+        app.save_screenshot(f"compare-legend-{size[0]}x{size[1]}.svg", str(runs_dir.parent))

@@ -161,3 +161,40 @@ async def test_a_new_run_gets_the_cursor(runs_dir):
         await pilot.press("r")
         await pilot.pause()
         assert pane.selected().id == "20260101-000005-r" and table.cursor_row == 2
+
+
+async def test_a_refresh_reads_no_experiment_on_the_ui_thread(runs_dir, monkeypatch):
+    """A run whose files changed comes back from the index as a new summary, its experiment
+    not read yet: the table keeps the columns and the row's cells it had, and the worker
+    reads the experiment and fills them; the UI thread never opens experiment.toml."""
+    import os
+    import threading
+
+    import engine.runs.query as query
+
+    four_runs(runs_dir)
+    read = query._read_experiment
+    on_ui: list[str] = []
+
+    def counted(info):
+        if threading.current_thread() is threading.main_thread():
+            on_ui.append(info.id)
+        return read(info)
+
+    monkeypatch.setattr(query, "_read_experiment", counted)
+    app, size = await opened(runs_dir, (120, 30))
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        pane, table = app.pane("runs"), app.query_one("#runs-table", DataTable)
+        assert "learning_rate" in [str(c.label) for c in table.columns.values()]
+        before = [list(map(str, table.get_row_at(i))) for i in range(table.row_count)]
+        for run in [p for p in runs_dir.iterdir() if p.is_dir()]:  # every run's files rewritten (`more`, say)
+            for name in ("metrics.json", "experiment.toml"):
+                stamp = (run / name).stat().st_mtime_ns + 10**9
+                os.utime(run / name, ns=(stamp, stamp))
+        await pilot.press("r")
+        assert [list(map(str, table.get_row_at(i))) for i in range(table.row_count)] == before  # cells kept meanwhile
+        await settle(app, pilot)
+        assert all(s.experiment_read for s in pane.summaries)
+        assert [list(map(str, table.get_row_at(i))) for i in range(table.row_count)] == before
+    assert on_ui == []

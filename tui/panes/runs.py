@@ -91,6 +91,7 @@ class RunsPane(Pane, RunActions, RunFilter, RunGrouping, RunLabels):
         self._columns: dict[str, str] = {}  # column key -> the field it sorts by
         self._newest = ""
         self._differing: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # (run ids shown, the settings that differ)
+        self._cells: dict[str, dict[str, str]] = {}  # run id -> its row's cells as last shown
 
     def compose(self) -> ComposeResult:
         yield Static("", id="runs-summary", classes="summary")
@@ -163,10 +164,13 @@ class RunsPane(Pane, RunActions, RunFilter, RunGrouping, RunLabels):
         self._by_id = {r.id: r for r in self.runs}
         ids_shown = tuple(sorted(s.id for s in self.shown))  # a new order keeps the columns
         extra: tuple[str, ...] = ()
-        if self._differing[0] == ids_shown:
+        if any(not s.experiment_read for s in self.shown):
+            # Read by the worker, never here (the UI thread): the columns and cells shown
+            # meanwhile are the last ones (table_cells), the worker shows the rest.
+            self._read_experiments(list(self.shown))
+            extra = self._differing[1] if self._differing[0] == ids_shown else ()
+        elif self._differing[0] == ids_shown:
             extra = self._differing[1]
-        elif any(not s.experiment_read for s in self.shown):
-            self._read_experiments(list(self.shown))  # the columns come when they are read
         else:
             extra = setting_columns(differing_paths(self.shown))
             self._differing = (ids_shown, extra)
@@ -177,7 +181,8 @@ class RunsPane(Pane, RunActions, RunFilter, RunGrouping, RunLabels):
         # One monitor for all runs goes in the header, so each cell stays short.
         monitors = {r.monitor for r in self.runs if r.best_value is not None}
         one = self.monitor = monitors.pop() if len(monitors) == 1 else ""
-        headers, rows = table_cells(self.shown, extra, set(self.marked), one)
+        headers, rows = table_cells(self.shown, extra, set(self.marked), one, self._cells)
+        self._cells = {r.id: row for r, row in zip(self.runs, rows, strict=True)}
         for key, field in SORTABLE.items():
             if self.sort_field == field(one) and key in headers:
                 headers[key] += " ↓" if self.sort_desc else " ↑"

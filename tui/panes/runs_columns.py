@@ -94,16 +94,24 @@ def epochs_cell(r: RunInfo) -> str:
     return f"{r.epochs}/{r.target}" if r.status in LIVE and r.target else str(r.epochs)
 
 
-def table_cells(shown: list[Summary], extra: tuple[str, ...], marked: set[str], one: str) -> tuple[dict[str, str], list[dict[str, str]]]:
+def table_cells(shown: list[Summary], extra: tuple[str, ...], marked: set[str], one: str, before: dict[str, dict[str, str]] | None = None) -> tuple[dict[str, str], list[dict[str, str]]]:
     """The headers and each row's cells (printable, uncut) of the Runs table: `extra` are the
-    settings that differ, `one` the monitor every run shares ("" when they differ)."""
+    settings that differ, `one` the monitor every run shares ("" when they differ). Reads no
+    file (it runs on the UI thread): a run whose experiment is not read yet keeps its cells
+    of `before` (the last rows shown, by run id; "…" when new) until the worker has read it."""
     rows = []
     for summary in shown:
         r = summary.info
+        read = summary.experiment_read
         best = "" if r.best_value is None else f"{'' if one else r.monitor + ' '}{r.best_value:.4f} (ep {r.best_epoch})"
-        data = damage_reason(r) if r.status == Status.DAMAGED else f"? {summary.why}" if extra and summary.why else r.data  # an unreadable run says why in the row
+        data = damage_reason(r) if r.status == Status.DAMAGED else f"? {summary.why}" if extra and read and summary.why else r.data  # an unreadable run says why in the row
         cells = {MARK: MARK_SIGN if r.id in marked else "", "name": r.name or r.id, "status": r.status, "epochs": epochs_cell(r), "best": best, "data": data, "preset": r.preset, "date": r.created.replace("T", " ")[:16], "id": r.id}
-        cells.update({path: "?" if summary.experiment is None else format_value(summary.value(path)) for path in extra})
+        if read:
+            cells.update({path: "?" if summary.experiment is None else format_value(summary.value(path)) for path in extra})
+        else:
+            kept = (before or {}).get(r.id, {})
+            cells.update({path: kept.get(path, "…") for path in extra})
+            cells["data"] = kept.get("data", cells["data"])
         rows.append({key: printable(value) for key, value in cells.items()})  # widths of what is shown
     headers = {MARK: MARK_SIGN, "name": "name", "status": "status", "epochs": "epochs", "best": f"best {one}".strip(), "data": "data", "preset": "preset", "date": "date", "id": "run"}
     headers.update({path: setting_header(path) for path in extra})

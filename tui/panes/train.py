@@ -397,6 +397,7 @@ class TrainPane(Pane):
         found = w.poll()
         p = w.progress
         ended = False
+        reread = False  # the run's experiment.toml has its new fit.epochs (a continuation, `more`)
         for event in found:
             if isinstance(event, (Started, EpochEnd)):
                 self._epoch_began = time.monotonic()
@@ -404,6 +405,7 @@ class TrainPane(Pane):
                 self._dirty = True
                 continue
             if isinstance(event, Started):
+                reread = True
                 for plot in self.query(CurvePlot):
                     plot.epochs = event.epochs
                 self._log(describe(event))
@@ -416,9 +418,13 @@ class TrainPane(Pane):
                     self._show_probes(event.probes, event.epoch)
             elif isinstance(event, Steered):
                 self._log(Text(describe(event), style="cyan" if event.ok else "yellow"))
+                reread = reread or (event.ok and event.command == "more")
             else:  # Finished, Stopped, Failed
                 ended = True
                 self._log(Text(describe(event), style="bold red" if isinstance(event, Failed) else "bold green"))
+        if reread:
+            self._run_experiment = None
+            self._show_settings()
         if backlog and found and p.epoch > p.epochs and p.step > 0:
             self._epoch_began = None  # followed mid-epoch: when it began is not known
         if p.live:
