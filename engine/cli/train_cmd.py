@@ -33,7 +33,7 @@ from engine.runs.status import Status
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("experiment", metavar="EXPERIMENT.toml", nargs="?", help="the experiment file to train")
     parser.add_argument("--resume", metavar="RUN", help="continue this run (a folder, or an id under --runs-dir) instead of starting one")
-    parser.add_argument("--epochs", type=int, metavar="N", help="epochs to train (default: the file's fit.epochs); with --resume, epochs to add")
+    parser.add_argument("--epochs", type=int, metavar="N", help="epochs to train (default: the file's fit.epochs); with --resume, epochs to add (default: those left to the run's target)")
     parser.add_argument("--runs-dir", metavar="D", default=runs_dir_default(), help="where run folders go (default: ./runs, or $KERMINAL_RUNS_DIR)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per event (per line) instead of text")
     parser.add_argument("--detach", action="store_true", help="train in a background process that outlives the terminal; print the run id and return")
@@ -110,12 +110,13 @@ def run(args: argparse.Namespace) -> int:
     # events.jsonl, where watchers of this run read them.
     interval = 0.5
     if args.resume:
-        from engine.runs import RunStore
+        from engine.runs import RunStore, launch
         from engine.runs.writer import RunWriter
 
         path = RunStore(args.runs_dir).path_of(args.resume)
         writer = RunWriter.inherit(path, args.lock_fd) if args.lock_fd is not None else None
         try:
+            epochs = launch.left_to_train(path, args.epochs)  # before the data and model load
             trainer = Trainer.from_run(path, None, listener, control, interval, handed_over=args.handed_over, writer=writer, force=args.force, on_phase=on_phase)
         except KerminalError as exc:
             if args.handed_over and writer is not None:
@@ -124,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         exp = load(args.experiment)
         trainer = Trainer(exp, load_dataset(exp, on_phase), args.runs_dir, listener, control, batch_interval=interval, on_phase=on_phase)
-    result = _run_with_signals(trainer, args.epochs, control)
+        epochs = args.epochs
+    result = _run_with_signals(trainer, epochs, control)
     if state["closed"]:
         return 141  # 128 + SIGPIPE, as engine.cli answers a closed pipe
     if result.status == Status.STOPPED:

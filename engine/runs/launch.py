@@ -92,6 +92,36 @@ def start(exp: Experiment, runs_dir: str | os.PathLike[str], epochs: int | None 
     return writer.path
 
 
+def epochs_to_resume(name: str, target: int, done: int, given: int | None) -> int:
+    """The epochs `train --resume` trains: those given, else the ones left to the run's
+    target (its experiment.toml's fit.epochs, which `more` raises). A run that reached its
+    target is not given as many again unasked: that was a guess, and a long one."""
+    if given is not None:
+        return given
+    if done >= target:
+        raise RunError(f"Run {name} has trained all {target} epochs it was asked for.", f"Add more with `kerminal train --resume {name} --epochs N` (or `m` in the app).")
+    return target - done
+
+
+def left_to_train(path: Path, given: int | None) -> int | None:
+    """epochs_to_resume for the run folder `path`, from its experiment.toml and metrics.
+    None when the folder cannot say (not a run, live, no readable experiment): the caller's
+    own checks then refuse it with their message."""
+    from engine.errors import KerminalError
+    from engine.runs.store import read_experiment
+
+    if given is not None:
+        return given
+    meta = reader.read_meta(path)
+    if meta is None or liveness.live_status(meta, path) in F.LIVE:
+        return None
+    try:
+        target = read_experiment(path / F.EXPERIMENT).fit.epochs
+    except KerminalError:
+        return None
+    return epochs_to_resume(path.name, target, int(meta.get("epochs", 0) or 0), None)
+
+
 def resume(run_dir: str | os.PathLike[str], epochs: int | None = None, force: bool = False) -> Path:
     """Continue a saved run in a detached process; returns its folder at once. RunError when
     the run is live (another process trains it, or holds its lock) or not the caller's."""
@@ -102,11 +132,13 @@ def resume(run_dir: str | os.PathLike[str], epochs: int | None = None, force: bo
     status = liveness.live_status(meta, path)
     if status in F.LIVE:
         raise RunError(f"Run {path.name} is {status} right now.", f"Add epochs to it with `kerminal more {path.name} N`, or wait for it to end.")
+    done = int(meta.get("epochs", 0) or 0)
+    epochs = left_to_train(path, epochs)
     writer = RunWriter.take(path, force=force)
     before = {"status": status, "message": meta.get("message", "")}
     args = ["--resume", str(path), "--handed-over", *(["--epochs", str(epochs)] if epochs else [])]
     try:
-        writer.metrics({**meta, "status": Status.STARTING, "before": before, "target": int(meta.get("epochs", 0) or 0) + int(epochs or 0)}, pid=0)
+        writer.metrics({**meta, "status": Status.STARTING, "before": before, "target": done + (epochs or 0)}, pid=0)
         writer.hand_over(lambda fd: _spawn(args, path, fd))
     except (OSError, RunError) as exc:  # nothing was started: put the run back as it was
         with contextlib.suppress(OSError):

@@ -4,6 +4,8 @@ atomically: the header and `kerminal runs` read the epochs the run now trains to
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from engine.experiment import load, save
@@ -61,3 +63,21 @@ def test_a_resumed_run_records_the_epochs_it_trains_to(tmp_path):
     assert epochs_in(run) == 1
     assert main(["train", "--resume", str(run), "--epochs", "2", "--runs-dir", str(runs_dir)]) == 0
     assert epochs_in(run) == 3
+
+
+def test_resume_without_epochs_trains_to_the_target_and_a_finished_run_asks(tmp_path, capsys):
+    from engine.errors import RunError
+    from engine.runs.launch import epochs_to_resume, left_to_train
+
+    run = many_run(tmp_path, 1)
+    exp = load(run / F.EXPERIMENT)
+    exp.fit.epochs = 5  # `more` raised the target to 5; the run stopped before it got there
+    save(exp, run / F.EXPERIMENT)
+    done = epochs_to_resume(run.name, 5, 3, None)
+    assert done == 2 and epochs_to_resume(run.name, 5, 3, 4) == 4
+    assert left_to_train(run, 7) == 7
+    trained = json.loads((run / F.METRICS).read_text())["epochs"]
+    assert trained < 5 and left_to_train(run, None) == 5 - trained
+    with pytest.raises(RunError) as err:
+        epochs_to_resume(run.name, 5, 5, None)
+    assert "all 5 epochs" in err.value.problem and "--epochs N" in err.value.fix
