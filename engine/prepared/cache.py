@@ -142,13 +142,13 @@ class PreparedCache:
 
         if not self.on:
             return load_dataset(self.exp, on_phase)
+        on_phase("looking for prepared data in the cache")
         try:
             self._key = data_key(self.exp)
         except NoKey as exc:
             self.said["data"] = f"not cached ({exc})"
             return load_dataset(self.exp, on_phase)
         name = f"d-{self._key.key}"
-        on_phase("looking for prepared data in the cache")
         ds = self._read("data", name, _read_dataset)
         if ds is not None:
             self.said["data"] = "from the cache"

@@ -142,3 +142,61 @@ def test_kerminal_cache_lists_and_clears(tmp_path, capsys):
     assert "removed 1 entry" in capsys.readouterr().out
     assert main(["cache", "--json"]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["entries"] == 0
+
+
+@pytest.mark.parametrize("damage", ["ids out of range", "ids shape", "vocabulary repeated", "idf missing"])
+def test_a_damaged_vectorizer_or_ids_entry_is_rebuilt_and_the_run_finishes(tmp_path, damage):
+    exp = _experiment(tmp_path)
+    root = Path(PreparedCache(exp).store.root)
+    _train(exp, tmp_path / "runs", PreparedCache(exp))
+    (ids,) = root.glob("i-*")
+    (vec,) = root.glob("v-*")
+    if damage == "ids out of range":
+        a = np.load(ids / "train.npy")
+        a[0, 0] = 10**6
+        np.save(ids / "train.npy", a)
+    elif damage == "ids shape":
+        np.save(ids / "train.npy", np.zeros((3, 2), dtype=np.int32))
+    elif damage == "vocabulary repeated":
+        # every entry becomes a run of "a" as long as it was: entries of one length repeat
+        (vec / "vocabulary.utf8").write_bytes(b"a" * len((vec / "vocabulary.utf8").read_bytes()))
+    else:
+        meta = json.loads((vec / "meta.json").read_text())
+        meta["idf"] = True
+        (vec / "meta.json").write_text(json.dumps(meta))
+    trainer, said = _train(exp, tmp_path / "runs", PreparedCache(exp))
+    kind = "ids" if damage.startswith("ids") else "vectorizer"
+    assert f"{kind} rebuilt (the cached entry was unreadable" in said, said
+    assert trainer.status == "finished"
+
+
+def test_no_cache_reads_and_writes_nothing(tmp_path):
+    from engine.cli import command_parser
+
+    exp = _experiment(tmp_path)
+    cache = PreparedCache(exp, enabled=False)
+    ds = cache.load_dataset()
+    assert len(ds.train) and cache.vectorizer() is None and cache.note() == "prepared-data cache off (--no-cache)"
+    assert not list(Path(cache.store.root).glob("?-*"))
+    assert command_parser("train").parse_intermixed_args(["x.toml", "--no-cache"]).no_cache
+
+
+def test_a_full_disk_while_caching_the_ids_leaves_no_entry_and_the_run_finishes(tmp_path, monkeypatch):
+    from engine.prepared import codec
+
+    exp = _experiment(tmp_path)
+    real = codec.write_array
+
+    def full(path, array):
+        if path.name == "train.npy":
+            raise OSError(28, "No space left on device", str(path))
+        real(path, array)
+
+    monkeypatch.setattr(codec, "write_array", full)
+    cache = PreparedCache(exp)
+    trainer, said = _train(exp, tmp_path / "runs", cache)
+    assert trainer.status == "finished"
+    assert "is full; the run goes on without caching" in said and "kerminal cache --clear" in said
+    root = Path(cache.store.root)
+    assert not list(root.glob("i-*")) and not list(root.glob(".tmp-*"))
+    assert list(root.glob("d-*")) and list(root.glob("v-*"))  # written before the disk filled
