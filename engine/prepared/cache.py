@@ -22,7 +22,7 @@ from engine.experiment import Experiment
 from engine.memory import format_bytes
 from engine.prepared import codec
 from engine.prepared.key import FORMAT, DataKey, NoKey, data_key, ids_key, section, vectorizer_key
-from engine.prepared.store import Store, Unusable
+from engine.prepared.store import CACHE_ENV, Store, Unusable, max_bytes
 from engine.progress import OnPhase, silent
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,7 +55,7 @@ class PreparedCache:
                 self.store.ready()
             except Unusable as exc:
                 self._off = f"not used: {exc}"
-                self.warning = f"the prepared-data cache is not used: {exc}. Set {_env()} to a folder of your own."
+                self.warning = f"the prepared-data cache is not used: {exc}. Set {CACHE_ENV} to a folder of your own."
 
     # ---- what the run is told ------------------------------------------------------------
     def note(self) -> str:
@@ -69,7 +69,7 @@ class PreparedCache:
     def on(self) -> bool:
         return not self._off
 
-    def _stop(self, exc: OSError, name: str) -> None:
+    def _stop(self, exc: OSError) -> None:
         """A write failed (removed by the store): no more writes in this run, said once."""
         where = self.store.root
         if exc.errno == errno.ENOSPC:
@@ -84,18 +84,13 @@ class PreparedCache:
         try:
             size = self.store.write(name, fill)
         except OSError as exc:
-            self._stop(exc, name)
+            self._stop(exc)
             self.said[kind] += ", not kept"
             return
         if not size:
-            self.said[kind] += f", not kept (larger than the cache's cap, {format_bytes(self.store_cap())})"
+            self.said[kind] += f", not kept (larger than the cache's cap, {format_bytes(max_bytes())})"
         else:
             self.said[kind] += f", cached ({format_bytes(size)})"
-
-    def store_cap(self) -> int:
-        from engine.prepared.store import max_bytes
-
-        return max_bytes()
 
     def _read(self, kind: str, name: str, read: Any) -> Any:
         """An entry read back and validated, or None (a damaged one is dropped, and said)."""
@@ -241,12 +236,6 @@ class PreparedCache:
         with self.store.building(name, self.lock_wait_s) as held:
             if held:
                 self._write("ids", name, fill)
-
-
-def _env() -> str:
-    from engine.prepared.store import CACHE_ENV
-
-    return CACHE_ENV
 
 
 # ---- entries' contents -----------------------------------------------------------------------
