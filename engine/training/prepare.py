@@ -72,6 +72,8 @@ def build_model(exp: Experiment, ds: Dataset, model: keras.Model | None, phase: 
             keras.utils.set_random_seed(exp.fit.seed)
             try:
                 model = layers.build(exp, ds, validated=report, on_phase=phase, vectorizer=state)
+            except KerminalError:
+                raise
             except Exception:
                 if state is None or prepared is None:
                     raise
@@ -83,7 +85,7 @@ def build_model(exp: Experiment, ds: Dataset, model: keras.Model | None, phase: 
             raise
         except Exception as exc:
             raise TrainingError(f"The model could not be built: {first_line(exc)}", "Check the layer stack in the Layers pane or with `kerminal inspect`.") from None
-        if prepared is not None:
+        if prepared is not None and prepared.on:
             from engine.vectorize import vectorizer_state
 
             prepared.keep_vectorizer(vectorizer_state(exp.vectorize, [model.get_layer("vectorize")]))

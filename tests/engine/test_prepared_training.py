@@ -200,3 +200,19 @@ def test_a_full_disk_while_caching_the_ids_leaves_no_entry_and_the_run_finishes(
     root = Path(cache.store.root)
     assert not list(root.glob("i-*")) and not list(root.glob(".tmp-*"))
     assert list(root.glob("d-*")) and list(root.glob("v-*"))  # written before the disk filled
+
+
+def test_a_vocabulary_keras_refuses_is_adapted_afresh(tmp_path):
+    from engine.prepared import codec
+
+    exp = _experiment(tmp_path)
+    _train(exp, tmp_path / "runs", PreparedCache(exp))
+    (vec,) = Path(PreparedCache(exp).store.root).glob("v-*")
+    vocab = codec.read_texts(vec, "vocabulary", json.loads((vec / "meta.json").read_text())["vocabulary"])
+    vocab[1], vocab[2] = vocab[2], vocab[1]  # the out-of-vocabulary token out of its place
+    for name in ("vocabulary.utf8", "vocabulary.offsets.npy"):
+        (vec / name).unlink()
+    codec.write_texts(vec, "vocabulary", vocab)
+    trainer, said = _train(exp, tmp_path / "runs", PreparedCache(exp))
+    assert "vectorizer rebuilt (Keras refused the cached vocabulary)" in said, said
+    assert trainer.status == "finished"
