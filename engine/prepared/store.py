@@ -34,7 +34,7 @@ from engine.runs.safe import check_own_dir
 
 CACHE_ENV = "KERMINAL_CACHE_DIR"
 MAX_ENV = "KERMINAL_CACHE_MAX"
-DEFAULT_MAX = 10 * 1024**3  # 10 GB
+DEFAULT_MAX = 10 * 1000**3  # 10 GB, as engine.memory.format_bytes writes it
 META = "meta.json"
 LOCKS = "locks"
 LOCK_WAIT_S = 600.0  # a second run waits this long for the first to prepare the same entry
@@ -58,11 +58,12 @@ def cache_dir() -> Path:
 
 
 def parse_size(text: str) -> int:
-    """'10G', '500M', '2048' -> bytes; ValueError when it is none of those."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*", text.lower())
+    """'10G' or '10GB' (10 x 1000^3), '10GiB' (10 x 1024^3), '500M', '2048' -> bytes;
+    ValueError when it is none of those."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*", text.lower())
     if not m:
         raise ValueError(text)
-    return int(float(m.group(1)) * 1024 ** " kmgt".index(m.group(2) or " "))
+    return int(float(m.group(1)) * (1024 if m.group(3) else 1000) ** " kmgt".index(m.group(2) or " "))
 
 
 def max_bytes() -> int:

@@ -188,7 +188,8 @@ def test_an_entry_over_the_cap_is_not_kept_and_old_ones_are_evicted(tmp_path, mo
 
 
 def test_sizes_read_as_people_write_them():
-    assert parse_size("10G") == 10 * 1024**3 and parse_size("500m") == 500 * 1024**2 and parse_size("2048") == 2048
+    assert parse_size("10G") == parse_size("10 GB") == 10 * 1000**3 and parse_size("2GiB") == 2 * 1024**3
+    assert parse_size("500m") == 500 * 1000**2 and parse_size("2048") == 2048
     with pytest.raises(ValueError):
         parse_size("lots")
 
