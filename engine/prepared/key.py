@@ -9,13 +9,16 @@
   declared later is in the key without anyone listing it here. Settings of the model, the
   optimizer or the fit are not: runs that differ only in those share the entry.
 
-`source` is the key without sizes and times: an entry with the same source but another key
+Both keys hold the installed versions (kerminal's for the data: a newer loader may read the
+same files otherwise; Keras's and TensorFlow's for the vectorizer), so an upgrade prepares
+afresh. `source` is the key without sizes and times: an entry with the same source but another key
 is the cache of an older version of the same file(s), removed and said when it is rebuilt.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -39,6 +42,21 @@ class DataKey:
     source: str  # the same without sizes and times
     files: int  # how many files the data is
     bytes: int
+
+
+@functools.cache
+def versions(*packages: str) -> tuple[str, ...]:
+    """The installed versions of `packages` ("" for one that is not installed), read from
+    their metadata without importing them."""
+    from importlib import metadata
+
+    out = []
+    for name in packages:
+        try:
+            out.append(metadata.version(name))
+        except metadata.PackageNotFoundError:
+            out.append("")
+    return tuple(out)
 
 
 def _digest(value: Any) -> str:
@@ -128,12 +146,13 @@ def data_key(exp: Experiment) -> DataKey:
         files, size = int(ident[0][1]), int(ident[0][2])
     else:
         files, size = len(ident), sum(int(item[-2]) for item in ident)
-    return DataKey(_digest([FORMAT, d.source, ident, settings]), _digest([FORMAT, d.source, names, settings]), files, size)
+    made_by = versions("kerminal")
+    return DataKey(_digest([FORMAT, made_by, d.source, ident, settings]), _digest([FORMAT, made_by, d.source, names, settings]), files, size)
 
 
 def vectorizer_key(data: DataKey, exp: Experiment) -> str:
     """The adapted vectorizer's key: the data's and every vectorize.* setting."""
-    return _digest([FORMAT, data.key, section(exp, "vectorize")])
+    return _digest([FORMAT, versions("keras", "tensorflow"), data.key, section(exp, "vectorize")])
 
 
 def ids_key(vectorizer: str, vocabulary: list[str]) -> str:
