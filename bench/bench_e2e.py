@@ -104,7 +104,9 @@ def run_plain(csv_path: Path, model: str, epochs: int, work: Path) -> dict[str, 
 
 
 def run_kerminal(exp_path: Path, runs_dir: Path, work: Path) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "tui.entry", "train", str(exp_path), "--runs-dir", str(runs_dir), "--json"]
+    # --no-cache: every round prepares its data afresh, as the plain script beside it does
+    # (rounds after the first would otherwise read the prepared-data cache; see engine.prepared).
+    cmd = [sys.executable, "-m", "tui.entry", "train", str(exp_path), "--runs-dir", str(runs_dir), "--json", "--no-cache"]
     wall, rss, out = _run_with_rss(cmd, work)
     epochs, val_acc = [], None
     for line in out.splitlines():

@@ -17,7 +17,7 @@ so validation answers before TensorFlow has loaded.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from engine.errors import DataError
 from engine.experiment import VectorizeConfig
@@ -48,6 +48,29 @@ class InputSpec:
         return (self.length, self.features) if self.kind == "chars" else (self.length,)
 
 
+@dataclass(frozen=True)
+class VectorizerState:
+    """What adapting learned, enough to make the same vectorizer without adapting again (the
+    prepared-data cache keeps it): the vocabulary as TextVectorization.get_vocabulary() lists
+    it (for chars, the alphabet's symbols), and the IDF weights of a tf_idf bag of n-grams."""
+
+    vocabulary: list[str]
+    idf: Any = None  # np.ndarray of float32, one weight per vocabulary entry
+
+
+def vectorizer_state(config: VectorizeConfig, layers: Sequence[keras.layers.Layer]) -> VectorizerState:
+    """The state of the vectorizer layers make_vectorizer made (the first is TextVectorization)."""
+    import numpy as np
+
+    vocab = [str(t) for t in layers[0].get_vocabulary()]
+    if config.kind == "chars":
+        return VectorizerState(vocab[FIRST_ID:])
+    idf = None
+    if config.kind == "ngrams" and config.output_mode == "tf_idf":
+        idf = np.asarray(layers[0]._lookup_layer.idf_weights, dtype=np.float32)  # no public getter in Keras 3.15
+    return VectorizerState(vocab, idf)
+
+
 def alphabet_of(config: VectorizeConfig, texts: Sequence[str] = ()) -> str:
     """The chars alphabet: the configured one, else the sorted symbols of the texts. NUL is
     left out (it reads as an unknown symbol): NumPy strips it, so Keras would take it for
@@ -65,14 +88,16 @@ def input_spec(config: VectorizeConfig, train_texts: Sequence[str] = ()) -> Inpu
     return InputSpec("words", config.length, vocab_size=config.max_tokens)
 
 
-def make_vectorizer(config: VectorizeConfig, train_texts: Sequence[str]) -> list[keras.layers.Layer]:
-    """Layers that turn a (batch, 1) string tensor into the stack's input, fitted on train."""
+def make_vectorizer(config: VectorizeConfig, train_texts: Sequence[str], state: VectorizerState | None = None) -> list[keras.layers.Layer]:
+    """Layers that turn a (batch, 1) string tensor into the stack's input, fitted on train;
+    with `state` (what an earlier adapt on the same texts and settings learned) made from
+    it without adapting."""
     import keras
 
     from engine import keras_layers
 
     if config.kind == "chars":
-        alphabet = alphabet_of(config, train_texts)
+        alphabet = "".join(state.vocabulary) if state is not None else alphabet_of(config, train_texts)
         if not alphabet:
             raise DataError("The chars vectorizer has no alphabet: the training texts are empty.", "Set vectorize.alphabet, or load data first.")
         tv = keras.layers.TextVectorization(
@@ -86,9 +111,16 @@ def make_vectorizer(config: VectorizeConfig, train_texts: Sequence[str]) -> list
     if not len(train_texts):
         raise DataError(f"The {config.kind} vectorizer has nothing to learn from: the training split is empty.", "Load a dataset with training rows.")
     if config.kind == "ngrams":
+        if state is not None:
+            common = {"max_tokens": config.max_tokens, "standardize": keras_layers.standardize_text, "ngrams": config.ngrams, "output_mode": config.output_mode, "name": "vectorize"}
+            extra = {"idf_weights": state.idf} if config.output_mode == "tf_idf" else {}
+            return [keras.layers.TextVectorization(**common, vocabulary=list(state.vocabulary), **extra), keras_layers.ToVector(config.max_tokens, name="to_vector")]
         return _ngram_vectorizer(config, train_texts)
     # kerminal's standardization: Keras's default, but no token may hold a line separator
     # (those break the saved vocabulary file; see keras_layers.standardize_text).
+    if state is not None:
+        tv = keras.layers.TextVectorization(max_tokens=config.max_tokens, standardize=keras_layers.standardize_text, vocabulary=list(state.vocabulary), name="vectorize")
+        return [tv, keras_layers.FixLength(config.length, config.padding, config.truncation, name="fix_length")]
     tv = keras.layers.TextVectorization(max_tokens=config.max_tokens, standardize=keras_layers.standardize_text, name="vectorize")
     # Adapted from a batched tf.data pipeline: given the list itself, Keras's data adapter
     # held about 500 MB more at the peak for 20,000 IMDB-sized reviews (a tenth of that here).

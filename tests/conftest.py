@@ -44,6 +44,14 @@ def _own_state_dir(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _own_cache_dir(tmp_path_factory, monkeypatch):
+    """The prepared-data cache (engine.prepared) in a folder of the test's own: no test reads
+    or writes the user's ~/.cache, and no test hits what another one prepared. Subprocesses
+    (`kerminal train` in a child) inherit it."""
+    monkeypatch.setenv("KERMINAL_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(autouse=True)
 def _no_run_outlives_its_test(request):
     """A test that fails half-way (a paused detached run, say) must not leave its training
     process behind to slow every later test and benchmark."""

@@ -1,10 +1,14 @@
-"""`kerminal train EXPERIMENT.toml [--epochs N] [--runs-dir D] [--json] [--detach]`: train headless.
+"""`kerminal train EXPERIMENT.toml [--epochs N] [--runs-dir D] [--json] [--detach] [--no-cache]`: train headless.
 `kerminal train --resume RUN [--epochs N] [--detach]`: continue a saved run (N more epochs,
 default the experiment's fit.epochs), in its own folder, from its last.keras.
 
 With --detach the training runs as its own process in a new session (it survives the
 terminal and SIGHUP): the run id is printed and the command returns at once; follow it with
 `kerminal watch RUN`, steer it with `kerminal stop|pause|resume|lr|more RUN`.
+
+The loaded data, the adapted vectorizer and the vectorized ids come from the prepared-data
+cache when an earlier run on the same data and settings left them there (engine.prepared,
+`kerminal cache`); --no-cache prepares them afresh and keeps nothing.
 
 Prints a line per epoch (metrics, duration, ETA) and the run folder; with --json, one JSON
 object per event instead. On a terminal, what the run does before its first batch
@@ -37,6 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs-dir", metavar="D", default=runs_dir_default(), help="where run folders go (default: ./runs, or $KERMINAL_RUNS_DIR)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per event (per line) instead of text")
     parser.add_argument("--detach", action="store_true", help="train in a background process that outlives the terminal; print the run id and return")
+    parser.add_argument("--no-cache", action="store_true", help="prepare the data afresh: neither read nor write the prepared-data cache (`kerminal cache`)")
     parser.add_argument("--force", action="store_true", help="as root, continue a run folder that belongs to another user (never one that another process trains)")
     # how a detached process is started (engine.runs.launch): not for people
     parser.add_argument("--into", metavar="RUN_DIR", help=argparse.SUPPRESS)
@@ -45,7 +50,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.data import load_dataset
     from engine.errors import KerminalError, TrainingError
     from engine.experiment import load
     from engine.runs import events as ev
@@ -117,14 +121,17 @@ def run(args: argparse.Namespace) -> int:
         writer = RunWriter.inherit(path, args.lock_fd) if args.lock_fd is not None else None
         try:
             epochs = launch.left_to_train(path, args.epochs)  # before the data and model load
-            trainer = Trainer.from_run(path, None, listener, control, interval, handed_over=args.handed_over, writer=writer, force=args.force, on_phase=on_phase)
+            trainer = Trainer.from_run(path, None, listener, control, interval, handed_over=args.handed_over, writer=writer, force=args.force, on_phase=on_phase, prepared=not args.no_cache)
         except KerminalError as exc:
             if args.handed_over and writer is not None:
                 _give_back(writer, exc)
             raise
     else:
+        from engine.prepared import PreparedCache
+
         exp = load(args.experiment)
-        trainer = Trainer(exp, load_dataset(exp, on_phase), args.runs_dir, listener, control, batch_interval=interval, on_phase=on_phase)
+        cache = PreparedCache(exp, enabled=not args.no_cache)
+        trainer = Trainer(exp, cache.load_dataset(on_phase), args.runs_dir, listener, control, batch_interval=interval, on_phase=on_phase, prepared=cache)
         epochs = args.epochs
     result = _run_with_signals(trainer, epochs, control)
     if state["closed"]:
@@ -180,10 +187,10 @@ def _detach(args: argparse.Namespace) -> int:
     from engine.runs import RunStore, launch
 
     if args.resume:
-        path = launch.resume(RunStore(args.runs_dir).path_of(args.resume), args.epochs, force=args.force)
+        path = launch.resume(RunStore(args.runs_dir).path_of(args.resume), args.epochs, force=args.force, cache=not args.no_cache)
     else:
         exp = load(args.experiment)  # a bad file is said here, not in a background log
-        path = launch.start(exp, args.runs_dir, args.epochs)
+        path = launch.start(exp, args.runs_dir, args.epochs, cache=not args.no_cache)
     if args.json:
         print(json.dumps({"run": path.name, "path": str(path), "detached": True}), flush=True)
     else:
@@ -213,9 +220,9 @@ def _train_into(args: argparse.Namespace) -> int:
     process's terminal)."""
     from pathlib import Path
 
-    from engine.data import load_dataset
     from engine.errors import KerminalError
     from engine.experiment import load
+    from engine.prepared import PreparedCache
     from engine.runs import folder as F
     from engine.runs import reader
     from engine.runs.events import Failed
@@ -230,7 +237,8 @@ def _train_into(args: argparse.Namespace) -> int:
     try:
         writer.phase("reading the experiment")
         exp = load(path / F.EXPERIMENT)
-        trainer = Trainer(exp, load_dataset(exp, writer.phase), path.parent, None, control, batch_interval=0.5, run_dir=path, writer=writer)
+        cache = PreparedCache(exp, enabled=not args.no_cache)
+        trainer = Trainer(exp, cache.load_dataset(writer.phase), path.parent, None, control, batch_interval=0.5, run_dir=path, writer=writer, prepared=cache)
         result = _run_with_signals(trainer, args.epochs, control)
     except KerminalError as exc:
         if not (path / F.EVENTS).is_file() or (reader.read_meta(path) or {}).get("status") == Status.STARTING:

@@ -18,7 +18,7 @@ from engine.layers.registry import KerasCall, layer_call
 from engine.layers.report import LossPlan, Report
 from engine.layers.validate import _spec_for, loss_plan, raise_invalid, validate
 from engine.progress import OnPhase, silent
-from engine.vectorize import InputSpec
+from engine.vectorize import InputSpec, VectorizerState
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -109,11 +109,13 @@ def make_metrics(names: list[str], plan: LossPlan) -> list[Any]:
     return out
 
 
-def build(exp: Experiment, dataset: Dataset, validated: Report | None = None, on_phase: OnPhase = silent) -> keras.Model:
+def build(exp: Experiment, dataset: Dataset, validated: Report | None = None, on_phase: OnPhase = silent, vectorizer: VectorizerState | None = None) -> keras.Model:
     """A compiled Keras model: (batch, 1) strings -> vectorizer (fitted on dataset.train) ->
     the stack. Raises LayerError with the validation message if the stack is invalid.
     `validated`: this experiment's report on this dataset (validate_experiment), when the
-    caller already has it; `on_phase` hears "adapting the vectorizer", "building the model"."""
+    caller already has it; `on_phase` hears "adapting the vectorizer", "building the model";
+    `vectorizer`: what an earlier adapt on the same texts and settings learned (the
+    prepared-data cache), to make the vectorizer from without adapting."""
     import keras
 
     from engine.vectorize import make_vectorizer
@@ -124,8 +126,11 @@ def build(exp: Experiment, dataset: Dataset, validated: Report | None = None, on
         raise_invalid(report)
     inputs = keras.Input(shape=(1,), dtype="string", name="text")
     x = inputs
-    on_phase(f"adapting the vectorizer to {len(dataset.train):,} texts" if exp.vectorize.kind != "chars" else "making the vectorizer")
-    for layer in make_vectorizer(exp.vectorize, dataset.train.texts):
+    if vectorizer is not None:
+        on_phase(f"using the prepared vectorizer from the cache ({len(vectorizer.vocabulary):,} entries)")
+    else:
+        on_phase(f"adapting the vectorizer to {len(dataset.train):,} texts" if exp.vectorize.kind != "chars" else "making the vectorizer")
+    for layer in make_vectorizer(exp.vectorize, dataset.train.texts, vectorizer):
         x = layer(x)
     on_phase("building the model")
     for row, layer in zip(report.rows, stack_layers(report, spec), strict=True):

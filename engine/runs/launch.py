@@ -74,12 +74,13 @@ def lower_priority(pid: int, steps: int) -> None:
         os.setpriority(os.PRIO_PROCESS, pid, min(os.getpriority(os.PRIO_PROCESS, 0) + steps, 19))
 
 
-def start(exp: Experiment, runs_dir: str | os.PathLike[str], epochs: int | None = None) -> Path:
-    """A new detached run of `exp`; returns its folder at once."""
+def start(exp: Experiment, runs_dir: str | os.PathLike[str], epochs: int | None = None, cache: bool = True) -> Path:
+    """A new detached run of `exp`; returns its folder at once. `cache` False: it prepares its
+    data afresh (`kerminal train --no-cache`)."""
     writer = RunWriter.create(runs_dir, exp)
     created = time.strftime("%Y-%m-%dT%H:%M:%S")
     meta = {"kerminal_run": F.FORMAT, "name": exp.name, "preset": exp.preset, "created": created, "status": Status.STARTING, "message": "", "epochs": 0, "target": int(epochs or exp.fit.epochs)}
-    args = ["--into", str(writer.path), *(["--epochs", str(epochs)] if epochs else [])]
+    args = ["--into", str(writer.path), *(["--epochs", str(epochs)] if epochs else []), *([] if cache else ["--no-cache"])]
     try:
         writer.metrics(meta, pid=0)  # the started process writes its own pid
         writer.hand_over(lambda fd: _spawn(args, writer.path, fd))
@@ -122,7 +123,7 @@ def left_to_train(path: Path, given: int | None) -> int | None:
     return epochs_to_resume(path.name, target, int(meta.get("epochs", 0) or 0), None)
 
 
-def resume(run_dir: str | os.PathLike[str], epochs: int | None = None, force: bool = False) -> Path:
+def resume(run_dir: str | os.PathLike[str], epochs: int | None = None, force: bool = False, cache: bool = True) -> Path:
     """Continue a saved run in a detached process; returns its folder at once. RunError when
     the run is live (another process trains it, or holds its lock) or not the caller's."""
     path = Path(run_dir)
@@ -136,7 +137,7 @@ def resume(run_dir: str | os.PathLike[str], epochs: int | None = None, force: bo
     epochs = left_to_train(path, epochs)
     writer = RunWriter.take(path, force=force)
     before = {"status": status, "message": meta.get("message", "")}
-    args = ["--resume", str(path), "--handed-over", *(["--epochs", str(epochs)] if epochs else [])]
+    args = ["--resume", str(path), "--handed-over", *(["--epochs", str(epochs)] if epochs else []), *([] if cache else ["--no-cache"])]
     try:
         writer.metrics({**meta, "status": Status.STARTING, "before": before, "target": done + (epochs or 0)}, pid=0)
         writer.hand_over(lambda fd: _spawn(args, path, fd))

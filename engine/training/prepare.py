@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import keras
 
     from engine.layers.report import LossPlan
+    from engine.prepared import PreparedCache
 
 # A model input as Keras takes it: a tf.string tensor of the texts, or an array of their ids.
 KerasInput = Any
@@ -51,9 +52,10 @@ def encode_labels(labels: np.ndarray, kind: str, num_classes: int) -> np.ndarray
     raise TrainingError(f"Unknown label encoding {kind!r}.", "Use 'binary', 'sparse' or 'onehot'.")
 
 
-def build_model(exp: Experiment, ds: Dataset, model: keras.Model | None, phase: OnPhase) -> tuple[keras.Model, LossPlan]:
+def build_model(exp: Experiment, ds: Dataset, model: keras.Model | None, phase: OnPhase, prepared: PreparedCache | None = None) -> tuple[keras.Model, LossPlan]:
     """The model to train (`model`, else built with the seed) and how its loss is trained.
-    The run's one validation of its stack: the memory check, the build and the loss read it."""
+    The run's one validation of its stack: the memory check, the build and the loss read it.
+    `prepared`: the cache that holds (or is to keep) the adapted vectorizer."""
     import keras
 
     from engine import layers
@@ -65,20 +67,35 @@ def build_model(exp: Experiment, ds: Dataset, model: keras.Model | None, phase: 
         raise_invalid(report)
     if model is None:
         check_memory(exp, ds, params=report.total)  # before TensorFlow allocates weights that cannot fit
-        keras.utils.set_random_seed(exp.fit.seed)
+        state = prepared.vectorizer() if prepared is not None else None
         try:
-            model = layers.build(exp, ds, validated=report, on_phase=phase)
+            keras.utils.set_random_seed(exp.fit.seed)
+            try:
+                model = layers.build(exp, ds, validated=report, on_phase=phase, vectorizer=state)
+            except KerminalError:
+                raise
+            except Exception:
+                if state is None or prepared is None:
+                    raise
+                # A cached vocabulary Keras refuses (tampered with): adapt afresh instead.
+                prepared.refuse_vectorizer()
+                keras.utils.set_random_seed(exp.fit.seed)
+                model = layers.build(exp, ds, validated=report, on_phase=phase)
         except KerminalError:
             raise
         except Exception as exc:
             raise TrainingError(f"The model could not be built: {first_line(exc)}", "Check the layer stack in the Layers pane or with `kerminal inspect`.") from None
+        if prepared is not None and prepared.on:
+            from engine.vectorize import vectorizer_state
+
+            prepared.keep_vectorizer(vectorizer_state(exp.vectorize, [model.get_layer("vectorize")]))
     return model, report.loss
 
 
-def fit_inputs(exp: Experiment, ds: Dataset, model: keras.Model, plan: LossPlan, cut: int, phase: OnPhase) -> tuple[FitData, keras.Model, str]:
+def fit_inputs(exp: Experiment, ds: Dataset, model: keras.Model, plan: LossPlan, cut: int, phase: OnPhase, prepared: PreparedCache | None = None) -> tuple[FitData, keras.Model, str]:
     """The data model.fit trains on, the model it trains (the numeric stack, else `model`
     itself) and the pipeline in words, for the Started event. `cut`: how many texts were
-    cut to the vectorizer's character cap."""
+    cut to the vectorizer's character cap; `prepared`: the cache of the vectorized ids."""
     y = encode_labels(ds.train.labels, plan.labels, ds.num_classes)
     yv = encode_labels(ds.validation.labels, plan.labels, ds.num_classes) if len(ds.validation) else None
     parts = numeric.split_model(model)
@@ -89,12 +106,8 @@ def fit_inputs(exp: Experiment, ds: Dataset, model: keras.Model, plan: LossPlan,
         pipeline = f"texts tokenized in every batch (their ids would take {numeric.format_bytes(need)} of {numeric.format_bytes(free)} free memory)"
         parts = None
     if parts is not None:
-        tick = Counter(phase, "vectorizing texts", rows)
-        try:
-            x = numeric.vectorize(parts, ds.train.texts, tick=tick)
-            val = (numeric.vectorize(parts, ds.validation.texts, tick=tick, start=len(ds.train)), yv) if yv is not None else None
-        except Exception as exc:
-            raise vectorize_failure(exc) from None
+        x, xv = _ids(parts, ds, model, phase, prepared)
+        val = (xv, yv) if yv is not None else None
         fit_model = parts.stack
         pipeline = f"texts vectorized once ({numeric.format_bytes(numeric.cache_bytes(rows, parts.length))} of ids)"
     else:
@@ -108,7 +121,30 @@ def fit_inputs(exp: Experiment, ds: Dataset, model: keras.Model, plan: LossPlan,
         pipeline = pipeline or "texts tokenized in every batch (the model does not start with kerminal's vectorizer)"
     if cut:
         pipeline += "; " + text_cap.cut_note(cut, exp.vectorize)
+    if prepared is not None and prepared.note():
+        pipeline += "; " + prepared.note()
     return (x, y, val), fit_model, pipeline
+
+
+def _ids(parts: numeric.NumericModel, ds: Dataset, model: keras.Model, phase: OnPhase, prepared: PreparedCache | None) -> tuple[np.ndarray, np.ndarray]:
+    """The training and validation texts' ids: from the cache (memory-mapped), else vectorized
+    once here and kept there."""
+    layer = model.get_layer("vectorize")
+    vocab = [str(t) for t in layer.get_vocabulary()] if prepared is not None else []
+    rows = (len(ds.train), len(ds.validation))
+    cached = prepared.ids(vocab, rows, parts.length, max(len(vocab), 1)) if prepared is not None else None
+    if cached is not None:
+        phase(f"using the vectorized texts from the cache ({sum(rows):,} texts)")
+        return cached
+    tick = Counter(phase, "vectorizing texts", sum(rows))
+    try:
+        x = numeric.vectorize(parts, ds.train.texts, tick=tick)
+        xv = numeric.vectorize(parts, ds.validation.texts, tick=tick, start=len(ds.train))
+    except Exception as exc:
+        raise vectorize_failure(exc) from None
+    if prepared is not None:
+        prepared.keep_ids(vocab, x, xv)
+    return x, xv
 
 
 def compile_fit_model(model: keras.Model, fit_model: keras.Model, exp: Experiment, plan: LossPlan, xla: bool | str) -> None:

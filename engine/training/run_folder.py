@@ -11,6 +11,7 @@ from typing import Any
 
 from engine.dataset import Dataset
 from engine.experiment import Experiment
+from engine.prepared import PreparedCache
 from engine.progress import OnPhase, silent
 from engine.runs import reader, saving
 from engine.runs.labels import true_preset
@@ -20,9 +21,12 @@ from engine.runs.writer import RunWriter
 from engine.training.state import RunState
 
 
-def load_saved_run(run_path: str | os.PathLike[str], dataset: Dataset | None, writer: RunWriter | None, force: bool, on_phase: OnPhase | None) -> tuple[Run, Dataset, RunWriter]:
-    """The saved run (last.keras), its data (`dataset`, else loaded) and the writer that holds
-    its lock (`writer`, else the lock taken here, and let go again when loading fails)."""
+def load_saved_run(
+    run_path: str | os.PathLike[str], dataset: Dataset | None, writer: RunWriter | None, force: bool, on_phase: OnPhase | None, prepared: bool = False
+) -> tuple[Run, Dataset, RunWriter, PreparedCache | None]:
+    """The saved run (last.keras), its data (`dataset`, else loaded: from the prepared-data
+    cache with `prepared`), the writer that holds its lock (`writer`, else the lock taken
+    here, and let go again when loading fails) and the cache the run goes on using."""
     store = RunStore(Path(run_path).parent)
     path = store.path_of(run_path)
     taken = writer is None
@@ -37,7 +41,11 @@ def load_saved_run(run_path: str | os.PathLike[str], dataset: Dataset | None, wr
     try:
         say("loading the saved model")
         run = store.load(path, which="last", locked=True)
-        if dataset is None:
+        cache = None
+        if dataset is None and prepared:
+            cache = PreparedCache(run.experiment)
+            dataset = cache.load_dataset(say)
+        elif dataset is None:
             from engine.data import load_dataset
 
             dataset = load_dataset(run.experiment, say)
@@ -45,7 +53,7 @@ def load_saved_run(run_path: str | os.PathLike[str], dataset: Dataset | None, wr
         if taken:
             writer.close()
         raise
-    return run, dataset, writer
+    return run, dataset, writer, cache
 
 
 def restore_state(state: RunState, path: Path) -> str:

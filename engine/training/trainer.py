@@ -56,6 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import keras
 
     from engine.layers.report import LossPlan
+    from engine.prepared import PreparedCache
 
 
 @dataclass
@@ -103,6 +104,7 @@ class Trainer:
         steer: bool = True,
         writer: RunWriter | None = None,
         on_phase: OnPhase | None = None,
+        prepared: PreparedCache | None = None,
     ) -> None:
         """`model`: an already built (and compiled) string-input model to train instead of
         building one from the experiment; `callbacks`: extra Keras callbacks, put first;
@@ -110,7 +112,8 @@ class Trainer:
         prepared; `steer`: read the folder's command channel and beat the heartbeat while
         training (see steering.py); `writer`: the run folder's writer when this process
         already holds the run's lock (a continuation, a launched process); `on_phase`: told what
-        the run does before its first batch ("vectorizing texts 5,000/25,000")."""
+        the run does before its first batch ("vectorizing texts 5,000/25,000"); `prepared`: the
+        prepared-data cache that holds or keeps its vectorizer and ids (engine.prepared)."""
         self.exp = exp.copy()
         self.dataset = dataset
         self.runs_dir = Path(runs_dir)
@@ -123,6 +126,7 @@ class Trainer:
         self.steer = steer
         self.writer: RunWriter | None = writer
         self.on_phase = on_phase
+        self.prepared = prepared
         self.state = RunState(writer=None, control=self.control, emit=self._emit, monitor=self.exp.fit.monitor)  # type: ignore[arg-type]  # the writer comes with the folder (_open_folder), before anything is recorded
         self.events: list[ev.Event] = []
         self._created = ""
@@ -151,15 +155,17 @@ class Trainer:
         writer: RunWriter | None = None,
         force: bool = False,
         on_phase: OnPhase | None = None,
+        prepared: bool = False,
     ) -> Trainer:
         """A Trainer that continues a saved run (from last.keras, history kept) on `run()`.
         It takes the run's lock first (RunError when another process trains the run, or the
         folder is not the caller's; root acts on another user's run only with `force`);
         `writer`: the lock is already this process's (a launcher handed it over, see
         launch.py). `handed_over`: the folder says "starting" for this very process. The
-        data is loaded here when `dataset` is None (once: the Trainer keeps it)."""
-        run, dataset, writer = load_saved_run(run_path, dataset, writer, force, on_phase)
-        t = cls(run.experiment, dataset, run.path.parent, listener, control, batch_interval, model=run.model, run_dir=run.path, writer=writer, on_phase=on_phase)
+        data is loaded here when `dataset` is None (once: the Trainer keeps it). `prepared`:
+        the data and its ids come from the prepared-data cache (engine.prepared) when there."""
+        run, dataset, writer, cache = load_saved_run(run_path, dataset, writer, force, on_phase, prepared)
+        t = cls(run.experiment, dataset, run.path.parent, listener, control, batch_interval, model=run.model, run_dir=run.path, writer=writer, on_phase=on_phase, prepared=cache)
         t._created = restore_state(t.state, run.path)
         return t
 
@@ -216,8 +222,8 @@ class Trainer:
         # Every text cut to the vectorizer's character cap before it is adapted or vectorized
         # (engine/text_cap.py): one 50 MB review would otherwise ask for tens of GB.
         self.dataset, cut = text_cap.cap_dataset(self.dataset, self.exp.vectorize)
-        self.model, self._plan = build_model(self.exp, self.dataset, self.model, self._phase)
-        self._data, self._fit_model, self.pipeline = fit_inputs(self.exp, self.dataset, self.model, self._plan, cut, self._phase)
+        self.model, self._plan = build_model(self.exp, self.dataset, self.model, self._phase, self.prepared)
+        self._data, self._fit_model, self.pipeline = fit_inputs(self.exp, self.dataset, self.model, self._plan, cut, self._phase, self.prepared)
         self.monitor = resolve_monitor(self.exp, has_validation=self._data[2] is not None)
         return self._data
 
