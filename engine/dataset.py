@@ -52,5 +52,10 @@ class Dataset:
         """'binary' for two classes, 'multiclass' for more."""
         return "binary" if self.num_classes == 2 else "multiclass"
 
+    @property
+    def streamed(self) -> bool:
+        """Whether the texts are read from the source on every pass (engine.data.stream)."""
+        return False
+
     def splits(self) -> dict[str, Split]:
         return {"train": self.train, "validation": self.validation, "test": self.test}

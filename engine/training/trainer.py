@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,6 +134,10 @@ class Trainer:
         self._xla: bool | str | None = None  # the jit_compile the fit model was compiled with
         self._plan: LossPlan | None = None
         self.pipeline = ""
+        # Streamed data (engine.data.stream): where its ids are written, when not in the run
+        # folder (streamed.ids_folder); a temporary folder moves into the run folder once open.
+        self.stream_ids: Path | None = None
+        self._ids_tmp: Path | None = None
 
     @property
     def unlogged(self) -> str:
@@ -213,11 +218,30 @@ class Trainer:
     def _prepare(self) -> FitData:
         """Check the data, build the model (seeded), encode the arrays. Raises KerminalError."""
         check_dataset(self.dataset)
+        if self.dataset.streamed:
+            return self._prepare_streamed()
         # Every text cut to the vectorizer's character cap before it is adapted or vectorized
         # (engine/text_cap.py): one 50 MB review would otherwise ask for tens of GB.
         self.dataset, cut = text_cap.cap_dataset(self.dataset, self.exp.vectorize)
         self.model, self._plan = build_model(self.exp, self.dataset, self.model, self._phase)
         self._data, self._fit_model, self.pipeline = fit_inputs(self.exp, self.dataset, self.model, self._plan, cut, self._phase)
+        self.monitor = resolve_monitor(self.exp, has_validation=self._data[2] is not None)
+        return self._data
+
+    def _prepare_streamed(self) -> FitData:
+        """_prepare for streamed data: texts capped as they are read, fit on tf.data (streamed.py)."""
+        from engine.training import streamed
+
+        self.dataset = self.dataset.capped(self.exp.vectorize)  # type: ignore[attr-defined]  # a StreamedDataset
+        self.model, self._plan = build_model(self.exp, self.dataset, self.model, self._phase)
+        if self.stream_ids is not None:
+            ids_dir = self.stream_ids
+        elif self.run_dir is not None:
+            ids_dir = streamed.ids_folder(self.run_dir)
+        else:
+            self.runs_dir.mkdir(parents=True, exist_ok=True)
+            ids_dir = self._ids_tmp = Path(tempfile.mkdtemp(prefix=".stream-ids-", dir=self.runs_dir))
+        self._data, self._fit_model, self.pipeline = streamed.fit_inputs(self.exp, self.dataset, self.model, self._plan, self._phase, ids_dir)  # type: ignore[arg-type]
         self.monitor = resolve_monitor(self.exp, has_validation=self._data[2] is not None)
         return self._data
 
@@ -237,7 +261,9 @@ class Trainer:
         if self._data is None or self._plan is None:
             raise RuntimeError("the fit model is compiled before the data is prepared")
         if xla is None:
-            xla = numeric.use_xla(self.exp.fit.xla, len(self.dataset.train), int(self._data[0].shape[1]), epochs)
+            x = self._data[0]
+            length = x.shape[1] if hasattr(x, "shape") else x.element_spec[0].shape[-1]  # an array, or a streamed tf.data pipeline
+            xla = numeric.use_xla(self.exp.fit.xla, len(self.dataset.train), int(length), epochs)
         if self._xla == xla:
             return
         compile_fit_model(self.model, self._fit_model, self.exp, self._plan, xla)
@@ -255,6 +281,11 @@ class Trainer:
         self.writer.data_format(self.dataset.read_as)  # how the data was read, for an export
         self.state.writer = self.writer
         self.state.info = run_facts(self.exp, self.dataset, self._created)
+        if self._ids_tmp is not None:  # streamed ids written before the folder opened (open memory maps stay valid)
+            from engine.training.streamed import ids_folder
+
+            os.replace(self._ids_tmp, ids_folder(self.run_dir))
+            self._ids_tmp = None
         return self.run_dir
 
 
@@ -262,6 +293,9 @@ class Trainer:
         """model.fit up to the state's target; XLA cannot compile every op a stack may hold,
         so a failure before the first step of this call falls back to plain graphs, once."""
         bs = self.exp.fit.batch_size
+        if y is None:  # streamed: x is a batched tf.data pipeline of (x, y), val one too
+            self._fit_model.fit(x, epochs=self.state.target, initial_epoch=initial, validation_data=val[0] if val else None, callbacks=callbacks, verbose=0, shuffle=False)
+            return
         try:
             self._fit_model.fit(x, y, batch_size=bs, epochs=self.state.target, initial_epoch=initial, validation_data=val, callbacks=callbacks, verbose=0, shuffle=True)
         except (StopAtBatch, KerminalError, KeyboardInterrupt):
@@ -314,15 +348,16 @@ class Trainer:
             raise self._fail(saving.disk_error(exc, run_dir / runs.METRICS), record=False) from None
 
         bs = self.exp.fit.batch_size
-        steps = max(1, math.ceil(len(x) / bs))
+        rows = len(self.dataset.train)  # len(x), also when x is a streamed tf.data pipeline
+        steps = max(1, math.ceil(rows / bs))
         es_cfg = self.exp.fit.early_stopping
         self.restores_best = bool(es_cfg.patience and es_cfg.restore_best)
-        own, early = run_callbacks(state, self.model, self.exp, list(self.dataset.class_names), self.batch_interval, steps, len(x))
+        own, early = run_callbacks(state, self.model, self.exp, list(self.dataset.class_names), self.batch_interval, steps, rows)
         callbacks = [*self.extra_callbacks, *own]
 
         self._compile_fit_model(n)
         pipeline = self.pipeline + ("; XLA on" if self._xla is True else "")
-        self._emit(ev.Started(str(self.run_dir), state.target, steps, len(x), initial, len(val[0]) if val else 0, bs, self.monitor, time.time(), pipeline))
+        self._emit(ev.Started(str(self.run_dir), state.target, steps, rows, initial, len(self.dataset.validation) if val else 0, bs, self.monitor, time.time(), pipeline))
         steering = None
         if self.steer:
             from engine.training.steering import Steering
