@@ -25,8 +25,6 @@ from engine.progress import OnPhase, silent
 
 __all__ = ["StreamTexts", "StreamedDataset", "choose", "is_streamed", "load_streamed", "source_bytes", "split_codes"]
 
-MAX_LABELS = 10_000  # distinct label values collected on the first pass
-
 
 def load_streamed(exp: Experiment, on_phase: OnPhase = silent, why: str = "") -> StreamedDataset:
     """The first pass over a csv or folder source. Raises DataError as load_dataset does."""
@@ -71,23 +69,22 @@ def load_streamed(exp: Experiment, on_phase: OnPhase = silent, why: str = "") ->
     limits = (d.limit, d.validation_limit or d.limit, d.test_limit or d.limit)
     counts, seen = [0, 0, 0], [0, 0, 0]
     labels: list[list[np.ndarray]] = [[], [], []]
-    distinct: dict[Any, int] = {}
     total = 0
     for texts, raw, codes in rows.chunks():
         total += len(texts)
-        ids = raw if d.source == "folder" else _provisional(raw, distinct, name, table.label_col)
+        ids = np.asarray(raw)  # class ids (folder), indexes of distinct label values (csv)
         for s in (TRAIN, VALIDATION, TEST):
             mask = codes == s
             k = int(mask.sum())
             seen[s] += k
             room = (limits[s] - counts[s]) if limits[s] else k
             if room > 0 and k:
-                labels[s].append(np.asarray(ids)[mask][:room])
+                labels[s].append(ids[mask][:room])
                 counts[s] += min(room, k)
         on_phase(f"reading {name} {total:,} rows")
     if d.source == "csv":
         notes += table.pass_notes()
-        class_names, lookup = _classes(distinct, total, f"{name} {_column_name(table.label_col)}")
+        class_names, lookup = _classes(table.distinct, total + rows.missing + rows.blank, f"{name} {_column_name(table.label_col)}")
     else:
         from engine.data.stream.folder import pass_notes
 
@@ -120,21 +117,6 @@ def load_streamed(exp: Experiment, on_phase: OnPhase = silent, why: str = "") ->
         read_as=read_as,
         why=why,
     )
-
-
-def _provisional(raw: pd.Series, distinct: dict[Any, int], name: str, col: Any) -> np.ndarray:
-    """Each label as the index of its value among the distinct values seen so far."""
-    try:
-        codes, uniques = pd.factorize(raw)
-    except TypeError:
-        raise DataError(f"{name}: the labels in {_column_name(col)} are not plain values (lists or objects).", "Point data.label at the column that holds the classes.") from None
-    ids = np.fromiter((distinct.setdefault(u, len(distinct)) for u in uniques), dtype=np.int64, count=len(uniques))
-    if len(distinct) > MAX_LABELS:
-        raise DataError(
-            f"{name}: {_column_name(col)} has more than {MAX_LABELS:,} distinct values: that looks like text or ids, not classes.",
-            "Point data.label at the column that holds the classes (a few distinct values).",
-        )
-    return ids[codes]
 
 
 def _classes(distinct: dict[Any, int], rows: int, where: str) -> tuple[list[str], np.ndarray]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from engine.data.raw import check_exists
@@ -30,6 +31,7 @@ from engine.errors import DataError
 from engine.experiment import Experiment
 
 CHUNK_ROWS = 20_000
+MAX_LABELS = 10_000  # distinct label values collected on the first pass
 HEAD_BYTES = 1 << 20  # what the format, header and columns are sniffed on
 
 
@@ -46,9 +48,13 @@ class TableStream:
     bad: list[tuple[int, int]] = field(default_factory=list)  # (line, fields) of the last pass
     blank: int = 0
     unlabelled: int = 0
+    # Each distinct label value -> its index in order of appearance. Collected before the
+    # texts are tidied, as the in-memory loader encodes its labels before it drops empty texts.
+    distinct: dict[Any, int] = field(default_factory=dict)
 
-    def chunks(self) -> Iterator[tuple[pd.Series, pd.Series]]:
-        """(texts, labels) of each chunk, blank rows and rows without a label left out."""
+    def chunks(self) -> Iterator[tuple[pd.Series, np.ndarray]]:
+        """(texts, label values' indexes in `distinct`) of each chunk, blank rows and rows
+        without a label left out."""
         self.bad, self.blank, self.unlabelled = [], 0, 0
         for frame in self._frames():
             blank = blank_rows(frame)
@@ -61,7 +67,21 @@ class TableStream:
             if missing.any():
                 self.unlabelled += int(missing.sum())
                 texts, labels = texts[~missing], labels[~missing]
-            yield texts, labels
+            yield texts, self._indexes(labels)
+
+    def _indexes(self, labels: pd.Series) -> np.ndarray:
+        try:
+            codes, uniques = pd.factorize(labels)
+        except TypeError:
+            raise DataError(f"{self.path.name}: the labels in {column_name(self.label_col)} are not plain values (lists or objects).", "Point data.label at the column that holds the classes.") from None
+        distinct = self.distinct
+        ids = np.fromiter((distinct.setdefault(u, len(distinct)) for u in uniques), dtype=np.int64, count=len(uniques))
+        if len(distinct) > MAX_LABELS:
+            raise DataError(
+                f"{self.path.name}: {column_name(self.label_col)} has more than {MAX_LABELS:,} distinct values: that looks like text or ids, not classes.",
+                "Point data.label at the column that holds the classes (a few distinct values).",
+            )
+        return ids[codes]
 
     def pass_notes(self) -> list[str]:
         """What the last full pass dropped, as the in-memory loader says it."""
