@@ -72,7 +72,6 @@ def load_dataset(exp: Experiment, on_phase: OnPhase = silent) -> Dataset:
     from engine.data.raw import tidy
     from engine.data.sources import load_raw
     from engine.data.split import limit_rows, shuffled, stratified_split
-
     from engine.data.stream.choose import choose
 
     streamed, why = choose(exp)  # data.stream, else the source's size against the free memory

@@ -211,3 +211,28 @@ def test_texts_slice_and_alphabet_read_from_the_start(tmp_path):
     ds = load_dataset(exp_for(tmp_path / "s.csv"))
     assert ds.train.texts[:3] == ["t0", "t1", "t2"] and ds.train.texts[5] == "t5" and ds.train.texts[-1] == "t19"
     assert ds.train.texts.alphabet() == set("t0123456789")
+
+
+def test_stats_of_a_streamed_source_match_the_in_memory_ones(tmp_path, monkeypatch):
+    from engine.data import dataset_stats
+    from engine.data.stream import stats as stream_stats
+
+    (tmp_path / "s.csv").write_text("text,label\n" + "".join(f"{'word ' * (i % 17)}end {i},{'ab'[i % 2]}\n" for i in range(200)))
+    streamed, memory = both(tmp_path / "s.csv")
+    a, b = dataset_stats(streamed), dataset_stats(memory)
+    assert (a.rows["train"]["total"], a.length_max, a.length_p50, a.length_p99, a.vocab_size, a.truncated_rate) == (b.rows["train"]["total"], b.length_max, b.length_p50, b.length_p99, b.vocab_size, b.truncated_rate)
+    monkeypatch.setattr(stream_stats, "SAMPLE_LENGTHS", 50)  # a reservoir sample, said in the notes
+    c = dataset_stats(streamed)
+    assert c.length_max == b.length_max and abs(c.length_p50 - b.length_p50) <= 4
+    assert any("sample of 50 of the 200 training texts" in n for n in c.notes)
+
+
+def test_standard_input_is_read_a_batch_at_a_time():
+    from engine.cli.predict_cmd import read_batches, read_lines
+
+    data = b"\xef\xbb\xbfone\r\n\ntwo\n\xff bad\nthree\n" * 5
+    batches = list(read_batches(io.TextIOWrapper(io.BytesIO(data)), size=4))
+    assert len(batches) > 3 and all(len(t) + len(b) + len(e) <= 4 for t, b, e in batches)
+    texts, bad, blank = read_lines(io.TextIOWrapper(io.BytesIO(data)))
+    assert [t for batch in batches for t in batch[0]] == texts and texts[:2] == ["one", "two"]
+    assert sorted(n for batch in batches for n in batch[1]) == sorted(bad) and len(blank) == 5

@@ -76,6 +76,17 @@ def test_a_streamed_run_trains_with_known_steps_and_saves_a_string_model(tmp_pat
     assert tv.get_vocabulary()[: len(memory.get_vocabulary())] == memory.get_vocabulary()
     probs = Predictor.from_run(result.run_dir).probabilities(["great fine plot", "awful boring film"])
     assert probs.shape == (2, 2) and probs[0, 1] > probs[1, 1]
+    if kind == "words":  # the test split and a file are evaluated a chunk at a time
+        from engine.cli.eval_cmd import file_split
+        from engine.runs import RunStore
+        from engine.training import evaluate
+
+        result_eval = evaluate(result.run_dir, ds)
+        assert result_eval.samples == len(ds.test) > 0
+        run = RunStore(tmp_path / "runs").load(result.run_dir.name)
+        split = file_split(run, str(tmp_path / "r.csv"))
+        assert hasattr(split.texts, "chunks") and len(split) == 300
+        assert evaluate(run, split).samples == 300
 
 
 CHILD = textwrap.dedent(

@@ -77,6 +77,21 @@ class StreamTexts(Sequence[str]):
             raise IndexError(i)
         return self[i : i + 1][0]
 
+    def pick(self, rows: list[int]) -> dict[int, str]:
+        """The texts of a few rows, in one pass (stops after the last)."""
+        wanted, out, done = set(rows), {}, 0
+        if not wanted:
+            return out
+        last = max(wanted)
+        for chunk in self.chunks():
+            for j, text in enumerate(chunk):
+                if done + j in wanted:
+                    out[done + j] = text
+            done += len(chunk)
+            if done > last:
+                break
+        return out
+
     def alphabet(self) -> set[str]:
         """Every character of the texts (one pass)."""
         seen: set[str] = set()

@@ -24,7 +24,7 @@ import pandas as pd
 from engine.data.raw import check_exists
 from engine.data.stream.lines import Lines, head
 from engine.data.table_columns import blank_rows, column, column_name, guess_label_column, isspace, no_label_column, numeric_text_note, text_column
-from engine.data.table_format import SEPARATOR_NAMES, TableFormat, csv_args, describe_separated
+from engine.data.table_format import SEPARATOR_NAMES, TableFormat, describe_separated
 from engine.data.table_read import _SKIPPED, _checked, _not_too_wide, _parse, _sample
 from engine.data.table_sniff import FORMATS, NOT_TABLES, SNIFF_BYTES, head_text, refuse_binary, sniff_delimiter, sniff_header
 from engine.errors import DataError
