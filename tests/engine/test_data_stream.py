@@ -139,6 +139,13 @@ def test_a_malformed_line_is_named_with_its_line_number(tmp_path):
     same(tmp_path / "m.csv")
 
 
+def test_wide_first_data_rows_are_dropped_and_named_as_in_memory(tmp_path):
+    (tmp_path / "w.csv").write_text("text,label\nx,y,z,w\na,b,c\n" + "".join(f"row {i},{'ab'[i % 2]}\n" for i in range(12)))
+    streamed, memory = both(tmp_path / "w.csv")
+    assert rows(streamed) == rows(memory)
+    assert any("line 2 has 4, line 3 has 3" in n for n in streamed.notes), streamed.notes
+
+
 def test_too_many_distinct_labels_names_the_column(tmp_path, monkeypatch):
     monkeypatch.setattr(stream_tables, "MAX_LABELS", 20)
     (tmp_path / "ids.csv").write_text("text,id\n" + "".join(f"hello {i},{i}\n" for i in range(50)))

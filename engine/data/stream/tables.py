@@ -44,7 +44,7 @@ class TableStream:
     text_col: Hashable
     label_col: Hashable
     notes: list[str]
-    skip: list[int] = field(default_factory=list)  # wide first data rows (0-based lines)
+    wide: list[tuple[int, int]] = field(default_factory=list)  # wide first data rows (line, fields), skipped
     bad: list[tuple[int, int]] = field(default_factory=list)  # (line, fields) of the last pass
     blank: int = 0
     unlabelled: int = 0
@@ -55,7 +55,7 @@ class TableStream:
     def chunks(self) -> Iterator[tuple[pd.Series, np.ndarray]]:
         """(texts, label values' indexes in `distinct`) of each chunk, blank rows and rows
         without a label left out."""
-        self.bad, self.blank, self.unlabelled = [], 0, 0
+        self.bad, self.blank, self.unlabelled = list(self.wide), 0, 0
         for frame in self._frames():
             blank = blank_rows(frame)
             if blank.any():
@@ -119,7 +119,7 @@ class TableStream:
                 except ValueError as exc:
                     raise DataError(f"{self.path.name} could not be read as JSONL: {str(exc).splitlines()[0] if str(exc) else exc}", "Check that every line is one JSON object.") from None
                 return
-            reader = pd.read_csv(io.BufferedReader(Lines(fh), 1 << 20), **how.pandas_args(), skiprows=self.skip or None, on_bad_lines="warn", chunksize=CHUNK_ROWS)
+            reader = pd.read_csv(io.BufferedReader(Lines(fh), 1 << 20), **how.pandas_args(), skiprows=[line - 1 for line, _ in self.wide] or None, on_bad_lines="warn", chunksize=CHUNK_ROWS)
             with reader:
                 while True:
                     with warnings.catch_warnings(record=True) as caught:
@@ -195,14 +195,14 @@ def open_table(exp: Experiment, path: Path) -> TableStream:
                 raise DataError(f"{path.name} could not be read as JSONL: {str(exc).splitlines()[0] if str(exc) else exc}", "Check that every line is one JSON object.") from None
             frame = _checked(path, frame)
         else:
-            frame, how, skip, why = _delimited_head(path, kind, cut, not whole, exp)
+            frame, how, wide, why = _delimited_head(path, kind, cut, not whole, exp)
             said = [f"read as {describe_separated(how.sep, how.quotes)}" + (" (sniffed; data.format sets it)" if sniffed_format else "")]
             if why:
                 said.append(f"no header row ({why}), so its columns are numbered 1 to {frame.shape[1]}; set data.header = true if the first row names them")
             if sniffed_format or why:
                 notes.append(f"{path.name}: " + "; ".join(said))
             text_col, label_col = _columns(exp, path, frame, notes)
-            return TableStream(path, how, text_col, label_col, notes, skip)
+            return TableStream(path, how, text_col, label_col, notes, wide)
     text_col, label_col = _columns(exp, path, frame, notes)
     return TableStream(path, how, text_col, label_col, notes)
 
@@ -222,7 +222,7 @@ def _parquet_head(path: Path) -> pd.DataFrame:
     return _checked(path, batch.to_pandas())
 
 
-def _delimited_head(path: Path, kind: str, content: bytes, cut: bool, exp: Experiment) -> tuple[pd.DataFrame, TableFormat, list[int], str]:
+def _delimited_head(path: Path, kind: str, content: bytes, cut: bool, exp: Experiment) -> tuple[pd.DataFrame, TableFormat, list[tuple[int, int]], str]:
     d = exp.data
     sep = {"csv": ",", "tsv": "\t"}.get(kind) or sniff_delimiter(head_text(content, SNIFF_BYTES + 4), cut or len(content) > SNIFF_BYTES)
     quoting = d.quotes if d.quotes is not None else sep != "\t"
@@ -237,19 +237,17 @@ def _delimited_head(path: Path, kind: str, content: bytes, cut: bool, exp: Exper
     except pd.errors.EmptyDataError:
         raise DataError(f"{path} is empty.", "Point data.path at a file with data rows.") from None
     except (ValueError, pd.errors.ParserError) as exc:
-        if cut:  # a quoted field cut at the end of the head: read its first rows only
-            raise _parse_error(path, TableFormat("delimited", sep, bool(header), quoting), exc) from None
         raise _parse_error(path, TableFormat("delimited", sep, bool(header), quoting), exc) from None
     # wide first data rows, which _parse found and dropped: the chunked reader skips them too
-    skip = []
-    for i, (line, _fields) in enumerate(bad):
+    wide = []
+    for i, (line, fields) in enumerate(bad):
         if not header or line != i + 2:
             break
-        skip.append(line - 1)
+        wide.append((line, fields))
     frame = frame[~blank_rows(frame)].reset_index(drop=True)
     if not header:
         frame.columns = list(range(1, frame.shape[1] + 1))
-    return _checked(path, frame), TableFormat("delimited", sep, bool(header), quoting), skip, why
+    return _checked(path, frame), TableFormat("delimited", sep, bool(header), quoting), wide, why
 
 
 def _columns(exp: Experiment, path: Path, frame: pd.DataFrame, notes: list[str]) -> tuple[Hashable, Hashable]:
