@@ -79,8 +79,6 @@ def load_dataset(exp: Experiment, on_phase: OnPhase = silent) -> Dataset:
         from engine.data.stream import load_streamed
 
         return load_streamed(exp, on_phase, why)
-    if why:
-        on_phase(why)
     d = exp.data
     raw = load_raw(exp, on_phase)
     on_phase(f"cleaning and splitting {len(raw.labels):,} rows")
@@ -148,4 +146,5 @@ def load_dataset(exp: Experiment, on_phase: OnPhase = silent) -> Dataset:
         symbols=raw.symbols,
         notes=notes,
         read_as=raw.read_as,
+        why=why,
     )

@@ -225,6 +225,8 @@ class Trainer:
         self.dataset, cut = text_cap.cap_dataset(self.dataset, self.exp.vectorize)
         self.model, self._plan = build_model(self.exp, self.dataset, self.model, self._phase)
         self._data, self._fit_model, self.pipeline = fit_inputs(self.exp, self.dataset, self.model, self._plan, cut, self._phase)
+        if self.dataset.why:  # "in memory: r.csv is 65.0 MB on disk"
+            self.pipeline += f"; {self.dataset.why}"
         self.monitor = resolve_monitor(self.exp, has_validation=self._data[2] is not None)
         return self._data
 
@@ -293,18 +295,17 @@ class Trainer:
         """model.fit up to the state's target; XLA cannot compile every op a stack may hold,
         so a failure before the first step of this call falls back to plain graphs, once."""
         bs = self.exp.fit.batch_size
-        if y is None:  # streamed: x is a batched tf.data pipeline of (x, y), val one too
-            self._fit_model.fit(x, epochs=self.state.target, initial_epoch=initial, validation_data=val[0] if val else None, callbacks=callbacks, verbose=0, shuffle=False)
-            return
+        # streamed data (y is None): x is a batched tf.data pipeline of (x, y), val[0] one too
+        args = {"validation_data": val[0] if val else None, "shuffle": False} if y is None else {"y": y, "batch_size": bs, "validation_data": val, "shuffle": True}
         try:
-            self._fit_model.fit(x, y, batch_size=bs, epochs=self.state.target, initial_epoch=initial, validation_data=val, callbacks=callbacks, verbose=0, shuffle=True)
+            self._fit_model.fit(x, epochs=self.state.target, initial_epoch=initial, callbacks=callbacks, verbose=0, **args)
         except (StopAtBatch, KerminalError, KeyboardInterrupt):
             raise
         except Exception:
             if self._xla is not True or self.state.steps_done or self.epochs_done != initial:
                 raise
             self._compile_fit_model(self.state.target - initial, xla=False)
-            self._fit_model.fit(x, y, batch_size=bs, epochs=self.state.target, initial_epoch=initial, validation_data=val, callbacks=callbacks, verbose=0, shuffle=True)
+            self._fit_model.fit(x, epochs=self.state.target, initial_epoch=initial, callbacks=callbacks, verbose=0, **args)
 
     def run(self, epochs: int | None = None) -> RunResult:
         """Train `epochs` more epochs (default exp.fit.epochs) and return the result. A second

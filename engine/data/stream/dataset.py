@@ -115,8 +115,6 @@ class StreamTexts(Sequence[str]):
 class StreamedDataset(Dataset):
     """A Dataset whose splits read the source in chunks (see StreamTexts)."""
 
-    why: str = ""  # why it streams, for the run's log
-
     @property
     def streamed(self) -> bool:
         return True
