@@ -13,6 +13,7 @@ epoch 1, and whose memory does not grow with the rows.
 from __future__ import annotations
 
 import math
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,18 @@ IDS_FOLDER = "stream-ids"
 def ids_folder(run_dir: Path) -> Path:
     """Where a run keeps its streamed ids: the one place to point them elsewhere (a shared cache)."""
     return run_dir / IDS_FOLDER
+
+
+def ids_dir(given: Path | None, run_dir: Path | None, runs_dir: Path) -> tuple[Path, Path | None]:
+    """The folder for a run's ids, and the temporary one it is when the run folder is not open
+    yet (the Trainer moves it into the run folder once it is, or removes it)."""
+    if given is not None:
+        return given, None
+    if run_dir is not None:
+        return ids_folder(run_dir), None
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".stream-ids-", dir=runs_dir))
+    return tmp, tmp
 
 
 def fit_inputs(exp: Experiment, ds: StreamedDataset, model: keras.Model, plan: LossPlan, phase: OnPhase, ids_dir: Path) -> tuple[Any, keras.Model, str]:

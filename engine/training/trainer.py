@@ -17,7 +17,7 @@ NaN loss (TrainingError; last.keras keeps the last good epoch), or an error insi
 
 A little over 400 lines: what stays here is the run's one sequence (open the folder,
 prepare, the fit loop that `more` extends, verify, close); its steps are in prepare.py,
-run_folder.py, verify.py and failures.py.
+streamed.py (streamed data), run_folder.py, verify.py and failures.py.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import tempfile
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -236,13 +236,7 @@ class Trainer:
 
         self.dataset = self.dataset.capped(self.exp.vectorize)  # type: ignore[attr-defined]  # a StreamedDataset
         self.model, self._plan = build_model(self.exp, self.dataset, self.model, self._phase)
-        if self.stream_ids is not None:
-            ids_dir = self.stream_ids
-        elif self.run_dir is not None:
-            ids_dir = streamed.ids_folder(self.run_dir)
-        else:
-            self.runs_dir.mkdir(parents=True, exist_ok=True)
-            ids_dir = self._ids_tmp = Path(tempfile.mkdtemp(prefix=".stream-ids-", dir=self.runs_dir))
+        ids_dir, self._ids_tmp = streamed.ids_dir(self.stream_ids, self.run_dir, self.runs_dir)
         self._data, self._fit_model, self.pipeline = streamed.fit_inputs(self.exp, self.dataset, self.model, self._plan, self._phase, ids_dir)  # type: ignore[arg-type]
         self.monitor = resolve_monitor(self.exp, has_validation=self._data[2] is not None)
         return self._data
@@ -317,6 +311,9 @@ class Trainer:
         finally:
             if self.writer is not None:
                 self.writer.close()
+            if self._ids_tmp is not None:  # streamed ids of a run refused before its folder opened
+                shutil.rmtree(self._ids_tmp, ignore_errors=True)
+                self._ids_tmp = None
 
     def _run(self, epochs: int | None) -> RunResult:
         import keras
