@@ -32,6 +32,11 @@ __all__ = ["DatasetStats", "dataset_stats", "guess_label_column", "guess_text_co
 
 def dataset_stats(ds: Dataset, vcfg: VectorizeConfig | None = None) -> DatasetStats:
     """Rows per class and split, length percentiles, vocabulary, OOV rate, samples (see stats)."""
+    if ds.streamed:  # one pass over the texts, memory bounded in rows
+        from engine.data.stream.stats import streamed_stats
+
+        vcfg = vcfg or VectorizeConfig()
+        return streamed_stats(ds, vcfg, ds.symbols or vcfg.kind == "chars")
     from engine.data.stats import dataset_stats as compute
 
     return compute(ds, vcfg)

@@ -82,10 +82,6 @@ def _samples(ds: Dataset, per_class: int = 2) -> list[dict[str, str]]:
 def dataset_stats(ds: Dataset, vcfg: VectorizeConfig | None = None) -> DatasetStats:
     vcfg = vcfg or VectorizeConfig()
     chars = ds.symbols or vcfg.kind == "chars"
-    if ds.streamed:  # one pass, bounded in rows
-        from engine.data.stream.stats import streamed_stats
-
-        return streamed_stats(ds, vcfg, chars)
     lengths, tokens = _tokens(ds.train.texts, chars)
     counts = Counter(chain.from_iterable(tokens))
     total = sum(counts.values())

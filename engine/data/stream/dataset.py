@@ -79,7 +79,8 @@ class StreamTexts(Sequence[str]):
 
     def pick(self, rows: list[int]) -> dict[int, str]:
         """The texts of a few rows, in one pass (stops after the last)."""
-        wanted, out, done = set(rows), {}, 0
+        wanted, done = set(rows), 0
+        out: dict[int, str] = {}
         if not wanted:
             return out
         last = max(wanted)

@@ -22,7 +22,7 @@ VOCAB_TEXTS = 100_000
 def streamed_stats(ds: Dataset, vcfg: VectorizeConfig, chars: bool) -> DatasetStats:
     rng = np.random.default_rng(0)
     reservoir = np.zeros(SAMPLE_LENGTHS, dtype=np.int64)
-    seen = longest = over = vocab_texts = 0
+    seen, longest, over, vocab_texts = 0, 0, 0, 0
     counts: Counter[str] = Counter()
     train: Any = ds.train.texts
     for chunk in train.chunks():
@@ -34,8 +34,8 @@ def streamed_stats(ds: Dataset, vcfg: VectorizeConfig, chars: bool) -> DatasetSt
         reservoir[pos[fill]] = lengths[fill]
         if (~fill).any():  # Algorithm R: row i replaces a random slot with probability size / (i + 1)
             slots = rng.integers(0, pos[~fill] + 1)
-            keep = slots < SAMPLE_LENGTHS
-            reservoir[slots[keep]] = lengths[~fill][keep]
+            hit = slots < SAMPLE_LENGTHS
+            reservoir[slots[hit]] = lengths[~fill][hit]
         seen += len(lengths)
         if vocab_texts < VOCAB_TEXTS:
             take = tokens[: VOCAB_TEXTS - vocab_texts]
