@@ -243,3 +243,19 @@ def test_standard_input_is_read_a_batch_at_a_time():
     texts, bad, blank = read_lines(io.TextIOWrapper(io.BytesIO(data)))
     assert [t for batch in batches for t in batch[0]] == texts and texts[:2] == ["one", "two"]
     assert sorted(n for batch in batches for n in batch[1]) == sorted(bad) and len(blank) == 5
+
+
+def test_kerminal_inspect_streams_a_table(tmp_path, capsys):
+    import argparse
+
+    from engine.cli import inspect_cmd
+
+    (tmp_path / "r.csv").write_text("text,label\n" + "".join(f"{'word ' * (i % 9)}end {i},{'ab'[i % 2]}\n" for i in range(120)))
+    stack = '[[layers]]\ntype = "Embedding"\noutput_dim = 8\n[[layers]]\ntype = "GlobalAveragePooling1D"\n[[layers]]\ntype = "Dense"\nunits = 1\nactivation = "sigmoid"\n'
+    (tmp_path / "exp.toml").write_text(f'version = 1\nname = "t"\n[data]\nsource = "csv"\npath = "r.csv"\nstream = true\n{stack}')
+    parser = argparse.ArgumentParser()
+    inspect_cmd.add_arguments(parser)
+    assert inspect_cmd.run(parser.parse_args([str(tmp_path / "exp.toml"), "--json"])) == 0
+    out = json.loads(capsys.readouterr().out)
+    text = json.dumps(out)
+    assert "streaming r.csv" in text and "split by a stable hash" in text

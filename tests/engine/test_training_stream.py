@@ -35,14 +35,13 @@ def write_reviews(path: Path, n: int) -> Path:
 
 
 def experiment(path: Path, kind: str) -> Experiment:
-    layers = (
-        [LayerSpec("Dense", {"units": 1, "activation": "sigmoid"})]
-        if kind == "ngrams"
-        else [LayerSpec("Embedding", {"output_dim": 8}), LayerSpec("GlobalAveragePooling1D", {}), LayerSpec("Dense", {"units": 1, "activation": "sigmoid"})]
-    )
+    layers = {
+        "ngrams": [LayerSpec("Dense", {"units": 1, "activation": "sigmoid"})],
+        "chars": [LayerSpec("GRU", {"units": 4}), LayerSpec("Dense", {"units": 1, "activation": "sigmoid"})],
+    }.get(kind, [LayerSpec("Embedding", {"output_dim": 8}), LayerSpec("GlobalAveragePooling1D", {}), LayerSpec("Dense", {"units": 1, "activation": "sigmoid"})])
     return Experiment(
         data=DataConfig(source="csv", path=str(path), stream=True, clean=["html"], split=SplitConfig(validation=0.2, test=0.1, seed=3)),
-        vectorize=VectorizeConfig(kind=kind, max_tokens=40, length=8),
+        vectorize=VectorizeConfig(kind=kind, max_tokens=40, length=20 if kind == "chars" else 8),
         layers=layers,
         compile=CompileConfig(optimizer="adam", learning_rate=0.05),
         fit=FitConfig(epochs=2, batch_size=16, seed=1),
@@ -112,6 +111,19 @@ CHILD = textwrap.dedent(
     print("read", len(ds.train) + len(ds.validation) + len(ds.test), n)
     """
 )
+
+
+def test_a_streamed_chars_run_learns_its_alphabet_from_the_stream(tmp_path):
+    import keras
+
+    exp = experiment(write_reviews(tmp_path / "r.csv", 120), "chars")
+    exp.fit.epochs = 1
+    ds = load_dataset(exp)
+    result = Trainer(exp, ds, runs_dir=tmp_path / "runs", steer=False).run()
+    model = keras.models.load_model(result.run_dir / "best.keras", safe_mode=False)
+    alphabet = model.get_layer("vectorize").get_vocabulary()[2:]
+    assert "".join(alphabet) == "".join(sorted(set("".join(ds.train.texts))))
+    assert np.load(result.run_dir / "stream-ids" / "train.npy", mmap_mode="r").shape == (len(ds.train), 20)
 
 
 def test_streamed_data_loads_under_an_address_space_limit_the_in_memory_path_exceeds(tmp_path):
