@@ -19,7 +19,7 @@ import engine.data.stream.folder as stream_folder
 import engine.data.stream.lines as stream_lines
 import engine.data.stream.tables as stream_tables
 from engine.data import load_dataset
-from engine.data.stream import choose, is_streamed, split_codes
+from engine.data.stream import choose, is_streamed, source_bytes, split_codes
 from engine.errors import DataError
 from engine.experiment import DataConfig, Experiment, SplitConfig
 
@@ -94,6 +94,7 @@ def test_a_table_with_every_hazard_reads_the_same_streamed(tmp_path_factory, tex
         assert str(err.value).split(":")[0] == str(exc).split(":")[0]
         return
     streamed = load_dataset(exp_for(path, stream=True, format="tsv" if tsv else "csv", clean=["html", "lower"] if clean else []))
+    assert any("not UTF-8" in n for n in streamed.notes) == any("not UTF-8" in n for n in memory.notes)
     assert streamed.class_names == memory.class_names
     assert rows(streamed) == rows(memory)
 
@@ -211,6 +212,12 @@ def test_auto_streams_a_source_larger_than_a_share_of_free_memory(tmp_path):
     assert not streamed and why.startswith("in memory: big.csv")
     assert choose(exp_for(path, stream=False), free=1000) == (False, "")
     assert not choose(Experiment(data=DataConfig(source="sample", stream=True)))[0]
+    for i in range(5):
+        (tmp_path / "folder" / "a").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "folder" / "a" / f"{i}.txt").write_text("x" * 100)
+    assert source_bytes(tmp_path / "folder") == 500 and source_bytes(tmp_path / "folder", stop_above=150) == 200
+    streamed, why = choose(exp_for(tmp_path / "folder", stream=None, source="folder"), free=500)
+    assert streamed and "streaming folder: over" in why
 
 
 def test_texts_slice_and_alphabet_read_from_the_start(tmp_path):

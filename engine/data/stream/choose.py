@@ -14,9 +14,10 @@ from engine.memory import format_bytes, free_memory_bytes
 PARQUET_GROWTH = 3  # a Parquet file's in-memory size over its bytes on disk, when its metadata does not say
 
 
-def source_bytes(path: Path) -> int:
+def source_bytes(path: Path, stop_above: float | None = None) -> int:
     """What a source takes: a file's size (a Parquet file's uncompressed size, from its
-    metadata, else 3x), or the sum of a folder's file sizes (walked lazily)."""
+    metadata, else 3x), or the sum of a folder's file sizes (walked lazily; the walk stops
+    once the sum passes `stop_above`)."""
     if path.is_dir():
         total = 0
         stack = [str(path)]
@@ -28,6 +29,8 @@ def source_bytes(path: Path) -> int:
                             stack.append(e.path)
                         elif e.is_file():
                             total += e.stat().st_size
+                            if stop_above is not None and total > stop_above:
+                                return total
                     except OSError:
                         continue
         return total
@@ -54,13 +57,14 @@ def choose(exp: Experiment, free: int | None = None) -> tuple[bool, str]:
     if not d.path:
         return bool(d.stream), ""
     path = exp.resolve(d.path)
+    free = free_memory_bytes() if free is None else free
     try:
-        size = source_bytes(path)
+        size = source_bytes(path, None if d.stream or free is None else STREAM_SHARE * free)
     except OSError:
         return bool(d.stream), ""  # the loader says what is wrong with the path
     if d.stream:
         return True, f"streaming {path.name}: {format_bytes(size)} on disk (data.stream = true)"
-    free = free_memory_bytes() if free is None else free
     if free is not None and size > STREAM_SHARE * free:
-        return True, f"streaming {path.name}: {format_bytes(size)} on disk, {format_bytes(free)} free (data.stream = auto streams above {STREAM_SHARE:.0%} of free memory)"
+        more = "over " if path.is_dir() else ""
+        return True, f"streaming {path.name}: {more}{format_bytes(size)} on disk, {format_bytes(free)} free (data.stream = auto streams above {STREAM_SHARE:.0%} of free memory)"
     return False, f"in memory: {path.name} is {format_bytes(size)} on disk"

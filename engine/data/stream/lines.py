@@ -12,10 +12,14 @@ BLOCK = 1 << 20
 
 
 class Lines(io.RawIOBase):
+    """`replaced` counts the sequences that are not UTF-8 (pandas replaces each with U+FFFD)."""
+
     def __init__(self, fh: BinaryIO) -> None:
         self.fh = fh
         self.first = True
         self.buf = memoryview(b"")
+        self.replaced = 0
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")  # a character cut between blocks is whole again
 
     def readable(self) -> bool:
         return True
@@ -29,6 +33,9 @@ class Lines(io.RawIOBase):
             self.first = False
         while data.endswith(b"\r") and (more := self.fh.read(1)):  # a \r\n cut between two blocks
             data += more
+        text = self._decoder.decode(data, final=not data)
+        if "\ufffd" in text:
+            self.replaced += text.count("\ufffd") - data.count("\ufffd".encode())
         self.buf = memoryview(data.replace(b"\r\n", b"\n") if b"\r\n" in data else data)
 
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]

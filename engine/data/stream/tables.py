@@ -48,6 +48,7 @@ class TableStream:
     bad: list[tuple[int, int]] = field(default_factory=list)  # (line, fields) of the last pass
     blank: int = 0
     unlabelled: int = 0
+    replaced: int = 0  # sequences that are not UTF-8, replaced with U+FFFD
     # Each distinct label value -> its index in order of appearance. Collected before the
     # texts are tidied, as the in-memory loader encodes its labels before it drops empty texts.
     distinct: dict[Any, int] = field(default_factory=dict)
@@ -93,6 +94,8 @@ class TableStream:
                 f"{name}: dropped {len(self.bad)} line{'s' * (len(self.bad) != 1)} with more fields than {what}: {named}; "
                 f"check the delimiter (data.format) and quoting (data.quotes), or put quotes around fields that hold a {SEPARATOR_NAMES.get(self.how.sep, repr(self.how.sep))}"
             )
+        if self.replaced:
+            notes.append(f"{name}: replaced {self.replaced} sequences of bytes that are not UTF-8 with U+FFFD (save the file as UTF-8 to keep them)")
         if self.blank:
             notes.append(f"{name}: skipped {self.blank} blank line{'s' * (self.blank != 1)}")
         if self.unlabelled:
@@ -119,7 +122,8 @@ class TableStream:
                 except ValueError as exc:
                     raise DataError(f"{self.path.name} could not be read as JSONL: {str(exc).splitlines()[0] if str(exc) else exc}", "Check that every line is one JSON object.") from None
                 return
-            reader = pd.read_csv(io.BufferedReader(Lines(fh), 1 << 20), **how.pandas_args(), skiprows=[line - 1 for line, _ in self.wide] or None, on_bad_lines="warn", chunksize=CHUNK_ROWS)
+            lines = Lines(fh)
+            reader = pd.read_csv(io.BufferedReader(lines, 1 << 20), **how.pandas_args(), skiprows=[line - 1 for line, _ in self.wide] or None, on_bad_lines="warn", chunksize=CHUNK_ROWS)
             with reader:
                 while True:
                     with warnings.catch_warnings(record=True) as caught:
@@ -135,7 +139,9 @@ class TableStream:
                     self.bad += [(int(m.group(1)), int(m.group(2))) for w in caught for m in _SKIPPED.finditer(str(w.message))]
                     if not how.header:
                         frame.columns = list(range(1, frame.shape[1] + 1))
+                    self.replaced = lines.replaced
                     yield frame
+            self.replaced = lines.replaced
 
 
 def _col(frame: pd.DataFrame, col: Hashable) -> pd.Series:
