@@ -34,6 +34,8 @@ SIDES = ("pre", "post")
 LEARNING_RATE_RANGE = (1e-12, 10.0)  # compile.learning_rate, and `kerminal lr` on a live run
 OPTIMIZERS = ("rmsprop", "adam", "sgd", "adamw")
 XLA_CHOICES = ("auto", "on", "off")
+STREAM_SOURCES = ("csv", "folder")  # data.stream reads these in chunks
+STREAM_SHARE = 0.2  # data.stream auto: stream a source larger than this share of the free memory
 
 
 @dataclass
@@ -73,6 +75,9 @@ class DataConfig:
     limit: int = 0  # rows per split to keep, 0 = all
     validation_limit: int = 0  # rows of the validation split to keep, 0 = as data.limit
     test_limit: int = 0  # rows of the test split to keep, 0 = as data.limit
+    # csv / folder: read the data in chunks instead of into memory; None (left out) = auto:
+    # when the source's bytes on disk exceed STREAM_SHARE of the free memory
+    stream: bool | None = None
 
 
 @dataclass
@@ -286,6 +291,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data.limit", "rows per split to keep", low=0, unit="rows", zero="all"),
     Setting("data.validation_limit", "rows of the validation split to keep", low=0, unit="rows", label="validation limit", zero="as data.limit", written="set"),
     Setting("data.test_limit", "rows of the test split to keep", low=0, unit="rows", label="test limit", zero="as data.limit", written="set"),
+    Setting("data.stream", f"read the data in chunks, memory flat in rows; auto: when the source on disk exceeds {STREAM_SHARE:.0%} of the free memory", sources=STREAM_SOURCES, label="stream data", written="set"),
     Setting("vectorize.kind", "words: a vocabulary of words, one id per step · chars: one symbol per step, one-hot (grammar strings) · ngrams: a bag of word n-grams, one TF-IDF (or count) vector per text", choices=VECTORIZE_KINDS),
     Setting("vectorize.max_tokens", "vocabulary size (words: padding and out-of-vocabulary ids included; ngrams: the vector's width)", low=3, unit="tokens", kinds=("words", "ngrams"), label="max tokens"),
     Setting("vectorize.length", "tokens (or characters) per example after padding/truncation", low=1, unit="steps", kinds=SEQUENCE_KINDS, written="used"),

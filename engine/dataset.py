@@ -42,6 +42,9 @@ class Dataset:
     # How the source's tables were read (engine.data.table_format.record; {} for sources
     # without tables): the run folder keeps it, so an export reads the data the same way.
     read_as: dict[str, Any] = field(default_factory=dict)
+    # Which path the data took and why ("in memory: r.csv is 65.0 MB on disk", "streaming
+    # big.csv: ..."; engine.data.stream.choose), for the run's log; "" when not decided.
+    why: str = ""
 
     @property
     def num_classes(self) -> int:
@@ -51,6 +54,11 @@ class Dataset:
     def task(self) -> str:
         """'binary' for two classes, 'multiclass' for more."""
         return "binary" if self.num_classes == 2 else "multiclass"
+
+    @property
+    def streamed(self) -> bool:
+        """Whether the texts are read from the source on every pass (engine.data.stream)."""
+        return False
 
     def splits(self) -> dict[str, Split]:
         return {"train": self.train, "validation": self.validation, "test": self.test}

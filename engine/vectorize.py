@@ -77,6 +77,8 @@ def alphabet_of(config: VectorizeConfig, texts: Sequence[str] = ()) -> str:
     the padding token and refuse the vocabulary."""
     if config.alphabet:
         return config.alphabet.replace("\x00", "")
+    if hasattr(texts, "alphabet"):  # streamed texts (engine.data.stream): one pass, never joined
+        return "".join(sorted(texts.alphabet() - {"\x00"}))
     return "".join(sorted(set("".join(texts)) - {"\x00"}))
 
 
@@ -133,15 +135,23 @@ def make_vectorizer(config: VectorizeConfig, train_texts: Sequence[str], state: 
     return [tv, keras_layers.FixLength(config.length, config.padding, config.truncation, name="fix_length")]
 
 
+# A streamed n-gram vectorizer adapts on the first this many training texts: its tables grow
+# with every distinct n-gram, so a full pass over millions of texts would not fit (the run's
+# pipeline line names the sample).
+NGRAM_ADAPT_ROWS = 200_000
+
 # Filler entries that make a short n-gram vocabulary max_tokens long. The standardization strips
 # brackets, so no text ever produces one of them: their columns stay zero.
 UNUSED_TOKEN = "[unused {}]"
 
 
-def _adapted(texts: Sequence[str], tv: keras.layers.Layer) -> None:
+def _adapted(texts: Sequence[str], tv: keras.layers.Layer, limit: int = 0) -> None:
     import numpy as np
     import tensorflow as tf
 
+    if hasattr(texts, "tf_dataset"):  # streamed texts (engine.data.stream): adapted on the stream
+        tv.adapt(texts.tf_dataset(1024, limit))
+        return
     tv.adapt(tf.data.Dataset.from_tensor_slices(np.asarray(list(texts), dtype=object)).batch(1024))
 
 
@@ -158,7 +168,7 @@ def _ngram_vectorizer(config: VectorizeConfig, train_texts: Sequence[str]) -> li
 
     common = {"max_tokens": config.max_tokens, "standardize": keras_layers.standardize_text, "ngrams": config.ngrams, "output_mode": config.output_mode, "name": "vectorize"}
     tv = keras.layers.TextVectorization(**common)
-    _adapted(train_texts, tv)
+    _adapted(train_texts, tv, NGRAM_ADAPT_ROWS)
     vocab = tv.get_vocabulary()  # the out-of-vocabulary entry "[UNK]" first
     if len(vocab) <= 1:
         raise DataError(

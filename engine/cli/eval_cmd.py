@@ -55,6 +55,8 @@ def file_split(run, path: str, text: str | None = None, label: str | None = None
     if unknown:
         raise DataError(f"{path}: labels {', '.join(map(repr, unknown))} are not classes of this run ({', '.join(names)}).", "Evaluate on a file labelled with the run's classes.")
     remap = np.array([names.index(c) for c in ds.class_names], dtype=np.int64)
+    if ds.streamed:  # every row is in train (no split): its texts stay a stream, evaluate reads them in chunks
+        return Split(ds.train.texts, remap[ds.train.labels])
     texts, labels = [], []
     for split in (ds.train, ds.validation, ds.test):
         texts += list(split.texts)

@@ -18,10 +18,12 @@ import argparse
 import codecs
 import json
 import sys
-from typing import IO, Iterable
+from typing import IO, Iterable, Iterator
 
 from engine.errors import DataError, PredictError
 from engine.runs.folder import runs_dir_default
+
+STDIN_BATCH = 1024  # lines of standard input read, predicted and printed at a time
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,12 +60,27 @@ def read_lines(stream: IO) -> tuple[list[str], dict[int, str], list[int]]:
 
     Read as bytes when the stream has them, so one line that is not UTF-8 costs that line only;
     a UTF-8 byte-order mark on the first line and CR-LF line ends are dropped."""
+    texts: list[str] = []
+    bad: dict[int, str] = {}
+    blank: list[int] = []
+    for t, b, e in read_batches(stream):
+        texts += t
+        bad.update(b)
+        blank += e
+    return texts, bad, blank
+
+
+def read_batches(stream: IO, size: int = STDIN_BATCH) -> Iterator[tuple[list[str], dict[int, str], list[int]]]:
+    """read_lines a batch of `size` lines at a time, so standard input streams through."""
     raw = getattr(stream, "buffer", None)
     lines: Iterable[bytes | str] = raw if raw is not None else stream
     texts: list[str] = []
     bad: dict[int, str] = {}
     blank: list[int] = []
     for number, line in enumerate(lines, 1):
+        if number % size == 0:
+            yield texts, bad, blank
+            texts, bad, blank = [], {}, []
         if isinstance(line, bytes):
             line = line.rstrip(b"\r\n")
             if number == 1 and line.startswith(codecs.BOM_UTF8):
@@ -79,11 +96,37 @@ def read_lines(stream: IO) -> tuple[list[str], dict[int, str], list[int]]:
             texts.append(text)
         else:
             blank.append(number)
-    return texts, bad, blank
+    yield texts, bad, blank
 
 
 def _numbers(ns: list[int]) -> str:
     return ", ".join(map(str, ns[:10])) + (f" and {len(ns) - 10} more" if len(ns) > 10 else "")
+
+
+def _predict_stdin(args: argparse.Namespace) -> tuple[list[str], dict[int, str], list[int], int]:
+    """Predict standard input a batch at a time as it is read (memory flat in lines); the
+    texts predicted (only whether there were any: the first), the lines that are not texts,
+    the blank lines, and how many lines held text or were refused."""
+    from engine.runs import RunStore
+    from engine.training.predictor import Predictor
+
+    predictor = None
+    any_text: list[str] = []
+    bad: dict[int, str] = {}
+    blank: list[int] = []
+    total = 0
+    for texts, b, e in read_batches(sys.stdin):
+        bad.update(b)
+        blank += e
+        total += len(texts) + len(b)
+        if not texts:
+            continue
+        if predictor is None:
+            predictor = Predictor.from_run(RunStore(args.runs_dir).path_of(args.run), which=args.model, runs_dir=args.runs_dir)
+            any_text = texts[:1]
+        for p in predictor.predict_many(texts):  # batches for a stream
+            print(json.dumps(p.to_dict()) if args.json else format_prediction(p), flush=False)
+    return any_text, bad, blank, total
 
 
 def run(args: argparse.Namespace) -> int:
@@ -97,17 +140,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         if sys.stdin.isatty():
             print("kerminal predict: type one text per line, Ctrl+D to finish.", file=sys.stderr)
-        texts, bad, blank = read_lines(sys.stdin)
-        total, unit = len(texts) + len(bad), "line"
+        texts, bad, blank, total = _predict_stdin(args)
+        unit = "line"
         if blank:
             print(f"kerminal predict: skipped {len(blank)} empty line{'s' if len(blank) > 1 else ''} (line{'s' if len(blank) > 1 else ''} {_numbers(blank)}).", file=sys.stderr)
         if not texts and not bad:
             raise DataError("No text to predict: no TEXT arguments and standard input has no text.", "Pass texts as arguments or pipe lines in.")
-    if texts:
+    if texts and args.texts:
         predictor = Predictor.from_run(RunStore(args.runs_dir).path_of(args.run), which=args.model, runs_dir=args.runs_dir)
         # One text at a time for arguments (each latency is its own); batches for a stream.
-        predictions = [predictor.predict(t) for t in texts] if args.texts else predictor.predict_many(texts)
-        for p in predictions:
+        for p in [predictor.predict(t) for t in texts]:
             print(json.dumps(p.to_dict()) if args.json else format_prediction(p))
     if bad:
         what = "; ".join(f"{unit} {n} {why}" for n, why in list(bad.items())[:10]) + ("; ..." if len(bad) > 10 else "")

@@ -3,7 +3,9 @@
 `load_dataset(exp)` reads exp.data.source, cleans the texts (data.clean), drops rows with
 missing or empty text (counted in the notes), splits by class with the seed (a source's own
 test split is kept, or validated on with data.split.validation_from_test), and keeps at most
-data.limit rows per split (data.validation_limit, data.test_limit for those two).
+data.limit rows per split (data.validation_limit, data.test_limit for those two). A source
+larger than a share of the free memory (or data.stream = true) is streamed instead: see
+engine.data.stream.
 `dataset_stats` describes a Dataset for choosing vectorizer settings. No TensorFlow, no UI.
 
 Importing this package is cheap: pandas loads when data does.
@@ -30,6 +32,11 @@ __all__ = ["DatasetStats", "dataset_stats", "guess_label_column", "guess_text_co
 
 def dataset_stats(ds: Dataset, vcfg: VectorizeConfig | None = None) -> DatasetStats:
     """Rows per class and split, length percentiles, vocabulary, OOV rate, samples (see stats)."""
+    if ds.streamed:  # one pass over the texts, memory bounded in rows
+        from engine.data.stream.stats import streamed_stats
+
+        vcfg = vcfg or VectorizeConfig()
+        return streamed_stats(ds, vcfg, ds.symbols or vcfg.kind == "chars")
     from engine.data.stats import dataset_stats as compute
 
     return compute(ds, vcfg)
@@ -70,7 +77,13 @@ def load_dataset(exp: Experiment, on_phase: OnPhase = silent) -> Dataset:
     from engine.data.raw import tidy
     from engine.data.sources import load_raw
     from engine.data.split import limit_rows, shuffled, stratified_split
+    from engine.data.stream.choose import choose
 
+    streamed, why = choose(exp)  # data.stream, else the source's size against the free memory
+    if streamed:
+        from engine.data.stream import load_streamed
+
+        return load_streamed(exp, on_phase, why)
     d = exp.data
     raw = load_raw(exp, on_phase)
     on_phase(f"cleaning and splitting {len(raw.labels):,} rows")
@@ -138,4 +151,5 @@ def load_dataset(exp: Experiment, on_phase: OnPhase = silent) -> Dataset:
         symbols=raw.symbols,
         notes=notes,
         read_as=raw.read_as,
+        why=why,
     )

@@ -40,8 +40,9 @@ def check_exists(path: Path, what: str) -> None:
         )
 
 
-def encode_labels(labels: pd.Series, where: str) -> tuple[np.ndarray, list[str]]:
-    """Integer ids and class names: numbers keep their order, strings are sorted by name."""
+def encode_labels(labels: pd.Series, where: str, rows: int | None = None) -> tuple[np.ndarray, list[str]]:
+    """Integer ids and class names: numbers keep their order, strings are sorted by name.
+    `rows`: how many rows the labels stand for (a streamed source passes its distinct values)."""
     values = labels
     if pd.api.types.is_bool_dtype(values):
         values = values.astype(np.int64)
@@ -65,9 +66,10 @@ def encode_labels(labels: pd.Series, where: str) -> tuple[np.ndarray, list[str]]
             f"{where} has only one class ({only!r}); a classifier needs at least two.",
             "Point data.label at the column that holds the classes, or add rows of the other classes.",
         )
-    if len(class_names) > MAX_CLASSES or (len(class_names) > 50 and len(class_names) > len(codes) // 2):
+    rows = len(codes) if rows is None else rows
+    if len(class_names) > MAX_CLASSES or (len(class_names) > 50 and len(class_names) > rows // 2):
         raise DataError(
-            f"{where} has {len(class_names)} distinct values in {len(codes)} rows: that looks like text or ids, not classes.",
+            f"{where} has {len(class_names)} distinct values in {rows} rows: that looks like text or ids, not classes.",
             "Point data.label at the column that holds the classes (a few distinct values).",
         )
     return codes.astype(np.int64), class_names

@@ -137,6 +137,11 @@ class PreparedCache:
 
         if not self.on:
             return load_dataset(self.exp, on_phase)
+        from engine.data.stream.choose import choose
+
+        if choose(self.exp)[0]:  # read in chunks: keeping its rows here would hold them all
+            self.said["data"] = "not cached (streamed data is read in chunks in every run)"
+            return load_dataset(self.exp, on_phase)
         on_phase("looking for prepared data in the cache")
         try:
             self._key = data_key(self.exp)

@@ -99,6 +99,9 @@ def disagreement(a: RunSide, b: RunSide, examples: int = 20, on_phase: OnPhase =
         assert a.experiment is not None
         on_phase("loading the data")
         ds = load_dataset(a.experiment, on_phase)
+        if ds.streamed:
+            out.reason = f"the data is streamed ({ds.why}); comparing two runs row by row reads it whole, so it is skipped."
+            return out
         split = ds.validation if len(ds.validation) else ds.test
         out.split = "validation" if len(ds.validation) else "test"
         if not len(split):

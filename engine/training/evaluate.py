@@ -137,5 +137,33 @@ def evaluate(model_or_run: keras.Model | Predictor | Run | str | os.PathLike[str
         predictor = Predictor(model_or_run, class_names, exp)
     if int(split.labels.max()) >= len(class_names):
         raise DataError(f"The labels go up to {int(split.labels.max())} but the model knows {len(class_names)} classes.", "Evaluate on data with the run's classes.")
+    texts: Any = split.texts
+    if hasattr(texts, "chunks"):  # streamed (engine.data.stream): predicted a chunk at a time
+        return _streamed(predictor, texts, split.labels, list(class_names), top, name)
     probs = predictor.probabilities(split.texts)
     return metrics_from_probabilities(probs, split.labels, list(class_names), split.texts, top, name)
+
+
+def _streamed(predictor: Predictor, texts: Any, labels: np.ndarray, class_names: list[str], top: int, name: str) -> Evaluation:
+    """evaluate on streamed texts: probabilities (n x classes floats) a chunk at a time; the
+    texts of the most confidently wrong rows fetched in one more pass."""
+    parts = [predictor.probabilities(chunk) for chunk in texts.chunks()]
+    probs = np.concatenate(parts) if parts else np.zeros((0, len(class_names)), dtype="float32")
+    pred = probs.argmax(axis=1)
+    wrong = np.flatnonzero(pred != labels)
+    order = wrong[np.argsort(-probs[wrong, pred[wrong]], kind="stable")][:top]
+    picked = texts.pick(order.tolist())
+    return metrics_from_probabilities(probs, labels, class_names, _Picked(len(labels), picked), top, name)
+
+
+class _Picked(Sequence[str]):
+    """The few texts evaluate shows, by row (others read as "")."""
+
+    def __init__(self, n: int, texts: dict[int, str]) -> None:
+        self.n, self.texts = n, texts
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: Any) -> Any:
+        return self.texts.get(int(i), "")

@@ -17,7 +17,7 @@ NaN loss (TrainingError; last.keras keeps the last good epoch), or an error insi
 
 A little over 400 lines: what stays here is the run's one sequence (open the folder,
 prepare, the fit loop that `more` extends, verify, close); its steps are in prepare.py,
-run_folder.py, verify.py and failures.py.
+streamed.py (streamed data), run_folder.py, verify.py and failures.py.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,6 +138,10 @@ class Trainer:
         self._xla: bool | str | None = None  # the jit_compile the fit model was compiled with
         self._plan: LossPlan | None = None
         self.pipeline = ""
+        # Streamed data (engine.data.stream): where its ids are written, when not in the run
+        # folder (streamed.ids_folder); a temporary folder moves into the run folder once open.
+        self.stream_ids: Path | None = None
+        self._ids_tmp: Path | None = None
 
     @property
     def unlogged(self) -> str:
@@ -219,11 +224,26 @@ class Trainer:
     def _prepare(self) -> FitData:
         """Check the data, build the model (seeded), encode the arrays. Raises KerminalError."""
         check_dataset(self.dataset)
+        if self.dataset.streamed:
+            return self._prepare_streamed()
         # Every text cut to the vectorizer's character cap before it is adapted or vectorized
         # (engine/text_cap.py): one 50 MB review would otherwise ask for tens of GB.
         self.dataset, cut = text_cap.cap_dataset(self.dataset, self.exp.vectorize)
         self.model, self._plan = build_model(self.exp, self.dataset, self.model, self._phase, self.prepared)
         self._data, self._fit_model, self.pipeline = fit_inputs(self.exp, self.dataset, self.model, self._plan, cut, self._phase, self.prepared)
+        if self.dataset.why:  # "in memory: r.csv is 65.0 MB on disk"
+            self.pipeline += f"; {self.dataset.why}"
+        self.monitor = resolve_monitor(self.exp, has_validation=self._data[2] is not None)
+        return self._data
+
+    def _prepare_streamed(self) -> FitData:
+        """_prepare for streamed data: texts capped as they are read, fit on tf.data (streamed.py)."""
+        from engine.training import streamed
+
+        self.dataset = self.dataset.capped(self.exp.vectorize)  # type: ignore[attr-defined]  # a StreamedDataset
+        self.model, self._plan = build_model(self.exp, self.dataset, self.model, self._phase)
+        ids_dir, self._ids_tmp = streamed.ids_dir(self.stream_ids, self.run_dir, self.runs_dir)
+        self._data, self._fit_model, self.pipeline = streamed.fit_inputs(self.exp, self.dataset, self.model, self._plan, self._phase, ids_dir)  # type: ignore[arg-type]
         self.monitor = resolve_monitor(self.exp, has_validation=self._data[2] is not None)
         return self._data
 
@@ -243,7 +263,9 @@ class Trainer:
         if self._data is None or self._plan is None:
             raise RuntimeError("the fit model is compiled before the data is prepared")
         if xla is None:
-            xla = numeric.use_xla(self.exp.fit.xla, len(self.dataset.train), int(self._data[0].shape[1]), epochs)
+            x = self._data[0]
+            length = x.shape[1] if hasattr(x, "shape") else x.element_spec[0].shape[-1]  # an array, or a streamed tf.data pipeline
+            xla = numeric.use_xla(self.exp.fit.xla, len(self.dataset.train), int(length), epochs)
         if self._xla == xla:
             return
         compile_fit_model(self.model, self._fit_model, self.exp, self._plan, xla)
@@ -261,6 +283,11 @@ class Trainer:
         self.writer.data_format(self.dataset.read_as)  # how the data was read, for an export
         self.state.writer = self.writer
         self.state.info = run_facts(self.exp, self.dataset, self._created)
+        if self._ids_tmp is not None:  # streamed ids written before the folder opened (open memory maps stay valid)
+            from engine.training.streamed import ids_folder
+
+            os.replace(self._ids_tmp, ids_folder(self.run_dir))
+            self._ids_tmp = None
         return self.run_dir
 
 
@@ -268,15 +295,17 @@ class Trainer:
         """model.fit up to the state's target; XLA cannot compile every op a stack may hold,
         so a failure before the first step of this call falls back to plain graphs, once."""
         bs = self.exp.fit.batch_size
+        # streamed data (y is None): x is a batched tf.data pipeline of (x, y), val[0] one too
+        args = {"validation_data": val[0] if val else None, "shuffle": False} if y is None else {"y": y, "batch_size": bs, "validation_data": val, "shuffle": True}
         try:
-            self._fit_model.fit(x, y, batch_size=bs, epochs=self.state.target, initial_epoch=initial, validation_data=val, callbacks=callbacks, verbose=0, shuffle=True)
+            self._fit_model.fit(x, epochs=self.state.target, initial_epoch=initial, callbacks=callbacks, verbose=0, **args)
         except (StopAtBatch, KerminalError, KeyboardInterrupt):
             raise
         except Exception:
             if self._xla is not True or self.state.steps_done or self.epochs_done != initial:
                 raise
             self._compile_fit_model(self.state.target - initial, xla=False)
-            self._fit_model.fit(x, y, batch_size=bs, epochs=self.state.target, initial_epoch=initial, validation_data=val, callbacks=callbacks, verbose=0, shuffle=True)
+            self._fit_model.fit(x, epochs=self.state.target, initial_epoch=initial, callbacks=callbacks, verbose=0, **args)
 
     def run(self, epochs: int | None = None) -> RunResult:
         """Train `epochs` more epochs (default exp.fit.epochs) and return the result. A second
@@ -288,6 +317,9 @@ class Trainer:
         finally:
             if self.writer is not None:
                 self.writer.close()
+            if self._ids_tmp is not None:  # streamed ids of a run refused before its folder opened
+                shutil.rmtree(self._ids_tmp, ignore_errors=True)
+                self._ids_tmp = None
 
     def _run(self, epochs: int | None) -> RunResult:
         import keras
@@ -321,15 +353,16 @@ class Trainer:
         state.writer.record_target(state.target)  # a continuation, or --epochs: the run's experiment.toml says it
 
         bs = self.exp.fit.batch_size
-        steps = max(1, math.ceil(len(x) / bs))
+        rows = len(self.dataset.train)  # len(x), also when x is a streamed tf.data pipeline
+        steps = max(1, math.ceil(rows / bs))
         es_cfg = self.exp.fit.early_stopping
         self.restores_best = bool(es_cfg.patience and es_cfg.restore_best)
-        own, early = run_callbacks(state, self.model, self.exp, list(self.dataset.class_names), self.batch_interval, steps, len(x))
+        own, early = run_callbacks(state, self.model, self.exp, list(self.dataset.class_names), self.batch_interval, steps, rows)
         callbacks = [*self.extra_callbacks, *own]
 
         self._compile_fit_model(n)
         pipeline = self.pipeline + ("; XLA on" if self._xla is True else "")
-        self._emit(ev.Started(str(self.run_dir), state.target, steps, len(x), initial, len(val[0]) if val else 0, bs, self.monitor, time.time(), pipeline))
+        self._emit(ev.Started(str(self.run_dir), state.target, steps, rows, initial, len(self.dataset.validation) if val else 0, bs, self.monitor, time.time(), pipeline))
         steering = None
         if self.steer:
             from engine.training.steering import Steering

@@ -214,7 +214,7 @@ VALUES = {
     "data.path": ["", "a.csv"], "data.format": ["", "tsv"], "data.header": [None, True, False], "data.quotes": [None, False],
     "data.text": ["", 2, "t"], "data.label": ["", 1], "data.files": [{}, {"a": "a.csv", "b": "b.csv"}], "data.name": ["", "imdb"],
     "data.size": [0, 300], "data.clean": [[], ["lower"]], "data.split.merge_test": [False, True], "data.split.validation_from_test": [False, True],
-    "data.limit": [0, 5], "data.validation_limit": [0, 3], "data.test_limit": [0, 4], "vectorize.max_tokens": [10000, 50],
+    "data.limit": [0, 5], "data.validation_limit": [0, 3], "data.test_limit": [0, 4], "data.stream": [None, True, False], "vectorize.max_tokens": [10000, 50],
     "vectorize.length": [200, 12], "vectorize.padding": ["pre", "post"], "vectorize.alphabet": ["", "AB"], "vectorize.ngrams": [2, 3],
     "vectorize.output_mode": ["tf_idf", "count"], "compile.learning_rate": [None, 0.01], "fit.xla": ["auto", "off"], "probes": [[], ["hi"]],
     "compile.metrics": [["accuracy"], ["accuracy", "auc"]], "fit.epochs": [10, 3], "fit.early_stopping.patience": [0, 2],

@@ -1,0 +1,154 @@
+"""What model.fit gets for streamed data (engine.data.stream): a tf.data pipeline whose
+number of batches is known from the first pass, so the progress bar and ETA are right from
+epoch 1, and whose memory does not grow with the rows.
+
+- words / chars (a model that splits, numeric.py): the texts go through the vectorizer once,
+  a chunk at a time, into an int32 memory-mapped .npy per split in the ids folder
+  (`ids_folder`); fit reads batches of rows from it in a shuffled order (a shuffle buffer of
+  row numbers, SHUFFLE_ROWS of them, 8 bytes each).
+- ngrams (a bag of max_tokens floats per text, too big to store): the texts stream through
+  the string model in every batch, shuffled in a buffer of TEXT_SHUFFLE texts.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from engine import text_cap
+from engine.errors import DataError
+from engine.experiment import Experiment
+from engine.memory import format_bytes
+from engine.progress import Counter, OnPhase
+from engine.training import numeric
+from engine.training.failures import vectorize_failure
+
+if TYPE_CHECKING:  # pragma: no cover
+    import keras
+    import tensorflow as tf
+
+    from engine.data.stream import StreamedDataset, StreamTexts
+    from engine.layers.report import LossPlan
+
+SHUFFLE_ROWS = 1_000_000  # row numbers in the shuffle buffer of the ids pipeline (8 MB)
+TEXT_SHUFFLE = 10_000  # texts in the shuffle buffer of the ngrams pipeline
+IDS_FOLDER = "stream-ids"
+
+
+def ids_folder(run_dir: Path) -> Path:
+    """Where a run keeps its streamed ids: the one place to point them elsewhere (a shared cache)."""
+    return run_dir / IDS_FOLDER
+
+
+def ids_dir(given: Path | None, run_dir: Path | None, runs_dir: Path) -> tuple[Path, Path | None]:
+    """The folder for a run's ids, and the temporary one it is when the run folder is not open
+    yet (the Trainer moves it into the run folder once it is, or removes it)."""
+    if given is not None:
+        return given, None
+    if run_dir is not None:
+        return ids_folder(run_dir), None
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".stream-ids-", dir=runs_dir))
+    return tmp, tmp
+
+
+def fit_inputs(exp: Experiment, ds: StreamedDataset, model: keras.Model, plan: LossPlan, phase: OnPhase, ids_dir: Path) -> tuple[Any, keras.Model, str]:
+    """(x, None, (validation, None) or None), the model fit trains, the pipeline in words."""
+    from engine.training.prepare import encode_labels
+
+    bs = exp.fit.batch_size
+    y = encode_labels(ds.train.labels, plan.labels, ds.num_classes)
+    yv = encode_labels(ds.validation.labels, plan.labels, ds.num_classes) if len(ds.validation) else None
+    train_texts: Any = ds.train.texts
+    val_texts: Any = ds.validation.texts
+    parts = numeric.split_model(model)
+    note = f"; texts longer than {text_cap.text_cap(exp.vectorize):,} characters are cut as they are read"
+    if parts is not None:
+        ids_dir.mkdir(parents=True, exist_ok=True)
+        rows = len(ds.train) + len(ds.validation)
+        tick = Counter(phase, "writing ids", rows)
+        try:
+            ids = write_ids(parts, train_texts, ids_dir / "train.npy", tick)
+            vids = write_ids(parts, val_texts, ids_dir / "validation.npy", tick, start=len(ds.train)) if yv is not None else None
+        except (DataError, OSError):
+            raise
+        except Exception as exc:
+            raise vectorize_failure(exc) from None
+        x = ids_dataset(ids, y, bs, exp.fit.seed, shuffle=True)
+        val = (ids_dataset(vids, yv, bs, exp.fit.seed, shuffle=False), None) if vids is not None and yv is not None else None
+        pipeline = f"{ds.why or 'streamed'}; texts vectorized once into {format_bytes(numeric.cache_bytes(rows, parts.length))} of memory-mapped ids"
+        return (x, None, val), parts.stack, pipeline + note
+    x = texts_dataset(train_texts, y, bs, exp.fit.seed, shuffle=True)
+    val = (texts_dataset(val_texts, yv, bs, exp.fit.seed, shuffle=False), None) if yv is not None else None
+    from engine.vectorize import NGRAM_ADAPT_ROWS
+
+    adapted = f"; the n-gram vocabulary adapted on the first {min(NGRAM_ADAPT_ROWS, len(ds.train)):,} of {len(ds.train):,} training texts" if exp.vectorize.kind == "ngrams" else ""
+    pipeline = f"{ds.why or 'streamed'}; texts read and vectorized in every batch (shuffled in a buffer of {TEXT_SHUFFLE:,}){adapted}"
+    return (x, None, val), model, pipeline + note
+
+
+def write_ids(parts: numeric.NumericModel, texts: StreamTexts, path: Path, tick: Counter, start: int = 0, batch: int = 512) -> np.ndarray:
+    """Every text through the vectorizer once, a chunk at a time, into an (n, length) int32
+    memory-mapped .npy at `path`; opened again read-only."""
+    import tensorflow as tf
+
+    if parts._fn is None:
+        parts._fn = tf.function(lambda t: parts.vectorizer(t, training=False), input_signature=[tf.TensorSpec([None, 1], tf.string)])
+    n = len(texts)
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.int32, shape=(n, parts.length))
+    done = 0
+    for chunk in texts.chunks():
+        for i in range(0, len(chunk), batch):
+            part = np.asarray(chunk[i : i + batch], dtype=object).reshape(-1, 1)
+            out[done : done + len(part)] = parts._fn(tf.constant(part, dtype=tf.string)).numpy()
+            done += len(part)
+            tick(start + done)
+    out.flush()
+    del out
+    return np.load(path, mmap_mode="r")
+
+
+def ids_dataset(ids: np.ndarray, y: np.ndarray, batch: int, seed: int, shuffle: bool) -> tf.data.Dataset:
+    """Batches of (ids, labels) read from the memory-mapped ids by row number."""
+    import tensorflow as tf
+
+    n = len(ids)
+    rows = tf.data.Dataset.range(n)
+    if shuffle:
+        rows = rows.shuffle(min(n, SHUFFLE_ROWS), seed=seed, reshuffle_each_iteration=True)
+    ydtype = tf.as_dtype(y.dtype)
+
+    def take(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        order = np.sort(idx)  # in file order: the page cache reads forward
+        return np.asarray(ids[order]), y[order]
+
+    def load(idx: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        x, yy = tf.numpy_function(take, [idx], (tf.int32, ydtype))
+        x.set_shape([None, ids.shape[1]])
+        yy.set_shape([None, *y.shape[1:]])
+        return x, yy
+
+    return rows.batch(batch).map(load).prefetch(2)
+
+
+def texts_dataset(texts: StreamTexts, y: np.ndarray, batch: int, seed: int, shuffle: bool) -> tf.data.Dataset:
+    """Batches of ((batch, 1) strings, labels) read from the source, a known number of them
+    (a source that gives another number of rows stops the run with an error)."""
+    import tensorflow as tf
+
+    def gen() -> Any:
+        done = 0
+        for chunk in texts.chunks():
+            yield np.asarray(chunk, dtype=object), y[done : done + len(chunk)]
+            done += len(chunk)
+
+    spec = (tf.TensorSpec([None], tf.string), tf.TensorSpec([None, *y.shape[1:]], tf.as_dtype(y.dtype)))
+    ds = tf.data.Dataset.from_generator(gen, output_signature=spec).unbatch()
+    if shuffle:
+        ds = ds.shuffle(TEXT_SHUFFLE, seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch).map(lambda t, yy: (tf.reshape(t, [-1, 1]), yy))
+    return ds.apply(tf.data.experimental.assert_cardinality(math.ceil(len(texts) / batch))).prefetch(2)
