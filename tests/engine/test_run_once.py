@@ -55,13 +55,16 @@ def test_a_run_validates_its_stack_once_and_loads_its_data_once_new_or_resumed(t
     assert main(["train", str(write_experiment(tmp_path, epochs=1)), "--runs-dir", str(runs_dir)]) == 0
     assert counts == {"validate": 1, "load_raw": 1}
     steps = shown_steps(terminal)
-    assert steps[:3] == ["starting: reading the reber data", "starting: cleaning and splitting 300 rows", "starting: checking the layer stack"]
+    # The prepared-data cache is looked in first (it is empty: the data is read, then kept).
+    expected = ["starting: looking for prepared data in the cache", "starting: reading the reber data", "starting: cleaning and splitting 300 rows", "starting: checking the layer stack"]
+    assert [s for s in steps if s in expected] == expected, steps
     assert "starting: building the model" in steps and steps[-1] == "starting: vectorizing texts 240/240"
 
     counts.clear()
     run = next(runs_dir.iterdir())
     assert main(["train", "--resume", str(run), "--epochs", "1", "--runs-dir", str(runs_dir)]) == 0
-    assert counts == {"validate": 1, "load_raw": 1}
+    assert counts == {"validate": 1}  # the data not read at all: the first run kept it prepared
     steps = shown_steps(terminal)
+    assert any(s.startswith("starting: using prepared data from the cache") for s in steps), steps
     assert steps[0] == "starting: loading the saved model" and "starting: building the model" not in steps
     assert Path(run, "last.keras").is_file()
