@@ -108,9 +108,11 @@ def _ids(parts: numeric.NumericModel, ds: StreamedDataset, model: keras.Model, p
     rows = (len(ds.train), len(ds.validation))
     tick = Counter(phase, "writing ids", sum(rows))
 
+    texts: tuple[Any, Any] = (ds.train.texts, ds.validation.texts)  # StreamTexts (a Split types them as lists)
+
     def write(train: Path, validation: Path) -> None:
-        write_ids(parts, ds.train.texts, train, tick)
-        write_ids(parts, ds.validation.texts, validation, tick, start=rows[0])
+        write_ids(parts, texts[0], train, tick)
+        write_ids(parts, texts[1], validation, tick, start=rows[0])
 
     if prepared is not None and prepared.on:
         vocab = [str(t) for t in model.get_layer("vectorize").get_vocabulary()]

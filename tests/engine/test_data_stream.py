@@ -266,3 +266,35 @@ def test_kerminal_inspect_streams_a_table(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     text = json.dumps(out)
     assert "streaming r.csv" in text and "split by a stable hash" in text
+
+
+@pytest.mark.slow
+def test_a_folder_of_many_small_files_holds_their_paths_not_their_texts(tmp_path):
+    """20,000 tiny files: the streamed folder reader holds a path per file (a str of 57 bytes
+    plus its length, and a list slot), nothing that grows with the texts, and a pass over them
+    holds no more than a chunk. The README's 1,000,000-file figure is this arithmetic."""
+    import tracemalloc
+
+    n = 10_000
+    for cls in ("pos", "neg"):
+        (tmp_path / "many" / cls).mkdir(parents=True)
+        for i in range(n):
+            (tmp_path / "many" / cls / f"{i}_review.txt").write_text("ok " * 50)
+    exp = exp_for(tmp_path / "many", source="folder")
+    tracemalloc.start()
+    try:
+        _names, train, _test, _notes = stream_folder.open_folder(exp)
+        held, peak = tracemalloc.get_traced_memory()
+        files = len(train)
+        path_chars = sum(len(p) for paths in train.files.values() for p in paths) / files
+        assert files == 2 * n
+        assert held / files < 57 + path_chars + 8 + 16  # the path and its list slot, nothing more
+        assert peak / files < 2 * (57 + path_chars) + 200  # while a class folder is listed: its directory entries too
+        tracemalloc.reset_peak()
+        read = sum(len(texts) for texts, _labels in train.chunks())
+        after, pass_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert read == files
+    assert (after - held) / files < 32  # nothing kept per file read
+    assert pass_peak - held < 1_000_000  # a chunk of texts at a time (50 bytes a file would be over)
