@@ -283,6 +283,12 @@ class PreparedCache:
             if not held:
                 self.said["ids"] += ", not kept (another run was preparing the same ids)"
                 return None
+            said = self.said["ids"]
+            got = self.ids(vocabulary, rows, length, max(len(vocabulary), 1), labels)
+            if got is not None:  # another run wrote them while this one waited for the lock
+                self.said["ids"] = "from the cache (prepared by another run meanwhile)"
+                return got
+            self.said["ids"] = said
             self._write("ids", name, fill)
         if self.store.entry(name) is None:
             return None

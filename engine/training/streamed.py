@@ -85,7 +85,7 @@ def fit_inputs(
             raise vectorize_failure(exc) from None
         x = ids_dataset(ids, y, bs, exp.fit.seed, shuffle=True)
         val = (ids_dataset(vids, yv, bs, exp.fit.seed, shuffle=False), None) if yv is not None else None
-        how = "read from the prepared-data cache" if prepared is not None and prepared.said.get("ids") == "from the cache" else "vectorized once into"
+        how = "read from the prepared-data cache" if prepared is not None and prepared.said.get("ids", "").startswith("from the cache") else "vectorized once into"
         pipeline = f"{ds.why or 'streamed'}; texts {how} {format_bytes(numeric.cache_bytes(rows, parts.length))} of memory-mapped ids"
         said = f"; {prepared.note()}" if prepared is not None and prepared.note() else ""
         return (x, None, val), parts.stack, pipeline + note + said

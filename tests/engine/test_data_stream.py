@@ -298,3 +298,17 @@ def test_a_folder_of_many_small_files_holds_their_paths_not_their_texts(tmp_path
     assert read == files
     assert (after - held) / files < 32  # nothing kept per file read
     assert pass_peak - held < 1_000_000  # a chunk of texts at a time (50 bytes a file would be over)
+
+
+def test_a_class_folder_that_loses_a_file_while_it_is_read_stops_with_a_clear_error(tmp_path):
+    for cls in ("pos", "neg"):
+        (tmp_path / "f" / cls).mkdir(parents=True)
+        for i in range(6):
+            (tmp_path / "f" / cls / f"{i}.txt").write_text(f"{cls} {i}")
+    ds = load_dataset(exp_for(tmp_path / "f", source="folder"))
+    assert len(list(ds.train.texts)) == 12
+    (tmp_path / "f" / "pos" / "3.txt").write_text("pos 3, longer since")  # grown: read as it is now
+    assert "pos 3, longer since" in list(ds.train.texts)
+    (tmp_path / "f" / "neg" / "2.txt").unlink()
+    with pytest.raises(DataError, match="changed while it was read"):
+        list(ds.train.texts)
