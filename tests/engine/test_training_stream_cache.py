@@ -120,3 +120,32 @@ def test_a_streamed_file_touched_since_it_was_cached_is_prepared_again(tmp_path)
     assert any(p.startswith("writing ids") for p in phases)
     after = {p.name for p in root.glob("?-*")}
     assert len(after) == 2 and not (after & before)  # the older file's entries are gone
+
+
+def test_kerminal_train_shows_a_streamed_run_preparing_and_then_not(tmp_path, monkeypatch):
+    """On a terminal, `kerminal train` says each step of a streamed run's preparing with its
+    counts; the second run on the same file says it uses the cache instead of adapting and
+    writing ids (the same phases reach metrics.json and the app through the run's writer)."""
+    import sys
+
+    from engine.cli import main
+    from engine.experiment import save
+    from tests.engine.test_run_once import Terminal, shown_steps
+
+    exp = experiment(write_reviews(tmp_path / "r.csv", 150), "words")
+    exp.fit.epochs = 1
+    path = save(exp, tmp_path / "s.toml")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["train", str(path), "--runs-dir", str(tmp_path / "runs")]) == 0
+    steps = shown_steps(terminal)
+    first = [s for s in steps if s.startswith(("starting: reading r.csv", "starting: adapting", "starting: writing ids"))]
+    assert first[0].startswith("starting: reading r.csv") and first[-1].startswith("starting: writing ids")
+    assert any(s.startswith("starting: adapting the vectorizer") for s in first)
+    done = first[-1].split()[-1].split("/")
+    assert done[0] == done[1]  # the last count is the whole
+    assert main(["train", str(path), "--runs-dir", str(tmp_path / "runs")]) == 0
+    steps = shown_steps(terminal)
+    assert any(s.startswith("starting: using the prepared vectorizer from the cache") for s in steps)
+    assert any(s.startswith("starting: using the vectorized texts from the cache") for s in steps)
+    assert not any(s.startswith(("starting: adapting", "starting: writing ids")) for s in steps), steps
