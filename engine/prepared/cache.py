@@ -13,7 +13,7 @@ from __future__ import annotations
 import errno
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -114,25 +114,34 @@ class PreparedCache:
         return {
             "format": FORMAT, "name": name, "kind": kind, "created": time.time(),
             "data": self.exp.data.name or self.exp.data.path or self.exp.data.source,
-            "source": key.source if key else "", "summary": settings_summary(self.exp, vectorize),
+            "source": key.source if key else "", "data_key": key.key if key else "", "summary": settings_summary(self.exp, vectorize),
             "settings": {"data": section(self.exp, "data"), **({"vectorize": section(self.exp, "vectorize")} if vectorize else {})},
             **more,
         }
 
-    def _stale(self, kind: str) -> str:
-        """On a miss: an entry of the same files and settings but another size or mtime is an
-        older file's; it is removed, and the miss says why."""
+    def _stale(self) -> str:
+        """On a miss: entries of the same files and settings but another size or mtime are an
+        older file's (its data, vectorizer and ids); they are removed, and the miss says why."""
         if self._key is None:
             return "not cached yet"
+        older = False
         for e in self.store.entries():
-            if e.name[0] == kind[0] and e.meta.get("source") == self._key.source and e.name[2:] != self._key.key:
+            made_from = e.meta.get("data_key") or (e.name[2:] if e.name[0] == "d" else self._key.key)  # entries before data_key: their data's own
+            if e.meta.get("source") == self._key.source and made_from != self._key.key:
                 self.store.drop(e.name)
-                return "rebuilt (the data's files changed since they were cached: size or modification time differ)"
-        return "not cached yet"
+                older = True
+        return "rebuilt (the data's files changed since they were cached: size or modification time differ)" if older else "not cached yet"
 
     # ---- the loaded data -----------------------------------------------------------------
     def load_dataset(self, on_phase: OnPhase = silent) -> Dataset:
-        """The experiment's data: from the cache, else loaded (engine.data.load_dataset) and kept."""
+        """The experiment's data: from the cache, else loaded (engine.data.load_dataset) and kept.
+        A data folder is walked once for the streaming choice and the key (engine.data.listing)."""
+        from engine.data.listing import once
+
+        with once():
+            return self._load_dataset(on_phase)
+
+    def _load_dataset(self, on_phase: OnPhase) -> Dataset:
         from engine.data import load_dataset
 
         if not self.on:
@@ -141,6 +150,10 @@ class PreparedCache:
 
         if choose(self.exp)[0]:  # read in chunks: keeping its rows here would hold them all
             self.said["data"] = "not cached (streamed data is read in chunks in every run)"
+            try:  # its vectorizer and ids are cached, under the data's key
+                self._key = data_key(self.exp)
+            except NoKey:
+                self._key = None
             return load_dataset(self.exp, on_phase)
         on_phase("looking for prepared data in the cache")
         try:
@@ -154,7 +167,7 @@ class PreparedCache:
             self.said["data"] = "from the cache"
             on_phase(f"using prepared data from the cache ({sum(len(s) for s in ds.splits().values()):,} rows)")
             return ds
-        why = self.said.get("data") or self._stale("data")
+        why = self.said.get("data") or self._stale()
         with self.store.building(name, self.lock_wait_s) as held:
             if held:
                 ds = self._read("data", name, _read_dataset)
@@ -182,8 +195,8 @@ class PreparedCache:
         state = self._read("vectorizer", name, lambda folder, meta: _read_vectorizer(folder, meta, self.exp.vectorize.kind, self.exp.vectorize.max_tokens))
         if state is not None:
             self.said["vectorizer"] = "from the cache"
-        else:
-            self.said.setdefault("vectorizer", "not cached yet")
+        elif "vectorizer" not in self.said:
+            self.said["vectorizer"] = self._stale()
         return state
 
     def refuse_vectorizer(self) -> None:
@@ -206,18 +219,22 @@ class PreparedCache:
         vname = self._vectorizer_name()
         return f"i-{ids_key(vname, vocabulary)}" if vname is not None else None
 
-    def ids(self, vocabulary: list[str], rows: tuple[int, int], length: int, vocab_size: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """The cached (train, validation) ids for these texts and this vocabulary, memory-mapped."""
+    def ids(self, vocabulary: list[str], rows: tuple[int, int], length: int, vocab_size: int, labels: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+        """The cached (train, validation) ids for these texts and this vocabulary, memory-mapped.
+        `labels`: streamed data's, which its entry holds too (rows that do not carry them are
+        not these rows)."""
         name = self._ids_name(vocabulary)
         if name is None:
             return None
 
         def read(folder: Path, meta: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
             out = []
-            for split, n in zip(("train", "validation"), rows, strict=True):
+            for i, (split, n) in enumerate(zip(("train", "validation"), rows, strict=True)):
                 a = codec.read_array(folder / f"{split}.npy", "int32", 2, mmap=True)
                 if a.shape != (n, length) or (a.size and (int(a.min()) < 0 or int(a.max()) >= vocab_size)):
                     raise codec.Corrupt(f"{split}.npy holds {a.shape} ids, not ({n}, {length}) below {vocab_size}")
+                if labels is not None and not np.array_equal(codec.read_array(folder / f"{split}.labels.npy", "int64", 1), labels[i]):
+                    raise codec.Corrupt(f"{split}.labels.npy does not hold the labels of these rows")
                 out.append(a)
             return out[0], out[1]
 
@@ -241,6 +258,44 @@ class PreparedCache:
         with self.store.building(name, self.lock_wait_s) as held:
             if held:
                 self._write("ids", name, fill)
+
+
+    def keep_stream_ids(self, vocabulary: list[str], labels: tuple[np.ndarray, np.ndarray], length: int, write: Callable[[Path, Path], None]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Streamed data's ids, written by `write(train.npy, validation.npy)` straight into a
+        new entry (no copy), with their labels, and read back memory-mapped; None when they are
+        not kept (the cache off, the cap, a full disk, another run preparing them): the caller
+        writes them where it would without the cache."""
+        name = self._ids_name(vocabulary)
+        if name is None:
+            return None
+        rows = (len(labels[0]), len(labels[1]))
+        if 4 * sum(rows) * length > max_bytes():
+            self.said["ids"] += f", not kept (larger than the cache's cap, {format_bytes(max_bytes())})"
+            return None
+
+        def fill(folder: Path) -> dict[str, Any]:
+            write(folder / "train.npy", folder / "validation.npy")
+            for split, y in zip(("train", "validation"), labels, strict=True):
+                codec.write_array(folder / f"{split}.labels.npy", np.asarray(y, dtype=np.int64))
+            return self._meta(name, "ids", True, rows=list(rows), streamed=True)
+
+        with self.store.building(name, self.lock_wait_s) as held:
+            if not held:
+                self.said["ids"] += ", not kept (another run was preparing the same ids)"
+                return None
+            said = self.said["ids"]
+            got = self.ids(vocabulary, rows, length, max(len(vocabulary), 1), labels)
+            if got is not None:  # another run wrote them while this one waited for the lock
+                self.said["ids"] = "from the cache (prepared by another run meanwhile)"
+                return got
+            self.said["ids"] = said
+            self._write("ids", name, fill)
+        if self.store.entry(name) is None:
+            return None
+        said = self.said["ids"]
+        got = self.ids(vocabulary, rows, length, max(len(vocabulary), 1), labels)
+        self.said["ids"] = said
+        return got
 
 
 # ---- entries' contents -----------------------------------------------------------------------

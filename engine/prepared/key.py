@@ -2,8 +2,9 @@
 
 - The data: each file the source reads, as (resolved path, size, mtime_ns); for a class
   folder, a digest of the listing the folder loader reads (every entry of its class folders,
-  with size and mtime_ns: one stat a file, about 0.1 s for 50,000 files; unlabelled folders
-  such as aclImdb's unsup/ by name only, as the loader ignores them).
+  with size and mtime_ns: one stat a file, made once per run with the streaming choice's, see
+  engine/data/listing.py; unlabelled folders such as aclImdb's unsup/ by name only, as the
+  loader ignores them).
 - The settings: the whole `data` section (every data.* setting), and for the vectorizer and
   its ids the whole `vectorize` section, hashed as the dataclasses hold them, so a setting
   declared later is in the key without anyone listing it here. Settings of the model, the
@@ -77,38 +78,17 @@ def _file(path: Path) -> tuple[str, int, int]:
 
 
 def _folder(root: Path) -> tuple[str, int, int, str]:
-    """(resolved path, files, bytes, digest of the listing the folder loader reads)."""
-    from engine.data.folders import UNLABELLED
+    """(resolved path, files, bytes, digest of the listing the folder loader reads), from the
+    run's one walk of the folder (engine.data.listing, shared with the streaming choice)."""
+    from engine.data.listing import folder_listing
 
-    h = hashlib.sha256()
-    files = size = 0
-
-    def listing(folder: Path, rel: str, depth: int) -> None:
-        nonlocal files, size
-        try:
-            with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError as exc:
-            raise NoKey(f"{folder}: {exc.strerror or exc}") from None
-        for e in entries:
-            try:
-                is_dir = e.is_dir()
-                st = None if is_dir else e.stat()
-            except OSError:  # a dangling link or a loop: the loader names it, the key counts it
-                is_dir, st = False, None
-            name = f"{rel}{e.name}"
-            if is_dir:
-                h.update(f"d {name}\n".encode("utf-8", "surrogateescape"))
-                if depth and e.name not in UNLABELLED and not e.name.startswith("."):
-                    listing(Path(e.path), name + "/", depth - 1)
-            else:
-                files += 1
-                size += st.st_size if st else 0
-                h.update(f"f {name} {st.st_size if st else -1} {st.st_mtime_ns if st else -1}\n".encode("utf-8", "surrogateescape"))
-
-    # train/ and test/ hold the class folders (aclImdb), or the root does: two levels below it.
-    listing(root, "", 2)
-    return str(root.resolve()), files, size, h.hexdigest()
+    try:
+        listing = folder_listing(root)
+    except OSError as exc:
+        raise NoKey(f"{root}: {exc.strerror or exc}") from None
+    if listing.problem:
+        raise NoKey(listing.problem)
+    return listing.path, listing.files, listing.loader_bytes, listing.digest
 
 
 def data_key(exp: Experiment) -> DataKey:

@@ -61,13 +61,18 @@ def build_model(exp: Experiment, ds: Dataset, model: keras.Model | None, phase: 
     from engine import layers
     from engine.layers.validate import raise_invalid, validate_experiment
 
+    state = prepared.vectorizer() if model is None and prepared is not None else None
     phase("checking the layer stack")
-    report = validate_experiment(exp, ds)
+    checked = exp
+    if state is not None and exp.vectorize.kind == "chars" and not exp.vectorize.alphabet:
+        # the cached alphabet: validating does not read every text for it (streamed data: a pass)
+        checked = exp.copy()
+        checked.vectorize.alphabet = "".join(state.vocabulary)
+    report = validate_experiment(checked, ds)
     if not report.ok or report.loss is None:
         raise_invalid(report)
     if model is None:
         check_memory(exp, ds, params=report.total)  # before TensorFlow allocates weights that cannot fit
-        state = prepared.vectorizer() if prepared is not None else None
         try:
             keras.utils.set_random_seed(exp.fit.seed)
             try:

@@ -3,9 +3,12 @@ number of batches is known from the first pass, so the progress bar and ETA are 
 epoch 1, and whose memory does not grow with the rows.
 
 - words / chars (a model that splits, numeric.py): the texts go through the vectorizer once,
-  a chunk at a time, into an int32 memory-mapped .npy per split in the ids folder
-  (`ids_folder`); fit reads batches of rows from it in a shuffled order (a shuffle buffer of
-  row numbers, SHUFFLE_ROWS of them, 8 bytes each).
+  a chunk at a time, into an int32 memory-mapped .npy per split: an entry of the
+  prepared-data cache (engine.prepared, keyed on the data's files and the data and vectorize
+  settings, so a later run on the same data does not vectorize again), else (`--no-cache`,
+  the cache unusable or full, the ids over its cap) the ids folder (`ids_folder`); fit
+  reads batches of rows from it in a shuffled order (a shuffle buffer of row numbers,
+  SHUFFLE_ROWS of them, 8 bytes each).
 - ngrams (a bag of max_tokens floats per text, too big to store): the texts stream through
   the string model in every batch, shuffled in a buffer of TEXT_SHUFFLE texts.
 """
@@ -15,7 +18,7 @@ from __future__ import annotations
 import math
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -33,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from engine.data.stream import StreamedDataset, StreamTexts
     from engine.layers.report import LossPlan
+    from engine.prepared import PreparedCache
 
 SHUFFLE_ROWS = 1_000_000  # row numbers in the shuffle buffer of the ids pipeline (8 MB)
 TEXT_SHUFFLE = 10_000  # texts in the shuffle buffer of the ngrams pipeline
@@ -56,8 +60,12 @@ def ids_dir(given: Path | None, run_dir: Path | None, runs_dir: Path) -> tuple[P
     return tmp, tmp
 
 
-def fit_inputs(exp: Experiment, ds: StreamedDataset, model: keras.Model, plan: LossPlan, phase: OnPhase, ids_dir: Path) -> tuple[Any, keras.Model, str]:
-    """(x, None, (validation, None) or None), the model fit trains, the pipeline in words."""
+def fit_inputs(
+    exp: Experiment, ds: StreamedDataset, model: keras.Model, plan: LossPlan, phase: OnPhase, ids_dir: Callable[[], Path], prepared: PreparedCache | None = None
+) -> tuple[Any, keras.Model, str]:
+    """(x, None, (validation, None) or None), the model fit trains, the pipeline in words.
+    `prepared`: the prepared-data cache that holds or keeps the ids; `ids_dir()`: where they
+    are written when it does not (made only then)."""
     from engine.training.prepare import encode_labels
 
     bs = exp.fit.batch_size
@@ -68,27 +76,58 @@ def fit_inputs(exp: Experiment, ds: StreamedDataset, model: keras.Model, plan: L
     parts = numeric.split_model(model)
     note = f"; texts longer than {text_cap.text_cap(exp.vectorize):,} characters are cut as they are read"
     if parts is not None:
-        ids_dir.mkdir(parents=True, exist_ok=True)
         rows = len(ds.train) + len(ds.validation)
-        tick = Counter(phase, "writing ids", rows)
         try:
-            ids = write_ids(parts, train_texts, ids_dir / "train.npy", tick)
-            vids = write_ids(parts, val_texts, ids_dir / "validation.npy", tick, start=len(ds.train)) if yv is not None else None
+            ids, vids = _ids(parts, ds, model, phase, ids_dir, prepared)
         except (DataError, OSError):
             raise
         except Exception as exc:
             raise vectorize_failure(exc) from None
         x = ids_dataset(ids, y, bs, exp.fit.seed, shuffle=True)
-        val = (ids_dataset(vids, yv, bs, exp.fit.seed, shuffle=False), None) if vids is not None and yv is not None else None
-        pipeline = f"{ds.why or 'streamed'}; texts vectorized once into {format_bytes(numeric.cache_bytes(rows, parts.length))} of memory-mapped ids"
-        return (x, None, val), parts.stack, pipeline + note
+        val = (ids_dataset(vids, yv, bs, exp.fit.seed, shuffle=False), None) if yv is not None else None
+        how = "read from the prepared-data cache" if prepared is not None and prepared.said.get("ids", "").startswith("from the cache") else "vectorized once into"
+        pipeline = f"{ds.why or 'streamed'}; texts {how} {format_bytes(numeric.cache_bytes(rows, parts.length))} of memory-mapped ids"
+        said = f"; {prepared.note()}" if prepared is not None and prepared.note() else ""
+        return (x, None, val), parts.stack, pipeline + note + said
     x = texts_dataset(train_texts, y, bs, exp.fit.seed, shuffle=True)
     val = (texts_dataset(val_texts, yv, bs, exp.fit.seed, shuffle=False), None) if yv is not None else None
     from engine.vectorize import NGRAM_ADAPT_ROWS
 
-    adapted = f"; the n-gram vocabulary adapted on the first {min(NGRAM_ADAPT_ROWS, len(ds.train)):,} of {len(ds.train):,} training texts" if exp.vectorize.kind == "ngrams" else ""
+    adapted = ""
+    if exp.vectorize.kind == "ngrams" and not (prepared is not None and prepared.said.get("vectorizer") == "from the cache"):
+        adapted = f"; the n-gram vocabulary adapted on the first {min(NGRAM_ADAPT_ROWS, len(ds.train)):,} of {len(ds.train):,} training texts"
     pipeline = f"{ds.why or 'streamed'}; texts read and vectorized in every batch (shuffled in a buffer of {TEXT_SHUFFLE:,}){adapted}"
-    return (x, None, val), model, pipeline + note
+    said = f"; {prepared.note()}" if prepared is not None and prepared.note() else ""
+    return (x, None, val), model, pipeline + note + said
+
+
+def _ids(parts: numeric.NumericModel, ds: StreamedDataset, model: keras.Model, phase: OnPhase, ids_dir: Callable[[], Path], prepared: PreparedCache | None) -> tuple[np.ndarray, np.ndarray]:
+    """The training and validation ids: from the prepared-data cache (memory-mapped), else
+    written once into a new entry of it, else (the cache off, full, or the ids over its cap)
+    into `ids_dir()`."""
+    rows = (len(ds.train), len(ds.validation))
+    tick = Counter(phase, "writing ids", sum(rows))
+
+    texts: tuple[Any, Any] = (ds.train.texts, ds.validation.texts)  # StreamTexts (a Split types them as lists)
+
+    def write(train: Path, validation: Path) -> None:
+        write_ids(parts, texts[0], train, tick)
+        write_ids(parts, texts[1], validation, tick, start=rows[0])
+
+    if prepared is not None and prepared.on:
+        vocab = [str(t) for t in model.get_layer("vectorize").get_vocabulary()]
+        labels = (np.asarray(ds.train.labels, dtype=np.int64), np.asarray(ds.validation.labels, dtype=np.int64))
+        cached = prepared.ids(vocab, rows, parts.length, max(len(vocab), 1), labels)
+        if cached is not None:
+            phase(f"using the vectorized texts from the cache ({sum(rows):,} texts, no pass over the data)")
+            return cached
+        kept = prepared.keep_stream_ids(vocab, labels, parts.length, write)
+        if kept is not None:
+            return kept
+    folder = ids_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    write(folder / "train.npy", folder / "validation.npy")
+    return np.load(folder / "train.npy", mmap_mode="r"), np.load(folder / "validation.npy", mmap_mode="r")
 
 
 def write_ids(parts: numeric.NumericModel, texts: StreamTexts, path: Path, tick: Counter, start: int = 0, batch: int = 512) -> np.ndarray:

@@ -138,8 +138,9 @@ class Trainer:
         self._xla: bool | str | None = None  # the jit_compile the fit model was compiled with
         self._plan: LossPlan | None = None
         self.pipeline = ""
-        # Streamed data (engine.data.stream): where its ids are written, when not in the run
-        # folder (streamed.ids_folder); a temporary folder moves into the run folder once open.
+        # Streamed data (engine.data.stream): where its ids are written when the prepared-data
+        # cache does not keep them and not in the run folder (streamed.ids_folder); a temporary
+        # folder moves into the run folder once open.
         self.stream_ids: Path | None = None
         self._ids_tmp: Path | None = None
 
@@ -241,9 +242,13 @@ class Trainer:
         from engine.training import streamed
 
         self.dataset = self.dataset.capped(self.exp.vectorize)  # type: ignore[attr-defined]  # a StreamedDataset
-        self.model, self._plan = build_model(self.exp, self.dataset, self.model, self._phase)
-        ids_dir, self._ids_tmp = streamed.ids_dir(self.stream_ids, self.run_dir, self.runs_dir)
-        self._data, self._fit_model, self.pipeline = streamed.fit_inputs(self.exp, self.dataset, self.model, self._plan, self._phase, ids_dir)  # type: ignore[arg-type]
+        self.model, self._plan = build_model(self.exp, self.dataset, self.model, self._phase, self.prepared)
+
+        def ids_dir() -> Path:  # without the cache: made only when the ids are written there
+            folder, self._ids_tmp = streamed.ids_dir(self.stream_ids, self.run_dir, self.runs_dir)
+            return folder
+
+        self._data, self._fit_model, self.pipeline = streamed.fit_inputs(self.exp, self.dataset, self.model, self._plan, self._phase, ids_dir, self.prepared)  # type: ignore[arg-type]
         self.monitor = resolve_monitor(self.exp, has_validation=self._data[2] is not None)
         return self._data
 

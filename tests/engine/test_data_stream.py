@@ -217,7 +217,7 @@ def test_auto_streams_a_source_larger_than_a_share_of_free_memory(tmp_path):
         (tmp_path / "folder" / "a" / f"{i}.txt").write_text("x" * 100)
     assert source_bytes(tmp_path / "folder") == 500 and source_bytes(tmp_path / "folder", stop_above=150) == 200
     streamed, why = choose(exp_for(tmp_path / "folder", stream=None, source="folder"), free=500)
-    assert streamed and "streaming folder: over" in why
+    assert streamed and "streaming folder: 500 B on disk" in why  # the whole walk (listing.py), not a bound
 
 
 def test_texts_slice_and_alphabet_read_from_the_start(tmp_path):
@@ -266,3 +266,49 @@ def test_kerminal_inspect_streams_a_table(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     text = json.dumps(out)
     assert "streaming r.csv" in text and "split by a stable hash" in text
+
+
+@pytest.mark.slow
+def test_a_folder_of_many_small_files_holds_their_paths_not_their_texts(tmp_path):
+    """20,000 tiny files: the streamed folder reader holds a path per file (a str of 57 bytes
+    plus its length, and a list slot), nothing that grows with the texts, and a pass over them
+    holds no more than a chunk. The README's 1,000,000-file figure is this arithmetic."""
+    import tracemalloc
+
+    n = 10_000
+    for cls in ("pos", "neg"):
+        (tmp_path / "many" / cls).mkdir(parents=True)
+        for i in range(n):
+            (tmp_path / "many" / cls / f"{i}_review.txt").write_text("ok " * 50)
+    exp = exp_for(tmp_path / "many", source="folder")
+    tracemalloc.start()
+    try:
+        _names, train, _test, _notes = stream_folder.open_folder(exp)
+        held, peak = tracemalloc.get_traced_memory()
+        files = len(train)
+        path_chars = sum(len(p) for paths in train.files.values() for p in paths) / files
+        assert files == 2 * n
+        assert held / files < 57 + path_chars + 8 + 16  # the path and its list slot, nothing more
+        assert peak / files < 2 * (57 + path_chars) + 200  # while a class folder is listed: its directory entries too
+        tracemalloc.reset_peak()
+        read = sum(len(texts) for texts, _labels in train.chunks())
+        after, pass_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert read == files
+    assert (after - held) / files < 32  # nothing kept per file read
+    assert pass_peak - held < 1_000_000  # a chunk of texts at a time (50 bytes a file would be over)
+
+
+def test_a_class_folder_that_loses_a_file_while_it_is_read_stops_with_a_clear_error(tmp_path):
+    for cls in ("pos", "neg"):
+        (tmp_path / "f" / cls).mkdir(parents=True)
+        for i in range(6):
+            (tmp_path / "f" / cls / f"{i}.txt").write_text(f"{cls} {i}")
+    ds = load_dataset(exp_for(tmp_path / "f", source="folder"))
+    assert len(list(ds.train.texts)) == 12
+    (tmp_path / "f" / "pos" / "3.txt").write_text("pos 3, longer since")  # grown: read as it is now
+    assert "pos 3, longer since" in list(ds.train.texts)
+    (tmp_path / "f" / "neg" / "2.txt").unlink()
+    with pytest.raises(DataError, match="changed while it was read"):
+        list(ds.train.texts)

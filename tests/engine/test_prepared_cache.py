@@ -229,3 +229,28 @@ def test_a_store_lists_and_clears_by_prefix(tmp_path):
     assert len(listed) == 2 and all(e.kind == "data" and e.bytes > 0 for e in listed)
     assert store.clear(listed[0].name[2:8]) == [listed[0].name]
     assert store.clear() == [listed[1].name]
+
+
+@pytest.mark.parametrize("stream", [None, True])
+def test_a_run_walks_its_data_folder_once(tmp_path, monkeypatch, stream):
+    """The streaming choice and the cache's key share one walk (engine/data/listing.py): a
+    second run on aclImdb's 100,000 files would otherwise stat them twice before its first batch."""
+    from engine.data import listing
+
+    real, walks = listing._walk, []
+
+    def counted(root):
+        walks.append(root)
+        return real(root)
+
+    monkeypatch.setattr(listing, "_walk", counted)
+    exp = experiment(tmp_path, stream=stream)
+    cache = PreparedCache(exp, root=tmp_path / "cache")
+    cache.load_dataset()
+    assert len(walks) == 1 and (cache._key is not None)  # a streamed source is keyed too (its vectorizer and ids)
+    cache.load_dataset()  # a later run walks again: a file edited in place changes no folder's mtime
+    assert len(walks) == 2
+    with listing.once():
+        assert listing.folder_listing(tmp_path / "aclImdb") is listing.folder_listing(tmp_path / "aclImdb")
+    whole = listing.folder_listing(tmp_path / "aclImdb")
+    assert whole.files == 4 * 6 and whole.bytes == sum(p.stat().st_size for p in (tmp_path / "aclImdb").rglob("*.txt"))

@@ -1,6 +1,7 @@
 """Whether a source is streamed: data.stream, else auto (its bytes on disk against a share of
 the free memory), with the reason in words for the run's notes ("streaming big.csv: 9.1 GB on
-disk, 6.0 GB free" / "in memory: big.csv is 65.0 MB on disk")."""
+disk, 6.0 GB free" / "in memory: big.csv is 65.0 MB on disk"). A folder's bytes come from the
+run's one walk of it (engine/data/listing.py), which the prepared-data cache's key reads too."""
 
 from __future__ import annotations
 
@@ -59,12 +60,19 @@ def choose(exp: Experiment, free: int | None = None) -> tuple[bool, str]:
     path = exp.resolve(d.path)
     free = free_memory_bytes() if free is None else free
     try:
-        size = source_bytes(path, None if d.stream or free is None else STREAM_SHARE * free)
+        if path.is_dir():  # the run's one walk of the folder, shared with the cache's key
+            from engine.data.listing import folder_listing
+
+            listing = folder_listing(path)
+            if listing.unreadable:
+                raise OSError(listing.problem)
+            size = listing.bytes
+        else:
+            size = source_bytes(path)
     except OSError:
         return bool(d.stream), ""  # the loader says what is wrong with the path
     if d.stream:
         return True, f"streaming {path.name}: {format_bytes(size)} on disk (data.stream = true)"
     if free is not None and size > STREAM_SHARE * free:
-        more = "over " if path.is_dir() else ""
-        return True, f"streaming {path.name}: {more}{format_bytes(size)} on disk, {format_bytes(free)} free (data.stream = auto streams above {STREAM_SHARE:.0%} of free memory)"
+        return True, f"streaming {path.name}: {format_bytes(size)} on disk, {format_bytes(free)} free (data.stream = auto streams above {STREAM_SHARE:.0%} of free memory)"
     return False, f"in memory: {path.name} is {format_bytes(size)} on disk"
