@@ -167,6 +167,24 @@ def test_a_folder_of_class_subfolders_with_its_own_test_split(tmp_path):
     assert any("not UTF-8" in n for n in streamed.notes)
 
 
+def test_pooling_settings_a_table_never_uses_stream_as_in_memory_and_a_test_folder_refuses(tmp_path):
+    """merge_test and validation_from_test ask nothing of a table (it has no test split of
+    its own): streamed, as in memory, they are left unused, not refused (IMDB presets set them).
+    A folder with its own test/ cannot pool it while streamed: said, with the fix."""
+    (tmp_path / "t.csv").write_text("text,label\n" + "".join(f"text {i},{'ab'[i % 2]}\n" for i in range(20)))
+    split = SplitConfig(validation=0.2, test=0.0, seed=1, merge_test=True, validation_from_test=True)
+    streamed = load_dataset(Experiment(data=DataConfig(source="csv", path=str(tmp_path / "t.csv"), stream=True, split=split), base_dir=tmp_path))
+    assert len(streamed.train) + len(streamed.validation) == 20
+    assert any("validation_from_test is not used" in n for n in streamed.notes)
+    for cls in ("neg", "pos"):
+        for part in ("train", "test"):
+            (tmp_path / "f" / part / cls).mkdir(parents=True)
+            (tmp_path / "f" / part / cls / "1.txt").write_text(f"{cls} one")
+    with pytest.raises(DataError) as err:
+        load_dataset(Experiment(data=DataConfig(source="folder", path=str(tmp_path / "f"), stream=True, split=split), base_dir=tmp_path))
+    assert "own test split" in err.value.problem and "data.stream = false" in err.value.fix
+
+
 def test_the_split_is_stable_and_holds_its_fractions(tmp_path, monkeypatch):
     monkeypatch.setattr(stream_tables, "CHUNK_ROWS", 500)
     monkeypatch.setattr(stream_lines, "BLOCK", 4096)

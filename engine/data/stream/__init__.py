@@ -29,11 +29,6 @@ __all__ = ["StreamTexts", "StreamedDataset", "choose", "is_streamed", "load_stre
 def load_streamed(exp: Experiment, on_phase: OnPhase = silent, why: str = "") -> StreamedDataset:
     """The first pass over a csv or folder source. Raises DataError as load_dataset does."""
     d = exp.data
-    if d.split.merge_test or d.split.validation_from_test:
-        raise DataError(
-            "data.split.merge_test and data.split.validation_from_test are not available for streamed data.",
-            "Set data.stream = false to read the data into memory, or turn those settings off.",
-        )
     notes: list[str] = [why] if why else []
     read_as: dict[str, Any] = {}
     class_names: list[str] = []
@@ -48,6 +43,8 @@ def load_streamed(exp: Experiment, on_phase: OnPhase = silent, why: str = "") ->
         table = open_table(exp, path)
         notes += table.notes
         name = path.name
+        if d.split.validation_from_test:  # as in memory: a table has no test split of its own
+            notes.append(f"{name} has no test split of its own; data.split.validation_from_test is not used")
         rows = Rows(name, [Part(table.chunks, hashed(d.split.seed, d.split.validation, d.split.test))], list(d.clean), [path])
         read_as = record("csv", [TableRead(str(path), table.how, _recorded(table.text_col), _recorded(table.label_col))])
     elif d.source == "folder":
@@ -57,6 +54,13 @@ def load_streamed(exp: Experiment, on_phase: OnPhase = silent, why: str = "") ->
         notes += folder_notes
         name = exp.resolve(d.path).name
         parts = [Part(train.chunks, hashed(d.split.seed, d.split.validation, 0.0 if test else d.split.test))]
+        if test is not None and (d.split.merge_test or d.split.validation_from_test):
+            # Pooling the test split with the training rows, or validating on part of it,
+            # needs both splits' rows at once; a table or a folder without test/ never asks it.
+            raise DataError(
+                f"{name} has its own test split, and data.split.merge_test / validation_from_test cannot use it when the data is streamed.",
+                "Set data.stream = false to read the data into memory, or turn those settings off.",
+            )
         if test is not None:
             parts.append(Part(test.chunks, all_in(TEST)))
             if d.split.test > 0:
