@@ -1,0 +1,1 @@
+"""Sweeps: search settings with Optuna, every trial an ordinary run (issue 22)."""
