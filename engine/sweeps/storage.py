@@ -18,8 +18,8 @@ from engine.sweeps.space import SweepError
 
 JOURNAL = "journal.log"
 CONNECT_TIMEOUT_S = 10
-HEARTBEAT_S = 5  # a worker beats for its trials this often
-GRACE_S = 20  # a trial whose worker has not beaten for this long is failed and retried
+HEARTBEAT_S = int(os.environ.get("KERMINAL_SWEEP_HEARTBEAT_S", "") or 5)  # a worker beats for its trials this often
+GRACE_S = int(os.environ.get("KERMINAL_SWEEP_GRACE_S", "") or 20)  # a trial whose worker has not beaten for this long is failed and retried (tests: shorter)
 RETRIES = 1
 
 
@@ -57,6 +57,9 @@ def open_storage(storage: str) -> Any:
 
         if importlib.util.find_spec("psycopg2") is None:
             raise SweepError("A PostgreSQL storage needs the psycopg2 driver, which is not installed.", "Install it with `pip install psycopg2-binary`.")
+    if scheme in ("postgresql", "postgres"):
+        # SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3; kerminal ships psycopg2
+        storage = "postgresql+psycopg2://" + storage.split("://", 1)[1]
     connect_args: dict[str, Any] = {}
     if scheme.startswith("postgres") or scheme.startswith("mysql"):
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
@@ -66,13 +69,20 @@ def open_storage(storage: str) -> Any:
             engine_kwargs={"connect_args": connect_args, "pool_pre_ping": True},
             heartbeat_interval=HEARTBEAT_S,
             grace_period=GRACE_S,
-            failed_trial_callback=optuna.storages.RetryFailedTrialCallback(max_retry=RETRIES),
+            **_retry(optuna),
         )
     except ImportError as exc:
         raise SweepError(f"The storage {describe(storage)} needs a database driver that is not installed ({exc}).", "Install the driver for that database (PostgreSQL: `pip install psycopg2-binary`).") from None
     except Exception as exc:  # sqlalchemy's OperationalError, ArgumentError...
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SweepError(f"Could not open the storage {describe(storage)}: {first}", "Check that the database server runs and answers at that address, and the user, password and database name.") from None
+
+
+def _retry(optuna: Any) -> dict[str, Any]:
+    """Retry a stale trial once: Optuna 4.9 renamed the callback and its argument."""
+    if hasattr(optuna.storages, "RetryHeartbeatStaleTrialCallback"):
+        return {"heartbeat_stale_trial_callback": optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=RETRIES)}
+    return {"failed_trial_callback": optuna.storages.RetryFailedTrialCallback(max_retry=RETRIES)}
 
 
 def heartbeats(storage: Any) -> bool:
