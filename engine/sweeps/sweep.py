@@ -165,7 +165,6 @@ class Sweep:
         study_storage = St.open_storage(storage) if storage else None  # a bad URL is said before the folder exists
         folder.mkdir(parents=True)
         atomic_write_text(folder / EXPERIMENT, text)
-        atomic_write_text(folder / CONFIG, json.dumps(config, indent=2))
         sweep = cls(folder, config)
         import optuna
 
@@ -180,6 +179,7 @@ class Sweep:
         study.set_user_attr("kerminal", {**config, "experiment_toml": text})
         for point in grid[:wanted]:
             study.enqueue_trial(point)
+        atomic_write_text(folder / CONFIG, json.dumps(config, indent=2))  # last: a folder with sweep.json has its study
         sweep.write_summary()
         return sweep
 

@@ -190,10 +190,13 @@ def _live_trial_run(sweep: Sweep, worker_pid: int | None = None) -> Path | None:
     return None
 
 
-def _pause_and_kill(run: Path) -> None:
-    """Pause the trial's run between batches (so it is mid-trial for sure), then kill -9 it."""
+def _pause(run: Path) -> None:
+    """Pause the trial's run between batches, so that it is mid-trial for sure."""
     answer = commands.send(run, "pause", wait=60)
     assert answer is not None and answer.ok
+
+
+def _kill(run: Path) -> None:
     pid = int((reader.read_meta(run) or {})["pid"])
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: reader.read_meta(run) is not None and not _alive(pid), 30, "the run's process to die")
@@ -217,9 +220,10 @@ def test_kill_9_of_the_driver_and_its_trial_then_resume_completes_journal(tmp_pa
     wait_for(lambda: (runs / "sweeps" / "j" / "sweep.json").is_file(), 60, "the sweep's folder")
     sweep = Sweep.open("j", runs)
     run = wait_for(lambda: _live_trial_run(sweep), 120, "a trial with an epoch done")
-    _pause_and_kill(run)
-    driver.kill()
+    _pause(run)
+    driver.kill()  # first, or the driver would see its trial's run die and fail the trial
     driver.wait(30)
+    _kill(run)
     out = subprocess.run([*KERMINAL, "sweep", "--resume", "j", "--runs-dir", str(runs)], capture_output=True, text=True, timeout=240)
     assert out.returncode == 0, out.stderr
     assert "continued from epoch" in out.stdout and "sweep j ended: trial 2/2" in out.stdout
@@ -269,9 +273,10 @@ def test_kill_9_of_a_worker_and_of_the_driver_then_resume_completes_postgres(tmp
     join = _start(["sweep", "--join", "pgk", *args], tmp_path / "j.txt")
     sweep = Sweep.join("pgk", postgres, runs)
     run = wait_for(lambda: _live_trial_run(sweep, join.pid), 180, "the worker's trial with an epoch done")
-    _pause_and_kill(run)
+    _pause(run)
     join.kill()
     join.wait(30)
+    _kill(run)
     # the driver's heartbeat check fails the dead worker's trial and retries it
     wait_for(lambda: any(t.system_attrs.get("failed_trial") is not None for t in sweep.study().get_trials(deepcopy=False)), 60, "the retry")
     driver.kill()
