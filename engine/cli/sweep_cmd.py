@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("experiment", metavar="EXP.toml", nargs="?", help="the experiment to sweep")
     parser.add_argument("--param", action="append", default=[], metavar="PATH=SPEC", help="a setting to search: PATH=a,b,c or PATH=LOW..HIGH[:log|:step=X] (`kerminal settings` lists the paths; layers.N.PARAM too)")
     parser.add_argument("--trials", type=int, metavar="N", help="trials to run (default 20; a grid: all its points)")
-    parser.add_argument("--parallel", type=int, default=1, metavar="K", help="trials at once on this machine (default 1)")
+    parser.add_argument("--parallel", type=int, metavar="K", help="trials at once on this machine (default 1; with --join or --resume: the sweep's)")
     parser.add_argument("--sampler", default="tpe", metavar="tpe|random|grid", help="how values are picked (default tpe)")
     parser.add_argument("--prune", default="median", metavar="median|hyperband|none", help="stop hopeless trials early (default median)")
     parser.add_argument("--storage", default="", metavar="URL", help="the study's storage: postgresql://... or a journal file on a shared filesystem (default: a journal in the sweep's folder)")
@@ -58,10 +58,12 @@ def run(args: argparse.Namespace) -> int:
         if not args.storage:
             raise sw.SweepError("--join needs the study's --storage.", "Pass the URL the sweep was started with, e.g. --storage postgresql://user@host/db.")
         sweep = sw.Sweep.join(args.join, args.storage, args.runs_dir)
+        _parallel(sweep, args.parallel)
         print(f"joined sweep {sweep.name} ({sweep.status(importances=False).progress()}); running trials here until it is done.", flush=True)
         return _end(sw.drive(sweep, _say, main=False), sweep)
     if args.resume:
         sweep = sw.Sweep.open(args.resume, args.runs_dir)
+        _parallel(sweep, args.parallel)
         if sweep.driver_state() == "running":
             raise sw.SweepError(f"Sweep {sweep.name} is being driven right now by another process.", f"Follow it with `kerminal sweep --status {sweep.name}`, or stop it with `kerminal stop {sweep.name}`.")
         (sweep.folder / "stop").unlink(missing_ok=True)
@@ -69,11 +71,21 @@ def run(args: argparse.Namespace) -> int:
             return _detach(sweep)
         print(f"resuming sweep {sweep.name} ({sweep.status(importances=False).progress()}).", flush=True)
         return _end(sw.drive(sweep, _say), sweep)
-    sweep = sw.Sweep.create(args.experiment, args.param, args.runs_dir, args.trials, args.parallel, args.sampler, args.prune, args.storage, args.name, args.yes)
+    sweep = sw.Sweep.create(args.experiment, args.param, args.runs_dir, args.trials, args.parallel or 1, args.sampler, args.prune, args.storage, args.name, args.yes)
     if args.detach:
         return _detach(sweep)
     print(f"sweep {sweep.name}: {sweep.config['trials']} trials, {sweep.config['parallel']} at once, {sweep.config['sampler']} sampler, {sweep.config['pruner']} pruner; folder {sweep.folder}", flush=True)
     return _end(sw.drive(sweep, _say), sweep)
+
+
+def _parallel(sweep, parallel: int | None) -> None:
+    """--parallel K with --join or --resume: this machine's share, for this process only."""
+    import engine.sweeps as sw
+
+    if parallel is not None:
+        if parallel < 1:
+            raise sw.SweepError("--parallel must be at least 1.", "Pass e.g. --parallel 2.")
+        sweep.config["parallel"] = parallel
 
 
 def _say(line: str) -> None:

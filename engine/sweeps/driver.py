@@ -9,7 +9,8 @@ stopped by hand), PRUNED (the run's TrialReporter was told to stop), or FAIL wit
 message (a bad combination of settings, a crash): the sweep goes on. A trial stopped because
 the sweep was stopped stays RUNNING in the study: `kerminal sweep --resume` continues it.
 
-On start (and so on --resume) the driver takes over the trials whose worker on this machine
+On start (and so on --resume) the driver takes over the trials a stopped sweep released and
+those whose worker on this machine
 is gone (kill -9, a crash): a run still training is watched again; a run that was stopped or
 interrupted after at least one saved epoch is continued from its last epoch with `train
 --resume` semantics (its folder holds last.keras and the epochs so far, and continuing loses
@@ -176,6 +177,7 @@ class Driver:
             study.tell(live.number, state=TrialState.PRUNED)
             self.out(f"trial {live.number}: {meta.get('message') or 'pruned'}")
         elif status == Status.STOPPED and (self.sweep.folder / STOP).exists():
+            study._storage.set_trial_user_attr(live.trial_id, "worker", "")  # released: --resume takes it
             self.out(f"trial {live.number}: stopped with the sweep after {epochs} epochs; `kerminal sweep --resume {self.sweep.name}` continues it.")
         elif status in (Status.FINISHED, Status.STOPPED) and isinstance(value, (int, float)) and math.isfinite(value):
             study.tell(live.number, float(value))
@@ -193,7 +195,7 @@ class Driver:
         for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             worker = str(t.user_attrs.get("worker", ""))
             host, _, pid = worker.partition(":")
-            if host != HOST or worker == self.worker or _alive(pid):
+            if worker and (host != HOST or worker == self.worker or _alive(pid)):
                 continue
             study._storage.set_trial_user_attr(t._trial_id, "worker", self.worker)
             run = str(t.user_attrs.get("run", ""))
@@ -255,6 +257,8 @@ def _short(value: Any) -> str:
 
 
 def _alive(pid: str) -> bool:
+    """Whether the process `pid` of this machine runs (a zombie, dead but not yet reaped by
+    a parent that does not reap, does not)."""
     if not pid.isdigit():
         return False
     try:
@@ -263,4 +267,8 @@ def _alive(pid: str) -> bool:
         return False
     except OSError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:  # no /proc (macOS): kill's answer stands
+        return True

@@ -285,3 +285,21 @@ def test_kill_9_of_a_worker_and_of_the_driver_then_resume_completes_postgres(tmp
     assert out.returncode == 0, out.stdout + out.stderr
     rows = sweep.status().rows
     assert len(rows) == 3 and all(r.state == "complete" for r in rows), rows
+
+
+@pytest.mark.slow
+def test_a_detached_sweep_stops_with_kerminal_stop_and_resumes(tmp_path, runs):
+    exp = write(tmp_path, epochs=3, batch=4)
+    out = subprocess.run([*KERMINAL, "sweep", str(exp), "--param", "layers.1.output_dim=4,8", "--sampler", "grid", "--prune", "none", "--name", "d", "--detach", "--runs-dir", str(runs)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "d", out.stderr
+    sweep = Sweep.open("d", runs)
+    run = wait_for(lambda: _live_trial_run(sweep), 120, "a trial with an epoch done")
+    stop = subprocess.run([*KERMINAL, "stop", "d", "--runs-dir", str(runs)], capture_output=True, text=True, timeout=60)
+    assert stop.returncode == 0 and "sweep d: stopping" in stop.stdout, stop.stderr
+    wait_for(lambda: sweep.driver_state() == "stopped", 120, "the driver to stop")
+    assert (reader.read_meta(run) or {})["status"] == "stopped"
+    again = subprocess.run([*KERMINAL, "sweep", "--resume", "d", "--runs-dir", str(runs)], capture_output=True, text=True, timeout=240)
+    assert again.returncode == 0, again.stderr
+    assert "continued from epoch" in again.stdout and "sweep d ended: trial 2/2" in again.stdout
+    rows = sweep.status().rows
+    assert [r.state for r in rows] == ["complete", "complete"] and all(r.epochs == 3 for r in rows)
