@@ -10,8 +10,7 @@ message (a bad combination of settings, a crash): the sweep goes on. A trial sto
 the sweep was stopped stays RUNNING in the study: `kerminal sweep --resume` continues it.
 
 On start (and so on --resume) the driver takes over the trials a stopped sweep released and
-those whose worker on this machine
-is gone (kill -9, a crash): a run still training is watched again; a run that was stopped or
+those whose worker on this machine is gone (kill -9, a crash): a run still training is watched again; a run that was stopped or
 interrupted after at least one saved epoch is continued from its last epoch with `train
 --resume` semantics (its folder holds last.keras and the epochs so far, and continuing loses
 nothing); one with no saved epoch, or whose folder is not consistent, is re-run as a new

@@ -122,6 +122,20 @@ def test_a_grid_sweep_enqueues_its_points(tmp_path):
     assert status.progress() == "trial 0/4" and {r.state for r in status.rows} == {"waiting"}
 
 
+def test_status_shows_progress_the_best_and_importances_after_4_trials(tmp_path):
+    sweep = Sweep.create(write(tmp_path), ["layers.1.output_dim=4..64", "compile.learning_rate=1e-4..1e-2:log"], tmp_path / "runs", sampler="random", trials=6, name="imp")
+    study = sweep.study()
+    for i in range(5):  # told by hand: the table and the best come from the study alone
+        trial = study.ask()
+        width = trial.suggest_int("layers.1.output_dim", 4, 64)
+        trial.suggest_float("compile.learning_rate", 1e-4, 1e-2, log=True)
+        study.tell(trial, 1.0 / width + i * 1e-6)
+    status = sweep.status()
+    assert status.progress() == "trial 5/6" and len(status.rows) == 5
+    assert status.best is not None and status.best.value == min(r.value for r in status.rows)
+    assert set(status.importances) == {"layers.1.output_dim", "compile.learning_rate"}
+
+
 # ---- local sweeps (processes) -------------------------------------------------------------
 
 
