@@ -308,6 +308,7 @@ def test_a_detached_sweep_stops_with_kerminal_stop_and_resumes(tmp_path, runs):
     assert out.returncode == 0 and out.stdout.strip() == "d", out.stderr
     sweep = Sweep.open("d", runs)
     run = wait_for(lambda: _live_trial_run(sweep), 120, "a trial with an epoch done")
+    _pause(run)  # mid-trial for sure when the stop comes (a stop releases a pause)
     stop = subprocess.run([*KERMINAL, "stop", "d", "--runs-dir", str(runs)], capture_output=True, text=True, timeout=60)
     assert stop.returncode == 0 and "sweep d: stopping" in stop.stdout, stop.stderr
     wait_for(lambda: sweep.driver_state() == "stopped", 120, "the driver to stop")
