@@ -23,6 +23,7 @@ from engine.sweeps import storage as St
 from tests.conftest import kill_runs
 
 KERMINAL = [sys.executable, "-m", "engine.cli"]
+EPOCHS_TO_CATCH = 6  # a trial the tests pause after its first epoch: room to catch it live on a busy machine
 
 EXPERIMENT = """\
 name = "tiny"
@@ -229,7 +230,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.slow
 def test_kill_9_of_the_driver_and_its_trial_then_resume_completes_journal(tmp_path, runs):
-    exp = write(tmp_path, epochs=3, batch=4)
+    exp = write(tmp_path, epochs=EPOCHS_TO_CATCH, batch=4)
     driver = _start(["sweep", str(exp), "--param", "layers.1.output_dim=4,8", "--sampler", "grid", "--prune", "none", "--name", "j", "--runs-dir", str(runs)], tmp_path / "driver.txt")
     wait_for(lambda: (runs / "sweeps" / "j" / "sweep.json").is_file(), 60, "the sweep's folder")
     sweep = Sweep.open("j", runs)
@@ -280,7 +281,7 @@ def test_a_driver_and_two_join_workers_complete_6_trials_none_twice(tmp_path, ru
 def test_kill_9_of_a_worker_and_of_the_driver_then_resume_completes_postgres(tmp_path, runs, postgres, monkeypatch):
     monkeypatch.setenv("KERMINAL_SWEEP_HEARTBEAT_S", "1")
     monkeypatch.setenv("KERMINAL_SWEEP_GRACE_S", "4")
-    exp = write(tmp_path, epochs=3, batch=4)
+    exp = write(tmp_path, epochs=EPOCHS_TO_CATCH, batch=4)
     args = ["--storage", postgres, "--runs-dir", str(runs)]
     driver = _start(["sweep", str(exp), "--param", "layers.1.output_dim=2..64", "--sampler", "random", "--trials", "3", "--prune", "none", "--name", "pgk", *args], tmp_path / "d.txt")
     wait_for(lambda: (runs / "sweeps" / "pgk" / "sweep.json").is_file(), 60, "the sweep's folder")
@@ -303,7 +304,7 @@ def test_kill_9_of_a_worker_and_of_the_driver_then_resume_completes_postgres(tmp
 
 @pytest.mark.slow
 def test_a_detached_sweep_stops_with_kerminal_stop_and_resumes(tmp_path, runs):
-    exp = write(tmp_path, epochs=3, batch=4)
+    exp = write(tmp_path, epochs=EPOCHS_TO_CATCH, batch=4)
     out = subprocess.run([*KERMINAL, "sweep", str(exp), "--param", "layers.1.output_dim=4,8", "--sampler", "grid", "--prune", "none", "--name", "d", "--detach", "--runs-dir", str(runs)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "d", out.stderr
     sweep = Sweep.open("d", runs)
@@ -317,4 +318,4 @@ def test_a_detached_sweep_stops_with_kerminal_stop_and_resumes(tmp_path, runs):
     assert again.returncode == 0, again.stderr
     assert "continued from epoch" in again.stdout and "sweep d ended: trial 2/2" in again.stdout
     rows = sweep.status().rows
-    assert [r.state for r in rows] == ["complete", "complete"] and all(r.epochs == 3 for r in rows)
+    assert [r.state for r in rows] == ["complete", "complete"] and all(r.epochs == EPOCHS_TO_CATCH for r in rows)
