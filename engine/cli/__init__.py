@@ -50,6 +50,7 @@ COMMANDS = {
     "tag": ("engine.cli.label_cmd", "add tags to a run (or --remove them)"),
     "note": ("engine.cli.label_cmd", "attach a note to a run"),
     "export": ("engine.cli.export_cmd", "write a run as a plain Keras script, or as a SavedModel for serving"),
+    "sweep": ("engine.cli.sweep_cmd", "search settings with Optuna: every trial an ordinary run; --status, --resume, --join"),
     "cache": ("engine.cli.cache_cmd", "list the prepared-data cache (data, vectorizers, ids kept for later runs), or --clear it"),
 }
 

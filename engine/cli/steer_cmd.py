@@ -1,4 +1,4 @@
-"""`kerminal stop|pause|resume RUN`, `kerminal lr RUN VALUE`, `kerminal more RUN N`: steer
+"""`kerminal stop|pause|resume RUN` (stop: a sweep's name too), `kerminal lr RUN VALUE`, `kerminal more RUN N`: steer
 a live run through its folder (see engine.runs.commands), and print its answer.
 
 Exit 0 when the run acted, 1 when it refused or is not live (the message says why and what
@@ -38,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
     from engine.runs import RunStore, commands, liveness, reader
     from engine.runs import events as ev
 
+    if args.steer == "stop" and _is_sweep(args.run, args.runs_dir):
+        return _stop_sweep(args)
     path = RunStore(args.runs_dir).path_of(args.run)
     if getattr(args, "kill", False):
         pid = commands.kill(path, force=args.force)
@@ -59,4 +61,23 @@ def run(args: argparse.Namespace) -> int:
     if not answer.ok:
         raise RunError(f"Run {path.name} refused {args.steer}: {answer.message}", "`kerminal watch RUN` shows what the run is doing.")
     print(json.dumps({"run": path.name, **ev.to_dict(answer)}) if args.json else f"run {path.name}: {answer.message}")
+    return 0
+
+
+def _is_sweep(name: str, runs_dir: str) -> bool:
+    from engine.sweeps.sweep import CONFIG, sweeps_dir
+
+    return "/" not in name and (sweeps_dir(runs_dir) / name / CONFIG).is_file()
+
+
+def _stop_sweep(args: argparse.Namespace) -> int:
+    """`kerminal stop SWEEP`: its driver asks no more trials and ends once its running
+    trials, told to stop here, have finished their batch."""
+    from engine.sweeps import Sweep
+
+    sweep = Sweep.open(args.run, args.runs_dir)
+    told = sweep.request_stop()
+    trials = f"told its {len(told)} running trial{'s' if len(told) != 1 else ''} to stop at the end of their batch" if told else "no trial was running"
+    line = f"sweep {sweep.name}: stopping; {trials}. Continue it with `kerminal sweep --resume {sweep.name}`."
+    print(json.dumps({"sweep": sweep.name, "command": "stop", "runs": told}) if args.json else line)
     return 0

@@ -122,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             epochs = launch.left_to_train(path, args.epochs)  # before the data and model load
             trainer = Trainer.from_run(path, None, listener, control, interval, handed_over=args.handed_over, writer=writer, force=args.force, on_phase=on_phase, prepared=not args.no_cache)
+            trainer.extra_callbacks[:0] = _sweep_callbacks(control, trainer.exp.fit.epochs)
         except KerminalError as exc:
             if args.handed_over and writer is not None:
                 _give_back(writer, exc)
@@ -199,6 +200,16 @@ def _detach(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep_callbacks(control, epochs: int) -> list:
+    """A sweep's trial reports each epoch to its study (engine.sweeps.pruning), when the
+    sweep's driver started this run; nothing otherwise (and optuna is not imported)."""
+    if not os.environ.get("KERMINAL_SWEEP_TRIAL"):
+        return []
+    from engine.sweeps.pruning import callbacks
+
+    return callbacks(control, epochs)
+
+
 def _give_back(writer, exc) -> None:
     """A detached continuation that could not start: the run goes back to how it was, with
     the reason in its log (written while this process still holds the run's lock)."""
@@ -238,7 +249,7 @@ def _train_into(args: argparse.Namespace) -> int:
         writer.phase("reading the experiment")
         exp = load(path / F.EXPERIMENT)
         cache = PreparedCache(exp, enabled=not args.no_cache)
-        trainer = Trainer(exp, cache.load_dataset(writer.phase), path.parent, None, control, batch_interval=0.5, run_dir=path, writer=writer, prepared=cache)
+        trainer = Trainer(exp, cache.load_dataset(writer.phase), path.parent, None, control, batch_interval=0.5, run_dir=path, writer=writer, prepared=cache, callbacks=_sweep_callbacks(control, exp.fit.epochs))
         result = _run_with_signals(trainer, args.epochs, control)
     except KerminalError as exc:
         if not (path / F.EVENTS).is_file() or (reader.read_meta(path) or {}).get("status") == Status.STARTING:

@@ -38,8 +38,8 @@ from engine.runs.writer import RunWriter
 RUN_NICE = 10  # a run's process, below the app that started it (see the module's doc)
 
 
-def _spawn(args: list[str], run_dir: Path, lock_fd: int) -> int:
-    env = dict(os.environ)
+def _spawn(args: list[str], run_dir: Path, lock_fd: int, extra_env: dict[str, str] | None = None) -> int:
+    env = {**os.environ, **(extra_env or {})}
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # The child must import this same engine even when it runs from a checkout.
     root = str(Path(__file__).resolve().parents[2])
@@ -74,16 +74,17 @@ def lower_priority(pid: int, steps: int) -> None:
         os.setpriority(os.PRIO_PROCESS, pid, min(os.getpriority(os.PRIO_PROCESS, 0) + steps, 19))
 
 
-def start(exp: Experiment, runs_dir: str | os.PathLike[str], epochs: int | None = None, cache: bool = True) -> Path:
+def start(exp: Experiment, runs_dir: str | os.PathLike[str], epochs: int | None = None, cache: bool = True, env: dict[str, str] | None = None) -> Path:
     """A new detached run of `exp`; returns its folder at once. `cache` False: it prepares its
-    data afresh (`kerminal train --no-cache`)."""
+    data afresh (`kerminal train --no-cache`). `env`: variables added to the process's
+    environment (a sweep's trial: engine.sweeps.pruning)."""
     writer = RunWriter.create(runs_dir, exp)
     created = time.strftime("%Y-%m-%dT%H:%M:%S")
     meta = {"kerminal_run": F.FORMAT, "name": exp.name, "preset": exp.preset, "created": created, "status": Status.STARTING, "message": "", "epochs": 0, "target": int(epochs or exp.fit.epochs)}
     args = ["--into", str(writer.path), *(["--epochs", str(epochs)] if epochs else []), *([] if cache else ["--no-cache"])]
     try:
         writer.metrics(meta, pid=0)  # the started process writes its own pid
-        writer.hand_over(lambda fd: _spawn(args, writer.path, fd))
+        writer.hand_over(lambda fd: _spawn(args, writer.path, fd, env))
     except (OSError, RunError) as exc:  # nothing was started: this writer still owns the run
         err = exc if isinstance(exc, RunError) else saving.disk_error(exc, writer.path / F.METRICS)
         with contextlib.suppress(OSError):  # a full disk: the error itself says why
@@ -123,7 +124,7 @@ def left_to_train(path: Path, given: int | None) -> int | None:
     return epochs_to_resume(path.name, target, int(meta.get("epochs", 0) or 0), None)
 
 
-def resume(run_dir: str | os.PathLike[str], epochs: int | None = None, force: bool = False, cache: bool = True) -> Path:
+def resume(run_dir: str | os.PathLike[str], epochs: int | None = None, force: bool = False, cache: bool = True, env: dict[str, str] | None = None) -> Path:
     """Continue a saved run in a detached process; returns its folder at once. RunError when
     the run is live (another process trains it, or holds its lock) or not the caller's."""
     path = Path(run_dir)
@@ -140,7 +141,7 @@ def resume(run_dir: str | os.PathLike[str], epochs: int | None = None, force: bo
     args = ["--resume", str(path), "--handed-over", *(["--epochs", str(epochs)] if epochs else []), *([] if cache else ["--no-cache"])]
     try:
         writer.metrics({**meta, "status": Status.STARTING, "before": before, "target": done + (epochs or 0)}, pid=0)
-        writer.hand_over(lambda fd: _spawn(args, path, fd))
+        writer.hand_over(lambda fd: _spawn(args, path, fd, env))
     except (OSError, RunError) as exc:  # nothing was started: put the run back as it was
         with contextlib.suppress(OSError):
             writer.metrics({**meta, **before})

@@ -1,0 +1,273 @@
+"""The loop that runs a sweep's trials on this machine: ask the study for a trial, start it
+as an ordinary run (engine.runs.launch.start: its own process, folder, events and
+checkpoints), tag it, and tell the study its result when the run ends. Up to `parallel`
+trials at once. The driver started by `kerminal sweep` and each `--join` worker run this same
+loop against the same storage; no process is in charge of the others.
+
+What each ended run tells the study: its best value of the monitored metric (finished, or
+stopped by hand), PRUNED (the run's TrialReporter was told to stop), or FAIL with the run's
+message (a bad combination of settings, a crash): the sweep goes on. A trial stopped because
+the sweep was stopped stays RUNNING in the study: `kerminal sweep --resume` continues it.
+
+On start (and so on --resume) the driver takes over the trials a stopped sweep released and
+those whose worker on this machine is gone (kill -9, a crash): a run still training is watched again; a run that was stopped or
+interrupted after at least one saved epoch is continued from its last epoch with `train
+--resume` semantics (its folder holds last.keras and the epochs so far, and continuing loses
+nothing); one with no saved epoch, or whose folder is not consistent, is re-run as a new
+trial with the same values, since there is nothing to continue from. Each case is said in
+the output and in the run's note.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.errors import KerminalError
+from engine.runs import folder as F
+from engine.runs import labels, launch, reader
+from engine.runs.liveness import HOST, live_status
+from engine.runs.status import LIVE, Status
+from engine.sweeps import space as S
+from engine.sweeps import storage as St
+from engine.sweeps.pruners import ENV, PRUNED_AT
+from engine.sweeps.sweep import DRIVER, STOP, Sweep, counted
+
+POLL_S = 0.5  # how often the driver looks at its runs (a read of metrics.json each)
+
+
+@dataclass
+class Live:
+    number: int
+    trial_id: int
+    path: Path
+
+
+class Driver:
+    def __init__(self, sweep: Sweep, out: Callable[[str], None] = print, main: bool = True) -> None:
+        self.sweep, self.out, self.main = sweep, out, main
+        self.worker = f"{HOST}:{os.getpid()}"
+        self.live: dict[int, Live] = {}
+        self.base = sweep.experiment()
+        self.parallel = int(sweep.config.get("parallel", 1))
+        self.wanted = int(sweep.config["trials"])
+
+    # ---- the loop ------------------------------------------------------------------------
+    def run(self) -> str:
+        """Drive the sweep until it has all its trials (or is stopped); returns "ended" or
+        "stopped"."""
+        import optuna
+
+        study = self.sweep.study()
+        storage = study._storage
+        beats = St.heartbeats(storage)
+        if self.main:
+            self._record("running")
+        try:
+            self._adopt(study)
+            last_beat = 0.0
+            while True:
+                self._reap(study)
+                stopping = (self.sweep.folder / STOP).exists()
+                if beats and time.monotonic() - last_beat >= St.HEARTBEAT_S:
+                    last_beat = time.monotonic()
+                    for live in self.live.values():
+                        storage.record_heartbeat(live.trial_id)
+                    optuna.storages.fail_stale_trials(study)
+                if stopping:
+                    if not self.live:
+                        state = "stopped"
+                        break
+                elif len(self.live) < self.parallel and self._may_ask(study):
+                    self._start_one(study)
+                    continue
+                elif not self.live and not self._may_ask(study):
+                    state = "ended"
+                    break
+                time.sleep(POLL_S)
+        except BaseException:
+            if self.main:
+                self._record("interrupted")
+            raise
+        if self.main:
+            self._record(state)
+        self.sweep.write_summary(study)
+        return state
+
+    def _record(self, state: str) -> None:
+        from engine.experiment import atomic_write_text
+
+        atomic_write_text(self.sweep.folder / DRIVER, json.dumps({"pid": os.getpid(), "host": HOST, "state": state, "at": time.strftime("%Y-%m-%dT%H:%M:%S")}))
+
+    def _may_ask(self, study: Any) -> bool:
+        from optuna.trial import TrialState
+
+        trials = counted(study.get_trials(deepcopy=False))
+        waiting = any(t.state == TrialState.WAITING for t in trials)
+        return waiting or sum(t.state != TrialState.WAITING for t in trials) < self.wanted
+
+    # ---- one trial -----------------------------------------------------------------------
+    def _start_one(self, study: Any) -> None:
+        from optuna.trial import TrialState
+
+        trial = study.ask()
+        if "fixed_params" not in study._storage.get_trial_system_attrs(trial._trial_id):  # a fresh trial: did another worker fill the sweep first?
+            firsts = sorted(t.number for t in counted(study.get_trials(deepcopy=False)) if t.state != TrialState.WAITING)[: self.wanted]
+            if trial.number not in firsts:
+                trial.set_user_attr("surplus", True)
+                study.tell(trial, state=TrialState.FAIL)
+                return
+        trial.set_user_attr("worker", self.worker)
+        if St.heartbeats(study._storage):
+            study._storage.record_heartbeat(trial._trial_id)
+        values = {p.path: _suggest(trial, p) for p in self.sweep.space.params}
+        shown = ", ".join(f"{k}={_short(v)}" for k, v in values.items())
+        try:
+            exp = S.apply(self.base, values)
+            exp.name = f"{self.sweep.name} trial {trial.number}"
+            path = launch.start(exp, self.sweep.runs_dir, env={ENV: self._env(trial)})
+        except KerminalError as exc:
+            trial.set_user_attr("note", str(exc))
+            study.tell(trial, state=TrialState.FAIL)
+            self.out(f"trial {trial.number}: failed before it started ({shown}): {exc}")
+            return
+        trial.set_user_attr("run", path.name)
+        self._label(path, trial.number)
+        self.live[trial.number] = Live(trial.number, trial._trial_id, path)
+        self.out(f"trial {trial.number}: run {path.name} ({shown})")
+
+    def _env(self, trial: Any) -> str:
+        return json.dumps({"storage": self.sweep.storage, "study": self.sweep.name, "trial": trial._trial_id, "number": trial.number, "pruner": self.sweep.config["pruner"], "monitor": self.sweep.monitor})
+
+    def _label(self, path: Path, number: int, note: str = "") -> None:
+        try:
+            labels.set_tags(path, [f"sweep:{self.sweep.name}", f"trial:{number}"])
+            if note:
+                labels.set_note(path, note)
+        except KerminalError:  # labels are a view: never lose a trial over one
+            return
+
+    def _reap(self, study: Any) -> None:
+        for number, live in list(self.live.items()):
+            meta = reader.read_meta(live.path) or {}
+            status = live_status(meta, live.path) if meta else Status.STARTING
+            if status in LIVE:
+                continue
+            del self.live[number]
+            self._tell(study, live, meta, status)
+            self.sweep.write_summary(study)
+
+    def _tell(self, study: Any, live: Live, meta: dict[str, Any], status: str) -> None:
+        from optuna.trial import TrialState
+
+        frozen = study._storage.get_trial(live.trial_id)
+        if frozen.state.is_finished():
+            self.out(f"trial {live.number}: already ended in the study ({frozen.state.name.lower()}); its run {live.path.name} is left as it is.")
+            return
+        value = (meta.get("best") or {}).get("value")
+        epochs = int(meta.get("epochs", 0) or 0)
+        if frozen.user_attrs.get(PRUNED_AT):
+            study.tell(live.number, state=TrialState.PRUNED)
+            self.out(f"trial {live.number}: {meta.get('message') or 'pruned'}")
+        elif status == Status.STOPPED and (self.sweep.folder / STOP).exists():
+            study._storage.set_trial_user_attr(live.trial_id, "worker", "")  # released: --resume takes it
+            self.out(f"trial {live.number}: stopped with the sweep after {epochs} epochs; `kerminal sweep --resume {self.sweep.name}` continues it.")
+        elif status in (Status.FINISHED, Status.STOPPED) and isinstance(value, (int, float)) and math.isfinite(value):
+            study.tell(live.number, float(value))
+            self.out(f"trial {live.number}: {status}, best {self.sweep.monitor} {value:.4g} after {epochs} epochs")
+        else:
+            why = str(meta.get("message") or status)
+            study._storage.set_trial_user_attr(live.trial_id, "note", why)
+            study.tell(live.number, state=TrialState.FAIL)
+            self.out(f"trial {live.number}: failed ({why}); the sweep goes on")
+
+    # ---- taking over a gone worker's trials ----------------------------------------------
+    def _adopt(self, study: Any) -> None:
+        from optuna.trial import TrialState
+
+        for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            worker = str(t.user_attrs.get("worker", ""))
+            host, _, pid = worker.partition(":")
+            if worker and (host != HOST or worker == self.worker or _alive(pid)):
+                continue
+            study._storage.set_trial_user_attr(t._trial_id, "worker", self.worker)
+            run = str(t.user_attrs.get("run", ""))
+            path = self.sweep.runs_dir / run if run else None
+            meta = reader.read_meta(path) if path is not None else None
+            if path is None or meta is None:
+                self._rerun(study, t, "its run was never started (the worker died first)")
+                continue
+            status = live_status(meta, path)
+            live = Live(t.number, t._trial_id, path)
+            epochs = int(meta.get("epochs", 0) or 0)
+            if status in LIVE:
+                self.live[t.number] = live
+                self.out(f"trial {t.number}: run {path.name} is still training; watching it again.")
+            elif status in (Status.STOPPED, Status.INTERRUPTED) and epochs >= 1 and (path / F.LAST).is_file() and not t.user_attrs.get(PRUNED_AT):
+                self._continue(study, t, live, epochs)
+            elif status == Status.FINISHED or t.user_attrs.get(PRUNED_AT):
+                self._tell(study, live, meta, status)
+            else:
+                self._rerun(study, t, f"its run {path.name} ended {status} with no saved epoch to continue from")
+        self.sweep.write_summary(study)
+
+    def _continue(self, study: Any, t: Any, live: Live, epochs: int) -> None:
+        note = f"sweep {self.sweep.name}, trial {t.number}: continued from epoch {epochs} (train --resume: its folder holds last.keras and {epochs} epoch{'s' if epochs != 1 else ''}, so nothing is trained twice)."
+        try:
+            launch.resume(live.path, env={ENV: self._env(t)})
+        except KerminalError as exc:
+            if "has trained all" in exc.problem:
+                self._tell(study, live, reader.read_meta(live.path) or {}, Status.FINISHED)
+                return
+            self._rerun(study, t, f"its run {live.path.name} could not be continued ({exc.problem})")
+            return
+        self._label(live.path, t.number, note)
+        self.live[t.number] = live
+        self.out(f"trial {t.number}: {note}")
+
+    def _rerun(self, study: Any, t: Any, why: str) -> None:
+        from optuna.trial import TrialState
+
+        note = f"re-run as a new trial with the same values: {why}."
+        study._storage.set_trial_user_attr(t._trial_id, "replaced", True)
+        study._storage.set_trial_user_attr(t._trial_id, "note", note)
+        study.tell(t.number, state=TrialState.FAIL)
+        study.enqueue_trial(dict(t.params), user_attrs={"rerun_of": t.number})
+        self.out(f"trial {t.number}: {note}")
+
+
+def _suggest(trial: Any, p: S.Param) -> Any:
+    d = p.distribution()
+    if p.choices:
+        return trial.suggest_categorical(p.path, list(p.choices))
+    if p.type == "int":
+        return trial.suggest_int(p.path, d.low, d.high, step=d.step, log=d.log)
+    return trial.suggest_float(p.path, d.low, d.high, step=d.step, log=d.log)
+
+
+def _short(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def _alive(pid: str) -> bool:
+    """Whether the process `pid` of this machine runs (a zombie, dead but not yet reaped by
+    a parent that does not reap, does not)."""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:  # no /proc (macOS): kill's answer stands
+        return True
