@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -69,10 +70,10 @@ def experiment_toml(csv_path: Path, model: str, epochs: int, tokens: int = 10000
     return exp.to_toml()
 
 
-def _run_with_rss(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
+def _run_with_rss(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """Run `cmd`, return (wall seconds, peak RSS in MB, stdout); the peak comes from wait4."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=common.python_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=cwd, env={**common.python_env(), **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     # Read both pipes while waiting; wait4 then reaps the child and reports its own rusage.
     out_chunks: list[bytes] = []
     err_chunks: list[bytes] = []
@@ -104,10 +105,12 @@ def run_plain(csv_path: Path, model: str, epochs: int, work: Path) -> dict[str, 
 
 
 def run_kerminal(exp_path: Path, runs_dir: Path, work: Path) -> dict[str, Any]:
-    # --no-cache: every round prepares its data afresh, as the plain script beside it does
-    # (rounds after the first would otherwise read the prepared-data cache; see engine.prepared).
-    cmd = [sys.executable, "-m", "tui.entry", "train", str(exp_path), "--runs-dir", str(runs_dir), "--json", "--no-cache"]
-    wall, rss, out = _run_with_rss(cmd, work)
+    # A new, empty prepared-data cache each round: every round is a first run, which prepares
+    # its data as the plain script beside it does and pays for keeping it (engine.prepared).
+    cmd = [sys.executable, "-m", "tui.entry", "train", str(exp_path), "--runs-dir", str(runs_dir), "--json"]
+    cache = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
+    wall, rss, out = _run_with_rss(cmd, work, {"KERMINAL_CACHE_DIR": str(cache)})
+    shutil.rmtree(cache, ignore_errors=True)
     epochs, val_acc = [], None
     for line in out.splitlines():
         try:
