@@ -8,11 +8,11 @@ only the vocabulary stays IMDB's). Every run is seed 003's SimpleRNN (10,000 wor
 cache would serve every run after the first), measured from outside:
 
 - peak RSS: the kernel's ru_maxrss of the child (os.wait4), imports, data and training;
-- time to the first batch: process start to the first BatchEnd line in the run's events.jsonl
-  (polled every 20 ms);
+- time to the first batch: process start to its first `epoch 1 step` progress line (each run
+  has a pty of its own, where it also shows each preparing step: their times are in the note);
 - samples/s: the training samples over the training part of epochs 2..3 (the run's own
   EpochEnd records, as every training bench here reads them);
-- the streamed ids on disk: the size of the run folder's streamed-ids files.
+- the streamed ids on disk: the size of the run folder's streamed-ids files (with --no-cache).
 
 `data.stream = true` at every size; the in-memory path (`stream = false`) beside it at 1x
 and 10x (the goal: streamed samples/s within 10 % of it at 1x; its memory grows with rows).
@@ -29,7 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
+import re
 import sys
 import tempfile
 import time
@@ -83,47 +83,55 @@ def experiment(folder: Path, csv: Path, stream: bool, epochs: int) -> Path:
 
 
 def train(exp_path: Path, runs_dir: Path, timeout: float, cache: Path | None = None) -> dict[str, Any]:
-    """One `kerminal train` process: peak RSS, time to the first batch, epoch records.
-    `cache`: the prepared-data cache folder to use (default: none, --no-cache)."""
+    """One `kerminal train` process on a terminal of its own (a pty: it prints what it does
+    while preparing, with counts): peak RSS, time to the first batch, the steps before it
+    (seconds after start each was first shown), the run's epoch records. `cache`: the
+    prepared-data cache folder to use (default: none, --no-cache)."""
+    from bench.bench_app import PtyProgram
+
     runs_dir.mkdir(parents=True, exist_ok=True)
     before = set(runs_dir.iterdir())
-    cmd = [sys.executable, "-m", "engine.cli", "train", str(exp_path), "--runs-dir", str(runs_dir), "--json", *([] if cache else ["--no-cache"])]
+    cmd = [sys.executable, "-m", "engine.cli", "train", str(exp_path), "--runs-dir", str(runs_dir), *([] if cache else ["--no-cache"])]
     env = common.python_env()
     if cache:
         env["KERMINAL_CACHE_DIR"] = str(cache)
-    t0 = time.perf_counter()
-    out = open(runs_dir / f"{exp_path.stem}.out", "wb")
-    proc = subprocess.Popen(cmd, cwd=common.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    first_batch, run, seen = None, None, 0
+    prog = PtyProgram(cmd, cwd=common.ROOT, cols=200, rows=50, env=env)
+    deadline = time.perf_counter() + timeout
     while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        pid, status, usage = os.wait4(prog.proc.pid, os.WNOHANG)
         if pid:
             break
-        if time.perf_counter() - t0 > timeout:
-            proc.kill()
-            os.wait4(proc.pid, 0)
+        if time.perf_counter() > deadline:
+            prog.proc.kill()
+            os.wait4(prog.proc.pid, 0)
             raise TimeoutError(f"{exp_path.stem} took longer than {timeout:.0f} s")
-        if run is None:
-            new = [p for p in runs_dir.iterdir() if p.is_dir() and p not in before]
-            run = new[0] if new else None
-        if run is not None and first_batch is None and (run / "events.jsonl").is_file():
-            with open(run / "events.jsonl", "rb") as fh:
-                fh.seek(seen)
-                chunk = fh.read()
-            if b'"BatchEnd"' in chunk:
-                first_batch = time.perf_counter() - t0
-            seen += chunk.rfind(b"\n") + 1 if b"\n" in chunk else 0
-        time.sleep(0.02)
-    wall = time.perf_counter() - t0
-    out.close()
+        time.sleep(0.05)
+    wall = time.perf_counter() - prog.started
+    prog.reader.join(timeout=5)
+    steps: dict[str, float] = {}
+    first_batch = None
+    last = 0
+    for t, n in prog.chunks:
+        text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", bytes(prog.buf[last:n]).decode(errors="replace")).replace("\r", "\n")
+        last = n
+        for line in (x.strip() for x in text.split("\n")):
+            step = re.sub(r"[\d,]+(/[\d,]+)?", "N", line.removeprefix("starting: "))[:60]
+            if line.startswith("starting: ") and step not in steps:
+                steps[step] = t - prog.started
+            if first_batch is None and re.match(r"epoch 1 step \d+/", line):
+                first_batch = t - prog.started
     if os.waitstatus_to_exitcode(status) != 0:
-        tail = (runs_dir / f"{exp_path.stem}.out").read_text(errors="replace").strip().splitlines()[-3:]
+        tail = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", bytes(prog.buf[-3000:]).decode(errors="replace")).strip().splitlines()[-3:]
         raise RuntimeError(f"{exp_path.stem} failed: {' | '.join(tail)}")
-    run = run or max((p for p in runs_dir.iterdir() if p.is_dir() and p not in before), key=lambda p: p.stat().st_mtime)
-    epochs = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines() if '"EpochEnd"' in line]
+    runs = [p for p in runs_dir.iterdir() if p.is_dir() and p not in before and not p.name.startswith(".") and (p / "events.jsonl").is_file()]
+    run = max(runs, key=lambda p: p.stat().st_mtime)
+    events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines() if '"EpochEnd"' in line]
     ids = sum(f.stat().st_size for f in run.rglob("*") if f.is_file() and "stream" in str(f.relative_to(run)))
-    rates = [e["samples_per_s"] for e in epochs if e.get("event") == "EpochEnd"][1:] or [e["samples_per_s"] for e in epochs]
-    return {"rss_mb": usage.ru_maxrss / 1024.0, "first_batch_s": first_batch, "rate": common.median(rates) if rates else None, "wall_s": wall, "ids_mb": ids / 1e6}
+    if cache:
+        ids = sum(f.stat().st_size for f in cache.rglob("*") if f.is_file())
+    rates = [e["samples_per_s"] for e in events][1:] or [e["samples_per_s"] for e in events]
+    return {"rss_mb": usage.ru_maxrss / 1024.0, "first_batch_s": first_batch, "rate": common.median(rates) if rates else None, "wall_s": wall,
+            "ids_mb": ids / 1e6, "steps": steps, "epoch_s": [e["duration_s"] for e in events]}
 
 
 def cache_rows(folder: Path, data: Path) -> list[dict[str, Any]]:
@@ -172,7 +180,9 @@ def run(quick: bool, sizes: tuple[float, ...] | None = None, data: Path | None =
             how = f"seed003 SimpleRNN, {epochs} epochs, wall {s['wall_s']:.0f} s streamed" + (f" / {m['wall_s']:.0f} s in memory" if m else "")
             goal = f"kerminal < {RSS_GOAL_MB} MB" if times >= 40 else ""
             rows.append(common.row(f"peak RSS, streamed vs in memory, {label}", "MB", s["rss_mb"], m["rss_mb"] if m else None, goal, how))
-            rows.append(common.row(f"time to the first batch, streamed vs in memory, {label}", "s", s["first_batch_s"], m["first_batch_s"] if m else None, "", "process start to the first BatchEnd in events.jsonl"))
+            timeline = "; ".join(f"{k} {v:.0f}s" for k, v in s["steps"].items())
+            rows.append(common.row(f"time to the first batch, streamed vs in memory, {label}", "s", s["first_batch_s"], m["first_batch_s"] if m else None, "",
+                                   f"process start to `epoch 1 step 1` on its terminal; streamed, each step first shown at: {timeline}; epochs {', '.join(f'{x:.0f}' for x in s['epoch_s'])} s"))
             rows.append(common.row(f"training samples/s, streamed vs in memory, {label}", "samples/s", s["rate"], m["rate"] if m else None,
                                    "ratio >= 0.9" if times <= 1 and m else "", "median of epochs 2.. (the runs' EpochEnd records)"))
             rows.append(common.row(f"streamed ids on disk, {label}", "MB", s["ids_mb"], None, "", "the run folder's streamed-ids files"))
