@@ -126,7 +126,7 @@ class SweepDialog(ModalScreen[Sweep | None]):
                 for s in self.rows:
                     rid = row_id(s.path)
                     with Horizontal(classes="sweep-row"):
-                        yield OnOff(s.path, s.path in ON_AT_FIRST, id=f"{rid}-on", compact=True)
+                        yield OnOff(f" {s.path}", s.path in ON_AT_FIRST, id=f"{rid}-on", compact=True)
                         yield Input(default_spec(s, current_value(self.exp, s.path)), id=rid, compact=True)
                     error = Static("", classes="error", id=f"{rid}-error")
                     error.display = False

@@ -30,6 +30,7 @@ SWEEP_S = 2.0  # a sweep's progress is read this often while the runs are groupe
 class RunGrouping(Widget):
     if TYPE_CHECKING:  # what the pane it is mixed into gives it (RunsPane)
         summaries: list[Summary]
+        shown: list[Summary]
         group_by: str
         groups: list[Group]
         _row_ids: list[str]
@@ -73,11 +74,15 @@ class RunGrouping(Widget):
         return group_cells(self.groups[n], self.group_by, widths, metric, one)
 
     def star_best(self, rows: list[dict[str, str]]) -> None:
-        """Grouped by sweep: each sweep's best trial's name starred (rows in `shown`'s order)."""
+        """Grouped by sweep: a trial named "trial N" (its heading names the sweep), the best
+        of each sweep starred (rows in `shown`'s order)."""
         if self.group_by != SWEEP:
             return
         best = {best_run(g, self.sweep_status) for g in self.groups} - {""}
         for s, row in zip(self.shown, rows, strict=True):
+            trial = next((t.split(":", 1)[1] for t in s.info.tags if t.startswith("trial:")), "")
+            if trial and sweep_of(s) and row["name"] == f"{sweep_of(s)} trial {trial}":
+                row["name"] = f"trial {trial}"
             if s.id in best:
                 row["name"] = f"{BEST_SIGN} {row['name']}"
 

@@ -86,12 +86,12 @@ def heading(group: Group, statuses: dict[str, SweepStatus], metric: str) -> str:
 
 
 def sweep_cells(group: Group, statuses: dict[str, SweepStatus], widths: dict[str, int], one: str) -> dict[str, str]:
-    """A sweep's heading row: its name and progress in the name column, the driver's state
-    under status, its best under best."""
+    """A sweep's heading row: its name, its progress under status ("trial 7/20"), its best
+    under best (the line under the table says the rest: the driver's state, the best trial)."""
     status = statuses.get(group.value) if group.value is not None else None
     count = len(group.runs)
-    name = f"{GROUP_SIGN} (no sweep)" if group.value is None else f"{GROUP_SIGN} sweep {group.value}" + (f" · {status.progress()}" if status else "")
-    state = status.driver if status is not None else f"{count} run{'s' if count != 1 else ''}"
+    name = f"{GROUP_SIGN} (no sweep)" if group.value is None else f"{GROUP_SIGN} sweep {group.value}"
+    state = status.progress().split(" (")[0] if status is not None else f"{count} run{'s' if count != 1 else ''}"  # "trial 7/20": fits the column
     metric = _monitor(group.runs, status)
     value: Any = status.best.value if status is not None and status.best is not None else None
     if value is None and metric:
