@@ -97,7 +97,13 @@ class SweepDialog(ModalScreen[Sweep | None]):
     None on Esc. `experiment_file()` saves the experiment if needed and returns its file (None:
     it could not be saved, said by the app); `start(sweep)` starts its driver."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Apply")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "submit", "Apply"),
+        # priority: before the rows' scroll takes ↑/↓; only in a row (check_action)
+        Binding("down", "row(1)", "Next row", show=False, priority=True),
+        Binding("up", "row(-1)", "Previous row", show=False, priority=True),
+    ]
 
     def __init__(self, exp: Any, runs_dir: Path, experiment_file: Callable[[], Path | None], start: Callable[[Sweep], None]) -> None:
         super().__init__()
@@ -112,7 +118,7 @@ class SweepDialog(ModalScreen[Sweep | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-wide dialog-tall", id="sweep-dialog"):
             yield Label(plain(f"Sweep {self.exp.name or 'the experiment'}: search its settings"), classes="dialog-title")
-            yield Static("Space switches a setting on · SPEC: a,b,c or LOW..HIGH[:log|:step=X] · Ctrl+S apply · Esc cancel", classes="help")
+            yield Static("Space switches a setting on · ↑↓ Tab move · SPEC: a,b,c or LOW..HIGH[:log|:step=X] · Ctrl+S apply · Esc cancel", classes="help")
             with Horizontal(id="sweep-options"):
                 for f in self.options:
                     yield Label(f.name)
@@ -138,6 +144,27 @@ class SweepDialog(ModalScreen[Sweep | None]):
 
     def on_mount(self) -> None:
         self.query_one("#sweep-rows OnOff", OnOff).focus()
+
+    def _in_row(self) -> tuple[int, str] | None:
+        """(the row, "-on" or "") of the focused switch or SPEC; None elsewhere."""
+        focused = self.focused
+        wid = focused.id if focused is not None and focused.id else ""
+        base, on = (wid[:-3], "-on") if wid.endswith("-on") else (wid, "")
+        ids = [row_id(s.path) for s in self.rows]
+        return (ids.index(base), on) if base in ids else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self._in_row() is not None if action == "row" else True
+
+    def action_row(self, delta: int) -> None:
+        """↑/↓ in the rows: the same widget (switch or SPEC) of the row above or below."""
+        where = self._in_row()
+        if where is None:
+            return
+        ids = [row_id(s.path) for s in self.rows]
+        row, on = where
+        i = min(max(row + delta, 0), len(ids) - 1)
+        self.query_one(f"#{ids[i]}{on}").focus()
 
     # ---- reading the form --------------------------------------------------------------
     def spec_of(self, path: str) -> Input:

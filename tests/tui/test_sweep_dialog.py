@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from engine.experiment import save
 from engine.sweeps import Sweep, sweepable
@@ -49,6 +49,12 @@ def shoot(app, name: str) -> Path:
     return svg
 
 
+def test_the_palette_offers_the_sweep_in_layers_and_train():
+    from tui.commands import all_commands
+
+    assert {(c.pane, c.key) for c in all_commands() if c.action == "sweep"} == {("layers", "w"), ("train", "w")}
+
+
 def test_every_prefilled_spec_passes_the_engines_check():
     exp = tiny_experiment()
     exp.layers[0].params["output_dim"] = 32
@@ -73,6 +79,9 @@ async def test_w_opens_the_dialog_from_layers_and_train_with_the_settings_listed
         assert dialog.query_one(f"#{row_id('compile.learning_rate')}", Input).value == "0.0001..0.01:log"
         assert dialog.query_one(f"#{row_id('layers.1.output_dim')}", Input).value == "4,8,16"
         assert dialog.chosen() == ["compile.learning_rate=0.0001..0.01:log"]  # on at first
+        first = dialog.focused
+        await pilot.press("down", "space")  # the second row's switch
+        assert dialog.focused is not first and dialog.chosen() == [f"{dialog.rows[1].path}={dialog.spec_of(dialog.rows[1].path).value}", "compile.learning_rate=0.0001..0.01:log"]
         if pane_key == "2":
             shoot(app, "sweep-dialog-80x24")
         await pilot.press("escape")
@@ -120,6 +129,10 @@ async def test_an_unsaved_change_is_saved_before_the_sweep_reads_the_file(runs_d
         assert [p["path"] for p in json.loads((sweep.folder / "sweep.json").read_text())["space"]] == ["compile.learning_rate"]
 
 
+def cells(table: DataTable, row: int) -> dict[str, str]:
+    return {c.key.value: str(v) for c, v in zip(table.ordered_columns, table.get_row_at(row), strict=True)}
+
+
 def ended(folder: Path) -> int:
     """Trials the sweep's summary.json (rewritten by the driver as each ends) says ended."""
     try:
@@ -137,6 +150,7 @@ async def test_apply_creates_a_sweep_whose_detached_driver_runs_its_trials(runs_
         dialog.query_one("#sweep-trials", Input).value = "2"
         dialog.query_one(f"#{row_id('compile.learning_rate')}-on", OnOff).value = False
         dialog.query_one(f"#{row_id('layers.1.output_dim')}-on", OnOff).value = True
+        dialog.query_one("#sweep-sampler", Select).value = "grid"  # two distinct values: a column of their own
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: app.screen is not dialog, 120, "the sweep created and its driver started")
         (folder,) = (runs_dir / "sweeps").iterdir()
@@ -149,6 +163,19 @@ async def test_apply_creates_a_sweep_whose_detached_driver_runs_its_trials(runs_
         pane = app.pane("runs")
         await wait_until(pilot, lambda: folder.name in pane.sweep_status, 60, "the sweep's status read")
         assert [g.value for g in pane.groups] == [folder.name] and len(pane.groups[0].runs) == 2
+        await wait_until(pilot, lambda: "layers.1.output_dim" in pane._differing[1], 30, "the swept setting's column")
+        assert sorted(cells(app.query_one("#runs-table", DataTable), row)["name"].lstrip("★ ") for row in (1, 2)) == ["trial 0", "trial 1"]
+        shoot(app, "sweep-runs-real-80x24")
     status = Sweep.open(folder.name, runs_dir).status(importances=False)
     assert {r.state for r in status.rows} <= {"complete", "pruned"} and all(r.run for r in status.rows)
     assert {r.values["layers.1.output_dim"] for r in status.rows} <= {4, 8, 16}
+
+
+async def test_up_and_down_still_pick_in_the_sampler_list(runs_dir):
+    app = make_app(saved_tiny(runs_dir.parent), runs_dir=runs_dir, load_tensorflow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await open_dialog(app, pilot, "2")
+        sampler = dialog.query_one("#sweep-sampler", Select)
+        sampler.focus()
+        await pilot.press("enter", "down", "enter")  # the rows' ↑/↓ are for the rows only
+        await wait_until(pilot, lambda: sampler.value == "random", 10, "random picked")

@@ -37,7 +37,6 @@ def sweep_with_trials(runs_dir: Path) -> Sweep:
         lr = (3e-4, 1e-3, 3e-3)[n - 1]
         path = many_run(runs_dir, n, val_accuracy=acc, lr=lr)
         labels.set_tags(path, [f"sweep:{sweep.name}", f"trial:{n - 1}"])
-        labels.rename(path, f"{sweep.name} trial {n - 1}")  # the name the driver gives it (its experiment's)
         trial = study.ask({"compile.learning_rate": dist})
         trial.set_user_attr("run", path.name)
         study.tell(trial, acc)
@@ -68,8 +67,8 @@ async def test_g_sweep_groups_the_trials_best_first_with_the_sweeps_progress(run
         assert [g.value for g in pane.groups] == ["lr-sweep", None]
         assert [s.id[9:15] for s in pane.groups[0].runs] == ["000002", "000003", "000001"]  # best val_accuracy first
         heading = cells(table, 0)
-        assert heading["name"].startswith("▾ sweep lr-sw") and heading["best"].startswith("val_accuracy")  # not the runs' val_loss: named
-        assert [cells(table, row)["name"] for row in (1, 2, 3)] == [f"{BEST_SIGN} trial 1", "trial 2", "trial 0"]  # the heading names the sweep
+        assert heading["name"] in ("▾ sweep lr-sweep", "▾ lr-sweep") and heading["best"].startswith("val_accuracy")  # not the runs' val_loss: named
+        assert [cells(table, row)["name"] for row in (1, 2, 3)] == [f"{BEST_SIGN} trial 1", "trial 2", "trial 0"]  # the heading names the sweep, not each run
         assert "compile.learning_rate" in [c.key.value for c in table.ordered_columns]  # the swept value, a column
         table.move_cursor(row=0)
         await pilot.pause()

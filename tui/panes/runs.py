@@ -189,7 +189,7 @@ class RunsPane(Pane, RunActions, RunFilter, RunGrouping, RunLabels):
             if self.sort_field == field(one) and key in headers:
                 headers[key] += " ↓" if self.sort_desc else " ↑"
         self._widths_for = self._table_width()
-        widths = column_widths(headers, rows, self._widths_for, extra)
+        widths = column_widths(headers, rows + self.heading_widths(rows), self._widths_for, extra)
         self._columns = {key: self._sort_field_of(key, one) for key in widths}
         table.clear(columns=True)
         for key, width in widths.items():

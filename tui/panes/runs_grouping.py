@@ -73,15 +73,23 @@ class RunGrouping(Widget):
             return sweep_cells(self.groups[n], self.sweep_status, widths, one)
         return group_cells(self.groups[n], self.group_by, widths, metric, one)
 
+    def heading_widths(self, rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        """Grouped by sweep: rows that give each heading's name room as a run's would (a
+        sweep's name says what its trials, named "trial N", are of)."""
+        if self.group_by != SWEEP or not rows:
+            return []
+        return [{**rows[0], "name": sweep_cells(g, {}, {"name": 200}, "")["name"]} for g in self.groups]
+
     def star_best(self, rows: list[dict[str, str]]) -> None:
-        """Grouped by sweep: a trial named "trial N" (its heading names the sweep), the best
-        of each sweep starred (rows in `shown`'s order)."""
+        """Grouped by sweep: a trial named "trial N" (its heading names the sweep, its
+        columns the values it tried), the best of each sweep starred (rows in `shown`'s
+        order)."""
         if self.group_by != SWEEP:
             return
         best = {best_run(g, self.sweep_status) for g in self.groups} - {""}
         for s, row in zip(self.shown, rows, strict=True):
             trial = next((t.split(":", 1)[1] for t in s.info.tags if t.startswith("trial:")), "")
-            if trial and sweep_of(s) and row["name"] == f"{sweep_of(s)} trial {trial}":
+            if trial and sweep_of(s):
                 row["name"] = f"trial {trial}"
             if s.id in best:
                 row["name"] = f"{BEST_SIGN} {row['name']}"

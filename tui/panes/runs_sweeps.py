@@ -91,6 +91,8 @@ def sweep_cells(group: Group, statuses: dict[str, SweepStatus], widths: dict[str
     status = statuses.get(group.value) if group.value is not None else None
     count = len(group.runs)
     name = f"{GROUP_SIGN} (no sweep)" if group.value is None else f"{GROUP_SIGN} sweep {group.value}"
+    if len(name) > widths.get("name", 0) and group.value is not None:
+        name = f"{GROUP_SIGN} {group.value}"  # its status cell, "trial 7/20", says it is a sweep
     state = status.progress().split(" (")[0] if status is not None else f"{count} run{'s' if count != 1 else ''}"  # "trial 7/20": fits the column
     metric = _monitor(group.runs, status)
     value: Any = status.best.value if status is not None and status.best is not None else None
