@@ -68,6 +68,7 @@ class LayersPane(Pane):
         Binding("shift+down", "move(1)", "Move down", key_display="⇧↓", tooltip="Move the selected layer down."),
         Binding("p", "preset", "Preset…", tooltip="Load a preset: the whole experiment, or its layers and training only (your data settings stay)."),
         Binding("o", "compile", "Optimizer…", tooltip="Compile settings: optimizer, learning rate, loss, metrics."),
+        Binding("w", "sweep", "Sweep…", tooltip="Search the experiment's settings with a sweep: each trial is a run (Runs: g, sweep, groups them)."),
     ]
 
     _report: Any = None
@@ -246,6 +247,11 @@ class LayersPane(Pane):
                 self.edit_layer(position)
 
         self._pick_type(chosen)
+
+    def action_sweep(self) -> None:
+        from tui.sweep_dialog import open_sweep_dialog
+
+        open_sweep_dialog(self)
 
     def action_add(self) -> None:
         self._add_at(self.cursor + 1 if self.host.experiment.layers else 0)

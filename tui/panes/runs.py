@@ -29,14 +29,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from engine import KerminalError
-from engine.runs import LIVE, Filter, Group, RunIndex, RunInfo, Status, Summary, differing_paths, group_runs, higher_is_better, sort_runs
+from engine.runs import LIVE, Filter, Group, RunIndex, RunInfo, Status, Summary, differing_paths, higher_is_better, sort_runs
 from tui.messages import CompareRuns, EvaluationReady
 from tui.panes.base import Pane
 from tui.panes.runs_actions import RunActions
-from tui.panes.runs_columns import MARK_SIGN, column_widths, cut, epochs_cell, group_cells, setting_columns, table_cells
+from tui.panes.runs_columns import MARK_SIGN, column_widths, cut, epochs_cell, setting_columns, table_cells
 from tui.panes.runs_evaluation import evaluation_renderable
 from tui.panes.runs_filter import RunFilter
-from tui.panes.runs_grouping import GROUP_ROW, RunGrouping
+from tui.panes.runs_grouping import GROUP_ROW, SWEEP_S, RunGrouping
 from tui.panes.runs_labels import RunLabels
 from tui.plain import plain
 from tui.widgets.curves import CurvePlot, split_metrics
@@ -115,6 +115,7 @@ class RunsPane(Pane, RunActions, RunFilter, RunGrouping, RunLabels):
     def on_mount(self) -> None:
         self.action_refresh()
         self.set_interval(LIVE_S, self._refresh_live)
+        self.set_interval(SWEEP_S, self.sweep_tick)
 
     @property
     def table(self) -> DataTable:
@@ -157,7 +158,7 @@ class RunsPane(Pane, RunActions, RunFilter, RunGrouping, RunLabels):
         settings that differ among them get columns of their own (as many as fit)."""
         shown = self.run_filter.apply(self.summaries) if self.run_filter else list(self.summaries)
         self.shown = sort_runs(shown, self.sort_field, self.sort_desc)
-        self.groups = group_runs(self.shown, self.group_by) if self.group_by else []
+        self.groups = self.grouped(self.shown)
         if self.groups:  # each group keeps the sort's order
             self.shown = [s for g in self.groups for s in g.runs]
         self.runs = [s.info for s in self.shown]
@@ -183,11 +184,12 @@ class RunsPane(Pane, RunActions, RunFilter, RunGrouping, RunLabels):
         one = self.monitor = monitors.pop() if len(monitors) == 1 else ""
         headers, rows = table_cells(self.shown, extra, set(self.marked), one, self._cells)
         self._cells = {r.id: row for r, row in zip(self.runs, rows, strict=True)}
+        self.star_best(rows)
         for key, field in SORTABLE.items():
             if self.sort_field == field(one) and key in headers:
                 headers[key] += " ↓" if self.sort_desc else " ↑"
         self._widths_for = self._table_width()
-        widths = column_widths(headers, rows, self._widths_for, extra)
+        widths = column_widths(headers, rows + self.heading_widths(rows), self._widths_for, extra)
         self._columns = {key: self._sort_field_of(key, one) for key in widths}
         table.clear(columns=True)
         for key, width in widths.items():
@@ -198,7 +200,7 @@ class RunsPane(Pane, RunActions, RunFilter, RunGrouping, RunLabels):
         for r, row in zip(self.runs, rows, strict=True):
             if r.id in starts:  # a group's heading row first
                 n = starts[r.id]
-                cells = group_cells(self.groups[n], self.group_by, widths, metric, one)
+                cells = self.heading_cells(n, widths, metric, one)
                 table.add_row(*[Text(cells[key], style="bold") for key in widths], key=f"{GROUP_ROW}{n}")
                 self._row_ids.append(f"{GROUP_ROW}{n}")
             # Text cells: a DataTable reads a str cell as markup (a run named [/] would crash it).
@@ -369,7 +371,7 @@ class RunsPane(Pane, RunActions, RunFilter, RunGrouping, RunLabels):
             self._which(" · ".join(p for p in (f"run {run.id}", tags, run.note) if p))
         elif group is not None:
             metric = self.sort_field[5:] if self.sort_field.startswith("best.") else self.monitor
-            self._which(f"{group.heading(self.group_by, metric)} · Space marks them all")
+            self._which(f"{self.group_heading(group, metric)} · Space marks them all")
         if group is not None:
             self._clear_detail()
             return

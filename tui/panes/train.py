@@ -72,6 +72,7 @@ class TrainPane(Pane):
         Binding("l", "learning_rate", "Learning rate…", tooltip="Change the followed run's learning rate from its next batch."),
         Binding("f", "fit_settings", "Settings…", tooltip="Epochs, batch size, validation fraction, seed, XLA, early stopping."),
         Binding("b", "probes", "Probes…", tooltip="Sentences re-scored after every epoch."),
+        Binding("w", "sweep", "Sweep…", tooltip="Search the experiment's settings with a sweep: each trial is a run (Runs: g, sweep, groups them)."),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -203,6 +204,11 @@ class TrainPane(Pane):
                 self.action_train()
 
     # ---- actions -------------------------------------------------------------------------
+    def action_sweep(self) -> None:
+        from tui.sweep_dialog import open_sweep_dialog
+
+        open_sweep_dialog(self)
+
     def action_train(self) -> None:
         """Start a new run of the current experiment in its own process and follow it."""
         from engine.runs import start_run
