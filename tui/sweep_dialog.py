@@ -6,16 +6,14 @@ One row per sweepable setting (engine.sweeps.sweepable): a switch and its SPEC, 
 thirty settings scroll in an 80x24 terminal. Apply saves the experiment when it has unsaved
 changes (a sweep reads the file), then creates the sweep in a worker (Sweep.create checks
 every SPEC against the declarations before it writes anything: its message goes under the
-row it names, and the dialog stays) and starts its driver detached with `kerminal sweep
---resume NAME --detach`, so the sweep outlives the app and the app never waits on it.
+row it names, and the dialog stays) and starts its driver detached (engine.sweeps.
+start_detached), so the sweep outlives the app and the app never waits on it.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -255,18 +253,11 @@ def named_path(problem: str, paths: list[str]) -> str:
 
 
 def start_driver(sweep: Sweep) -> None:
-    """Drive `sweep` in a background process of its own (`kerminal sweep --resume NAME
-    --detach`: a new session, its output in the sweep's driver.txt). Blocks until that
-    returns (about a second): call it from a worker. KerminalError with its message when
-    it could not start."""
-    import engine
+    """Drive `sweep` in a background process of its own (engine.sweeps.start_detached: a new
+    session, its output in the sweep's driver log)."""
+    from engine.sweeps import start_detached
 
-    root = str(Path(engine.__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": root + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")}
-    cmd = [sys.executable, "-m", "engine.cli", "sweep", "--resume", sweep.name, "--runs-dir", str(sweep.runs_dir), "--detach"]
-    done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, timeout=120)
-    if done.returncode != 0:
-        raise SweepError(f"The sweep {sweep.name} was created but its driver did not start: {done.stderr.strip()[-300:]}", f"Start it with `kerminal sweep --resume {sweep.name}`.")
+    start_detached(sweep)
 
 
 def open_sweep_dialog(pane: Any) -> None:

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 from engine.runs.folder import runs_dir_default
 
@@ -133,14 +130,9 @@ def _cell(value) -> str:
 
 def _detach(sweep) -> int:
     """Drive the sweep in its own process (a new session, like `train --detach`)."""
-    from engine.runs import safe
-    from engine.sweeps.sweep import DRIVER_LOG
+    from engine.sweeps import start_detached
 
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    with safe.open_append(sweep.folder / DRIVER_LOG, binary=True) as log:
-        subprocess.Popen([sys.executable, "-m", "engine.cli", "sweep", "--resume", sweep.name, "--runs-dir", str(sweep.runs_dir)], stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True, env=env)
+    start_detached(sweep)
     print(sweep.name, flush=True)
     print(f"sweeping in the background ({sweep.folder}); follow it with `kerminal sweep --status {sweep.name}`, stop it with `kerminal stop {sweep.name}`.", file=sys.stderr)
     return 0

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from engine.sweeps.space import GRID_LIMIT, Param, Space, Sweepable, SweepError, sweepable
 from engine.sweeps.sweep import PRUNERS, SAMPLERS, Sweep, SweepStatus, TrialRow, sweeps_dir
 
-__all__ = ["GRID_LIMIT", "PRUNERS", "SAMPLERS", "Param", "Space", "Sweep", "SweepError", "SweepStatus", "Sweepable", "TrialRow", "drive", "sweepable", "sweeps_dir"]
+__all__ = ["GRID_LIMIT", "PRUNERS", "SAMPLERS", "Param", "Space", "Sweep", "SweepError", "SweepStatus", "Sweepable", "TrialRow", "drive", "start_detached", "sweepable", "sweeps_dir"]
 
 
 def drive(sweep: Sweep, out: Callable[[str], None] = print, main: bool = True) -> str:
@@ -24,3 +24,25 @@ def drive(sweep: Sweep, out: Callable[[str], None] = print, main: bool = True) -
     from engine.sweeps.driver import Driver
 
     return Driver(sweep, out, main).run()
+
+
+def start_detached(sweep: Sweep) -> None:
+    """Drive `sweep` in a process of its own (a new session, like `train --detach`; its output
+    in the sweep's driver log), so it outlives the terminal or app that started it. Returns
+    at once; SweepError when the process could not start."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from engine.runs import safe
+    from engine.sweeps.sweep import DRIVER_LOG
+
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])  # the child imports this same engine
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    try:
+        with safe.open_append(sweep.folder / DRIVER_LOG, binary=True) as log:
+            subprocess.Popen([sys.executable, "-m", "engine.cli", "sweep", "--resume", sweep.name, "--runs-dir", str(sweep.runs_dir)], stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True, env=env)
+    except OSError as exc:
+        raise SweepError(f"The sweep {sweep.name} was created but its driver did not start: {exc.strerror or exc}.", f"Start it with `kerminal sweep --resume {sweep.name}`.") from None
