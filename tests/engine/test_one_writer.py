@@ -54,7 +54,7 @@ class FakeSpawn:
     def __init__(self, fail: bool = False) -> None:
         self.fail, self.seen, self.args = fail, b"", []
 
-    def __call__(self, args, run_dir, lock_fd):
+    def __call__(self, args, run_dir, lock_fd, extra_env=None):
         if self.fail:
             raise RunError("Could not start the training process: no more processes.", "Try again.")
         assert lock.held(run_dir)  # the lock travels with the process
