@@ -160,7 +160,7 @@ def cache_rows(folder: Path, data: Path) -> list[dict[str, Any]]:
     ]
 
 
-def run(quick: bool, sizes: tuple[float, ...] | None = None, data: Path | None = None) -> list[dict[str, Any]]:
+def run(quick: bool, sizes: tuple[float, ...] | None = None, data: Path | None = None, memory_up_to: float = 10) -> list[dict[str, Any]]:
     sizes = sizes or ((0.2,) if quick else (1, 10, 40))
     epochs = 2 if quick else 3
     rows: list[dict[str, Any]] = []
@@ -174,7 +174,7 @@ def run(quick: bool, sizes: tuple[float, ...] | None = None, data: Path | None =
             n = int(BASE_ROWS * times)
             label = f"{times:g}x ({n:,} reviews, {csv.stat().st_size / 1e9:.2f} GB)"
             s = train(experiment(folder, csv, True, epochs), folder / "runs", timeout=3000)
-            m = train(experiment(folder, csv, False, epochs), folder / "runs", timeout=3000) if times <= 10 else None
+            m = train(experiment(folder, csv, False, epochs), folder / "runs", timeout=3000) if times <= memory_up_to else None
             if times <= 1:
                 memory_at_1x = m
             how = f"seed003 SimpleRNN, {epochs} epochs, wall {s['wall_s']:.0f} s streamed" + (f" / {m['wall_s']:.0f} s in memory" if m else "")
@@ -195,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--sizes", help="comma list of multiples of 50,000 reviews (default 1,10,40; quick 0.2)")
     ap.add_argument("--data", type=Path, help="keep the generated corpora in this folder")
+    ap.add_argument("--memory-up-to", type=float, default=10, help="run the in-memory path beside the streamed one up to this size (default 10)")
     ap.add_argument("--cache-only", action="store_true", help="only the prepared-data cache rows (imdb-ngram on an aclImdb-shaped folder)")
     args = ap.parse_args(argv)
     sizes = tuple(float(x) for x in args.sizes.split(",")) if args.sizes else None
@@ -202,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="kerminal-bench-cache-") as tmp:
             common.print_rows(cache_rows(Path(tmp), args.data or Path(tmp)))
         return 0
-    common.print_rows(run(args.quick, sizes, args.data))
+    common.print_rows(run(args.quick, sizes, args.data, args.memory_up_to))
     return 0
 
 

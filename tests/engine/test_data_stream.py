@@ -330,3 +330,34 @@ def test_a_class_folder_that_loses_a_file_while_it_is_read_stops_with_a_clear_er
     (tmp_path / "f" / "neg" / "2.txt").unlink()
     with pytest.raises(DataError, match="changed while it was read"):
         list(ds.train.texts)
+
+
+def _mapped_rss_kb(path: Path) -> int:
+    """This process's resident kB of its mappings of `path` (/proc/self/smaps)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if line[:1].isdigit() or line[:1] in "abcdef" and "-" in line.split()[0]:
+            inside = line.rstrip().endswith(str(path))
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+def test_memory_mapped_ids_read_or_written_leave_the_resident_set_when_released(tmp_path):
+    """The streamed ids are read through a memory map: every page read stays resident until
+    released (2,000,000 reviews' ids were 640 MB of a 40x run's peak). release() drops them;
+    the values read after are the same."""
+    from engine.training.streamed import release
+
+    path = tmp_path / "ids.npy"
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.int32, shape=(20_000, 100))
+    out[:] = np.arange(2_000_000, dtype=np.int32).reshape(20_000, 100)
+    out.flush()
+    release(out)
+    assert _mapped_rss_kb(path) < 100  # the written pages left once flushed
+    ids = np.load(path, mmap_mode="r")
+    assert int(ids.sum(dtype=np.int64)) == 1_999_999_000_000
+    assert _mapped_rss_kb(path) > 7_000  # 8 MB read: resident
+    release(ids)
+    assert _mapped_rss_kb(path) < 100
+    assert int(ids[12_345, 67]) == 1_234_567
