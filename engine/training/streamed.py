@@ -154,21 +154,57 @@ def write_ids(parts: numeric.NumericModel, texts: StreamTexts, path: Path, tick:
     return np.load(path, mmap_mode="r")
 
 
-# Pages of a memory-mapped file that the process has read count in its resident memory until
-# it lets go of them: an epoch over 2,000,000 reviews' ids held all 640 MB of them. Let go
-# every so many batches (they stay in the page cache, which the kernel frees when it needs).
-RELEASE_EVERY = 256
-
-
 def release(array: np.ndarray) -> None:
     """Drop the pages of a memory-mapped array from this process's resident set (written
-    ones must be flushed first); the next read maps them again from the page cache."""
+    ones must be flushed first); they stay in the page cache, which the kernel frees when it
+    needs to."""
     import mmap
 
     mapped = getattr(array, "_mmap", None)
     if mapped is not None and hasattr(mapped, "madvise"):
         with contextlib.suppress(OSError, ValueError):
             mapped.madvise(mmap.MADV_DONTNEED)
+
+
+class RowReader:
+    """Rows of a memory-mapped .npy read with pread instead of through the map. A page read
+    through a map stays resident, and the kernel maps its cached neighbours with it: a
+    shuffled pass over 2,000,000 reviews' ids (40x IMDB) held 470 MB of them at a time, and
+    the run's peak RSS went from 1.36 GB at 10x to 2.19 GB. Read this way they live in the
+    page cache only. An array that is not a whole .npy file is indexed as it is."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        import os
+        import weakref
+
+        self.ids, self.fd = ids, -1
+        self.row = int(ids.shape[1]) * ids.itemsize if ids.ndim == 2 else 0
+        name, offset = getattr(ids, "filename", None), getattr(ids, "offset", None)
+        if self.row and name and offset is not None and ids.flags.c_contiguous:
+            try:
+                fd = os.open(name, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                return
+            if os.fstat(fd).st_size == offset + self.row * len(ids):  # the whole file: rows at known places
+                self.fd, self.offset = fd, int(offset)
+                weakref.finalize(self, os.close, fd)
+            else:
+                os.close(fd)
+
+    def take(self, order: np.ndarray) -> np.ndarray:
+        """The rows `order` (sorted), as an array of their own."""
+        import os
+
+        if self.fd < 0:
+            return np.asarray(self.ids[order])
+        out = np.empty((len(order), self.ids.shape[1]), dtype=self.ids.dtype)
+        if len(order) and int(order[-1]) - int(order[0]) + 1 == len(order):  # consecutive: one read
+            data = os.pread(self.fd, self.row * len(order), self.offset + self.row * int(order[0]))
+            out[:] = np.frombuffer(data, dtype=self.ids.dtype).reshape(out.shape)
+            return out
+        for i, r in enumerate(order):
+            out[i] = np.frombuffer(os.pread(self.fd, self.row, self.offset + self.row * int(r)), dtype=self.ids.dtype)
+        return out
 
 
 def ids_dataset(ids: np.ndarray, y: np.ndarray, batch: int, seed: int, shuffle: bool) -> tf.data.Dataset:
@@ -181,14 +217,11 @@ def ids_dataset(ids: np.ndarray, y: np.ndarray, batch: int, seed: int, shuffle: 
         rows = rows.shuffle(min(n, SHUFFLE_ROWS), seed=seed, reshuffle_each_iteration=True)
     ydtype = tf.as_dtype(y.dtype)
 
-    taken = [0]
+    reader = RowReader(ids)
 
     def take(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         order = np.sort(idx)  # in file order: the page cache reads forward
-        taken[0] += 1
-        if taken[0] % RELEASE_EVERY == 0:
-            release(ids)
-        return np.asarray(ids[order]), y[order]
+        return reader.take(order), y[order]
 
     def load(idx: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         x, yy = tf.numpy_function(take, [idx], (tf.int32, ydtype))
