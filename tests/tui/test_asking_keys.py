@@ -17,7 +17,7 @@ import engine.runs
 from engine.runs import Progress, Started
 from engine.runs.events import BatchEnd
 from tests.engine.test_runs_damaged import make_run
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, wait_until
 from tui.commands import all_commands
 from tui.dialogs import AgainDialog, NumberPrompt
 from tui.help import key_table
@@ -124,16 +124,19 @@ async def test_m_in_runs_asks_then_continues_the_run_and_follows_it(app_factory,
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        await pilot.press("5", "m")
-        await pilot.pause()
+        await pilot.press("5")
+        # The Runs pane lists its runs in a worker: `m` before the run is listed has no run
+        # to continue (a loaded CI machine pressed it first once).
+        await wait_until(pilot, lambda: any(s.id == path.name for s in app.pane("runs").shown), 60, "the run listed in Runs")
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, NumberPrompt), 60, "the epochs prompt")
         assert app.query_one(TabbedContent).active == "train" and app.pane("train").watcher.path == path
-        assert isinstance(app.screen, NumberPrompt) and app.screen.query_one(Input).value == "7"
+        assert app.screen.query_one(Input).value == "7"
         await pilot.press("escape")
         await pilot.pause()
         assert sent == []
         await pilot.press("m", "enter")
-        await pilot.pause()
-        assert sent == [("resume", 7)]
+        await wait_until(pilot, lambda: sent == [("resume", 7)], 60, "the continuation sent")
 
 
 def test_a_key_means_one_thing_in_a_pane_and_the_readme_has_the_table():
