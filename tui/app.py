@@ -168,8 +168,28 @@ class KerminalApp(LoadingApp):
         # that lands as the app closes (its panes already removed) found none and raised.
         pane = next((n for n in event.widget.ancestors_with_self if isinstance(n, TabPane)), None)
         tabs = next((n for n in event.widget.ancestors if isinstance(n, Panes)), None)
+        if event.widget is not event.widget.screen.focused:
+            return  # a stale message: the focus moved on since (keys typed fast)
         if pane is not None and tabs is not None and pane.id and pane.id != tabs.active and tabs.pair and pane.id in tabs.pair:
             tabs.active = pane.id
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        # Textual blurs a widget when it is told it was hidden, and that news can come after
+        # its pane was shown again (3 5 3 typed at once): the focus then went to nothing, or
+        # to a widget of a hidden pane, and the keys typed next with it.
+        self.call_after_refresh(self._focus_into_shown_pane)
+
+    def _focus_into_shown_pane(self) -> None:
+        main = self.screen_stack[0]
+        tabs = main.query(Panes)
+        if self.screen is not main or not tabs or not tabs.first().active:
+            return
+        focused = main.focused
+        if focused is not None:
+            pane = next((n for n in focused.ancestors_with_self if isinstance(n, TabPane)), None)
+            if pane is None or pane.display:
+                return  # in a shown pane, or outside the panes (the tabs)
+        self.pane(tabs.first().active).focus_default()
 
     def arrange_panes(self) -> None:
         self.screen_stack[0].query_one(Panes).show_panes()  # also while a dialog is on top

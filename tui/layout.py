@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import ContentSwitcher, TabbedContent
+from textual.widgets import ContentSwitcher, TabbedContent, TabPane
 
 WIDE = 160
 COMPANIONS = {"data": "layers", "layers": "data", "train": "predict", "predict": "train", "runs": "predict"}
@@ -22,6 +22,15 @@ class Panes(TabbedContent):
         super().__init__(*args, **kwargs)
         self.side_by_side = True  # two panes at once when the terminal is WIDE (F6)
         self.pair: tuple[str, str] | None = None  # the two panes shown side by side now
+
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        # Textual makes the pane whose widget got the focus the active one, but says so with
+        # a message that can arrive after the next pane was shown (2 then 3 typed at once):
+        # the stale message showed the pane left. Only the pane that holds the focus now counts.
+        focused = self.screen.focused
+        if focused is None or event.tab_pane not in focused.ancestors_with_self:
+            event.prevent_default()
+            event.stop()
 
     def on_resize(self) -> None:
         # The app's own Resize is consumed by Textual before a handler would see it; this

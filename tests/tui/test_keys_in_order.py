@@ -65,15 +65,19 @@ async def test_a_path_typed_at_full_speed_arrives_whole_and_in_order(app_factory
 
 @pytest.mark.slow
 async def test_panes_switched_at_full_speed_leave_the_focus_in_the_last(app_factory):
+    # Several bursts: news of a switch (a pane hidden, a pane focused) arriving after the
+    # next switch failed about one burst in three beside a busy core, before the app
+    # ignored it (tui/layout.py, tui/app.py `_focus_into_shown_pane`).
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
-        type_fast(app, "2", "3", "5", "3")
-        train = app.pane("train")
-        try:
-            await wait_until(pilot, lambda: app.query_one("TabbedContent").active == "train" and not app._held_keys, what="the Train pane shown")
-        except AssertionError:
-            shown, held = app.query_one("TabbedContent").active, [k.key for k in app._held_keys]
-            raise AssertionError(f"2 3 5 3 typed: {shown} shown, keys held {held}, focus on {app.focused}") from None
-        await settle(app, pilot)  # what the switches scheduled has run
-        assert app.focused is not None and train in app.focused.ancestors, app.focused
+        for burst, last in ((("2", "3", "5", "3"), "train"), (("5", "2", "3", "2"), "layers"), (("3", "5", "3", "5"), "runs"), (("2", "3", "5", "3"), "train")):
+            type_fast(app, *burst)
+            pane = app.pane(last)
+            try:
+                await wait_until(pilot, lambda last=last: app.query_one("TabbedContent").active == last and not app._held_keys, what=f"the {last} pane shown")
+            except AssertionError:
+                shown, held = app.query_one("TabbedContent").active, [k.key for k in app._held_keys]
+                raise AssertionError(f"{' '.join(burst)} typed: {shown} shown, keys held {held}, focus on {app.focused}") from None
+            await settle(app, pilot)  # what the switches scheduled has run
+            assert app.focused is not None and pane in app.focused.ancestors, (burst, app.focused)

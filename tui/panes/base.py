@@ -26,15 +26,12 @@ class Pane(Vertical):
         return cast(PaneHost, self.app)
 
     def focus_default(self) -> None:
-        if self.DEFAULT_FOCUS:
-            for widget in self.query(self.DEFAULT_FOCUS):
-                if widget.can_focus and not widget.disabled:
-                    widget.focus()
-                    return
-        for widget in self.query("*"):
-            if widget.can_focus and not widget.disabled:
-                widget.focus()
-                return
+        """Focus the pane's first widget (DEFAULT_FOCUS first) at once, not later as
+        `Widget.focus` does: keys typed right after a pane switch must find it there."""
+        chosen = next((w for w in self.query(self.DEFAULT_FOCUS) if w.can_focus and not w.disabled), None) if self.DEFAULT_FOCUS else None
+        chosen = chosen or next((w for w in self.query("*") if w.can_focus and not w.disabled), None)
+        if chosen is not None:
+            self.screen.set_focus(chosen)
 
     def experiment_changed(self) -> None:
         """The experiment was edited, undone, opened or replaced by a preset."""
