@@ -23,7 +23,7 @@ from engine.progress import Counter, OnPhase, silent
 UNLABELLED = {"unsup", "unlabeled", "unlabelled"}
 
 
-def _listing(folder: Path) -> list[os.DirEntry[str]]:
+def entries(folder: Path) -> list[os.DirEntry[str]]:
     try:
         with os.scandir(folder) as entries:
             return list(entries)
@@ -35,7 +35,7 @@ def _txt_files(folder: Path) -> tuple[list[str], int]:
     """Sorted paths of the .txt entries directly in `folder` that are not folders (links
     that loop or dangle included: reading them fails and is counted), and how many others."""
     files, other = [], 0
-    for e in _listing(folder):
+    for e in entries(folder):
         try:
             is_dir = e.is_dir()
         except OSError:  # a symbolic link loop: not a folder, and reading it will say why
@@ -48,12 +48,12 @@ def _txt_files(folder: Path) -> tuple[list[str], int]:
     return files, other
 
 
-def _class_dirs(root: Path) -> tuple[dict[str, list[str]], list[str], int]:
+def class_dirs(root: Path) -> tuple[dict[str, list[str]], list[str], int]:
     """class name -> files, ignored folder names, and the count of ignored files."""
     classes: dict[str, list[str]] = {}
     ignored_dirs: list[str] = []
     ignored_files = 0
-    for entry in sorted(root / e.name for e in _listing(root)):
+    for entry in sorted(root / e.name for e in entries(root)):
         if entry.is_dir() and not entry.name.startswith("."):
             if entry.name in UNLABELLED:
                 ignored_dirs.append(entry.name)
@@ -102,32 +102,37 @@ def _load_split(root: Path, class_names: list[str], classes: dict[str, list[str]
     return pd.Series(texts, dtype=object), np.concatenate(labels)[ok], replaced
 
 
-def _failed_note(root: Path, failed: list[tuple[str, str]]) -> str:
+def failed_note(root: Path, failed: list[tuple[str, str]]) -> str:
     shown = "; ".join(f"{os.path.relpath(p, root)} ({why})" for p, why in failed[:5]) + (" ..." if len(failed) > 5 else "")
     n = len(failed)
     return f"{root.name}: skipped {n} .txt file{'s' * (n != 1)} that could not be read: {shown}"
 
 
-def load_folder(exp: Experiment, on_phase: OnPhase = silent) -> Raw:
-    """Read the class folders under data.path; `on_phase` hears "reading files n/total"."""
-    d = exp.data
-    if not d.path:
+def folder_root(exp: Experiment) -> Path:
+    """data.path of the folder source, checked to be a folder."""
+    if not exp.data.path:
         raise DataError("data.path is empty: the folder source needs a folder.", 'Set data.path = "aclImdb" (one subfolder of .txt files per class).')
-    root = exp.resolve(d.path)
+    root = exp.resolve(exp.data.path)
     check_exists(root, "folder")
     if not root.is_dir():
         raise DataError(f"{root} is a file, not a folder.", 'For a table file use source = "csv"; for folders give the folder that holds one subfolder per class.')
+    return root
+
+
+def load_folder(exp: Experiment, on_phase: OnPhase = silent) -> Raw:
+    """Read the class folders under data.path; `on_phase` hears "reading files n/total"."""
+    root = folder_root(exp)
     notes: list[str] = []
     train_root, test_root = root / "train", root / "test"
     has_splits = train_root.is_dir()
-    classes, ignored_dirs, ignored_files = _class_dirs(train_root if has_splits else root)
+    classes, ignored_dirs, ignored_files = class_dirs(train_root if has_splits else root)
     test_classes: dict[str, list[str]] = {}
     if has_splits:
-        top_other = [e.name for e in _listing(root) if e.name not in ("train", "test")]
+        top_other = [e.name for e in entries(root) if e.name not in ("train", "test")]
         ignored_files += sum(1 for n in top_other if not (root / n).is_dir())
         ignored_dirs += [f"{n}" for n in top_other if (root / n).is_dir()]
         if test_root.is_dir():
-            test_classes, t_dirs, t_files = _class_dirs(test_root)
+            test_classes, t_dirs, t_files = class_dirs(test_root)
             ignored_dirs += [f"test/{n}" for n in t_dirs]
             ignored_files += t_files
     where = f"{root}/train" if has_splits else str(root)
@@ -158,11 +163,11 @@ def load_folder(exp: Experiment, on_phase: OnPhase = silent) -> Raw:
         replaced += t_replaced
     if failed and not len(texts):
         raise DataError(
-            f"{where}: none of its .txt files could be read. {_failed_note(root, failed).split(': ', 1)[1]}.",
+            f"{where}: none of its .txt files could be read. {failed_note(root, failed).split(': ', 1)[1]}.",
             "Check the files' permissions and symbolic links, or point data.path at a folder of readable .txt files.",
         )
     if failed:
-        notes.append(_failed_note(root, failed))
+        notes.append(failed_note(root, failed))
     if ignored_dirs or ignored_files:
         shown = ", ".join(f"{n}/" for n in ignored_dirs[:5]) + (" ..." if len(ignored_dirs) > 5 else "")
         nd, nf = len(ignored_dirs), ignored_files

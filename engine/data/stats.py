@@ -48,7 +48,7 @@ class DatasetStats:
         return asdict(self)
 
 
-def _tokens(texts: list[str], chars: bool) -> tuple[np.ndarray, list[list[str]] | list[str]]:
+def text_tokens(texts: list[str], chars: bool) -> tuple[np.ndarray, list[list[str]] | list[str]]:
     """Per-text lengths and the token lists (or the strings themselves, for characters)."""
     if chars:
         return np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts)), texts
@@ -82,19 +82,26 @@ def _samples(ds: Dataset, per_class: int = 2) -> list[dict[str, str]]:
 def dataset_stats(ds: Dataset, vcfg: VectorizeConfig | None = None) -> DatasetStats:
     vcfg = vcfg or VectorizeConfig()
     chars = ds.symbols or vcfg.kind == "chars"
-    lengths, tokens = _tokens(ds.train.texts, chars)
+    lengths, tokens = text_tokens(ds.train.texts, chars)
     counts = Counter(chain.from_iterable(tokens))
+    val_tokens = list(chain.from_iterable(text_tokens(ds.validation.texts, chars)[1])) if len(ds.validation) else None
+    truncated = float((lengths > vcfg.length).mean()) if len(lengths) else 0.0
+    return stats_from_counts(ds, vcfg, chars, counts, val_tokens, lengths, int(lengths.max()) if len(lengths) else 0, truncated, list(ds.notes))
+
+
+def stats_from_counts(
+    ds: Dataset, vcfg: VectorizeConfig, chars: bool, counts: Counter[str], val_tokens: list[str] | None, lengths: np.ndarray, longest: int, truncated: float, notes: list[str]
+) -> DatasetStats:
+    """The stats from the training texts' token counts and lengths (all of them, or a
+    stream's sample) and the validation texts' tokens (None: no validation split)."""
     total = sum(counts.values())
     keep = max(vcfg.max_tokens - RESERVED_IDS, 0) if not chars else len(counts)
     kept = counts.most_common(keep)
-    covered = sum(n for _, n in kept)
-    oov = 1.0 - covered / total if total else 0.0
+    oov = 1.0 - sum(n for _, n in kept) / total if total else 0.0
     oov_val = None
-    if len(ds.validation):
+    if val_tokens is not None:
         vocab = {w for w, _ in kept}
-        _, val_tokens = _tokens(ds.validation.texts, chars)
-        val_all = list(chain.from_iterable(val_tokens))
-        oov_val = (sum(1 for w in val_all if w not in vocab) / len(val_all)) if val_all else 0.0
+        oov_val = (sum(1 for w in val_tokens if w not in vocab) / len(val_tokens)) if val_tokens else 0.0
     p50, p90, p99 = (int(round(v)) for v in np.percentile(lengths, [50, 90, 99])) if len(lengths) else (0, 0, 0)
     return DatasetStats(
         name=ds.name,
@@ -105,13 +112,13 @@ def dataset_stats(ds: Dataset, vcfg: VectorizeConfig | None = None) -> DatasetSt
         length_p50=p50,
         length_p90=p90,
         length_p99=p99,
-        length_max=int(lengths.max()) if len(lengths) else 0,
+        length_max=longest,
         vocab_size=len(counts),
         max_tokens=vcfg.max_tokens,
         oov_rate=round(oov, 6),
         oov_rate_validation=None if oov_val is None else round(oov_val, 6),
         length=vcfg.length,
-        truncated_rate=round(float((lengths > vcfg.length).mean()), 6) if len(lengths) else 0.0,
+        truncated_rate=round(truncated, 6),
         samples=_samples(ds),
-        notes=list(ds.notes),
+        notes=notes,
     )

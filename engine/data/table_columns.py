@@ -190,3 +190,22 @@ def text_column(path: Path, frame: pd.DataFrame, spec: str | int, notes: list[st
     if col is None:
         raise DataError(f"{path.name} has no column of text. Its columns are: {columns_listing(frame)}.", "Set data.text to the column that holds the texts (a name, or a 1-based position).")
     return col, f"{column_name(col)} as text (longest average string)"
+
+
+def pick_columns(path: Path, frame: pd.DataFrame, text: str | int, label: str | int, notes: list[str], counted: str = "") -> tuple[Hashable, Hashable]:
+    """The text and label columns: the ones data.text / data.label name, else guessed (said
+    in `notes`); `counted` says which rows the label's values were counted in (a stream
+    guesses on its first rows)."""
+    label_col = column(path, frame, label, "data.label") if label else None
+    text_col, picked_text = text_column(path, frame, text, notes, exclude=(label_col,) if label_col is not None else ())
+    picked = [picked_text] if picked_text else []
+    if label_col is None:
+        label_col, n = guess_label_column(frame, exclude=(text_col,))
+        if label_col is None:
+            raise no_label_column(path, frame, text_col)
+        picked.append(f"{column_name(label_col)} as label ({n} distinct values{counted})")
+    if picked:
+        notes.append(f"{path.name}: picked {' and '.join(picked)}; set data.text / data.label to choose others")
+    if text_col == label_col:
+        raise DataError(f"data.text and data.label both name {column_name(text_col)}.", "Use two different columns.")
+    return text_col, label_col

@@ -40,12 +40,12 @@ def _fail(path: Path, kind: str, exc: BaseException) -> DataError:
 
 # pandas's note for a line with more fields than the header, and for a first data row with
 # more fields than the header, which it would otherwise take for an index column.
-_SKIPPED = re.compile(r"Skipping line (\d+): expected \d+ fields, saw (\d+)")
+SKIPPED_LINE = re.compile(r"Skipping line (\d+): expected \d+ fields, saw (\d+)")
 _WIDE_FIRST_ROW = "Length of header or names does not match length of data"
 MAX_WIDE_FIRST_ROWS = 100
 
 
-def _parse(data: bytes, sep: str, quotes: bool, header: bool, nrows: int | None = None) -> tuple[pd.DataFrame, list[tuple[int, int]]]:
+def parse_table(data: bytes, sep: str, quotes: bool, header: bool, nrows: int | None = None) -> tuple[pd.DataFrame, list[tuple[int, int]]]:
     """Every field as a string (so texts keep their exact form); and the lines with more
     fields than the header, as (line number, fields) (pandas drops those with a warning).
     Parsed from the bytes: a decoded copy in a StringIO took 4 bytes a character (a 31 MB CSV
@@ -60,7 +60,7 @@ def _parse(data: bytes, sep: str, quotes: bool, header: bool, nrows: int | None 
         if not (header and any(_WIDE_FIRST_ROW in str(w.message) for w in caught)) or len(wide_first) >= MAX_WIDE_FIRST_ROWS:
             break
         wide_first.append((len(wide_first) + 2, _fields(data, sep, quotes, len(wide_first) + 1)))
-    skipped = [(int(m.group(1)), int(m.group(2))) for w in caught if issubclass(w.category, pd.errors.ParserWarning) for m in _SKIPPED.finditer(str(w.message))]
+    skipped = [(int(m.group(1)), int(m.group(2))) for w in caught if issubclass(w.category, pd.errors.ParserWarning) for m in SKIPPED_LINE.finditer(str(w.message))]
     return frame, wide_first + skipped
 
 
@@ -88,17 +88,17 @@ def _fields(data: bytes, sep: str, quotes: bool, line: int) -> int:
     return len(next(csv.reader([text], delimiter=sep, quoting=csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE), []))
 
 
-def _sample(content: bytes, sep: str, quotes: bool) -> pd.DataFrame:
+def sample_rows(content: bytes, sep: str, quotes: bool) -> pd.DataFrame:
     """The first rows read without a header, for sniffing; from the first MB when that
     parses (a quoted field cut at the end of it does not), else from the whole file."""
     head = content[: content.rfind(b"\n", 0, 1 << 20) + 1] or content
     try:
-        return _parse(head, sep, quotes, header=False, nrows=SNIFF_ROWS)[0]
+        return parse_table(head, sep, quotes, header=False, nrows=SNIFF_ROWS)[0]
     except (ValueError, pd.errors.ParserError):
-        return _parse(content, sep, quotes, header=False, nrows=SNIFF_ROWS)[0]
+        return parse_table(content, sep, quotes, header=False, nrows=SNIFF_ROWS)[0]
 
 
-def _not_too_wide(path: Path, frame: pd.DataFrame, sep: str, quotes: bool) -> None:
+def refuse_too_wide(path: Path, frame: pd.DataFrame, sep: str, quotes: bool) -> None:
     if frame.shape[1] > MAX_COLUMNS:
         raise DataError(
             f"{path.name} read as {describe_separated(sep, quotes)} has {frame.shape[1]:,} columns: that is not a table of texts and labels.",
@@ -140,7 +140,7 @@ def read_table_format(path: Path, fmt: str = "", header: bool | None = None, quo
             frame = pd.read_parquet(path)
         except (ValueError, OSError, ImportError) as exc:
             raise _fail(path, kind, exc) from None
-        return _checked(path, frame), [], TableFormat("parquet")
+        return checked_frame(path, frame), [], TableFormat("parquet")
     refuse_binary(path, head)
     try:
         raw = path.read_bytes()
@@ -160,7 +160,7 @@ def read_table_format(path: Path, fmt: str = "", header: bool | None = None, quo
             frame = pd.read_json(io.BytesIO(content), **how.pandas_args())
         except ValueError as exc:
             raise _fail(path, kind, exc) from None
-        return _checked(path, frame), notes, how
+        return checked_frame(path, frame), notes, how
     if b"\r\n" in content:  # \r\n ends a row as \n does; a lone \r stays text
         content = content.replace(b"\r\n", b"\n")
     sep = {"csv": ",", "tsv": "\t"}.get(kind) or sniff_delimiter(head_text(content, SNIFF_BYTES + 4), len(content) > SNIFF_BYTES)
@@ -168,11 +168,11 @@ def read_table_format(path: Path, fmt: str = "", header: bool | None = None, quo
     why = ""
     try:
         if header is None:
-            sample = _sample(content, sep, quoting)
-            _not_too_wide(path, sample, sep, quoting)
+            sample = sample_rows(content, sep, quoting)
+            refuse_too_wide(path, sample, sep, quoting)
             header, why = sniff_header(sample, text, label)
-        frame, bad = _parse(content, sep, quoting, header=header)
-        _not_too_wide(path, frame, sep, quoting)
+        frame, bad = parse_table(content, sep, quoting, header=header)
+        refuse_too_wide(path, frame, sep, quoting)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path} is empty.", "Point data.path at a file with data rows.") from None
     except (ValueError, pd.errors.ParserError) as exc:
@@ -193,7 +193,7 @@ def read_table_format(path: Path, fmt: str = "", header: bool | None = None, quo
         if why:
             said.append(f"no header row ({why}), so its columns are numbered 1 to {frame.shape[1]}; set data.header = true if the first row names them")
         notes.insert(0, f"{path.name}: " + "; ".join(said))
-    return _checked(path, frame), notes, TableFormat("delimited", sep, bool(header), quoting)
+    return checked_frame(path, frame), notes, TableFormat("delimited", sep, bool(header), quoting)
 
 
 def _accounting(path: Path, content: bytes, frame: pd.DataFrame, bad: list[tuple[int, int]], header: bool, quoting: bool, blank: int, sep: str) -> list[str]:
@@ -219,7 +219,7 @@ def _accounting(path: Path, content: bytes, frame: pd.DataFrame, bad: list[tuple
     return notes
 
 
-def _checked(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+def checked_frame(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         raise DataError(f"{path} has no data rows.", "Point data.path at a file with data rows below the header.")
     if not all(isinstance(c, int) for c in frame.columns):

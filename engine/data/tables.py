@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from engine.data.raw import Raw, encode_labels
-from engine.data.table_columns import column, column_name, guess_label_column, isspace, label_candidate, label_values, no_label_column, numeric_text_note, text_column
+from engine.data.table_columns import column, column_name, guess_label_column, isspace, label_candidate, label_values, numeric_text_note, pick_columns, text_column
 from engine.data.table_format import TableFormat, TableRead, record
 from engine.data.table_read import read_table_format
 from engine.errors import DataError
@@ -62,18 +62,7 @@ def load_csv(exp: Experiment, on_phase: OnPhase = silent) -> Raw:
     on_phase(f"parsing {path.name}")  # one pandas call: its rows are counted once it returns
     frame, notes, how = _read(exp, path, d.label)
     on_phase(f"parsed {len(frame):,} rows of {path.name}")
-    label_col = column(path, frame, d.label, "data.label") if d.label else None
-    text_col, picked_text = text_column(path, frame, d.text, notes, exclude=(label_col,) if label_col is not None else ())
-    picked = [picked_text] if picked_text else []
-    if label_col is None:
-        label_col, n = guess_label_column(frame, exclude=(text_col,))
-        if label_col is None:
-            raise no_label_column(path, frame, text_col)
-        picked.append(f"{column_name(label_col)} as label ({n} distinct values)")
-    if picked:
-        notes.append(f"{path.name}: picked {' and '.join(picked)}; set data.text / data.label to choose others")
-    if text_col == label_col:
-        raise DataError(f"data.text and data.label both name {column_name(text_col)}.", "Use two different columns.")
+    text_col, label_col = pick_columns(path, frame, d.text, d.label, notes)
     labels = frame[label_col]
     missing = (labels.isna() | isspace(labels)).to_numpy()
     texts = frame[text_col]

@@ -1,7 +1,7 @@
 """Class folders read a chunk of files at a time, with folders.py's rules (which subfolders
 are classes, train/ and test/, unreadable files skipped and named, invalid UTF-8 replaced).
 
-The paths are listed (folders.py's `_class_dirs`), the texts are not: a path costs about
+The paths are listed (folders.py's `class_dirs`), the texts are not: a path costs about
 150 bytes of memory (1,000,000 files: about 150 MB), said in the notes above 100,000 files.
 """
 
@@ -14,8 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.data.folders import _class_dirs, _failed_note, _listing
-from engine.data.raw import check_exists
+from engine.data.folders import class_dirs, entries, failed_note, folder_root
 from engine.errors import DataError
 from engine.experiment import Experiment
 from engine.memory import format_bytes
@@ -62,21 +61,15 @@ class FolderStream:
 
 def open_folder(exp: Experiment) -> tuple[list[str], FolderStream, FolderStream | None, list[str]]:
     """Class names, the training files, the test/ files (or None) and notes."""
-    d = exp.data
-    if not d.path:
-        raise DataError("data.path is empty: the folder source needs a folder.", 'Set data.path = "aclImdb" (one subfolder of .txt files per class).')
-    root = exp.resolve(d.path)
-    check_exists(root, "folder")
-    if not root.is_dir():
-        raise DataError(f"{root} is a file, not a folder.", 'For a table file use source = "csv"; for folders give the folder that holds one subfolder per class.')
+    root = folder_root(exp)
     train_root, test_root = root / "train", root / "test"
     has_splits = train_root.is_dir()
-    classes, ignored_dirs, ignored_files = _class_dirs(train_root if has_splits else root)
+    classes, ignored_dirs, ignored_files = class_dirs(train_root if has_splits else root)
     test_classes: dict[str, list[str]] = {}
     if has_splits:
-        ignored_dirs += [e.name for e in _listing(root) if e.name not in ("train", "test") and e.is_dir()]
+        ignored_dirs += [e.name for e in entries(root) if e.name not in ("train", "test") and e.is_dir()]
         if test_root.is_dir():
-            test_classes, t_dirs, t_files = _class_dirs(test_root)
+            test_classes, t_dirs, t_files = class_dirs(test_root)
             ignored_dirs += [f"test/{n}" for n in t_dirs]
             ignored_files += t_files
     where = f"{root}/train" if has_splits else str(root)
@@ -100,7 +93,7 @@ def open_folder(exp: Experiment) -> tuple[list[str], FolderStream, FolderStream 
 def pass_notes(root: Path, streams: list[FolderStream]) -> list[str]:
     failed = [f for s in streams for f in s.failed]
     replaced = sum(s.replaced for s in streams)
-    notes = [_failed_note(root, failed)] if failed else []
+    notes = [failed_note(root, failed)] if failed else []
     if replaced:
         notes.append(f"{root.name}: replaced {replaced} bytes that are not UTF-8 with U+FFFD (save the files as UTF-8 to keep them)")
     return notes

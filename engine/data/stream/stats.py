@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.data.stats import RESERVED_IDS, DatasetStats, _rows, _samples, _tokens
+from engine.data.stats import DatasetStats, stats_from_counts, text_tokens
 from engine.dataset import Dataset
 from engine.experiment import VectorizeConfig
 
@@ -26,7 +26,7 @@ def streamed_stats(ds: Dataset, vcfg: VectorizeConfig, chars: bool) -> DatasetSt
     counts: Counter[str] = Counter()
     train: Any = ds.train.texts
     for chunk in train.chunks():
-        lengths, tokens = _tokens(chunk, chars)
+        lengths, tokens = text_tokens(chunk, chars)
         longest = max(longest, int(lengths.max()))
         over += int((lengths > vcfg.length).sum())
         pos = np.arange(seen, seen + len(lengths))
@@ -42,42 +42,17 @@ def streamed_stats(ds: Dataset, vcfg: VectorizeConfig, chars: bool) -> DatasetSt
             counts.update(chain.from_iterable(take))
             vocab_texts += len(take)
     sample = reservoir[: min(seen, SAMPLE_LENGTHS)]
-    total = sum(counts.values())
-    keep = max(vcfg.max_tokens - RESERVED_IDS, 0) if not chars else len(counts)
-    kept = counts.most_common(keep)
-    oov = 1.0 - sum(n for _, n in kept) / total if total else 0.0
-    oov_val = None
+    val_all: list[str] | None = None
     if len(ds.validation):
-        vocab = {w for w, _ in kept}
-        val_all: list[str] = []
+        val_all = []
         val: Any = ds.validation.texts
         for chunk in val.chunks():
-            val_all += chain.from_iterable(_tokens(chunk[: VOCAB_TEXTS - len(val_all)], chars)[1])
+            val_all += chain.from_iterable(text_tokens(chunk[: VOCAB_TEXTS - len(val_all)], chars)[1])
             if len(val_all) >= VOCAB_TEXTS:
                 break
-        oov_val = (sum(1 for w in val_all if w not in vocab) / len(val_all)) if val_all else 0.0
-    p50, p90, p99 = (int(round(v)) for v in np.percentile(sample, [50, 90, 99])) if len(sample) else (0, 0, 0)
     notes = list(ds.notes)
     if seen > SAMPLE_LENGTHS:
         notes.append(f"streamed: length percentiles from a random sample of {SAMPLE_LENGTHS:,} of the {seen:,} training texts (the longest is exact)")
     if seen > VOCAB_TEXTS:
         notes.append(f"streamed: vocabulary and out-of-vocabulary rates from the first {VOCAB_TEXTS:,} texts of each split")
-    return DatasetStats(
-        name=ds.name,
-        task=ds.task,
-        class_names=list(ds.class_names),
-        unit="chars" if chars else "words",
-        rows=_rows(ds),
-        length_p50=p50,
-        length_p90=p90,
-        length_p99=p99,
-        length_max=longest,
-        vocab_size=len(counts),
-        max_tokens=vcfg.max_tokens,
-        oov_rate=round(oov, 6),
-        oov_rate_validation=None if oov_val is None else round(oov_val, 6),
-        length=vcfg.length,
-        truncated_rate=round(over / seen, 6) if seen else 0.0,
-        samples=_samples(ds),
-        notes=notes,
-    )
+    return stats_from_counts(ds, vcfg, chars, counts, val_all, sample, longest, over / seen if seen else 0.0, notes)

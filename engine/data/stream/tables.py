@@ -23,9 +23,9 @@ import pandas as pd
 
 from engine.data.raw import check_exists
 from engine.data.stream.lines import Lines, head
-from engine.data.table_columns import blank_rows, column, column_name, guess_label_column, isspace, no_label_column, numeric_text_note, text_column
+from engine.data.table_columns import blank_rows, column_name, isspace, numeric_text_note, pick_columns
 from engine.data.table_format import SEPARATOR_NAMES, TableFormat, describe_separated
-from engine.data.table_read import _SKIPPED, _checked, _not_too_wide, _parse, _sample
+from engine.data.table_read import SKIPPED_LINE, checked_frame, parse_table, refuse_too_wide, sample_rows
 from engine.data.table_sniff import FORMATS, NOT_TABLES, SNIFF_BYTES, head_text, refuse_binary, sniff_delimiter, sniff_header
 from engine.errors import DataError
 from engine.experiment import Experiment
@@ -118,7 +118,7 @@ class TableStream:
                 try:
                     with pd.read_json(text, lines=True, dtype=False, chunksize=CHUNK_ROWS) as reader:
                         for frame in reader:
-                            yield _checked(self.path, frame)
+                            yield checked_frame(self.path, frame)
                 except ValueError as exc:
                     raise DataError(f"{self.path.name} could not be read as JSONL: {str(exc).splitlines()[0] if str(exc) else exc}", "Check that every line is one JSON object.") from None
                 return
@@ -136,7 +136,7 @@ class TableStream:
                             break
                         except (ValueError, pd.errors.ParserError) as exc:
                             raise _parse_error(self.path, how, exc) from None
-                    self.bad += [(int(m.group(1)), int(m.group(2))) for w in caught for m in _SKIPPED.finditer(str(w.message))]
+                    self.bad += [(int(m.group(1)), int(m.group(2))) for w in caught for m in SKIPPED_LINE.finditer(str(w.message))]
                     if not how.header:
                         frame.columns = list(range(1, frame.shape[1] + 1))
                     self.replaced = lines.replaced
@@ -199,7 +199,7 @@ def open_table(exp: Experiment, path: Path) -> TableStream:
                 frame = pd.read_json(io.BytesIO(cut), **how.pandas_args())
             except ValueError as exc:
                 raise DataError(f"{path.name} could not be read as JSONL: {str(exc).splitlines()[0] if str(exc) else exc}", "Check that every line is one JSON object.") from None
-            frame = _checked(path, frame)
+            frame = checked_frame(path, frame)
         else:
             frame, how, wide, why = _delimited_head(path, kind, cut, not whole, exp)
             said = [f"read as {describe_separated(how.sep, how.quotes)}" + (" (sniffed; data.format sets it)" if sniffed_format else "")]
@@ -225,7 +225,7 @@ def _parquet_head(path: Path) -> pd.DataFrame:
     batch = next(pf.iter_batches(batch_size=2000), None)
     if batch is None or batch.num_rows == 0:
         raise DataError(f"{path} has no data rows.", "Point data.path at a file with data rows below the header.")
-    return _checked(path, batch.to_pandas())
+    return checked_frame(path, batch.to_pandas())
 
 
 def _delimited_head(path: Path, kind: str, content: bytes, cut: bool, exp: Experiment) -> tuple[pd.DataFrame, TableFormat, list[tuple[int, int]], str]:
@@ -235,16 +235,16 @@ def _delimited_head(path: Path, kind: str, content: bytes, cut: bool, exp: Exper
     header, why = d.header, ""
     try:
         if header is None:
-            sample = _sample(content, sep, quoting)
-            _not_too_wide(path, sample, sep, quoting)
+            sample = sample_rows(content, sep, quoting)
+            refuse_too_wide(path, sample, sep, quoting)
             header, why = sniff_header(sample, d.text, d.label)
-        frame, bad = _parse(content, sep, quoting, header=header)
-        _not_too_wide(path, frame, sep, quoting)
+        frame, bad = parse_table(content, sep, quoting, header=header)
+        refuse_too_wide(path, frame, sep, quoting)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path} is empty.", "Point data.path at a file with data rows.") from None
     except (ValueError, pd.errors.ParserError) as exc:
         raise _parse_error(path, TableFormat("delimited", sep, bool(header), quoting), exc) from None
-    # wide first data rows, which _parse found and dropped: the chunked reader skips them too
+    # wide first data rows, which parse_table found and dropped: the chunked reader skips them too
     wide = []
     for i, (line, fields) in enumerate(bad):
         if not header or line != i + 2:
@@ -253,24 +253,12 @@ def _delimited_head(path: Path, kind: str, content: bytes, cut: bool, exp: Exper
     frame = frame[~blank_rows(frame)].reset_index(drop=True)
     if not header:
         frame.columns = list(range(1, frame.shape[1] + 1))
-    return _checked(path, frame), TableFormat("delimited", sep, bool(header), quoting), wide, why
+    return checked_frame(path, frame), TableFormat("delimited", sep, bool(header), quoting), wide, why
 
 
 def _columns(exp: Experiment, path: Path, frame: pd.DataFrame, notes: list[str]) -> tuple[Hashable, Hashable]:
     """The text and label columns, as load_csv picks them (on the head's rows)."""
-    d = exp.data
-    label_col: Any = column(path, frame, d.label, "data.label") if d.label else None
-    text_col, picked_text = text_column(path, frame, d.text, notes, exclude=(label_col,) if label_col is not None else ())
-    picked = [picked_text] if picked_text else []
-    if label_col is None:
-        label_col, n = guess_label_column(frame, exclude=(text_col,))
-        if label_col is None:
-            raise no_label_column(path, frame, text_col)
-        picked.append(f"{column_name(label_col)} as label ({n} distinct values in the first {len(frame):,} rows)")
-    if picked:
-        notes.append(f"{path.name}: picked {' and '.join(picked)}; set data.text / data.label to choose others")
-    if text_col == label_col:
-        raise DataError(f"data.text and data.label both name {column_name(text_col)}.", "Use two different columns.")
+    text_col, label_col = pick_columns(path, frame, exp.data.text, exp.data.label, notes, counted=f" in the first {len(frame):,} rows")
     warning = numeric_text_note(path.name, frame[text_col], text_col)
     if warning:
         notes.append(warning)
