@@ -65,10 +65,21 @@ def elsewhere(raw: dict[str, Any], now: float | None = None) -> bool:
 def _alive(pid: object) -> bool:
     if not isinstance(pid, int) or isinstance(pid, bool) or not 0 < pid < 2**31:
         return True  # unknown (or nonsense): trust the file
+    return process_alive(pid)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` of this machine runs (a zombie, dead but not yet reaped by a
+    parent that does not reap, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:
+    except OSError:  # someone else's process: it exists
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:  # no /proc (macOS): kill's answer stands
         return True
     return True

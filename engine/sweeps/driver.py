@@ -20,9 +20,11 @@ the output and in the run's note.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import KerminalError
+from engine.runs import commands, labels, launch, reader
 from engine.runs import folder as F
-from engine.runs import labels, launch, reader
-from engine.runs.liveness import HOST, live_status
+from engine.runs.liveness import HOST, live_status, process_alive
 from engine.runs.status import LIVE, Status
 from engine.sweeps import space as S
 from engine.sweeps import storage as St
@@ -57,6 +59,7 @@ class Driver:
         self.base = sweep.experiment()
         self.parallel = int(sweep.config.get("parallel", 1))
         self.wanted = int(sweep.config["trials"])
+        self.starting: int | None = None  # the trial id being started (its run not yet live)
 
     # ---- the loop ------------------------------------------------------------------------
     def run(self) -> str:
@@ -65,20 +68,20 @@ class Driver:
         import optuna
 
         study = self.sweep.study()
-        storage = study._storage
-        beats = St.heartbeats(storage)
+        beats = St.heartbeats(study._storage)
+        quiet = threading.Event()
+        if beats:
+            threading.Thread(target=self._beat, args=(study._storage, quiet), name="sweep-heartbeat", daemon=True).start()
         if self.main:
             self._record("running")
         try:
             self._adopt(study)
-            last_beat = 0.0
+            last_check = 0.0
             while True:
                 self._reap(study)
                 stopping = (self.sweep.folder / STOP).exists()
-                if beats and time.monotonic() - last_beat >= St.HEARTBEAT_S:
-                    last_beat = time.monotonic()
-                    for live in self.live.values():
-                        storage.record_heartbeat(live.trial_id)
+                if beats and time.monotonic() - last_check >= St.HEARTBEAT_S:
+                    last_check = time.monotonic()
                     optuna.storages.fail_stale_trials(study)
                 if stopping:
                     if not self.live:
@@ -95,10 +98,24 @@ class Driver:
             if self.main:
                 self._record("interrupted")
             raise
+        finally:
+            quiet.set()
         if self.main:
             self._record(state)
         self.sweep.write_summary(study)
         return state
+
+    def _beat(self, storage: Any, quiet: threading.Event) -> None:
+        """Beat for this worker's trials from a thread of its own: a trial's start (a process
+        and its imports) can take longer than the grace period on a loaded machine, and a
+        worker whose loop was busy was taken for dead and its trial failed under it."""
+        while not quiet.wait(St.HEARTBEAT_S):
+            ids = [live.trial_id for live in list(self.live.values())] + ([self.starting] if self.starting is not None else [])
+            for trial_id in ids:
+                try:
+                    storage.record_heartbeat(trial_id)
+                except Exception:  # a storage hiccup: the next beat tries again
+                    continue
 
     def _record(self, state: str) -> None:
         from engine.experiment import atomic_write_text
@@ -114,9 +131,29 @@ class Driver:
 
     # ---- one trial -----------------------------------------------------------------------
     def _start_one(self, study: Any) -> None:
-        from optuna.trial import TrialState
+        import optuna
 
         trial = study.ask()
+        try:
+            self._start_trial(study, trial)
+        except optuna.exceptions.UpdateFinishedTrialError:
+            # The study ended it meanwhile (taken for a dead worker's, or the sweep filled):
+            # its retry, if any, is another trial; a run started for it is stopped.
+            path = next((live.path for live in self.live.values() if live.trial_id == trial._trial_id), None)
+            self.live = {n: live for n, live in self.live.items() if live.trial_id != trial._trial_id}
+            if path is not None:
+                with contextlib.suppress(KerminalError):  # ended meanwhile
+                    commands.post(path, "stop")
+            self.out(f"trial {trial.number}: ended by the study while it started here; left to its retry.")
+        finally:
+            self.starting = None
+
+    def _start_trial(self, study: Any, trial: Any) -> None:
+        from optuna.trial import TrialState
+
+        self.starting = trial._trial_id
+        if St.heartbeats(study._storage):
+            study._storage.record_heartbeat(trial._trial_id)
         if "fixed_params" not in study._storage.get_trial_system_attrs(trial._trial_id):  # a fresh trial: did another worker fill the sweep first?
             firsts = sorted(t.number for t in counted(study.get_trials(deepcopy=False)) if t.state != TrialState.WAITING)[: self.wanted]
             if trial.number not in firsts:
@@ -124,8 +161,6 @@ class Driver:
                 study.tell(trial, state=TrialState.FAIL)
                 return
         trial.set_user_attr("worker", self.worker)
-        if St.heartbeats(study._storage):
-            study._storage.record_heartbeat(trial._trial_id)
         values = {p.path: _suggest(trial, p) for p in self.sweep.space.params}
         shown = ", ".join(f"{k}={_short(v)}" for k, v in values.items())
         try:
@@ -137,9 +172,9 @@ class Driver:
             study.tell(trial, state=TrialState.FAIL)
             self.out(f"trial {trial.number}: failed before it started ({shown}): {exc}")
             return
+        self.live[trial.number] = Live(trial.number, trial._trial_id, path)
         trial.set_user_attr("run", path.name)
         self._label(path, trial.number)
-        self.live[trial.number] = Live(trial.number, trial._trial_id, path)
         self.out(f"trial {trial.number}: run {path.name} ({shown})")
 
     def _env(self, trial: Any) -> str:
@@ -194,7 +229,7 @@ class Driver:
         for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             worker = str(t.user_attrs.get("worker", ""))
             host, _, pid = worker.partition(":")
-            if worker and (host != HOST or worker == self.worker or _alive(pid)):
+            if worker and (host != HOST or worker == self.worker or pid.isdigit() and process_alive(int(pid))):
                 continue
             study._storage.set_trial_user_attr(t._trial_id, "worker", self.worker)
             run = str(t.user_attrs.get("run", ""))
@@ -253,21 +288,3 @@ def _suggest(trial: Any, p: S.Param) -> Any:
 
 def _short(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
-
-
-def _alive(pid: str) -> bool:
-    """Whether the process `pid` of this machine runs (a zombie, dead but not yet reaped by
-    a parent that does not reap, does not)."""
-    if not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:  # no /proc (macOS): kill's answer stands
-        return True

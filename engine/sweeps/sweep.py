@@ -338,15 +338,10 @@ def read_json(path: Path) -> dict[str, Any]:
 
 
 def _alive_here(info: dict[str, Any]) -> bool:
-    from engine.runs.liveness import HOST
+    from engine.runs.liveness import HOST, process_alive
 
     pid = info.get("pid")
     if info.get("host") != HOST or not isinstance(pid, int):
         return info.get("host") != HOST  # another machine's driver: trust the file
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
+    return process_alive(pid)
     return True

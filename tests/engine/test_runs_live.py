@@ -7,6 +7,7 @@ them as a user would.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -318,7 +319,10 @@ def test_a_detached_run_survives_its_terminal_session_being_hung_up(tmp_path):
     """The shell that started it gets SIGHUP (an SSH drop) and dies; the run trains on."""
     exp = write_experiment(tmp_path, epochs=4)
     runs_dir = tmp_path / "runs"
-    shell = subprocess.Popen(["bash", "-c", f"{sys.executable} -m engine.cli train {exp} --detach --runs-dir {runs_dir}; sleep 60"], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    # SIGHUP's default action in the shell, whatever this process inherited (under nohup
+    # it is ignored, and the shell lived on).
+    hangs_up = functools.partial(signal.signal, signal.SIGHUP, signal.SIG_DFL)
+    shell = subprocess.Popen(["bash", "-c", f"{sys.executable} -m engine.cli train {exp} --detach --runs-dir {runs_dir}; sleep 60"], stdout=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=hangs_up)
     run = runs_dir / shell.stdout.readline().strip()
     os.killpg(shell.pid, signal.SIGHUP)
     shell.wait(10)

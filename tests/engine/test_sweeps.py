@@ -116,6 +116,33 @@ def test_postgresql_without_its_driver_says_what_to_install(monkeypatch):
     assert "pip install psycopg2-binary" in caught.value.fix
 
 
+def test_a_trial_the_study_ends_while_its_worker_starts_it_is_left_to_its_retry(tmp_path, monkeypatch):
+    """Another worker took this one for dead (its start outlasted the grace period on a
+    loaded machine) and failed its trial: the worker stops the run it started and goes on."""
+    from optuna.trial import TrialState
+
+    from engine.sweeps import driver as D
+
+    sweep = Sweep.create(write(tmp_path), ["layers.1.output_dim=4,8"], tmp_path / "runs", trials=1, sampler="grid", name="late")
+    started = tmp_path / "runs" / "a-run"
+    stops: list[Path] = []
+
+    def slow_start(exp, runs_dir, env=None):  # meanwhile, another worker fails the trial
+        study = sweep.study()
+        running = next(t for t in study.get_trials(deepcopy=False) if t.state == TrialState.RUNNING)
+        study.tell(running.number, state=TrialState.FAIL)
+        started.mkdir(parents=True)
+        return started
+
+    monkeypatch.setattr(D.launch, "start", slow_start)
+    monkeypatch.setattr(D.commands, "post", lambda path, command: stops.append(path))
+    said: list[str] = []
+    driver = D.Driver(sweep, said.append)
+    driver._start_one(sweep.study())
+    assert stops == [started] and not driver.live and driver.starting is None
+    assert any("ended by the study while it started" in line for line in said)
+
+
 def test_a_grid_sweep_enqueues_its_points(tmp_path):
     sweep = Sweep.create(write(tmp_path), ["layers.1.output_dim=4,8", "fit.batch_size=16,32"], tmp_path / "runs", sampler="grid", name="g")
     assert sweep.config["trials"] == 4
@@ -265,8 +292,8 @@ def test_a_driver_and_two_join_workers_complete_6_trials_none_twice(tmp_path, ru
     driver = _start(["sweep", str(exp), "--param", "layers.1.output_dim=2..64", "--sampler", "random", "--trials", "6", "--prune", "none", "--storage", postgres, "--name", "pg6", *args], tmp_path / "d.txt")
     wait_for(lambda: (runs / "sweeps" / "pg6" / "sweep.json").is_file(), 60, "the sweep's folder")
     joins = [_start(["sweep", "--join", "pg6", "--storage", postgres, *args], tmp_path / f"j{i}.txt") for i in range(2)]
-    for p in (driver, *joins):
-        assert p.wait(300) == 0, (tmp_path / "d.txt").read_text()
+    for p, log in ((driver, "d.txt"), *((j, f"j{i}.txt") for i, j in enumerate(joins))):
+        assert p.wait(300) == 0, f"{log}:\n" + (tmp_path / log).read_text()
     sweep = Sweep.join("pg6", postgres, runs)
     rows = sweep.status().rows
     assert len(rows) == 6 and all(r.state == "complete" for r in rows)
