@@ -180,6 +180,13 @@ class Setting:
     # file's source and vectorizer kind); "set" (only then: unset by default, or newer than
     # the files written before it). Every file kerminal wrote so far reads back unchanged.
     written: Literal["always", "used", "set"] = "always"
+    # Whether a sweep may search it. Not what trials must share to be compared: the data and
+    # its split (None = every data.* setting) and the metric that scores them.
+    sweep: bool | None = None
+
+    @property
+    def sweepable(self) -> bool:
+        return self.sweep if self.sweep is not None else not self.path.startswith("data.")
 
     @property
     def name(self) -> str:
@@ -307,7 +314,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("fit.epochs", "epochs to train", low=1, high=100_000, unit="epochs"),
     Setting("fit.batch_size", "examples per training step", low=1, high=1_000_000, unit="examples", label="batch size"),
     Setting("fit.seed", "seed of the weights and the shuffle: the same seed gives the same first epoch"),
-    Setting("fit.monitor", "the metric that picks the best epoch (and early stopping)", examples=("val_loss", "val_accuracy", "loss", "accuracy")),
+    Setting("fit.monitor", "the metric that picks the best epoch (and early stopping)", examples=("val_loss", "val_accuracy", "loss", "accuracy"), sweep=False),
     Setting("fit.xla", "XLA compilation of the training step: auto (on for long CPU runs, Keras's choice on a GPU), on or off", choices=XLA_CHOICES, label="XLA", written="set"),
     Setting("fit.early_stopping.patience", "early stopping: epochs without improvement before stopping (0 = off)", low=0, high=100_000, unit="epochs", label="early stopping patience"),
     Setting("fit.early_stopping.restore_best", "early stopping: restore the best epoch's weights", label="restore best weights"),

@@ -123,7 +123,7 @@ def sweepable(exp: Any) -> list[Sweepable]:
     out = []
     for s in spec.SETTINGS:
         kind = _setting_type(s.hint)
-        if kind and s.applies(exp.data.source, exp.vectorize.kind) and (kind != "str" or s.choices):
+        if kind and s.sweepable and s.applies(exp.data.source, exp.vectorize.kind) and (kind != "str" or s.choices):
             out.append(Sweepable(s.path, kind, s.default, tuple(s.choices), s.low, s.high))
     for i, layer in enumerate(exp.layers, 1):
         info = _layer_info(layer.type)
@@ -175,6 +175,8 @@ def _why_not(exp: Any, path: str) -> str:
         return "that layer parameter cannot be swept (not a number, choice or switch)."
     if path in spec.paths():
         s = spec.setting(path)
+        if not s.sweepable:
+            return "trials must share that setting to be compared (the data, its split and the monitored metric); make a sweep for each value instead."
         if not s.applies(exp.data.source, exp.vectorize.kind):
             return f"that setting is not used with data.source {exp.data.source!r} and vectorize.kind {exp.vectorize.kind!r}."
         return "that setting cannot be swept (not a number, choice or switch)."

@@ -27,8 +27,16 @@ def test_a_list_of_ints_a_log_range_and_steps():
     assert batch.grid() == [16, 32, 48, 64]
     drop = S.parse("compile.optimizer=adam,rmsprop", e)
     assert drop.choices == ("adam", "rmsprop")
-    split = S.parse("data.split.validation=0.1..0.3:step=0.1", e)
-    assert split.grid() == [0.1, 0.2, 0.3]
+    rate = S.parse("compile.learning_rate=0.1..0.3:step=0.1", e)
+    assert rate.grid() == [0.1, 0.2, 0.3]
+
+
+@pytest.mark.parametrize("path", ["data.source=sample,reber", "data.split.validation=0.1,0.3", "fit.monitor=val_loss,loss"])
+def test_what_trials_must_share_to_be_compared_is_not_swept(path):
+    # Trials scored on other data, another split or another metric cannot be ranked.
+    with pytest.raises(SweepError, match="must share that setting"):
+        S.parse(path, exp())
+    assert path.split("=")[0] not in {s.path for s in S.sweepable(exp())}
 
 
 def test_round_trip_through_json():
@@ -56,9 +64,9 @@ def test_bad_ranges_are_refused():
     with pytest.raises(SweepError, match="above the high end"):
         S.parse("compile.learning_rate=1e-2..1e-4", e)
     with pytest.raises(SweepError, match="cannot touch 0"):
-        S.parse("data.split.validation=0..0.3:log", e)
+        S.parse("fit.early_stopping.patience=0..3:log", e)
     with pytest.raises(SweepError, match="outside the declared range"):
-        S.parse("data.split.validation=0.1..0.99", e)
+        S.parse("compile.learning_rate=1e-3..20", e)
     with pytest.raises(SweepError, match="not allowed"):
         S.parse("compile.optimizer=adam,adamx", e)
     with pytest.raises(SweepError, match="whole number"):
