@@ -92,23 +92,24 @@ class RowReader:
         return out
 
 
-def batches(reader: RowReader, y: np.ndarray, batch: int, rng: np.random.Generator | None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """One epoch of (ids, labels) batches of `batch` rows (the last one shorter), in the
-    order `windows` gives (as stored without `rng`)."""
+def runs(reader: RowReader, y: np.ndarray, batch: int, rng: np.random.Generator | None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """One epoch of (ids, labels) in the order `windows` gives (as stored without `rng`), a
+    window at a time: runs of whole batches of `batch` rows, then the rest. Cut into batches
+    (by tf.data, without Python per batch), they are ceil(rows / batch) batches, the last
+    one shorter."""
     n = len(reader.ids)
     block = block_rows(reader.row)
     carry_x, carry_y = np.empty((0, *reader.ids.shape[1:]), dtype=reader.ids.dtype), y[:0]
     for starts, order in windows(n, block, rng):
         x = reader.read(starts, block)
-        rows = np.concatenate([np.arange(s, min(int(s) + block, n)) for s in starts])
-        yy = y[rows]
+        yy = y[np.concatenate([np.arange(s, min(int(s) + block, n)) for s in starts])]
         if order is not None:
             x, yy = x[order], yy[order]
         if len(carry_x):
             x, yy = np.concatenate([carry_x, x]), np.concatenate([carry_y, yy])
-        full = len(x) - len(x) % batch
-        for i in range(0, full, batch):
-            yield x[i : i + batch], yy[i : i + batch]
-        carry_x, carry_y = x[full:], yy[full:]
+        whole = len(x) - len(x) % batch
+        if whole:
+            yield x[:whole], yy[:whole]
+        carry_x, carry_y = x[whole:], yy[whole:]
     if len(carry_x):
         yield carry_x, carry_y

@@ -178,10 +178,10 @@ def ids_dataset(ids: np.ndarray, y: np.ndarray, batch: int, seed: int, shuffle: 
 
     def gen() -> Any:
         rng = np.random.default_rng([seed, next(epochs)]) if shuffle else None
-        yield from row_blocks.batches(reader, y, batch, rng)
+        yield from row_blocks.runs(reader, y, batch, rng)
 
     spec = (tf.TensorSpec([None, ids.shape[1]], tf.as_dtype(ids.dtype)), tf.TensorSpec([None, *y.shape[1:]], tf.as_dtype(y.dtype)))
-    ds = tf.data.Dataset.from_generator(gen, output_signature=spec)
+    ds = tf.data.Dataset.from_generator(gen, output_signature=spec).flat_map(lambda x, yy: tf.data.Dataset.from_tensor_slices((x, yy)).batch(batch))
     return ds.apply(tf.data.experimental.assert_cardinality(math.ceil(len(ids) / batch))).prefetch(2)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from engine.training import row_blocks
-from engine.training.row_blocks import RowReader, batches, epoch_order, windows
+from engine.training.row_blocks import RowReader, epoch_order, runs, windows
 
 
 def rng(seed: int, epoch: int) -> np.random.Generator:
@@ -50,7 +50,9 @@ def test_a_file_sorted_by_class_still_gives_windows_of_both_classes():
     assert 0.0 < batch_shares.min() and batch_shares.max() < 1.0
 
 
-def test_batches_are_full_but_the_last_and_carry_each_row_with_its_label(tmp_path):
+def test_runs_are_whole_batches_but_the_last_and_carry_each_row_with_its_label(tmp_path, monkeypatch):
+    monkeypatch.setattr(row_blocks, "BLOCK_BYTES", 7 * 20)  # blocks of 7 rows, windows of 2: runs of 14 rows, carried over
+    monkeypatch.setattr(row_blocks, "WINDOW_BLOCKS", 2)
     n, length = 1_001, 5
     path = tmp_path / "ids.npy"
     out = np.lib.format.open_memmap(path, mode="w+", dtype=np.int32, shape=(n, length))
@@ -61,11 +63,12 @@ def test_batches_are_full_but_the_last_and_carry_each_row_with_its_label(tmp_pat
     assert reader.fd >= 0  # read with pread, not through the map
     y = np.arange(n, dtype=np.int64) % 3
     for r in (rng(2, 0), None):
-        got = list(batches(reader, y, 32, r))
-        assert len(got) == math.ceil(n / 32) and all(len(x) == 32 for x, _ in got[:-1]) and len(got[-1][0]) == n % 32
+        got = list(runs(reader, y, 32, r))
+        assert all(len(x) % 32 == 0 for x, _ in got[:-1]) and len(got[-1][0]) == n % 32
+        assert sum(len(x) // 32 for x, _ in got) + 1 == math.ceil(n / 32)
         rows = np.concatenate([x[:, 0] // 10 for x, _ in got])
         assert np.array_equal(np.sort(rows), np.arange(n))
-        assert all(np.array_equal(yy, x[:, 0] // 10 % 3) for x, yy in got)
+        assert all(np.array_equal(yy, x[:, 0] // 10 % 3) and np.array_equal(x % 10, np.broadcast_to(np.arange(length), x.shape)) for x, yy in got)
         assert (r is None) == bool(np.array_equal(rows, np.arange(n)))
 
 
@@ -94,4 +97,5 @@ def test_the_pipeline_reads_each_row_once_in_a_new_order_each_epoch(tmp_path, mo
     again = epochs(ids_dataset(ids, y, 32, seed=5, shuffle=True))
     assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
     assert np.array_equal(epochs(ids_dataset(ids, y, 32, seed=5, shuffle=False), 1)[0], np.arange(n))
-    assert all(np.array_equal(x.numpy()[:, 0], yy.numpy()) for x, yy in ids_dataset(ids, y, 32, seed=5, shuffle=True))
+    shapes = [(len(x), np.array_equal(x.numpy()[:, 0], yy.numpy())) for x, yy in ids_dataset(ids, y, 32, seed=5, shuffle=True)]
+    assert shapes == [(32, True)] * (n // 32) + [(n % 32, True)]
