@@ -206,13 +206,14 @@ class PreparedCache:
             self.store.drop(name)
             self.said["vectorizer"] = "rebuilt (Keras refused the cached vocabulary)"
 
-    def keep_vectorizer(self, state: VectorizerState) -> None:
+    def keep_vectorizer(self, state: Callable[[], VectorizerState]) -> None:
+        """Keep the adapted vectorizer's `state()`, made only when the cache did not give it."""
         name = self._vectorizer_name()
         if name is None or self.said.get("vectorizer", "").startswith("from the cache"):
             return
         with self.store.building(name, self.lock_wait_s) as held:
             if held:
-                self._write("vectorizer", name, lambda folder: _write_vectorizer(folder, state, self._meta(name, "vectorizer", True)))
+                self._write("vectorizer", name, lambda folder: _write_vectorizer(folder, state(), self._meta(name, "vectorizer", True)))
 
     # ---- the vectorized ids --------------------------------------------------------------
     def _ids_name(self, vocabulary: list[str]) -> str | None:

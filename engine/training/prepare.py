@@ -93,7 +93,8 @@ def build_model(exp: Experiment, ds: Dataset, model: keras.Model | None, phase: 
         if prepared is not None and prepared.on:
             from engine.vectorize import vectorizer_state
 
-            prepared.keep_vectorizer(vectorizer_state(exp.vectorize, [model.get_layer("vectorize")]))
+            built = model
+            prepared.keep_vectorizer(lambda: vectorizer_state(exp.vectorize, [built.get_layer("vectorize")]))
     return model, report.loss
 
 

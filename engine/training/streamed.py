@@ -7,8 +7,8 @@ epoch 1, and whose memory does not grow with the rows.
   prepared-data cache (engine.prepared, keyed on the data's files and the data and vectorize
   settings, so a later run on the same data does not vectorize again), else (`--no-cache`,
   the cache unusable or full, the ids over its cap) the ids folder (`ids_folder`); fit
-  reads batches of rows from it in a shuffled order (a shuffle buffer of row numbers,
-  SHUFFLE_ROWS of them, 8 bytes each).
+  reads batches of rows from it in a shuffled order, a block of rows per read
+  (row_blocks.py: nothing in memory grows with the rows).
 - ngrams (a bag of max_tokens floats per text, too big to store): the texts stream through
   the string model in every batch, shuffled in a buffer of TEXT_SHUFFLE texts.
 """
@@ -16,6 +16,7 @@ epoch 1, and whose memory does not grow with the rows.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import tempfile
 from pathlib import Path
@@ -39,7 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from engine.layers.report import LossPlan
     from engine.prepared import PreparedCache
 
-SHUFFLE_ROWS = 1_000_000  # row numbers in the shuffle buffer of the ids pipeline (8 MB)
 TEXT_SHUFFLE = 10_000  # texts in the shuffle buffer of the ngrams pipeline
 IDS_FOLDER = "stream-ids"
 
@@ -166,70 +166,23 @@ def release(array: np.ndarray) -> None:
             mapped.madvise(mmap.MADV_DONTNEED)
 
 
-class RowReader:
-    """Rows of a memory-mapped .npy read with pread instead of through the map. A page read
-    through a map stays resident, and the kernel maps its cached neighbours with it: a
-    shuffled pass over 2,000,000 reviews' ids (40x IMDB) held 470 MB of them at a time, and
-    the run's peak RSS went from 1.36 GB at 10x to 2.19 GB. Read this way they live in the
-    page cache only. An array that is not a whole .npy file is indexed as it is."""
-
-    def __init__(self, ids: np.ndarray) -> None:
-        import os
-        import weakref
-
-        self.ids, self.fd = ids, -1
-        self.row = int(ids.shape[1]) * ids.itemsize if ids.ndim == 2 else 0
-        name, offset = getattr(ids, "filename", None), getattr(ids, "offset", None)
-        if self.row and name and offset is not None and ids.flags.c_contiguous:
-            try:
-                fd = os.open(name, os.O_RDONLY | os.O_CLOEXEC)
-            except OSError:
-                return
-            if os.fstat(fd).st_size == offset + self.row * len(ids):  # the whole file: rows at known places
-                self.fd, self.offset = fd, int(offset)
-                weakref.finalize(self, os.close, fd)
-            else:
-                os.close(fd)
-
-    def take(self, order: np.ndarray) -> np.ndarray:
-        """The rows `order` (sorted), as an array of their own."""
-        import os
-
-        if self.fd < 0:
-            return np.asarray(self.ids[order])
-        out = np.empty((len(order), self.ids.shape[1]), dtype=self.ids.dtype)
-        if len(order) and int(order[-1]) - int(order[0]) + 1 == len(order):  # consecutive: one read
-            data = os.pread(self.fd, self.row * len(order), self.offset + self.row * int(order[0]))
-            out[:] = np.frombuffer(data, dtype=self.ids.dtype).reshape(out.shape)
-            return out
-        for i, r in enumerate(order):
-            out[i] = np.frombuffer(os.pread(self.fd, self.row, self.offset + self.row * int(r)), dtype=self.ids.dtype)
-        return out
-
-
 def ids_dataset(ids: np.ndarray, y: np.ndarray, batch: int, seed: int, shuffle: bool) -> tf.data.Dataset:
-    """Batches of (ids, labels) read from the memory-mapped ids by row number."""
+    """Batches of (ids, labels) read from the memory-mapped ids a block of rows at a time
+    (row_blocks.py), a known number of them; shuffled, each epoch in an order of its own."""
     import tensorflow as tf
 
-    n = len(ids)
-    rows = tf.data.Dataset.range(n)
-    if shuffle:
-        rows = rows.shuffle(min(n, SHUFFLE_ROWS), seed=seed, reshuffle_each_iteration=True)
-    ydtype = tf.as_dtype(y.dtype)
+    from engine.training import row_blocks
 
-    reader = RowReader(ids)
+    reader = row_blocks.RowReader(ids)
+    epochs = itertools.count()
 
-    def take(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        order = np.sort(idx)  # in file order: the page cache reads forward
-        return reader.take(order), y[order]
+    def gen() -> Any:
+        rng = np.random.default_rng([seed, next(epochs)]) if shuffle else None
+        yield from row_blocks.runs(reader, y, batch, rng)
 
-    def load(idx: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        x, yy = tf.numpy_function(take, [idx], (tf.int32, ydtype))
-        x.set_shape([None, ids.shape[1]])
-        yy.set_shape([None, *y.shape[1:]])
-        return x, yy
-
-    return rows.batch(batch).map(load).prefetch(2)
+    spec = (tf.TensorSpec([None, ids.shape[1]], tf.as_dtype(ids.dtype)), tf.TensorSpec([None, *y.shape[1:]], tf.as_dtype(y.dtype)))
+    ds = tf.data.Dataset.from_generator(gen, output_signature=spec).flat_map(lambda x, yy: tf.data.Dataset.from_tensor_slices((x, yy)).batch(batch))
+    return ds.apply(tf.data.experimental.assert_cardinality(math.ceil(len(ids) / batch))).prefetch(2)
 
 
 def texts_dataset(texts: StreamTexts, y: np.ndarray, batch: int, seed: int, shuffle: bool) -> tf.data.Dataset:

@@ -302,6 +302,11 @@ class Trainer:
         bs = self.exp.fit.batch_size
         # streamed data (y is None): x is a batched tf.data pipeline of (x, y), val[0] one too
         args = {"validation_data": val[0] if val else None, "shuffle": False} if y is None else {"y": y, "batch_size": bs, "validation_data": val, "shuffle": True}
+        optimizer = getattr(self._fit_model, "optimizer", None)
+        if optimizer is not None and not optimizer.built:
+            # Its slots made now: made inside the first traced step, they make TensorFlow
+            # trace that step twice (0.4 s of a cached run's first batch).
+            optimizer.build(self._fit_model.trainable_variables)
         try:
             self._fit_model.fit(x, epochs=self.state.target, initial_epoch=initial, callbacks=callbacks, verbose=0, **args)
         except (StopAtBatch, KerminalError, KeyboardInterrupt):

@@ -364,10 +364,11 @@ def test_memory_mapped_ids_read_or_written_leave_the_resident_set_when_released(
 
 
 def test_the_ids_rows_are_read_without_the_map_growing_resident(tmp_path):
-    """A shuffled pass reads rows with pread: the same rows as indexing the map, and the
-    map's pages never become resident (through the map, the kernel also maps each page's
-    cached neighbours: a 40x run held 470 MB of its ids)."""
-    from engine.training.streamed import RowReader, release
+    """A shuffled pass reads blocks of rows with pread: the same rows as indexing the map,
+    and the map's pages never become resident (through the map, the kernel also maps each
+    page's cached neighbours: a 40x run held 470 MB of its ids)."""
+    from engine.training.row_blocks import RowReader
+    from engine.training.streamed import release
 
     path = tmp_path / "ids.npy"
     out = np.lib.format.open_memmap(path, mode="w+", dtype=np.int32, shape=(20_000, 100))
@@ -378,13 +379,12 @@ def test_the_ids_rows_are_read_without_the_map_growing_resident(tmp_path):
     release(ids)
     reader = RowReader(ids)
     rng = np.random.default_rng(0)
-    for _ in range(200):
-        order = np.sort(rng.choice(20_000, size=32, replace=False))
-        assert np.array_equal(reader.take(order), np.asarray(ids[order]))
+    for _ in range(50):
+        starts = np.sort(rng.choice(np.arange(0, 20_000, 300), size=8, replace=False))
+        rows = np.concatenate([np.arange(s, min(s + 300, 20_000)) for s in starts])
+        assert np.array_equal(reader.read(starts, 300), np.asarray(ids[rows]))
         release(ids)  # what the comparison itself mapped
-    assert np.array_equal(reader.take(np.arange(100, 164)), np.asarray(ids[100:164]))  # consecutive: one read
-    release(ids)
-    for _ in range(200):
-        reader.take(np.sort(rng.choice(20_000, size=32, replace=False)))
+    for _ in range(50):
+        reader.read(np.sort(rng.choice(np.arange(0, 20_000, 300), size=8, replace=False)), 300)
     assert _mapped_rss_kb(path) < 100
-    assert np.array_equal(RowReader(np.asarray(ids[:10])).take(np.array([1, 3])), np.asarray(ids[[1, 3]]))  # not a file: indexed
+    assert np.array_equal(RowReader(np.asarray(ids[:10])).read(np.array([0, 8]), 3), np.asarray(ids[[0, 1, 2, 8, 9]]))  # not a file: indexed
