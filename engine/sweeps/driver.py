@@ -16,10 +16,18 @@ interrupted after at least one saved epoch is continued from its last epoch with
 nothing); one with no saved epoch, or whose folder is not consistent, is re-run as a new
 trial with the same values, since there is nothing to continue from. Each case is said in
 the output and in the run's note.
+
+Where trials run (gpus.py): with several GPUs each running trial gets its own through
+CUDA_VISIBLE_DEVICES. What an ended trial keeps (unless the sweep was made with --keep-all):
+best.keras, not last.keras nor temporary checkpoints, deleted only once the study has its
+result (a trial stopped with the sweep keeps last.keras, so --resume continues it). A trial
+that fails for a full disk stops the sweep from starting more (every next one would fail
+the same way); the trials running finish.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -36,6 +44,7 @@ from engine.runs.liveness import HOST, live_status
 from engine.runs.status import LIVE, Status
 from engine.sweeps import space as S
 from engine.sweeps import storage as St
+from engine.sweeps.gpus import Placement, visible_gpus
 from engine.sweeps.pruners import ENV, PRUNED_AT
 from engine.sweeps.sweep import DRIVER, STOP, Sweep, counted
 
@@ -47,6 +56,7 @@ class Live:
     number: int
     trial_id: int
     path: Path
+    gpu: str | None = None
 
 
 class Driver:
@@ -57,6 +67,9 @@ class Driver:
         self.base = sweep.experiment()
         self.parallel = int(sweep.config.get("parallel", 1))
         self.wanted = int(sweep.config["trials"])
+        self.keep_all = bool(sweep.config.get("keep_all", False))
+        self.gpus = Placement(visible_gpus())
+        self.disk_full = ""  # why no more trials start: a trial failed for a full disk
 
     # ---- the loop ------------------------------------------------------------------------
     def run(self) -> str:
@@ -69,6 +82,7 @@ class Driver:
         beats = St.heartbeats(storage)
         if self.main:
             self._record("running")
+        self.out(self.gpus.said(self.parallel))
         try:
             self._adopt(study)
             last_beat = 0.0
@@ -80,7 +94,7 @@ class Driver:
                     for live in self.live.values():
                         storage.record_heartbeat(live.trial_id)
                     optuna.storages.fail_stale_trials(study)
-                if stopping:
+                if stopping or self.disk_full:
                     if not self.live:
                         state = "stopped"
                         break
@@ -128,19 +142,24 @@ class Driver:
             study._storage.record_heartbeat(trial._trial_id)
         values = {p.path: _suggest(trial, p) for p in self.sweep.space.params}
         shown = ", ".join(f"{k}={_short(v)}" for k, v in values.items())
+        gpu = self.gpus.take()
         try:
             exp = S.apply(self.base, values)
             exp.name = f"{self.sweep.name} trial {trial.number}"
-            path = launch.start(exp, self.sweep.runs_dir, env={ENV: self._env(trial)})
+            path = launch.start(exp, self.sweep.runs_dir, env={ENV: self._env(trial), **self.gpus.env(gpu)})
         except KerminalError as exc:
+            self.gpus.release(gpu)
             trial.set_user_attr("note", str(exc))
             study.tell(trial, state=TrialState.FAIL)
             self.out(f"trial {trial.number}: failed before it started ({shown}): {exc}")
+            self._check_disk(str(exc))
             return
         trial.set_user_attr("run", path.name)
+        if gpu is not None:
+            trial.set_user_attr("gpu", gpu)
         self._label(path, trial.number)
-        self.live[trial.number] = Live(trial.number, trial._trial_id, path)
-        self.out(f"trial {trial.number}: run {path.name} ({shown})")
+        self.live[trial.number] = Live(trial.number, trial._trial_id, path, gpu)
+        self.out(f"trial {trial.number}: run {path.name} ({shown})" + (f" on GPU {gpu}" if gpu is not None else ""))
 
     def _env(self, trial: Any) -> str:
         return json.dumps({"storage": self.sweep.storage, "study": self.sweep.name, "trial": trial._trial_id, "number": trial.number, "pruner": self.sweep.config["pruner"], "monitor": self.sweep.monitor})
@@ -160,6 +179,7 @@ class Driver:
             if status in LIVE:
                 continue
             del self.live[number]
+            self.gpus.release(live.gpu)
             self._tell(study, live, meta, status)
             self.sweep.write_summary(study)
 
@@ -178,6 +198,7 @@ class Driver:
         elif status == Status.STOPPED and (self.sweep.folder / STOP).exists():
             study._storage.set_trial_user_attr(live.trial_id, "worker", "")  # released: --resume takes it
             self.out(f"trial {live.number}: stopped with the sweep after {epochs} epochs; `kerminal sweep --resume {self.sweep.name}` continues it.")
+            return  # its last.keras stays: --resume continues from it
         elif status in (Status.FINISHED, Status.STOPPED) and isinstance(value, (int, float)) and math.isfinite(value):
             study.tell(live.number, float(value))
             self.out(f"trial {live.number}: {status}, best {self.sweep.monitor} {value:.4g} after {epochs} epochs")
@@ -185,7 +206,20 @@ class Driver:
             why = str(meta.get("message") or status)
             study._storage.set_trial_user_attr(live.trial_id, "note", why)
             study.tell(live.number, state=TrialState.FAIL)
-            self.out(f"trial {live.number}: failed ({why}); the sweep goes on")
+            if not self._check_disk(why):
+                self.out(f"trial {live.number}: failed ({why}); the sweep goes on")
+        if not self.keep_all:
+            trim(live.path)
+
+    def _check_disk(self, why: str) -> bool:
+        """A failure for a full disk stops the sweep from starting trials (each would fail
+        the same way, one after the other). True if it was one."""
+        if not any(words in why for words in DISK_FULL):
+            return False
+        if not self.disk_full:
+            self.disk_full = why
+            self.out(f"sweep {self.sweep.name}: a trial failed for lack of disk space ({why}); no more trials start. Free some space and continue with `kerminal sweep --resume {self.sweep.name}`.")
+        return True
 
     # ---- taking over a gone worker's trials ----------------------------------------------
     def _adopt(self, study: Any) -> None:
@@ -204,9 +238,11 @@ class Driver:
                 self._rerun(study, t, "its run was never started (the worker died first)")
                 continue
             status = live_status(meta, path)
-            live = Live(t.number, t._trial_id, path)
+            gpu = t.user_attrs.get("gpu")
+            live = Live(t.number, t._trial_id, path, str(gpu) if gpu is not None else None)
             epochs = int(meta.get("epochs", 0) or 0)
             if status in LIVE:
+                self.gpus.hold(live.gpu)
                 self.live[t.number] = live
                 self.out(f"trial {t.number}: run {path.name} is still training; watching it again.")
             elif status in (Status.STOPPED, Status.INTERRUPTED) and epochs >= 1 and (path / F.LAST).is_file() and not t.user_attrs.get(PRUNED_AT):
@@ -219,9 +255,11 @@ class Driver:
 
     def _continue(self, study: Any, t: Any, live: Live, epochs: int) -> None:
         note = f"sweep {self.sweep.name}, trial {t.number}: continued from epoch {epochs} (train --resume: its folder holds last.keras and {epochs} epoch{'s' if epochs != 1 else ''}, so nothing is trained twice)."
+        live.gpu = self.gpus.take()
         try:
-            launch.resume(live.path, env={ENV: self._env(t)})
+            launch.resume(live.path, env={ENV: self._env(t), **self.gpus.env(live.gpu)})
         except KerminalError as exc:
+            self.gpus.release(live.gpu)
             if "has trained all" in exc.problem:
                 self._tell(study, live, reader.read_meta(live.path) or {}, Status.FINISHED)
                 return
@@ -240,6 +278,28 @@ class Driver:
         study.tell(t.number, state=TrialState.FAIL)
         study.enqueue_trial(dict(t.params), user_attrs={"rerun_of": t.number})
         self.out(f"trial {t.number}: {note}")
+
+
+DISK_FULL = ("No space left on device", "Disk quota exceeded")  # engine.runs.saving.disk_error's words
+
+
+def trim(run: Path) -> None:
+    """What an ended trial keeps: best.keras, without last.keras (when there is a best to
+    keep), temporary checkpoints or streamed ids. A file that will not go stays."""
+    import shutil
+
+    from engine.runs.damage import regular
+    from engine.training.streamed import ids_folder
+
+    doomed = [p for p in run.glob(F.TEMP_GLOB) if p.is_file() and not p.is_symlink()]
+    if regular(run / F.BEST) and regular(run / F.LAST):
+        doomed.append(run / F.LAST)
+    for p in doomed:
+        with contextlib.suppress(OSError):
+            p.unlink()
+    ids = ids_folder(run)
+    if ids.is_dir() and not ids.is_symlink():
+        shutil.rmtree(ids, ignore_errors=True)
 
 
 def _suggest(trial: Any, p: S.Param) -> Any:
