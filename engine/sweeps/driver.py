@@ -28,6 +28,7 @@ the same way); the trials running finish.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import os
@@ -46,6 +47,7 @@ from engine.sweeps import space as S
 from engine.sweeps import storage as St
 from engine.sweeps.gpus import Placement, visible_gpus
 from engine.sweeps.pruners import ENV, PRUNED_AT
+from engine.sweeps.space import SweepError
 from engine.sweeps.sweep import DRIVER, STOP, Sweep, counted
 
 POLL_S = 0.5  # how often the driver looks at its runs (a read of metrics.json each)
@@ -105,12 +107,19 @@ class Driver:
                     state = "ended"
                     break
                 time.sleep(POLL_S)
-        except BaseException:
+        except BaseException as exc:
             if self.main:
-                self._record("interrupted")
+                with contextlib.suppress(OSError):  # a full disk: the driver's record stays "running", read as interrupted
+                    self._record("interrupted")
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):  # the study's journal, on a full disk
+                raise SweepError(
+                    f"The sweep could not write its study or folder: {exc.strerror} ({exc.filename or St.describe(self.sweep.storage)}).",
+                    f"Free some space, then `kerminal sweep --resume {self.sweep.name}` continues it (trials still running go on; it takes them over).",
+                ) from None
             raise
         if self.main:
-            self._record(state)
+            with contextlib.suppress(OSError):
+                self._record(state)
         self.sweep.write_summary(study)
         return state
 

@@ -189,3 +189,21 @@ def test_a_full_disk_stops_the_sweep_from_starting_trials(tmp_path, monkeypatch,
     (row,) = sweep.status().rows
     assert row.state == "failed" and "No space left on device" in row.note
     assert any("lack of disk space" in line and "no more trials start" in line for line in lines)
+
+
+def test_a_full_disk_under_the_study_is_said_not_a_traceback(tmp_path, monkeypatch):
+    import errno
+
+    from engine.sweeps import SweepError
+
+    fake = FakeLauncher(tmp_path / "runs", FINISHED)
+    monkeypatch.setattr(D.launch, "start", fake)
+    driver = D.Driver(sweep_of(tmp_path, trials=1), lambda line: None)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(driver.sweep.folder / "journal.log"))
+
+    monkeypatch.setattr(driver, "_adopt", full)
+    with pytest.raises(SweepError, match="No space left on device") as caught:
+        driver.run()
+    assert "--resume" in caught.value.fix
