@@ -182,6 +182,14 @@ class Trainer:
         t.devices = devices
         return t
 
+    def _global_batch_exp(self) -> Experiment:
+        """The experiment with fit.batch_size the global batch, for what counts in steps."""
+        if self.batch == self.exp.fit.batch_size:
+            return self.exp
+        exp = self.exp.copy()
+        exp.fit.batch_size = self.batch
+        return exp
+
     @property
     def batch(self) -> int:
         """The global batch: fit.batch_size, times the replicas under fit.devices = all."""
@@ -255,10 +263,7 @@ class Trainer:
 
         self.dataset = self.dataset.capped(self.exp.vectorize)  # type: ignore[attr-defined]  # a StreamedDataset
         self.model, self._plan = build_model(self.exp, self.dataset, self.model, self._phase, self.prepared)
-        exp = self.exp
-        if self.batch != exp.fit.batch_size:  # the pipeline is batched by the global batch
-            exp = exp.copy()
-            exp.fit.batch_size = self.batch
+        exp = self._global_batch_exp()  # the pipeline is batched by the global batch
 
         def ids_dir() -> Path:  # without the cache: made only when the ids are written there
             folder, self._ids_tmp = streamed.ids_dir(self.stream_ids, self.run_dir, self.runs_dir)
@@ -381,7 +386,7 @@ class Trainer:
         steps = max(1, math.ceil(rows / bs))
         es_cfg = self.exp.fit.early_stopping
         self.restores_best = bool(es_cfg.patience and es_cfg.restore_best)
-        own, early = run_callbacks(state, self.model, self.exp, list(self.dataset.class_names), self.batch_interval, steps, rows)
+        own, early = run_callbacks(state, self.model, self._global_batch_exp(), list(self.dataset.class_names), self.batch_interval, steps, rows)
         callbacks = [*self.extra_callbacks, *own]
 
         self._compile_fit_model(n)
