@@ -137,16 +137,21 @@ class Driver:
 
     # ---- one trial -----------------------------------------------------------------------
     def _start_one(self, study: Any) -> None:
+        from optuna.exceptions import UpdateFinishedTrialError
         from optuna.trial import TrialState
 
         trial = study.ask()
-        if "fixed_params" not in study._storage.get_trial_system_attrs(trial._trial_id):  # a fresh trial: did another worker fill the sweep first?
-            firsts = sorted(t.number for t in counted(study.get_trials(deepcopy=False)) if t.state != TrialState.WAITING)[: self.wanted]
-            if trial.number not in firsts:
-                trial.set_user_attr("surplus", True)
-                study.tell(trial, state=TrialState.FAIL)
-                return
-        trial.set_user_attr("worker", self.worker)
+        try:
+            if "fixed_params" not in study._storage.get_trial_system_attrs(trial._trial_id):  # a fresh trial: did another worker fill the sweep first?
+                firsts = sorted(t.number for t in counted(study.get_trials(deepcopy=False)) if t.state != TrialState.WAITING)[: self.wanted]
+                if trial.number not in firsts:
+                    trial.set_user_attr("surplus", True)
+                    study.tell(trial, state=TrialState.FAIL)
+                    return
+            trial.set_user_attr("worker", self.worker)
+        except UpdateFinishedTrialError:  # another worker ended it first (see _adopt): nothing was started for it
+            self.out(f"trial {trial.number}: ended by another worker before it started here; asking again.")
+            return
         if St.heartbeats(study._storage):
             study._storage.record_heartbeat(trial._trial_id)
         values = {p.path: _suggest(trial, p) for p in self.sweep.space.params}
@@ -239,6 +244,8 @@ class Driver:
             host, _, pid = worker.partition(":")
             if worker and (host != HOST or worker == self.worker or _alive(pid)):
                 continue
+            if "worker" not in t.user_attrs and _younger_than(t, UNTAGGED_S):  # just asked by a worker that has yet to tag it
+                continue
             study._storage.set_trial_user_attr(t._trial_id, "worker", self.worker)
             run = str(t.user_attrs.get("run", ""))
             path = self.sweep.runs_dir / run if run else None
@@ -287,6 +294,18 @@ class Driver:
         study.tell(t.number, state=TrialState.FAIL)
         study.enqueue_trial(dict(t.params), user_attrs={"rerun_of": t.number})
         self.out(f"trial {t.number}: {note}")
+
+
+# A trial is tagged with its worker a moment after it is asked; one still untagged this long
+# after its start lost its worker in between (one released by a stopped sweep has an empty tag).
+UNTAGGED_S = 30.0
+
+
+def _younger_than(t: Any, seconds: float) -> bool:
+    import datetime
+
+    start = t.datetime_start
+    return start is not None and (datetime.datetime.now() - start).total_seconds() < seconds
 
 
 DISK_FULL = ("No space left on device", "Disk quota exceeded")  # engine.runs.saving.disk_error's words

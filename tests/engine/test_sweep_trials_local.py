@@ -1,6 +1,6 @@
-"""Where a sweep's trials run and what they leave: one GPU per trial (a fake device list),
-the trial's environment, the disk a trial keeps, and a full disk stopping the sweep. The
-trials here are hand-made run folders from a fake launcher: fast, no TensorFlow."""
+"""A sweep driver's own choices about its trials: one GPU per trial (a fake device list),
+the trial's environment, the disk a trial keeps, a full disk stopping the sweep, and which
+trials it takes over. The trials are hand-made run folders from a fake launcher: fast, no TensorFlow."""
 
 from __future__ import annotations
 
@@ -207,3 +207,16 @@ def test_a_full_disk_under_the_study_is_said_not_a_traceback(tmp_path, monkeypat
     with pytest.raises(SweepError, match="No space left on device") as caught:
         driver.run()
     assert "--resume" in caught.value.fix
+
+
+def test_a_trial_another_worker_just_asked_is_not_taken_over(tmp_path, monkeypatch):
+    # between a worker's ask and its tag, a second worker starting up must not read the
+    # trial as one whose worker died (the race the PostgreSQL join test met)
+    fake = FakeLauncher(tmp_path / "runs", FINISHED)
+    monkeypatch.setattr(D.launch, "start", fake)
+    sweep = sweep_of(tmp_path, trials=2)
+    study = sweep.study()
+    asked = study.ask()
+    lines: list[str] = []
+    D.Driver(sweep, lines.append)._adopt(study)
+    assert study._storage.get_trial(asked._trial_id).state.name == "RUNNING" and not lines
