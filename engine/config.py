@@ -34,6 +34,7 @@ SIDES = ("pre", "post")
 LEARNING_RATE_RANGE = (1e-12, 10.0)  # compile.learning_rate, and `kerminal lr` on a live run
 OPTIMIZERS = ("rmsprop", "adam", "sgd", "adamw")
 XLA_CHOICES = ("auto", "on", "off")
+DEVICES_CHOICES = ("one", "all")  # fit.devices: engine.training.distribute
 STREAM_SOURCES = ("csv", "folder")  # data.stream reads these in chunks
 STREAM_SHARE = 0.2  # data.stream auto: stream a source larger than this share of the free memory
 
@@ -129,6 +130,7 @@ class FitConfig:
     # XLA compilation of the training step: "auto" (on for long CPU runs, Keras's choice on a
     # GPU), "on" or "off". See engine.training.numeric.use_xla.
     xla: str = "auto"
+    devices: str = "one"  # "all": tf.distribute.MirroredStrategy over every visible GPU
     early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
 
 
@@ -316,6 +318,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("fit.seed", "seed of the weights and the shuffle: the same seed gives the same first epoch"),
     Setting("fit.monitor", "the metric that picks the best epoch (and early stopping)", examples=("val_loss", "val_accuracy", "loss", "accuracy"), sweep=False),
     Setting("fit.xla", "XLA compilation of the training step: auto (on for long CPU runs, Keras's choice on a GPU), on or off", choices=XLA_CHOICES, label="XLA", written="set"),
+    Setting("fit.devices", "one: train on one device · all: MirroredStrategy over every visible GPU; batch_size is then per device (the global batch is batch_size x devices); with one device or none the run says so and trains as with one",
+            choices=DEVICES_CHOICES, label="devices", written="set"),
     Setting("fit.early_stopping.patience", "early stopping: epochs without improvement before stopping (0 = off)", low=0, high=100_000, unit="epochs", label="early stopping patience"),
     Setting("fit.early_stopping.restore_best", "early stopping: restore the best epoch's weights", label="restore best weights"),
     Setting("probes", "sentences (or grammar strings) re-scored after each epoch", written="set"),

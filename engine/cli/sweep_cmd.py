@@ -3,8 +3,8 @@ an ordinary run tagged `sweep:NAME` and `trial:N` (watch, stop, lr and compare w
 
     kerminal sweep EXP.toml --param PATH=SPEC [--param ...] [--trials N] [--parallel K]
                    [--sampler tpe|random|grid] [--prune median|hyperband|none]
-                   [--storage URL] [--name NAME] [--runs-dir D] [--detach] [--yes]
-    kerminal sweep --status SWEEP [--json]       trial 7/20, the trials, the best, importances
+                   [--storage URL] [--name NAME] [--runs-dir D] [--detach] [--yes] [--keep-all]
+    kerminal sweep --status SWEEP [--json]       trial 7/20, the trials, the best, importances, size on disk
     kerminal sweep --resume SWEEP                continue a stopped or interrupted sweep
     kerminal sweep --join SWEEP --storage URL    pull trials of the same study from here
     kerminal stop SWEEP                          stop it (running trials finish their batch)
@@ -34,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs-dir", metavar="D", default=runs_dir_default(), help="where run folders go; the sweep's is D/sweeps/NAME (default: ./runs, or $KERMINAL_RUNS_DIR)")
     parser.add_argument("--detach", action="store_true", help="drive the sweep in a background process; print its name and return")
     parser.add_argument("--yes", action="store_true", help=f"run a grid over {10_000:,} trials")
+    parser.add_argument("--keep-all", action="store_true", help="an ended trial keeps last.keras too (default: best.keras only, to bound the sweep's disk use)")
     parser.add_argument("--status", metavar="SWEEP", help="show a sweep's progress, trials and best")
     parser.add_argument("--resume", metavar="SWEEP", help="continue a stopped or interrupted sweep")
     parser.add_argument("--join", metavar="SWEEP", help="run trials of a sweep started elsewhere (with --storage)")
@@ -55,12 +56,12 @@ def run(args: argparse.Namespace) -> int:
         if not args.storage:
             raise sw.SweepError("--join needs the study's --storage.", "Pass the URL the sweep was started with, e.g. --storage postgresql://user@host/db.")
         sweep = sw.Sweep.join(args.join, args.storage, args.runs_dir)
-        _parallel(sweep, args.parallel)
+        _parallel(sweep, args.parallel, args.keep_all)
         print(f"joined sweep {sweep.name} ({sweep.status(importances=False).progress()}); running trials here until it is done.", flush=True)
         return _end(sw.drive(sweep, _say, main=False), sweep)
     if args.resume:
         sweep = sw.Sweep.open(args.resume, args.runs_dir)
-        _parallel(sweep, args.parallel)
+        _parallel(sweep, args.parallel, args.keep_all)
         if sweep.driver_state() == "running":
             raise sw.SweepError(f"Sweep {sweep.name} is being driven right now by another process.", f"Follow it with `kerminal sweep --status {sweep.name}`, or stop it with `kerminal stop {sweep.name}`.")
         (sweep.folder / "stop").unlink(missing_ok=True)
@@ -68,17 +69,20 @@ def run(args: argparse.Namespace) -> int:
             return _detach(sweep)
         print(f"resuming sweep {sweep.name} ({sweep.status(importances=False).progress()}).", flush=True)
         return _end(sw.drive(sweep, _say), sweep)
-    sweep = sw.Sweep.create(args.experiment, args.param, args.runs_dir, args.trials, args.parallel or 1, args.sampler, args.prune, args.storage, args.name, args.yes)
+    sweep = sw.Sweep.create(args.experiment, args.param, args.runs_dir, args.trials, args.parallel or 1, args.sampler, args.prune, args.storage, args.name, args.yes, args.keep_all)
     if args.detach:
         return _detach(sweep)
     print(f"sweep {sweep.name}: {sweep.config['trials']} trials, {sweep.config['parallel']} at once, {sweep.config['sampler']} sampler, {sweep.config['pruner']} pruner; folder {sweep.folder}", flush=True)
     return _end(sw.drive(sweep, _say), sweep)
 
 
-def _parallel(sweep, parallel: int | None) -> None:
-    """--parallel K with --join or --resume: this machine's share, for this process only."""
+def _parallel(sweep, parallel: int | None, keep_all: bool = False) -> None:
+    """--parallel K (this machine's share) and --keep-all with --join or --resume, for this
+    process only."""
     import engine.sweeps as sw
 
+    if keep_all:
+        sweep.config["keep_all"] = True
     if parallel is not None:
         if parallel < 1:
             raise sw.SweepError("--parallel must be at least 1.", "Pass e.g. --parallel 2.")
@@ -108,7 +112,7 @@ def _status(sweep, as_json: bool) -> int:
     if as_json:
         print(json.dumps(status.to_dict(), default=str))
         return 0
-    print(f"sweep {status.name}: {status.progress()}, driver {status.driver}, storage {status.storage}")
+    print(f"sweep {status.name}: {status.progress()}, driver {status.driver}, storage {status.storage}, {_size(status.disk_bytes)} on disk" + (" (trials keep all their checkpoints: --keep-all)" if sweep.config.get("keep_all") else ""))
     paths = [p.path for p in sweep.space.params]
     header = ["trial", *paths, status.monitor, "epochs", "status", "time", "run"]
     rows = [[str(r.number), *(_cell(r.values.get(p)) for p in paths), _cell(r.value), str(r.epochs), r.state, f"{r.seconds:.0f}s" if r.seconds is not None else "", r.run] for r in status.rows]
@@ -120,6 +124,12 @@ def _status(sweep, as_json: bool) -> int:
     if status.importances:
         print("importances: " + ", ".join(f"{k} {v:.2f}" for k, v in status.importances.items()))
     return 0
+
+
+def _size(n: int) -> str:
+    from engine.memory import format_bytes
+
+    return format_bytes(n)
 
 
 def _cell(value) -> str:

@@ -16,11 +16,19 @@ interrupted after at least one saved epoch is continued from its last epoch with
 nothing); one with no saved epoch, or whose folder is not consistent, is re-run as a new
 trial with the same values, since there is nothing to continue from. Each case is said in
 the output and in the run's note.
+
+Where trials run (gpus.py): with several GPUs each running trial gets its own through
+CUDA_VISIBLE_DEVICES. What an ended trial keeps (unless the sweep was made with --keep-all):
+best.keras, not last.keras nor temporary checkpoints, deleted only once the study has its
+result (a trial stopped with the sweep keeps last.keras, so --resume continues it). A trial
+that fails for a full disk stops the sweep from starting more (every next one would fail
+the same way); the trials running finish.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import os
@@ -38,7 +46,9 @@ from engine.runs.liveness import HOST, live_status, process_alive
 from engine.runs.status import LIVE, Status
 from engine.sweeps import space as S
 from engine.sweeps import storage as St
+from engine.sweeps.gpus import Placement, visible_gpus
 from engine.sweeps.pruners import ENV, PRUNED_AT
+from engine.sweeps.space import SweepError
 from engine.sweeps.sweep import DRIVER, STOP, Sweep, counted
 
 POLL_S = 0.5  # how often the driver looks at its runs (a read of metrics.json each)
@@ -49,6 +59,7 @@ class Live:
     number: int
     trial_id: int
     path: Path
+    gpu: str | None = None
 
 
 class Driver:
@@ -60,6 +71,9 @@ class Driver:
         self.parallel = int(sweep.config.get("parallel", 1))
         self.wanted = int(sweep.config["trials"])
         self.starting: int | None = None  # the trial id being started (its run not yet live)
+        self.keep_all = bool(sweep.config.get("keep_all", False))
+        self.gpus = Placement(visible_gpus())
+        self.disk_full = ""  # why no more trials start: a trial failed for a full disk
 
     # ---- the loop ------------------------------------------------------------------------
     def run(self) -> str:
@@ -74,6 +88,7 @@ class Driver:
             threading.Thread(target=self._beat, args=(study._storage, quiet), name="sweep-heartbeat", daemon=True).start()
         if self.main:
             self._record("running")
+        self.out(self.gpus.said(self.parallel))
         try:
             self._adopt(study)
             last_check = 0.0
@@ -83,7 +98,7 @@ class Driver:
                 if beats and time.monotonic() - last_check >= St.HEARTBEAT_S:
                     last_check = time.monotonic()
                     optuna.storages.fail_stale_trials(study)
-                if stopping:
+                if stopping or self.disk_full:
                     if not self.live:
                         state = "stopped"
                         break
@@ -94,14 +109,21 @@ class Driver:
                     state = "ended"
                     break
                 time.sleep(POLL_S)
-        except BaseException:
+        except BaseException as exc:
             if self.main:
-                self._record("interrupted")
+                with contextlib.suppress(OSError):  # a full disk: the driver's record stays "running", read as interrupted
+                    self._record("interrupted")
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):  # the study's journal, on a full disk
+                raise SweepError(
+                    f"The sweep could not write its study or folder: {exc.strerror} ({exc.filename or St.describe(self.sweep.storage)}).",
+                    f"Free some space, then `kerminal sweep --resume {self.sweep.name}` continues it (trials still running go on; it takes them over).",
+                ) from None
             raise
         finally:
             quiet.set()
         if self.main:
-            self._record(state)
+            with contextlib.suppress(OSError):
+                self._record(state)
         self.sweep.write_summary(study)
         return state
 
@@ -137,13 +159,15 @@ class Driver:
         try:
             self._start_trial(study, trial)
         except optuna.exceptions.UpdateFinishedTrialError:
-            # The study ended it meanwhile (taken for a dead worker's, or the sweep filled):
-            # its retry, if any, is another trial; a run started for it is stopped.
-            path = next((live.path for live in self.live.values() if live.trial_id == trial._trial_id), None)
-            self.live = {n: live for n, live in self.live.items() if live.trial_id != trial._trial_id}
-            if path is not None:
+            # The study ended it meanwhile (another worker took it for a dead worker's, or
+            # the sweep filled): its retry, if any, is another trial; a run started for it
+            # is stopped and its GPU freed.
+            live = next((lv for lv in self.live.values() if lv.trial_id == trial._trial_id), None)
+            if live is not None:
+                del self.live[live.number]
+                self.gpus.release(live.gpu)
                 with contextlib.suppress(KerminalError):  # ended meanwhile
-                    commands.post(path, "stop")
+                    commands.post(live.path, "stop")
             self.out(f"trial {trial.number}: ended by the study while it started here; left to its retry.")
         finally:
             self.starting = None
@@ -163,19 +187,24 @@ class Driver:
         trial.set_user_attr("worker", self.worker)
         values = {p.path: _suggest(trial, p) for p in self.sweep.space.params}
         shown = ", ".join(f"{k}={_short(v)}" for k, v in values.items())
+        gpu = self.gpus.take()
         try:
             exp = S.apply(self.base, values)
             exp.name = f"{self.sweep.name} trial {trial.number}"
-            path = launch.start(exp, self.sweep.runs_dir, env={ENV: self._env(trial)})
+            path = launch.start(exp, self.sweep.runs_dir, env={ENV: self._env(trial), **self.gpus.env(gpu)})
         except KerminalError as exc:
+            self.gpus.release(gpu)
             trial.set_user_attr("note", str(exc))
             study.tell(trial, state=TrialState.FAIL)
             self.out(f"trial {trial.number}: failed before it started ({shown}): {exc}")
+            self._check_disk(str(exc))
             return
-        self.live[trial.number] = Live(trial.number, trial._trial_id, path)
+        self.live[trial.number] = Live(trial.number, trial._trial_id, path, gpu)
         trial.set_user_attr("run", path.name)
+        if gpu is not None:
+            trial.set_user_attr("gpu", gpu)
         self._label(path, trial.number)
-        self.out(f"trial {trial.number}: run {path.name} ({shown})")
+        self.out(f"trial {trial.number}: run {path.name} ({shown})" + (f" on GPU {gpu}" if gpu is not None else ""))
 
     def _env(self, trial: Any) -> str:
         return json.dumps({"storage": self.sweep.storage, "study": self.sweep.name, "trial": trial._trial_id, "number": trial.number, "pruner": self.sweep.config["pruner"], "monitor": self.sweep.monitor})
@@ -195,6 +224,7 @@ class Driver:
             if status in LIVE:
                 continue
             del self.live[number]
+            self.gpus.release(live.gpu)
             self._tell(study, live, meta, status)
             self.sweep.write_summary(study)
 
@@ -213,6 +243,7 @@ class Driver:
         elif status == Status.STOPPED and (self.sweep.folder / STOP).exists():
             study._storage.set_trial_user_attr(live.trial_id, "worker", "")  # released: --resume takes it
             self.out(f"trial {live.number}: stopped with the sweep after {epochs} epochs; `kerminal sweep --resume {self.sweep.name}` continues it.")
+            return  # its last.keras stays: --resume continues from it
         elif status in (Status.FINISHED, Status.STOPPED) and isinstance(value, (int, float)) and math.isfinite(value):
             study.tell(live.number, float(value))
             self.out(f"trial {live.number}: {status}, best {self.sweep.monitor} {value:.4g} after {epochs} epochs")
@@ -220,7 +251,20 @@ class Driver:
             why = str(meta.get("message") or status)
             study._storage.set_trial_user_attr(live.trial_id, "note", why)
             study.tell(live.number, state=TrialState.FAIL)
-            self.out(f"trial {live.number}: failed ({why}); the sweep goes on")
+            if not self._check_disk(why):
+                self.out(f"trial {live.number}: failed ({why}); the sweep goes on")
+        if not self.keep_all:
+            trim(live.path)
+
+    def _check_disk(self, why: str) -> bool:
+        """A failure for a full disk stops the sweep from starting trials (each would fail
+        the same way, one after the other). True if it was one."""
+        if not any(words in why for words in DISK_FULL):
+            return False
+        if not self.disk_full:
+            self.disk_full = why
+            self.out(f"sweep {self.sweep.name}: a trial failed for lack of disk space ({why}); no more trials start. Free some space and continue with `kerminal sweep --resume {self.sweep.name}`.")
+        return True
 
     # ---- taking over a gone worker's trials ----------------------------------------------
     def _adopt(self, study: Any) -> None:
@@ -231,6 +275,8 @@ class Driver:
             host, _, pid = worker.partition(":")
             if worker and (host != HOST or worker == self.worker or pid.isdigit() and process_alive(int(pid))):
                 continue
+            if "worker" not in t.user_attrs and _younger_than(t, UNTAGGED_S):  # just asked by a worker that has yet to tag it
+                continue
             study._storage.set_trial_user_attr(t._trial_id, "worker", self.worker)
             run = str(t.user_attrs.get("run", ""))
             path = self.sweep.runs_dir / run if run else None
@@ -239,9 +285,11 @@ class Driver:
                 self._rerun(study, t, "its run was never started (the worker died first)")
                 continue
             status = live_status(meta, path)
-            live = Live(t.number, t._trial_id, path)
+            gpu = t.user_attrs.get("gpu")
+            live = Live(t.number, t._trial_id, path, str(gpu) if gpu is not None else None)
             epochs = int(meta.get("epochs", 0) or 0)
             if status in LIVE:
+                self.gpus.hold(live.gpu)
                 self.live[t.number] = live
                 self.out(f"trial {t.number}: run {path.name} is still training; watching it again.")
             elif status in (Status.STOPPED, Status.INTERRUPTED) and epochs >= 1 and (path / F.LAST).is_file() and not t.user_attrs.get(PRUNED_AT):
@@ -254,9 +302,11 @@ class Driver:
 
     def _continue(self, study: Any, t: Any, live: Live, epochs: int) -> None:
         note = f"sweep {self.sweep.name}, trial {t.number}: continued from epoch {epochs} (train --resume: its folder holds last.keras and {epochs} epoch{'s' if epochs != 1 else ''}, so nothing is trained twice)."
+        live.gpu = self.gpus.take()
         try:
-            launch.resume(live.path, env={ENV: self._env(t)})
+            launch.resume(live.path, env={ENV: self._env(t), **self.gpus.env(live.gpu)})
         except KerminalError as exc:
+            self.gpus.release(live.gpu)
             if "has trained all" in exc.problem:
                 self._tell(study, live, reader.read_meta(live.path) or {}, Status.FINISHED)
                 return
@@ -275,6 +325,40 @@ class Driver:
         study.tell(t.number, state=TrialState.FAIL)
         study.enqueue_trial(dict(t.params), user_attrs={"rerun_of": t.number})
         self.out(f"trial {t.number}: {note}")
+
+
+# A trial is tagged with its worker a moment after it is asked; one still untagged this long
+# after its start lost its worker in between (one released by a stopped sweep has an empty tag).
+UNTAGGED_S = 30.0
+
+
+def _younger_than(t: Any, seconds: float) -> bool:
+    import datetime
+
+    start = t.datetime_start
+    return start is not None and (datetime.datetime.now() - start).total_seconds() < seconds
+
+
+DISK_FULL = ("No space left on device", "Disk quota exceeded")  # engine.runs.saving.disk_error's words
+
+
+def trim(run: Path) -> None:
+    """What an ended trial keeps: best.keras, without last.keras (when there is a best to
+    keep), temporary checkpoints or streamed ids. A file that will not go stays."""
+    import shutil
+
+    from engine.runs.damage import regular
+    from engine.training.streamed import ids_folder
+
+    doomed = [p for p in run.glob(F.TEMP_GLOB) if p.is_file() and not p.is_symlink()]
+    if regular(run / F.BEST) and regular(run / F.LAST):
+        doomed.append(run / F.LAST)
+    for p in doomed:
+        with contextlib.suppress(OSError):
+            p.unlink()
+    ids = ids_folder(run)
+    if ids.is_dir() and not ids.is_symlink():
+        shutil.rmtree(ids, ignore_errors=True)
 
 
 def _suggest(trial: Any, p: S.Param) -> Any:

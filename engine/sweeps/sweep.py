@@ -78,6 +78,7 @@ class SweepStatus:
     rows: list[TrialRow] = field(default_factory=list)
     best: TrialRow | None = None
     importances: dict[str, float] = field(default_factory=dict)
+    disk_bytes: int = 0  # the sweep's folder and its trials' run folders
 
     @property
     def ended(self) -> int:
@@ -136,6 +137,7 @@ class Sweep:
         storage: str = "",
         name: str = "",
         yes: bool = False,
+        keep_all: bool = False,
     ) -> Sweep:
         """A new sweep of `experiment`: every --param checked, the folder written and the
         study created (a grid's trials enqueued). SweepError when anything is wrong."""
@@ -158,7 +160,7 @@ class Sweep:
         config = {
             "kerminal_sweep": 1, "name": name, "experiment": {"path": str(Path(experiment).resolve()), "copy": EXPERIMENT},
             "space": [p.to_dict() for p in space.params], "sampler": sampler, "pruner": pruner, "storage": storage,
-            "trials": wanted, "parallel": parallel, "monitor": monitor,
+            "trials": wanted, "parallel": parallel, "keep_all": keep_all, "monitor": monitor,
             "direction": "maximize" if higher_is_better(monitor) else "minimize", "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
         text = F.experiment_as_trained(exp).to_toml()
@@ -260,6 +262,7 @@ class Sweep:
         sign = 1.0 if self.config["direction"] == "maximize" else -1.0
         best = max(complete, key=lambda r: sign * float(r.value or 0.0)) if complete else None
         out = SweepStatus(self.name, int(self.config["trials"]), self.monitor, str(self.config["direction"]), St.describe(self.storage), self.driver_state(), rows, best)
+        out.disk_bytes = folder_bytes(self.folder) + sum(folder_bytes(self.runs_dir / r.run) for r in rows if r.run)
         if importances and len(complete) >= IMPORTANCE_AFTER and len(self.space.params) > 1:
             import optuna
 
@@ -299,6 +302,19 @@ class Sweep:
                 except KerminalError:  # ended meanwhile, or another user's
                     continue
         return told
+
+
+def folder_bytes(path: Path) -> int:
+    """What the files under `path` take on disk (links not followed; 0 when it is gone)."""
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                st = os.lstat(os.path.join(root, name))
+            except OSError:  # deleted meanwhile
+                continue
+            total += getattr(st, "st_blocks", 0) * 512 or st.st_size
+    return total
 
 
 def counted(trials: list[Any]) -> list[Any]:

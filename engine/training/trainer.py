@@ -43,9 +43,10 @@ from engine.runs import folder as runs
 from engine.runs import saving
 from engine.runs.status import Status
 from engine.runs.writer import RunWriter
-from engine.training import numeric
+from engine.training import distribute, numeric
 from engine.training.checks import check_dataset, resolve_monitor
 from engine.training.control import TrainControl
+from engine.training.distribute import Devices
 from engine.training.failures import keras_failure
 from engine.training.prepare import FitData, KerasInput, Validation, build_model, compile_fit_model, fit_inputs
 from engine.training.run_folder import load_saved_run, open_run_folder, restore_state, run_facts
@@ -143,6 +144,9 @@ class Trainer:
         # folder moves into the run folder once open.
         self.stream_ids: Path | None = None
         self._ids_tmp: Path | None = None
+        # fit.devices: the strategy the model is built, compiled and fitted under (picked on
+        # the first run; from_run picks it before it loads the saved model)
+        self.devices: Devices | None = None
 
     @property
     def unlogged(self) -> str:
@@ -170,10 +174,26 @@ class Trainer:
         launch.py). `handed_over`: the folder says "starting" for this very process. The
         data is loaded here when `dataset` is None (once: the Trainer keeps it). `prepared`:
         the data and its ids come from the prepared-data cache (engine.prepared) when there."""
-        run, dataset, writer, cache = load_saved_run(run_path, dataset, writer, force, on_phase, prepared)
+        devices = _devices_of(run_path)
+        with devices.scope():  # a mirrored model's variables are made in its strategy's scope
+            run, dataset, writer, cache = load_saved_run(run_path, dataset, writer, force, on_phase, prepared)
         t = cls(run.experiment, dataset, run.path.parent, listener, control, batch_interval, model=run.model, run_dir=run.path, writer=writer, on_phase=on_phase, prepared=cache)
         t._created = restore_state(t.state, run.path)
+        t.devices = devices
         return t
+
+    def _global_batch_exp(self) -> Experiment:
+        """The experiment with fit.batch_size the global batch, for what counts in steps."""
+        if self.batch == self.exp.fit.batch_size:
+            return self.exp
+        exp = self.exp.copy()
+        exp.fit.batch_size = self.batch
+        return exp
+
+    @property
+    def batch(self) -> int:
+        """The global batch: fit.batch_size, times the replicas under fit.devices = all."""
+        return self.devices.global_batch(self.exp.fit.batch_size) if self.devices is not None else self.exp.fit.batch_size
 
     # ---- events -----------------------------------------------------------------------------
     def _emit(self, event: ev.Event, log: bool = True) -> None:
@@ -243,12 +263,13 @@ class Trainer:
 
         self.dataset = self.dataset.capped(self.exp.vectorize)  # type: ignore[attr-defined]  # a StreamedDataset
         self.model, self._plan = build_model(self.exp, self.dataset, self.model, self._phase, self.prepared)
+        exp = self._global_batch_exp()  # the pipeline is batched by the global batch
 
         def ids_dir() -> Path:  # without the cache: made only when the ids are written there
             folder, self._ids_tmp = streamed.ids_dir(self.stream_ids, self.run_dir, self.runs_dir)
             return folder
 
-        self._data, self._fit_model, self.pipeline = streamed.fit_inputs(self.exp, self.dataset, self.model, self._plan, self._phase, ids_dir, self.prepared)  # type: ignore[arg-type]
+        self._data, self._fit_model, self.pipeline = streamed.fit_inputs(exp, self.dataset, self.model, self._plan, self._phase, ids_dir, self.prepared)  # type: ignore[arg-type]
         self.monitor = resolve_monitor(self.exp, has_validation=self._data[2] is not None)
         return self._data
 
@@ -299,7 +320,7 @@ class Trainer:
     def _fit(self, x: KerasInput, y: np.ndarray, val: Validation, callbacks: list[keras.callbacks.Callback], initial: int) -> None:
         """model.fit up to the state's target; XLA cannot compile every op a stack may hold,
         so a failure before the first step of this call falls back to plain graphs, once."""
-        bs = self.exp.fit.batch_size
+        bs = self.batch
         # streamed data (y is None): x is a batched tf.data pipeline of (x, y), val[0] one too
         args = {"validation_data": val[0] if val else None, "shuffle": False} if y is None else {"y": y, "batch_size": bs, "validation_data": val, "shuffle": True}
         optimizer = getattr(self._fit_model, "optimizer", None)
@@ -323,7 +344,10 @@ class Trainer:
         (TrainControl.add_epochs) extends the run while it trains. The run's lock is held
         from the folder's opening to the return (see engine.runs.lock)."""
         try:
-            return self._run(epochs)
+            if self.devices is None:
+                self.devices = distribute.pick(self.exp.fit.devices)
+            with self.devices.scope():
+                return self._run(epochs)
         finally:
             if self.writer is not None:
                 self.writer.close()
@@ -362,16 +386,16 @@ class Trainer:
             raise self._fail(saving.disk_error(exc, run_dir / runs.METRICS), record=False) from None
         state.writer.record_target(state.target)  # a continuation, or --epochs: the run's experiment.toml says it
 
-        bs = self.exp.fit.batch_size
+        bs = self.batch
         rows = len(self.dataset.train)  # len(x), also when x is a streamed tf.data pipeline
         steps = max(1, math.ceil(rows / bs))
         es_cfg = self.exp.fit.early_stopping
         self.restores_best = bool(es_cfg.patience and es_cfg.restore_best)
-        own, early = run_callbacks(state, self.model, self.exp, list(self.dataset.class_names), self.batch_interval, steps, rows)
+        own, early = run_callbacks(state, self.model, self._global_batch_exp(), list(self.dataset.class_names), self.batch_interval, steps, rows)
         callbacks = [*self.extra_callbacks, *own]
 
         self._compile_fit_model(n)
-        pipeline = self.pipeline + ("; XLA on" if self._xla is True else "")
+        pipeline = self.pipeline + ("; XLA on" if self._xla is True else "") + (f"; {self.devices.note}" if self.devices is not None and self.devices.note else "")
         self._emit(ev.Started(str(self.run_dir), state.target, steps, rows, initial, len(self.dataset.validation) if val else 0, bs, self.monitor, time.time(), pipeline))
         steering = None
         if self.steer:
@@ -458,3 +482,15 @@ class Trainer:
             state.record(message)
             self._emit(ev.Finished(str(self.run_dir), self.epochs_done, metrics, message))
         return RunResult(self._folder, self.status, self.epochs_done, {k: list(v) for k, v in self.history.items()}, metrics, self.monitor, self.best_value, self.best_epoch, message, early_stopped, list(self.events))
+
+
+def _devices_of(run_path: str | os.PathLike[str]) -> Devices:
+    """The strategy of the saved run at `run_path` (its experiment's fit.devices); the
+    default one when its experiment cannot be read (loading it then says why)."""
+    from engine.runs.store import read_experiment
+
+    try:
+        setting = read_experiment(Path(run_path) / runs.EXPERIMENT).fit.devices
+    except (KerminalError, OSError):
+        setting = "one"
+    return distribute.pick(setting)

@@ -216,7 +216,7 @@ VALUES = {
     "data.size": [0, 300], "data.clean": [[], ["lower"]], "data.split.merge_test": [False, True], "data.split.validation_from_test": [False, True],
     "data.limit": [0, 5], "data.validation_limit": [0, 3], "data.test_limit": [0, 4], "data.stream": [None, True, False], "vectorize.max_tokens": [10000, 50],
     "vectorize.length": [200, 12], "vectorize.padding": ["pre", "post"], "vectorize.alphabet": ["", "AB"], "vectorize.ngrams": [2, 3],
-    "vectorize.output_mode": ["tf_idf", "count"], "compile.learning_rate": [None, 0.01], "fit.xla": ["auto", "off"], "probes": [[], ["hi"]],
+    "vectorize.output_mode": ["tf_idf", "count"], "compile.learning_rate": [None, 0.01], "fit.xla": ["auto", "off"], "fit.devices": ["one", "all"], "probes": [[], ["hi"]],
     "compile.metrics": [["accuracy"], ["accuracy", "auc"]], "fit.epochs": [10, 3], "fit.early_stopping.patience": [0, 2],
 }
 

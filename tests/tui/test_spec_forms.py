@@ -91,6 +91,17 @@ async def test_xla_is_in_the_fit_settings(app_factory):
         assert app.experiment.fit.xla == "off"
 
 
+async def test_devices_is_in_the_fit_settings(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        form = await open_dialog(app, pilot, "train", "f")
+        form.field_widget("devices").value = "all"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.experiment.fit.devices == "all"
+
+
 async def test_the_imdb_ngram_preset_shows_its_ngram_size_at_80x24(runs_dir, monkeypatch, tmp_path):
     from engine.data import keras_datasets
 

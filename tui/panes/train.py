@@ -55,7 +55,7 @@ AGAIN_S = 2.0  # x pressed again within this long stops without reading the ques
 
 # The fit settings dialog's settings, in order (the validation fraction too: it is the one
 # split setting people change between runs).
-FIT_PATHS = ("fit.epochs", "fit.batch_size", "data.split.validation", "fit.seed", "fit.monitor", "fit.xla", "fit.early_stopping.patience", "fit.early_stopping.restore_best")
+FIT_PATHS = ("fit.epochs", "fit.batch_size", "data.split.validation", "fit.seed", "fit.monitor", "fit.xla", "fit.devices", "fit.early_stopping.patience", "fit.early_stopping.restore_best")
 
 
 def fit_fields(exp: Experiment) -> list[Field]:
