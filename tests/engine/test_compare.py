@@ -14,6 +14,7 @@ import pytest
 from engine.cli import main
 from engine.errors import KerminalError, RunError
 from engine.experiment import load, save
+from engine.layers.presets import get_preset
 from engine.runs import compare, read_info, saving
 from engine.runs import folder as F
 from engine.training import disagree
@@ -48,10 +49,13 @@ def two(tmp_path):
     return a, b
 
 
+PRESET_UNITS = get_preset("imdb-ngram").layers[0].params["units"]  # run a's, before b's edit to 64
+
+
 def test_only_the_settings_that_differ(two):
     a, b = two
     result = compare([a, b])
-    assert {s.path: s.values for s in result.settings} == {"compile.learning_rate": [0.001, 0.0003], "layers.1.units": [32, 64]}
+    assert {s.path: s.values for s in result.settings} == {"compile.learning_rate": [0.001, 0.0003], "layers.1.units": [PRESET_UNITS, 64]}
     assert result.notes == []
 
 
@@ -70,7 +74,7 @@ def test_layer_diff_added_removed_changed_with_counts(two):
     kinds = [(c.kind, (c.before or c.after).split(" ")[2].split("(")[0]) for c in changes]
     assert kinds == [("changed", "Dense"), ("removed", "Dropout")]  # the head's settings are the same
     changed = [c for c in changes if c.kind == "changed"]
-    assert changed[0].params_before == 400 * 32 + 32 and changed[0].params_after == 400 * 64 + 64
+    assert changed[0].params_before == 400 * PRESET_UNITS + PRESET_UNITS and changed[0].params_after == 400 * 64 + 64
 
 
 def test_layers_by_position_show_a_new_layer_type(two):

@@ -81,7 +81,9 @@ def test_the_script_is_plain_keras_without_kerminal(ngram_run, tmp_path):
     text = out.read_text()
     assert not {m for m in imported_modules(text) if m.split(".")[0] in ("engine", "tui", "kerminal_assets")}
     compile(text, str(out), "exec")  # valid Python
-    for setting in ("ngrams=NGRAMS", "MAX_TOKENS, NGRAMS, OUTPUT_MODE = 400, 2, 'tf_idf'", "layers.Dense(units=32, activation='relu'", "layers.Dropout(rate=0.5", "keras.optimizers.Adam(learning_rate=0.001)", "EPOCHS, BATCH_SIZE = 3, 32"):
+    preset = small("imdb-ngram")  # the values the run was trained with, as the script must hold them
+    units, mode = preset.layers[0].params["units"], preset.vectorize.output_mode
+    for setting in ("ngrams=NGRAMS", f"MAX_TOKENS, NGRAMS, OUTPUT_MODE = 400, 2, {mode!r}", f"layers.Dense(units={units}, activation='relu'", "layers.Dropout(rate=0.5", "keras.optimizers.Adam(learning_rate=0.001)", "EPOCHS, BATCH_SIZE = 3, 32"):
         assert setting in text, setting
 
 

@@ -118,7 +118,7 @@ async def test_the_imdb_ngram_preset_shows_its_ngram_size_at_80x24(runs_dir, mon
         form.query_one("#form-fields").scroll_to_widget(box, animate=False)
         await pilot.pause()
         assert form.field_widget("ngrams").region.height > 0 and form.field_widget("ngrams").region.bottom <= 24
-        assert form.field_widget("output_mode").value == "tf_idf"
+        assert form.field_widget("output_mode").value == exp.vectorize.output_mode
 
 
 def test_the_ngram_view_shows_an_examples_ngrams_by_weight_not_ids():
