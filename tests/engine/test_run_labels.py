@@ -23,7 +23,7 @@ def run_dir(tmp_path):
 
 def test_name_is_derived_from_the_experiment(run_dir):
     info = read_info(run_dir)
-    assert info.name == "sample · Dense(32) · lr 1e-3"
+    assert info.name == "sample · Dense(16) · lr 1e-3"
     assert info.experiment_name == "x"
 
 
@@ -48,13 +48,13 @@ def test_rename_note_and_tags_go_to_label_json_not_metrics(run_dir):
     labels.tag(run_dir, ["good"], remove=True)
     labels.rename(run_dir, "")
     info = read_info(run_dir)
-    assert info.tags == ["two-words"] and info.name == "sample · Dense(32) · lr 1e-3"
+    assert info.tags == ["two-words"] and info.name == "sample · Dense(16) · lr 1e-3"
     assert json.loads(json.dumps(info.to_dict()))["tags"] == ["two-words"]
 
 
 def test_a_damaged_or_linked_label_reads_as_none(run_dir, tmp_path):
     (run_dir / labels.LABEL).write_text("{not json", encoding="utf-8")
-    assert read_info(run_dir).name == "sample · Dense(32) · lr 1e-3"
+    assert read_info(run_dir).name == "sample · Dense(16) · lr 1e-3"
     (run_dir / labels.LABEL).unlink()
     elsewhere = tmp_path / "other.json"
     elsewhere.write_text(json.dumps({"name": "planted"}), encoding="utf-8")
@@ -88,7 +88,7 @@ def test_preset_is_shown_only_while_the_layers_are_the_presets(run_dir):
     exp.layers[0].params["units"] = 33
     save(exp, run_dir / F.EXPERIMENT)
     assert read_info(run_dir).preset == ""
-    exp.layers[0].params["units"] = 32
+    exp.layers[0].params["units"] = 16  # the preset's width again
     exp.layers[1].params.pop("rate")  # 0.5, its default: still the preset's layer
     save(exp, run_dir / F.EXPERIMENT)
     assert read_info(run_dir).preset == "imdb-ngram"
