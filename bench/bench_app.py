@@ -24,6 +24,7 @@ before looking for text.
 
     python -m bench.bench_app [--quick]
     python -m bench.bench_app --busy [--presses 15] [--run-nice N]   (bench/busy_keys.py)
+    python -m bench.bench_app --beside-sweep [--presses 15]          (the same keys beside 2 sweep trials)
 """
 
 from __future__ import annotations
@@ -522,7 +523,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--ui-only", action="store_true", help="only the idle key-to-screen rows (dialog, pane switch, help)")
     ap.add_argument("--busy", action="store_true", help="only keys while a run trains beside one busy process per core (bench/busy_keys.py)")
-    ap.add_argument("--presses", type=int, default=15, help="--busy: presses of each key")
+    ap.add_argument("--beside-sweep", action="store_true", help="only keys beside a sweep training two trials at once (bench/busy_keys.py)")
+    ap.add_argument("--presses", type=int, default=15, help="--busy, --beside-sweep: presses of each key")
     ap.add_argument("--run-nice", type=int, default=None, help="--busy: start the run this many steps below the app (default: kerminal's own)")
     ap.add_argument("--child-fit", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--epochs", type=int, default=3, help=argparse.SUPPRESS)
@@ -530,10 +532,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.child_fit:
         child_fit(args.child_fit, args.epochs)
         return 0
-    if args.busy:
+    if args.busy or args.beside_sweep:
         from bench import busy_keys
 
-        common.print_rows(busy_keys.rows(args.presses, args.run_nice))
+        common.print_rows(busy_keys.rows(args.presses, args.run_nice, sweep=args.beside_sweep))
         return 0
     common.print_rows(run(args.quick, args.ui_only))
     return 0
