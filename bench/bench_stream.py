@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import tempfile
 import time
@@ -112,16 +111,10 @@ def train(exp_path: Path, runs_dir: Path, timeout: float, cache: Path | None = N
     first_batch = None
     last = 0
     for t, n in prog.chunks:
-        text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", bytes(prog.buf[last:n]).decode(errors="replace")).replace("\r", "\n")
+        _, first_batch = common.progress_lines(bytes(prog.buf[last:n]), t - prog.started, steps, first_batch)
         last = n
-        for line in (x.strip() for x in text.split("\n")):
-            step = re.sub(r"[\d,]+(/[\d,]+)?", "N", line.removeprefix("starting: "))[:60]
-            if line.startswith("starting: ") and step not in steps:
-                steps[step] = t - prog.started
-            if first_batch is None and re.match(r"epoch 1 step \d+/", line):
-                first_batch = t - prog.started
     if os.waitstatus_to_exitcode(status) != 0:
-        tail = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", bytes(prog.buf[-3000:]).decode(errors="replace")).strip().splitlines()[-3:]
+        tail = common.ANSI.sub("", bytes(prog.buf[-3000:]).decode(errors="replace")).strip().splitlines()[-3:]
         raise RuntimeError(f"{exp_path.stem} failed: {' | '.join(tail)}")
     runs = [p for p in runs_dir.iterdir() if p.is_dir() and p not in before and not p.name.startswith(".") and (p / "events.jsonl").is_file()]
     run = max(runs, key=lambda p: p.stat().st_mtime)

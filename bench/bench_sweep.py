@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -39,7 +38,6 @@ QUICK_TRIALS = 3
 LEARNING_RATES = (1e-3, 2e-3, 5e-4, 3e-3, 7e-4, 1.5e-3, 4e-3, 8e-4)
 QUICK_LIMIT_S = 600
 FULL_LIMIT_S = 1200
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def experiment(folder: Path, csv: Path, preset: str, lr: float) -> Path:
@@ -76,15 +74,9 @@ def first_batch(exp_path: Path, runs_dir: Path, cache: Path, timeout: float) -> 
                 seen = len(prog.chunks)
                 closed = prog.closed
             for t, n in chunks:
-                piece = ANSI.sub("", bytes(prog.buf[consumed:n]).decode(errors="replace")).replace("\r", "\n")
+                piece, found = common.progress_lines(bytes(prog.buf[consumed:n]), t - prog.started, steps, found)
                 consumed = n
                 text += piece
-                for line in (x.strip() for x in piece.split("\n")):
-                    step = re.sub(r"[\d,.]+(/[\d,]+)?", "N", line.removeprefix("starting: "))[:70]
-                    if line.startswith("starting: ") and step not in steps:
-                        steps[step] = t - prog.started
-                    if found is None and re.match(r"epoch 1 step \d+/", line):
-                        found = t - prog.started
             if found is None and closed and not chunks:
                 tail = text.strip().splitlines()[-3:]
                 raise RuntimeError(f"{exp_path.stem} ended before its first batch: {' | '.join(tail)}")

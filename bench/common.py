@@ -353,3 +353,20 @@ def main_for(run: Callable[[bool], list[dict[str, Any]]], argv: Sequence[str] | 
     rows = run(args.quick)
     print_rows(rows)
     return 0
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def progress_lines(raw: bytes, at: float, steps: dict[str, float], first_batch: float | None) -> tuple[str, float | None]:
+    """Read a run's terminal output (`raw`, seen `at` seconds after its start): the first
+    time each preparing step ("starting: ...", numbers blanked) shows goes into `steps`;
+    returns the text without ANSI codes and when `epoch 1 step` first showed (or None)."""
+    text = ANSI.sub("", raw.decode(errors="replace")).replace("\r", "\n")
+    for line in (x.strip() for x in text.split("\n")):
+        step = re.sub(r"[\d,.]+(/[\d,]+)?", "N", line.removeprefix("starting: "))[:70]
+        if line.startswith("starting: ") and step not in steps:
+            steps[step] = at
+        if first_batch is None and re.match(r"epoch 1 step \d+/", line):
+            first_batch = at
+    return text, first_batch

@@ -80,26 +80,16 @@ async def test_ngram_settings_show_for_ngrams_only_and_apply(app_factory):
         assert " cuts " not in text_of(app.query_one("#data-stats", Static))  # n-grams have no length
 
 
-async def test_xla_is_in_the_fit_settings(app_factory):
+@pytest.mark.parametrize(("field", "value"), [("xla", "off"), ("devices", "all")])
+async def test_fit_settings_hold_xla_and_devices(app_factory, field, value):
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         form = await open_dialog(app, pilot, "train", "f")
-        form.field_widget("xla").value = "off"
+        form.field_widget(field).value = value
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        assert app.experiment.fit.xla == "off"
-
-
-async def test_devices_is_in_the_fit_settings(app_factory):
-    app = app_factory()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        form = await open_dialog(app, pilot, "train", "f")
-        form.field_widget("devices").value = "all"
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
-        assert app.experiment.fit.devices == "all"
+        assert getattr(app.experiment.fit, field) == value
 
 
 async def test_the_imdb_ngram_preset_shows_its_ngram_size_at_80x24(runs_dir, monkeypatch, tmp_path):
