@@ -6,6 +6,11 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# The runs the tests start train at the suite's own priority: below it (kerminal's default,
+# for the app's sake) they would wait behind the other test worker and whatever else keeps a
+# CI machine busy, and every deadline the tests wait on would be a race with that load. The
+# priority itself is tested in test_runs_launch_priority, which sets this variable.
+os.environ.setdefault("KERMINAL_RUN_NICE", "0")
 
 
 def kill_runs(root):

@@ -11,7 +11,8 @@ could not be started is recorded here (failed, or a resumed run as it was). `res
 the same run finds the lock taken and is refused. The process's standard error
 (TensorFlow's native logs, a crash) goes to RUN/process.txt.
 
-The process runs RUN_NICE steps below the launcher's priority: on a busy machine the
+The process runs RUN_NICE steps below the launcher's priority (its own nice value and its
+session's: see lower_priority): on a busy machine the
 scheduler then gives the CPU to the app (keys, redraws) whenever it wants it, and to the run
 the rest of the time, so an idle machine trains as fast as ever (issue 20: `?` took 1.15 s at
 p95 while a run trained beside other work). TensorFlow keeps its thread counts: fewer threads
@@ -67,11 +68,30 @@ def run_nice() -> int:
 def lower_priority(pid: int, steps: int) -> None:
     """Run `pid` `steps` nice levels below this process (at most 19). Called as soon as the
     process exists, before its Python starts a thread: the threads TensorFlow starts later
-    inherit it. A refusal leaves it at the launcher's priority (it trains all the same)."""
+    inherit it. A refusal leaves it at the launcher's priority (it trains all the same).
+
+    The process leads a session of its own, and Linux's autogroup scheduling (on by default;
+    `kernel.sched_autogroup_enabled`) shares the CPU between sessions first: a process's own
+    nice value then ranks it only against the processes of its session, not against the app.
+    So its session's nice value (/proc/PID/autogroup) is lowered by as many steps; without
+    autogroup that value is kept but unused."""
     if steps <= 0:
         return
     with contextlib.suppress(OSError):
         os.setpriority(os.PRIO_PROCESS, pid, min(os.getpriority(os.PRIO_PROCESS, 0) + steps, 19))
+    own = autogroup_nice("self")
+    if own is not None:
+        with contextlib.suppress(OSError):
+            Path(f"/proc/{pid}/autogroup").write_text(str(min(own + steps, 19)))
+
+
+def autogroup_nice(pid: int | str) -> int | None:
+    """The nice value of `pid`'s autogroup (its session's share of the CPU), None where the
+    kernel has no autogroups. The file reads "/autogroup-5431 nice 0"."""
+    try:
+        return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def start(exp: Experiment, runs_dir: str | os.PathLike[str], epochs: int | None = None, cache: bool = True, env: dict[str, str] | None = None) -> Path:
