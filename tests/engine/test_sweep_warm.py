@@ -127,7 +127,7 @@ def test_no_warm_starts_every_trial_the_ordinary_way(tmp_path, runs, capsys):
     exp = write(tmp_path)
     assert main(["sweep", str(exp), "--param", "layers.1.output_dim=4,8", "--sampler", "grid", "--prune", "none", "--name", "cold", "--no-warm", "--runs-dir", str(runs)]) == 0
     out = capsys.readouterr().out
-    assert "sweep cold ended: trial 2/2" in out and "warm" not in out
+    assert "sweep cold ended: trial 2/2" in out and "warm process" not in out
     sweep = Sweep.open("cold", runs)
     assert sweep.config["warm"] is False
     assert all("warm" not in _ordinary(runs / r.run) for r in sweep.status().rows)
