@@ -208,10 +208,11 @@ def _point_stderr(run_dir: Path, log: Path) -> None:
 
 
 def process_start(pid: int | str = "self") -> float:
-    """When process `pid` started (time.time()), from /proc; now where /proc cannot say."""
+    """When process `pid` started (time.time()), from its age in /proc (start ticks against
+    CLOCK_BOOTTIME: /proc/stat's btime is whole seconds); now where /proc cannot say."""
     try:
         ticks = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
-        boot = next(float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime "))
-        return round(boot + ticks / os.sysconf("SC_CLK_TCK"), 3)
-    except (OSError, ValueError, IndexError, StopIteration):
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+        return round(time.time() - age, 3)
+    except (OSError, ValueError, IndexError, AttributeError):
         return round(time.time(), 3)
