@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
+from engine.runs import commands, reader
 from engine.runs import folder as F
-from engine.runs import reader
 from engine.runs import spare as warm
 from engine.runs.liveness import process_alive
 from engine.runs.status import Status
@@ -121,6 +121,42 @@ def test_kill_9_of_the_driver_leaves_no_spare_behind(tmp_path, runs):
         driver.kill()
         driver.wait(30)
     wait_for(lambda: not process_alive(spare), 120, "the spare to exit once its driver is gone")
+
+
+def _warm_live_run(sweep: Sweep) -> Path | None:
+    for t in sweep.study().get_trials(deepcopy=False):
+        run = t.user_attrs.get("run")
+        meta = reader.read_meta(sweep.runs_dir / run) if t.state.name == "RUNNING" and run else None
+        if meta and "warm" in meta and int(meta.get("epochs", 0) or 0) >= 1:
+            return sweep.runs_dir / run
+    return None
+
+
+def test_a_warm_trial_whose_driver_was_killed_is_watched_again_by_resume(tmp_path, runs):
+    """Adoption reads the run folder and the trial's tags, which a warm start leaves as they are."""
+    exp = write(tmp_path, epochs=EPOCHS_TO_CATCH, batch=4)
+    with open(tmp_path / "driver.txt", "ab") as log:
+        driver = subprocess.Popen([*KERMINAL, "sweep", str(exp), "--param", "layers.1.output_dim=4,8", "--sampler", "grid", "--prune", "none", "--name", "a", "--runs-dir", str(runs)], stdout=log, stderr=log, start_new_session=True)
+    wait_for(lambda: (runs / "sweeps" / "a" / "sweep.json").is_file(), 60, "the sweep's folder")
+    sweep = Sweep.open("a", runs)
+    run = wait_for(lambda: _warm_live_run(sweep), 240, "a warm trial with an epoch done")
+    answer = commands.send(run, "pause", wait=60)  # live for sure while its driver dies and another takes over
+    assert answer is not None and answer.ok
+    driver.kill()
+    driver.wait(30)
+    with open(tmp_path / "resume.txt", "ab") as log:
+        resume = subprocess.Popen([*KERMINAL, "sweep", "--resume", "a", "--runs-dir", str(runs)], stdout=log, stderr=log, start_new_session=True)
+    try:
+        wait_for(lambda: "is still training; watching it again" in (tmp_path / "resume.txt").read_text(), 120, "the resumed driver to watch the warm trial")
+        answer = commands.send(run, "resume", wait=60)
+        assert answer is not None and answer.ok
+        assert resume.wait(240) == 0, (tmp_path / "resume.txt").read_text()
+    finally:
+        if resume.poll() is None:
+            resume.kill()
+    rows = sweep.status().rows
+    assert [r.state for r in rows] == ["complete", "complete"] and run.name in {r.run for r in rows}
+    assert "sweep a ended: trial 2/2" in (tmp_path / "resume.txt").read_text()
 
 
 def test_no_warm_starts_every_trial_the_ordinary_way(tmp_path, runs, capsys):
