@@ -1,5 +1,5 @@
-"""A sweep's per-trial overhead: process start to the first batch of a trial whose data and
-vectorizer come from the prepared-data cache, on IMDB-sized data.
+"""A sweep's per-trial overhead: to the first batch of a trial whose data and vectorizer come
+from the prepared-data cache, on IMDB-sized data.
 
 Every trial of a sweep is an ordinary run: launch.start runs `python -m engine.cli train
 --into RUN` for it. Here each trial is that same process (`kerminal train EXP` with the
@@ -10,8 +10,18 @@ line appears. The data is bench/imdb_like.py's 50,000-review stand-in as one CSV
 fills the cache (not counted); then `trials` processes, each with another learning rate (a
 value a sweep searches that leaves the data and vectorizer settings, and so the cache entry,
 the same). Printed: the median and the spread (min..max) of the trials' time to the first
-batch, the goal under 3 s, and where the time goes: the median time each preparing step was
-first shown, and a bare `python -c "import tensorflow, keras"` beside them.
+batch, and where the time goes: the median time each preparing step was first shown, and a
+bare `python -c "import tensorflow, keras"` beside them.
+
+Then the trials as a sweep's driver starts them (engine.runs.launch.start, the run detached,
+its first batch read from its events.jsonl), `trials` each way: the ordinary way (a new
+process per trial, `kerminal sweep --no-warm`), and handed to a warm spare
+(engine.runs.spare) that imported TensorFlow before its trial came, the next spare started
+right after each hand-over as the driver does (it imports beside the trial's start). For
+each: "trial asked -> first batch" (from the launch.start call: what a sweep waits per
+trial, and what the 3 s goal reads; study.ask and tagging, milliseconds, are left out) and
+"process start -> first batch" (from the trial process's own start, /proc; a spare's
+includes the time it waited for its trial).
 
     python -m bench.bench_sweep [--quick] [--trials N] [--data DIR] [--preset NAME]
 """
@@ -88,6 +98,67 @@ def first_batch(exp_path: Path, runs_dir: Path, cache: Path, timeout: float) -> 
     return {"first_batch_s": found, "steps": steps, "text": text}
 
 
+def launched(exp_paths: list[Path], runs_dir: Path, warm: bool, timeout: float = 300) -> list[dict[str, float]]:
+    """Each experiment started as a sweep's driver starts a trial (warm: handed to a ready
+    spare), stopped at its first batch: seconds from the ask and from its process's start."""
+    from engine.experiment import load
+    from engine.runs import launch
+    from engine.runs import spare as S
+
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    out = []
+    spare = S.start(runs_dir / "spare-0.txt", launch.child_env(), launch.run_nice()) if warm else None
+    for i, exp_path in enumerate(exp_paths):
+        exp = load(exp_path)
+        if spare is not None:
+            _until(spare.ready, timeout, "the spare's imports")
+        asked = time.time()
+        path = launch.start(exp, runs_dir, spare=spare)
+        if spare is not None:
+            if spare.why_not:
+                raise RuntimeError(f"the spare did not take trial {i}: {spare.why_not}")
+            spare = S.start(runs_dir / f"spare-{i + 1}.txt", launch.child_env(), launch.run_nice()) if i + 1 < len(exp_paths) else None
+        out.append(_to_first_batch(path, asked, warm, timeout))
+    return out
+
+
+def _to_first_batch(path: Path, asked: float, warm: bool, timeout: float) -> dict[str, float]:
+    """Wait for the launched run's first batch, then kill it: seconds from `asked` and from
+    its process's start."""
+    from engine.runs import reader
+    from engine.runs import spare as S
+    from engine.runs.liveness import process_alive
+
+    pid = int(_until(lambda: (reader.read_meta(path) or {}).get("pid"), timeout, "the trial's pid"))
+    started = S.process_start(pid)
+    _until(lambda: b'"event": "BatchEnd"' in _read(path / "events.jsonl"), timeout, f"{path.name}'s first batch")
+    first = time.time()
+    meta = reader.read_meta(path) or {}
+    if warm and "warm" not in meta:
+        raise RuntimeError(f"{path.name} does not say it ran in a warm process")
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+    _until(lambda: not process_alive(pid), 30, "the trial to end")
+    return {"asked_s": first - asked, "process_s": first - float((meta.get("warm") or {}).get("spawned", started))}
+
+
+def _until(predicate: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.01)
+    raise TimeoutError(f"no {what} within {timeout:.0f} s")
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
 def import_time(repeat: int = 3) -> float:
     """A bare interpreter importing TensorFlow and Keras (the floor under every trial)."""
     times = []
@@ -110,6 +181,10 @@ def run(quick: bool, trials: int | None = None, data: Path | None = None, preset
         cache = folder / "prepared"
         warm = first_batch(experiment(folder, csv, preset, LEARNING_RATES[-1]), folder / "runs", cache, timeout=900)
         results = [first_batch(experiment(folder, csv, preset, LEARNING_RATES[i % len(LEARNING_RATES)]), folder / "runs", cache, timeout=300) for i in range(n)]
+        exps = [experiment(folder, csv, preset, LEARNING_RATES[i % len(LEARNING_RATES)]) for i in range(n)]
+        os.environ["KERMINAL_CACHE_DIR"] = str(cache)  # the launched trials' cache
+        ordinary = launched(exps, folder / "runs-ordinary", warm=False)
+        warmed = launched(exps, folder / "runs-warm", warm=True)
         bare = import_time()
     times = [r["first_batch_s"] for r in results]
     cached = all("from the cache" in r["text"] for r in results)
@@ -120,9 +195,21 @@ def run(quick: bool, trials: int | None = None, data: Path | None = None, preset
     where = "; ".join(f"{k} at {common.median(v):.1f}s" for k, v in sorted(steps.items(), key=lambda kv: common.median(kv[1])))
     spread = f"{min(times):.2f}..{max(times):.2f} s over {n} trials"
     note = f"{preset} on 50,000 stand-in reviews, data and vectorizer from the prepared-data cache{'' if cached else ' (NOT all from the cache)'}; spread {spread}; steps first shown: {where}"
+    def col(rows: list[dict[str, float]], key: str) -> tuple[float, str]:
+        vals = [r[key] for r in rows]
+        return common.median(vals), f"{min(vals):.2f}..{max(vals):.2f} s over {len(vals)} trials"
+
+    cold_asked, cold_asked_spread = col(ordinary, "asked_s")
+    cold_proc, cold_proc_spread = col(ordinary, "process_s")
+    warm_asked, warm_asked_spread = col(warmed, "asked_s")
+    warm_proc, warm_proc_spread = col(warmed, "process_s")
     return [
-        common.row("sweep trial: process start to its first batch, data from the cache", "s", common.median(times), warm["first_batch_s"], f"kerminal < {GOAL_S:g} s", note + "; baseline: the first process, which fills the cache"),
-        common.row("a bare `import tensorflow, keras` process", "s", bare, None, "", "the floor under every trial's start"),
+        common.row("sweep trial, attached `kerminal train` on a pty: process start -> first batch", "s", common.median(times), warm["first_batch_s"], "", note + "; baseline: the first process, which fills the cache"),
+        common.row("sweep trial, a new process (--no-warm): trial asked -> first batch", "s", cold_asked, None, "", f"launch.start as the driver calls it; spread {cold_asked_spread}"),
+        common.row("sweep trial, a new process (--no-warm): process start -> first batch", "s", cold_proc, None, "", f"spread {cold_proc_spread}"),
+        common.row("sweep trial, a warm spare: trial asked -> first batch", "s", warm_asked, cold_asked, f"kerminal < {GOAL_S:g} s", f"the goal's reading: what a sweep waits per trial; baseline: a new process; spread {warm_asked_spread}"),
+        common.row("sweep trial, a warm spare: its process start -> first batch", "s", warm_proc, cold_proc, "", f"includes the time the spare waited ready for its trial; spread {warm_proc_spread}"),
+        common.row("a bare `import tensorflow, keras` process", "s", bare, None, "", "the floor under every new process's start"),
     ]
 
 

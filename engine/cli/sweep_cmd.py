@@ -3,7 +3,7 @@ an ordinary run tagged `sweep:NAME` and `trial:N` (watch, stop, lr and compare w
 
     kerminal sweep EXP.toml --param PATH=SPEC [--param ...] [--trials N] [--parallel K]
                    [--sampler tpe|random|grid] [--prune median|hyperband|none]
-                   [--storage URL] [--name NAME] [--runs-dir D] [--detach] [--yes] [--keep-all]
+                   [--storage URL] [--name NAME] [--runs-dir D] [--detach] [--yes] [--keep-all] [--no-warm]
     kerminal sweep --status SWEEP [--json]       trial 7/20, the trials, the best, importances, size on disk
     kerminal sweep --resume SWEEP                continue a stopped or interrupted sweep
     kerminal sweep --join SWEEP --storage URL    pull trials of the same study from here
@@ -35,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--detach", action="store_true", help="drive the sweep in a background process; print its name and return")
     parser.add_argument("--yes", action="store_true", help=f"run a grid over {10_000:,} trials")
     parser.add_argument("--keep-all", action="store_true", help="an ended trial keeps last.keras too (default: best.keras only, to bound the sweep's disk use)")
+    parser.add_argument("--no-warm", action="store_true", help="start each trial's process when its trial comes (default: one warm process waits, TensorFlow imported, for the next trial)")
     parser.add_argument("--status", metavar="SWEEP", help="show a sweep's progress, trials and best")
     parser.add_argument("--resume", metavar="SWEEP", help="continue a stopped or interrupted sweep")
     parser.add_argument("--join", metavar="SWEEP", help="run trials of a sweep started elsewhere (with --storage)")
@@ -56,12 +57,12 @@ def run(args: argparse.Namespace) -> int:
         if not args.storage:
             raise sw.SweepError("--join needs the study's --storage.", "Pass the URL the sweep was started with, e.g. --storage postgresql://user@host/db.")
         sweep = sw.Sweep.join(args.join, args.storage, args.runs_dir)
-        _parallel(sweep, args.parallel, args.keep_all)
+        _parallel(sweep, args.parallel, args.keep_all, args.no_warm)
         print(f"joined sweep {sweep.name} ({sweep.status(importances=False).progress()}); running trials here until it is done.", flush=True)
         return _end(sw.drive(sweep, _say, main=False), sweep)
     if args.resume:
         sweep = sw.Sweep.open(args.resume, args.runs_dir)
-        _parallel(sweep, args.parallel, args.keep_all)
+        _parallel(sweep, args.parallel, args.keep_all, args.no_warm)
         if sweep.driver_state() == "running":
             raise sw.SweepError(f"Sweep {sweep.name} is being driven right now by another process.", f"Follow it with `kerminal sweep --status {sweep.name}`, or stop it with `kerminal stop {sweep.name}`.")
         (sweep.folder / "stop").unlink(missing_ok=True)
@@ -69,20 +70,22 @@ def run(args: argparse.Namespace) -> int:
             return _detach(sweep)
         print(f"resuming sweep {sweep.name} ({sweep.status(importances=False).progress()}).", flush=True)
         return _end(sw.drive(sweep, _say), sweep)
-    sweep = sw.Sweep.create(args.experiment, args.param, args.runs_dir, args.trials, args.parallel or 1, args.sampler, args.prune, args.storage, args.name, args.yes, args.keep_all)
+    sweep = sw.Sweep.create(args.experiment, args.param, args.runs_dir, args.trials, args.parallel or 1, args.sampler, args.prune, args.storage, args.name, args.yes, args.keep_all, not args.no_warm)
     if args.detach:
         return _detach(sweep)
     print(f"sweep {sweep.name}: {sweep.config['trials']} trials, {sweep.config['parallel']} at once, {sweep.config['sampler']} sampler, {sweep.config['pruner']} pruner; folder {sweep.folder}", flush=True)
     return _end(sw.drive(sweep, _say), sweep)
 
 
-def _parallel(sweep, parallel: int | None, keep_all: bool = False) -> None:
-    """--parallel K (this machine's share) and --keep-all with --join or --resume, for this
-    process only."""
+def _parallel(sweep, parallel: int | None, keep_all: bool = False, no_warm: bool = False) -> None:
+    """--parallel K (this machine's share), --keep-all and --no-warm with --join or --resume,
+    for this process only."""
     import engine.sweeps as sw
 
     if keep_all:
         sweep.config["keep_all"] = True
+    if no_warm:
+        sweep.config["warm"] = False
     if parallel is not None:
         if parallel < 1:
             raise sw.SweepError("--parallel must be at least 1.", "Pass e.g. --parallel 2.")

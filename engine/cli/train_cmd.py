@@ -47,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--into", metavar="RUN_DIR", help=argparse.SUPPRESS)
     parser.add_argument("--handed-over", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--lock-fd", type=int, help=argparse.SUPPRESS)  # the run's lock, taken by the launcher
+    parser.add_argument("--spare", type=int, metavar="FD", help=argparse.SUPPRESS)  # a warm spare waiting on FD for its run (engine.runs.spare)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,10 +57,19 @@ def run(args: argparse.Namespace) -> int:
     from engine.training.control import TrainControl
     from engine.training.trainer import Trainer
 
+    facts: dict = {}
+    if args.spare is not None:
+        from engine.cli import command_parser
+        from engine.runs.spare import serve
+
+        trial = serve(args.spare)
+        if trial is None:  # no trial will come (the sweep ended, its driver is gone)
+            return 0
+        args, facts = command_parser("train").parse_intermixed_args(trial.argv), {"warm": trial.facts}
     if args.epochs is not None and args.epochs < 1:
         raise TrainingError(f"--epochs {args.epochs}: train at least 1 epoch.", "Pass --epochs 1 or more.")
     if args.into:
-        return _train_into(args)
+        return _train_into(args, facts)
     if bool(args.experiment) == bool(args.resume):
         raise TrainingError(
             "kerminal train needs either an experiment file or --resume RUN." if not args.experiment else "Pass an experiment file or --resume RUN, not both.",
@@ -225,10 +235,10 @@ def _give_back(writer, exc) -> None:
     writer.close()
 
 
-def _train_into(args: argparse.Namespace) -> int:
+def _train_into(args: argparse.Namespace, facts: dict) -> int:
     """The detached process of a new run: train the experiment a launcher put in RUN_DIR.
     A failure before training starts is recorded in the folder (no one sees this
-    process's terminal)."""
+    process's terminal). `facts`: added to the run's metrics.json (a warm spare's "warm")."""
     from pathlib import Path
 
     from engine.errors import KerminalError
@@ -250,6 +260,7 @@ def _train_into(args: argparse.Namespace) -> int:
         exp = load(path / F.EXPERIMENT)
         cache = PreparedCache(exp, enabled=not args.no_cache)
         trainer = Trainer(exp, cache.load_dataset(writer.phase), path.parent, None, control, batch_interval=0.5, run_dir=path, writer=writer, prepared=cache, callbacks=_sweep_callbacks(control, exp.fit.epochs))
+        trainer.facts.update(facts)
         result = _run_with_signals(trainer, args.epochs, control)
     except KerminalError as exc:
         if not (path / F.EVENTS).is_file() or (reader.read_meta(path) or {}).get("status") == Status.STARTING:

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.errors import RunError
 from engine.experiment import Experiment
@@ -36,26 +37,43 @@ from engine.runs import liveness, reader, safe, saving
 from engine.runs.status import Status
 from engine.runs.writer import RunWriter
 
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.runs.spare import Spare
+
 RUN_NICE = 10  # a run's process, below the app that started it (see the module's doc)
 
 
-def _spawn(args: list[str], run_dir: Path, lock_fd: int, extra_env: dict[str, str] | None = None) -> int:
+def child_env(extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """A run's process environment: this one's, `extra_env` added."""
     env = {**os.environ, **(extra_env or {})}
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # The child must import this same engine even when it runs from a checkout.
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def _spawn(args: list[str], run_dir: Path, lock_fd: int, extra_env: dict[str, str] | None = None) -> int:
     try:
         with safe.open_append(run_dir / F.PROCESS_LOG, binary=True) as err:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "engine.cli", "train", *args, "--lock-fd", str(lock_fd)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                start_new_session=True, close_fds=True, pass_fds=(lock_fd,), env=env, cwd=os.getcwd(),
+                start_new_session=True, close_fds=True, pass_fds=(lock_fd,), env=child_env(extra_env), cwd=os.getcwd(),
             )
     except OSError as exc:
         raise RunError(f"Could not start the training process: {exc.strerror or exc}.", "Check that Python can run here (disk space, process limits) and try again.") from None
     lower_priority(proc.pid, run_nice())
     return proc.pid
+
+
+def _spawn_or_hand(args: list[str], run_dir: Path, lock_fd: int, extra_env: dict[str, str] | None, spare: Spare | None) -> int:
+    """The run's process: `spare` handed the run when it takes it, else a new one (_spawn)."""
+    if spare is not None:
+        pid = spare.hand(args, lock_fd, dict(extra_env or {}))
+        if pid is not None:
+            return pid
+    return _spawn(args, run_dir, lock_fd, extra_env)
 
 
 def run_nice() -> int:
@@ -94,17 +112,19 @@ def autogroup_nice(pid: int | str) -> int | None:
         return None
 
 
-def start(exp: Experiment, runs_dir: str | os.PathLike[str], epochs: int | None = None, cache: bool = True, env: dict[str, str] | None = None) -> Path:
+def start(exp: Experiment, runs_dir: str | os.PathLike[str], epochs: int | None = None, cache: bool = True, env: dict[str, str] | None = None, spare: Spare | None = None) -> Path:
     """A new detached run of `exp`; returns its folder at once. `cache` False: it prepares its
     data afresh (`kerminal train --no-cache`). `env`: variables added to the process's
-    environment (a sweep's trial: engine.sweeps.pruning)."""
+    environment (a sweep's trial: engine.sweeps.pruning). `spare`: a warm process to run it
+    (engine.runs.spare; a sweep's driver); one that does not take it (`spare.why_not`) is
+    replaced by a new process as without one."""
     writer = RunWriter.create(runs_dir, exp)
     created = time.strftime("%Y-%m-%dT%H:%M:%S")
     meta = {"kerminal_run": F.FORMAT, "name": exp.name, "preset": exp.preset, "created": created, "status": Status.STARTING, "message": "", "epochs": 0, "target": int(epochs or exp.fit.epochs)}
     args = ["--into", str(writer.path), *(["--epochs", str(epochs)] if epochs else []), *([] if cache else ["--no-cache"])]
     try:
         writer.metrics(meta, pid=0)  # the started process writes its own pid
-        writer.hand_over(lambda fd: _spawn(args, writer.path, fd, env))
+        writer.hand_over(lambda fd: _spawn_or_hand(args, writer.path, fd, env, spare))
     except (OSError, RunError) as exc:  # nothing was started: this writer still owns the run
         err = exc if isinstance(exc, RunError) else saving.disk_error(exc, writer.path / F.METRICS)
         with contextlib.suppress(OSError):  # a full disk: the error itself says why

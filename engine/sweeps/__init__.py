@@ -43,6 +43,7 @@ def start_detached(sweep: Sweep) -> None:
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     try:
         with safe.open_append(sweep.folder / DRIVER_LOG, binary=True) as log:
-            subprocess.Popen([sys.executable, "-m", "engine.cli", "sweep", "--resume", sweep.name, "--runs-dir", str(sweep.runs_dir)], stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True, env=env)
+            argv = ["sweep", "--resume", sweep.name, "--runs-dir", str(sweep.runs_dir), *([] if sweep.config.get("warm", True) else ["--no-warm"])]
+            subprocess.Popen([sys.executable, "-m", "engine.cli", *argv], stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True, env=env)
     except OSError as exc:
         raise SweepError(f"The sweep {sweep.name} was created but its driver did not start: {exc.strerror or exc}.", f"Start it with `kerminal sweep --resume {sweep.name}`.") from None

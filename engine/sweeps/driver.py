@@ -23,6 +23,16 @@ best.keras, not last.keras nor temporary checkpoints, deleted only once the stud
 result (a trial stopped with the sweep keeps last.keras, so --resume continues it). A trial
 that fails for a full disk stops the sweep from starting more (every next one would fail
 the same way); the trials running finish.
+
+A warm spare (engine.runs.spare; off with `kerminal sweep --no-warm`): the driver keeps one
+trial process started ahead of need, its TensorFlow imported while the current trials train,
+and hands it the next trial's run (the trial is then the same ordinary run, started in about
+the time its own setup takes). At most one spare; the next one starts as soon as one is
+handed its trial, and only while more trials will be asked. A spare still importing is
+handed a trial only when no other trial waits to start (waiting on it holds up the loop);
+one that died meanwhile is said, the trial starts in a new process as without spares, and
+a new spare is started. Its output goes to SWEEP/spare-PID-N.txt until it has a run (then
+to the run's process.txt); the sweep's end, a stop or the driver's death ends it.
 """
 
 from __future__ import annotations
@@ -42,6 +52,7 @@ from typing import Any
 from engine.errors import KerminalError
 from engine.runs import commands, labels, launch, reader
 from engine.runs import folder as F
+from engine.runs import spare as warm
 from engine.runs.liveness import HOST, live_status, process_alive
 from engine.runs.status import LIVE, Status
 from engine.sweeps import space as S
@@ -74,6 +85,9 @@ class Driver:
         self.keep_all = bool(sweep.config.get("keep_all", False))
         self.gpus = Placement(visible_gpus())
         self.disk_full = ""  # why no more trials start: a trial failed for a full disk
+        self.warm = bool(sweep.config.get("warm", True))  # keep a warm spare (--no-warm: not)
+        self.spare: warm.Spare | None = None
+        self._spares = 0  # spares started (names their logs)
 
     # ---- the loop ------------------------------------------------------------------------
     def run(self) -> str:
@@ -99,15 +113,19 @@ class Driver:
                     last_check = time.monotonic()
                     optuna.storages.fail_stale_trials(study)
                 if stopping or self.disk_full:
+                    self._drop_spare()
                     if not self.live:
                         state = "stopped"
                         break
                 elif len(self.live) < self.parallel and self._may_ask(study):
                     self._start_one(study)
+                    self._keep_spare(study)
                     continue
                 elif not self.live and not self._may_ask(study):
                     state = "ended"
                     break
+                if not stopping and not self.disk_full:
+                    self._keep_spare(study)
                 time.sleep(POLL_S)
         except BaseException as exc:
             if self.main:
@@ -121,6 +139,7 @@ class Driver:
             raise
         finally:
             quiet.set()
+            self._drop_spare()
         if self.main:
             with contextlib.suppress(OSError):
                 self._record(state)
@@ -150,6 +169,49 @@ class Driver:
         trials = counted(study.get_trials(deepcopy=False))
         waiting = any(t.state == TrialState.WAITING for t in trials)
         return waiting or sum(t.state != TrialState.WAITING for t in trials) < self.wanted
+
+    # ---- the warm spare ------------------------------------------------------------------
+    def _keep_spare(self, study: Any) -> None:
+        """One spare started, while more trials will be asked here (a dead one replaced)."""
+        if self.spare is not None and not self.spare.alive():
+            self._gone(self.spare, "a new one is started")
+            self.spare = None
+        if not self.warm or self.spare is not None or not self._may_ask(study):
+            return
+        self._spares += 1
+        log = self.sweep.folder / f"spare-{os.getpid()}-{self._spares}.txt"
+        try:
+            self.spare = warm.start(log, launch.child_env(), launch.run_nice())
+        except OSError as exc:  # no spare: trials start the ordinary way
+            self.warm = False
+            self.out(f"sweep {self.sweep.name}: no warm process could be started ({exc.strerror or exc}); each trial starts a process of its own.")
+
+    def _take_spare(self, number: int) -> warm.Spare | None:
+        """The spare for trial `number`, if it can take it without holding up another
+        trial's start; a dead one is said and dropped (a new one follows)."""
+        spare = self.spare
+        if spare is None:
+            return None
+        if not spare.alive():
+            self.spare = None
+            self._gone(spare, f"trial {number} starts in a new process, and a new warm process after it")
+            return None
+        if not spare.ready() and len(self.live) + 1 < self.parallel:
+            return None  # another trial waits to start: not held up by this one's imports
+        self.spare = None
+        return spare
+
+    def _gone(self, spare: warm.Spare, then: str) -> None:
+        spare.kill()  # reaped
+        self.out(f"the warm process {spare.pid} had ended ({spare.how_ended()}; its output: {spare.log}); {then}.")
+
+    def _drop_spare(self) -> None:
+        if self.spare is not None:
+            self.spare.close()
+            with contextlib.suppress(OSError):
+                if self.spare.log.stat().st_size == 0:
+                    self.spare.log.unlink()
+            self.spare = None
 
     # ---- one trial -----------------------------------------------------------------------
     def _start_one(self, study: Any) -> None:
@@ -188,11 +250,14 @@ class Driver:
         values = {p.path: _suggest(trial, p) for p in self.sweep.space.params}
         shown = ", ".join(f"{k}={_short(v)}" for k, v in values.items())
         gpu = self.gpus.take()
+        spare = self._take_spare(trial.number)
         try:
             exp = S.apply(self.base, values)
             exp.name = f"{self.sweep.name} trial {trial.number}"
-            path = launch.start(exp, self.sweep.runs_dir, env={ENV: self._env(trial), **self.gpus.env(gpu)})
+            path = launch.start(exp, self.sweep.runs_dir, env={ENV: self._env(trial), **self.gpus.env(gpu)}, spare=spare)
         except KerminalError as exc:
+            if spare is not None and not spare.handed:  # no run to hand: it waits for the next trial
+                self.spare, spare = spare, None
             self.gpus.release(gpu)
             trial.set_user_attr("note", str(exc))
             study.tell(trial, state=TrialState.FAIL)
@@ -204,7 +269,8 @@ class Driver:
         if gpu is not None:
             trial.set_user_attr("gpu", gpu)
         self._label(path, trial.number)
-        self.out(f"trial {trial.number}: run {path.name} ({shown})" + (f" on GPU {gpu}" if gpu is not None else ""))
+        how = "" if spare is None else f", in a new process: {spare.why_not}" if spare.why_not else f", in warm process {spare.pid}"
+        self.out(f"trial {trial.number}: run {path.name} ({shown})" + (f" on GPU {gpu}" if gpu is not None else "") + how)
 
     def _env(self, trial: Any) -> str:
         return json.dumps({"storage": self.sweep.storage, "study": self.sweep.name, "trial": trial._trial_id, "number": trial.number, "pruner": self.sweep.config["pruner"], "monitor": self.sweep.monitor})

@@ -6,8 +6,8 @@ sweeps never show up as damaged runs and a sweep's name can never collide with a
 holds sweep.json (the experiment's path and a copy, the space, sampler, pruner, storage,
 trials wanted, parallel, created), experiment.toml (the base experiment, data paths
 absolute), journal.log (the study, when no --storage is given), summary.json (the status,
-rewritten as trials end), driver.json (the driving process) and driver.txt (a detached
-driver's output).
+rewritten as trials end), driver.json (the driving process), driver.txt (a detached
+driver's output) and spare-PID-N.txt (a warm spare's output until it is handed a trial).
 
 The study's own user attrs hold the same definition, so `--join NAME --storage URL` on a
 machine that has never seen the sweep can set up its folder from the storage alone.
@@ -138,6 +138,7 @@ class Sweep:
         name: str = "",
         yes: bool = False,
         keep_all: bool = False,
+        warm: bool = True,
     ) -> Sweep:
         """A new sweep of `experiment`: every --param checked, the folder written and the
         study created (a grid's trials enqueued). SweepError when anything is wrong."""
@@ -160,7 +161,7 @@ class Sweep:
         config = {
             "kerminal_sweep": 1, "name": name, "experiment": {"path": str(Path(experiment).resolve()), "copy": EXPERIMENT},
             "space": [p.to_dict() for p in space.params], "sampler": sampler, "pruner": pruner, "storage": storage,
-            "trials": wanted, "parallel": parallel, "keep_all": keep_all, "monitor": monitor,
+            "trials": wanted, "parallel": parallel, "keep_all": keep_all, "warm": warm, "monitor": monitor,
             "direction": "maximize" if higher_is_better(monitor) else "minimize", "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
         text = F.experiment_as_trained(exp).to_toml()

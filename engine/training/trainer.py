@@ -131,6 +131,7 @@ class Trainer:
         self.prepared = prepared
         self.state = RunState(writer=None, control=self.control, emit=self._emit, monitor=self.exp.fit.monitor)  # type: ignore[arg-type]  # the writer comes with the folder (_open_folder), before anything is recorded
         self.events: list[ev.Event] = []
+        self.facts: dict[str, object] = {}  # more for metrics.json (a warm spare's record: engine.runs.spare)
         self._created = ""
         self._data: FitData | None = None
         # What model.fit trains: the numeric stack sharing the string model's weights (texts
@@ -308,7 +309,7 @@ class Trainer:
         self.writer.start_heartbeat()
         self.writer.data_format(self.dataset.read_as)  # how the data was read, for an export
         self.state.writer = self.writer
-        self.state.info = run_facts(self.exp, self.dataset, self._created)
+        self.state.info = {**run_facts(self.exp, self.dataset, self._created), **self.facts}
         if self._ids_tmp is not None:  # streamed ids written before the folder opened (open memory maps stay valid)
             from engine.training.streamed import ids_folder
 

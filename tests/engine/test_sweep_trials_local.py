@@ -78,7 +78,7 @@ class FakeLauncher:
         self.runs, self.meta, self.files = runs, meta, files
         self.envs: list[dict[str, str]] = []
 
-    def __call__(self, exp, runs_dir, epochs=None, cache=True, env=None) -> Path:
+    def __call__(self, exp, runs_dir, epochs=None, cache=True, env=None, spare=None) -> Path:
         self.envs.append(dict(env or {}))
         path = self.runs / f"run-{len(self.envs)}"
         path.mkdir(parents=True)
@@ -91,7 +91,8 @@ class FakeLauncher:
 
 
 def sweep_of(tmp_path: Path, trials: int, parallel: int = 1, keep_all: bool = False) -> Sweep:
-    return Sweep.create(write(tmp_path), ["layers.1.output_dim=4..64"], tmp_path / "runs", trials=trials, parallel=parallel, sampler="random", pruner="none", name="s", keep_all=keep_all)
+    # no warm spare: the fake launcher starts no process, so a spare would only cost a TensorFlow import
+    return Sweep.create(write(tmp_path), ["layers.1.output_dim=4..64"], tmp_path / "runs", trials=trials, parallel=parallel, sampler="random", pruner="none", name="s", keep_all=keep_all, warm=False)
 
 
 FINISHED = {"status": "finished", "best": {"value": 0.5, "epoch": 1}}

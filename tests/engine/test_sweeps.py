@@ -127,7 +127,7 @@ def test_a_trial_the_study_ends_while_its_worker_starts_it_is_left_to_its_retry(
     started = tmp_path / "runs" / "a-run"
     stops: list[Path] = []
 
-    def slow_start(exp, runs_dir, env=None):  # meanwhile, another worker fails the trial
+    def slow_start(exp, runs_dir, env=None, spare=None):  # meanwhile, another worker fails the trial
         study = sweep.study()
         running = next(t for t in study.get_trials(deepcopy=False) if t.state == TrialState.RUNNING)
         study.tell(running.number, state=TrialState.FAIL)
