@@ -107,6 +107,9 @@ class Driver:
             self._adopt(study)
             last_check = 0.0
             while True:
+                if not self.sweep.folder.is_dir():  # removed under it: nothing left to drive or record
+                    self._folder_gone()
+                    return "stopped"
                 self._reap(study)
                 stopping = (self.sweep.folder / STOP).exists()
                 if beats and time.monotonic() - last_check >= St.HEARTBEAT_S:
@@ -283,10 +286,25 @@ class Driver:
         except KerminalError:  # labels are a view: never lose a trial over one
             return
 
+    def _folder_gone(self) -> None:
+        """The sweep's folder was deleted while it ran: its trials still running are stopped
+        (their own folders may be gone too) and the driver ends, rather than polling forever
+        for runs that can no longer end."""
+        for live in self.live.values():
+            with contextlib.suppress(KerminalError, OSError):
+                commands.post(live.path, "stop")
+            self.gpus.release(live.gpu)
+        self.live.clear()
+        self.out(f"The sweep's folder {self.sweep.folder} was removed: no more trials start here, and the running ones were asked to stop.")
+
     def _reap(self, study: Any) -> None:
         for number, live in list(self.live.items()):
-            meta = reader.read_meta(live.path) or {}
-            status = live_status(meta, live.path) if meta else Status.STARTING
+            status: str
+            if not live.path.is_dir():  # deleted while it trained: it can never be read as ended
+                meta, status = {"message": f"its run folder {live.path} was removed"}, Status.FAILED
+            else:
+                meta = reader.read_meta(live.path) or {}
+                status = live_status(meta, live.path) if meta else Status.STARTING
             if status in LIVE:
                 continue
             del self.live[number]

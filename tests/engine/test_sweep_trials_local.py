@@ -221,3 +221,60 @@ def test_a_trial_another_worker_just_asked_is_not_taken_over(tmp_path, monkeypat
     lines: list[str] = []
     D.Driver(sweep, lines.append)._adopt(study)
     assert study._storage.get_trial(asked._trial_id).state.name == "RUNNING" and not lines
+
+
+# ---- folders removed under a running sweep ------------------------------------------------
+
+
+def test_a_trial_whose_run_folder_is_removed_is_failed_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    from optuna.trial import TrialState
+
+    fake = FakeLauncher(tmp_path / "runs", {"status": "running", "pid": os.getpid()})  # live: this process
+    monkeypatch.setattr(D.launch, "start", fake)
+    lines: list[str] = []
+    driver = D.Driver(sweep_of(tmp_path, trials=2), lines.append)
+    study = driver.sweep.study()
+    driver._start_one(study)
+    driver._reap(study)
+    assert len(driver.live) == 1  # still training
+    shutil.rmtree(tmp_path / "runs" / "run-1")
+    driver._reap(study)  # before: read as "starting" for ever, and the sweep never ended
+    assert driver.live == {}
+    trial = study.get_trials(deepcopy=False)[0]
+    assert trial.state == TrialState.FAIL and "was removed" in trial.user_attrs["note"]
+    assert driver._may_ask(study)  # the sweep goes on with its next trial
+
+
+def test_a_sweep_whose_folder_is_removed_stops_its_trials_and_ends(tmp_path, monkeypatch):
+    import os
+    import shutil
+    import threading
+    import time
+
+    fake = FakeLauncher(tmp_path / "runs", {"status": "running", "pid": os.getpid()})
+    real_call = fake.__call__
+
+    def start(*args, **kwargs):
+        path = real_call(*args, **kwargs)
+        (path / F.COMMANDS).mkdir()
+        return path
+
+    monkeypatch.setattr(D.launch, "start", start)
+    monkeypatch.setattr(D, "POLL_S", 0.01)
+    lines: list[str] = []
+    driver = D.Driver(sweep_of(tmp_path, trials=3), lines.append)
+    result: list[str] = []
+    thread = threading.Thread(target=lambda: result.append(driver.run()), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not fake.envs and time.monotonic() < deadline:  # the first trial started
+        thread.join(0.05)
+    assert fake.envs, "the driver started no trial within 60 s"
+    shutil.rmtree(driver.sweep.folder)
+    thread.join(60)
+    assert result == ["stopped"]  # before: it polled its trial for ever
+    assert any("was removed" in line for line in lines)
+    assert list((tmp_path / "runs" / "run-1" / F.COMMANDS).iterdir()), "the running trial was not asked to stop"
