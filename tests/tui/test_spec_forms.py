@@ -120,6 +120,16 @@ def test_the_ngram_view_shows_an_examples_ngrams_by_weight_not_ids():
     assert "no padding" in lines[1]
 
 
+def test_the_nb_view_shows_an_examples_strongest_ngrams_either_way_and_the_vocabularys_extremes():
+    from tui.panes.data import ngram_lines
+
+    vocab = ["[UNK]", "good", "movie", "good movie", "bad", "awful", "[unused 0]"]
+    ratios = [0.1, 1.2, 0.05, 2.0, -1.5, -2.5, 0.0]
+    lines = ngram_lines([0.0, 1.2, 0.05, 0.0, -1.5, 0.0, 0.0], vocab, "nb", shown=4, ratios=ratios, classes=["neg", "pos"])
+    assert lines[0] == "n-grams (3 of 7, nb): bad -1.5 · good 1.2 · movie 0.05"
+    assert lines[2] == "nb ratios, most 'pos': good movie 2 · good 1.2; most 'neg': awful -2.5 · bad -1.5"
+
+
 async def test_a_form_refuses_with_the_files_own_rule_message(app_factory):
     from engine.experiment import loads
 
