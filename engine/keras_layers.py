@@ -1,7 +1,8 @@
 """The small Keras layers kerminal adds, and the words vectorizer's standardization:
 FixLength and OneHot (the vectorizers' steps Keras lacks), ToVector (the ngrams vectorizer's
-(batch, 1, n) counts as (batch, n) floats), NBScale (an nb bag's log-count ratios), TokenAndPositionEmbedding and TransformerEncoder
-(attention, on top of Keras's MultiHeadAttention, LayerNormalization, Dense and Embedding).
+(batch, 1, n) counts as (batch, n) floats), NBScale (an nb bag's log-count ratios),
+TokenAndPositionEmbedding and TransformerEncoder (attention, on top of Keras's
+MultiHeadAttention, LayerNormalization, Dense and Embedding).
 
 They are registered serializable, so a saved model reloads in safe mode once this module
 is imported (engine.training imports it before loading).

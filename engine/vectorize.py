@@ -162,7 +162,9 @@ def make_vectorizer(
         if uses_nb(config):
             if labels is None:
                 raise DataError("The nb vectorizer needs the training labels to count each n-gram's classes.", "Pass the training split's labels (engine.layers.build does).")
-            check_classes(config, classes or ["0", "1"], labels)
+            import numpy as np
+
+            check_classes(config, classes or [str(i) for i in range(max(2, int(np.max(labels)) + 1))], labels)
         return _ngram_vectorizer(config, train_texts, labels)
     # kerminal's standardization: Keras's default, but no token may hold a line separator
     # (those break the saved vocabulary file; see keras_layers.standardize_text).

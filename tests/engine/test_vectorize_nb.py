@@ -192,6 +192,12 @@ def test_an_nb_run_trains_reloads_and_exports_a_plain_keras_script_that_trains_t
     assert model.get_layer("nb_scale").ratio.any()  # the ratios came back with the model
     probs = Predictor.from_run(result.run_dir).probabilities(["a wonderful, moving film", "a dull waste of two hours"])
     assert probs[0, 1] > probs[1, 1]
+    import tensorflow as tf
+
+    from engine.export import export_saved_model
+
+    served = tf.saved_model.load(str(export_saved_model(result.run_dir, tmp_path / "served")))  # the ratios baked into the serving graph
+    np.testing.assert_allclose(np.asarray(served.serve(tf.constant([["a wonderful, moving film"]])))[0, 0], probs[0, 1], rtol=1e-5, atol=1e-6)
     script = export_script(result.run_dir, tmp_path / "train.py")
     text = script.read_text()
     assert 'output_mode="multi_hot"' in text and "ratio[:n] = np.log((p / p.sum()) / (q / q.sum()))" in text
