@@ -235,8 +235,8 @@ class DataPane(Pane):
             raw = np.asarray(out).reshape(-1)
             ratios = None
             if exp.vectorize.kind == "ngrams" and exp.vectorize.output_mode == "nb":  # presence times each n-gram's ratio
+                raw = np.asarray(layers[-1](layers[1](out))).reshape(-1)  # ToVector, then NBScale (the model's own steps)
                 ratios = [float(r) for r in layers[-1].ratio]
-                raw = raw * np.asarray(ratios, dtype=raw.dtype)
             # words and chars: ids, then padded to the length (n-grams: weights, no padding)
             padded = np.asarray(layers[1](out)).reshape(-1).tolist() if len(layers) > 1 and exp.vectorize.kind != "ngrams" else raw.tolist()
             vocab = layers[0].get_vocabulary()
