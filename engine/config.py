@@ -29,7 +29,7 @@ TABLE_FORMATS = ("csv", "tsv", "jsonl", "parquet")
 SOURCES = ("sample", "reber", "embedded-reber", "csv", "per-class", "folder", "keras")
 CLEANERS = ("html", "lower", "punctuation")
 VECTORIZE_KINDS = ("words", "chars", "ngrams")
-NGRAM_MODES = ("tf_idf", "multi_hot", "count")
+NGRAM_MODES = ("tf_idf", "multi_hot", "count", "nb")
 SIDES = ("pre", "post")
 LEARNING_RATE_RANGE = (1e-12, 10.0)  # compile.learning_rate, and `kerminal lr` on a live run
 OPTIMIZERS = ("rmsprop", "adam", "sgd", "adamw")
@@ -91,7 +91,7 @@ class VectorizeConfig:
     alphabet: str = ""  # chars: the symbols, in one-hot order ("" = learn from training data)
     # ngrams: a bag of word n-grams, one vector of max_tokens per text (no length, no padding)
     ngrams: int = 2  # ngrams: 1 = words, 2 = words and word pairs, 3 = up to triples
-    output_mode: str = "tf_idf"  # ngrams: tf_idf | multi_hot | count
+    output_mode: str = "tf_idf"  # ngrams: tf_idf | multi_hot | count | nb
 
 
 # A layer's parameters by name, as the experiment file gives them (TOML values: numbers,
@@ -308,7 +308,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("vectorize.truncation", "cut long examples at the front (pre) or the back", choices=SIDES, kinds=SEQUENCE_KINDS, written="used"),
     Setting("vectorize.alphabet", "the symbols in one-hot order (empty = learn from the training data)", kinds=("chars",), written="set"),
     Setting("vectorize.ngrams", "n-gram size: 1 = words, 2 = words and word pairs, 3 = up to triples", low=1, high=3, kinds=("ngrams",), label="n-gram size", written="used"),
-    Setting("vectorize.output_mode", "each n-gram's weight: tf_idf, multi_hot (present or not) or count", choices=NGRAM_MODES, kinds=("ngrams",), label="output mode", written="used"),
+    Setting("vectorize.output_mode", "each n-gram's weight: tf_idf, multi_hot (present or not), count, or nb (present or not, times its naive-Bayes log ratio: how much likelier it is in the second class than the first; two classes only)",
+            choices=NGRAM_MODES, kinds=("ngrams",), label="output mode", written="used"),
     Setting("compile.optimizer", "the optimizer", choices=OPTIMIZERS),
     Setting("compile.learning_rate", "empty = the optimizer's own default (rmsprop/adam 0.001, sgd 0.01)", low=LEARNING_RATE_RANGE[0], high=LEARNING_RATE_RANGE[1], label="learning rate", written="set"),
     Setting("compile.loss", "auto follows from the labels and the last layer; or a Keras loss name"),

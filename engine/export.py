@@ -271,9 +271,26 @@ _STANDARDIZE = r'''def standardize(texts):
     return tf.strings.regex_replace(texts, r"[\x{0}-\x{1f}\x{7f}-\x{9f}\x{2028}\x{2029}]", " ")'''
 
 
+# engine.vectorize.nb_ratios, in numpy on the dense training bags the script already holds.
+_NB_CODE = '''# nb (NBSVM, Wang & Manning 2012): each n-gram's column times its log-count ratio
+# r = log((p / sum(p)) / (q / sum(q))), p = ALPHA + the training texts of class 1 that hold it,
+# q the same for class 0; counted on the vocabulary, the padding columns after it get 0.
+ALPHA = 1.0
+n = vectorizer.vocabulary_size()
+p = ALPHA + x_train[y_train == 1, :n].sum(axis=0, dtype="float64")
+q = ALPHA + x_train[y_train == 0, :n].sum(axis=0, dtype="float64")
+ratio = np.zeros(MAX_TOKENS, dtype="float32")
+ratio[:n] = np.log((p / p.sum()) / (q / q.sum()))
+x_train *= ratio
+x_val *= ratio
+'''
+
+
 def _vectorize_code(exp: Experiment) -> str:
     v = exp.vectorize
     if v.kind == "ngrams":
+        nb = v.output_mode == "nb"
+        mode = "\"multi_hot\"" if nb else "OUTPUT_MODE"  # nb: present or not, then scaled below
         return f'''# ---- vectorize: a bag of word n-grams, one vector of MAX_TOKENS per text ----
 MAX_TOKENS, NGRAMS, OUTPUT_MODE = {v.max_tokens!r}, {v.ngrams!r}, {v.output_mode!r}
 
@@ -282,7 +299,7 @@ MAX_TOKENS, NGRAMS, OUTPUT_MODE = {v.max_tokens!r}, {v.ngrams!r}, {v.output_mode
 
 
 vectorizer = layers.TextVectorization(max_tokens=MAX_TOKENS, standardize=standardize, ngrams=NGRAMS,
-                                      output_mode=OUTPUT_MODE, pad_to_max_tokens=True)
+                                      output_mode={mode}, pad_to_max_tokens=True)
 vectorizer.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(1024))
 
 
@@ -292,7 +309,7 @@ def as_vectors(texts):
 
 
 x_train, x_val = as_vectors(train_texts), as_vectors(val_texts)
-INPUT_SHAPE, INPUT_DTYPE = (MAX_TOKENS,), "float32"'''
+{_NB_CODE if nb else ""}INPUT_SHAPE, INPUT_DTYPE = (MAX_TOKENS,), "float32"'''
     return f'''# ---- vectorize: word ids, padded and cut to LENGTH --------------------------
 MAX_TOKENS, LENGTH, PADDING, TRUNCATION = {v.max_tokens!r}, {v.length!r}, {v.padding!r}, {v.truncation!r}
 

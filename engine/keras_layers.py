@@ -1,7 +1,8 @@
 """The small Keras layers kerminal adds, and the words vectorizer's standardization:
 FixLength and OneHot (the vectorizers' steps Keras lacks), ToVector (the ngrams vectorizer's
-(batch, 1, n) counts as (batch, n) floats), TokenAndPositionEmbedding and TransformerEncoder
-(attention, on top of Keras's MultiHeadAttention, LayerNormalization, Dense and Embedding).
+(batch, 1, n) counts as (batch, n) floats), NBScale (an nb bag's log-count ratios),
+TokenAndPositionEmbedding and TransformerEncoder (attention, on top of Keras's
+MultiHeadAttention, LayerNormalization, Dense and Embedding).
 
 They are registered serializable, so a saved model reloads in safe mode once this module
 is imported (engine.training imports it before loading).
@@ -10,6 +11,7 @@ is imported (engine.training imports it before loading).
 from __future__ import annotations
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 # Keras's own "lower_and_strip_punctuation" pattern (TextVectorization._preprocess).
@@ -116,6 +118,35 @@ class ToVector(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "width": self.width}
+
+
+@keras.saving.register_keras_serializable(package="kerminal")
+class NBScale(keras.layers.Layer):
+    """The nb bag's last step: (batch, width) multi-hot floats times each column's naive-Bayes
+    log-count ratio (engine.vectorize.nb_ratios). The ratios are fitted, not trained, and
+    kept as TextVectorization keeps its IDF weights: saved with the model's variables
+    (save_own_variables), not a Keras weight, so count_params() stays the stack's count, as
+    for the other modes."""
+
+    def __init__(self, width: int, ratio=None, **kwargs):
+        super().__init__(**kwargs)
+        self.width = int(width)
+        self.ratio = np.zeros(self.width, np.float32) if ratio is None else np.asarray(ratio, np.float32).reshape(self.width)
+
+    def call(self, x):
+        return x * tf.constant(self.ratio, dtype=self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "width": self.width}
+
+    def save_own_variables(self, store):
+        store["ratio"] = self.ratio
+
+    def load_own_variables(self, store):
+        self.ratio = np.asarray(store["ratio"], np.float32).reshape(self.width)
 
 
 @keras.saving.register_keras_serializable(package="kerminal")

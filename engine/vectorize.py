@@ -7,8 +7,10 @@ Three kinds, all Keras layers so that a saved model takes raw strings:
 - chars: one symbol per step, one-hot over an alphabet at a fixed length (seed 002's grammar
   strings), by `TextVectorization(split="character")`, `FixLength` and `OneHot`;
 - ngrams: a bag of word n-grams, `TextVectorization(ngrams=N, output_mode="tf_idf" |
-  "multi_hot" | "count", pad_to_max_tokens=True)`: one vector of max_tokens floats per text,
-  not a sequence (Dense and Dropout layers follow it, never an Embedding or a recurrent layer).
+  "multi_hot" | "count")` padded to max_tokens, then `ToVector`: one vector of max_tokens
+  floats per text, not a sequence (Dense and Dropout layers follow it, never an Embedding or
+  a recurrent layer). "nb" is the multi-hot bag with each column scaled by its naive-Bayes
+  log-count ratio (`NBScale`, fitted on the labelled training split; two classes only).
 
 `input_spec` describes what the first model layer receives without importing TensorFlow,
 so validation answers before TensorFlow has loaded.
@@ -52,23 +54,57 @@ class InputSpec:
 class VectorizerState:
     """What adapting learned, enough to make the same vectorizer without adapting again (the
     prepared-data cache keeps it): the vocabulary as TextVectorization.get_vocabulary() lists
-    it (for chars, the alphabet's symbols), and the IDF weights of a tf_idf bag of n-grams."""
+    it (for chars, the alphabet's symbols), the IDF weights of a tf_idf bag of n-grams and
+    the log-count ratios of an nb one."""
 
     vocabulary: list[str]
     idf: Any = None  # np.ndarray of float32, one weight per vocabulary entry
+    nb: Any = None  # np.ndarray of float32, one ratio per vocabulary entry (pads: 0)
 
 
 def vectorizer_state(config: VectorizeConfig, layers: Sequence[keras.layers.Layer]) -> VectorizerState:
-    """The state of the vectorizer layers make_vectorizer made (the first is TextVectorization)."""
+    """The state of the vectorizer layers make_vectorizer made (the first is TextVectorization;
+    for nb, the one named "nb_scale" must be among them)."""
     import numpy as np
 
     vocab = [str(t) for t in layers[0].get_vocabulary()]
     if config.kind == "chars":
         return VectorizerState(vocab[FIRST_ID:])
-    idf = None
+    idf = nb = None
     if config.kind == "ngrams" and config.output_mode == "tf_idf":
         idf = np.asarray(layers[0]._lookup_layer.idf_weights, dtype=np.float32)  # no public getter in Keras 3.15
-    return VectorizerState(vocab, idf)
+    if config.kind == "ngrams" and config.output_mode == "nb":
+        nb = np.array(next(layer for layer in layers if layer.name == NB_LAYER).ratio, dtype=np.float32)
+    return VectorizerState(vocab, idf, nb)
+
+
+def uses_nb(config: VectorizeConfig) -> bool:
+    return config.kind == "ngrams" and config.output_mode == "nb"
+
+
+def check_classes(config: VectorizeConfig, classes: Sequence[str], labels: Any = None) -> None:
+    """DataError unless an nb bag has what its ratios need: exactly two classes, and (given the
+    training labels) rows of both. TF-free: `kerminal inspect` and the Trainer call it before
+    anything is built."""
+    if not uses_nb(config):
+        return
+    if len(classes) != 2:
+        raise DataError(
+            f'vectorize.output_mode = "nb" weighs each n-gram by how much likelier it is in one class than in the other, so it needs exactly two classes; '
+            f"the data has {len(classes)} classes ({', '.join(map(str, classes))}).",
+            'Use vectorize.output_mode = "multi_hot" (or tf_idf) for more than two classes.',
+        )
+    if labels is not None:
+        import numpy as np
+
+        present = np.unique(np.asarray(labels))
+        if len(present) < 2:
+            only = classes[int(present[0])] if len(present) else "none"
+            missing = [c for i, c in enumerate(classes) if i not in present]
+            raise DataError(
+                f"The nb vectorizer's ratios need training rows of both classes; the training split holds only {only!r} (no {', '.join(map(repr, missing))}).",
+                'Add rows of the other class, change data.split or data.limit, or use vectorize.output_mode = "multi_hot".',
+            )
 
 
 def alphabet_of(config: VectorizeConfig, texts: Sequence[str] = ()) -> str:
@@ -90,10 +126,14 @@ def input_spec(config: VectorizeConfig, train_texts: Sequence[str] = ()) -> Inpu
     return InputSpec("words", config.length, vocab_size=config.max_tokens)
 
 
-def make_vectorizer(config: VectorizeConfig, train_texts: Sequence[str], state: VectorizerState | None = None) -> list[keras.layers.Layer]:
+def make_vectorizer(
+    config: VectorizeConfig, train_texts: Sequence[str], state: VectorizerState | None = None, labels: Any = None, classes: Sequence[str] = ()
+) -> list[keras.layers.Layer]:
     """Layers that turn a (batch, 1) string tensor into the stack's input, fitted on train;
     with `state` (what an earlier adapt on the same texts and settings learned) made from
-    it without adapting."""
+    it without adapting. `labels` (0..len(classes)-1, parallel to the texts) and `classes`:
+    what an nb bag's ratios are counted from (label 1, the second class, is the positive one,
+    as a sigmoid head's output is its probability)."""
     import keras
 
     from engine import keras_layers
@@ -114,10 +154,18 @@ def make_vectorizer(config: VectorizeConfig, train_texts: Sequence[str], state: 
         raise DataError(f"The {config.kind} vectorizer has nothing to learn from: the training split is empty.", "Load a dataset with training rows.")
     if config.kind == "ngrams":
         if state is not None:
-            common = {"max_tokens": config.max_tokens, "standardize": keras_layers.standardize_text, "ngrams": config.ngrams, "output_mode": config.output_mode, "name": "vectorize"}
+            if uses_nb(config) and state.nb is None:  # a plain ValueError: the cache's state is refused, adapted afresh
+                raise ValueError("the vectorizer's state holds no nb ratios")
             extra = {"idf_weights": state.idf} if config.output_mode == "tf_idf" else {}
-            return [keras.layers.TextVectorization(**common, vocabulary=list(state.vocabulary), **extra), keras_layers.ToVector(config.max_tokens, name="to_vector")]
-        return _ngram_vectorizer(config, train_texts)
+            tv = keras.layers.TextVectorization(**_ngram_args(config), vocabulary=list(state.vocabulary), **extra)
+            return [tv, keras_layers.ToVector(config.max_tokens, name="to_vector"), *_nb_layer(config, state.nb)]
+        if uses_nb(config):
+            if labels is None:
+                raise DataError("The nb vectorizer needs the training labels to count each n-gram's classes.", "Pass the training split's labels (engine.layers.build does).")
+            import numpy as np
+
+            check_classes(config, classes or [str(i) for i in range(max(2, int(np.max(labels)) + 1))], labels)
+        return _ngram_vectorizer(config, train_texts, labels)
     # kerminal's standardization: Keras's default, but no token may hold a line separator
     # (those break the saved vocabulary file; see keras_layers.standardize_text).
     if state is not None:
@@ -155,18 +203,37 @@ def _adapted(texts: Sequence[str], tv: keras.layers.Layer, limit: int = 0) -> No
     tv.adapt(tf.data.Dataset.from_tensor_slices(np.asarray(list(texts), dtype=object)).batch(1024))
 
 
-def _ngram_vectorizer(config: VectorizeConfig, train_texts: Sequence[str]) -> list[keras.layers.Layer]:
-    """TextVectorization(ngrams, output_mode), exactly max_tokens wide, then `ToVector`.
+NB_LAYER = "nb_scale"
+NB_ALPHA = 1.0  # the smoothing count of Wang & Manning (2012)
+
+
+def _ngram_args(config: VectorizeConfig) -> dict[str, Any]:
+    """TextVectorization's arguments for an n-gram bag (nb counts presence: multi_hot)."""
+    from engine import keras_layers
+
+    mode = "multi_hot" if uses_nb(config) else config.output_mode
+    return {"max_tokens": config.max_tokens, "standardize": keras_layers.standardize_text, "ngrams": config.ngrams, "output_mode": mode, "name": "vectorize"}
+
+
+def _nb_layer(config: VectorizeConfig, ratio: Any) -> list[keras.layers.Layer]:
+    from engine import keras_layers
+
+    return [keras_layers.NBScale(config.max_tokens, ratio, name=NB_LAYER)] if uses_nb(config) else []
+
+
+def _ngram_vectorizer(config: VectorizeConfig, train_texts: Sequence[str], labels: Any = None) -> list[keras.layers.Layer]:
+    """TextVectorization(ngrams, output_mode), exactly max_tokens wide, then `ToVector` (and
+    for nb `NBScale`, its ratios counted here).
 
     Keras's own `pad_to_max_tokens=True` does not survive saving with tf_idf when the vocabulary
     is short (the saved IDF weights are padded, the vocabulary is not, and loading refuses), so
-    a short vocabulary is padded with UNUSED_TOKEN entries (IDF weight 0) instead."""
+    a short vocabulary is padded with UNUSED_TOKEN entries (IDF weight 0, nb ratio 0) instead."""
     import keras
     import numpy as np
 
     from engine import keras_layers
 
-    common = {"max_tokens": config.max_tokens, "standardize": keras_layers.standardize_text, "ngrams": config.ngrams, "output_mode": config.output_mode, "name": "vectorize"}
+    common = _ngram_args(config)
     tv = keras.layers.TextVectorization(**common)
     _adapted(train_texts, tv, NGRAM_ADAPT_ROWS)
     vocab = tv.get_vocabulary()  # the out-of-vocabulary entry "[UNK]" first
@@ -182,4 +249,40 @@ def _ngram_vectorizer(config: VectorizeConfig, train_texts: Sequence[str]) -> li
             idf = np.asarray(tv._lookup_layer.idf_weights)  # no public getter in Keras 3.15
             extra["idf_weights"] = np.concatenate([idf, np.zeros(len(pads), idf.dtype)])
         tv = keras.layers.TextVectorization(**common, vocabulary=[*vocab, *pads], **extra)
-    return [tv, keras_layers.ToVector(config.max_tokens, name="to_vector")]
+    ratio = nb_ratios(config, tv.get_vocabulary(), train_texts, labels, len(vocab)) if uses_nb(config) else None
+    return [tv, keras_layers.ToVector(config.max_tokens, name="to_vector"), *_nb_layer(config, ratio)]
+
+
+def nb_ratios(config: VectorizeConfig, vocabulary: list[str], texts: Sequence[str], labels: Any, real: int, batch: int = 1024) -> Any:
+    """r = log((p/|p|1) / (q/|q|1)) per column of the multi-hot bag, with p = alpha + the
+    presence counts over the texts of label 1 and q the same over label 0, on the first `real`
+    columns (the vocabulary; the pads after it get 0). One pass over the texts (streamed
+    ones are read again, a chunk at a time), their bags sparse: memory holds two count
+    vectors and one batch, never a texts x max_tokens matrix."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    width = len(vocabulary)
+    args = {**_ngram_args(config), "name": "nb_count"}
+    args.pop("max_tokens")
+    counter = keras.layers.TextVectorization(**args, vocabulary=vocabulary, sparse=True)
+    labels = np.asarray(labels, dtype=np.int64)
+    if hasattr(texts, "tf_dataset"):  # streamed texts, in the order of their labels
+        batches = texts.tf_dataset(batch)
+    else:
+        batches = tf.data.Dataset.from_tensor_slices(np.asarray(list(texts), dtype=object)).batch(batch)
+    count = tf.function(lambda t: counter(t))
+    counts = np.zeros((2, width), np.float64)
+    start = 0
+    for texts_batch in batches:
+        bag = count(texts_batch)
+        rows, cols = bag.indices.numpy().T
+        pos = labels[start + rows] == 1
+        counts[1] += np.bincount(cols[pos], minlength=width)
+        counts[0] += np.bincount(cols[~pos], minlength=width)
+        start += int(texts_batch.shape[0])
+    p, q = NB_ALPHA + counts[1, :real], NB_ALPHA + counts[0, :real]
+    ratio = np.zeros(width, np.float32)
+    ratio[:real] = np.log((p / p.sum()) / (q / q.sum()))
+    return ratio

@@ -39,13 +39,14 @@ def train_problems(exp: Experiment, dataset: Dataset, report: Report | None = No
     """Everything `kerminal train` would refuse before building the model, in its order:
     the data, the layer stack (every error, not only the first), fit.monitor."""
     from engine.layers import validate_experiment
-    from engine.training.checks import check_dataset, check_memory, resolve_monitor
+    from engine.training.checks import check_dataset, check_memory, check_vectorizer, resolve_monitor
 
     problems: list[KerminalError] = []
-    try:
-        check_dataset(dataset)
-    except KerminalError as exc:
-        problems.append(exc)
+    for check in (check_dataset, lambda ds: check_vectorizer(exp, ds)):
+        try:
+            check(dataset)
+        except KerminalError as exc:
+            problems.append(exc)
     report = report if report is not None else validate_experiment(exp, dataset)
     for error in report.errors or ([] if report.loss is not None else ["the stack has no usable head."]):
         problem, _, fix = error.partition(" Fix: ")

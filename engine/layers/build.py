@@ -130,7 +130,7 @@ def build(exp: Experiment, dataset: Dataset, validated: Report | None = None, on
         on_phase(f"using the prepared vectorizer from the cache ({len(vectorizer.vocabulary):,} entries)")
     else:
         on_phase(f"adapting the vectorizer to {len(dataset.train):,} texts" if exp.vectorize.kind != "chars" else "making the vectorizer")
-    for layer in make_vectorizer(exp.vectorize, dataset.train.texts, vectorizer):
+    for layer in make_vectorizer(exp.vectorize, dataset.train.texts, vectorizer, dataset.train.labels, dataset.class_names):
         x = layer(x)
     on_phase("building the model")
     for row, layer in zip(report.rows, stack_layers(report, spec), strict=True):

@@ -329,10 +329,11 @@ def _read_dataset(folder: Path, meta: dict[str, Any]) -> Dataset:
 
 def _write_vectorizer(folder: Path, state: VectorizerState, meta: dict[str, Any]) -> dict[str, Any]:
     codec.write_texts(folder, "vocabulary", state.vocabulary)
-    if state.idf is not None:
-        codec.write_array(folder / "idf.npy", np.asarray(state.idf, dtype=np.float32))
+    for name, weights in (("idf", state.idf), ("nb", state.nb)):
+        if weights is not None:
+            codec.write_array(folder / f"{name}.npy", np.asarray(weights, dtype=np.float32))
+        meta[name] = weights is not None
     meta["vocabulary"] = len(state.vocabulary)
-    meta["idf"] = state.idf is not None
     return meta
 
 
@@ -345,10 +346,11 @@ def _read_vectorizer(folder: Path, meta: dict[str, Any], kind: str, max_tokens: 
     vocab = codec.read_texts(folder, "vocabulary", n)
     if len(set(vocab)) != n:
         raise codec.Corrupt("the vocabulary repeats an entry")
-    idf = None
-    if meta["idf"]:
-        idf = codec.read_array(folder / "idf.npy", "float32", 1)
-        if len(idf) != n or not np.all(np.isfinite(idf)):
-            raise codec.Corrupt(f"idf.npy holds {len(idf)} weights for {n} entries, or one that is not finite")
-        idf = np.array(idf)
-    return VectorizerState(vocab, idf)
+    weights = {}
+    for name in ("idf", "nb"):  # an entry written before nb existed has no "nb"
+        if meta.get(name, False):
+            w = codec.read_array(folder / f"{name}.npy", "float32", 1)
+            if len(w) != n or not np.all(np.isfinite(w)):
+                raise codec.Corrupt(f"{name}.npy holds {len(w)} weights for {n} entries, or one that is not finite")
+            weights[name] = np.array(w)
+    return VectorizerState(vocab, **weights)

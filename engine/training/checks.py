@@ -11,6 +11,7 @@ from engine import memory
 from engine.dataset import Dataset
 from engine.errors import TrainingError
 from engine.experiment import Experiment
+from engine.vectorize import check_classes
 
 
 def check_dataset(dataset: Dataset) -> None:
@@ -26,6 +27,12 @@ def check_dataset(dataset: Dataset) -> None:
     if len(present) < 2:
         only = dataset.class_names[int(present[0])]
         raise TrainingError(f"The training split holds only one class ({only!r}); a classifier needs examples of at least two.", "Add rows of another class, or change data.split / data.limit.")
+
+
+def check_vectorizer(exp: Experiment, dataset: Dataset) -> None:
+    """Raise DataError when the vectorizer cannot be fitted to this data's classes (an nb bag
+    of n-grams needs exactly two, both in the training split)."""
+    check_classes(exp.vectorize, dataset.class_names, dataset.train.labels)
 
 
 def check_memory(exp: Experiment, dataset: Dataset, params: int | None = None) -> None:

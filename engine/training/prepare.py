@@ -91,10 +91,10 @@ def build_model(exp: Experiment, ds: Dataset, model: keras.Model | None, phase: 
         except Exception as exc:
             raise TrainingError(f"The model could not be built: {first_line(exc)}", "Check the layer stack in the Layers pane or with `kerminal inspect`.") from None
         if prepared is not None and prepared.on:
-            from engine.vectorize import vectorizer_state
+            from engine.vectorize import NB_LAYER, vectorizer_state
 
             built = model
-            prepared.keep_vectorizer(lambda: vectorizer_state(exp.vectorize, [built.get_layer("vectorize")]))
+            prepared.keep_vectorizer(lambda: vectorizer_state(exp.vectorize, [layer for layer in built.layers if layer.name in ("vectorize", NB_LAYER)]))
     return model, report.loss
 
 

@@ -10,7 +10,9 @@ epoch 1, and whose memory does not grow with the rows.
   reads batches of rows from it in a shuffled order, a block of rows per read
   (row_blocks.py: nothing in memory grows with the rows).
 - ngrams (a bag of max_tokens floats per text, too big to store): the texts stream through
-  the string model in every batch, shuffled in a buffer of TEXT_SHUFFLE texts.
+  the string model in every batch, shuffled in a buffer of TEXT_SHUFFLE texts. An nb bag's
+  ratios take one counting pass over the labelled training texts when the model is built
+  (engine.vectorize.nb_ratios: two count vectors in memory, whatever the rows).
 """
 
 from __future__ import annotations
@@ -97,6 +99,8 @@ def fit_inputs(
     adapted = ""
     if exp.vectorize.kind == "ngrams" and not (prepared is not None and prepared.said.get("vectorizer") == "from the cache"):
         adapted = f"; the n-gram vocabulary adapted on the first {min(NGRAM_ADAPT_ROWS, len(ds.train)):,} of {len(ds.train):,} training texts"
+        if exp.vectorize.output_mode == "nb":
+            adapted += ", its nb ratios counted over all of them (one more pass)"
     pipeline = f"{ds.why or 'streamed'}; texts read and vectorized in every batch (shuffled in a buffer of {TEXT_SHUFFLE:,}){adapted}"
     said = f"; {prepared.note()}" if prepared is not None and prepared.note() else ""
     return (x, None, val), model, pipeline + note + said

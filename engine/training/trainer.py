@@ -44,7 +44,7 @@ from engine.runs import saving
 from engine.runs.status import Status
 from engine.runs.writer import RunWriter
 from engine.training import distribute, numeric
-from engine.training.checks import check_dataset, resolve_monitor
+from engine.training.checks import check_dataset, check_vectorizer, resolve_monitor
 from engine.training.control import TrainControl
 from engine.training.distribute import Devices
 from engine.training.failures import keras_failure
@@ -246,6 +246,7 @@ class Trainer:
     def _prepare(self) -> FitData:
         """Check the data, build the model (seeded), encode the arrays. Raises KerminalError."""
         check_dataset(self.dataset)
+        check_vectorizer(self.exp, self.dataset)
         if self.dataset.streamed:
             return self._prepare_streamed()
         # Every text cut to the vectorizer's character cap before it is adapted or vectorized

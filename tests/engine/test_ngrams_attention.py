@@ -113,7 +113,7 @@ def test_encoder_ignores_masked_steps_and_passes_the_mask_on():
     assert layer.compute_mask(x, mask) is mask
 
 
-@pytest.mark.parametrize("mode", ["tf_idf", "multi_hot", "count"])
+@pytest.mark.parametrize("mode", ["tf_idf", "multi_hot", "count", "nb"])
 def test_ngram_models_take_strings_and_load_back_in_safe_mode(tmp_path, mode):
     import keras
     import tensorflow as tf
@@ -124,7 +124,8 @@ def test_ngram_models_take_strings_and_load_back_in_safe_mode(tmp_path, mode):
     texts = ["a good film, great acting", "bad bad movie\u2028really", "not good at all"] * 4
     inputs = keras.Input((1,), dtype="string")
     x = inputs
-    for layer in make_vectorizer(VectorizeConfig(kind="ngrams", max_tokens=64, ngrams=2, output_mode=mode), texts):
+    labels = np.arange(len(texts)) % 2  # nb's ratios count them; the other modes ignore them
+    for layer in make_vectorizer(VectorizeConfig(kind="ngrams", max_tokens=64, ngrams=2, output_mode=mode), texts, labels=labels, classes=["neg", "pos"]):
         x = layer(x)
     assert tuple(x.shape) == (None, 64)  # padded to max_tokens although the texts hold fewer n-grams
     model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))

@@ -24,6 +24,7 @@ TEXTS = ["the cat sat on the mat", "a dog! and the cat", "hello world hello", "Ã
         VectorizeConfig(kind="ngrams", max_tokens=40, ngrams=2, output_mode="tf_idf"),
         VectorizeConfig(kind="ngrams", max_tokens=8, ngrams=2, output_mode="tf_idf"),
         VectorizeConfig(kind="ngrams", max_tokens=40, ngrams=1, output_mode="multi_hot"),
+        VectorizeConfig(kind="ngrams", max_tokens=40, ngrams=2, output_mode="nb"),
         VectorizeConfig(kind="chars", length=10),
     ],
     ids=lambda c: f"{c.kind}-{c.max_tokens}-{c.output_mode if c.kind == 'ngrams' else c.length}",
@@ -34,7 +35,7 @@ def test_a_vectorizer_made_from_its_state_is_the_adapted_one_and_saves(tmp_path,
 
     from engine.vectorize import make_vectorizer, vectorizer_state
 
-    adapted = make_vectorizer(config, TEXTS)
+    adapted = make_vectorizer(config, TEXTS, labels=np.arange(len(TEXTS)) % 2, classes=["neg", "pos"])  # labels: nb's ratios
     state = vectorizer_state(config, adapted)
     again = make_vectorizer(config, TEXTS, state)
     x = tf.constant(np.asarray(TEXTS + ["unseen words here"], dtype=object).reshape(-1, 1))

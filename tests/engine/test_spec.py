@@ -102,7 +102,7 @@ def test_settings_command_lists_every_setting(capsys):
     by_path = {r["path"]: r for r in rows}
     assert list(by_path) == spec.paths()
     assert by_path["vectorize.ngrams"]["range"] == [1, 3] and by_path["vectorize.ngrams"]["applies_when"] == {"vectorize.kind": ["ngrams"]}
-    assert by_path["vectorize.output_mode"]["choices"] == ["tf_idf", "multi_hot", "count"]
+    assert by_path["vectorize.output_mode"]["choices"] == ["tf_idf", "multi_hot", "count", "nb"]
     assert by_path["fit.xla"]["default"] == "auto" and by_path["compile.learning_rate"]["range"] == [1e-12, 10.0]
     assert all(r["help"] and "type" in r and "default" in r for r in rows)
     assert main(["settings"]) == 0

@@ -49,13 +49,16 @@ def experiment(path: Path, kind: str) -> Experiment:
     )
 
 
-@pytest.mark.parametrize("kind", ["words", "ngrams"])
+@pytest.mark.parametrize("kind", ["words", "ngrams", "nb"])
 def test_a_streamed_run_trains_with_known_steps_and_saves_a_string_model(tmp_path, kind):
     import keras
 
     from engine.training import Predictor
 
+    nb, kind = kind == "nb", "ngrams" if kind == "nb" else kind
     exp = experiment(write_reviews(tmp_path / "r.csv", 300), kind)
+    if nb:
+        exp.vectorize.output_mode = "nb"
     ds = load_dataset(exp)
     assert ds.streamed
     events: list = []
@@ -73,6 +76,13 @@ def test_a_streamed_run_trains_with_known_steps_and_saves_a_string_model(tmp_pat
     memory = keras.layers.TextVectorization(max_tokens=40, standardize=tv._standardize, ngrams=2 if kind == "ngrams" else None, output_mode="tf_idf" if kind == "ngrams" else "int")
     memory.adapt(np.asarray([t.replace("<br />", " ") for t in ds.train.texts], dtype=object))
     assert tv.get_vocabulary()[: len(memory.get_vocabulary())] == memory.get_vocabulary()
+    if nb:  # the ratios of one counting pass over the stream are those of the texts in memory
+        from engine.vectorize import nb_ratios
+
+        texts = [t.replace("<br />", " ") for t in ds.train.texts]
+        want = nb_ratios(exp.vectorize, tv.get_vocabulary(), texts, ds.train.labels, len(memory.get_vocabulary()))
+        np.testing.assert_allclose(model.get_layer("nb_scale").ratio, want, rtol=1e-5, atol=1e-6)
+        assert "nb ratios counted over all of them" in started.pipeline
     probs = Predictor.from_run(result.run_dir).probabilities(["great fine plot", "awful boring film"])
     assert probs.shape == (2, 2) and probs[0, 1] > probs[1, 1]
     if kind == "words":  # the test split and a file are evaluated a chunk at a time

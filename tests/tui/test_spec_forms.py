@@ -6,8 +6,9 @@ import pytest
 from textual.widgets import Static
 
 from engine import SETTINGS, ExperimentError
+from engine.experiment import LayerSpec
 from engine.layers import get_preset
-from tests.tui.conftest import settle, text_of
+from tests.tui.conftest import settle, text_of, tiny_experiment, wait_until
 from tui.app import make_app
 from tui.dialogs import FormDialog
 
@@ -120,6 +121,16 @@ def test_the_ngram_view_shows_an_examples_ngrams_by_weight_not_ids():
     assert "no padding" in lines[1]
 
 
+def test_the_nb_view_shows_an_examples_strongest_ngrams_either_way_and_the_vocabularys_extremes():
+    from tui.panes.data import ngram_lines
+
+    vocab = ["[UNK]", "good", "movie", "good movie", "bad", "awful", "[unused 0]"]
+    ratios = [0.1, 1.2, 0.05, 2.0, -1.5, -2.5, 0.0]
+    lines = ngram_lines([0.0, 1.2, 0.05, 0.0, -1.5, 0.0, 0.0], vocab, "nb", shown=4, ratios=ratios, classes=["neg", "pos"])
+    assert lines[0] == "n-grams (3 of 7, nb): bad -1.5 · good 1.2 · movie 0.05"
+    assert lines[2] == "nb ratios, most 'pos': good movie 2 · good 1.2; most 'neg': awful -2.5 · bad -1.5"
+
+
 async def test_a_form_refuses_with_the_files_own_rule_message(app_factory):
     from engine.experiment import loads
 
@@ -136,3 +147,19 @@ async def test_a_form_refuses_with_the_files_own_rule_message(app_factory):
             loads("[data.split]\nvalidation = 0.8\ntest = 0.3\n")
         assert app.screen is form and from_file.value.problem in text_of(form.query_one("#form-error", Static))
         assert app.experiment.data.split.validation == 0.2
+
+
+@pytest.mark.slow
+async def test_the_data_pane_shows_an_nb_examples_ngrams_and_the_most_positive_and_negative(app_factory):
+    exp = tiny_experiment()
+    exp.vectorize.kind, exp.vectorize.output_mode, exp.vectorize.max_tokens = "ngrams", "nb", 300
+    exp.layers = [LayerSpec("Dense", {"units": 1, "activation": "sigmoid"})]
+    app = app_factory(exp, load_tensorflow=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await wait_until(pilot, lambda: "nb ratios" in text_of(app.query_one("#data-vectorizer")), 120, "the nb view")
+        text = text_of(app.query_one("#data-vectorizer"))
+        assert ", nb):" in text and "most 'positive':" in text and "most 'negative':" in text, text
+        example = next(line for line in text.splitlines() if ", nb):" in line).split("nb): ")[1]
+        weights = [float(cell.rsplit(" ", 1)[1]) for cell in example.rstrip(" …").split(" · ")]
+        assert weights and not all(w == int(w) for w in weights), example  # presence times the ratios, not presence

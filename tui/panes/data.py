@@ -9,6 +9,7 @@ loaded. The source and vectorizer dialogs' fields come from the settings' declar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,15 +35,29 @@ PREVIEW_ROWS = 12
 _LENGTH: Setting = next(s for s in SETTINGS if s.path == "vectorize.length")
 
 
-def ngram_lines(weights: list[float], vocab: list[str], mode: str, shown: int = 12) -> list[str]:
+def ngram_lines(weights: list[float], vocab: list[str], mode: str, shown: int = 12, ratios: list[float] | None = None, classes: Sequence[str] = ()) -> list[str]:
     """An n-gram vectorizer's view of one text: its n-grams with their weights, heaviest
-    first, out of a vector as wide as the vocabulary ("[UNK]" is every unknown n-gram)."""
-    present = sorted((i for i, w in enumerate(weights) if w), key=lambda i: -weights[i])
-    cells = [f"{vocab[i] if i < len(vocab) else '?'} {weights[i]:.3g}" for i in present[:shown]]
-    return [
-        f"n-grams ({len(present)} of {len(weights):,}, {mode}): " + " · ".join(cells) + (" …" if len(present) > shown else ""),
+    first, out of a vector as wide as the vocabulary ("[UNK]" is every unknown n-gram). For
+    nb (`ratios`, one per vocabulary entry; `classes`, the two) the weights are the ratios:
+    the text's n-grams strongest either way first, then the vocabulary's most positive and
+    most negative n-grams."""
+    def cell(i: int, w: list[float]) -> str:
+        return f"{vocab[i] if i < len(vocab) else '?'} {w[i]:.3g}"
+
+    key = (lambda i: -abs(weights[i])) if ratios is not None else (lambda i: -weights[i])
+    present = sorted((i for i, w in enumerate(weights) if w), key=key)
+    lines = [
+        f"n-grams ({len(present)} of {len(weights):,}, {mode}): " + " · ".join(cell(i, weights) for i in present[:shown]) + (" …" if len(present) > shown else ""),
         f"one vector of {len(weights):,} weights per text (no ids, no padding)",
     ]
+    if ratios is not None and len(classes) == 2:
+        order = sorted((i for i, r in enumerate(ratios) if r), key=lambda i: -ratios[i])
+        few = max(1, shown // 2)
+        lines.append(
+            f"nb ratios, most {classes[1]!r}: " + " · ".join(cell(i, ratios) for i in order[:few])
+            + f"; most {classes[0]!r}: " + " · ".join(cell(i, ratios) for i in order[::-1][:few])
+        )
+    return lines
 
 
 def token_lengths(texts: list[str], chars: bool, limit: int = 5000) -> list[int]:
@@ -212,12 +227,16 @@ class DataPane(Pane):
 
         text = ds.train.texts[index]
         try:
-            layers = make_vectorizer(exp.vectorize, ds.train.texts)
+            layers = make_vectorizer(exp.vectorize, ds.train.texts, labels=ds.train.labels, classes=ds.class_names)
             import numpy as np
 
             x = np.asarray([[text]], dtype=object)
             out = layers[0](x)
             raw = np.asarray(out).reshape(-1)
+            ratios = None
+            if exp.vectorize.kind == "ngrams" and exp.vectorize.output_mode == "nb":  # presence times each n-gram's ratio
+                raw = np.asarray(layers[-1](layers[1](out))).reshape(-1)  # ToVector, then NBScale (the model's own steps)
+                ratios = [float(r) for r in layers[-1].ratio]
             # words and chars: ids, then padded to the length (n-grams: weights, no padding)
             padded = np.asarray(layers[1](out)).reshape(-1).tolist() if len(layers) > 1 and exp.vectorize.kind != "ngrams" else raw.tolist()
             vocab = layers[0].get_vocabulary()
@@ -227,7 +246,7 @@ class DataPane(Pane):
         head = f"example {index + 1} ({ds.class_names[int(ds.train.labels[index])]}): {' '.join(text.split())[:160]}"
         v = exp.vectorize
         if v.kind == "ngrams":  # one vector of weights per text, no ids, no padding
-            self.post_message(VectorizerView(generation, [head, *ngram_lines(raw.tolist(), vocab, v.output_mode)]))
+            self.post_message(VectorizerView(generation, [head, *ngram_lines(raw.tolist(), vocab, v.output_mode, ratios=ratios, classes=ds.class_names)]))
             return
         ids = [int(i) for i in raw]
         shown = 24
