@@ -15,6 +15,7 @@ A row may also carry `met: bool` when a module judges its own goal.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -169,7 +170,18 @@ def python_env() -> dict[str, str]:
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("KERAS_BACKEND", "tensorflow")
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH", "")])])
+    # The apps a bench starts remember their (temporary) experiment as the last one open:
+    # in a state folder of their own, not the user's, whose next `kerminal` would reopen it.
+    env.setdefault("KERMINAL_STATE_DIR", str(_bench_state_dir()))
     return env
+
+
+@functools.cache
+def _bench_state_dir() -> Path:
+    """One empty state folder per bench process: no app it starts reopens another's experiment."""
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="kerminal-bench-state-"))
 
 
 # ---------------------------------------------------------------------------------------
