@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from engine import text_cap
+from engine.data.stream.from_iterator import from_iterator
 from engine.errors import DataError
 from engine.experiment import Experiment
 from engine.memory import format_bytes
@@ -63,9 +64,7 @@ def ids_dir(given: Path | None, run_dir: Path | None, runs_dir: Path) -> tuple[P
     return tmp, tmp
 
 
-def fit_inputs(
-    exp: Experiment, ds: StreamedDataset, model: keras.Model, plan: LossPlan, phase: OnPhase, ids_dir: Callable[[], Path], prepared: PreparedCache | None = None
-) -> tuple[Any, keras.Model, str]:
+def fit_inputs(exp: Experiment, ds: StreamedDataset, model: keras.Model, plan: LossPlan, phase: OnPhase, ids_dir: Callable[[], Path], prepared: PreparedCache | None = None) -> tuple[Any, keras.Model, str]:
     """(x, None, (validation, None) or None), the model fit trains, the pipeline in words.
     `prepared`: the prepared-data cache that holds or keeps the ids; `ids_dir()`: where they
     are written when it does not (made only then)."""
@@ -185,7 +184,8 @@ def ids_dataset(ids: np.ndarray, y: np.ndarray, batch: int, seed: int, shuffle: 
         yield from row_blocks.runs(reader, y, batch, rng)
 
     spec = (tf.TensorSpec([None, ids.shape[1]], tf.as_dtype(ids.dtype)), tf.TensorSpec([None, *y.shape[1:]], tf.as_dtype(y.dtype)))
-    ds = tf.data.Dataset.from_generator(gen, output_signature=spec).flat_map(lambda x, yy: tf.data.Dataset.from_tensor_slices((x, yy)).batch(batch))
+    # from_iterator, not from_generator: see engine/data/stream/from_iterator.py
+    ds = from_iterator(gen, spec).flat_map(lambda x, yy: tf.data.Dataset.from_tensor_slices((x, yy)).batch(batch))
     return ds.apply(tf.data.experimental.assert_cardinality(math.ceil(len(ids) / batch))).prefetch(2)
 
 

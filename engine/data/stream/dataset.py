@@ -108,7 +108,9 @@ class StreamTexts(Sequence[str]):
             for chunk in self.chunks():
                 yield np.asarray(chunk, dtype=object)
 
-        ds = tf.data.Dataset.from_generator(gen, output_signature=tf.TensorSpec([None], tf.string)).unbatch()
+        from engine.data.stream.from_iterator import from_iterator
+
+        ds = from_iterator(lambda: ((c,) for c in gen()), (tf.TensorSpec([None], tf.string),)).unbatch()  # not from_generator: see from_iterator.py
         return (ds.take(limit) if limit else ds).batch(batch)
 
 
