@@ -38,6 +38,13 @@ def kill_runs(root):
 
 
 import pytest  # noqa: E402  (after the environment is set for TensorFlow)
+from hypothesis import settings  # noqa: E402
+
+# CI (.ci/run sets HYPOTHESIS_PROFILE=ci) draws the same examples every time, so a landing
+# never fails on an input no one has seen; a developer's runs draw new ones (and Hypothesis's
+# example database replays what failed), which is where new bad inputs are found.
+settings.register_profile("ci", derandomize=True, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True)

@@ -37,6 +37,14 @@ def column_name(col: Hashable) -> str:
     return f"column {col}" if isinstance(col, int) else f"column {col!r}"
 
 
+def no_labels(file_name: str, col: Hashable, rows: int) -> DataError:
+    """The label column holds no label in any row: the one message of both loaders."""
+    return DataError(
+        f"{file_name}: {column_name(col)} (data.label) is empty: none of its {rows:,} rows has a label.",
+        "Point data.label at the column that holds the classes.",
+    )
+
+
 def columns_listing(frame: pd.DataFrame) -> str:
     """The columns for a message: names, or positions with a sample value when unnamed."""
     if not positional(frame):

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from engine.data.raw import Raw, encode_labels
-from engine.data.table_columns import column, column_name, guess_label_column, isspace, label_candidate, label_values, numeric_text_note, pick_columns, text_column
+from engine.data.table_columns import column, column_name, guess_label_column, isspace, label_candidate, label_values, no_labels, numeric_text_note, pick_columns, text_column
 from engine.data.table_format import TableFormat, TableRead, record
 from engine.data.table_read import read_table_format
 from engine.errors import DataError
@@ -67,10 +67,7 @@ def load_csv(exp: Experiment, on_phase: OnPhase = silent) -> Raw:
     missing = (labels.isna() | isspace(labels)).to_numpy()
     texts = frame[text_col]
     if missing.all():
-        raise DataError(
-            f"{path.name}: {column_name(label_col)} (data.label) is empty: none of its {len(labels)} rows has a label.",
-            "Point data.label at the column that holds the classes.",
-        )
+        raise no_labels(path.name, label_col, len(labels))
     if missing.any():
         notes.append(f"{path.name}: dropped {int(missing.sum())} rows with no label in {column_name(label_col)}")
         labels, texts = labels[~missing], texts[~missing]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import engine.data.stream.folder as stream_folder
@@ -58,6 +58,9 @@ WORDS = st.lists(st.sampled_from(["good", "bad", "film", "ok", *HAZARDS]), min_s
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Found by Hypothesis: no header and a first row whose text is empty, so that row became the
+# header and the label column one of empty strings; the two loaders refused it in different words.
+@example(texts=["", "", "\x85", "\u2028"], labels=["pos"] * 25, tsv=False, header=False, bom=False, crlf=False, invalid=False, clean=False)
 @given(
     texts=st.lists(WORDS, min_size=4, max_size=25),
     labels=st.lists(st.sampled_from(["pos", "neg", " pos", "3", "10"]), min_size=25, max_size=25),
@@ -92,6 +95,8 @@ def test_a_table_with_every_hazard_reads_the_same_streamed(tmp_path_factory, tex
         with pytest.raises(DataError) as err:
             load_dataset(exp_for(path, stream=True, format="tsv" if tsv else "csv", clean=["html", "lower"] if clean else []))
         assert str(err.value).split(":")[0] == str(exc).split(":")[0]
+        if "(data.label) is empty" in str(exc):  # one message, word for word
+            assert str(err.value) == str(exc)
         return
     streamed = load_dataset(exp_for(path, stream=True, format="tsv" if tsv else "csv", clean=["html", "lower"] if clean else []))
     assert any("not UTF-8" in n for n in streamed.notes) == any("not UTF-8" in n for n in memory.notes)

@@ -88,6 +88,10 @@ def load_streamed(exp: Experiment, on_phase: OnPhase = silent, why: str = "") ->
         on_phase(f"reading {name} {total:,} rows")
     if d.source == "csv":
         notes += table.pass_notes()
+        if not table.distinct:  # as the in-memory loader says it
+            from engine.data.table_columns import no_labels
+
+            raise no_labels(name, table.label_col, table.unlabelled)
         class_names, lookup = _classes(table.distinct, total + rows.missing + rows.blank, f"{name} {_column_name(table.label_col)}")
     else:
         from engine.data.stream.folder import pass_notes
