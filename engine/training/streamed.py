@@ -201,7 +201,7 @@ def texts_dataset(texts: StreamTexts, y: np.ndarray, batch: int, seed: int, shuf
             done += len(chunk)
 
     spec = (tf.TensorSpec([None], tf.string), tf.TensorSpec([None, *y.shape[1:]], tf.as_dtype(y.dtype)))
-    ds = tf.data.Dataset.from_generator(gen, output_signature=spec).unbatch()
+    ds = from_iterator(gen, spec).unbatch()  # not from_generator: see engine/data/stream/from_iterator.py
     if shuffle:
         ds = ds.shuffle(TEXT_SHUFFLE, seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch).map(lambda t, yy: (tf.reshape(t, [-1, 1]), yy))
