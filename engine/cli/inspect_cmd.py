@@ -16,6 +16,7 @@ from engine.config import BY_PATH
 from engine.dataset import Dataset
 from engine.errors import KerminalError, LayerError, TrainingError
 from engine.experiment import Experiment
+from engine.terminal_text import printable
 
 if TYPE_CHECKING:  # pragma: no cover
     from engine.layers.report import Report
@@ -92,7 +93,8 @@ def format_stats(stats, has_length: bool = True) -> str:  # noqa: ANN001 - a Dat
         out.append(f"Alphabet: {stats.vocab_size} distinct symbols in train")
     if stats.samples:
         out.append("Samples:")
-        out += [f"  [{s['label']}] {s['text']}" for s in stats.samples]
+        # The data's own text: an escape sequence in a review must not reach the terminal.
+        out += [f"  [{printable(s['label'])}] {printable(s['text'])}" for s in stats.samples]
     if stats.notes:
         out.append("Notes:")
         out += [f"  - {n}" for n in stats.notes]

@@ -194,3 +194,12 @@ def test_inspect_says_how_many_texts_length_cuts_only_for_a_vectorizer_with_a_le
     assert "vectorize.length = 20:" in words and "are cut" in words
     ngrams = inspect(capsys, write(tmp_path, 'source = "sample"\n[vectorize]\nkind = "ngrams"\nmax_tokens = 1000', layers))
     assert "vectorize.length" not in ngrams and "are cut" not in ngrams  # n-grams have no length
+
+
+def test_inspect_shows_the_samples_control_characters_escaped(tmp_path, capsys):
+    """A review holding an escape sequence (colours, or a screen clear) or a record separator
+    is shown escaped, not written to the terminal as it is."""
+    (tmp_path / "r.tsv").write_text("a \x1b[31mred\x1b[0m film\tpos\nworst\x1cfilm\tneg\nok good\tpos\nbad\tneg\n", encoding="utf-8")
+    out = inspect(capsys, write(tmp_path, 'source = "csv"\npath = "r.tsv"\nformat = "tsv"', STACK))
+    assert "\x1b" not in out and "\x1c" not in out
+    assert "a \\x1b[31mred\\x1b[0m film" in out and "worst\\x1cfilm" in out
