@@ -202,7 +202,7 @@ def format_text(result, examples: int = 0) -> str:
             continue
         out.append(f"disagreement {a} vs {b} on {d.total:,} {d.split} examples: {a} right and {b} wrong {d.a_only:,}, {b} right and {a} wrong {d.b_only:,}")
         for e in d.examples[:examples]:
-            out.append(f"  [{e.label}] {a}: {e.a_label} {e.a_prob:.2f}  {b}: {e.b_label} {e.b_prob:.2f}  {printable(e.text[:160])}")
+            out.append(f"  [{printable(e.label)}] {a}: {printable(e.a_label)} {e.a_prob:.2f}  {b}: {printable(e.b_label)} {e.b_prob:.2f}  {printable(e.text[:160])}")
     if result.notes:
         out.append("")
         out += [f"note: {printable(n)}" for n in result.notes]

@@ -97,7 +97,7 @@ def format_stats(stats, has_length: bool = True) -> str:  # noqa: ANN001 - a Dat
         out += [f"  [{printable(s['label'])}] {printable(s['text'])}" for s in stats.samples]
     if stats.notes:
         out.append("Notes:")
-        out += [f"  - {n}" for n in stats.notes]
+        out += [f"  - {printable(n)}" for n in stats.notes]
     return "\n".join(out)
 
 
