@@ -386,6 +386,8 @@ def train_in_app(exp_path: Path, folder: Path, epochs: int, probes: int) -> dict
             app.wait_output(closed)  # Esc and the next key in one read would be Alt+x
             time.sleep(0.35)
         app.send("x")
+        time.sleep(0.2)
+        app.send("x")  # x x: stop without the question `x` asks once the partial epoch is a few seconds old
         evs = wait_events(runs, lambda evs: any(e["event"] in ("Finished", "Stopped", "Failed") for e in evs), 120, app)
         failed = [e for e in evs if e["event"] == "Failed"]
         if failed:
