@@ -91,21 +91,28 @@ def lower_priority(pid: int, steps: int) -> None:
     The process leads a session of its own, and Linux's autogroup scheduling (on by default;
     `kernel.sched_autogroup_enabled`) shares the CPU between sessions first: a process's own
     nice value then ranks it only against the processes of its session, not against the app.
-    So its session's nice value (/proc/PID/autogroup) is lowered by as many steps; without
-    autogroup that value is kept but unused."""
+    So its session's nice value (/proc/PID/autogroup) is lowered by as many steps below the
+    launcher's session; a launcher in no session group of its own (the kernel's default group,
+    whose processes each count as one: a container's init, some CI) is one process at its own
+    nice value, and the run's session is ranked below that. Without autogroup the value is
+    kept but unused."""
     if steps <= 0:
         return
+    own_nice = os.getpriority(os.PRIO_PROCESS, 0)
     with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, pid, min(os.getpriority(os.PRIO_PROCESS, 0) + steps, 19))
+        os.setpriority(os.PRIO_PROCESS, pid, min(own_nice + steps, 19))
+    if autogroup_nice(pid) is None:
+        return  # no autogroups here (or the process is gone)
     own = autogroup_nice("self")
-    if own is not None:
-        with contextlib.suppress(OSError):
-            Path(f"/proc/{pid}/autogroup").write_text(str(min(own + steps, 19)))
+    base = own_nice if own is None else own
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/autogroup").write_text(str(min(base + steps, 19)))
 
 
 def autogroup_nice(pid: int | str) -> int | None:
     """The nice value of `pid`'s autogroup (its session's share of the CPU), None where the
-    kernel has no autogroups. The file reads "/autogroup-5431 nice 0"."""
+    kernel has no autogroups or `pid` is in the default group (its file is empty then). The
+    file reads "/autogroup-5431 nice 0"."""
     try:
         return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
     except (OSError, ValueError, IndexError):

@@ -46,12 +46,24 @@ def test_the_run_session_runs_below_the_launchers_where_the_kernel_has_autogroup
     is nothing to lower, and starting must not fail)."""
     monkeypatch.delenv("KERMINAL_RUN_NICE", raising=False)
     pid = launch._spawn([], tmp_path, 0)
+    assert os.getsid(pid) == pid  # a session of its own: an autogroup of its own
     own = launch.autogroup_nice("self")
-    if own is None:
-        assert launch.autogroup_nice(pid) is None
-    else:
-        assert os.getsid(pid) == pid  # a session of its own: an autogroup of its own
-        assert launch.autogroup_nice(pid) == min(own + launch.RUN_NICE, 19)
+    base = nice_of(0) if own is None else own  # None: this process is in the default group
+    if launch.autogroup_nice(pid) is not None:
+        assert launch.autogroup_nice(pid) == min(base + launch.RUN_NICE, 19)
+
+
+def test_a_launcher_in_the_default_group_ranks_the_run_session_below_its_own_process(tmp_path, started, monkeypatch):
+    """A launcher in the kernel's default autogroup (a container's init, some CI: its
+    /proc/self/autogroup is empty) competes as one process at its nice value; the run's whole
+    session is put below that, not left at an equal share."""
+    monkeypatch.delenv("KERMINAL_RUN_NICE", raising=False)
+    real = launch.autogroup_nice
+    monkeypatch.setattr(launch, "autogroup_nice", lambda pid: None if pid == "self" else real(pid))
+    pid = launch._spawn([], tmp_path, 0)
+    if real(pid) is None:
+        pytest.skip("this kernel has no autogroups")
+    assert real(pid) == min(nice_of(0) + launch.RUN_NICE, 19)
 
 
 @pytest.mark.parametrize(("env", "steps"), [("0", 0), ("3", 3), ("19", 19), ("-5", launch.RUN_NICE), ("lots", launch.RUN_NICE), ("40", launch.RUN_NICE)])
