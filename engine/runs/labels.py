@@ -8,7 +8,9 @@ owns, and read with a cap, leniently (a damaged label.json reads as no label: a 
 never fails over a name).
 
 A run's default name says what it is, from its experiment.toml: `<data> · <main layer> ·
-lr 1e-3` ("SMSSpamCollection · LSTM(32) · lr 1e-3"). The preset shown is the recorded one
+lr 1e-3` ("SMSSpamCollection · LSTM(32) · lr 1e-3"), with the bag for an n-gram model
+("imdb · 2-grams nb · Dense(16) · lr 1e-3": runs that differ only in how words are counted
+differ in name too). The preset shown is the recorded one
 only while the run's layers are still that preset's layers. Both read the TOML as parsed
 (a dict), leniently, so that listing 500 runs stays cheap. TF-free.
 """
@@ -143,8 +145,18 @@ def derived_name(raw: dict[str, Any]) -> str:
     nothing to say)."""
     if not isinstance(raw, dict):
         return ""
-    parts = [data_name(raw.get("data")), main_layer(raw.get("layers")), _rate(raw.get("compile"))]
+    parts = [data_name(raw.get("data")), _bag(raw.get("vectorize")), main_layer(raw.get("layers")), _rate(raw.get("compile"))]
     return SEP.join(p for p in parts if p)
+
+
+def _bag(vectorize: Any) -> str:
+    """An n-gram vectorizer in a word: "2-grams nb", "1-grams tf_idf" ("" for word ids)."""
+    if not isinstance(vectorize, dict) or vectorize.get("kind") != "ngrams":
+        return ""
+    n = vectorize.get("ngrams")
+    mode = vectorize.get("output_mode")
+    grams = f"{n}-grams" if isinstance(n, int) and not isinstance(n, bool) else "n-grams"
+    return f"{grams} {str(mode)[:20]}" if isinstance(mode, str) and mode else grams
 
 
 def data_name(data: Any) -> str:

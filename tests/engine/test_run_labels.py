@@ -23,7 +23,7 @@ def run_dir(tmp_path):
 
 def test_name_is_derived_from_the_experiment(run_dir):
     info = read_info(run_dir)
-    assert info.name == "sample · Dense(16) · lr 1e-3"
+    assert info.name == "sample · 2-grams nb · Dense(16) · lr 1e-3"
     assert info.experiment_name == "x"
 
 
@@ -34,6 +34,12 @@ def test_derived_name_names_the_main_layer_and_data():
     raw["compile"] = {"optimizer": "adam"}
     assert labels.derived_name(raw) == "SMSSpamCollection · Bidirectional(GRU(8)) · adam"
     assert labels.derived_name({"data": {"source": "keras", "name": "imdb"}, "layers": "junk"}) == "imdb"
+    bag = {"data": {"source": "keras", "name": "imdb"}, "vectorize": {"kind": "ngrams", "ngrams": 2, "output_mode": "nb"}, "layers": [{"type": "Dense", "units": 16}, {"type": "Dropout"}, {"type": "Dense", "units": 1}], "compile": {"learning_rate": 0.001}}
+    assert labels.derived_name(bag) == "imdb · 2-grams nb · Dense(16) · lr 1e-3"
+    bag["vectorize"]["output_mode"] = "multi_hot"  # runs that differ only in the bag differ in name
+    assert labels.derived_name(bag) == "imdb · 2-grams multi_hot · Dense(16) · lr 1e-3"
+    bag["vectorize"] = {"kind": "ngrams", "ngrams": True, "output_mode": 3}
+    assert labels.derived_name(bag) == "imdb · n-grams · Dense(16) · lr 1e-3"
     assert labels.short_float(3e-4) == "3e-4" and labels.short_float(2.5e-4) == "2.5e-4" and labels.short_float(0.05) == "0.05"
 
 
@@ -48,13 +54,13 @@ def test_rename_note_and_tags_go_to_label_json_not_metrics(run_dir):
     labels.tag(run_dir, ["good"], remove=True)
     labels.rename(run_dir, "")
     info = read_info(run_dir)
-    assert info.tags == ["two-words"] and info.name == "sample · Dense(16) · lr 1e-3"
+    assert info.tags == ["two-words"] and info.name == "sample · 2-grams nb · Dense(16) · lr 1e-3"
     assert json.loads(json.dumps(info.to_dict()))["tags"] == ["two-words"]
 
 
 def test_a_damaged_or_linked_label_reads_as_none(run_dir, tmp_path):
     (run_dir / labels.LABEL).write_text("{not json", encoding="utf-8")
-    assert read_info(run_dir).name == "sample · Dense(16) · lr 1e-3"
+    assert read_info(run_dir).name == "sample · 2-grams nb · Dense(16) · lr 1e-3"
     (run_dir / labels.LABEL).unlink()
     elsewhere = tmp_path / "other.json"
     elsewhere.write_text(json.dumps({"name": "planted"}), encoding="utf-8")

@@ -31,3 +31,11 @@ def test_then_a_name_is_cut_from_the_right():
     assert tell_apart([A], 20) == ["imdb-dev-10k · Dens…"]  # one name: nothing to tell apart
     assert tell_apart([A, A], 20) == ["imdb-dev-10k · Dens…"] * 2
     assert all(len(n) <= 6 for n in tell_apart([A, B], 6))
+
+
+def test_parts_some_names_share_go_next_while_the_rest_tells_them_apart():
+    """Two n-gram runs and an LSTM run: the bag and the layer are shared by two of the three,
+    so the n-gram runs keep their learning rates, which alone tell them apart."""
+    names = ["sample · 2-grams tf_idf · Dense(1) · lr 3e-4", "sample · 2-grams tf_idf · Dense(1) · lr 0.01", "sample · LSTM(8) · lr 0.01"]
+    assert tell_apart(names, 24) == ["… Dense(1) · lr 3e-4", "… Dense(1) · lr 0.01", "… LSTM(8) · lr 0.01"]
+    assert tell_apart(names, 12) == ["… lr 3e-4", "… Dense(1) …", "… LSTM(8) …"]  # "lr 0.01" alone would not tell them apart

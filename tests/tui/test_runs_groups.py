@@ -107,7 +107,7 @@ async def test_n_t_and_shift_n_rename_tag_and_note_the_selected_run(runs_dir, ca
         table.move_cursor(row=1)  # run 3
         await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, TextPrompt), 10, "the prompt")
-        assert app.screen.query_one(Input).value == "sample · Dense(1) · lr 0.01"  # the current (derived) name
+        assert app.screen.query_one(Input).value == "sample · 2-grams tf_idf · Dense(1) · lr 0.01"  # the current (derived) name
         await answer(pilot, "  big lr  ")
         assert str(table.get_cell("20260101-000003-r", "name")) == "big lr" and pane.selected().id == "20260101-000003-r"
         await pilot.press("t")

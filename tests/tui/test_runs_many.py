@@ -75,7 +75,7 @@ async def test_s_cycles_the_sort_and_a_header_sorts_by_its_column(runs_dir):
             column = next(k for k in table.columns if k.value == key)
             table.post_message(DataTable.HeaderSelected(table, column, 0, table.columns[column].label))
 
-        # The names derived from each run's experiment: "sample · Dense(1) · lr 0.01" (run 3),
+        # The names derived from each run's experiment: "sample · 2-grams tf_idf · Dense(1) · lr 0.01" (run 3),
         # "... lr 3e-4" (runs 4 and 1: a tie keeps the listing's order), "sample · Embedding ..." (2).
         header("name")
         await pilot.pause()
