@@ -41,6 +41,7 @@ from engine.errors import KerminalError
 from engine.experiment import Experiment
 from engine.export_data import data_code
 from engine.runs.status import Status
+from engine.vectorize import uses_nb
 
 if TYPE_CHECKING:  # pragma: no cover
     from engine.data.table_format import TableRead
@@ -289,7 +290,7 @@ x_val *= ratio
 def _vectorize_code(exp: Experiment) -> str:
     v = exp.vectorize
     if v.kind == "ngrams":
-        nb = v.output_mode == "nb"
+        nb = uses_nb(v)
         mode = "\"multi_hot\"" if nb else "OUTPUT_MODE"  # nb: present or not, then scaled below
         return f'''# ---- vectorize: a bag of word n-grams, one vector of MAX_TOKENS per text ----
 MAX_TOKENS, NGRAMS, OUTPUT_MODE = {v.max_tokens!r}, {v.ngrams!r}, {v.output_mode!r}

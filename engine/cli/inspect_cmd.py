@@ -49,8 +49,11 @@ def train_problems(exp: Experiment, dataset: Dataset, report: Report | None = No
         except KerminalError as exc:
             problems.append(exc)
     report = report if report is not None else validate_experiment(exp, dataset)
+    known = {p.problem for p in problems}  # the report repeats the vectorizer's refusal (the Layers pane shows it)
     for error in report.errors or ([] if report.loss is not None else ["the stack has no usable head."]):
         problem, _, fix = error.partition(" Fix: ")
+        if problem in known:
+            continue
         problems.append(LayerError(f"The layer stack does not validate: {problem}", fix))
     try:
         check_memory(exp, dataset, report.total)

@@ -19,7 +19,7 @@ from engine.layers.registry import (
 )
 from engine.layers.report import LossPlan, Report, Row, format_table
 from engine.layers.validate import loss_plan, validate, validate_experiment
-from engine.vectorize import make_vectorizer
+from engine.vectorize import make_vectorizer, uses_nb
 
 __all__ = [
     "LAYERS",
@@ -43,6 +43,7 @@ __all__ = [
     "loss_plan",
     "make_layer",
     "make_vectorizer",
+    "uses_nb",
     "probability_model",
     "stack_calls",
     "stack_layers",

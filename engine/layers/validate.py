@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, NoReturn, Sequence
 
 from engine import memory
 from engine.config import LayerParams
+from engine.errors import DataError
 from engine.experiment import CompileConfig, Experiment, LayerSpec
 from engine.layers.registry import LAYERS, resolve, unknown_type_message
 from engine.layers.report import LossPlan, Report, Row
 from engine.layers.shapes import Flow, recurrent_core
-from engine.vectorize import InputSpec, input_spec
+from engine.vectorize import InputSpec, check_classes, input_spec
 
 if TYPE_CHECKING:  # pragma: no cover
     from engine.dataset import Dataset
@@ -74,6 +75,11 @@ def validate_experiment(exp: Experiment, dataset: Dataset | None = None) -> Repo
     spec = _spec_for(exp, texts)
     num_classes = dataset.num_classes if dataset is not None else 2
     report = validate(exp.layers, spec, num_classes, exp.compile, exp.vectorize.padding)
+    if dataset is not None:  # an nb bag on data it cannot weigh: said here, before `t` fails
+        try:
+            check_classes(exp.vectorize, dataset.class_names, dataset.train.labels)
+        except DataError as exc:
+            report.stack_errors.append(f"{exc.problem} Fix: {exc.fix}")
     if spec.kind == "chars" and spec.features == 0:
         report.stack_errors.append("The chars vectorizer's alphabet is unknown until the data loads. Set vectorize.alphabet (for example \"BTSXPVE\").")
     big = memory.too_big(report.total, exp.compile.optimizer)

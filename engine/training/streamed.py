@@ -93,12 +93,12 @@ def fit_inputs(exp: Experiment, ds: StreamedDataset, model: keras.Model, plan: L
         return (x, None, val), parts.stack, pipeline + note + said
     x = texts_dataset(train_texts, y, bs, exp.fit.seed, shuffle=True)
     val = (texts_dataset(val_texts, yv, bs, exp.fit.seed, shuffle=False), None) if yv is not None else None
-    from engine.vectorize import NGRAM_ADAPT_ROWS
+    from engine.vectorize import NGRAM_ADAPT_ROWS, uses_nb
 
     adapted = ""
     if exp.vectorize.kind == "ngrams" and not (prepared is not None and prepared.said.get("vectorizer") == "from the cache"):
         adapted = f"; the n-gram vocabulary adapted on the first {min(NGRAM_ADAPT_ROWS, len(ds.train)):,} of {len(ds.train):,} training texts"
-        if exp.vectorize.output_mode == "nb":
+        if uses_nb(exp.vectorize):
             adapted += ", its nb ratios counted over all of them (one more pass)"
     pipeline = f"{ds.why or 'streamed'}; texts read and vectorized in every batch (shuffled in a buffer of {TEXT_SHUFFLE:,}){adapted}"
     said = f"; {prepared.note()}" if prepared is not None and prepared.note() else ""

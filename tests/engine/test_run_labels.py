@@ -34,7 +34,8 @@ def test_derived_name_names_the_main_layer_and_data():
     raw["compile"] = {"optimizer": "adam"}
     assert labels.derived_name(raw) == "SMSSpamCollection · Bidirectional(GRU(8)) · adam"
     assert labels.derived_name({"data": {"source": "keras", "name": "imdb"}, "layers": "junk"}) == "imdb"
-    bag = {"data": {"source": "keras", "name": "imdb"}, "vectorize": {"kind": "ngrams", "ngrams": 2, "output_mode": "nb"}, "layers": [{"type": "Dense", "units": 16}, {"type": "Dropout"}, {"type": "Dense", "units": 1}], "compile": {"learning_rate": 0.001}}
+    layers = [{"type": "Dense", "units": 16}, {"type": "Dropout"}, {"type": "Dense", "units": 1}]
+    bag = {"data": {"source": "keras", "name": "imdb"}, "vectorize": {"kind": "ngrams", "ngrams": 2, "output_mode": "nb"}, "layers": layers, "compile": {"learning_rate": 0.001}}
     assert labels.derived_name(bag) == "imdb · 2-grams nb · Dense(16) · lr 1e-3"
     bag["vectorize"]["output_mode"] = "multi_hot"  # runs that differ only in the bag differ in name
     assert labels.derived_name(bag) == "imdb · 2-grams multi_hot · Dense(16) · lr 1e-3"

@@ -36,8 +36,21 @@ def test_the_refusal_comes_before_training_and_in_inspect_without_tensorflow():
     ds = Dataset("three", ["neg", "neutral", "pos"], Split(TEXTS, np.array([0, 1, 2, 0, 1, 2])))
     problems = train_problems(exp, ds)
     assert [p for p in problems if isinstance(p, DataError) and "exactly two classes" in p.problem]
+    assert sum("exactly two classes" in p.problem for p in problems) == 1  # said once, not again as a stack error
     exp.vectorize.output_mode = "multi_hot"  # the fix it names is accepted
     assert not [p for p in train_problems(exp, ds) if isinstance(p, DataError)]
+
+
+def test_the_layers_pane_report_says_it_before_t_is_pressed():
+    from engine.experiment import Experiment, LayerSpec
+    from engine.layers import validate_experiment
+
+    exp = Experiment(vectorize=dataclasses.replace(NB), layers=[LayerSpec("Dense", {"units": 3, "activation": "softmax"})])
+    ds = Dataset("three", ["neg", "neutral", "pos"], Split(TEXTS, np.array([0, 1, 2, 0, 1, 2])))
+    errors = validate_experiment(exp, ds).errors
+    assert [e for e in errors if "exactly two classes" in e and 'Fix: Use vectorize.output_mode = "multi_hot"' in e]
+    two = Dataset("two", ["neg", "pos"], Split(TEXTS, LABELS))
+    assert not [e for e in validate_experiment(exp, two).errors if "exactly two classes" in e]
 
 
 def test_a_training_split_of_one_class_is_refused_naming_the_class():

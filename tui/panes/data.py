@@ -223,7 +223,7 @@ class DataPane(Pane):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="vectorize", description="vectorize one example")
     def _vectorize(self, exp: Experiment, ds: Any, index: int, generation: int) -> None:
-        from engine.layers import make_vectorizer
+        from engine.layers import make_vectorizer, uses_nb
 
         text = ds.train.texts[index]
         try:
@@ -234,7 +234,7 @@ class DataPane(Pane):
             out = layers[0](x)
             raw = np.asarray(out).reshape(-1)
             ratios = None
-            if exp.vectorize.kind == "ngrams" and exp.vectorize.output_mode == "nb":  # presence times each n-gram's ratio
+            if uses_nb(exp.vectorize):  # presence times each n-gram's ratio
                 raw = np.asarray(layers[-1](layers[1](out))).reshape(-1)  # ToVector, then NBScale (the model's own steps)
                 ratios = [float(r) for r in layers[-1].ratio]
             # words and chars: ids, then padded to the length (n-grams: weights, no padding)
