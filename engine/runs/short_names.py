@@ -22,30 +22,38 @@ BOUNDARIES = " -_·/"  # where a shared beginning is dropped (never in a word or
 
 
 def tell_apart(names: Sequence[str], width: int) -> list[str]:
-    """Each of `names` at most `width` characters, keeping what differs among them."""
+    """Each of `names` at most `width` characters, keeping what differs among them. Cheap
+    for a Runs pane of hundreds: only names too long do any work."""
     split = [name.split(SEP) for name in names]
-    order = _drop_order(split)
+    holders = _Holders(split)
     prefix = _shared_start(names) if all(len(parts) == 1 for parts in split) else 0
-    return [_fit(name, parts, drop, prefix, width) for name, parts, drop in zip(names, split, order, strict=True)]
+    return [_fit(name, parts, holders, prefix, width) for name, parts in zip(names, split, strict=True)]
 
 
-def _drop_order(split: list[list[str]]) -> list[tuple[list[int], list[set[str]]]]:
-    """For each name, the positions of its parts that other names have too, in the order they
-    may go: those every other name has first, then those the most others have, each from the
-    left. A part no other name has is what tells it apart and never goes."""
-    distinct = {tuple(p) for p in split}
-    if len(distinct) < 2:
-        return [([], []) for _ in split]
-    out = []
-    for parts in split:
-        others = [set(p) for p in distinct if list(p) != parts]
-        count = [sum(part in o for o in others) for part in parts]
-        out.append((sorted((i for i in range(len(parts)) if count[i]), key=lambda i: (-count[i], i)), others))
-    return out
+class _Holders:
+    """Which of the distinct names hold each part."""
 
+    def __init__(self, split: list[list[str]]) -> None:
+        distinct = list(dict.fromkeys(tuple(p) for p in split))
+        self.index = {parts: k for k, parts in enumerate(distinct)}
+        self.of: dict[str, set[int]] = {}
+        for k, parts in enumerate(distinct):
+            for part in parts:
+                self.of.setdefault(part, set()).add(k)
 
-def _tells_apart(kept: list[str], others: list[set[str]]) -> bool:
-    return all(not set(kept) <= o for o in others)
+    def drop_order(self, parts: list[str]) -> list[int]:
+        """The positions of a name's parts that other names have too, in the order they may go:
+        those the most other names have first (every other name: the shared ones), each from
+        the left. A part no other name has is what tells it apart and never goes."""
+        if len(self.index) < 2:
+            return []
+        count = [len(self.of[part]) - 1 for part in parts]
+        return sorted((i for i in range(len(parts)) if count[i] > 0), key=lambda i: (-count[i], i))
+
+    def tells_apart(self, parts: list[str], kept: list[str]) -> bool:
+        """No other name holds every one of `kept` (a name's parts)."""
+        others = set.intersection(*(self.of[part] for part in kept)) if kept else set(self.index.values())
+        return not others - {self.index[tuple(parts)]}
 
 
 def _shared_start(names: Sequence[str]) -> int:
@@ -60,20 +68,19 @@ def _shared_start(names: Sequence[str]) -> int:
     return n if n >= 4 else 0
 
 
-def _fit(name: str, parts: list[str], plan: tuple[list[int], list[set[str]]], prefix: int, width: int) -> str:
-    shared, others = plan
+def _fit(name: str, parts: list[str], holders: _Holders, prefix: int, width: int) -> str:
     if len(name) <= width:
         return name
     if prefix:  # as few of the shared words as make it fit
         cuts = [i + 1 for i in range(prefix) if name[i] in BOUNDARIES]
         name = next((c for c in (f"{GAP} {name[i:]}" for i in cuts) if len(c) <= width), f"{GAP} {name[prefix:]}")
-    elif shared:
+    else:
         dropped: set[int] = set()
-        for i in shared:
+        for i in holders.drop_order(parts):
             if len(name) <= width:
                 break
             kept = [p for j, p in enumerate(parts) if j not in dropped | {i}]
-            if kept and _tells_apart(kept, others):  # what is left still tells it from each other name
+            if kept and holders.tells_apart(parts, kept):  # what is left still tells it from each other name
                 dropped.add(i)
                 name = _join(parts, dropped)
     return name if len(name) <= width else name[: max(width - 1, 0)] + GAP
