@@ -46,12 +46,15 @@ def write_json(path: Path, value: Any) -> None:
 
 
 def write_texts(folder: Path, name: str, texts: Sequence[str]) -> None:
-    """`name`.utf8 (the texts one after another) and `name`.offsets.npy (where each starts)."""
-    encoded = [t.encode("utf-8", errors="surrogatepass") for t in texts]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    if encoded:
-        np.cumsum([len(b) for b in encoded], out=offsets[1:])
-    write_bytes(folder / f"{name}.utf8", b"".join(encoded))
+    """`name`.utf8 (the texts one after another) and `name`.offsets.npy (where each starts).
+    Written a text at a time: a first run's peak memory holds no second copy of its corpus."""
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    fd = os.open(folder / f"{name}.utf8", _WRITE, 0o600)
+    with os.fdopen(fd, "wb", buffering=1 << 20) as fh:
+        end = 0
+        for i, text in enumerate(texts, 1):
+            end += fh.write(text.encode("utf-8", errors="surrogatepass"))
+            offsets[i] = end
     write_array(folder / f"{name}.offsets.npy", offsets)
 
 
