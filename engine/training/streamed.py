@@ -10,7 +10,9 @@ epoch 1, and whose memory does not grow with the rows.
   reads batches of rows from it in a shuffled order, a block of rows per read
   (row_blocks.py: nothing in memory grows with the rows).
 - ngrams (a bag of max_tokens floats per text, too big to store): the texts stream through
-  the string model in every batch, shuffled in a buffer of TEXT_SHUFFLE texts. An nb bag's
+  the string model in every batch, shuffled in a buffer of TEXT_SHUFFLE texts; more training
+  texts than that are first kept on disk once, beside where ids would go (text_store.py),
+  and read in a shuffled order of blocks, so a file sorted by class still mixes. An nb bag's
   ratios take one counting pass over the labelled training texts when the model is built
   (engine.vectorize.nb_ratios: two count vectors in memory, whatever the rows).
 """
@@ -42,6 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from engine.data.stream import StreamedDataset, StreamTexts
     from engine.layers.report import LossPlan
     from engine.prepared import PreparedCache
+    from engine.training.text_store import TextReader
 
 TEXT_SHUFFLE = 10_000  # texts in the shuffle buffer of the ngrams pipeline
 IDS_FOLDER = "stream-ids"
@@ -91,7 +94,12 @@ def fit_inputs(exp: Experiment, ds: StreamedDataset, model: keras.Model, plan: L
         pipeline = f"{ds.why or 'streamed'}; texts {how} {format_bytes(numeric.cache_bytes(rows, parts.length))} of memory-mapped ids"
         said = f"; {prepared.note()}" if prepared is not None and prepared.note() else ""
         return (x, None, val), parts.stack, pipeline + note + said
-    x = texts_dataset(train_texts, y, bs, exp.fit.seed, shuffle=True)
+    store = None
+    if len(ds.train) > TEXT_SHUFFLE:  # more than the buffer mixes: kept on disk once, read in a shuffled order
+        from engine.training import text_store
+
+        store = text_store.write(train_texts.chunks(), len(ds.train), ids_dir(), "train-texts", Counter(phase, "keeping the training texts", len(ds.train)))
+    x = texts_dataset(train_texts, y, bs, exp.fit.seed, shuffle=True, store=store)
     val = (texts_dataset(val_texts, yv, bs, exp.fit.seed, shuffle=False), None) if yv is not None else None
     from engine.vectorize import NGRAM_ADAPT_ROWS, uses_nb
 
@@ -100,7 +108,8 @@ def fit_inputs(exp: Experiment, ds: StreamedDataset, model: keras.Model, plan: L
         adapted = f"; the n-gram vocabulary adapted on the first {min(NGRAM_ADAPT_ROWS, len(ds.train)):,} of {len(ds.train):,} training texts"
         if uses_nb(exp.vectorize):
             adapted += ", its nb ratios counted over all of them (one more pass)"
-    pipeline = f"{ds.why or 'streamed'}; texts read and vectorized in every batch (shuffled in a buffer of {TEXT_SHUFFLE:,}){adapted}"
+    order = f"kept on disk once ({format_bytes(store.size())}), read in a shuffled order of blocks" if store is not None else f"shuffled in a buffer of {TEXT_SHUFFLE:,}"
+    pipeline = f"{ds.why or 'streamed'}; texts read and vectorized in every batch ({order}){adapted}"
     said = f"; {prepared.note()}" if prepared is not None and prepared.note() else ""
     return (x, None, val), model, pipeline + note + said
 
@@ -189,12 +198,20 @@ def ids_dataset(ids: np.ndarray, y: np.ndarray, batch: int, seed: int, shuffle: 
     return ds.apply(tf.data.experimental.assert_cardinality(math.ceil(len(ids) / batch))).prefetch(2)
 
 
-def texts_dataset(texts: StreamTexts, y: np.ndarray, batch: int, seed: int, shuffle: bool) -> tf.data.Dataset:
+def texts_dataset(texts: StreamTexts, y: np.ndarray, batch: int, seed: int, shuffle: bool, store: TextReader | None = None) -> tf.data.Dataset:
     """Batches of ((batch, 1) strings, labels) read from the source, a known number of them
-    (a source that gives another number of rows stops the run with an error)."""
+    (a source that gives another number of rows stops the run with an error). `store`: the
+    same texts kept on disk (text_store.py), read in a shuffled order each epoch instead."""
     import tensorflow as tf
 
+    epochs = itertools.count()
+
     def gen() -> Any:
+        if store is not None:
+            from engine.training import text_store
+
+            yield from text_store.shuffled(store, y, np.random.default_rng([seed, next(epochs)]))
+            return
         done = 0
         for chunk in texts.chunks():
             yield np.asarray(chunk, dtype=object), y[done : done + len(chunk)]
@@ -202,7 +219,7 @@ def texts_dataset(texts: StreamTexts, y: np.ndarray, batch: int, seed: int, shuf
 
     spec = (tf.TensorSpec([None], tf.string), tf.TensorSpec([None, *y.shape[1:]], tf.as_dtype(y.dtype)))
     ds = from_iterator(gen, spec).unbatch()  # not from_generator: see engine/data/stream/from_iterator.py
-    if shuffle:
+    if shuffle and store is None:
         ds = ds.shuffle(TEXT_SHUFFLE, seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch).map(lambda t, yy: (tf.reshape(t, [-1, 1]), yy))
     return ds.apply(tf.data.experimental.assert_cardinality(math.ceil(len(texts) / batch))).prefetch(2)

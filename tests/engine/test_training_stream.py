@@ -98,6 +98,36 @@ def test_a_streamed_run_trains_with_known_steps_and_saves_a_string_model(tmp_pat
         assert evaluate(run, split).samples == 300
 
 
+def test_more_training_texts_than_the_shuffle_buffer_are_kept_once_and_read_mixed(tmp_path, monkeypatch):
+    """An n-grams run on a file sorted by class, with more training rows than the buffer
+    holds: its texts are kept in the run's stream-ids folder and every epoch's batches mix
+    the classes from the first one (through the buffer they came one class at a time)."""
+    from engine.training import streamed
+
+    monkeypatch.setattr(streamed, "TEXT_SHUFFLE", 50)
+    path = write_reviews(tmp_path / "r.csv", 400)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0], *sorted(lines[1:], key=lambda line: line.endswith(",pos"))]) + "\n")
+    exp = experiment(path, "ngrams")
+    ds = load_dataset(exp)
+    events: list = []
+    result = Trainer(exp, ds, runs_dir=tmp_path / "runs", listener=events.append, steer=False).run()
+    started = next(e for e in events if isinstance(e, Started))
+    assert result.status == "finished" and "kept on disk once" in started.pipeline
+    kept = result.run_dir / "stream-ids" / "train-texts.utf8"
+    assert kept.stat().st_size > 0
+
+    from engine.training.text_store import TextReader
+
+    offsets = np.load(result.run_dir / "stream-ids" / "train-texts.offsets.npy")
+    reader = TextReader(kept, offsets)
+    y = np.asarray(ds.train.labels)
+    first = [int(b[1].numpy().mean() * 100) for b in streamed.texts_dataset(ds.train.texts, y, 16, 1, shuffle=True, store=reader).take(3)]
+    through_buffer = [int(b[1].numpy().mean() * 100) for b in streamed.texts_dataset(ds.train.texts, y, 16, 1, shuffle=True).take(3)]
+    assert all(0 < share < 100 for share in first), first
+    assert all(share in (0, 100) for share in through_buffer), through_buffer  # the hazard it fixes
+
+
 CHILD = textwrap.dedent(
     """
     import resource, sys
