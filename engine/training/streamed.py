@@ -11,8 +11,9 @@ epoch 1, and whose memory does not grow with the rows.
   (row_blocks.py: nothing in memory grows with the rows).
 - ngrams (a bag of max_tokens floats per text, too big to store): the texts stream through
   the string model in every batch, shuffled in a buffer of TEXT_SHUFFLE texts; more training
-  texts than that are first kept on disk once, beside where ids would go (text_store.py),
-  and read in a shuffled order of blocks, so a file sorted by class still mixes. An nb bag's
+  texts than that are first kept on disk for the run's process, beside where ids would go
+  (text_store.py), and read in a shuffled order of blocks, so a file sorted by class still
+  mixes. An nb bag's
   ratios take one counting pass over the labelled training texts when the model is built
   (engine.vectorize.nb_ratios: two count vectors in memory, whatever the rows).
 """
@@ -108,7 +109,7 @@ def fit_inputs(exp: Experiment, ds: StreamedDataset, model: keras.Model, plan: L
         adapted = f"; the n-gram vocabulary adapted on the first {min(NGRAM_ADAPT_ROWS, len(ds.train)):,} of {len(ds.train):,} training texts"
         if uses_nb(exp.vectorize):
             adapted += ", its nb ratios counted over all of them (one more pass)"
-    order = f"kept on disk once ({format_bytes(store.size())}), read in a shuffled order of blocks" if store is not None else f"shuffled in a buffer of {TEXT_SHUFFLE:,}"
+    order = f"kept on disk for this run ({format_bytes(store.size())}), read in a shuffled order of blocks" if store is not None else f"shuffled in a buffer of {TEXT_SHUFFLE:,}"
     pipeline = f"{ds.why or 'streamed'}; texts read and vectorized in every batch ({order}){adapted}"
     said = f"; {prepared.note()}" if prepared is not None and prepared.note() else ""
     return (x, None, val), model, pipeline + note + said

@@ -6,8 +6,8 @@ batch. Read from the source in file order through a shuffle buffer, a file sorte
 (a class folder read in order, a CSV sorted by its label) gave batches of one class for
 thousands of rows: on 10,000 real IMDB reviews sorted by label, with the buffer a sixth of
 the training rows, validation accuracy fell from 0.90 to 0.75. Written here once (the texts
-one after another in UTF-8, and where each starts), a block of rows is one read, and a
-window of blocks from all over the file is shuffled together, as for the ids.
+one after another in UTF-8; where each starts stays in memory), a block of rows is one read,
+and a window of blocks from all over the file is shuffled together, as for the ids.
 """
 
 from __future__ import annotations
@@ -27,26 +27,31 @@ ENCODING = ("utf-8", "surrogatepass")  # any str a loader gives comes back the s
 
 
 def write(chunks: Iterable[list[str]], n: int, folder: Path, name: str, tick: Counter) -> TextReader:
-    """The `n` texts of `chunks` into `name`.utf8 and `name`.offsets.npy in `folder` (made);
-    read back through a TextReader. Memory: one chunk and n + 1 offsets."""
+    """The `n` texts of `chunks` into `name`.utf8 in `folder` (made), read back through a
+    TextReader. The file is removed as soon as it is open: the run reads it through its open
+    descriptor, and its space comes back when the process ends, however it ends (a kept copy
+    of a 2.5 GB corpus in every run folder would fill the disk). Memory: one chunk, and where
+    each of the `n` texts starts."""
     folder.mkdir(parents=True, exist_ok=True)
     offsets = np.zeros(n + 1, dtype=np.int64)
     path = folder / f"{name}.utf8"
     done = end = 0
-    with _create(path) as fh:
-        for chunk in chunks:
-            for text in chunk[: n - done]:
-                end += fh.write(text.encode(*ENCODING))
-                done += 1
-                offsets[done] = end
-            tick(done)
-            if done >= n:
-                break
-    if done != n:
-        raise OSError(f"{path}: {done:,} of {n:,} texts were written")
-    with _create(folder / f"{name}.offsets.npy") as fh:
-        np.save(fh, offsets, allow_pickle=False)
-    return TextReader(path, offsets)
+    try:
+        with _create(path) as fh:
+            for chunk in chunks:
+                for text in chunk[: n - done]:
+                    end += fh.write(text.encode(*ENCODING))
+                    done += 1
+                    offsets[done] = end
+                tick(done)
+                if done >= n:
+                    break
+        if done != n:
+            raise OSError(f"{path}: {done:,} of {n:,} texts were written")
+        return TextReader(path, offsets)
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _create(path: Path) -> BinaryIO:
@@ -72,8 +77,8 @@ class TextReader:
         return len(self.offsets) - 1
 
     def size(self) -> int:
-        """Bytes on disk (the texts and their offsets)."""
-        return int(self.offsets[-1]) + self.offsets.nbytes
+        """Bytes on disk."""
+        return int(self.offsets[-1])
 
     def block_rows(self) -> int:
         """Rows in a block: about BLOCK_BYTES of texts (at least one)."""

@@ -100,8 +100,9 @@ def test_a_streamed_run_trains_with_known_steps_and_saves_a_string_model(tmp_pat
 
 def test_more_training_texts_than_the_shuffle_buffer_are_kept_once_and_read_mixed(tmp_path, monkeypatch):
     """An n-grams run on a file sorted by class, with more training rows than the buffer
-    holds: its texts are kept in the run's stream-ids folder and every epoch's batches mix
-    the classes from the first one (through the buffer they came one class at a time)."""
+    holds: its texts are kept on disk for the run (no copy left after it) and every epoch's
+    batches mix the classes from the first one (through the buffer they came one class at a
+    time)."""
     from engine.training import streamed
 
     monkeypatch.setattr(streamed, "TEXT_SHUFFLE", 50)
@@ -113,14 +114,13 @@ def test_more_training_texts_than_the_shuffle_buffer_are_kept_once_and_read_mixe
     events: list = []
     result = Trainer(exp, ds, runs_dir=tmp_path / "runs", listener=events.append, steer=False).run()
     started = next(e for e in events if isinstance(e, Started))
-    assert result.status == "finished" and "kept on disk once" in started.pipeline
-    kept = result.run_dir / "stream-ids" / "train-texts.utf8"
-    assert kept.stat().st_size > 0
+    assert result.status == "finished" and "kept on disk for this run" in started.pipeline
+    assert not list((result.run_dir / "stream-ids").iterdir())  # read through its descriptor, gone once the run is
 
-    from engine.training.text_store import TextReader
+    from engine.progress import Counter, silent
+    from engine.training import text_store
 
-    offsets = np.load(result.run_dir / "stream-ids" / "train-texts.offsets.npy")
-    reader = TextReader(kept, offsets)
+    reader = text_store.write(ds.train.texts.chunks(), len(ds.train), tmp_path / "kept", "t", Counter(silent, "keeping", len(ds.train)))
     y = np.asarray(ds.train.labels)
     first = [int(b[1].numpy().mean() * 100) for b in streamed.texts_dataset(ds.train.texts, y, 16, 1, shuffle=True, store=reader).take(3)]
     through_buffer = [int(b[1].numpy().mean() * 100) for b in streamed.texts_dataset(ds.train.texts, y, 16, 1, shuffle=True).take(3)]

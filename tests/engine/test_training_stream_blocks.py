@@ -104,7 +104,7 @@ def test_the_pipeline_reads_each_row_once_in_a_new_order_each_epoch(tmp_path, mo
     assert shapes == [(32, True)] * (n // 32) + [(n % 32, True)]
 
 
-# ---- the ngrams pipeline's texts, kept on disk once (engine/training/text_store.py) ----------
+# ---- the ngrams pipeline's texts, kept on disk for the run (engine/training/text_store.py) -----
 HAZARDS = ["", "plain", "a\x85b\u2028c\u2029d\x0be\x0cf\x1cg\x1dh\x1ei\rj\nk", "nul\x00inside", "\ufeffbom", "emoji 🎬👍", "עברית right to left", "lone \udc80 surrogate", "x" * 200_000, "<br />tag"]
 
 
@@ -120,7 +120,10 @@ def test_kept_texts_read_back_the_same_whatever_they_hold(tmp_path):
     reader = stored(tmp_path, HAZARDS)
     assert len(reader) == len(HAZARDS) and reader.read(0, len(HAZARDS)) == HAZARDS
     assert reader.read(2, 4) == HAZARDS[2:4]
-    assert oct((tmp_path / "ids" / "train-texts.utf8").stat().st_mode & 0o777) == "0o600"
+    assert oct(os.fstat(reader.fd).st_mode & 0o777) == "0o600"
+    # Read through its descriptor, the file is gone from the folder: its space comes back
+    # when the process ends, however it ends, and no run folder keeps a copy of its corpus.
+    assert list((tmp_path / "ids").iterdir()) == []
 
 
 def test_every_kept_text_comes_once_per_epoch_with_its_label_in_an_order_of_its_own(tmp_path, monkeypatch):
@@ -165,13 +168,15 @@ def test_a_link_planted_in_place_of_the_texts_is_replaced_not_written_through(tm
 
 def test_texts_cut_short_on_disk_are_said_not_read_as_others(tmp_path):
     reader = stored(tmp_path, ["first text", "second text"])
-    os.truncate(tmp_path / "ids" / "train-texts.utf8", 12)
+    os.truncate(f"/proc/self/fd/{reader.fd}", 12)  # the file is unlinked: cut through its descriptor
     with pytest.raises(OSError, match="cut short"):
         reader.read(0, 2)
     from engine.training.text_store import TextReader
 
+    other = tmp_path / "other.utf8"
+    other.write_bytes(b"first text")
     with pytest.raises(OSError, match="bytes where"):
-        TextReader(tmp_path / "ids" / "train-texts.utf8", reader.offsets)
+        TextReader(other, reader.offsets)
 
 
 def test_a_source_that_gives_fewer_texts_than_counted_is_said(tmp_path):
@@ -180,6 +185,7 @@ def test_a_source_that_gives_fewer_texts_than_counted_is_said(tmp_path):
 
     with pytest.raises(OSError, match="2 of 3 texts"):
         text_store.write(iter([["a", "b"]]), 3, tmp_path, "t", Counter(silent, "keeping", 3))
+    assert not (tmp_path / "t.utf8").exists()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
