@@ -18,7 +18,6 @@ itself, which an asynchronously dispatched batch hook could not do.
 from __future__ import annotations
 
 import math
-import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -161,8 +160,14 @@ class Checkpointer(keras.callbacks.Callback):
 
 class ProbeScorer(keras.callbacks.Callback):
     """Each epoch: score the experiment's probe sentences with the model as it is, so every
-    watcher (the app, `kerminal watch`) sees the model learn. The predictor (a traced
-    function) is built in a side thread while the first epoch trains."""
+    watcher (the app, `kerminal watch`) sees the model learn.
+
+    The predictor (a traced function of the same layers) is built in the training thread at
+    the end of the first epoch, after fit has traced its steps. It was built in a side thread
+    while the first epoch trained, and the two traces raced: an RNN cell caches its dropout
+    mask on itself while it is traced (Keras's DropoutRNNCell), so one graph could take the
+    other's mask, and a SimpleRNN with dropout failed in epoch 1 with "... is out of scope and
+    cannot be used here" now and then on a busy machine."""
 
     def __init__(self, state: RunState, string_model: keras.Model, class_names: list[str], exp: Experiment) -> None:
         super().__init__()
@@ -171,12 +176,6 @@ class ProbeScorer(keras.callbacks.Callback):
         self._args = (string_model, list(class_names), exp)
         self._predictor: Predictor | None = None
         self._error = ""
-        self._builder: threading.Thread | None = None
-
-    def on_train_begin(self, logs=None):
-        if self.texts and self._predictor is None and self._builder is None:
-            self._builder = threading.Thread(target=self._build, name="kerminal-probes", daemon=True)
-            self._builder.start()
 
     def _build(self) -> None:
         from engine.training.predictor import Predictor
@@ -184,15 +183,14 @@ class ProbeScorer(keras.callbacks.Callback):
         try:
             self._predictor = Predictor(*self._args)
         except Exception as exc:  # probes are a view: never stop training for them
-            self._error = str(exc)
+            self._error = str(exc) or type(exc).__name__
 
     def on_epoch_end(self, epoch, logs=None):
         if not self.texts:
             self.state.probes = []
             return
-        if self._builder is not None:
-            self._builder.join()
-            self._builder = None
+        if self._predictor is None and not self._error:
+            self._build()
         if self._predictor is None:
             self.state.probes = [["(probes failed)", {self._error[:60] or "no predictor": 0.0}]]
             return

@@ -375,3 +375,31 @@ def test_multiclass_label_encodings_train_and_predict(tmp_path, head, loss):
     pred = Predictor.from_run(result.run_dir).predict("ruby rose red red")
     assert list(pred.probabilities) == ["red", "green", "blue"]
     assert sum(pred.probabilities.values()) == pytest.approx(1.0, abs=1e-5) and min(pred.probabilities.values()) >= 0
+
+
+def test_the_probe_predictor_is_traced_in_the_training_thread_after_fit_traced_its_steps(tmp_path, monkeypatch):
+    """A SimpleRNN with dropout caches its dropout mask on its cell while it is traced, so a
+    probe predictor traced in a side thread during the first epoch (as it once was) raced
+    fit's own trace: now and then on a busy machine the run failed in epoch 1 with "... is out
+    of scope and cannot be used here" (reproduced 4 times in 8 with a second thread tracing
+    the same model during fit). The predictor is built in the training thread, at the end of
+    the first epoch, and the probes are scored from epoch 1 all the same."""
+    from engine.training import predictor as predictor_module
+
+    built: list[str] = []
+    real = predictor_module.Predictor.__init__
+
+    def spy(self, *args, **kwargs):
+        built.append(threading.current_thread().name)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(predictor_module.Predictor, "__init__", spy)
+    rec = Recorder()
+    exp = reber_experiment(units=4, cell="SimpleRNN", epochs=2)
+    exp.layers[0].params["dropout"] = 0.5
+    exp.probes = ["BTSSXXTVVE", "BPTVPSE"]
+    here = threading.current_thread().name
+    result = Trainer(exp, reber_dataset(200), tmp_path, rec, batch_interval=-1).run()
+    assert result.status == "finished"
+    assert built == [here]  # once, in the thread that trains
+    assert not [e for e in rec.of(EpochEnd) if not e.probes or e.probes[0][0] == "(probes failed)"]
