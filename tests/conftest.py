@@ -37,6 +37,21 @@ def kill_runs(root):
                 pass
 
 
+def rm_rf(path, timeout: float = 60.0) -> None:
+    """Remove a folder that a live process may still be writing into, as `rm -rf` does: a
+    temporary file renamed or added while it is emptied is no error (shutil.rmtree raised
+    FileNotFoundError on one in CI); removed again until it is gone, within `timeout`."""
+    import shutil
+    import time
+    from pathlib import Path
+
+    deadline = time.monotonic() + timeout
+    while Path(path).exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} was still there {timeout:.0f} s after rm -rf")
+        shutil.rmtree(path, ignore_errors=True)
+
+
 import pytest  # noqa: E402  (after the environment is set for TensorFlow)
 from hypothesis import settings  # noqa: E402
 

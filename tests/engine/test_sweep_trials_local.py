@@ -14,6 +14,7 @@ from engine.runs import folder as F
 from engine.sweeps import Sweep
 from engine.sweeps import driver as D
 from engine.sweeps.gpus import VAR, Placement, visible_gpus
+from tests.conftest import rm_rf
 from tests.engine.test_sweeps import write
 
 # ---- finding the GPUs ---------------------------------------------------------------------
@@ -250,7 +251,6 @@ def test_a_trial_whose_run_folder_is_removed_is_failed_and_the_sweep_goes_on(tmp
 
 def test_a_sweep_whose_folder_is_removed_stops_its_trials_and_ends(tmp_path, monkeypatch):
     import os
-    import shutil
     import threading
     import time
 
@@ -273,7 +273,7 @@ def test_a_sweep_whose_folder_is_removed_stops_its_trials_and_ends(tmp_path, mon
     while not fake.envs and time.monotonic() < deadline:  # the first trial started
         thread.join(0.05)
     assert fake.envs, "the driver started no trial within 60 s"
-    shutil.rmtree(driver.sweep.folder)
+    rm_rf(driver.sweep.folder)  # the driver writes into it meanwhile
     thread.join(60)
     assert result == ["stopped"]  # before: it polled its trial for ever
     assert any("was removed" in line for line in lines)
