@@ -13,9 +13,9 @@ epoch 1, and whose memory does not grow with the rows.
   the string model in every batch, shuffled in a buffer of TEXT_SHUFFLE texts; more training
   texts than that are first kept on disk for the run's process, beside where ids would go
   (text_store.py), and read in a shuffled order of blocks, so a file sorted by class still
-  mixes. An nb bag's
-  ratios take one counting pass over the labelled training texts when the model is built
-  (engine.vectorize.nb_ratios: two count vectors in memory, whatever the rows).
+  mixes. An nb bag's ratios take one counting pass over the labelled training texts when
+  the model is built (engine.vectorize.nb_ratios: two count vectors in memory, whatever the
+  rows).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def fit_inputs(exp: Experiment, ds: StreamedDataset, model: keras.Model, plan: L
         said = f"; {prepared.note()}" if prepared is not None and prepared.note() else ""
         return (x, None, val), parts.stack, pipeline + note + said
     store = None
-    if len(ds.train) > TEXT_SHUFFLE:  # more than the buffer mixes: kept on disk once, read in a shuffled order
+    if len(ds.train) > TEXT_SHUFFLE:  # more than the buffer mixes: kept on disk for the run, read in a shuffled order
         from engine.training import text_store
 
         store = text_store.write(train_texts.chunks(), len(ds.train), ids_dir(), "train-texts", Counter(phase, "keeping the training texts", len(ds.train)))

@@ -1,4 +1,4 @@
-"""A streamed split's texts kept on disk once, so that every epoch can read them in a shuffled
+"""A streamed split's texts kept on disk for the run's process, so that every epoch can read them in a shuffled
 order (row_blocks.py) instead of the source's.
 
 A bag of n-grams is too big to store per text, so the ngrams pipeline reads texts in every
